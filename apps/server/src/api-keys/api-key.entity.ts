@@ -1,0 +1,51 @@
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { Organization } from '../organizations/organization.entity';
+
+export type ApiKeyType = 'api' | 'scim';
+
+/**
+ * An API key. Only a SHA-256 hash of the secret is kept, plus a display hint;
+ * the plaintext exists once, in the response that created it.
+ */
+@Entity('api_keys')
+@Index('UQ_api_keys_hash', ['keyHash'], { unique: true })
+@Index('IDX_api_keys_org', ['organizationId', 'deletedAt'])
+@Index('IDX_api_keys_expires', ['expiresAt'])
+export class ApiKey {
+  @PrimaryGeneratedColumn()
+  id: number;
+
+  @Column({ type: 'int' })
+  organizationId: number;
+
+  @ManyToOne(() => Organization, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'organization_id' })
+  organization?: Organization;
+
+  @Column({ type: 'varchar', length: 8 })
+  type: ApiKeyType;
+
+  @Column({ type: 'varchar', length: 255, nullable: true })
+  description: string | null;
+
+  /** Hex SHA-256 of the full key. */
+  @Column({ type: 'varchar', length: 64 })
+  keyHash: string;
+
+  /** Last four characters of the key, for the masked display. */
+  @Column({ type: 'varchar', length: 4 })
+  keyLast4: string;
+
+  @Column({ type: 'datetime', precision: 3 })
+  createdAt: Date;
+
+  /** Fixed at creation; the key is refused from this instant on. */
+  @Column({ type: 'datetime', precision: 3, nullable: true })
+  expiresAt: Date | null;
+
+  @Column({ type: 'datetime', precision: 3, nullable: true })
+  lastUsedAt: Date | null;
+
+  @Column({ type: 'datetime', precision: 3, nullable: true })
+  deletedAt: Date | null;
+}

@@ -1,0 +1,48 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiKeysService } from './api-keys.service';
+import { OrganizationId } from './auth.decorators';
+import { ApiKeyListResponse, ApiKeyResponse, CreateApiKeyDto, CreatedApiKeyResponse, UpdateApiKeyDto } from './dto/api-key.dto';
+
+@ApiTags('Settings: API Access')
+@ApiBearerAuth('apiKey')
+@Controller('v1.0/settings/api-keys')
+export class ApiKeysController {
+  constructor(private readonly keys: ApiKeysService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'List the organization\'s keys (never the secret).' })
+  @ApiResponse({ status: 200, type: ApiKeyListResponse })
+  async list(@OrganizationId() organizationId: number): Promise<ApiKeyListResponse> {
+    return { apiKeys: await this.keys.list(organizationId) };
+  }
+
+  @Post()
+  @ApiOperation({ summary: 'Generate a key. The response is the only time the full key is shown.' })
+  @ApiResponse({ status: 201, type: CreatedApiKeyResponse })
+  @ApiResponse({ status: 409, description: 'A SCIM key while SCIM is turned off.' })
+  create(@OrganizationId() organizationId: number, @Body() body: CreateApiKeyDto): Promise<CreatedApiKeyResponse> {
+    return this.keys.create(organizationId, body);
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'One key (never the secret).' })
+  @ApiResponse({ status: 200, type: ApiKeyResponse })
+  get(@OrganizationId() organizationId: number, @Param('id') id: string): Promise<ApiKeyResponse> {
+    return this.keys.get(organizationId, id);
+  }
+
+  @Patch(':id')
+  @ApiOperation({ summary: 'Edit the description. The expiration cannot be changed: rotate the key instead.' })
+  @ApiResponse({ status: 200, type: ApiKeyResponse })
+  update(@OrganizationId() organizationId: number, @Param('id') id: string, @Body() body: UpdateApiKeyDto): Promise<ApiKeyResponse> {
+    return this.keys.update(organizationId, id, body);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete a key. Systems using it are refused from the moment this returns.' })
+  async remove(@OrganizationId() organizationId: number, @Param('id') id: string): Promise<void> {
+    await this.keys.delete(organizationId, id);
+  }
+}

@@ -1,0 +1,21 @@
+import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
+import type { ApiKeyType } from './api-key.entity';
+import type { AuthContext } from './api-keys.service';
+
+export const KEY_TYPE_METADATA = 'torii:keyType';
+
+/**
+ * Every route needs a key: a Torii API key unless the controller says
+ * `@RequiresKey('scim')`, or `@Public()` for health checks and docs.
+ */
+export const RequiresKey = (type: ApiKeyType | 'none') => SetMetadata(KEY_TYPE_METADATA, type);
+export const Public = () => RequiresKey('none');
+
+export type AuthenticatedRequest = { auth?: AuthContext };
+
+/** The organization of the calling key: every query is scoped by it. */
+export const OrganizationId = createParamDecorator((_: unknown, ctx: ExecutionContext): number => {
+  const request = ctx.switchToHttp().getRequest<AuthenticatedRequest>();
+  if (!request.auth) throw new Error('OrganizationId used on a route without authentication');
+  return request.auth.organizationId;
+});

@@ -1,0 +1,56 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+import type { ApiKeyType } from '../api-key.entity';
+
+export class CreateApiKeyDto {
+  @ApiProperty({ enum: ['api', 'scim'], description: '"api" = Torii API (this admin API); "scim" = Torii SCIM (the SCIM API only).' })
+  @IsIn(['api', 'scim'], { message: 'type must be "api" (Torii API) or "scim" (Torii SCIM)' })
+  type: ApiKeyType;
+
+  @ApiPropertyOptional({ maxLength: 255, example: 'Okta provisioning' })
+  @IsOptional()
+  @IsString({ message: 'description must be text' })
+  @MaxLength(255, { message: 'description must be at most 255 characters' })
+  description?: string;
+
+  @ApiPropertyOptional({
+    example: '2027-06-30',
+    description: 'YYYY-MM-DD (00:00:00 UTC of that day) or an ISO-8601 timestamp; must be in the future; cannot be changed later.',
+  })
+  @IsOptional()
+  @IsString({ message: 'expiresAt must be a date (YYYY-MM-DD) or an ISO-8601 timestamp' })
+  @MaxLength(40, { message: 'expiresAt must be a date (YYYY-MM-DD) or an ISO-8601 timestamp' })
+  expiresAt?: string;
+}
+
+export class UpdateApiKeyDto {
+  @ApiPropertyOptional({ maxLength: 255, nullable: true })
+  @IsOptional()
+  @IsString({ message: 'description must be text' })
+  @MaxLength(255, { message: 'description must be at most 255 characters' })
+  description?: string | null;
+
+  /** Declared only to answer with the rotation sentence instead of "unknown field". */
+  @ApiPropertyOptional({ deprecated: true, description: 'Cannot be changed: rotate the key instead (400).' })
+  @IsOptional()
+  expiresAt?: unknown;
+}
+
+export class ApiKeyResponse {
+  @ApiProperty({ example: '7' }) id: string;
+  @ApiProperty({ enum: ['api', 'scim'] }) type: ApiKeyType;
+  @ApiProperty({ nullable: true, type: String }) description: string | null;
+  @ApiProperty({ format: 'date-time' }) createdAt: string;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String }) expiresAt: string | null;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String }) lastUsedAt: string | null;
+  @ApiProperty({ enum: ['active', 'expired'] }) status: 'active' | 'expired';
+  @ApiProperty({ example: 'torii_scim_…x9Qa' }) maskedKey: string;
+}
+
+export class CreatedApiKeyResponse extends ApiKeyResponse {
+  @ApiProperty({ description: 'The full key. Shown only in this response; store it now.' }) key: string;
+}
+
+export class ApiKeyListResponse {
+  @ApiProperty({ type: [ApiKeyResponse] }) apiKeys: ApiKeyResponse[];
+}

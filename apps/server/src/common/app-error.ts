@@ -1,0 +1,44 @@
+import { HttpException, HttpStatus } from '@nestjs/common';
+
+/** SCIM `scimType` values (RFC 7644 §3.12). */
+export type ScimErrorType =
+  | 'invalidFilter'
+  | 'tooMany'
+  | 'uniqueness'
+  | 'mutability'
+  | 'invalidSyntax'
+  | 'invalidPath'
+  | 'noTarget'
+  | 'invalidValue'
+  | 'invalidVers'
+  | 'sensitive';
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+/**
+ * An error a person can act on, thrown by services and guards. The same error
+ * is rendered as the admin API's JSON error or as a SCIM Error, depending on
+ * the path (see http-error.ts); `scimType` is used only for the latter.
+ */
+export class AppError extends HttpException {
+  constructor(
+    status: HttpStatus,
+    message: string,
+    readonly scimType?: ScimErrorType,
+    readonly details?: FieldError[],
+  ) {
+    super(message, status);
+  }
+}
+
+export const badRequest = (message: string, scimType?: ScimErrorType, details?: FieldError[]): AppError =>
+  new AppError(HttpStatus.BAD_REQUEST, message, scimType, details);
+export const unauthorized = (message: string): AppError => new AppError(HttpStatus.UNAUTHORIZED, message);
+export const forbidden = (message: string): AppError => new AppError(HttpStatus.FORBIDDEN, message);
+export const notFound = (message: string): AppError => new AppError(HttpStatus.NOT_FOUND, message);
+export const conflict = (message: string, scimType?: ScimErrorType): AppError =>
+  new AppError(HttpStatus.CONFLICT, message, scimType);
+export const preconditionFailed = (message: string): AppError => new AppError(HttpStatus.PRECONDITION_FAILED, message);

@@ -1,0 +1,27 @@
+import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { renderError } from './http-error';
+
+/**
+ * The one exception filter of the app (registered as APP_FILTER): every error,
+ * from a guard, a pipe, a service or Fastify's body parser, leaves through here
+ * as the admin API's JSON error or, under the SCIM base path, a SCIM Error.
+ */
+@Catch()
+export class HttpExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HttpError');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const request = http.getRequest<FastifyRequest>();
+    const reply = http.getResponse<FastifyReply>();
+    const rendered = renderError(exception, request.url);
+    if (rendered.internal) {
+      this.logger.error(
+        { err: exception, reqId: request.id, method: request.method, url: request.url },
+        'Unhandled error while serving a request',
+      );
+    }
+    void reply.status(rendered.status).headers(rendered.headers).send(JSON.stringify(rendered.body));
+  }
+}

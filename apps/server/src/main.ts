@@ -1,0 +1,37 @@
+import 'reflect-metadata';
+import { ConfigError, loadConfig } from '@app/config';
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { AppModule } from './app.module';
+import { configureApp, createHttpAdapter } from './app.setup';
+
+async function bootstrap(): Promise<void> {
+  const config = loadConfig();
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), createHttpAdapter(), {
+    bufferLogs: true,
+  });
+  configureApp(app);
+  await app.listen({ port: config.port, host: config.host });
+  new Logger('Bootstrap').log(`Listening on ${config.host}:${config.port} (${config.database.type}); docs at ${config.appUrl}/docs`);
+  // Nest closes on SIGTERM/SIGINT (in-flight requests finish, the pool closes); this bounds how long that may take.
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => setTimeout(() => process.exit(1), config.shutdownTimeoutMs).unref());
+  }
+}
+
+bootstrap().catch((error: unknown) => {
+  // Configuration and start-up failures: one clear sentence, no stack trace, non-zero exit.
+  const message = error instanceof ConfigError ? error.message : startupMessage(error);
+  process.stderr.write(`${message}\n`);
+  process.exit(1);
+});
+
+function startupMessage(error: unknown): string {
+  const e = error as { code?: string; message?: string };
+  if (e?.code === 'EADDRINUSE') return `Could not start: the port is already in use (${e.message}). Set PORT to a free port.`;
+  if (e?.code === 'ECONNREFUSED' || e?.code === 'ER_ACCESS_DENIED_ERROR' || e?.code === 'ER_BAD_DB_ERROR' || e?.code === 'ENOTFOUND') {
+    return `Could not start: the database is not reachable (${e.code}: ${e.message}). Check DATABASE_URL and that the server is running.`;
+  }
+  return `Could not start: ${e?.message ?? String(error)}`;
+}

@@ -1,0 +1,77 @@
+import { TransactionRunner } from '@app/database';
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { ApiKeysService, CreatedApiKey } from '../api-keys/api-keys.service';
+import { Clock } from '../common/clock';
+import { isUniqueViolation } from '../common/db-errors';
+import { OrganizationsService } from '../organizations/organizations.service';
+import { RolesService } from '../users/roles.service';
+import { UsersService } from '../users/users.service';
+import { SystemFlag } from './system-flag.entity';
+
+export interface OnboardedOrganization {
+  organizationId: string;
+  organizationName: string;
+  adminUserId: string;
+  adminEmail: string;
+  apiKey: CreatedApiKey;
+}
+
+const BOOTSTRAP_FLAG = 'bootstrap';
+
+/**
+ * Creates an organization ready to use: its pre-defined roles, its first Admin
+ * and a Torii API key, all in one transaction (nothing half-created on error).
+ */
+@Injectable()
+export class OnboardingService {
+  constructor(
+    private readonly transactions: TransactionRunner,
+    private readonly organizations: OrganizationsService,
+    private readonly roles: RolesService,
+    private readonly users: UsersService,
+    private readonly apiKeys: ApiKeysService,
+    private readonly clock: Clock,
+  ) {}
+
+  async createOrganization(name: string, adminEmail: string): Promise<OnboardedOrganization> {
+    return this.transactions.run((manager) => this.createIn(manager, name, adminEmail));
+  }
+
+  /**
+   * First start on an empty database: creates the first organization once,
+   * however many instances start at once (the flag's primary key decides).
+   * Returns null when it was already done.
+   */
+  async bootstrapOnce(name: string, adminEmail: string): Promise<OnboardedOrganization | null> {
+    try {
+      return await this.transactions.run(async (manager) => {
+        await manager.insert(SystemFlag, { name: BOOTSTRAP_FLAG, createdAt: this.clock.now() });
+        return this.createIn(manager, name, adminEmail);
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) return null;
+      throw error;
+    }
+  }
+
+  private async createIn(manager: EntityManager, name: string, adminEmail: string): Promise<OnboardedOrganization> {
+    const cleanName = name.trim();
+    const email = this.users.assertValidUserName(adminEmail);
+    const organization = await this.organizations.create(manager, cleanName);
+    await this.roles.seedPredefined(manager, organization.id);
+    const admin = await this.users.createAdmin(manager, organization.id, email);
+    const apiKey = await this.apiKeys.create(
+      organization.id,
+      { type: 'api', description: 'Created with the organization' },
+      manager,
+    );
+    return {
+      organizationId: String(organization.id),
+      organizationName: organization.name,
+      adminUserId: String(admin.id),
+      adminEmail: admin.userName,
+      apiKey,
+    };
+  }
+}

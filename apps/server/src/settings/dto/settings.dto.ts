@@ -1,0 +1,57 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsBoolean, IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+
+export class SecuritySettingsDto {
+  @ApiProperty({ description: 'SCIM provisioning on/off. Off refuses every SCIM request of the organization at once; keys are kept.' })
+  @IsBoolean({ message: 'scimEnabled must be true or false' })
+  scimEnabled: boolean;
+}
+
+export class OrganizationResponse {
+  @ApiProperty({ example: '1', description: 'The Organization ID an admin types into Okta.' }) id: string;
+  @ApiProperty() name: string;
+  @ApiProperty({ format: 'date-time' }) createdAt: string;
+}
+
+export class CreateRoleDto {
+  @ApiProperty({ maxLength: 64, example: 'Finance' })
+  @IsString({ message: 'name must be text' })
+  @IsNotEmpty({ message: 'name must not be empty' })
+  @MaxLength(64, { message: 'name must be at most 64 characters' })
+  @Matches(/\S/, { message: 'name must not be blank' })
+  name: string;
+
+  @ApiPropertyOptional({ maxLength: 255 })
+  @IsOptional()
+  @IsString({ message: 'description must be text' })
+  @MaxLength(255, { message: 'description must be at most 255 characters' })
+  description?: string;
+}
+
+export class UpdateRoleDto {
+  @ApiPropertyOptional({ maxLength: 64 })
+  @IsOptional()
+  @IsString({ message: 'name must be text' })
+  @MaxLength(64, { message: 'name must be at most 64 characters' })
+  @Matches(/\S/, { message: 'name must not be blank' })
+  name?: string;
+
+  @ApiPropertyOptional({ maxLength: 255, nullable: true })
+  @IsOptional()
+  @IsString({ message: 'description must be text' })
+  @MaxLength(255, { message: 'description must be at most 255 characters' })
+  description?: string | null;
+}
+
+export class RoleResponse {
+  @ApiProperty() id: string;
+  @ApiProperty() name: string;
+  @ApiProperty({ nullable: true, type: String }) description: string | null;
+  @ApiProperty({ description: 'Pre-defined roles cannot be renamed or deleted.' }) predefined: boolean;
+  @ApiProperty() userCount: number;
+  @ApiProperty({ format: 'date-time' }) createdAt: string;
+}
+
+export class RoleListResponse {
+  @ApiProperty({ type: [RoleResponse] }) roles: RoleResponse[];
+}

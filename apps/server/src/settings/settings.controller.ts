@@ -1,0 +1,68 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { OrganizationId } from '../api-keys/auth.decorators';
+import { MemberPageResponse, PageQueryDto } from '../users/dto/users.dto';
+import { CreateRoleDto, OrganizationResponse, RoleListResponse, RoleResponse, SecuritySettingsDto, UpdateRoleDto } from './dto/settings.dto';
+import { SettingsService } from './settings.service';
+
+@ApiTags('Settings')
+@ApiBearerAuth('apiKey')
+@Controller('v1.0')
+export class SettingsController {
+  constructor(private readonly settings: SettingsService) {}
+
+  @Get('organization')
+  @ApiOperation({ summary: 'The calling key\'s organization; its id is the Organization ID typed into Okta.' })
+  @ApiResponse({ status: 200, type: OrganizationResponse })
+  organization(@OrganizationId() organizationId: number): Promise<OrganizationResponse> {
+    return this.settings.organization(organizationId);
+  }
+
+  @Get('settings/security')
+  @ApiResponse({ status: 200, type: SecuritySettingsDto })
+  security(@OrganizationId() organizationId: number): Promise<SecuritySettingsDto> {
+    return this.settings.security(organizationId);
+  }
+
+  @Patch('settings/security')
+  @ApiOperation({ summary: 'Turn SCIM on or off. Off refuses SCIM requests at once; keys are kept and work again when it is turned back on.' })
+  @ApiResponse({ status: 200, type: SecuritySettingsDto })
+  updateSecurity(@OrganizationId() organizationId: number, @Body() body: SecuritySettingsDto): Promise<SecuritySettingsDto> {
+    return this.settings.setScimEnabled(organizationId, body.scimEnabled);
+  }
+
+  @Get('settings/roles')
+  @ApiOperation({ summary: 'Pre-defined and custom roles, with the number of users of each.' })
+  @ApiResponse({ status: 200, type: RoleListResponse })
+  roles(@OrganizationId() organizationId: number): Promise<RoleListResponse> {
+    return this.settings.roles(organizationId);
+  }
+
+  @Post('settings/roles')
+  @ApiOperation({ summary: 'Create a custom role (names unique per organization, case-insensitively, pre-defined ones included).' })
+  @ApiResponse({ status: 201, type: RoleResponse })
+  createRole(@OrganizationId() organizationId: number, @Body() body: CreateRoleDto): Promise<RoleResponse> {
+    return this.settings.createRole(organizationId, body);
+  }
+
+  @Patch('settings/roles/:id')
+  @ApiOperation({ summary: 'Rename or describe a custom role.' })
+  @ApiResponse({ status: 200, type: RoleResponse })
+  updateRole(@OrganizationId() organizationId: number, @Param('id') id: string, @Body() body: UpdateRoleDto): Promise<RoleResponse> {
+    return this.settings.updateRole(organizationId, id, body);
+  }
+
+  @Delete('settings/roles/:id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete a custom role that has no users.' })
+  async deleteRole(@OrganizationId() organizationId: number, @Param('id') id: string): Promise<void> {
+    await this.settings.deleteRole(organizationId, id);
+  }
+
+  @Get('settings/members')
+  @ApiOperation({ summary: 'The Members page: users whose role is not Employee.' })
+  @ApiResponse({ status: 200, type: MemberPageResponse })
+  members(@OrganizationId() organizationId: number, @Query() query: PageQueryDto): Promise<MemberPageResponse> {
+    return this.settings.members(organizationId, query);
+  }
+}

@@ -1,0 +1,55 @@
+import { Injectable } from '@nestjs/common';
+import { ApiKeysService } from '../api-keys/api-keys.service';
+import { OrganizationsService, OrganizationView, SecuritySettingsView } from '../organizations/organizations.service';
+import { RolesService, RoleView } from '../users/roles.service';
+import { UsersService, UserView } from '../users/users.service';
+
+/** Settings pages: Security (the SCIM toggle), Roles, Members. */
+@Injectable()
+export class SettingsService {
+  constructor(
+    private readonly organizations: OrganizationsService,
+    private readonly roleService: RolesService,
+    private readonly users: UsersService,
+    private readonly apiKeys: ApiKeysService,
+  ) {}
+
+  organization(organizationId: number): Promise<OrganizationView> {
+    return this.organizations.get(organizationId);
+  }
+
+  security(organizationId: number): Promise<SecuritySettingsView> {
+    return this.organizations.getSecurity(organizationId);
+  }
+
+  async setScimEnabled(organizationId: number, scimEnabled: boolean): Promise<SecuritySettingsView> {
+    const settings = await this.organizations.setScimEnabled(organizationId, scimEnabled);
+    // Cached key verifications carry the toggle: drop them so it takes effect at once.
+    this.apiKeys.evictOrganization(organizationId);
+    return settings;
+  }
+
+  async roles(organizationId: number): Promise<{ roles: RoleView[] }> {
+    return { roles: await this.roleService.list(organizationId) };
+  }
+
+  createRole(organizationId: number, body: { name: string; description?: string }): Promise<RoleView> {
+    return this.roleService.create(organizationId, body.name, body.description);
+  }
+
+  updateRole(organizationId: number, id: string, body: { name?: string; description?: string | null }): Promise<RoleView> {
+    return this.roleService.update(organizationId, id, body);
+  }
+
+  deleteRole(organizationId: number, id: string): Promise<void> {
+    return this.roleService.delete(organizationId, id);
+  }
+
+  async members(
+    organizationId: number,
+    page: { size?: number; cursor?: string },
+  ): Promise<{ members: UserView[]; count: number; total: number; nextCursor: string | null }> {
+    const { users, ...rest } = await this.users.list(organizationId, { ...page, membersOnly: true });
+    return { members: users, ...rest };
+  }
+}

@@ -1,0 +1,75 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { MAX_PAGE_SIZE } from '../../common/cursor';
+
+export class PageQueryDto {
+  @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE_SIZE, default: 50 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt({ message: 'size must be a whole number' })
+  @Min(1, { message: 'size must be at least 1' })
+  @Max(MAX_PAGE_SIZE, { message: `size must be at most ${MAX_PAGE_SIZE}` })
+  size?: number;
+
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200, { message: 'cursor is not a cursor this API returned' })
+  cursor?: string;
+}
+
+export class UserListQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ enum: ['active', 'inactive'] })
+  @IsOptional()
+  @IsIn(['active', 'inactive'], { message: 'status must be "active" or "inactive"' })
+  status?: 'active' | 'inactive';
+
+  @ApiPropertyOptional({ description: 'Role name, case-insensitive.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64, { message: 'role must be at most 64 characters' })
+  role?: string;
+}
+
+export class UpdateUserDto {
+  @ApiPropertyOptional({ description: 'A pre-defined or custom role name, case-insensitive.' })
+  @IsOptional()
+  @IsString({ message: 'role must be a role name' })
+  @MaxLength(64, { message: 'role must be at most 64 characters' })
+  role?: string;
+
+  @ApiPropertyOptional({ description: 'false deactivates, true reactivates.' })
+  @IsOptional()
+  @IsBoolean({ message: 'active must be true or false' })
+  active?: boolean;
+}
+
+export class UserResponse {
+  @ApiProperty() id: string;
+  @ApiProperty({ description: 'The email address; cannot be changed.' }) userName: string;
+  @ApiProperty() email: string;
+  @ApiProperty({ nullable: true, type: String }) firstName: string | null;
+  @ApiProperty({ nullable: true, type: String }) lastName: string | null;
+  @ApiProperty({ nullable: true, type: String }) displayName: string | null;
+  @ApiProperty() role: string;
+  @ApiProperty() active: boolean;
+  @ApiProperty({ enum: ['active', 'inactive'] }) status: 'active' | 'inactive';
+  @ApiProperty({ nullable: true, type: String }) externalId: string | null;
+  @ApiProperty({ format: 'date-time' }) createdAt: string;
+  @ApiProperty({ format: 'date-time' }) updatedAt: string;
+}
+
+export class UserPageResponse {
+  @ApiProperty({ type: [UserResponse] }) users: UserResponse[];
+  @ApiProperty() count: number;
+  @ApiProperty() total: number;
+  @ApiProperty({ nullable: true, type: String }) nextCursor: string | null;
+}
+
+export class MemberPageResponse {
+  @ApiProperty({ type: [UserResponse] }) members: UserResponse[];
+  @ApiProperty() count: number;
+  @ApiProperty() total: number;
+  @ApiProperty({ nullable: true, type: String }) nextCursor: string | null;
+}

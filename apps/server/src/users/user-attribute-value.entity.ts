@@ -1,0 +1,83 @@
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { User } from './user.entity';
+
+/** Multi-valued SCIM attributes stored as rows. */
+export const MULTI_VALUED_ATTRIBUTES = [
+  'emails',
+  'phoneNumbers',
+  'ims',
+  'photos',
+  'addresses',
+  'entitlements',
+  'roles',
+  'x509Certificates',
+] as const;
+export type MultiValuedAttribute = (typeof MULTI_VALUED_ATTRIBUTES)[number];
+
+/** Values up to this length also get a lower-cased, indexed copy in `valueLower`. */
+export const INDEXED_VALUE_LENGTH = 255;
+
+/**
+ * One element of a multi-valued attribute of a user (an email, a phone number,
+ * an address, ...). One row per element so that filters such as
+ * `emails[type eq "work" and value co "@x.com"]` are a single EXISTS on one row.
+ */
+@Entity('user_attribute_values')
+@Index('IDX_uav_user', ['userId', 'attribute', 'position'])
+@Index('IDX_uav_org_attr_value', ['organizationId', 'attribute', 'valueLower'])
+export class UserAttributeValue {
+  @PrimaryGeneratedColumn()
+  id: number;
+
+  @Column({ type: 'int' })
+  userId: number;
+
+  @ManyToOne(() => User, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'user_id' })
+  user?: User;
+
+  @Column({ type: 'int' })
+  organizationId: number;
+
+  @Column({ type: 'varchar', length: 32 })
+  attribute: MultiValuedAttribute;
+
+  /** Order as sent by the client. */
+  @Column({ type: 'int' })
+  position: number;
+
+  @Column({ type: 'text', nullable: true })
+  value: string | null;
+
+  /** lower(value) when value is at most INDEXED_VALUE_LENGTH characters, else NULL. */
+  @Column({ type: 'varchar', length: 255, nullable: true })
+  valueLower: string | null;
+
+  @Column({ type: 'varchar', length: 255, nullable: true })
+  display: string | null;
+
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  type: string | null;
+
+  @Column({ type: 'boolean', default: false })
+  primary: boolean;
+
+  // Address sub-attributes (attribute = 'addresses').
+  @Column({ type: 'varchar', length: 1024, nullable: true })
+  formatted: string | null;
+
+  @Column({ type: 'varchar', length: 255, nullable: true })
+  streetAddress: string | null;
+
+  @Column({ type: 'varchar', length: 255, nullable: true })
+  locality: string | null;
+
+  @Column({ type: 'varchar', length: 255, nullable: true })
+  region: string | null;
+
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  postalCode: string | null;
+
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  country: string | null;
+}

@@ -1,0 +1,32 @@
+import { Body, Controller, Get, Param, Patch, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { OrganizationId } from '../api-keys/auth.decorators';
+import { UpdateUserDto, UserListQueryDto, UserPageResponse, UserResponse } from './dto/users.dto';
+import { UsersService } from './users.service';
+
+@ApiTags('Users')
+@ApiBearerAuth('apiKey')
+@Controller('v1.0/users')
+export class UsersController {
+  constructor(private readonly users: UsersService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Every user of the organization, cursor-paged; filter by status and role.' })
+  @ApiResponse({ status: 200, type: UserPageResponse })
+  list(@OrganizationId() organizationId: number, @Query() query: UserListQueryDto): Promise<UserPageResponse> {
+    return this.users.list(organizationId, query);
+  }
+
+  @Get(':id')
+  @ApiResponse({ status: 200, type: UserResponse })
+  get(@OrganizationId() organizationId: number, @Param('id') id: string): Promise<UserResponse> {
+    return this.users.get(organizationId, id);
+  }
+
+  @Patch(':id')
+  @ApiOperation({ summary: 'Change role and/or active. The last active Admin is protected.' })
+  @ApiResponse({ status: 200, type: UserResponse })
+  update(@OrganizationId() organizationId: number, @Param('id') id: string, @Body() body: UpdateUserDto): Promise<UserResponse> {
+    return this.users.updateRoleAndState(organizationId, id, body);
+  }
+}

@@ -1,0 +1,232 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { TransactionRunner } from '@app/database';
+import { isEmail } from 'class-validator';
+import { EntityManager, Repository } from 'typeorm';
+import { badRequest, conflict, notFound } from '../common/app-error';
+import { Clock } from '../common/clock';
+import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor } from '../common/cursor';
+import { isUniqueViolation } from '../common/db-errors';
+import { parseId } from '../common/ids';
+import { Organization } from '../organizations/organization.entity';
+import { ADMIN_ROLE, DEFAULT_ROLE, Role } from './role.entity';
+import { RolesService } from './roles.service';
+import { User } from './user.entity';
+
+export interface UserView {
+  id: string;
+  userName: string;
+  email: string;
+  firstName: string | null;
+  lastName: string | null;
+  displayName: string | null;
+  role: string;
+  active: boolean;
+  status: 'active' | 'inactive';
+  externalId: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface UserPage {
+  users: UserView[];
+  count: number;
+  total: number;
+  nextCursor: string | null;
+}
+
+export interface UserListQuery {
+  size?: number;
+  cursor?: string;
+  status?: 'active' | 'inactive';
+  role?: string;
+  /** The Members page: everyone whose role is not Employee. */
+  membersOnly?: boolean;
+}
+
+/** What a change asks of a user's role and state; undefined means unchanged. */
+export interface RoleAndStateChange {
+  role?: string;
+  active?: boolean;
+  delete?: boolean;
+}
+
+/**
+ * The rules about users that every entry point (admin API, SCIM) shares:
+ * userName is an email, unique per organization case-insensitively and never
+ * changed; the role is a role of the organization; the last active Admin
+ * cannot be deactivated, deleted or given another role.
+ */
+@Injectable()
+export class UsersService {
+  constructor(
+    @InjectRepository(User) private readonly users: Repository<User>,
+    private readonly roles: RolesService,
+    private readonly transactions: TransactionRunner,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Validates a userName: an email address (Torii's rule on top of SCIM). */
+  assertValidUserName(userName: unknown): string {
+    if (typeof userName !== 'string' || !userName.trim()) {
+      throw badRequest('userName is required: the user\'s email address.', 'invalidValue');
+    }
+    const trimmed = userName.trim();
+    if (trimmed.length > 254 || !isEmail(trimmed, { allow_utf8_local_part: true, require_tld: true })) {
+      throw badRequest(`userName must be the user's email address; "${truncate(trimmed)}" is not a valid email.`, 'invalidValue');
+    }
+    return trimmed;
+  }
+
+  /** Creates an organization's first Admin, inside the caller's transaction. */
+  async createAdmin(manager: EntityManager, organizationId: number, email: string): Promise<User> {
+    const userName = this.assertValidUserName(email);
+    const role = await this.roles.resolve(manager, organizationId, ADMIN_ROLE);
+    const now = this.clock.now();
+    try {
+      return await manager.save(
+        manager.create(User, {
+          organizationId,
+          userName,
+          userNameLower: userName.toLowerCase(),
+          roleId: role.id,
+          active: true,
+          createdAt: now,
+          updatedAt: now,
+          version: 1,
+        }),
+      );
+    } catch (error) {
+      if (isUniqueViolation(error)) throw conflict(`A user with userName "${userName}" already exists in this organization.`, 'uniqueness');
+      throw error;
+    }
+  }
+
+  async list(organizationId: number, query: UserListQuery): Promise<UserPage> {
+    const size = query.size ?? DEFAULT_PAGE_SIZE;
+    const afterId = decodeCursor(query.cursor);
+    const base = this.users
+      .createQueryBuilder('u')
+      .innerJoin(Role, 'r', 'r.id = u.role_id')
+      .where('u.organization_id = :organizationId', { organizationId })
+      .andWhere('u.deleted_at IS NULL');
+    if (query.status) base.andWhere('u.active = :active', { active: query.status === 'active' ? 1 : 0 });
+    if (query.role) base.andWhere('r.name_lower = :role', { role: query.role.trim().toLowerCase() });
+    if (query.membersOnly) base.andWhere('r.name_lower <> :employee', { employee: DEFAULT_ROLE.toLowerCase() });
+    const total = await base.clone().getCount();
+    const rows = await base
+      .clone()
+      .addSelect('r.name', 'roleName')
+      .andWhere('u.id > :afterId', { afterId })
+      .orderBy('u.id', 'ASC')
+      .limit(size + 1)
+      .getRawAndEntities();
+    const page = rows.entities.slice(0, size);
+    const roleNames = rows.raw.map((r: { roleName: string }) => r.roleName);
+    return {
+      users: page.map((u, i) => toView(u, roleNames[i])),
+      count: page.length,
+      total,
+      nextCursor: rows.entities.length > size ? encodeCursor(page[page.length - 1].id) : null,
+    };
+  }
+
+  async get(organizationId: number, rawId: string): Promise<UserView> {
+    const user = await this.find(this.users.manager, organizationId, rawId);
+    const role = await this.roles.findById(this.users.manager, organizationId, user.roleId);
+    return toView(user, role.name);
+  }
+
+  /** The admin API's PATCH /v1.0/users/{id}: role and active, with the same rules as SCIM. */
+  async updateRoleAndState(organizationId: number, rawId: string, change: RoleAndStateChange): Promise<UserView> {
+    return this.transactions.run(async (manager) => {
+      const user = await this.find(manager, organizationId, rawId);
+      const role = await this.applyRoleAndState(manager, user, change);
+      await manager.save(user);
+      return toView(user, role.name);
+    });
+  }
+
+  /**
+   * Applies a role/state change to `user` in memory (the caller saves it),
+   * enforcing the last-Admin rule under a per-organization lock. Returns the
+   * user's role after the change.
+   */
+  async applyRoleAndState(manager: EntityManager, user: User, change: RoleAndStateChange): Promise<Role> {
+    const current = await this.roles.findById(manager, user.organizationId, user.roleId);
+    const next = change.role !== undefined ? await this.roles.resolve(manager, user.organizationId, change.role) : current;
+    const wasActiveAdmin = current.name === ADMIN_ROLE && user.active && !user.deletedAt;
+    const staysActiveAdmin = next.name === ADMIN_ROLE && (change.active ?? user.active) && !change.delete;
+    if (wasActiveAdmin && !staysActiveAdmin) {
+      await this.lockOrganization(manager, user.organizationId);
+      const otherAdmins = await manager
+        .createQueryBuilder(User, 'u')
+        .where('u.organization_id = :org AND u.role_id = :role AND u.active = 1 AND u.deleted_at IS NULL AND u.id <> :id', {
+          org: user.organizationId,
+          role: current.id,
+          id: user.id,
+        })
+        .getCount();
+      if (otherAdmins === 0) {
+        const action = change.delete ? 'deleted' : change.active === false ? 'deactivated' : 'given another role';
+        throw badRequest(
+          `${user.userName} is the organization's last active Admin and cannot be ${action}; make another user an Admin first.`,
+          'mutability',
+        );
+      }
+    }
+    const changed = next.id !== user.roleId || (change.active !== undefined && change.active !== user.active) || change.delete;
+    user.roleId = next.id;
+    if (change.active !== undefined) user.active = change.active;
+    if (change.delete) {
+      user.deletedAt = this.clock.now();
+      user.userNameLower = null;
+    }
+    if (changed) {
+      user.updatedAt = this.clock.now();
+      user.version += 1;
+    }
+    return next;
+  }
+
+  async find(manager: EntityManager, organizationId: number, rawId: string): Promise<User> {
+    const id = parseId(rawId, 'user');
+    const user = await manager.findOneBy(User, { id, organizationId });
+    if (!user || user.deletedAt) throw notFound(`No user with id ${JSON.stringify(rawId)} in this organization.`);
+    return user;
+  }
+
+  /**
+   * Serializes changes that could remove the last Admin, per organization:
+   * a row lock on MySQL; on SQLite transactions are already one at a time.
+   */
+  private async lockOrganization(manager: EntityManager, organizationId: number): Promise<void> {
+    if (manager.connection.options.type !== 'mysql') return;
+    await manager
+      .createQueryBuilder(Organization, 'o')
+      .setLock('pessimistic_write')
+      .where('o.id = :organizationId', { organizationId })
+      .getOne();
+  }
+}
+
+export function toView(user: User, roleName: string): UserView {
+  return {
+    id: String(user.id),
+    userName: user.userName,
+    email: user.userName,
+    firstName: user.nameGivenName,
+    lastName: user.nameFamilyName,
+    displayName: user.displayName,
+    role: roleName,
+    active: user.active,
+    status: user.active ? 'active' : 'inactive',
+    externalId: user.externalId,
+    createdAt: user.createdAt.toISOString(),
+    updatedAt: user.updatedAt.toISOString(),
+  };
+}
+
+function truncate(value: string): string {
+  return value.length > 80 ? `${value.slice(0, 77)}...` : value;
+}

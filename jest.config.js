@@ -1,0 +1,27 @@
+// One Jest config for both kinds of test:
+//   unit specs next to the code (`*.spec.ts` under apps/ and libs/),
+//   end-to-end suites under test/ (`*.e2e-spec.ts`) against real databases, SMTP and HTTP.
+// TypeScript is compiled by SWC with the same options as the build (.swcrc).
+const fs = require('fs');
+const swcrc = JSON.parse(fs.readFileSync(`${__dirname}/.swcrc`, 'utf8'));
+
+const common = {
+  transform: { '^.+\\.ts$': ['@swc/jest', { ...swcrc, swcrc: false }] },
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  moduleNameMapper: {
+    '^@app/(config|database|scim-protocol)(/.*)?$': '<rootDir>/libs/$1/src$2',
+  },
+  testEnvironment: 'node',
+};
+
+module.exports = {
+  projects: [
+    { ...common, displayName: 'unit', rootDir: __dirname, testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts'] },
+    {
+      ...common,
+      displayName: 'e2e',
+      rootDir: __dirname,
+      testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
+    },
+  ],
+};

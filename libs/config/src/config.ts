@@ -1,0 +1,259 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+/**
+ * The one place that reads the environment. Every variable is listed with its
+ * default in `.env.example` and in docs/configuration.md; a bad value stops the
+ * process at boot with a sentence naming the variable and what is allowed.
+ */
+export interface AppConfig {
+  nodeEnv: 'development' | 'production' | 'test';
+  host: string;
+  port: number;
+  /** Public base URL of this server, used in SCIM `meta.location` and in emails. */
+  appUrl: string;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  database: DatabaseConfig;
+  bootstrap: { enabled: boolean; organizationName: string; adminEmail: string };
+  scim: { rateLimitPerMinute: number; redisUrl?: string };
+  apiKeys: { cacheTtlMs: number };
+  mail: { smtpUrl?: string; outboxDir: string; from: string };
+  reminders: {
+    /** Lead times before `expiresAt`, e.g. `1M` (one calendar month), `7d`, `12h`. */
+    leadTimes: LeadTime[];
+    cron: string;
+    schedulerEnabled: boolean;
+    maxAttempts: number;
+    retryBaseSeconds: number;
+    leaseSeconds: number;
+  };
+  shutdownTimeoutMs: number;
+}
+
+export type DatabaseConfig =
+  | { type: 'sqlite'; path: string; logQueries: boolean }
+  | { type: 'mysql'; url: string; poolSize: number; logQueries: boolean };
+
+export interface LeadTime {
+  /** As written in the configuration, e.g. `1M`, `7d`: also the reminder's stored key. */
+  label: string;
+  amount: number;
+  unit: 'M' | 'd' | 'h';
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Every variable, its default and what it means: the source of `.env.example`. */
+export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; help: string }> = [
+  { name: 'NODE_ENV', default: 'development', help: 'development | production | test' },
+  { name: 'HOST', default: '0.0.0.0', help: 'Interface the HTTP server listens on.' },
+  { name: 'PORT', default: '3000', help: 'HTTP port.' },
+  {
+    name: 'APP_URL',
+    default: 'http://localhost:3000',
+    help: 'Public base URL (SCIM meta.location, links in reminder emails).',
+  },
+  { name: 'LOG_LEVEL', default: 'info', help: 'fatal | error | warn | info | debug | trace | silent' },
+  {
+    name: 'DATABASE_URL',
+    default: 'sqlite:./data/torii.sqlite',
+    help: 'sqlite:<file> (embedded default) or mysql://user:pass@host:3306/db (MySQL 8 / MariaDB 10.11).',
+  },
+  { name: 'DATABASE_POOL_SIZE', default: '10', help: 'MySQL connection pool size per process.' },
+  { name: 'DATABASE_LOG_QUERIES', default: 'false', help: 'Log every SQL statement (debugging).' },
+  { name: 'BOOTSTRAP_ENABLED', default: 'true', help: 'On an empty database, create a first organization, Admin and API key.' },
+  { name: 'BOOTSTRAP_ORG_NAME', default: 'My Organization', help: 'Name of the first organization.' },
+  { name: 'BOOTSTRAP_ADMIN_EMAIL', default: 'admin@example.com', help: "Email (userName) of the first organization's Admin." },
+  {
+    name: 'SCIM_RATE_LIMIT_PER_MINUTE',
+    default: '200',
+    help: 'Requests per minute per SCIM key; 0 turns rate limiting off.',
+  },
+  { name: 'REDIS_URL', default: '', help: 'redis://host:6379 to share rate-limit counters between instances.' },
+  {
+    name: 'API_KEY_CACHE_TTL_MS',
+    default: '1000',
+    help: 'How long a verified key is cached in a process (0 = no cache). Deletes take effect at once on the deleting instance.',
+  },
+  { name: 'SMTP_URL', default: '', help: 'smtp(s)://user:pass@host:port; empty writes mail as .eml files to MAIL_OUTBOX_DIR.' },
+  { name: 'MAIL_OUTBOX_DIR', default: './data/outbox', help: 'Where mail goes when SMTP_URL is empty.' },
+  { name: 'MAIL_FROM', default: 'Torii <no-reply@localhost>', help: 'Sender of reminder emails.' },
+  {
+    name: 'REMINDER_LEAD_TIMES',
+    default: '1M',
+    help: 'Comma-separated lead times before a key expires: 1M = one calendar month, 7d = seven days, 12h = twelve hours.',
+  },
+  { name: 'REMINDER_CRON', default: '0 * * * *', help: 'When the reminder job runs (cron syntax, UTC).' },
+  { name: 'SCHEDULER_ENABLED', default: 'true', help: 'Run scheduled jobs in this process (false on web-only instances).' },
+  { name: 'REMINDER_MAX_ATTEMPTS', default: '8', help: 'Send attempts before a reminder is marked failed.' },
+  { name: 'REMINDER_RETRY_BASE_SECONDS', default: '300', help: 'First retry delay; doubles on each further attempt.' },
+  { name: 'REMINDER_LEASE_SECONDS', default: '300', help: 'How long a claimed reminder is reserved for its sender before another may retake it.' },
+  { name: 'SHUTDOWN_TIMEOUT_MS', default: '10000', help: 'Grace period for in-flight requests on SIGTERM.' },
+];
+
+const DEFAULTS: Record<string, string> = Object.fromEntries(CONFIG_VARIABLES.map((v) => [v.name, v.default]));
+
+/**
+ * Builds the configuration from an environment (process.env by default).
+ * Throws ConfigError with one sentence naming the first bad variable.
+ */
+export function loadConfig(env: Env = readProcessEnv()): AppConfig {
+  const get = (name: string): string => {
+    const raw = env[name];
+    return raw === undefined || raw === '' ? DEFAULTS[name] : raw.trim();
+  };
+  const nodeEnv = oneOf(get, 'NODE_ENV', ['development', 'production', 'test'] as const);
+  const config: AppConfig = {
+    nodeEnv,
+    host: nonEmpty(get, 'HOST'),
+    port: integer(get, 'PORT', 0, 65535),
+    appUrl: url(get, 'APP_URL', ['http:', 'https:']).replace(/\/+$/, ''),
+    logLevel: oneOf(get, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
+    database: database(get),
+    bootstrap: {
+      enabled: boolean(get, 'BOOTSTRAP_ENABLED'),
+      organizationName: nonEmpty(get, 'BOOTSTRAP_ORG_NAME'),
+      adminEmail: email(get, 'BOOTSTRAP_ADMIN_EMAIL'),
+    },
+    scim: {
+      rateLimitPerMinute: integer(get, 'SCIM_RATE_LIMIT_PER_MINUTE', 0, 1_000_000),
+      redisUrl: get('REDIS_URL') ? url(get, 'REDIS_URL', ['redis:', 'rediss:']) : undefined,
+    },
+    apiKeys: { cacheTtlMs: integer(get, 'API_KEY_CACHE_TTL_MS', 0, 1000) },
+    mail: {
+      smtpUrl: get('SMTP_URL') ? url(get, 'SMTP_URL', ['smtp:', 'smtps:']) : undefined,
+      outboxDir: resolve(nonEmpty(get, 'MAIL_OUTBOX_DIR')),
+      from: nonEmpty(get, 'MAIL_FROM'),
+    },
+    reminders: {
+      leadTimes: leadTimes(get),
+      cron: cron(get, 'REMINDER_CRON'),
+      schedulerEnabled: boolean(get, 'SCHEDULER_ENABLED'),
+      maxAttempts: integer(get, 'REMINDER_MAX_ATTEMPTS', 1, 100),
+      retryBaseSeconds: integer(get, 'REMINDER_RETRY_BASE_SECONDS', 1, 86_400),
+      leaseSeconds: integer(get, 'REMINDER_LEASE_SECONDS', 10, 86_400),
+    },
+    shutdownTimeoutMs: integer(get, 'SHUTDOWN_TIMEOUT_MS', 0, 600_000),
+  };
+  return config;
+}
+
+/** Reads process.env, first loading `./.env` when there is one (Node's own loader, no dependency). */
+function readProcessEnv(): Env {
+  const file = resolve('.env');
+  if (existsSync(file)) {
+    try {
+      process.loadEnvFile(file);
+    } catch (error) {
+      throw new ConfigError(`The .env file at ${file} could not be read: ${(error as Error).message}.`);
+    }
+  }
+  return process.env;
+}
+
+type Getter = (name: string) => string;
+
+function fail(name: string, value: string, allowed: string): never {
+  throw new ConfigError(`Invalid configuration: ${name} must be ${allowed} (got ${JSON.stringify(value)}).`);
+}
+
+function nonEmpty(get: Getter, name: string): string {
+  const value = get(name);
+  if (!value) fail(name, value, 'a non-empty string');
+  return value;
+}
+
+function oneOf<T extends string>(get: Getter, name: string, allowed: readonly T[]): T {
+  const value = get(name);
+  if (!(allowed as readonly string[]).includes(value)) fail(name, value, `one of ${allowed.join(', ')}`);
+  return value as T;
+}
+
+function integer(get: Getter, name: string, min: number, max: number): number {
+  const value = get(name);
+  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+    fail(name, value, `a whole number from ${min} to ${max}`);
+  }
+  return Number(value);
+}
+
+function boolean(get: Getter, name: string): boolean {
+  const value = get(name).toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(value)) return true;
+  if (['false', '0', 'no', 'off'].includes(value)) return false;
+  return fail(name, value, 'true or false');
+}
+
+function url(get: Getter, name: string, protocols: string[]): string {
+  const value = get(name);
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    return fail(name, value, `a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    fail(name, value, `a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+  }
+  return value;
+}
+
+function email(get: Getter, name: string): string {
+  const value = get(name);
+  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value)) fail(name, value, 'an email address');
+  return value;
+}
+
+function database(get: Getter): DatabaseConfig {
+  const value = get('DATABASE_URL');
+  const logQueries = boolean(get, 'DATABASE_LOG_QUERIES');
+  if (value.startsWith('sqlite:')) {
+    const path = value.slice('sqlite:'.length).replace(/^\/\//, '');
+    if (!path) fail('DATABASE_URL', value, 'sqlite:<file path> or mysql://user:password@host:port/database');
+    return { type: 'sqlite', path: path === ':memory:' ? path : resolve(path), logQueries };
+  }
+  if (/^(mysql|mariadb):\/\//.test(value)) {
+    let parsed: URL;
+    try {
+      parsed = new URL(value);
+    } catch {
+      return fail('DATABASE_URL', value, 'a valid mysql://user:password@host:port/database URL');
+    }
+    if (!parsed.pathname || parsed.pathname === '/') {
+      fail('DATABASE_URL', value, 'a mysql:// URL that names a database (mysql://user@host:3306/torii)');
+    }
+    parsed.protocol = 'mysql:';
+    return { type: 'mysql', url: parsed.toString(), poolSize: integer(get, 'DATABASE_POOL_SIZE', 1, 1000), logQueries };
+  }
+  return fail('DATABASE_URL', value, 'sqlite:<file path> or mysql://user:password@host:port/database');
+}
+
+function leadTimes(get: Getter): LeadTime[] {
+  const value = get('REMINDER_LEAD_TIMES');
+  const parts = value.split(',').map((p) => p.trim());
+  const result: LeadTime[] = [];
+  for (const part of parts) {
+    const match = /^(\d{1,4})(M|d|h)$/.exec(part);
+    if (!match || Number(match[1]) === 0) {
+      fail('REMINDER_LEAD_TIMES', value, 'a comma-separated list like 1M,7d,1d (M = calendar months, d = days, h = hours)');
+    }
+    if (!result.some((r) => r.label === part)) {
+      result.push({ label: part, amount: Number(match[1]), unit: match[2] as LeadTime['unit'] });
+    }
+  }
+  return result;
+}
+
+function cron(get: Getter, name: string): string {
+  const value = get(name);
+  // Five or six space-separated fields; the scheduler validates the details again at start.
+  if (!/^(\S+\s+){4,5}\S+$/.test(value)) fail(name, value, 'a cron expression such as "0 * * * *"');
+  return value;
+}

@@ -1,0 +1,53 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { DatabaseConfig } from '@app/config';
+import type { DataSourceOptions, MixedList } from 'typeorm';
+import { SnakeNamingStrategy } from 'typeorm-naming-strategies';
+import { MYSQL_MIGRATIONS } from './migrations/mysql';
+import { SQLITE_MIGRATIONS } from './migrations/sqlite';
+
+/**
+ * The one source of TypeORM options, used by the server, the CLI, ormconfig.ts
+ * and the tests. `synchronize` is never on: the schema comes from the
+ * migrations of each dialect (see docs/architecture.md).
+ */
+export function dataSourceOptions(
+  database: DatabaseConfig,
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  entities: MixedList<Function | string>,
+): DataSourceOptions {
+  const common = {
+    entities,
+    synchronize: false,
+    migrationsRun: false,
+    namingStrategy: new SnakeNamingStrategy(),
+    logging: database.logQueries ? ('all' as const) : (['error'] as ['error']),
+  };
+  if (database.type === 'sqlite') {
+    if (database.path !== ':memory:') mkdirSync(dirname(database.path), { recursive: true });
+    return {
+      ...common,
+      type: 'better-sqlite3',
+      database: database.path,
+      migrations: SQLITE_MIGRATIONS,
+      // WAL lets readers proceed while one writer commits; NORMAL sync is safe in WAL mode.
+      enableWAL: true,
+      prepareDatabase: (db: { pragma(source: string): unknown }) => {
+        db.pragma('busy_timeout = 5000');
+        db.pragma('synchronous = NORMAL');
+        db.pragma('foreign_keys = ON');
+      },
+    };
+  }
+  return {
+    ...common,
+    type: 'mysql',
+    url: database.url,
+    migrations: MYSQL_MIGRATIONS,
+    // Dates are stored and read as UTC whatever the server's time zone.
+    timezone: 'Z',
+    charset: 'utf8mb4_bin',
+    poolSize: database.poolSize,
+    extra: { connectionLimit: database.poolSize, enableKeepAlive: true },
+  };
+}

@@ -1,0 +1,48 @@
+import { APP_CONFIG, AppConfig } from '@app/config';
+import { DynamicModule, Global, Injectable, Logger, Module, OnModuleInit } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { dataSourceOptions } from './data-source-options';
+import { runMigrations } from './migrate';
+import { TransactionRunner } from './transaction-runner';
+
+/** Brings the schema up to date before any module touches it (npm start runs pending migrations). */
+@Injectable()
+export class DatabaseMigrator implements OnModuleInit {
+  private readonly logger = new Logger('Database');
+
+  constructor(private readonly dataSource: DataSource) {}
+
+  async onModuleInit(): Promise<void> {
+    const applied = await runMigrations(this.dataSource);
+    for (const migration of applied) this.logger.log(`Applied migration ${migration.name}`);
+  }
+}
+
+/**
+ * TypeORM for the whole app: SQLite (embedded default) or MySQL/MariaDB,
+ * chosen by DATABASE_URL. Feature modules register their own entities with
+ * TypeOrmModule.forFeature; `autoLoadEntities` collects them here.
+ */
+@Global()
+@Module({})
+export class DatabaseModule {
+  static forRoot(): DynamicModule {
+    return {
+      module: DatabaseModule,
+      imports: [
+        TypeOrmModule.forRootAsync({
+          inject: [APP_CONFIG],
+          useFactory: (config: AppConfig) => ({
+            ...dataSourceOptions(config.database, []),
+            autoLoadEntities: true,
+            // Fail fast at start: a database that is down is reported, not retried for minutes.
+            retryAttempts: 0,
+          }),
+        }),
+      ],
+      providers: [DatabaseMigrator, TransactionRunner],
+      exports: [TransactionRunner],
+    };
+  }
+}

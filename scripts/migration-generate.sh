@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Generates a migration for one dialect by diffing the entities against a fresh
+# database that has every existing migration applied.
+#   scripts/migration-generate.sh sqlite AddThing
+#   scripts/migration-generate.sh mysql AddThing   (uses MYSQL_ADMIN_URL, default mysql://root@127.0.0.1:3306)
+set -euo pipefail
+dialect=${1:?usage: migration-generate.sh sqlite|mysql Name}
+name=${2:?usage: migration-generate.sh sqlite|mysql Name}
+cd "$(dirname "$0")/.."
+typeorm() { TS_NODE_TRANSPILE_ONLY=true node -r ts-node/register -r tsconfig-paths/register ./node_modules/typeorm/cli.js -d ormconfig.ts "$@"; }
+case "$dialect" in
+  sqlite)
+    db=$(mktemp -d)/gen.sqlite
+    export DATABASE_URL="sqlite:$db" ;;
+  mysql)
+    admin=${MYSQL_ADMIN_URL:-mysql://root@127.0.0.1:3306}
+    mysql -h 127.0.0.1 -u root -e 'DROP DATABASE IF EXISTS torii_migration_gen; CREATE DATABASE torii_migration_gen'
+    export DATABASE_URL="$admin/torii_migration_gen" ;;
+  *) echo "dialect must be sqlite or mysql" >&2; exit 2 ;;
+esac
+typeorm migration:run
+typeorm migration:generate "libs/database/src/migrations/$dialect/$name" --pretty
+echo "Now add the new class to libs/database/src/migrations/$dialect/index.ts"
