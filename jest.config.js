@@ -6,12 +6,15 @@ const fs = require('fs');
 const swcrc = JSON.parse(fs.readFileSync(`${__dirname}/.swcrc`, 'utf8'));
 
 const common = {
-  transform: { '^.+\\.ts$': ['@swc/jest', { ...swcrc, swcrc: false }] },
+  transform: { '^.+\\.(ts|js)$': ['@swc/jest', { ...swcrc, swcrc: false }] },
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper: {
     '^@app/(config|database|scim-protocol)(/.*)?$': '<rootDir>/libs/$1/src$2',
   },
   testEnvironment: 'node',
+  // content-disposition 3 (via @fastify/static, for the /docs viewer) is ESM-only: Node >= 20.19 loads it
+  // natively, Jest's module system does not, so Jest compiles it like our own code.
+  transformIgnorePatterns: ['/node_modules/(?!content-disposition/)'],
 };
 
 module.exports = {

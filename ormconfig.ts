@@ -9,6 +9,6 @@ import { loadConfig } from '@app/config';
 import { dataSourceOptions } from '@app/database';
 import { DataSource } from 'typeorm';
 
-export default new DataSource(
-  dataSourceOptions(loadConfig().database, [`${__dirname}/apps/server/src/**/*.entity.{ts,js}`]),
+export default dataSourceOptions(loadConfig().database, [`${__dirname}/apps/server/src/**/*.entity.{ts,js}`]).then(
+  (options) => new DataSource(options),
 );

@@ -23,7 +23,6 @@ export function createHttpAdapter(): FastifyAdapter {
  */
 export function configureApp(app: NestFastifyApplication): void {
   app.useLogger(app.get(Logger));
-  app.flushLogs();
   const fastify = app.getHttpAdapter().getInstance();
   // SCIM clients send application/scim+json; parse it like JSON, refusing __proto__ keys.
   fastify.addContentTypeParser(
@@ -34,7 +33,6 @@ export function configureApp(app: NestFastifyApplication): void {
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header(REQUEST_ID_HEADER, request.id);
   });
-  app.enableShutdownHooks();
   setUpOpenApi(app);
 }
 

@@ -9,14 +9,22 @@ import { configureApp, createHttpAdapter } from './app.setup';
 async function bootstrap(): Promise<void> {
   const config = loadConfig();
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), createHttpAdapter(), {
-    bufferLogs: true,
+    // Until configureApp installs the JSON logger; start-up errors reach the catch below as one sentence.
+    logger: false,
+    abortOnError: false,
   });
   configureApp(app);
   await app.listen({ port: config.port, host: config.host });
   new Logger('Bootstrap').log(`Listening on ${config.host}:${config.port} (${config.database.type}); docs at ${config.appUrl}/docs`);
-  // Nest closes on SIGTERM/SIGINT (in-flight requests finish, the pool closes); this bounds how long that may take.
+  // Graceful shutdown: stop accepting, let in-flight requests finish, close the pool; bounded by SHUTDOWN_TIMEOUT_MS.
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => setTimeout(() => process.exit(1), config.shutdownTimeoutMs).unref());
+    process.once(signal, () => {
+      setTimeout(() => process.exit(1), config.shutdownTimeoutMs).unref();
+      app.close().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    });
   }
 }
 

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DatabaseConfig } from '@app/config';
+import { createConnection } from 'mysql2/promise';
 import type { DataSourceOptions, MixedList } from 'typeorm';
 import { SnakeNamingStrategy } from 'typeorm-naming-strategies';
 import { MYSQL_MIGRATIONS } from './migrations/mysql';
@@ -11,11 +12,11 @@ import { SQLITE_MIGRATIONS } from './migrations/sqlite';
  * and the tests. `synchronize` is never on: the schema comes from the
  * migrations of each dialect (see docs/architecture.md).
  */
-export function dataSourceOptions(
+export async function dataSourceOptions(
   database: DatabaseConfig,
   // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
   entities: MixedList<Function | string>,
-): DataSourceOptions {
+): Promise<DataSourceOptions> {
   const common = {
     entities,
     synchronize: false,
@@ -41,7 +42,8 @@ export function dataSourceOptions(
   }
   return {
     ...common,
-    type: 'mysql',
+    // TypeORM reads MariaDB's catalog differently (e.g. nullable defaults), so it must know which one it talks to.
+    type: await mysqlFlavor(database.url),
     url: database.url,
     migrations: MYSQL_MIGRATIONS,
     // Dates are stored and read as UTC whatever the server's time zone.
@@ -50,4 +52,15 @@ export function dataSourceOptions(
     poolSize: database.poolSize,
     extra: { connectionLimit: database.poolSize, enableKeepAlive: true },
   };
+}
+
+/** 'mariadb' or 'mysql', asked of the server itself so that one mysql:// URL works for both. */
+async function mysqlFlavor(url: string): Promise<'mysql' | 'mariadb'> {
+  const connection = await createConnection({ uri: url, connectTimeout: 10_000 });
+  try {
+    const [rows] = await connection.query('SELECT VERSION() AS version');
+    return /mariadb/i.test(String((rows as Array<{ version: string }>)[0]?.version)) ? 'mariadb' : 'mysql';
+  } finally {
+    await connection.end();
+  }
 }

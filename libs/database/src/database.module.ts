@@ -10,12 +10,14 @@ import { TransactionRunner } from './transaction-runner';
 @Injectable()
 export class DatabaseMigrator implements OnModuleInit {
   private readonly logger = new Logger('Database');
+  /** Names of the migrations this process applied at start (for `db:migrate`). */
+  applied: string[] = [];
 
   constructor(private readonly dataSource: DataSource) {}
 
   async onModuleInit(): Promise<void> {
-    const applied = await runMigrations(this.dataSource);
-    for (const migration of applied) this.logger.log(`Applied migration ${migration.name}`);
+    this.applied = (await runMigrations(this.dataSource)).map((m) => m.name);
+    for (const name of this.applied) this.logger.log(`Applied migration ${name}`);
   }
 }
 
@@ -33,8 +35,8 @@ export class DatabaseModule {
       imports: [
         TypeOrmModule.forRootAsync({
           inject: [APP_CONFIG],
-          useFactory: (config: AppConfig) => ({
-            ...dataSourceOptions(config.database, []),
+          useFactory: async (config: AppConfig) => ({
+            ...(await dataSourceOptions(config.database, [])),
             autoLoadEntities: true,
             // Fail fast at start: a database that is down is reported, not retried for minutes.
             retryAttempts: 0,
@@ -42,7 +44,7 @@ export class DatabaseModule {
         }),
       ],
       providers: [DatabaseMigrator, TransactionRunner],
-      exports: [TransactionRunner],
+      exports: [TransactionRunner, DatabaseMigrator],
     };
   }
 }

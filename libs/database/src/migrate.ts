@@ -9,7 +9,7 @@ const LOCK_WAIT_SECONDS = 120;
  * instance migrate while the others wait and then find nothing left to do.
  */
 export async function runMigrations(dataSource: DataSource): Promise<Migration[]> {
-  if (dataSource.options.type !== 'mysql') {
+  if (dataSource.options.type !== 'mysql' && dataSource.options.type !== 'mariadb') {
     return dataSource.runMigrations({ transaction: 'all' });
   }
   const runner = dataSource.createQueryRunner();

@@ -16,7 +16,7 @@ export class TransactionRunner {
   private readonly serialize: boolean;
 
   constructor(private readonly dataSource: DataSource) {
-    this.serialize = dataSource.options.type !== 'mysql';
+    this.serialize = dataSource.options.type === 'better-sqlite3';
   }
 
   run<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {

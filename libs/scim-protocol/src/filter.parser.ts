@@ -333,6 +333,9 @@ function validateValue(
     if (op !== 'eq' && op !== 'ne') scope.fail(`null can only be compared with eq or ne (position ${valuePos}).`);
     return null;
   }
+  if (def.type === 'binary' && op !== 'eq' && op !== 'ne') {
+    scope.fail(`'${name}' is binary, so it can only be compared with eq or ne, not ${op} (position ${pos}).`);
+  }
   switch (def.type) {
     case 'boolean': {
       if (op !== 'eq' && op !== 'ne') {
@@ -355,10 +358,6 @@ function validateValue(
       return iso;
     }
     case 'binary':
-      if (op !== 'eq' && op !== 'ne') {
-        scope.fail(`'${name}' is binary, so it can only be compared with eq or ne, not ${op} (position ${pos}).`);
-      }
-    // falls through: binary values are compared as their base64 text
     case 'string':
     case 'reference':
       if (raw.kind === 'string') return raw.value;

@@ -98,6 +98,12 @@ export class ApiKeysService {
     return { ...this.toView(row), key };
   }
 
+  /** For the operator CLI: the organization is named by the operator, so check it exists first. */
+  async createForOrganization(organizationId: number, input: NewApiKey): Promise<CreatedApiKey> {
+    await this.organizations.get(organizationId);
+    return this.create(organizationId, input);
+  }
+
   async list(organizationId: number): Promise<ApiKeyView[]> {
     const rows = await this.keys.find({ where: { organizationId, deletedAt: IsNull() }, order: { id: 'ASC' } });
     return rows.map((row) => this.toView(row));

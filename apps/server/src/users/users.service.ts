@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { TransactionRunner } from '@app/database';
-import { isEmail } from 'class-validator';
 import { EntityManager, Repository } from 'typeorm';
 import { badRequest, conflict, notFound } from '../common/app-error';
 import { Clock } from '../common/clock';
@@ -11,6 +10,7 @@ import { parseId } from '../common/ids';
 import { Organization } from '../organizations/organization.entity';
 import { ADMIN_ROLE, DEFAULT_ROLE, Role } from './role.entity';
 import { RolesService } from './roles.service';
+import { isValidUserName } from './user-name';
 import { User } from './user.entity';
 
 export interface UserView {
@@ -72,7 +72,7 @@ export class UsersService {
       throw badRequest('userName is required: the user\'s email address.', 'invalidValue');
     }
     const trimmed = userName.trim();
-    if (trimmed.length > 254 || !isEmail(trimmed, { allow_utf8_local_part: true, require_tld: true })) {
+    if (!isValidUserName(trimmed)) {
       throw badRequest(`userName must be the user's email address; "${truncate(trimmed)}" is not a valid email.`, 'invalidValue');
     }
     return trimmed;
@@ -201,7 +201,7 @@ export class UsersService {
    * a row lock on MySQL; on SQLite transactions are already one at a time.
    */
   private async lockOrganization(manager: EntityManager, organizationId: number): Promise<void> {
-    if (manager.connection.options.type !== 'mysql') return;
+    if (manager.connection.options.type === 'better-sqlite3') return;
     await manager
       .createQueryBuilder(Organization, 'o')
       .setLock('pessimistic_write')

@@ -1,7 +1,7 @@
 import { MigrationInterface, QueryRunner } from "typeorm";
 
-export class Initial1795885163354 implements MigrationInterface {
-    name = 'Initial1795885163354'
+export class Initial1795885596704 implements MigrationInterface {
+    name = 'Initial1795885596704'
 
     public async up(queryRunner: QueryRunner): Promise<void> {
         await queryRunner.query(`

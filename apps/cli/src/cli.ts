@@ -1,0 +1,151 @@
+import { ConfigError, loadConfig } from '@app/config';
+import { DatabaseMigrator } from '@app/database';
+import { INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { parseArgs } from 'node:util';
+import { ApiKeysService } from '../../server/src/api-keys/api-keys.service';
+import { AppError } from '../../server/src/common/app-error';
+import { OnboardingService } from '../../server/src/onboarding/onboarding.service';
+import { isValidUserName } from '../../server/src/users/user-name';
+import { CliModule } from './cli.module';
+
+export const USAGE = `Usage: npm run cli -- <command> [options] [--json]
+
+Commands:
+  org:create  --name <name> --admin-email <email>
+              Create an organization with its Admin user and a Torii API key.
+  keys:create --org <id> --type api|scim [--expires YYYY-MM-DD] [--description <text>]
+              Generate a key for an organization (e.g. when every key was lost).
+  db:migrate  Apply pending database migrations.
+
+Options:
+  --json      Print the result as JSON (for scripts).
+  --help      Show this help.`;
+
+/** A usage error: printed with the usage, exit code 2. */
+export class UsageError extends Error {}
+
+interface Output {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+type Options = Record<string, string | boolean | undefined>;
+
+const COMMANDS: Record<string, { options: string[]; run: (app: INestApplicationContext, o: Options) => Promise<{ json: unknown; text: string }> }> = {
+  'org:create': {
+    options: ['name', 'admin-email'],
+    run: async (app, o) => {
+      const name = required(o, 'name');
+      const email = required(o, 'admin-email');
+      if (name.trim().length === 0 || name.length > 255) throw new UsageError('--name must be 1 to 255 characters.');
+      if (!isValidUserName(email.trim())) throw new UsageError(`--admin-email must be an email address; "${email}" is not.`);
+      const created = await app.get(OnboardingService).createOrganization(name, email);
+      return {
+        json: created,
+        text: [
+          `Organization ID : ${created.organizationId} (${created.organizationName})`,
+          `Admin user      : ${created.adminEmail} (id ${created.adminUserId})`,
+          `Torii API key   : ${created.apiKey.key}`,
+          'Copy the key now: it is shown only this once.',
+        ].join('\n'),
+      };
+    },
+  },
+  'keys:create': {
+    options: ['org', 'type', 'expires', 'description'],
+    run: async (app, o) => {
+      const org = required(o, 'org');
+      const type = required(o, 'type');
+      if (!/^[1-9]\d{0,9}$/.test(org)) throw new UsageError('--org must be an Organization ID (a number).');
+      if (type !== 'api' && type !== 'scim') throw new UsageError('--type must be api or scim.');
+      const description = typeof o.description === 'string' ? o.description : undefined;
+      if (description && description.length > 255) throw new UsageError('--description must be at most 255 characters.');
+      const expiresAt = typeof o.expires === 'string' ? o.expires : undefined;
+      const key = await app.get(ApiKeysService).createForOrganization(Number(org), { type, description, expiresAt });
+      return {
+        json: { apiKey: key },
+        text: [
+          `Key id      : ${key.id} (${type === 'api' ? 'Torii API' : 'Torii SCIM'})`,
+          `Expires     : ${key.expiresAt ?? 'never'}`,
+          `Key         : ${key.key}`,
+          'Copy the key now: it is shown only this once.',
+        ].join('\n'),
+      };
+    },
+  },
+  'db:migrate': {
+    options: [],
+    run: async (app) => {
+      const applied = app.get(DatabaseMigrator).applied;
+      return { json: { applied }, text: applied.length ? applied.map((m) => `Applied ${m}`).join('\n') : 'The database is up to date.' };
+    },
+  },
+};
+
+/** Runs one CLI command; returns the process exit code. */
+export async function runCli(argv: string[], io: Output, env?: Record<string, string | undefined>): Promise<number> {
+  let parsed: { positionals: string[]; values: Options };
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        json: { type: 'boolean' },
+        help: { type: 'boolean' },
+        name: { type: 'string' },
+        'admin-email': { type: 'string' },
+        org: { type: 'string' },
+        type: { type: 'string' },
+        expires: { type: 'string' },
+        description: { type: 'string' },
+      },
+    });
+  } catch (error) {
+    io.err(`${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const [name, ...extra] = parsed.positionals;
+  if (parsed.values.help || !name) {
+    (parsed.values.help ? io.out : io.err)(USAGE);
+    return parsed.values.help ? 0 : 2;
+  }
+  const command = COMMANDS[name];
+  const json = Boolean(parsed.values.json);
+  const fail = (message: string, code: number): number => {
+    io.err(json ? JSON.stringify({ error: message }) : message);
+    return code;
+  };
+  if (!command) return fail(`Unknown command "${name}".\n\n${USAGE}`, 2);
+  if (extra.length) return fail(`Unexpected argument "${extra[0]}".\n\n${USAGE}`, 2);
+  const unknown = Object.keys(parsed.values).filter((k) => k !== 'json' && k !== 'help' && !command.options.includes(k));
+  if (unknown.length) return fail(`${name} does not take --${unknown[0]}.\n\n${USAGE}`, 2);
+
+  let app: INestApplicationContext | undefined;
+  try {
+    const config = loadConfig(env);
+    // Validate arguments before touching the database.
+    const missing = command.options.filter((o) => ['name', 'admin-email', 'org', 'type'].includes(o) && parsed.values[o] === undefined);
+    if (missing.length) throw new UsageError(`${name} needs --${missing[0]}.`);
+    app = await NestFactory.createApplicationContext(CliModule.forRoot({ ...config, bootstrap: { ...config.bootstrap, enabled: false } }), {
+      logger: ['error', 'warn'],
+      abortOnError: false,
+    });
+    const result = await command.run(app, parsed.values);
+    io.out(json ? JSON.stringify(result.json, null, 2) : result.text);
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError) return fail(`${error.message}\n\n${USAGE}`, 2);
+    if (error instanceof ConfigError || error instanceof AppError) return fail(error.message, 1);
+    return fail(`${name} failed: ${(error as Error).message ?? String(error)}`, 1);
+  } finally {
+    await app?.close();
+  }
+}
+
+function required(o: Options, name: string): string {
+  const value = o[name];
+  if (typeof value !== 'string' || value === '') throw new UsageError(`--${name} is required.`);
+  return value;
+}

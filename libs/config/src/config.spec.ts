@@ -1,0 +1,53 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CONFIG_VARIABLES, ConfigError, loadConfig } from './config';
+
+describe('configuration', () => {
+  it('should start from the documented defaults with an empty environment', () => {
+    const config = loadConfig({});
+    expect(config.port).toBe(3000);
+    expect(config.database).toMatchObject({ type: 'sqlite' });
+    expect(config.scim.rateLimitPerMinute).toBe(200);
+    expect(config.reminders.leadTimes).toEqual([{ label: '1M', amount: 1, unit: 'M' }]);
+    expect(config.mail.smtpUrl).toBeUndefined();
+  });
+
+  it('should list in .env.example exactly the variables it reads, with the same defaults', () => {
+    const text = readFileSync(join(__dirname, '../../../.env.example'), 'utf8');
+    const documented = Object.fromEntries(
+      text
+        .split('\n')
+        .filter((line) => /^[A-Z_]+=/.test(line))
+        .map((line) => {
+          const [name, ...rest] = line.split('=');
+          const value = rest.join('=');
+          return [name, value.startsWith('"') ? JSON.parse(value) : value];
+        }),
+    );
+    expect(documented).toEqual(Object.fromEntries(CONFIG_VARIABLES.map((v) => [v.name, v.default])));
+  });
+
+  it.each([
+    ['PORT', 'abc', /PORT must be a whole number from 0 to 65535 \(got "abc"\)/],
+    ['PORT', '70000', /PORT must be/],
+    ['DATABASE_URL', 'postgres://x/y', /DATABASE_URL must be sqlite:<file path> or mysql:/],
+    ['DATABASE_URL', 'mysql://root@localhost', /DATABASE_URL must be a mysql:\/\/ URL that names a database/],
+    ['SMTP_URL', 'http://mail', /SMTP_URL must be a URL starting with smtp:\/\/ or smtps:\/\//],
+    ['REMINDER_LEAD_TIMES', '30 days', /REMINDER_LEAD_TIMES must be a comma-separated list like 1M,7d,1d/],
+    ['REMINDER_LEAD_TIMES', '0d', /REMINDER_LEAD_TIMES/],
+    ['SCIM_RATE_LIMIT_PER_MINUTE', '-1', /SCIM_RATE_LIMIT_PER_MINUTE must be a whole number/],
+    ['BOOTSTRAP_ADMIN_EMAIL', 'admin', /BOOTSTRAP_ADMIN_EMAIL must be an email address/],
+    ['LOG_LEVEL', 'loud', /LOG_LEVEL must be one of fatal, error/],
+    ['SCHEDULER_ENABLED', 'maybe', /SCHEDULER_ENABLED must be true or false/],
+    ['REMINDER_CRON', 'hourly', /REMINDER_CRON must be a cron expression/],
+  ])('should refuse %s=%s with a sentence naming it', (name, value, message) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ [name]: value })).toThrow(message);
+  });
+
+  it('should accept MySQL and MariaDB URLs and several lead times', () => {
+    const config = loadConfig({ DATABASE_URL: 'mariadb://root@127.0.0.1:3306/torii', REMINDER_LEAD_TIMES: '1M, 7d,1d,7d' });
+    expect(config.database).toMatchObject({ type: 'mysql', url: 'mysql://root@127.0.0.1:3306/torii', poolSize: 10 });
+    expect(config.reminders.leadTimes.map((l) => l.label)).toEqual(['1M', '7d', '1d']);
+  });
+});

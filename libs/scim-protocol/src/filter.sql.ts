@@ -1,0 +1,357 @@
+/*
+ * Filter → SQL WHERE fragment, portable between SQLite (better-sqlite3) and
+ * MySQL 8 / MariaDB 10.11 (mysql2) with binary (case-sensitive) collations.
+ * Semantics are those documented in filter.evaluate.ts; the specs run both on
+ * the same fixtures.
+ *
+ * - Values are always `?` parameters; identifiers come from the mapping only.
+ * - Every atomic predicate is two-valued (a NULL column gives FALSE, never
+ *   NULL), so `NOT (...)` is the complement and `ne`/`not` match users that
+ *   lack the attribute.
+ * - caseExact false: `<lowerColumn> = ?` with a lower-cased parameter when the
+ *   mapping has a lower-cased column (indexed), else `LOWER(col) = LOWER(?)`.
+ *   SQLite's LOWER folds ASCII only; give non-ASCII attributes a lowerColumn
+ *   filled with JavaScript's toLowerCase when that matters.
+ * - co/sw/ew: case-insensitive ones use `LIKE ? ESCAPE '!'` on lower-cased
+ *   text, escaping ! % _ (backslash is not portable as an escape character).
+ *   Case-exact ones use INSTR/SUBSTR, because SQLite's LIKE ignores ASCII case.
+ * - Attributes the mapping does not store (groups, password, meta.version, …)
+ *   are absent: comparisons and `pr` are false, `ne` and `not` are true.
+ */
+import { FilterNode, CompareOperator, FilterValue, CompareFilter } from './filter.ast';
+import { compareValue, isPresent, NUMERIC_ID } from './filter.evaluate';
+import { toSqlDateTime } from './datetime';
+import {
+  AttributeDefinition,
+  AttributePath,
+  CORE_USER_SCHEMA,
+  definitionOf,
+  pathToString,
+} from './user.schema';
+
+export type SqlParam = string | number | null;
+
+export interface SqlFragment {
+  sql: string;
+  params: SqlParam[];
+}
+
+/** A stored column; `lowerColumn` holds the same value lower-cased (with JavaScript's toLowerCase). */
+export interface SqlColumn {
+  column: string;
+  lowerColumn?: string;
+}
+
+/** Rows of a side table, one per element of a multi-valued attribute. */
+export interface MultiValuedSqlMapping {
+  /** e.g. `user_attribute_values`. */
+  table: string;
+  /** Prefix of the generated aliases (`v` → v1, v2, …). */
+  alias: string;
+  /** Side-table column → resource expression it must equal, e.g. `{ user_id: 'u.id', organization_id: 'u.organization_id' }`. */
+  correlation: Readonly<Record<string, string>>;
+  /** Column naming the attribute of a row, e.g. `attribute`. */
+  discriminator: string;
+  /** Canonical attribute path (`emails`) → discriminator value stored for it. Unlisted attributes are not stored. */
+  attributes: Readonly<Record<string, string>>;
+  /** Sub-attribute name → bare column of the side table (quote reserved words: `` `primary` ``). */
+  subAttributes: Readonly<Record<string, string | SqlColumn>>;
+  /** Column with the primary flag and the element order, used by sortToSql. */
+  primaryColumn?: string;
+  positionColumn?: string;
+}
+
+/**
+ * How SCIM attributes are stored. Supplied by the app; the library only
+ * builds SQL from it. Keys are canonical paths as printed by pathToString:
+ * `userName`, `name.givenName`, `meta.created`,
+ * `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department`.
+ */
+export interface SqlMapping {
+  /** Integer id of the resource, alias-qualified, e.g. `u.id`. */
+  id: string;
+  /** Single-valued attributes: a column or any SQL expression, alias-qualified. */
+  columns: Readonly<Record<string, string | SqlColumn>>;
+  /** Attributes with one value for every resource, e.g. `{ 'meta.resourceType': 'User' }`. */
+  constants?: Readonly<Record<string, string | boolean | number>>;
+  multiValued?: MultiValuedSqlMapping;
+}
+
+const TRUE: SqlFragment = { sql: '1=1', params: [] };
+const FALSE: SqlFragment = { sql: '1=0', params: [] };
+
+const SQL_OPERATOR: Record<string, string> = { eq: '=', gt: '>', ge: '>=', lt: '<', le: '<=' };
+
+function column(spec: string | SqlColumn | undefined): SqlColumn | undefined {
+  if (spec === undefined) return undefined;
+  return typeof spec === 'string' ? { column: spec } : spec;
+}
+
+function not(fragment: SqlFragment): SqlFragment {
+  if (fragment.sql === TRUE.sql) return FALSE;
+  if (fragment.sql === FALSE.sql) return TRUE;
+  return { sql: `NOT (${fragment.sql})`, params: fragment.params };
+}
+
+function combine(op: 'AND' | 'OR', parts: SqlFragment[]): SqlFragment {
+  return { sql: `(${parts.map((p) => p.sql).join(` ${op} `)})`, params: parts.flatMap((p) => p.params) };
+}
+
+/** Escapes LIKE wildcards for `ESCAPE '!'`. */
+export function escapeLike(value: string): string {
+  return value.replace(/[!%_]/g, (c) => `!${c}`);
+}
+
+class Translator {
+  private aliases = 0;
+
+  constructor(private readonly mapping: SqlMapping) {}
+
+  translate(node: FilterNode): SqlFragment {
+    switch (node.op) {
+      case 'and':
+        return combine('AND', node.filters.map((f) => this.translate(f)));
+      case 'or':
+        return combine('OR', node.filters.map((f) => this.translate(f)));
+      case 'not':
+        return not(this.translate(node.filter));
+      case '[]': {
+        const { definition } = definitionOf(node.path);
+        if (!definition.multiValued) return this.translate(node.filter);
+        return this.exists(node.path, (alias) => this.translateRow(node.filter, alias));
+      }
+      case 'pr':
+        return this.present(node.path);
+      default:
+        return this.compare(node);
+    }
+  }
+
+  private compare(node: CompareFilter): SqlFragment {
+    if (node.value === null) {
+      const present = this.present(node.path);
+      return node.op === 'eq' ? not(present) : present;
+    }
+    if (node.op === 'ne') return not(this.compare({ ...node, op: 'eq' }));
+    const { definition, subDefinition } = definitionOf(node.path);
+    if (node.path.schema === CORE_USER_SCHEMA && node.path.attribute === 'id') {
+      return idPredicate(this.mapping.id, node.op, String(node.value));
+    }
+    if (definition.multiValued) {
+      return this.exists(node.path, (alias) => this.translateRow(node, alias));
+    }
+    const key = pathToString(node.path);
+    const constants = this.mapping.constants ?? {};
+    if (key in constants) {
+      return compareValue(subDefinition ?? definition, node.op, constants[key], node.value) ? TRUE : FALSE;
+    }
+    const col = column(this.mapping.columns[key]);
+    if (!col) return FALSE;
+    return predicate(col, subDefinition ?? definition, node.op, node.value);
+  }
+
+  private present(path: AttributePath): SqlFragment {
+    const { definition, subDefinition } = definitionOf(path);
+    if (path.schema === CORE_USER_SCHEMA && path.attribute === 'id') return TRUE;
+    if (definition.multiValued) {
+      return this.exists(path, (alias) =>
+        path.subAttribute === undefined ? TRUE : this.translateRow({ op: 'pr', path }, alias),
+      );
+    }
+    const key = pathToString(path);
+    const constants = this.mapping.constants ?? {};
+    if (key in constants) return isPresent(constants[key]) ? TRUE : FALSE;
+    if (definition.type === 'complex' && path.subAttribute === undefined) {
+      // `name pr`: some sub-attribute is present.
+      const parts = (definition.subAttributes ?? [])
+        .map((sub) => this.present({ ...path, subAttribute: sub.name }))
+        .filter((p) => p.sql !== FALSE.sql);
+      return parts.length === 0 ? FALSE : combine('OR', parts);
+    }
+    const col = column(this.mapping.columns[key]);
+    return col ? presentPredicate(col, subDefinition ?? definition) : FALSE;
+  }
+
+  /** A filter on the sub-attributes of one side-table row (`alias`). */
+  private translateRow(node: FilterNode, alias: string): SqlFragment {
+    switch (node.op) {
+      case 'and':
+        return combine('AND', node.filters.map((f) => this.translateRow(f, alias)));
+      case 'or':
+        return combine('OR', node.filters.map((f) => this.translateRow(f, alias)));
+      case 'not':
+        return not(this.translateRow(node.filter, alias));
+      case '[]':
+        return this.translateRow(node.filter, alias);
+      case 'pr': {
+        const col = this.rowColumn(node.path, alias);
+        return col ? presentPredicate(col, definitionOf(node.path).subDefinition as AttributeDefinition) : FALSE;
+      }
+      default: {
+        if (node.value === null) {
+          const present = this.translateRow({ op: 'pr', path: node.path }, alias);
+          return node.op === 'eq' ? not(present) : present;
+        }
+        if (node.op === 'ne') return not(this.translateRow({ ...node, op: 'eq' }, alias));
+        const col = this.rowColumn(node.path, alias);
+        if (!col) return FALSE;
+        return predicate(col, definitionOf(node.path).subDefinition as AttributeDefinition, node.op, node.value);
+      }
+    }
+  }
+
+  private rowColumn(path: AttributePath, alias: string): SqlColumn | undefined {
+    const spec = column(this.mapping.multiValued?.subAttributes[path.subAttribute as string]);
+    if (!spec) return undefined;
+    return {
+      column: `${alias}.${spec.column}`,
+      ...(spec.lowerColumn ? { lowerColumn: `${alias}.${spec.lowerColumn}` } : {}),
+    };
+  }
+
+  /** `EXISTS (SELECT 1 FROM <side table> vN WHERE <correlation> AND vN.attribute = ? AND <row condition>)`. */
+  private exists(path: AttributePath, row: (alias: string) => SqlFragment): SqlFragment {
+    const mv = this.mapping.multiValued;
+    const stored = mv?.attributes[pathToString({ schema: path.schema, attribute: path.attribute })];
+    if (!mv || stored === undefined) return FALSE;
+    const alias = `${mv.alias}${++this.aliases}`;
+    const condition = row(alias);
+    if (condition.sql === FALSE.sql) return FALSE;
+    const correlation = Object.entries(mv.correlation).map(([col, expr]) => `${alias}.${col} = ${expr}`);
+    const where = [...correlation, `${alias}.${mv.discriminator} = ?`];
+    if (condition.sql !== TRUE.sql) where.push(condition.sql);
+    return {
+      sql: `EXISTS (SELECT 1 FROM ${mv.table} ${alias} WHERE ${where.join(' AND ')})`,
+      params: [stored, ...condition.params],
+    };
+  }
+}
+
+function isText(def: AttributeDefinition): boolean {
+  return def.type === 'string' || def.type === 'reference' || def.type === 'binary';
+}
+
+function presentPredicate(col: SqlColumn, def: AttributeDefinition): SqlFragment {
+  const c = col.lowerColumn ?? col.column;
+  return { sql: isText(def) ? `(${c} IS NOT NULL AND ${c} <> '')` : `${c} IS NOT NULL`, params: [] };
+}
+
+/** `col op value` for a present column and a non-null value; `ne` never reaches here. */
+function predicate(col: SqlColumn, def: AttributeDefinition, op: CompareOperator, value: FilterValue): SqlFragment {
+  const guard = presentPredicate(col, def).sql;
+  const and = (sql: string, ...params: SqlParam[]): SqlFragment => ({ sql: `(${guard} AND ${sql})`, params });
+  switch (def.type) {
+    case 'boolean':
+      return and(`${col.column} = ?`, value ? 1 : 0);
+    case 'dateTime':
+      return and(`${col.column} ${SQL_OPERATOR[op]} ?`, toSqlDateTime(String(value)));
+    case 'integer':
+    case 'decimal':
+      return and(`${col.column} ${SQL_OPERATOR[op]} ?`, Number(value));
+    default:
+      break;
+  }
+  const text = String(value);
+  const foldCase = !def.caseExact && def.type !== 'binary';
+  if (op === 'co' || op === 'sw' || op === 'ew') {
+    if (text === '') return { sql: guard, params: [] };
+    if (!foldCase) {
+      if (op === 'co') return and(`INSTR(${col.column}, ?) > 0`, text);
+      if (op === 'sw') return and(`INSTR(${col.column}, ?) = 1`, text);
+      return and(`SUBSTR(${col.column}, ?) = ?`, -Array.from(text).length, text);
+    }
+    const body = escapeLike(text);
+    const pattern = op === 'co' ? `%${body}%` : op === 'sw' ? `${body}%` : `%${body}`;
+    return col.lowerColumn
+      ? and(`${col.lowerColumn} LIKE ? ESCAPE '!'`, pattern.toLowerCase())
+      : and(`LOWER(${col.column}) LIKE LOWER(?) ESCAPE '!'`, pattern);
+  }
+  const sqlOp = SQL_OPERATOR[op] as string;
+  if (!foldCase) return and(`${col.column} ${sqlOp} ?`, text);
+  return col.lowerColumn
+    ? and(`${col.lowerColumn} ${sqlOp} ?`, text.toLowerCase())
+    : and(`LOWER(${col.column}) ${sqlOp} LOWER(?)`, text);
+}
+
+/** Ids are integers in the database and opaque strings on the wire; a non-numeric id matches nothing. */
+function idPredicate(id: string, op: CompareOperator, value: string): SqlFragment {
+  switch (op) {
+    case 'co':
+      return value === '' ? TRUE : { sql: `INSTR(CAST(${id} AS CHAR), ?) > 0`, params: [value] };
+    case 'sw':
+      return value === '' ? TRUE : { sql: `INSTR(CAST(${id} AS CHAR), ?) = 1`, params: [value] };
+    case 'ew':
+      return value === '' ? TRUE : { sql: `SUBSTR(CAST(${id} AS CHAR), ?) = ?`, params: [-value.length, value] };
+    default:
+      if (!NUMERIC_ID.test(value)) return FALSE;
+      return { sql: `${id} ${SQL_OPERATOR[op]} ?`, params: [Number(value)] };
+  }
+}
+
+/**
+ * Translates a validated filter into a WHERE fragment with `?` placeholders.
+ * The caller adds its own conditions (organization, soft delete) with AND.
+ */
+export function filterToSql(node: FilterNode, mapping: SqlMapping): SqlFragment {
+  return new Translator(mapping).translate(node);
+}
+
+export type SortOrder = 'ascending' | 'descending';
+
+/**
+ * ORDER BY terms (without the keywords) for `sortBy`/`sortOrder` (RFC 7644
+ * §3.4.2.3): resources without a value come last when ascending and first when
+ * descending; strings that are not case-exact sort case-insensitively; a
+ * multi-valued attribute sorts by its primary value, else its first one; the
+ * id breaks ties so that paging is stable. Without sortBy, or for an
+ * attribute that is not stored, the order is by id.
+ */
+export function sortToSql(sortBy: AttributePath | undefined, sortOrder: SortOrder, mapping: SqlMapping): SqlFragment {
+  const tiebreak = `${mapping.id} ASC`;
+  if (!sortBy) return { sql: tiebreak, params: [] };
+  const dir = sortOrder === 'descending' ? 'DESC' : 'ASC';
+  const { definition, subDefinition } = definitionOf(sortBy);
+  if (sortBy.schema === CORE_USER_SCHEMA && sortBy.attribute === 'id') {
+    return { sql: `${mapping.id} ${dir}`, params: [] };
+  }
+  let key: SqlFragment | undefined;
+  const def = subDefinition ?? definition;
+  if (definition.multiValued) {
+    const mv = mapping.multiValued;
+    const stored = mv?.attributes[pathToString({ schema: sortBy.schema, attribute: sortBy.attribute })];
+    const spec = column(mv?.subAttributes[sortBy.subAttribute ?? 'value']);
+    if (mv && stored !== undefined && spec) {
+      const alias = `${mv.alias}s`;
+      const correlation = Object.entries(mv.correlation).map(([col, expr]) => `${alias}.${col} = ${expr}`);
+      const order = [
+        ...(mv.primaryColumn ? [`${alias}.${mv.primaryColumn} DESC`] : []),
+        ...(mv.positionColumn ? [`${alias}.${mv.positionColumn} ASC`] : []),
+        `${alias}.${spec.column} ASC`,
+      ];
+      const value = sortKey(
+        { column: `${alias}.${spec.column}`, ...(spec.lowerColumn ? { lowerColumn: `${alias}.${spec.lowerColumn}` } : {}) },
+        def,
+      );
+      key = {
+        sql: `(SELECT ${value} FROM ${mv.table} ${alias} WHERE ${[...correlation, `${alias}.${mv.discriminator} = ?`].join(
+          ' AND ',
+        )} ORDER BY ${order.join(', ')} LIMIT 1)`,
+        params: [stored],
+      };
+    }
+  } else {
+    const col = column(mapping.columns[pathToString(sortBy)]);
+    if (col) key = { sql: sortKey(col, def), params: [] };
+  }
+  if (!key) return { sql: tiebreak, params: [] };
+  return {
+    sql: `(${key.sql} IS NULL) ${dir}, ${key.sql} ${dir}, ${tiebreak}`,
+    params: [...key.params, ...key.params],
+  };
+}
+
+function sortKey(col: SqlColumn, def: AttributeDefinition): string {
+  if (!isText(def)) return col.column;
+  const folded = def.caseExact || def.type === 'binary' ? col.column : (col.lowerColumn ?? `LOWER(${col.column})`);
+  return `NULLIF(${folded}, '')`;
+}

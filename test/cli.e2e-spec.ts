@@ -1,0 +1,89 @@
+import { createTestDatabase, TestDatabase } from './support/database';
+import { startTestApp } from './support/test-app';
+import { client } from './support/http';
+import { CLI_MAIN, databaseUrl, run } from './support/process';
+
+describe('operator CLI (npm run cli)', () => {
+  let db: TestDatabase;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    env = { DATABASE_URL: databaseUrl(db.config) };
+  });
+
+  afterAll(async () => {
+    await db.drop();
+  });
+
+  const cli = (...args: string[]) => run(CLI_MAIN, args, env);
+
+  it('should migrate an empty database, then report it up to date', async () => {
+    const first = await cli('db:migrate', '--json');
+    expect(first.code).toBe(0);
+    expect(JSON.parse(first.stdout).applied.length).toBeGreaterThan(0);
+    const second = await cli('db:migrate');
+    expect(second.code).toBe(0);
+    expect(second.stdout.trim()).toBe('The database is up to date.');
+  });
+
+  it('should create an organization with its Admin and a working API key (--json)', async () => {
+    const result = await cli('org:create', '--name', 'Acme', '--admin-email', 'admin@acme.test', '--json');
+    expect(result.code).toBe(0);
+    const created = JSON.parse(result.stdout);
+    expect(created).toMatchObject({ organizationId: expect.stringMatching(/^\d+$/), adminUserId: expect.stringMatching(/^\d+$/) });
+    expect(created.apiKey.key).toMatch(/^torii_api_/);
+
+    const app = await startTestApp({}, db);
+    try {
+      const api = client(app.url, created.apiKey.key);
+      expect((await api.get('/v1.0/organization')).body).toMatchObject({ id: created.organizationId, name: 'Acme' });
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('should create keys for an organization, and refuse a SCIM key while SCIM is off', async () => {
+    const org = JSON.parse((await cli('org:create', '--name', 'Keys Inc', '--admin-email', 'it@keys.test', '--json')).stdout);
+    const apiKey = await cli('keys:create', '--org', org.organizationId, '--type', 'api', '--expires', '2999-01-01', '--description', 'break glass', '--json');
+    expect(apiKey.code).toBe(0);
+    expect(JSON.parse(apiKey.stdout).apiKey).toMatchObject({ type: 'api', description: 'break glass', expiresAt: '2999-01-01T00:00:00.000Z' });
+
+    const scim = await cli('keys:create', '--org', org.organizationId, '--type', 'scim');
+    expect(scim.code).toBe(1);
+    expect(scim.stderr).toMatch(/enable it in Settings > Security first/);
+  });
+
+  it.each([
+    [['org:create', '--name', 'X'], /org:create needs --admin-email/],
+    [['org:create', '--name', 'X', '--admin-email', 'not-an-email'], /--admin-email must be an email address/],
+    [['keys:create', '--org', 'abc', '--type', 'api'], /--org must be an Organization ID/],
+    [['keys:create', '--org', '1', '--type', 'root'], /--type must be api or scim/],
+    [['frobnicate'], /Unknown command "frobnicate"/],
+    [['org:create', '--colour', 'red'], /Unknown option '--colour'/],
+    [[], /Usage: npm run cli/],
+  ])('should refuse %j with a usage sentence and exit code 2, writing nothing', async (args, message) => {
+    const before = await countOrganizations();
+    const result = await cli(...args);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    expect(await countOrganizations()).toBe(before);
+  });
+
+  it('should say when an organization does not exist (exit 1)', async () => {
+    const result = await cli('keys:create', '--org', '999999', '--type', 'api', '--json');
+    expect(result.code).toBe(1);
+    expect(JSON.parse(result.stderr)).toEqual({ error: 'No organization with id 999999.' });
+  });
+
+  async function countOrganizations(): Promise<number> {
+    const app = await startTestApp({}, db);
+    try {
+      const [row] = await app.dataSource.query('SELECT COUNT(*) AS n FROM organizations');
+      return Number(row.n);
+    } finally {
+      await app.close();
+    }
+  }
+});
