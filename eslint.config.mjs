@@ -15,6 +15,11 @@ export default tseslint.config(
   {
     // Only libs/config reads the environment.
     files: ['apps/**/*.ts', 'libs/database/**/*.ts', 'libs/scim-protocol/**/*.ts'],
-    rules: { 'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read configuration through libs/config.' }] },
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'env', message: 'Read configuration through libs/config.' },
+      ],
+    },
   },
 );

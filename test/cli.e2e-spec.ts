@@ -31,7 +31,10 @@ describe('operator CLI (npm run cli)', () => {
     const result = await cli('org:create', '--name', 'Acme', '--admin-email', 'admin@acme.test', '--json');
     expect(result.code).toBe(0);
     const created = JSON.parse(result.stdout);
-    expect(created).toMatchObject({ organizationId: expect.stringMatching(/^\d+$/), adminUserId: expect.stringMatching(/^\d+$/) });
+    expect(created).toMatchObject({
+      organizationId: expect.stringMatching(/^\d+$/),
+      adminUserId: expect.stringMatching(/^\d+$/),
+    });
     expect(created.apiKey.key).toMatch(/^torii_api_/);
 
     const app = await startTestApp({}, db);
@@ -45,9 +48,24 @@ describe('operator CLI (npm run cli)', () => {
 
   it('should create keys for an organization, and refuse a SCIM key while SCIM is off', async () => {
     const org = JSON.parse((await cli('org:create', '--name', 'Keys Inc', '--admin-email', 'it@keys.test', '--json')).stdout);
-    const apiKey = await cli('keys:create', '--org', org.organizationId, '--type', 'api', '--expires', '2999-01-01', '--description', 'break glass', '--json');
+    const apiKey = await cli(
+      'keys:create',
+      '--org',
+      org.organizationId,
+      '--type',
+      'api',
+      '--expires',
+      '2999-01-01',
+      '--description',
+      'break glass',
+      '--json',
+    );
     expect(apiKey.code).toBe(0);
-    expect(JSON.parse(apiKey.stdout).apiKey).toMatchObject({ type: 'api', description: 'break glass', expiresAt: '2999-01-01T00:00:00.000Z' });
+    expect(JSON.parse(apiKey.stdout).apiKey).toMatchObject({
+      type: 'api',
+      description: 'break glass',
+      expiresAt: '2999-01-01T00:00:00.000Z',
+    });
 
     const scim = await cli('keys:create', '--org', org.organizationId, '--type', 'scim');
     expect(scim.code).toBe(1);

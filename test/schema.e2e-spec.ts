@@ -38,7 +38,7 @@ describe('database schema', () => {
     }
   }
 
-  it("should have migrations that match the entities exactly on this engine", async () => {
+  it('should have migrations that match the entities exactly on this engine', async () => {
     expect(await pendingSchemaChanges(ENTITIES)).toEqual([]);
   });
 
@@ -52,8 +52,16 @@ describe('database schema', () => {
     await dataSource.initialize();
     try {
       expect(await runMigrations(dataSource)).toEqual([]);
-      const tables = await dataSource.createQueryRunner().getTables(['organizations', 'users', 'roles', 'api_keys', 'user_attribute_values']);
-      expect(tables.map((t) => t.name.replace(/^.*\./, '')).sort()).toEqual(['api_keys', 'organizations', 'roles', 'user_attribute_values', 'users']);
+      const tables = await dataSource
+        .createQueryRunner()
+        .getTables(['organizations', 'users', 'roles', 'api_keys', 'user_attribute_values']);
+      expect(tables.map((t) => t.name.replace(/^.*\./, '')).sort()).toEqual([
+        'api_keys',
+        'organizations',
+        'roles',
+        'user_attribute_values',
+        'users',
+      ]);
     } finally {
       await dataSource.destroy();
     }

@@ -16,7 +16,11 @@ describe('starting the server (npm start)', () => {
   });
 
   it('should create a first organization, Admin and API key on an empty database, print them once, and serve /health', async () => {
-    const server = await startServer({ DATABASE_URL: databaseUrl(db.config), MAIL_OUTBOX_DIR: outbox, BOOTSTRAP_ADMIN_EMAIL: 'first@acme.test' });
+    const server = await startServer({
+      DATABASE_URL: databaseUrl(db.config),
+      MAIL_OUTBOX_DIR: outbox,
+      BOOTSTRAP_ADMIN_EMAIL: 'first@acme.test',
+    });
     try {
       const output = server.output();
       const orgId = /Organization ID : (\d+)/.exec(output)?.[1];

@@ -15,7 +15,14 @@ export class CliModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: CliModule,
-      imports: [ConfigModule.forRoot(config), DatabaseModule.forRoot(), CommonModule, OnboardingModule, ApiKeysModule, NotificationsModule],
+      imports: [
+        ConfigModule.forRoot(config),
+        DatabaseModule.forRoot(),
+        CommonModule,
+        OnboardingModule,
+        ApiKeysModule,
+        NotificationsModule,
+      ],
     };
   }
 }

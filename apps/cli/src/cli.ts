@@ -32,7 +32,10 @@ interface Output {
 
 type Options = Record<string, string | boolean | undefined>;
 
-const COMMANDS: Record<string, { options: string[]; run: (app: INestApplicationContext, o: Options) => Promise<{ json: unknown; text: string }> }> = {
+const COMMANDS: Record<
+  string,
+  { options: string[]; run: (app: INestApplicationContext, o: Options) => Promise<{ json: unknown; text: string }> }
+> = {
   'org:create': {
     options: ['name', 'admin-email'],
     run: async (app, o) => {
@@ -78,7 +81,10 @@ const COMMANDS: Record<string, { options: string[]; run: (app: INestApplicationC
     options: [],
     run: async (app) => {
       const applied = app.get(DatabaseMigrator).applied;
-      return { json: { applied }, text: applied.length ? applied.map((m) => `Applied ${m}`).join('\n') : 'The database is up to date.' };
+      return {
+        json: { applied },
+        text: applied.length ? applied.map((m) => `Applied ${m}`).join('\n') : 'The database is up to date.',
+      };
     },
   },
 };
@@ -126,12 +132,17 @@ export async function runCli(argv: string[], io: Output, env?: Record<string, st
   try {
     const config = loadConfig(env);
     // Validate arguments before touching the database.
-    const missing = command.options.filter((o) => ['name', 'admin-email', 'org', 'type'].includes(o) && parsed.values[o] === undefined);
+    const missing = command.options.filter(
+      (o) => ['name', 'admin-email', 'org', 'type'].includes(o) && parsed.values[o] === undefined,
+    );
     if (missing.length) throw new UsageError(`${name} needs --${missing[0]}.`);
-    app = await NestFactory.createApplicationContext(CliModule.forRoot({ ...config, bootstrap: { ...config.bootstrap, enabled: false } }), {
-      logger: ['error', 'warn'],
-      abortOnError: false,
-    });
+    app = await NestFactory.createApplicationContext(
+      CliModule.forRoot({ ...config, bootstrap: { ...config.bootstrap, enabled: false } }),
+      {
+        logger: ['error', 'warn'],
+        abortOnError: false,
+      },
+    );
     const result = await command.run(app, parsed.values);
     io.out(json ? JSON.stringify(result.json, null, 2) : result.text);
     return 0;

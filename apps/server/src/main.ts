@@ -15,7 +15,9 @@ async function bootstrap(): Promise<void> {
   });
   configureApp(app);
   await app.listen({ port: config.port, host: config.host });
-  new Logger('Bootstrap').log(`Listening on ${config.host}:${config.port} (${config.database.type}); docs at ${config.appUrl}/docs`);
+  new Logger('Bootstrap').log(
+    `Listening on ${config.host}:${config.port} (${config.database.type}); docs at ${config.appUrl}/docs`,
+  );
   // Graceful shutdown: stop accepting, let in-flight requests finish, close the pool; bounded by SHUTDOWN_TIMEOUT_MS.
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
@@ -38,7 +40,12 @@ bootstrap().catch((error: unknown) => {
 function startupMessage(error: unknown): string {
   const e = error as { code?: string; message?: string };
   if (e?.code === 'EADDRINUSE') return `Could not start: the port is already in use (${e.message}). Set PORT to a free port.`;
-  if (e?.code === 'ECONNREFUSED' || e?.code === 'ER_ACCESS_DENIED_ERROR' || e?.code === 'ER_BAD_DB_ERROR' || e?.code === 'ENOTFOUND') {
+  if (
+    e?.code === 'ECONNREFUSED' ||
+    e?.code === 'ER_ACCESS_DENIED_ERROR' ||
+    e?.code === 'ER_BAD_DB_ERROR' ||
+    e?.code === 'ENOTFOUND'
+  ) {
     return `Could not start: the database is not reachable (${e.code}: ${e.message}). Check DATABASE_URL and that the server is running.`;
   }
   return `Could not start: ${e?.message ?? String(error)}`;

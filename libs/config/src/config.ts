@@ -31,8 +31,7 @@ export interface AppConfig {
 }
 
 export type DatabaseConfig =
-  | { type: 'sqlite'; path: string; logQueries: boolean }
-  | { type: 'mysql'; url: string; poolSize: number; logQueries: boolean };
+  { type: 'sqlite'; path: string; logQueries: boolean } | { type: 'mysql'; url: string; poolSize: number; logQueries: boolean };
 
 export interface LeadTime {
   /** As written in the configuration, e.g. `1M`, `7d`: also the reminder's stored key. */
@@ -94,7 +93,11 @@ export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; he
   { name: 'SCHEDULER_ENABLED', default: 'true', help: 'Run scheduled jobs in this process (false on web-only instances).' },
   { name: 'REMINDER_MAX_ATTEMPTS', default: '8', help: 'Send attempts before a reminder is marked failed.' },
   { name: 'REMINDER_RETRY_BASE_SECONDS', default: '300', help: 'First retry delay; doubles on each further attempt.' },
-  { name: 'REMINDER_LEASE_SECONDS', default: '300', help: 'How long a claimed reminder is reserved for its sender before another may retake it.' },
+  {
+    name: 'REMINDER_LEASE_SECONDS',
+    default: '300',
+    help: 'How long a claimed reminder is reserved for its sender before another may retake it.',
+  },
   { name: 'SHUTDOWN_TIMEOUT_MS', default: '10000', help: 'Grace period for in-flight requests on SIGTERM.' },
 ];
 

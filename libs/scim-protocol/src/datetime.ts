@@ -2,8 +2,7 @@
  * ISO 8601 parsing without Date.parse, whose leniency differs between engines
  * ("2024-02-30" silently becomes March 1st, "1" becomes a year).
  */
-const ISO_8601 =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?\s*(Z|z|[+-]\d{2}(?::?\d{2})?)?$/;
+const ISO_8601 = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?\s*(Z|z|[+-]\d{2}(?::?\d{2})?)?$/;
 
 /**
  * Parses a date or date-time and returns it as `YYYY-MM-DDTHH:MM:SS.SSSZ` in

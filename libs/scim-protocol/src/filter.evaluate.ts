@@ -19,12 +19,7 @@
  */
 import { FilterNode, FilterValue, CompareOperator } from './filter.ast';
 import { parseDateTime } from './datetime';
-import {
-  AttributeDefinition,
-  AttributePath,
-  CORE_USER_SCHEMA,
-  definitionOf,
-} from './user.schema';
+import { AttributeDefinition, AttributePath, CORE_USER_SCHEMA, definitionOf } from './user.schema';
 
 type Json = Record<string, unknown>;
 

@@ -13,13 +13,7 @@
 import { ScimError, ScimType } from './scim-error';
 import { parseDateTime } from './datetime';
 import { COMPARE_OPERATORS, CompareOperator, FilterNode, FilterValue } from './filter.ast';
-import {
-  AttributeDefinition,
-  ResolvedAttribute,
-  lookupAttribute,
-  lookupSubAttribute,
-  pathToString,
-} from './user.schema';
+import { AttributeDefinition, ResolvedAttribute, lookupAttribute, lookupSubAttribute, pathToString } from './user.schema';
 
 export const MAX_FILTER_LENGTH = 4096;
 export const MAX_FILTER_DEPTH = 50;
@@ -108,10 +102,7 @@ function tokenize(text: string, fail: (message: string) => never): Token[] {
 // ---------------------------------------------------------------- syntax tree
 
 type RawValue =
-  | { kind: 'string'; value: string }
-  | { kind: 'number'; text: string }
-  | { kind: 'boolean'; value: boolean }
-  | { kind: 'null' };
+  { kind: 'string'; value: string } | { kind: 'number'; text: string } | { kind: 'boolean'; value: boolean } | { kind: 'null' };
 
 type RawNode =
   | { op: 'and' | 'or'; filters: RawNode[] }
@@ -459,7 +450,9 @@ export function parsePatchPath(text: string): PatchPathSyntax {
   const rest = tokens.slice(2 + parser.index);
   const close = rest[0] as Token;
   if (close.type !== ']') {
-    fail(close.type === 'end' ? `the '[' at position ${second.pos} is never closed.` : `expected ']' but found ${describe(close)}.`);
+    fail(
+      close.type === 'end' ? `the '[' at position ${second.pos} is never closed.` : `expected ']' but found ${describe(close)}.`,
+    );
   }
   const filter = (parent: ResolvedAttribute) => validate(raw, { fail, parent });
   const after = rest[1] as Token;

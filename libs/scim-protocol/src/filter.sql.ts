@@ -21,13 +21,7 @@
 import { FilterNode, CompareOperator, FilterValue, CompareFilter } from './filter.ast';
 import { compareValue, isPresent, NUMERIC_ID } from './filter.evaluate';
 import { toSqlDateTime } from './datetime';
-import {
-  AttributeDefinition,
-  AttributePath,
-  CORE_USER_SCHEMA,
-  definitionOf,
-  pathToString,
-} from './user.schema';
+import { AttributeDefinition, AttributePath, CORE_USER_SCHEMA, definitionOf, pathToString } from './user.schema';
 
 export type SqlParam = string | number | null;
 
@@ -110,9 +104,15 @@ class Translator {
   translate(node: FilterNode): SqlFragment {
     switch (node.op) {
       case 'and':
-        return combine('AND', node.filters.map((f) => this.translate(f)));
+        return combine(
+          'AND',
+          node.filters.map((f) => this.translate(f)),
+        );
       case 'or':
-        return combine('OR', node.filters.map((f) => this.translate(f)));
+        return combine(
+          'OR',
+          node.filters.map((f) => this.translate(f)),
+        );
       case 'not':
         return not(this.translate(node.filter));
       case '[]': {
@@ -176,9 +176,15 @@ class Translator {
   private translateRow(node: FilterNode, alias: string): SqlFragment {
     switch (node.op) {
       case 'and':
-        return combine('AND', node.filters.map((f) => this.translateRow(f, alias)));
+        return combine(
+          'AND',
+          node.filters.map((f) => this.translateRow(f, alias)),
+        );
       case 'or':
-        return combine('OR', node.filters.map((f) => this.translateRow(f, alias)));
+        return combine(
+          'OR',
+          node.filters.map((f) => this.translateRow(f, alias)),
+        );
       case 'not':
         return not(this.translateRow(node.filter, alias));
       case '[]':

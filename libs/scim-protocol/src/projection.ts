@@ -6,14 +6,7 @@
  * `schemas` and "returned: always" attributes (id, userName) are always kept;
  * "returned: never" attributes (password) never appear.
  */
-import {
-  AttributeDefinition,
-  CORE_USER_SCHEMA,
-  USER_SCHEMAS,
-  findAttribute,
-  findSchema,
-  lookupAttribute,
-} from './user.schema';
+import { AttributeDefinition, CORE_USER_SCHEMA, USER_SCHEMAS, findAttribute, findSchema, lookupAttribute } from './user.schema';
 
 type Json = Record<string, unknown>;
 
@@ -49,9 +42,7 @@ function pick(value: unknown, subs: Set<string>): unknown {
     return Object.keys(out).length > 0 ? out : undefined;
   };
   if (Array.isArray(value)) {
-    const elements = value
-      .map((e) => (e && typeof e === 'object' ? keep(e as Json) : undefined))
-      .filter((e) => e !== undefined);
+    const elements = value.map((e) => (e && typeof e === 'object' ? keep(e as Json) : undefined)).filter((e) => e !== undefined);
     return elements.length > 0 ? elements : undefined;
   }
   return value && typeof value === 'object' ? keep(value as Json) : undefined;
@@ -64,9 +55,7 @@ function drop(value: unknown, subs: Set<string>): unknown {
     return Object.keys(out).length > 0 ? out : undefined;
   };
   if (Array.isArray(value)) {
-    const elements = value
-      .map((e) => (e && typeof e === 'object' ? without(e as Json) : e))
-      .filter((e) => e !== undefined);
+    const elements = value.map((e) => (e && typeof e === 'object' ? without(e as Json) : e)).filter((e) => e !== undefined);
     return elements.length > 0 ? elements : undefined;
   }
   return value && typeof value === 'object' ? without(value as Json) : value;

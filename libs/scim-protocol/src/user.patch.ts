@@ -48,13 +48,7 @@ import {
   lookupAttribute,
   lookupSubAttribute,
 } from './user.schema';
-import {
-  ScimUserInput,
-  getCaseInsensitive,
-  isPlainObject,
-  normalizeAttributeValue,
-  parseUserInput,
-} from './user.resource';
+import { ScimUserInput, getCaseInsensitive, isPlainObject, normalizeAttributeValue, parseUserInput } from './user.resource';
 
 type Json = Record<string, unknown>;
 type OpName = 'add' | 'replace' | 'remove';
@@ -73,8 +67,7 @@ function readOperations(body: unknown): Operation[] {
   const schemas = getCaseInsensitive(body, 'schemas');
   if (schemas !== undefined && schemas !== null) {
     const ok =
-      Array.isArray(schemas) &&
-      schemas.some((s) => typeof s === 'string' && s.toLowerCase() === PATCH_OP_SCHEMA.toLowerCase());
+      Array.isArray(schemas) && schemas.some((s) => typeof s === 'string' && s.toLowerCase() === PATCH_OP_SCHEMA.toLowerCase());
     if (!ok) throw ScimError.invalidSyntax(`The PATCH body's schemas must be ["${PATCH_OP_SCHEMA}"].`);
   }
   const operations = getCaseInsensitive(body, 'Operations');
@@ -89,7 +82,9 @@ function readOperations(body: unknown): Operation[] {
     const op = getCaseInsensitive(raw, 'op');
     const name = typeof op === 'string' ? op.trim().toLowerCase() : '';
     if (name !== 'add' && name !== 'replace' && name !== 'remove') {
-      throw ScimError.invalidSyntax(`Operation ${n} has op ${JSON.stringify(op) ?? 'missing'}; use "add", "replace" or "remove".`);
+      throw ScimError.invalidSyntax(
+        `Operation ${n} has op ${JSON.stringify(op) ?? 'missing'}; use "add", "replace" or "remove".`,
+      );
     }
     const path = getCaseInsensitive(raw, 'path');
     if (path !== undefined && path !== null && typeof path !== 'string') {
@@ -131,7 +126,9 @@ function sameText(def: AttributeDefinition, a: unknown, b: unknown): boolean {
 
 /** Whether `element` has every sub-attribute value that `item` gives. */
 function matchesItem(def: AttributeDefinition, element: Json, item: Json): boolean {
-  return (def.subAttributes ?? []).every((sub) => item[sub.name] === undefined || sameText(sub, element[sub.name], item[sub.name]));
+  return (def.subAttributes ?? []).every(
+    (sub) => item[sub.name] === undefined || sameText(sub, element[sub.name], item[sub.name]),
+  );
 }
 
 function sameElement(def: AttributeDefinition, a: Json, b: Json): boolean {
@@ -258,11 +255,7 @@ function applyFiltered(
   const matches = elements.filter((e) => evaluateElementFilter(filter, e));
   if (op.op === 'remove') {
     if (sub) matches.forEach((e) => delete e[sub.name]);
-    return setElements(
-      container,
-      def.name,
-      sub ? elements : elements.filter((e) => !matches.includes(e)),
-    );
+    return setElements(container, def.name, sub ? elements : elements.filter((e) => !matches.includes(e)));
   }
   if (matches.length === 0) {
     const seed = seedFromFilter(filter);

@@ -192,7 +192,9 @@ export function normalizeAttributeValue(def: AttributeDefinition, raw: unknown, 
       throw ScimError.invalidValue(`${label} has ${raw.length} elements; the limit is ${MAX_MULTI_VALUED_ELEMENTS}.`);
     }
     const elements = raw
-      .map((element, i) => (def.type === 'complex' ? complexValue(def, element, `${label}[${i}]`) : scalar(def, element, `${label}[${i}]`)))
+      .map((element, i) =>
+        def.type === 'complex' ? complexValue(def, element, `${label}[${i}]`) : scalar(def, element, `${label}[${i}]`),
+      )
       .filter((e) => e !== undefined);
     return elements.length === 0 ? undefined : elements;
   }
@@ -302,7 +304,7 @@ export function parseUserInput(body: unknown, mode: UserInputMode): ScimUserInpu
 
   const userName = collected.userName;
   if (typeof userName !== 'string' || userName.trim() === '') {
-    throw ScimError.invalidValue('userName is required and must be a non-empty string (the user\'s email address).');
+    throw ScimError.invalidValue("userName is required and must be a non-empty string (the user's email address).");
   }
   collected.userName = userName.trim();
   if (mode === 'create' && collected.active === undefined) collected.active = true;

@@ -88,8 +88,7 @@ function complex(
   return attr(name, 'complex', description, { subAttributes, ...options });
 }
 
-const primary = (what: string) =>
-  attr('primary', 'boolean', `Whether this is the preferred ${what}; true appears at most once.`);
+const primary = (what: string) => attr('primary', 'boolean', `Whether this is the preferred ${what}; true appears at most once.`);
 
 /** The value/display/type/primary shape shared by emails, phoneNumbers, ims, photos, entitlements, roles. */
 function multiValued(
@@ -163,14 +162,7 @@ export const CORE_USER_ATTRIBUTES: readonly AttributeDefinition[] = [
     returned: 'never',
   }),
   multiValued('emails', 'Email addresses for the user.', 'email address', ['work', 'home', 'other']),
-  multiValued('phoneNumbers', 'Phone numbers for the User.', 'phone number', [
-    'work',
-    'home',
-    'mobile',
-    'fax',
-    'pager',
-    'other',
-  ]),
+  multiValued('phoneNumbers', 'Phone numbers for the User.', 'phone number', ['work', 'home', 'mobile', 'fax', 'pager', 'other']),
   multiValued('ims', 'Instant messaging addresses for the User.', 'messaging address', [
     'aim',
     'gtalk',
@@ -237,7 +229,7 @@ export const ENTERPRISE_USER_ATTRIBUTES: readonly AttributeDefinition[] = [
   str('organization', 'Identifies the name of an organization.'),
   str('division', 'Identifies the name of a division.'),
   str('department', 'Identifies the name of a department.'),
-  complex("manager", "The User's manager.", [
+  complex('manager', "The User's manager.", [
     str('value', 'The id of the SCIM resource representing the manager.'),
     attr('$ref', 'reference', 'The URI of the SCIM resource representing the manager.', { referenceTypes: ['User'] }),
     str('displayName', 'The displayName of the manager.'),
@@ -273,10 +265,7 @@ export function findSchema(urn: string): SchemaDefinition | undefined {
   return USER_SCHEMAS.find((s) => s.id.toLowerCase() === wanted);
 }
 
-export function findAttribute(
-  list: readonly AttributeDefinition[] | undefined,
-  name: string,
-): AttributeDefinition | undefined {
+export function findAttribute(list: readonly AttributeDefinition[] | undefined, name: string): AttributeDefinition | undefined {
   if (!list) return undefined;
   const wanted = name.toLowerCase();
   return list.find((a) => a.name.toLowerCase() === wanted);
@@ -349,10 +338,7 @@ export function lookupAttribute(text: string): AttributeLookup {
 }
 
 /** Resolves a sub-attribute name of a complex attribute (inside a value filter). */
-export function lookupSubAttribute(
-  parent: ResolvedAttribute,
-  name: string,
-): ResolvedAttribute | undefined {
+export function lookupSubAttribute(parent: ResolvedAttribute, name: string): ResolvedAttribute | undefined {
   const subDefinition = findAttribute(parent.definition.subAttributes, name);
   if (!subDefinition) return undefined;
   return {

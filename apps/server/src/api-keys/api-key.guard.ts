@@ -17,8 +17,10 @@ export class ApiKeyGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const required =
-      this.reflector.getAllAndOverride<ApiKeyType | 'none' | undefined>(KEY_TYPE_METADATA, [context.getHandler(), context.getClass()]) ??
-      'api';
+      this.reflector.getAllAndOverride<ApiKeyType | 'none' | undefined>(KEY_TYPE_METADATA, [
+        context.getHandler(),
+        context.getClass(),
+      ]) ?? 'api';
     if (required === 'none') return true;
     const http = context.switchToHttp();
     const request = http.getRequest<FastifyRequest & AuthenticatedRequest>();

@@ -11,7 +11,7 @@ export class ApiKeysController {
   constructor(private readonly keys: ApiKeysService) {}
 
   @Get()
-  @ApiOperation({ summary: 'List the organization\'s keys (never the secret).' })
+  @ApiOperation({ summary: "List the organization's keys (never the secret)." })
   @ApiResponse({ status: 200, type: ApiKeyListResponse })
   async list(@OrganizationId() organizationId: number): Promise<ApiKeyListResponse> {
     return { apiKeys: await this.keys.list(organizationId) };
@@ -35,7 +35,11 @@ export class ApiKeysController {
   @Patch(':id')
   @ApiOperation({ summary: 'Edit the description. The expiration cannot be changed: rotate the key instead.' })
   @ApiResponse({ status: 200, type: ApiKeyResponse })
-  update(@OrganizationId() organizationId: number, @Param('id') id: string, @Body() body: UpdateApiKeyDto): Promise<ApiKeyResponse> {
+  update(
+    @OrganizationId() organizationId: number,
+    @Param('id') id: string,
+    @Body() body: UpdateApiKeyDto,
+  ): Promise<ApiKeyResponse> {
     return this.keys.update(organizationId, id, body);
   }
 

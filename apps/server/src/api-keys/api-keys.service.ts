@@ -78,7 +78,9 @@ export class ApiKeysService {
     const expiresAt = input.expiresAt ? parseExpiry(input.expiresAt, now) : null;
     if (input.type === 'scim') {
       if (!(await this.organizations.isScimEnabled(organizationId, manager))) {
-        throw conflict('SCIM is turned off for this organization; enable it in Settings > Security first, then generate the Torii SCIM key.');
+        throw conflict(
+          'SCIM is turned off for this organization; enable it in Settings > Security first, then generate the Torii SCIM key.',
+        );
       }
     }
     const key = generateKey(input.type);
@@ -114,7 +116,11 @@ export class ApiKeysService {
   }
 
   /** Only the description can change: the expiration is fixed at creation (rotate instead). */
-  async update(organizationId: number, rawId: string, changes: { description?: string | null; expiresAt?: unknown }): Promise<ApiKeyView> {
+  async update(
+    organizationId: number,
+    rawId: string,
+    changes: { description?: string | null; expiresAt?: unknown },
+  ): Promise<ApiKeyView> {
     const row = await this.find(organizationId, rawId);
     if (changes.expiresAt !== undefined) {
       throw badRequest(
@@ -154,14 +160,21 @@ export class ApiKeysService {
     }
     const type = parseKey(token);
     if (!type) {
-      throw unauthorized(`The key is not a valid Torii key (mistyped or cut short?); copy the whole key again or generate a new one.`);
+      throw unauthorized(
+        `The key is not a valid Torii key (mistyped or cut short?); copy the whole key again or generate a new one.`,
+      );
     }
     const hash = hashKey(token);
     const key = await this.lookup(hash);
-    if (!key) throw unauthorized('The key is not recognised: it was deleted or never existed. Generate a new key in Settings > API Access.');
+    if (!key)
+      throw unauthorized(
+        'The key is not recognised: it was deleted or never existed. Generate a new key in Settings > API Access.',
+      );
     const now = this.clock.now();
     if (key.expiresAt && key.expiresAt.getTime() <= now.getTime()) {
-      throw unauthorized(`The key expired at ${key.expiresAt.toISOString()}. Generate a new key in Settings > API Access and replace it.`);
+      throw unauthorized(
+        `The key expired at ${key.expiresAt.toISOString()}. Generate a new key in Settings > API Access and replace it.`,
+      );
     }
     if (key.type !== required) {
       throw forbidden(
@@ -196,10 +209,24 @@ export class ApiKeysService {
     const row = await this.keys
       .createQueryBuilder('k')
       .innerJoin(Organization, 'o', 'o.id = k.organization_id')
-      .select(['k.id AS id', 'k.organization_id AS organizationId', 'k.type AS type', 'k.expires_at AS expiresAt', 'k.last_used_at AS lastUsedAt', 'o.scim_enabled AS scimEnabled'])
+      .select([
+        'k.id AS id',
+        'k.organization_id AS organizationId',
+        'k.type AS type',
+        'k.expires_at AS expiresAt',
+        'k.last_used_at AS lastUsedAt',
+        'o.scim_enabled AS scimEnabled',
+      ])
       .where('k.key_hash = :hash', { hash })
       .andWhere('k.deleted_at IS NULL')
-      .getRawOne<{ id: number; organizationId: number; type: ApiKeyType; expiresAt: Date | string | null; lastUsedAt: Date | string | null; scimEnabled: number | boolean }>();
+      .getRawOne<{
+        id: number;
+        organizationId: number;
+        type: ApiKeyType;
+        expiresAt: Date | string | null;
+        lastUsedAt: Date | string | null;
+        scimEnabled: number | boolean;
+      }>();
     if (!row) {
       this.cache.delete(hash);
       return null;
@@ -222,10 +249,11 @@ export class ApiKeysService {
     key.lastUsedAt = now;
     const staleBefore = new Date(now.getTime() - LAST_USED_RESOLUTION_MS);
     this.dataSource
-      .query(
-        'UPDATE api_keys SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)',
-        [toDbDate(now), key.id, toDbDate(staleBefore)],
-      )
+      .query('UPDATE api_keys SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)', [
+        toDbDate(now),
+        key.id,
+        toDbDate(staleBefore),
+      ])
       .catch((error: unknown) => this.logger.warn({ err: error, keyId: key.id }, 'Could not record key use'));
   }
 

@@ -12,6 +12,9 @@ export function encodeCursor(lastId: number): string {
 export function decodeCursor(cursor: string | undefined): number {
   if (cursor === undefined || cursor === '') return 0;
   const match = /^id:(\d{1,10})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!match) throw badRequest('cursor is not a cursor this API returned; start again without it.', 'invalidValue', [{ field: 'cursor', message: 'cursor is not a cursor this API returned' }]);
+  if (!match)
+    throw badRequest('cursor is not a cursor this API returned; start again without it.', 'invalidValue', [
+      { field: 'cursor', message: 'cursor is not a cursor this API returned' },
+    ]);
   return Number(match[1]);
 }

@@ -59,7 +59,13 @@ function classify(error: unknown): {
   internal: boolean;
 } {
   if (error instanceof AppError) {
-    return { status: error.getStatus(), message: error.message, scimType: error.scimType, details: error.details, internal: false };
+    return {
+      status: error.getStatus(),
+      message: error.message,
+      scimType: error.scimType,
+      details: error.details,
+      internal: false,
+    };
   }
   if (error instanceof HttpException) {
     const status = error.getStatus();
@@ -68,7 +74,12 @@ function classify(error: unknown): {
     if (status === 413) return { status, message: BODY_TOO_LARGE, internal: false };
     if (status === 415) return { status, message: UNSUPPORTED_MEDIA_TYPE, internal: false };
     if (status === 400 && /\bJSON\b|body cannot be empty/i.test(message)) {
-      return { status, message: `${INVALID_JSON} ${stripFastifyPrefix(message)}`.trim(), scimType: 'invalidSyntax', internal: false };
+      return {
+        status,
+        message: `${INVALID_JSON} ${stripFastifyPrefix(message)}`.trim(),
+        scimType: 'invalidSyntax',
+        internal: false,
+      };
     }
     return { status, message, scimType: status === 400 ? 'invalidValue' : undefined, internal: status >= 500 };
   }
@@ -87,7 +98,12 @@ function classify(error: unknown): {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return { status: 415, message: UNSUPPORTED_MEDIA_TYPE, internal: false };
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      return { status: 400, message: 'The Content-Length header does not match the body.', scimType: 'invalidSyntax', internal: false };
+      return {
+        status: 400,
+        message: 'The Content-Length header does not match the body.',
+        scimType: 'invalidSyntax',
+        internal: false,
+      };
   }
   if (error instanceof SyntaxError && /JSON/.test(error.message)) {
     return { status: 400, message: INVALID_JSON, scimType: 'invalidSyntax', internal: false };

@@ -8,6 +8,7 @@ const MAX_ID = 2_147_483_647; // INT columns on both engines
  */
 export function parseId(raw: string | undefined, what: string): number {
   const id = raw !== undefined && /^[1-9]\d{0,9}$/.test(raw) ? Number(raw) : NaN;
-  if (!Number.isSafeInteger(id) || id > MAX_ID) throw notFound(`No ${what} with id ${JSON.stringify(raw ?? '')} in this organization.`);
+  if (!Number.isSafeInteger(id) || id > MAX_ID)
+    throw notFound(`No ${what} with id ${JSON.stringify(raw ?? '')} in this organization.`);
   return id;
 }

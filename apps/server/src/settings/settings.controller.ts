@@ -2,7 +2,14 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } fr
 import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { OrganizationId } from '../api-keys/auth.decorators';
 import { MemberPageResponse, PageQueryDto } from '../users/dto/users.dto';
-import { CreateRoleDto, OrganizationResponse, RoleListResponse, RoleResponse, SecuritySettingsDto, UpdateRoleDto } from './dto/settings.dto';
+import {
+  CreateRoleDto,
+  OrganizationResponse,
+  RoleListResponse,
+  RoleResponse,
+  SecuritySettingsDto,
+  UpdateRoleDto,
+} from './dto/settings.dto';
 import { SettingsService } from './settings.service';
 
 @ApiTags('Settings')
@@ -12,7 +19,7 @@ export class SettingsController {
   constructor(private readonly settings: SettingsService) {}
 
   @Get('organization')
-  @ApiOperation({ summary: 'The calling key\'s organization; its id is the Organization ID typed into Okta.' })
+  @ApiOperation({ summary: "The calling key's organization; its id is the Organization ID typed into Okta." })
   @ApiResponse({ status: 200, type: OrganizationResponse })
   organization(@OrganizationId() organizationId: number): Promise<OrganizationResponse> {
     return this.settings.organization(organizationId);
@@ -25,7 +32,9 @@ export class SettingsController {
   }
 
   @Patch('settings/security')
-  @ApiOperation({ summary: 'Turn SCIM on or off. Off refuses SCIM requests at once; keys are kept and work again when it is turned back on.' })
+  @ApiOperation({
+    summary: 'Turn SCIM on or off. Off refuses SCIM requests at once; keys are kept and work again when it is turned back on.',
+  })
   @ApiResponse({ status: 200, type: SecuritySettingsDto })
   updateSecurity(@OrganizationId() organizationId: number, @Body() body: SecuritySettingsDto): Promise<SecuritySettingsDto> {
     return this.settings.setScimEnabled(organizationId, body.scimEnabled);
@@ -39,7 +48,9 @@ export class SettingsController {
   }
 
   @Post('settings/roles')
-  @ApiOperation({ summary: 'Create a custom role (names unique per organization, case-insensitively, pre-defined ones included).' })
+  @ApiOperation({
+    summary: 'Create a custom role (names unique per organization, case-insensitively, pre-defined ones included).',
+  })
   @ApiResponse({ status: 201, type: RoleResponse })
   createRole(@OrganizationId() organizationId: number, @Body() body: CreateRoleDto): Promise<RoleResponse> {
     return this.settings.createRole(organizationId, body);
@@ -48,7 +59,11 @@ export class SettingsController {
   @Patch('settings/roles/:id')
   @ApiOperation({ summary: 'Rename or describe a custom role.' })
   @ApiResponse({ status: 200, type: RoleResponse })
-  updateRole(@OrganizationId() organizationId: number, @Param('id') id: string, @Body() body: UpdateRoleDto): Promise<RoleResponse> {
+  updateRole(
+    @OrganizationId() organizationId: number,
+    @Param('id') id: string,
+    @Body() body: UpdateRoleDto,
+  ): Promise<RoleResponse> {
     return this.settings.updateRole(organizationId, id, body);
   }
 

@@ -47,20 +47,28 @@ export class RolesService {
   async list(organizationId: number): Promise<RoleView[]> {
     const rows = await this.roles
       .createQueryBuilder('r')
-      .select(['r.id AS id', 'r.name AS name', 'r.description AS description', 'r.predefined AS predefined', 'r.created_at AS createdAt'])
+      .select([
+        'r.id AS id',
+        'r.name AS name',
+        'r.description AS description',
+        'r.predefined AS predefined',
+        'r.created_at AS createdAt',
+      ])
       .addSelect(
-        (q) =>
-          q
-            .select('COUNT(*)')
-            .from(User, 'u')
-            .where('u.role_id = r.id')
-            .andWhere('u.deleted_at IS NULL'),
+        (q) => q.select('COUNT(*)').from(User, 'u').where('u.role_id = r.id').andWhere('u.deleted_at IS NULL'),
         'userCount',
       )
       .where('r.organization_id = :organizationId', { organizationId })
       .orderBy('r.predefined', 'DESC')
       .addOrderBy('r.id', 'ASC')
-      .getRawMany<{ id: number; name: string; description: string | null; predefined: number | boolean; createdAt: Date | string; userCount: number | string }>();
+      .getRawMany<{
+        id: number;
+        name: string;
+        description: string | null;
+        predefined: number | boolean;
+        createdAt: Date | string;
+        userCount: number | string;
+      }>();
     return rows.map((r) => ({
       id: String(r.id),
       name: r.name,
@@ -95,12 +103,17 @@ export class RolesService {
       );
       return this.get(organizationId, String(role.id));
     } catch (error) {
-      if (isUniqueViolation(error)) throw conflict(`A role named "${clean}" already exists in this organization (names are case-insensitive).`, 'uniqueness');
+      if (isUniqueViolation(error))
+        throw conflict(`A role named "${clean}" already exists in this organization (names are case-insensitive).`, 'uniqueness');
       throw error;
     }
   }
 
-  async update(organizationId: number, rawId: string, changes: { name?: string; description?: string | null }): Promise<RoleView> {
+  async update(
+    organizationId: number,
+    rawId: string,
+    changes: { name?: string; description?: string | null },
+  ): Promise<RoleView> {
     const role = await this.findCustom(organizationId, rawId, 'changed');
     const patch: Partial<Role> = { updatedAt: this.clock.now() };
     if (changes.name !== undefined) {
@@ -111,7 +124,11 @@ export class RolesService {
     try {
       await this.roles.update({ id: role.id, organizationId }, patch);
     } catch (error) {
-      if (isUniqueViolation(error)) throw conflict(`A role named "${patch.name}" already exists in this organization (names are case-insensitive).`, 'uniqueness');
+      if (isUniqueViolation(error))
+        throw conflict(
+          `A role named "${patch.name}" already exists in this organization (names are case-insensitive).`,
+          'uniqueness',
+        );
       throw error;
     }
     return this.get(organizationId, rawId);
@@ -139,7 +156,9 @@ export class RolesService {
     const wanted = (name ?? DEFAULT_ROLE).trim().toLowerCase();
     const role = await manager.findOneBy(Role, { organizationId, nameLower: wanted });
     if (role) return role;
-    const names = (await manager.find(Role, { where: { organizationId }, order: { predefined: 'DESC', id: 'ASC' } })).map((r) => r.name);
+    const names = (await manager.find(Role, { where: { organizationId }, order: { predefined: 'DESC', id: 'ASC' } })).map(
+      (r) => r.name,
+    );
     throw badRequest(`"${name}" is not a role of this organization. Valid roles: ${names.join(', ')}.`, 'invalidValue');
   }
 
@@ -151,7 +170,8 @@ export class RolesService {
     const id = parseId(rawId, 'role');
     const role = await this.roles.findOneBy({ id, organizationId });
     if (!role) throw notFound(`No role with id ${JSON.stringify(rawId)} in this organization.`);
-    if (role.predefined) throw badRequest(`"${role.name}" is a pre-defined role and cannot be ${action}; create a custom role instead.`);
+    if (role.predefined)
+      throw badRequest(`"${role.name}" is a pre-defined role and cannot be ${action}; create a custom role instead.`);
     return role;
   }
 }

@@ -69,7 +69,7 @@ export class UsersService {
   /** Validates a userName: an email address (Torii's rule on top of SCIM). */
   assertValidUserName(userName: unknown): string {
     if (typeof userName !== 'string' || !userName.trim()) {
-      throw badRequest('userName is required: the user\'s email address.', 'invalidValue');
+      throw badRequest("userName is required: the user's email address.", 'invalidValue');
     }
     const trimmed = userName.trim();
     if (!isValidUserName(trimmed)) {
@@ -97,7 +97,8 @@ export class UsersService {
         }),
       );
     } catch (error) {
-      if (isUniqueViolation(error)) throw conflict(`A user with userName "${userName}" already exists in this organization.`, 'uniqueness');
+      if (isUniqueViolation(error))
+        throw conflict(`A user with userName "${userName}" already exists in this organization.`, 'uniqueness');
       throw error;
     }
   }

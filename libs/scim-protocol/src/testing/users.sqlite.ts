@@ -129,7 +129,9 @@ export function createDatabase(users: readonly FixtureUser[]): Database.Database
     const key = `${organizationId}:${name.toLowerCase()}`;
     let id = roleIds.get(key);
     if (id === undefined) {
-      id = Number(db.prepare('INSERT INTO roles (organization_id, name) VALUES (?, ?)').run(organizationId, name).lastInsertRowid);
+      id = Number(
+        db.prepare('INSERT INTO roles (organization_id, name) VALUES (?, ?)').run(organizationId, name).lastInsertRowid,
+      );
       roleIds.set(key, id);
     }
     return id;

@@ -3,7 +3,10 @@ import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import type { ApiKeyType } from '../api-key.entity';
 
 export class CreateApiKeyDto {
-  @ApiProperty({ enum: ['api', 'scim'], description: '"api" = Torii API (this admin API); "scim" = Torii SCIM (the SCIM API only).' })
+  @ApiProperty({
+    enum: ['api', 'scim'],
+    description: '"api" = Torii API (this admin API); "scim" = Torii SCIM (the SCIM API only).',
+  })
   @IsIn(['api', 'scim'], { message: 'type must be "api" (Torii API) or "scim" (Torii SCIM)' })
   type: ApiKeyType;
 
@@ -15,7 +18,8 @@ export class CreateApiKeyDto {
 
   @ApiPropertyOptional({
     example: '2027-06-30',
-    description: 'YYYY-MM-DD (00:00:00 UTC of that day) or an ISO-8601 timestamp; must be in the future; cannot be changed later.',
+    description:
+      'YYYY-MM-DD (00:00:00 UTC of that day) or an ISO-8601 timestamp; must be in the future; cannot be changed later.',
   })
   @IsOptional()
   @IsString({ message: 'expiresAt must be a date (YYYY-MM-DD) or an ISO-8601 timestamp' })

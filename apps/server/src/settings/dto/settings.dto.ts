@@ -2,7 +2,9 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 
 export class SecuritySettingsDto {
-  @ApiProperty({ description: 'SCIM provisioning on/off. Off refuses every SCIM request of the organization at once; keys are kept.' })
+  @ApiProperty({
+    description: 'SCIM provisioning on/off. Off refuses every SCIM request of the organization at once; keys are kept.',
+  })
   @IsBoolean({ message: 'scimEnabled must be true or false' })
   scimEnabled: boolean;
 }
