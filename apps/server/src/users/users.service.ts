@@ -160,14 +160,7 @@ export class UsersService {
     const staysActiveAdmin = next.name === ADMIN_ROLE && (change.active ?? user.active) && !change.delete;
     if (wasActiveAdmin && !staysActiveAdmin) {
       await this.lockOrganization(manager, user.organizationId);
-      const otherAdmins = await manager
-        .createQueryBuilder(User, 'u')
-        .where('u.organization_id = :org AND u.role_id = :role AND u.active = 1 AND u.deleted_at IS NULL AND u.id <> :id', {
-          org: user.organizationId,
-          role: current.id,
-          id: user.id,
-        })
-        .getCount();
+      const otherAdmins = await this.countOtherActiveAdmins(manager, user, current.id);
       if (otherAdmins === 0) {
         const action = change.delete ? 'deleted' : change.active === false ? 'deactivated' : 'given another role';
         throw badRequest(
@@ -188,6 +181,24 @@ export class UsersService {
       user.version += 1;
     }
     return next;
+  }
+
+  /**
+   * On MySQL a locking read, so the count sees the latest committed rows rather
+   * than the transaction's snapshot (taken at its first read, before the lock).
+   */
+  private async countOtherActiveAdmins(manager: EntityManager, user: User, adminRoleId: number): Promise<number> {
+    const query = manager
+      .createQueryBuilder(User, 'u')
+      .select('COUNT(*)', 'n')
+      .where('u.organization_id = :org AND u.role_id = :role AND u.active = 1 AND u.deleted_at IS NULL AND u.id <> :id', {
+        org: user.organizationId,
+        role: adminRoleId,
+        id: user.id,
+      });
+    if (manager.connection.options.type !== 'better-sqlite3') query.setLock('pessimistic_read');
+    const row = await query.getRawOne<{ n: number | string }>();
+    return Number(row?.n ?? 0);
   }
 
   async find(manager: EntityManager, organizationId: number, rawId: string): Promise<User> {

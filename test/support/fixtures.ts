@@ -1,0 +1,44 @@
+import { DataSource } from 'typeorm';
+import { Role } from '../../apps/server/src/users/role.entity';
+import { User } from '../../apps/server/src/users/user.entity';
+
+/** Test data written straight to the database, for suites whose subject is not user creation. */
+export async function insertUser(
+  dataSource: DataSource,
+  organizationId: string | number,
+  userName: string,
+  options: { role?: string; active?: boolean } = {},
+): Promise<User> {
+  const orgId = Number(organizationId);
+  const role = await dataSource.getRepository(Role).findOneByOrFail({ organizationId: orgId, nameLower: (options.role ?? 'Employee').toLowerCase() });
+  const now = new Date();
+  return dataSource.getRepository(User).save({
+    organizationId: orgId,
+    userName,
+    userNameLower: userName.toLowerCase(),
+    roleId: role.id,
+    active: options.active ?? true,
+    createdAt: now,
+    updatedAt: now,
+    version: 1,
+  });
+}
+
+/** Counts the SQL statements a block of code sends (TypeORM calls its logger for every query). */
+export async function countQueries<T>(dataSource: DataSource, work: () => Promise<T>): Promise<{ result: T; queries: string[] }> {
+  const queries: string[] = [];
+  const logger = dataSource.logger;
+  const original = logger.logQuery.bind(logger);
+  logger.logQuery = (query, parameters, runner) => {
+    queries.push(query);
+    return original(query, parameters, runner);
+  };
+  try {
+    const result = await work();
+    // lastUsedAt is written off the request path: give it a moment to show up if it happens.
+    await new Promise((r) => setTimeout(r, 50));
+    return { result, queries };
+  } finally {
+    logger.logQuery = original;
+  }
+}
