@@ -18,6 +18,8 @@ const common = {
 };
 
 module.exports = {
+  // End-to-end tests start servers and databases; a generous ceiling, not a performance target.
+  testTimeout: 60_000,
   projects: [
     { ...common, displayName: 'unit', rootDir: __dirname, testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts'] },
     {

@@ -20,4 +20,16 @@ case "$dialect" in
 esac
 typeorm migration:run
 typeorm migration:generate "libs/database/src/migrations/$dialect/$name" --pretty
-echo "Now add the new class to libs/database/src/migrations/$dialect/index.ts"
+dir="libs/database/src/migrations/$dialect"
+# MySQL tables are case-sensitive (utf8mb4_bin) like SQLite's: case-insensitive rules are explicit in the code.
+[ "$dialect" = mysql ] && sed -i 's/) ENGINE = InnoDB$/) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin/' "$dir"/*-"$name".ts
+# Rebuild the dialect's ordered list of migrations.
+node -e '
+const fs = require("fs"), dir = process.argv[1], upper = process.argv[2].toUpperCase();
+const files = fs.readdirSync(dir).filter((f) => /^\d+-.*\.ts$/.test(f)).sort();
+const entries = files.map((f) => [/class (\w+)/.exec(fs.readFileSync(`${dir}/${f}`, "utf8"))[1], f.slice(0, -3)]);
+fs.writeFileSync(`${dir}/index.ts`, entries.map(([c, f]) => `import { ${c} } from "./${f}";`).join("\n") +
+  `\n\n/** Applied in this order; add each new migration at the end. */\nexport const ${upper}_MIGRATIONS = [${entries.map(([c]) => c).join(", ")}];\n`);
+' "$dir" "$dialect"
+npx prettier --write "$dir/index.ts" >/dev/null
+echo "Generated $dir/*-$name.ts and updated $dir/index.ts"

@@ -25,7 +25,9 @@ describe('API keys (Settings > API Access)', () => {
   const enableScim = () => admin.patch('/v1.0/settings/security', { body: { scimEnabled: true } });
 
   it('should show the full key once, in the create response, and never again', async () => {
-    const created = await admin.post('/v1.0/settings/api-keys', { body: { type: 'api', description: 'CI', expiresAt: '2999-12-31' } });
+    const created = await admin.post('/v1.0/settings/api-keys', {
+      body: { type: 'api', description: 'CI', expiresAt: '2999-12-31' },
+    });
     expect(created.status).toBe(201);
     expect(created.body).toEqual({
       id: expect.stringMatching(/^\d+$/),
@@ -67,7 +69,14 @@ describe('API keys (Settings > API Access)', () => {
     const stamp = await admin.post('/v1.0/settings/api-keys', { body: { type: 'api', expiresAt: '2026-06-01T14:30:00+02:00' } });
     expect(stamp.body.expiresAt).toBe('2026-06-01T12:30:00.000Z');
 
-    for (const expiresAt of ['2026-06-01', '2026-05-31T23:59:59Z', '2026-02-30', 'next tuesday', '2026-13-01', '2026-06-01T12:00:00']) {
+    for (const expiresAt of [
+      '2026-06-01',
+      '2026-05-31T23:59:59Z',
+      '2026-02-30',
+      'next tuesday',
+      '2026-13-01',
+      '2026-06-01T12:00:00',
+    ]) {
       const refused = await admin.post('/v1.0/settings/api-keys', { body: { type: 'api', expiresAt } });
       expect(refused.status).toBe(400);
       expect(refused.body).toMatchObject({ statusCode: 400, error: 'Bad Request', details: [{ field: 'expiresAt' }] });
@@ -98,7 +107,9 @@ describe('API keys (Settings > API Access)', () => {
   });
 
   it('should let only the description change; the expiration points to rotation', async () => {
-    const created = await admin.post('/v1.0/settings/api-keys', { body: { type: 'api', description: 'old', expiresAt: '2999-01-01' } });
+    const created = await admin.post('/v1.0/settings/api-keys', {
+      body: { type: 'api', description: 'old', expiresAt: '2999-01-01' },
+    });
     const edited = await admin.patch(`/v1.0/settings/api-keys/${created.body.id}`, { body: { description: 'new' } });
     expect(edited.status).toBe(200);
     expect(edited.body).toMatchObject({ description: 'new', expiresAt: '2999-01-01T00:00:00.000Z' });

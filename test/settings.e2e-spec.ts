@@ -33,12 +33,15 @@ describe('Settings: organization, security, roles, members, users', () => {
       expect((await admin.get('/v1.0/settings/security')).body).toEqual({ scimEnabled: true });
     });
 
-    it.each([[{}], [{ scimEnabled: 'yes' }], [{ scimEnabled: true, extra: 1 }], [null]])('should refuse %j naming the field', async (body) => {
-      const response = await admin.patch('/v1.0/settings/security', { body });
-      expect(response.status).toBe(400);
-      expect(response.body.details?.[0]?.field ?? response.body.message).toMatch(/scimEnabled|extra|body/);
-      expect((await admin.get('/v1.0/settings/security')).body).toEqual({ scimEnabled: false });
-    });
+    it.each([[{}], [{ scimEnabled: 'yes' }], [{ scimEnabled: true, extra: 1 }], [null]])(
+      'should refuse %j naming the field',
+      async (body) => {
+        const response = await admin.patch('/v1.0/settings/security', { body });
+        expect(response.status).toBe(400);
+        expect(response.body.details?.[0]?.field ?? response.body.message).toMatch(/scimEnabled|extra|body/);
+        expect((await admin.get('/v1.0/settings/security')).body).toEqual({ scimEnabled: false });
+      },
+    );
   });
 
   describe('roles', () => {
@@ -109,7 +112,11 @@ describe('Settings: organization, security, roles, members, users', () => {
 
   describe('users and members', () => {
     it('should page users with size and cursor, without overlap, and filter by status and role', async () => {
-      for (let i = 0; i < 7; i++) await insertUser(t.dataSource, org.organizationId, `u${i}@x.test`, { active: i % 2 === 0, role: i < 2 ? 'Procurement' : 'Employee' });
+      for (let i = 0; i < 7; i++)
+        await insertUser(t.dataSource, org.organizationId, `u${i}@x.test`, {
+          active: i % 2 === 0,
+          role: i < 2 ? 'Procurement' : 'Employee',
+        });
       const seen: string[] = [];
       let cursor: string | null = null;
       do {
@@ -129,11 +136,14 @@ describe('Settings: organization, security, roles, members, users', () => {
       expect(procurement.body.total).toBe(2);
     });
 
-    it.each(['size=0', 'size=201', 'size=abc', 'status=gone', 'cursor=notacursor', 'sort=name'])('should refuse the query %s', async (query) => {
-      const response = await admin.get(`/v1.0/users?${query}`);
-      expect(response.status).toBe(400);
-      expect(response.body.message).toBeTruthy();
-    });
+    it.each(['size=0', 'size=201', 'size=abc', 'status=gone', 'cursor=notacursor', 'sort=name'])(
+      'should refuse the query %s',
+      async (query) => {
+        const response = await admin.get(`/v1.0/users?${query}`);
+        expect(response.status).toBe(400);
+        expect(response.body.message).toBeTruthy();
+      },
+    );
 
     it('should list as members only users whose role is not Employee', async () => {
       await insertUser(t.dataSource, org.organizationId, 'emp@x.test');
@@ -151,7 +161,10 @@ describe('Settings: organization, security, roles, members, users', () => {
       const promoted = await admin.patch(`/v1.0/users/${user.id}`, { body: { role: 'it admin' } });
       expect(promoted.status).toBe(200);
       expect(promoted.body).toMatchObject({ role: 'IT Admin', active: true, status: 'active' });
-      expect((await admin.patch(`/v1.0/users/${user.id}`, { body: { active: false } })).body).toMatchObject({ active: false, status: 'inactive' });
+      expect((await admin.patch(`/v1.0/users/${user.id}`, { body: { active: false } })).body).toMatchObject({
+        active: false,
+        status: 'inactive',
+      });
       expect((await admin.get(`/v1.0/users/${user.id}`)).body).toMatchObject({ active: false, role: 'IT Admin' });
       expect((await admin.patch(`/v1.0/users/${user.id}`, { body: { active: true } })).body.active).toBe(true);
     });
@@ -160,7 +173,9 @@ describe('Settings: organization, security, roles, members, users', () => {
       const user = await insertUser(t.dataSource, org.organizationId, 'r@x.test');
       const unknown = await admin.patch(`/v1.0/users/${user.id}`, { body: { role: 'Overlord' } });
       expect(unknown.status).toBe(400);
-      expect(unknown.body.message).toMatch(/"Overlord" is not a role of this organization\. Valid roles: Admin, Read-only, Procurement, IT Admin, Employee/);
+      expect(unknown.body.message).toMatch(
+        /"Overlord" is not a role of this organization\. Valid roles: Admin, Read-only, Procurement, IT Admin, Employee/,
+      );
       const email = await admin.patch(`/v1.0/users/${user.id}`, { body: { userName: 'new@x.test' } });
       expect(email.status).toBe(400);
       expect((await admin.get(`/v1.0/users/${user.id}`)).body.userName).toBe('r@x.test');

@@ -32,7 +32,9 @@ describe("tenant isolation: organization B's key never reads or changes anything
     expect((await beta.get(`/v1.0/settings/api-keys/${aKey.id}`)).status).toBe(404);
     expect((await beta.get('/v1.0/settings/roles')).body.roles.map((r: { name: string }) => r.name)).not.toContain('Alpha Only');
     expect((await beta.get('/v1.0/users')).body.users.map((u: { userName: string }) => u.userName)).toEqual(['admin@beta.test']);
-    expect((await beta.get('/v1.0/settings/members')).body.members.map((u: { userName: string }) => u.userName)).toEqual(['admin@beta.test']);
+    expect((await beta.get('/v1.0/settings/members')).body.members.map((u: { userName: string }) => u.userName)).toEqual([
+      'admin@beta.test',
+    ]);
     expect((await beta.get(`/v1.0/users/${aUser.id}`)).status).toBe(404);
     expect((await beta.get(`/v1.0/users/${a.adminUserId}`)).status).toBe(404);
 
@@ -53,7 +55,9 @@ describe("tenant isolation: organization B's key never reads or changes anything
     // A is untouched.
     expect((await alpha.get(`/v1.0/settings/api-keys/${aKey.id}`)).body.description).toBe('alpha okta');
     expect((await alpha.get(`/v1.0/users/${aUser.id}`)).body).toMatchObject({ active: true, role: 'Alpha Only' });
-    expect((await alpha.get('/v1.0/settings/roles')).body.roles.find((r: { id: string }) => r.id === aRole.id).name).toBe('Alpha Only');
+    expect((await alpha.get('/v1.0/settings/roles')).body.roles.find((r: { id: string }) => r.id === aRole.id).name).toBe(
+      'Alpha Only',
+    );
     expect((await alpha.get('/v1.0/settings/security')).body).toEqual({ scimEnabled: true });
     expect((await alpha.get(`/v1.0/users/${a.adminUserId}`)).body.role).toBe('Admin');
   });

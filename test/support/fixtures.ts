@@ -10,7 +10,9 @@ export async function insertUser(
   options: { role?: string; active?: boolean } = {},
 ): Promise<User> {
   const orgId = Number(organizationId);
-  const role = await dataSource.getRepository(Role).findOneByOrFail({ organizationId: orgId, nameLower: (options.role ?? 'Employee').toLowerCase() });
+  const role = await dataSource
+    .getRepository(Role)
+    .findOneByOrFail({ organizationId: orgId, nameLower: (options.role ?? 'Employee').toLowerCase() });
   const now = new Date();
   return dataSource.getRepository(User).save({
     organizationId: orgId,

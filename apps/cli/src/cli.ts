@@ -5,6 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import { parseArgs } from 'node:util';
 import { ApiKeysService } from '../../server/src/api-keys/api-keys.service';
 import { AppError } from '../../server/src/common/app-error';
+import { RemindersService } from '../../server/src/notifications/reminders.service';
 import { OnboardingService } from '../../server/src/onboarding/onboarding.service';
 import { isValidUserName } from '../../server/src/users/user-name';
 import { CliModule } from './cli.module';
@@ -16,6 +17,8 @@ Commands:
               Create an organization with its Admin user and a Torii API key.
   keys:create --org <id> --type api|scim [--expires YYYY-MM-DD] [--description <text>]
               Generate a key for an organization (e.g. when every key was lost).
+  reminders:run
+              Run the key-expiry reminder job once now; prints what it sent.
   db:migrate  Apply pending database migrations.
 
 Options:
@@ -75,6 +78,23 @@ const COMMANDS: Record<
           'Copy the key now: it is shown only this once.',
         ].join('\n'),
       };
+    },
+  },
+  'reminders:run': {
+    options: [],
+    run: async (app) => {
+      const result = await app.get(RemindersService).run();
+      const lines = [
+        `Keys entering a reminder window: ${result.recorded}`,
+        `Sent: ${result.sent.length}`,
+        ...result.sent.map((s) => `  reminder ${s.reminderId} (key ${s.apiKeyId}, ${s.leadTime}) to ${s.recipients.join(', ')}`),
+        `To retry later: ${result.retrying.length}`,
+        ...result.retrying.map((r) => `  reminder ${r.reminderId} at ${r.nextAttemptAt}: ${r.error}`),
+        `Failed (gave up): ${result.failed.length}`,
+        ...result.failed.map((f) => `  reminder ${f.reminderId}: ${f.error}`),
+        `Cancelled: ${result.cancelled.length}`,
+      ];
+      return { json: result, text: lines.join('\n') };
     },
   },
   'db:migrate': {
@@ -137,7 +157,11 @@ export async function runCli(argv: string[], io: Output, env?: Record<string, st
     );
     if (missing.length) throw new UsageError(`${name} needs --${missing[0]}.`);
     app = await NestFactory.createApplicationContext(
-      CliModule.forRoot({ ...config, bootstrap: { ...config.bootstrap, enabled: false } }),
+      CliModule.forRoot({
+        ...config,
+        bootstrap: { ...config.bootstrap, enabled: false },
+        reminders: { ...config.reminders, schedulerEnabled: false },
+      }),
       {
         logger: ['error', 'warn'],
         abortOnError: false,

@@ -45,6 +45,11 @@ export function filterToString(node: FilterNode): string {
   return print(node, false);
 }
 
+/** Prints the inner filter of a value path, with sub-attribute names only: `type eq "work"`. */
+export function valueFilterToString(node: FilterNode): string {
+  return print(node, true);
+}
+
 function print(node: FilterNode, insideValuePath: boolean): string {
   const path = (p: AttributePath) => (insideValuePath ? (p.subAttribute ?? p.attribute) : pathToString(p));
   switch (node.op) {

@@ -187,6 +187,9 @@ class Parser {
       this.depth--;
       return { op: 'not', filter: inner };
     }
+    if (this.isKeyword(token, 'not')) {
+      this.fail(`'not' at position ${token.pos} must be followed by a filter in parentheses, as in not (title pr).`);
+    }
     if (token.type !== 'word') {
       this.fail(`Expected an attribute name, 'not (' or '(' but found ${describe(token)}.`);
     }
@@ -286,11 +289,11 @@ function resolve(path: string, pos: number, scope: Scope): ResolvedAttribute {
     case 'attribute':
       return found.resolved;
     case 'schema':
-      scope.fail(`'${path}' at position ${pos} is a schema, not an attribute; add ':' and an attribute name.`);
+      return scope.fail(`'${path}' at position ${pos} is a schema, not an attribute; add ':' and an attribute name.`);
     case 'unknownSchema':
-      scope.fail(`'${found.urn}' at position ${pos} is not a schema of this service provider.`);
+      return scope.fail(`'${found.urn}' at position ${pos} is not a schema of this service provider.`);
     case 'unknownAttribute':
-      scope.fail(`Unknown attribute at position ${pos}: ${found.reason}.`);
+      return scope.fail(`Unknown attribute at position ${pos}: ${found.reason}.`);
   }
 }
 
@@ -334,7 +337,7 @@ function validateValue(
       }
       if (raw.kind === 'boolean') return raw.value;
       if (raw.kind === 'string' && /^(true|false)$/i.test(raw.value)) return raw.value.toLowerCase() === 'true';
-      scope.fail(`'${name}' is a boolean; compare it with true or false (position ${valuePos}).`);
+      return scope.fail(`'${name}' is a boolean; compare it with true or false (position ${valuePos}).`);
     }
     case 'dateTime': {
       if (op === 'co' || op === 'sw' || op === 'ew') {
@@ -354,13 +357,13 @@ function validateValue(
       if (raw.kind === 'string') return raw.value;
       // employeeNumber eq 12345: keep the digits as written, not as a JS number.
       if (raw.kind === 'number') return raw.text;
-      scope.fail(`'${name}' is a string; put the value in double quotes (position ${valuePos}).`);
+      return scope.fail(`'${name}' is a string; put the value in double quotes (position ${valuePos}).`);
     case 'integer':
     case 'decimal':
       if (raw.kind === 'number') return Number(raw.text);
-      scope.fail(`'${name}' is a number; compare it with a number (position ${valuePos}).`);
+      return scope.fail(`'${name}' is a number; compare it with a number (position ${valuePos}).`);
     case 'complex':
-      scope.fail(`'${name}' is complex; compare one of its sub-attributes (position ${pos}).`);
+      return scope.fail(`'${name}' is complex; compare one of its sub-attributes (position ${pos}).`);
   }
 }
 

@@ -175,14 +175,19 @@ describe('filterToSql on SQLite', () => {
 
   it('should leave organization scoping to the caller', () => {
     const { sql, params } = filterToSql(parseFilter('userName eq "bjensen@example.com"'), USER_SQL_MAPPING);
-    const ids = db.prepare(`SELECT u.id FROM users u WHERE ${sql} ORDER BY u.id`).pluck().all(...params);
+    const ids = db
+      .prepare(`SELECT u.id FROM users u WHERE ${sql} ORDER BY u.id`)
+      .pluck()
+      .all(...params);
     expect(ids).toEqual([1, 7]);
   });
 
   it('should pass every value as a parameter', () => {
     const evil = `x' OR '1'='1"); DROP TABLE users; --`;
     const { sql, params } = filterToSql(
-      parseFilter(`userName eq ${JSON.stringify(evil)} or title co ${JSON.stringify(evil)} or emails[type eq ${JSON.stringify(evil)}]`),
+      parseFilter(
+        `userName eq ${JSON.stringify(evil)} or title co ${JSON.stringify(evil)} or emails[type eq ${JSON.stringify(evil)}]`,
+      ),
       USER_SQL_MAPPING,
     );
     expect(sql).not.toContain('DROP');
@@ -225,7 +230,10 @@ describe('filterToSql on SQLite', () => {
   });
 
   it('should use fresh aliases for each multi-valued condition', () => {
-    const { sql } = filterToSql(parseFilter('emails pr and phoneNumbers[type eq "work"] and emails.value co "x"'), USER_SQL_MAPPING);
+    const { sql } = filterToSql(
+      parseFilter('emails pr and phoneNumbers[type eq "work"] and emails.value co "x"'),
+      USER_SQL_MAPPING,
+    );
     expect(sql).toContain(' v1 ');
     expect(sql).toContain(' v2 ');
     expect(sql).toContain(' v3 ');

@@ -1,14 +1,14 @@
 /*
  * RFC 7644 §3.5.2 PATCH on the canonical User (ScimUserInput).
  *
- * Why not scim-patch (evaluated, installed): it matches attribute names
- * case-sensitively (Entra sends `"Name.GivenName"`-style keys only sometimes,
- * Okta never, but names are case-insensitive per RFC 7643 §2.1), knows nothing
- * of attribute types (no "False" → false, no manager-as-string), throws plain
- * Errors for several malformed bodies, mutates by default, and evaluates value
- * filters with scim2-parse-filter's case-sensitive `===`. Its tree walking is
- * a small part of what those quirks need, so the schema-driven version below
- * replaces it.
+ * Why not scim-patch (evaluated, installed): it matches attribute names and
+ * the op ('add'/'Add' only, not 'ADD') case-sensitively, though RFC 7643 §2.1
+ * makes names case-insensitive; it knows nothing of attribute types (no
+ * "False" → false, no manager given as a plain id); it throws plain Errors
+ * for several malformed bodies; it mutates its input unless told not to; and
+ * it selects elements with scim2-parse-filter, whose `eq` is a case-sensitive
+ * `===`. Wrapping it would mean redoing most of its work, so the schema-driven
+ * version below replaces it.
  *
  * Choices where the RFC and the clients disagree, or the RFC is silent:
  * - `schemas` may be missing (some scripts omit it); when present it must
@@ -37,7 +37,7 @@
  *   parseUserInput: either every operation applies or none does.
  */
 import { ScimError } from './scim-error';
-import { FilterNode, filterToString } from './filter.ast';
+import { FilterNode, valueFilterToString } from './filter.ast';
 import { evaluateElementFilter } from './filter.evaluate';
 import { parsePatchPath } from './filter.parser';
 import {
@@ -169,6 +169,11 @@ function seedFromFilter(filter: FilterNode): Json | undefined {
   return seed;
 }
 
+/** A single element object stands for a one-element array (RFC 7644 §3.5.2.1 examples send both). */
+function wrapElement(value: unknown): unknown {
+  return isPlainObject(value) ? [value] : value;
+}
+
 /** `attr`, `attr.sub`, `urn:...:attr` without a value filter. */
 function applyPlain(container: Json, resolved: ResolvedAttribute, op: Operation, label: string): void {
   const { definition: def, subDefinition: sub } = resolved;
@@ -207,14 +212,14 @@ function applyPlain(container: Json, resolved: ResolvedAttribute, op: Operation,
         return;
       }
       // `{"op":"remove","path":"emails","value":[{"value":"a@b.c"}]}` removes those elements.
-      const items = (normalizeAttributeValue(def, Array.isArray(op.value) ? op.value : [op.value], label) ?? []) as Json[];
+      const items = (normalizeAttributeValue(def, wrapElement(op.value), label) ?? []) as Json[];
       return setElements(
         container,
         def.name,
         existing.filter((e) => !items.some((item) => matchesItem(def, e, item))),
       );
     }
-    const given = (normalizeAttributeValue(def, Array.isArray(op.value) ? op.value : [op.value], label) ?? []) as Json[];
+    const given = (normalizeAttributeValue(def, wrapElement(op.value), label) ?? []) as Json[];
     if (op.op === 'replace') return setElements(container, def.name, given);
     for (const element of given) {
       if (existing.some((e) => sameElement(def, e, element))) continue;
@@ -224,6 +229,8 @@ function applyPlain(container: Json, resolved: ResolvedAttribute, op: Operation,
     return setElements(container, def.name, existing);
   }
   if (def.type === 'complex') {
+    // Older Entra jobs send the manager as `[{ "value": "<id>" }]`.
+    if (Array.isArray(op.value) && op.value.length === 1) op = { ...op, value: op.value[0] };
     if (op.value === null || op.value === '' || typeof op.value === 'string' || typeof op.value === 'number') {
       // A plain manager id replaces the manager; null or "" clears it.
       const value = normalizeAttributeValue(def, op.value, label);
@@ -261,7 +268,7 @@ function applyFiltered(
     const seed = seedFromFilter(filter);
     if (!seed) {
       throw ScimError.noTarget(
-        `no element of ${def.name} matches [${filterToString(filter)}], and a new one can only be created from a filter of "eq" comparisons joined by "and".`,
+        `no element of ${def.name} matches [${valueFilterToString(filter)}], and a new one can only be created from a filter of "eq" comparisons joined by "and".`,
       );
     }
     let raw: Json;

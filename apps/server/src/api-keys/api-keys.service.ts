@@ -36,6 +36,18 @@ export interface NewApiKey {
   expiresAt?: string | null;
 }
 
+/** A key as other modules see it (never the hash). */
+export interface ApiKeyDetails {
+  id: number;
+  organizationId: number;
+  type: ApiKeyType;
+  description: string | null;
+  maskedKey: string;
+  createdAt: Date;
+  expiresAt: Date | null;
+  deleted: boolean;
+}
+
 /** Who is calling: set on the request by the ApiKeyGuard. */
 export interface AuthContext {
   keyId: number;
@@ -186,6 +198,36 @@ export class ApiKeysService {
     }
     this.touch(key, now);
     return { keyId: key.id, organizationId: key.organizationId, type: key.type, expiresAt: key.expiresAt };
+  }
+
+  /** Live keys (not deleted, not yet expired) that expire at or before `until`: the reminder job's candidates. */
+  async expiringBetween(now: Date, until: Date): Promise<ApiKeyDetails[]> {
+    const rows = await this.keys
+      .createQueryBuilder('k')
+      .where('k.deleted_at IS NULL')
+      .andWhere('k.expires_at > :now AND k.expires_at <= :until', { now, until })
+      .orderBy('k.id', 'ASC')
+      .getMany();
+    return rows.map((row) => this.details(row));
+  }
+
+  /** A key by id whatever its state (deleted too), for the reminder job's re-check before sending. */
+  async findDetails(id: number): Promise<ApiKeyDetails | null> {
+    const row = await this.keys.findOneBy({ id });
+    return row ? this.details(row) : null;
+  }
+
+  private details(row: ApiKey): ApiKeyDetails {
+    return {
+      id: row.id,
+      organizationId: row.organizationId,
+      type: row.type,
+      description: row.description,
+      maskedKey: maskKey(row.type, row.keyLast4),
+      createdAt: row.createdAt,
+      expiresAt: row.expiresAt,
+      deleted: row.deletedAt !== null,
+    };
   }
 
   toView(row: ApiKey): ApiKeyView {

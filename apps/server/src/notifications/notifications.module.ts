@@ -1,5 +1,20 @@
 import { Module } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { ApiKeysModule } from '../api-keys/api-keys.module';
+import { OrganizationsModule } from '../organizations/organizations.module';
+import { UsersModule } from '../users/users.module';
+import { ExpiryReminderCron } from './expiry-reminder.cron';
+import { KeyReminder } from './key-reminder.entity';
+import { MailerService } from './mailer/mailer.service';
+import { NotificationsController } from './notifications.controller';
+import { RemindersService } from './reminders.service';
 
-/** Key-expiry reminders: the scheduled job, the mail outbox and transports. Filled in by the reminders issue. */
-@Module({})
+/** Key-expiry reminders: the outbox, the scheduled job, the mail transport, and their history. */
+@Module({
+  imports: [ScheduleModule.forRoot(), TypeOrmModule.forFeature([KeyReminder]), ApiKeysModule, UsersModule, OrganizationsModule],
+  controllers: [NotificationsController],
+  providers: [RemindersService, MailerService, ExpiryReminderCron],
+  exports: [RemindersService],
+})
 export class NotificationsModule {}

@@ -201,6 +201,20 @@ export class UsersService {
     return Number(row?.n ?? 0);
   }
 
+  /** Email addresses of the organization's active Admins (who get key-expiry reminders). */
+  async activeAdminEmails(organizationId: number): Promise<string[]> {
+    const rows = await this.users
+      .createQueryBuilder('u')
+      .innerJoin(Role, 'r', 'r.id = u.role_id')
+      .select('u.user_name', 'userName')
+      .where('u.organization_id = :organizationId', { organizationId })
+      .andWhere('r.name_lower = :admin', { admin: ADMIN_ROLE.toLowerCase() })
+      .andWhere('u.active = 1 AND u.deleted_at IS NULL')
+      .orderBy('u.id', 'ASC')
+      .getRawMany<{ userName: string }>();
+    return rows.map((r) => r.userName);
+  }
+
   async find(manager: EntityManager, organizationId: number, rawId: string): Promise<User> {
     const id = parseId(rawId, 'user');
     const user = await manager.findOneBy(User, { id, organizationId });

@@ -1,4 +1,5 @@
 import { Initial1795885596704 } from './1795885596704-Initial';
+import { KeyReminders1795886012080 } from './1795886012080-KeyReminders';
 
 /** Applied in this order; add each new migration at the end. */
-export const MYSQL_MIGRATIONS = [Initial1795885596704];
+export const MYSQL_MIGRATIONS = [Initial1795885596704, KeyReminders1795886012080];

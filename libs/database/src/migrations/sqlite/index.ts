@@ -1,4 +1,5 @@
 import { Initial1795885161671 } from './1795885161671-Initial';
+import { KeyReminders1795886010199 } from './1795886010199-KeyReminders';
 
 /** Applied in this order; add each new migration at the end. */
-export const SQLITE_MIGRATIONS = [Initial1795885161671];
+export const SQLITE_MIGRATIONS = [Initial1795885161671, KeyReminders1795886010199];

@@ -1,0 +1,31 @@
+import { ApiProperty } from '@nestjs/swagger';
+import type { ReminderStatus } from '../key-reminder.entity';
+
+export class NotificationResponse {
+  @ApiProperty() id: string;
+  @ApiProperty() apiKeyId: string;
+  @ApiProperty({ enum: ['api', 'scim'] }) keyType: 'api' | 'scim';
+  @ApiProperty({ nullable: true, type: String }) keyDescription: string | null;
+  @ApiProperty() maskedKey: string;
+  @ApiProperty({ example: '1M', description: 'The lead time this reminder is for (REMINDER_LEAD_TIMES).' }) leadTime: string;
+  @ApiProperty({ format: 'date-time' }) expiresAt: string;
+  @ApiProperty({
+    enum: ['pending', 'sent', 'failed', 'cancelled', 'superseded'],
+    description:
+      'pending: waiting or retrying; sent; failed: gave up after REMINDER_MAX_ATTEMPTS; cancelled: the key was deleted or expired first; superseded: folded into a later reminder.',
+  })
+  status: ReminderStatus;
+  @ApiProperty() attempts: number;
+  @ApiProperty({ nullable: true, type: String }) lastError: string | null;
+  @ApiProperty({ type: [String] }) recipients: string[];
+  @ApiProperty({ format: 'date-time', nullable: true, type: String }) sentAt: string | null;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String }) nextAttemptAt: string | null;
+  @ApiProperty({ format: 'date-time' }) createdAt: string;
+}
+
+export class NotificationPageResponse {
+  @ApiProperty({ type: [NotificationResponse] }) notifications: NotificationResponse[];
+  @ApiProperty() count: number;
+  @ApiProperty() total: number;
+  @ApiProperty({ nullable: true, type: String }) nextCursor: string | null;
+}

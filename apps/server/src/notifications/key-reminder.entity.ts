@@ -1,0 +1,70 @@
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { ApiKey } from '../api-keys/api-key.entity';
+
+export type ReminderStatus = 'pending' | 'sent' | 'failed' | 'cancelled' | 'superseded';
+
+/**
+ * The outbox of expiry reminders: one row per key and lead time, written
+ * before anything is sent. The unique index makes "once per key and lead time"
+ * the database's decision; `claimedUntil` is the lease of the instance sending it.
+ */
+@Entity('key_reminders')
+@Index('UQ_key_reminders_key_lead', ['apiKeyId', 'leadTime'], { unique: true })
+@Index('IDX_key_reminders_due', ['status', 'nextAttemptAt'])
+@Index('IDX_key_reminders_org', ['organizationId', 'id'])
+export class KeyReminder {
+  @PrimaryGeneratedColumn()
+  id: number;
+
+  @Column({ type: 'int' })
+  organizationId: number;
+
+  @Column({ type: 'int' })
+  apiKeyId: number;
+
+  @ManyToOne(() => ApiKey, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'api_key_id' })
+  apiKey?: ApiKey;
+
+  /** The configured lead time this reminder is for, e.g. `1M`, `7d`. */
+  @Column({ type: 'varchar', length: 16 })
+  leadTime: string;
+
+  /** The key's expiry when the reminder was recorded (keys cannot change it). */
+  @Column({ type: 'datetime', precision: 3 })
+  expiresAt: Date;
+
+  @Column({ type: 'varchar', length: 16 })
+  status: ReminderStatus;
+
+  @Column({ type: 'int', default: 0 })
+  attempts: number;
+
+  @Column({ type: 'datetime', precision: 3 })
+  nextAttemptAt: Date;
+
+  @Column({ type: 'datetime', precision: 3, nullable: true })
+  claimedUntil: Date | null;
+
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  claimToken: string | null;
+
+  /** JSON array of the addresses the last attempt went to. */
+  @Column({ type: 'text', nullable: true })
+  recipients: string | null;
+
+  @Column({ type: 'varchar', length: 1024, nullable: true })
+  lastError: string | null;
+
+  @Column({ type: 'varchar', length: 255, nullable: true })
+  messageId: string | null;
+
+  @Column({ type: 'datetime', precision: 3, nullable: true })
+  sentAt: Date | null;
+
+  @Column({ type: 'datetime', precision: 3 })
+  createdAt: Date;
+
+  @Column({ type: 'datetime', precision: 3 })
+  updatedAt: Date;
+}

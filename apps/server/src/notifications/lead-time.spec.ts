@@ -1,0 +1,32 @@
+import { mostUrgentOpenLead, windowOpensAt } from './lead-time';
+
+const month = { label: '1M', amount: 1, unit: 'M' as const };
+const week = { label: '7d', amount: 7, unit: 'd' as const };
+const day = { label: '1d', amount: 1, unit: 'd' as const };
+
+describe('reminder lead times', () => {
+  it('should open a one-month window one calendar month before expiry', () => {
+    expect(windowOpensAt(new Date('2027-06-30T00:00:00Z'), month).toISOString()).toBe('2027-05-30T00:00:00.000Z');
+    expect(windowOpensAt(new Date('2027-01-15T10:30:00Z'), month).toISOString()).toBe('2026-12-15T10:30:00.000Z');
+  });
+
+  it('should clamp to the end of a shorter month', () => {
+    expect(windowOpensAt(new Date('2027-03-31T00:00:00Z'), month).toISOString()).toBe('2027-02-28T00:00:00.000Z');
+    expect(windowOpensAt(new Date('2028-03-31T00:00:00Z'), month).toISOString()).toBe('2028-02-29T00:00:00.000Z');
+  });
+
+  it('should count days and hours exactly', () => {
+    expect(windowOpensAt(new Date('2027-03-08T00:00:00Z'), week).toISOString()).toBe('2027-03-01T00:00:00.000Z');
+    expect(windowOpensAt(new Date('2027-03-08T00:00:00Z'), { label: '12h', amount: 12, unit: 'h' }).toISOString()).toBe(
+      '2027-03-07T12:00:00.000Z',
+    );
+  });
+
+  it('should pick the most urgent open lead so passed windows collapse into one', () => {
+    const expiresAt = new Date('2027-06-30T00:00:00Z');
+    expect(mostUrgentOpenLead(expiresAt, [month, week, day], new Date('2027-05-01T00:00:00Z'))).toBeNull();
+    expect(mostUrgentOpenLead(expiresAt, [month, week, day], new Date('2027-06-01T00:00:00Z'))?.label).toBe('1M');
+    expect(mostUrgentOpenLead(expiresAt, [month, week, day], new Date('2027-06-25T00:00:00Z'))?.label).toBe('7d');
+    expect(mostUrgentOpenLead(expiresAt, [day, month, week], new Date('2027-06-29T12:00:00Z'))?.label).toBe('1d');
+  });
+});

@@ -1,0 +1,34 @@
+import type { LeadTime } from '@app/config';
+
+/**
+ * The instant a lead time's reminder window opens for a key expiring at
+ * `expiresAt`. Months are calendar months, clamped to the month's last day
+ * (one month before March 31 is February 28/29, not March 3).
+ */
+export function windowOpensAt(expiresAt: Date, lead: LeadTime): Date {
+  if (lead.unit === 'd') return new Date(expiresAt.getTime() - lead.amount * 86_400_000);
+  if (lead.unit === 'h') return new Date(expiresAt.getTime() - lead.amount * 3_600_000);
+  const d = new Date(expiresAt);
+  const day = d.getUTCDate();
+  d.setUTCDate(1);
+  d.setUTCMonth(d.getUTCMonth() - lead.amount);
+  const lastDay = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 0)).getUTCDate();
+  d.setUTCDate(Math.min(day, lastDay));
+  return d;
+}
+
+/** The longest lead, used to bound the search for keys whose windows may be open. */
+export function longestLead(leads: LeadTime[], from: Date): number {
+  const probe = new Date(from.getTime() + 400 * 86_400_000);
+  return Math.max(...leads.map((l) => probe.getTime() - windowOpensAt(probe, l).getTime()));
+}
+
+/**
+ * Of the lead times whose windows are open at `now`, the most urgent (the one
+ * closest to expiry): windows that passed unseen collapse into this one.
+ */
+export function mostUrgentOpenLead(expiresAt: Date, leads: LeadTime[], now: Date): LeadTime | null {
+  const open = leads.filter((l) => windowOpensAt(expiresAt, l).getTime() <= now.getTime());
+  if (!open.length) return null;
+  return open.reduce((a, b) => (windowOpensAt(expiresAt, a) > windowOpensAt(expiresAt, b) ? a : b));
+}

@@ -1,0 +1,47 @@
+import { APP_CONFIG, AppConfig } from '@app/config';
+import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createTransport, Transporter } from 'nodemailer';
+
+export interface OutgoingMail {
+  to: string[];
+  subject: string;
+  text: string;
+  html: string;
+}
+
+/**
+ * The mail transport, chosen by configuration: SMTP (nodemailer, STARTTLS/TLS
+ * and auth from SMTP_URL) in production; without SMTP_URL, each message is
+ * written as an .eml file to MAIL_OUTBOX_DIR and logged (the embedded default).
+ */
+@Injectable()
+export class MailerService implements OnModuleDestroy {
+  private readonly logger = new Logger('Mailer');
+  private readonly transport: Transporter;
+  private readonly outbox: boolean;
+
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
+    this.outbox = !config.mail.smtpUrl;
+    this.transport = config.mail.smtpUrl
+      ? createTransport(config.mail.smtpUrl, { from: config.mail.from })
+      : createTransport({ streamTransport: true, buffer: true, newline: 'unix' }, { from: config.mail.from });
+  }
+
+  /** Sends one message; resolves with its Message-ID, rejects with the transport's error. */
+  async send(mail: OutgoingMail): Promise<string> {
+    const info = await this.transport.sendMail({ to: mail.to, subject: mail.subject, text: mail.text, html: mail.html });
+    if (this.outbox) {
+      await mkdir(this.config.mail.outboxDir, { recursive: true });
+      const file = join(this.config.mail.outboxDir, `${Date.now()}-${info.messageId.replace(/[^\w.-]/g, '_')}.eml`);
+      await writeFile(file, info.message as Buffer);
+      this.logger.log(`Mail to ${mail.to.join(', ')} written to ${file} (no SMTP_URL): ${mail.subject}`);
+    }
+    return info.messageId;
+  }
+
+  onModuleDestroy(): void {
+    this.transport.close();
+  }
+}

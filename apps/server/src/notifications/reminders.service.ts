@@ -1,0 +1,293 @@
+import { APP_CONFIG, AppConfig } from '@app/config';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
+import { In, Repository } from 'typeorm';
+import { ApiKeysService } from '../api-keys/api-keys.service';
+import { Clock } from '../common/clock';
+import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor } from '../common/cursor';
+import { retryOnDeadlock } from '../common/db-errors';
+import { OrganizationsService } from '../organizations/organizations.service';
+import { UsersService } from '../users/users.service';
+import { KeyReminder, ReminderStatus } from './key-reminder.entity';
+import { longestLead, mostUrgentOpenLead, windowOpensAt } from './lead-time';
+import { MailerService } from './mailer/mailer.service';
+import { reminderEmail } from './reminder-email';
+
+export interface ReminderView {
+  id: string;
+  apiKeyId: string;
+  keyType: 'api' | 'scim';
+  keyDescription: string | null;
+  maskedKey: string;
+  leadTime: string;
+  expiresAt: string;
+  status: ReminderStatus;
+  attempts: number;
+  lastError: string | null;
+  recipients: string[];
+  sentAt: string | null;
+  nextAttemptAt: string | null;
+  createdAt: string;
+}
+
+export interface ReminderRunResult {
+  /** Keys found entering a reminder window in this run (recorded unless another instance was first). */
+  recorded: number;
+  sent: Array<{ reminderId: number; apiKeyId: number; leadTime: string; recipients: string[] }>;
+  retrying: Array<{ reminderId: number; error: string; nextAttemptAt: string }>;
+  failed: Array<{ reminderId: number; error: string }>;
+  cancelled: Array<{ reminderId: number; reason: string }>;
+}
+
+const BATCH = 100;
+
+/**
+ * Key-expiry reminders through an outbox: a reminder is recorded (unique per
+ * key and lead time) before it is sent; an instance claims it with a lease
+ * (a conditional UPDATE), sends, then marks it sent. The database decides who
+ * sends, so several instances running the job at once send each reminder once.
+ * Delivery is at-least-once: a crash between sending and recording may, after
+ * the lease, send one duplicate; it never loses one.
+ */
+@Injectable()
+export class RemindersService {
+  private readonly logger = new Logger('Reminders');
+
+  constructor(
+    @InjectRepository(KeyReminder) private readonly reminders: Repository<KeyReminder>,
+    private readonly apiKeys: ApiKeysService,
+    private readonly users: UsersService,
+    private readonly organizations: OrganizationsService,
+    private readonly mailer: MailerService,
+    private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** One run of the job: record what became due, then deliver what is due. */
+  async run(): Promise<ReminderRunResult> {
+    const result: ReminderRunResult = { recorded: 0, sent: [], retrying: [], failed: [], cancelled: [] };
+    result.recorded = await this.recordDue(this.clock.now());
+    await this.deliverDue(result);
+    return result;
+  }
+
+  async list(
+    organizationId: number,
+    page: { size?: number; cursor?: string },
+  ): Promise<{ notifications: ReminderView[]; count: number; total: number; nextCursor: string | null }> {
+    const size = page.size ?? DEFAULT_PAGE_SIZE;
+    const before = decodeCursor(page.cursor);
+    const base = this.reminders.createQueryBuilder('r').where('r.organization_id = :organizationId', { organizationId });
+    const total = await base.clone().getCount();
+    const query = base
+      .clone()
+      .orderBy('r.id', 'DESC')
+      .limit(size + 1);
+    if (before) query.andWhere('r.id < :before', { before });
+    const rows = await query.getMany();
+    const pageRows = rows.slice(0, size);
+    const keys = new Map<number, Awaited<ReturnType<ApiKeysService['findDetails']>>>();
+    for (const id of new Set(pageRows.map((r) => r.apiKeyId))) keys.set(id, await this.apiKeys.findDetails(id));
+    return {
+      notifications: pageRows.map((r) => {
+        const key = keys.get(r.apiKeyId);
+        return {
+          id: String(r.id),
+          apiKeyId: String(r.apiKeyId),
+          keyType: key?.type ?? 'api',
+          keyDescription: key?.description ?? null,
+          maskedKey: key?.maskedKey ?? '',
+          leadTime: r.leadTime,
+          expiresAt: r.expiresAt.toISOString(),
+          status: r.status,
+          attempts: r.attempts,
+          lastError: r.lastError,
+          recipients: r.recipients ? (JSON.parse(r.recipients) as string[]) : [],
+          sentAt: r.sentAt?.toISOString() ?? null,
+          nextAttemptAt: r.status === 'pending' ? r.nextAttemptAt.toISOString() : null,
+          createdAt: r.createdAt.toISOString(),
+        };
+      }),
+      count: pageRows.length,
+      total,
+      nextCursor: rows.length > size ? encodeCursor(pageRows[pageRows.length - 1].id) : null,
+    };
+  }
+
+  /**
+   * Records a pending reminder for each live key whose most urgent open window
+   * has none yet. Earlier windows that passed unseen are recorded as
+   * superseded (never sent), so a late key gets one message, not a burst.
+   */
+  private async recordDue(now: Date): Promise<number> {
+    const leads = this.config.reminders.leadTimes;
+    const keys = await this.apiKeys.expiringBetween(now, new Date(now.getTime() + longestLead(leads, now)));
+    if (!keys.length) return 0;
+    const existing = new Set<string>();
+    for (let i = 0; i < keys.length; i += 500) {
+      const rows = await this.reminders.find({
+        select: ['apiKeyId', 'leadTime'],
+        where: { apiKeyId: In(keys.slice(i, i + 500).map((k) => k.id)) },
+      });
+      for (const row of rows) existing.add(`${row.apiKeyId}/${row.leadTime}`);
+    }
+    let recorded = 0;
+    for (const key of keys) {
+      const lead = mostUrgentOpenLead(key.expiresAt!, leads, now);
+      if (!lead || existing.has(`${key.id}/${lead.label}`)) continue;
+      const opens = windowOpensAt(key.expiresAt!, lead).getTime();
+      const passed = leads.filter((l) => l.label !== lead.label && windowOpensAt(key.expiresAt!, l).getTime() < opens);
+      const rows = [lead, ...passed].map((l) => ({
+        organizationId: key.organizationId,
+        apiKeyId: key.id,
+        leadTime: l.label,
+        expiresAt: key.expiresAt!,
+        status: (l === lead ? 'pending' : 'superseded') as ReminderStatus,
+        attempts: 0,
+        nextAttemptAt: now,
+        createdAt: now,
+        updatedAt: now,
+      }));
+      await retryOnDeadlock(async () => {
+        // INSERT ... IGNORE / OR IGNORE: the unique (key, lead) index decides, whatever other instances do.
+        await this.reminders
+          .createQueryBuilder()
+          .insert()
+          .into(KeyReminder)
+          .values(rows)
+          .orIgnore()
+          .updateEntity(false)
+          .execute();
+        // An older reminder still waiting (e.g. SMTP was down) is folded into the new one.
+        await this.reminders
+          .createQueryBuilder()
+          .update(KeyReminder)
+          .set({ status: 'superseded', updatedAt: now })
+          .where('api_key_id = :id AND status = :pending AND lead_time <> :lead', {
+            id: key.id,
+            pending: 'pending',
+            lead: lead.label,
+          })
+          .andWhere('(claimed_until IS NULL OR claimed_until < :now)', { now })
+          .execute();
+      });
+      recorded += 1;
+    }
+    return recorded;
+  }
+
+  private async deliverDue(result: ReminderRunResult): Promise<void> {
+    const seen = new Set<number>();
+    for (;;) {
+      const now = this.clock.now();
+      const due = await this.reminders
+        .createQueryBuilder('r')
+        .select(['r.id'])
+        .where('r.status = :pending AND r.next_attempt_at <= :now', { pending: 'pending', now })
+        .andWhere('(r.claimed_until IS NULL OR r.claimed_until < :now)', { now })
+        .orderBy('r.id', 'ASC')
+        .limit(BATCH)
+        .getMany();
+      const fresh = due.filter((r) => !seen.has(r.id));
+      if (!fresh.length) return;
+      for (const { id } of fresh) {
+        seen.add(id);
+        await this.deliverOne(id, result);
+      }
+    }
+  }
+
+  private async deliverOne(id: number, result: ReminderRunResult): Promise<void> {
+    const now = this.clock.now();
+    const token = randomUUID();
+    const claim = await retryOnDeadlock(() =>
+      this.reminders
+        .createQueryBuilder()
+        .update(KeyReminder)
+        .set({ claimedUntil: new Date(now.getTime() + this.config.reminders.leaseSeconds * 1000), claimToken: token })
+        .where('id = :id AND status = :pending', { id, pending: 'pending' })
+        .andWhere('(claimed_until IS NULL OR claimed_until < :now)', { now })
+        .execute(),
+    );
+    if (claim.affected !== 1) return; // another instance has it
+    const reminder = await this.reminders.findOneByOrFail({ id });
+    const key = await this.apiKeys.findDetails(reminder.apiKeyId);
+    if (!key || key.deleted || !key.expiresAt || key.expiresAt.getTime() <= now.getTime()) {
+      const reason =
+        !key || key.deleted
+          ? 'The key was deleted before the reminder was sent.'
+          : 'The key expired before the reminder could be sent.';
+      await this.finish(id, token, { status: 'cancelled', lastError: reason });
+      result.cancelled.push({ reminderId: id, reason });
+      return;
+    }
+    const recipients = await this.users.activeAdminEmails(key.organizationId);
+    let error: string;
+    if (recipients.length) {
+      const organization = await this.organizations.get(key.organizationId);
+      try {
+        const messageId = await this.mailer.send(
+          reminderEmail({
+            organizationName: organization.name,
+            organizationId: key.organizationId,
+            keyType: key.type,
+            keyDescription: key.description,
+            maskedKey: key.maskedKey,
+            keyCreatedAt: key.createdAt,
+            expiresAt: key.expiresAt,
+            now,
+            appUrl: this.config.appUrl,
+            recipients,
+          }),
+        );
+        await this.finish(id, token, {
+          status: 'sent',
+          sentAt: this.clock.now(),
+          attempts: reminder.attempts + 1,
+          recipients: JSON.stringify(recipients),
+          messageId,
+          lastError: null,
+        });
+        result.sent.push({ reminderId: id, apiKeyId: key.id, leadTime: reminder.leadTime, recipients });
+        this.logger.log(`Sent the ${reminder.leadTime} expiry reminder of key ${key.id} to ${recipients.length} Admin(s)`);
+        return;
+      } catch (e) {
+        error = `${(e as Error).message ?? String(e)}`.slice(0, 1000);
+      }
+    } else {
+      error = 'The organization has no active Admin to notify.';
+    }
+    const attempts = reminder.attempts + 1;
+    if (attempts >= this.config.reminders.maxAttempts) {
+      await this.finish(id, token, { status: 'failed', attempts, lastError: error, recipients: JSON.stringify(recipients) });
+      result.failed.push({ reminderId: id, error });
+      this.logger.error(`Gave up on the expiry reminder ${id} after ${attempts} attempts: ${error}`);
+      return;
+    }
+    const nextAttemptAt = new Date(now.getTime() + this.config.reminders.retryBaseSeconds * 1000 * 2 ** (attempts - 1));
+    await this.finish(id, token, {
+      status: 'pending',
+      attempts,
+      lastError: error,
+      nextAttemptAt,
+      recipients: JSON.stringify(recipients),
+    });
+    result.retrying.push({ reminderId: id, error, nextAttemptAt: nextAttemptAt.toISOString() });
+    this.logger.warn(
+      `Expiry reminder ${id} not sent (attempt ${attempts}), retrying at ${nextAttemptAt.toISOString()}: ${error}`,
+    );
+  }
+
+  /** Records the outcome, only if this instance still holds the claim. */
+  private async finish(id: number, token: string, changes: Partial<KeyReminder>): Promise<void> {
+    await retryOnDeadlock(() =>
+      this.reminders
+        .createQueryBuilder()
+        .update(KeyReminder)
+        .set({ ...changes, claimedUntil: null, claimToken: null, updatedAt: this.clock.now() })
+        .where('id = :id AND claim_token = :token', { id, token })
+        .execute(),
+    );
+  }
+}
