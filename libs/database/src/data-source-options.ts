@@ -7,6 +7,11 @@ import { SnakeNamingStrategy } from 'typeorm-naming-strategies';
 import { MYSQL_MIGRATIONS } from './migrations/mysql';
 import { SQLITE_MIGRATIONS } from './migrations/sqlite';
 
+interface SqliteHandle {
+  pragma(source: string): unknown;
+  function(name: string, options: { deterministic: boolean }, fn: (value: unknown) => unknown): unknown;
+}
+
 /**
  * The one source of TypeORM options, used by the server, the CLI, ormconfig.ts
  * and the tests. `synchronize` is never on: the schema comes from the
@@ -33,10 +38,13 @@ export async function dataSourceOptions(
       migrations: SQLITE_MIGRATIONS,
       // WAL lets readers proceed while one writer commits; NORMAL sync is safe in WAL mode.
       enableWAL: true,
-      prepareDatabase: (db: { pragma(source: string): unknown }) => {
+      prepareDatabase: (db: SqliteHandle) => {
         db.pragma('busy_timeout = 5000');
         db.pragma('synchronous = NORMAL');
         db.pragma('foreign_keys = ON');
+        // SQLite's LOWER() folds ASCII only; MySQL's folds all of Unicode. This makes SQLite agree,
+        // so case-insensitive SCIM filters behave the same on both engines.
+        db.function('lower', { deterministic: true }, (value: unknown) => (typeof value === 'string' ? value.toLowerCase() : value));
       },
     };
   }

@@ -34,6 +34,21 @@ export interface SqlFragment {
 export interface SqlColumn {
   column: string;
   lowerColumn?: string;
+  /**
+   * When set, `lowerColumn` is filled only for values whose lower-cased form has
+   * at most this many characters (code points), and is NULL for longer ones (so
+   * it can carry an index): it is then used only for `eq` with a short enough
+   * value, and `LOWER(column)` everywhere else.
+   */
+  lowerMaxLength?: number;
+}
+
+function withAlias(alias: string, spec: SqlColumn): SqlColumn {
+  return {
+    column: `${alias}.${spec.column}`,
+    ...(spec.lowerColumn ? { lowerColumn: `${alias}.${spec.lowerColumn}` } : {}),
+    ...(spec.lowerMaxLength !== undefined ? { lowerMaxLength: spec.lowerMaxLength } : {}),
+  };
 }
 
 /** Rows of a side table, one per element of a multi-valued attribute. */
@@ -209,10 +224,7 @@ class Translator {
   private rowColumn(path: AttributePath, alias: string): SqlColumn | undefined {
     const spec = column(this.mapping.multiValued?.subAttributes[path.subAttribute as string]);
     if (!spec) return undefined;
-    return {
-      column: `${alias}.${spec.column}`,
-      ...(spec.lowerColumn ? { lowerColumn: `${alias}.${spec.lowerColumn}` } : {}),
-    };
+    return withAlias(alias, spec);
   }
 
   /** `EXISTS (SELECT 1 FROM <side table> vN WHERE <correlation> AND vN.attribute = ? AND <row condition>)`. */
@@ -238,7 +250,7 @@ function isText(def: AttributeDefinition): boolean {
 }
 
 function presentPredicate(col: SqlColumn, def: AttributeDefinition): SqlFragment {
-  const c = col.lowerColumn ?? col.column;
+  const c = col.lowerMaxLength === undefined ? (col.lowerColumn ?? col.column) : col.column;
   return { sql: isText(def) ? `(${c} IS NOT NULL AND ${c} <> '')` : `${c} IS NOT NULL`, params: [] };
 }
 
@@ -259,6 +271,11 @@ function predicate(col: SqlColumn, def: AttributeDefinition, op: CompareOperator
   }
   const text = String(value);
   const foldCase = !def.caseExact && def.type !== 'binary';
+  const lower =
+    col.lowerColumn &&
+    (col.lowerMaxLength === undefined || (op === 'eq' && Array.from(text.toLowerCase()).length <= col.lowerMaxLength))
+      ? col.lowerColumn
+      : undefined;
   if (op === 'co' || op === 'sw' || op === 'ew') {
     if (text === '') return { sql: guard, params: [] };
     if (!foldCase) {
@@ -268,15 +285,13 @@ function predicate(col: SqlColumn, def: AttributeDefinition, op: CompareOperator
     }
     const body = escapeLike(text);
     const pattern = op === 'co' ? `%${body}%` : op === 'sw' ? `${body}%` : `%${body}`;
-    return col.lowerColumn
-      ? and(`${col.lowerColumn} LIKE ? ESCAPE '!'`, pattern.toLowerCase())
+    return lower
+      ? and(`${lower} LIKE ? ESCAPE '!'`, pattern.toLowerCase())
       : and(`LOWER(${col.column}) LIKE LOWER(?) ESCAPE '!'`, pattern);
   }
   const sqlOp = SQL_OPERATOR[op] as string;
   if (!foldCase) return and(`${col.column} ${sqlOp} ?`, text);
-  return col.lowerColumn
-    ? and(`${col.lowerColumn} ${sqlOp} ?`, text.toLowerCase())
-    : and(`LOWER(${col.column}) ${sqlOp} LOWER(?)`, text);
+  return lower ? and(`${lower} ${sqlOp} ?`, text.toLowerCase()) : and(`LOWER(${col.column}) ${sqlOp} LOWER(?)`, text);
 }
 
 /** Ids are integers in the database and opaque strings on the wire; a non-numeric id matches nothing. */
@@ -334,10 +349,7 @@ export function sortToSql(sortBy: AttributePath | undefined, sortOrder: SortOrde
         ...(mv.positionColumn ? [`${alias}.${mv.positionColumn} ASC`] : []),
         `${alias}.${spec.column} ASC`,
       ];
-      const value = sortKey(
-        { column: `${alias}.${spec.column}`, ...(spec.lowerColumn ? { lowerColumn: `${alias}.${spec.lowerColumn}` } : {}) },
-        def,
-      );
+      const value = sortKey(withAlias(alias, spec), def);
       key = {
         sql: `(SELECT ${value} FROM ${mv.table} ${alias} WHERE ${[...correlation, `${alias}.${mv.discriminator} = ?`].join(
           ' AND ',
@@ -358,6 +370,7 @@ export function sortToSql(sortBy: AttributePath | undefined, sortOrder: SortOrde
 
 function sortKey(col: SqlColumn, def: AttributeDefinition): string {
   if (!isText(def)) return col.column;
-  const folded = def.caseExact || def.type === 'binary' ? col.column : (col.lowerColumn ?? `LOWER(${col.column})`);
+  const lower = col.lowerMaxLength === undefined ? col.lowerColumn : undefined;
+  const folded = def.caseExact || def.type === 'binary' ? col.column : (lower ?? `LOWER(${col.column})`);
   return `NULLIF(${folded}, '')`;
 }

@@ -29,6 +29,8 @@ export class AppError extends HttpException {
     message: string,
     readonly scimType?: ScimErrorType,
     readonly details?: FieldError[],
+    /** Headers that belong with the error, e.g. Retry-After on a 429. */
+    readonly headers?: Record<string, string>,
   ) {
     super(message, status);
   }
@@ -42,3 +44,5 @@ export const notFound = (message: string): AppError => new AppError(HttpStatus.N
 export const conflict = (message: string, scimType?: ScimErrorType): AppError =>
   new AppError(HttpStatus.CONFLICT, message, scimType);
 export const preconditionFailed = (message: string): AppError => new AppError(HttpStatus.PRECONDITION_FAILED, message);
+export const tooManyRequests = (message: string, retryAfterSeconds: number): AppError =>
+  new AppError(HttpStatus.TOO_MANY_REQUESTS, message, undefined, undefined, { 'retry-after': String(retryAfterSeconds) });

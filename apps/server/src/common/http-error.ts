@@ -35,7 +35,7 @@ interface ErrorLike {
  */
 export function renderError(error: unknown, url: string): RenderedError {
   const { status, message, scimType, details, internal } = classify(error);
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { ...(error instanceof AppError ? error.headers : undefined) };
   const scim = isScimPath(url);
   if (status === 401) headers['www-authenticate'] = scim ? 'Bearer realm="Torii SCIM"' : 'Bearer realm="Torii API"';
   if (scim) {
