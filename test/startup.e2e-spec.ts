@@ -28,7 +28,7 @@ describe('starting the server (npm start)', () => {
       expect(orgId).toBeDefined();
       expect(key).toBeDefined();
       expect(output).toContain('first@acme.test');
-       
+
       console.log(`startup to healthy on ${db.engine}: ${server.startupMs} ms (first start, migrations included)`);
 
       const organization = await request(server.url, 'GET', '/v1.0/organization', { key });
@@ -45,7 +45,6 @@ describe('starting the server (npm start)', () => {
 
     const again = await startServer({ DATABASE_URL: databaseUrl(db.config), MAIL_OUTBOX_DIR: outbox });
     try {
-       
       console.log(`startup to healthy on ${db.engine}: ${again.startupMs} ms (restart)`);
       expect(again.output()).not.toMatch(/torii_api_/);
       expect(again.output()).not.toContain('Organization ID');

@@ -44,7 +44,9 @@ export async function dataSourceOptions(
         db.pragma('foreign_keys = ON');
         // SQLite's LOWER() folds ASCII only; MySQL's folds all of Unicode. This makes SQLite agree,
         // so case-insensitive SCIM filters behave the same on both engines.
-        db.function('lower', { deterministic: true }, (value: unknown) => (typeof value === 'string' ? value.toLowerCase() : value));
+        db.function('lower', { deterministic: true }, (value: unknown) =>
+          typeof value === 'string' ? value.toLowerCase() : value,
+        );
       },
     };
   }

@@ -29,7 +29,13 @@ describe('filterToSql with a length-limited lower-case column', () => {
   });
 
   it('should never use the length-limited column for pr, co, sw, ew, gt', () => {
-    for (const filter of ['emails.value pr', 'emails.value co "x"', 'emails.value sw "x"', 'emails.value ew "x"', 'emails.value gt "x"']) {
+    for (const filter of [
+      'emails.value pr',
+      'emails.value co "x"',
+      'emails.value sw "x"',
+      'emails.value ew "x"',
+      'emails.value gt "x"',
+    ]) {
       expect(filterToSql(parseFilter(filter), mapping).sql).not.toContain('value_lower');
     }
   });

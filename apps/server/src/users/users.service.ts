@@ -1,16 +1,18 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { TransactionRunner } from '@app/database';
-import { EntityManager, Repository } from 'typeorm';
-import { badRequest, conflict, notFound } from '../common/app-error';
+import { EntityManager, In, Repository } from 'typeorm';
+import { badRequest, conflict, notFound, preconditionFailed } from '../common/app-error';
 import { Clock } from '../common/clock';
 import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor } from '../common/cursor';
-import { isUniqueViolation } from '../common/db-errors';
+import { isUniqueViolation, retryOnDeadlock } from '../common/db-errors';
 import { parseId } from '../common/ids';
 import { Organization } from '../organizations/organization.entity';
 import { ADMIN_ROLE, DEFAULT_ROLE, Role } from './role.entity';
 import { RolesService } from './roles.service';
 import { isValidUserName } from './user-name';
+import { INDEXED_VALUE_LENGTH, UserAttributeValue } from './user-attribute-value.entity';
+import { StoredUser, USER_ATTRIBUTE_COLUMNS, UserWrite } from './user-write';
 import { User } from './user.entity';
 
 export interface UserView {
@@ -142,7 +144,8 @@ export class UsersService {
   async updateRoleAndState(organizationId: number, rawId: string, change: RoleAndStateChange): Promise<UserView> {
     return this.transactions.run(async (manager) => {
       const user = await this.find(manager, organizationId, rawId);
-      const role = await this.applyRoleAndState(manager, user, change);
+      const { role, changed } = await this.applyRoleAndState(manager, user, change);
+      if (changed) this.touch(user);
       await manager.save(user);
       return toView(user, role.name);
     });
@@ -151,9 +154,13 @@ export class UsersService {
   /**
    * Applies a role/state change to `user` in memory (the caller saves it),
    * enforcing the last-Admin rule under a per-organization lock. Returns the
-   * user's role after the change.
+   * user's role after the change, and whether anything changed.
    */
-  async applyRoleAndState(manager: EntityManager, user: User, change: RoleAndStateChange): Promise<Role> {
+  private async applyRoleAndState(
+    manager: EntityManager,
+    user: User,
+    change: RoleAndStateChange,
+  ): Promise<{ role: Role; changed: boolean }> {
     const current = await this.roles.findById(manager, user.organizationId, user.roleId);
     const next = change.role !== undefined ? await this.roles.resolve(manager, user.organizationId, change.role) : current;
     const wasActiveAdmin = current.name === ADMIN_ROLE && user.active && !user.deletedAt;
@@ -169,18 +176,21 @@ export class UsersService {
         );
       }
     }
-    const changed = next.id !== user.roleId || (change.active !== undefined && change.active !== user.active) || change.delete;
+    const changed =
+      next.id !== user.roleId || (change.active !== undefined && change.active !== user.active) || Boolean(change.delete);
     user.roleId = next.id;
     if (change.active !== undefined) user.active = change.active;
     if (change.delete) {
       user.deletedAt = this.clock.now();
       user.userNameLower = null;
     }
-    if (changed) {
-      user.updatedAt = this.clock.now();
-      user.version += 1;
-    }
-    return next;
+    return { role: next, changed };
+  }
+
+  /** Every change moves lastModified and the version (the SCIM ETag). */
+  private touch(user: User): void {
+    user.updatedAt = this.clock.now();
+    user.version += 1;
   }
 
   /**
@@ -199,6 +209,203 @@ export class UsersService {
     if (manager.connection.options.type !== 'better-sqlite3') query.setLock('pessimistic_read');
     const row = await query.getRawOne<{ n: number | string }>();
     return Number(row?.n ?? 0);
+  }
+
+  /**
+   * Creates a user, or, when the userName (case-insensitively) belongs to a
+   * deactivated user, reactivates and updates that user (same id). An active
+   * user with that userName is a 409. The unique index decides between
+   * concurrent creations.
+   */
+  async provision(organizationId: number, write: UserWrite): Promise<{ stored: StoredUser; created: boolean }> {
+    const userName = this.assertValidUserName(write.userName);
+    return retryOnDeadlock(() =>
+      this.transactions.run(async (manager) => {
+        const role = await this.roles.resolve(manager, organizationId, write.role);
+        const now = this.clock.now();
+        const user = manager.create(User, {
+          organizationId,
+          userName,
+          userNameLower: userName.toLowerCase(),
+          roleId: role.id,
+          active: write.active ?? true,
+          ...write.attributes,
+          createdAt: now,
+          updatedAt: now,
+          version: 1,
+          deletedAt: null,
+        });
+        try {
+          await manager.insert(User, user);
+        } catch (error) {
+          if (!isUniqueViolation(error)) throw error;
+          const existing = await this.lockByUserName(manager, organizationId, userName);
+          if (!existing || existing.active) {
+            throw conflict(`A user with userName "${userName}" already exists in this organization.`, 'uniqueness');
+          }
+          const stored = await this.applyWrite(manager, existing, { ...write, active: write.active ?? true });
+          return { stored, created: false };
+        }
+        await this.replaceValues(manager, user, write.values);
+        return { stored: { user, roleName: role.name, values: await this.loadValues(manager, [user.id]) }, created: true };
+      }),
+    );
+  }
+
+  /**
+   * Changes a user under a row lock: `change` gets the current state and
+   * returns the wanted one (a PUT ignores it; a PATCH applies its operations to
+   * it), so concurrent updates never lose each other. `ifMatch` is the client's
+   * If-Match version, if any.
+   */
+  async update(
+    organizationId: number,
+    rawId: string,
+    change: (current: StoredUser) => UserWrite,
+    ifMatch?: (version: number) => boolean,
+  ): Promise<StoredUser> {
+    return retryOnDeadlock(() =>
+      this.transactions.run(async (manager) => {
+        const current = await this.loadForUpdate(manager, organizationId, rawId);
+        if (ifMatch && !ifMatch(current.user.version)) {
+          throw preconditionFailed(
+            `The user has changed since you read it (now version ${current.user.version}); read it again and retry.`,
+          );
+        }
+        const write = change(current);
+        if (write.userName.trim().toLowerCase() !== current.user.userName.toLowerCase()) {
+          throw badRequest(
+            "userName is the user's email address and cannot be changed; create a new user instead.",
+            'mutability',
+          );
+        }
+        return this.applyWrite(manager, current.user, write);
+      }),
+    );
+  }
+
+  /** SCIM DELETE: a soft delete. The row and its history stay; every API answers 404 from now on. */
+  async remove(organizationId: number, rawId: string, ifMatch?: (version: number) => boolean): Promise<void> {
+    await retryOnDeadlock(() =>
+      this.transactions.run(async (manager) => {
+        const current = await this.loadForUpdate(manager, organizationId, rawId);
+        if (ifMatch && !ifMatch(current.user.version)) {
+          throw preconditionFailed(
+            `The user has changed since you read it (now version ${current.user.version}); read it again and retry.`,
+          );
+        }
+        await this.applyRoleAndState(manager, current.user, { delete: true });
+        this.touch(current.user);
+        await manager.save(current.user);
+      }),
+    );
+  }
+
+  async getStored(organizationId: number, rawId: string): Promise<StoredUser> {
+    const user = await this.find(this.users.manager, organizationId, rawId);
+    return (await this.hydrate(this.users.manager, [user]))[0];
+  }
+
+  /**
+   * Users of an organization matching a WHERE fragment over `users u` (built
+   * by the SCIM filter translator), in the given order, one page at a time.
+   * The filter runs in the database; only the page is loaded.
+   */
+  async search(
+    organizationId: number,
+    where: { sql: string; params: unknown[] } | null,
+    orderBy: { sql: string; params: unknown[] },
+    offset: number,
+    limit: number,
+  ): Promise<{ total: number; users: StoredUser[] }> {
+    const conditions = ['u.organization_id = ?', 'u.deleted_at IS NULL', ...(where ? [`(${where.sql})`] : [])];
+    const params = [organizationId, ...(where?.params ?? [])];
+    const from = `FROM users u WHERE ${conditions.join(' AND ')}`;
+    const [{ total }] = (await this.users.query(`SELECT COUNT(*) AS total ${from}`, params)) as Array<{ total: number | string }>;
+    if (limit === 0 || Number(total) === 0) return { total: Number(total), users: [] };
+    const rows = (await this.users.query(`SELECT u.id AS id ${from} ORDER BY ${orderBy.sql} LIMIT ? OFFSET ?`, [
+      ...params,
+      ...orderBy.params,
+      limit,
+      offset,
+    ])) as Array<{ id: number }>;
+    const ids = rows.map((r) => Number(r.id));
+    const users = await this.users.findBy({ id: In(ids) });
+    const byId = new Map(users.map((u) => [u.id, u]));
+    return {
+      total: Number(total),
+      users: await this.hydrate(this.users.manager, ids.map((id) => byId.get(id)!).filter(Boolean)),
+    };
+  }
+
+  private async applyWrite(manager: EntityManager, user: User, write: UserWrite): Promise<StoredUser> {
+    const { role } = await this.applyRoleAndState(manager, user, { role: write.role, active: write.active });
+    for (const column of USER_ATTRIBUTE_COLUMNS) user[column] = write.attributes[column];
+    this.touch(user);
+    await manager.save(user);
+    await this.replaceValues(manager, user, write.values);
+    return { user, roleName: role.name, values: await this.loadValues(manager, [user.id]) };
+  }
+
+  private async replaceValues(manager: EntityManager, user: User, values: UserWrite['values']): Promise<void> {
+    await manager.delete(UserAttributeValue, { userId: user.id });
+    if (!values.length) return;
+    await manager.insert(
+      UserAttributeValue,
+      values.map((v) => {
+        const lower = v.value?.toLowerCase() ?? null;
+        return {
+          ...v,
+          userId: user.id,
+          organizationId: user.organizationId,
+          valueLower: lower !== null && Array.from(lower).length <= INDEXED_VALUE_LENGTH ? lower : null,
+        };
+      }),
+    );
+  }
+
+  private async loadForUpdate(manager: EntityManager, organizationId: number, rawId: string): Promise<StoredUser> {
+    const id = parseId(rawId, 'user');
+    const query = manager
+      .createQueryBuilder(User, 'u')
+      .where('u.id = :id AND u.organization_id = :organizationId', { id, organizationId });
+    if (manager.connection.options.type !== 'better-sqlite3') query.setLock('pessimistic_write');
+    const user = await query.getOne();
+    if (!user || user.deletedAt) throw notFound(`No user with id ${JSON.stringify(rawId)} in this organization.`);
+    return (await this.hydrate(manager, [user]))[0];
+  }
+
+  private async lockByUserName(manager: EntityManager, organizationId: number, userName: string): Promise<User | null> {
+    const query = manager
+      .createQueryBuilder(User, 'u')
+      .where('u.organization_id = :organizationId AND u.user_name_lower = :lower', {
+        organizationId,
+        lower: userName.toLowerCase(),
+      });
+    // A locking read sees the row a concurrent transaction just committed, not this transaction's snapshot.
+    if (manager.connection.options.type !== 'better-sqlite3') query.setLock('pessimistic_write');
+    return query.getOne();
+  }
+
+  private async hydrate(manager: EntityManager, users: User[]): Promise<StoredUser[]> {
+    if (!users.length) return [];
+    const roleIds = [...new Set(users.map((u) => u.roleId))];
+    const roles = await manager.findBy(Role, { id: In(roleIds) });
+    const roleNames = new Map(roles.map((r) => [r.id, r.name]));
+    const values = await this.loadValues(
+      manager,
+      users.map((u) => u.id),
+    );
+    const byUser = new Map<number, UserAttributeValue[]>();
+    for (const v of values) byUser.set(v.userId, [...(byUser.get(v.userId) ?? []), v]);
+    return users.map((user) => ({ user, roleName: roleNames.get(user.roleId) ?? '', values: byUser.get(user.id) ?? [] }));
+  }
+
+  private loadValues(manager: EntityManager, userIds: number[]): Promise<UserAttributeValue[]> {
+    return manager.find(UserAttributeValue, {
+      where: { userId: In(userIds) },
+      order: { userId: 'ASC', attribute: 'ASC', position: 'ASC' },
+    });
   }
 
   /** Email addresses of the organization's active Admins (who get key-expiry reminders). */

@@ -1,0 +1,63 @@
+import {
+  resourceTypeDocument,
+  resourceTypes,
+  schemaDocument,
+  schemasListResponse,
+  serviceProviderConfig,
+} from '@app/scim-protocol';
+import { Controller, Get, Param, UseGuards, UseInterceptors } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { RequiresKey } from '../api-keys/auth.decorators';
+import { notFound } from '../common/app-error';
+import { BODY_LIMIT_BYTES } from '../app.setup';
+import { ScimContentTypeInterceptor } from './scim-content-type.interceptor';
+import { ScimRateLimitGuard } from './scim-rate-limit.guard';
+import { MAX_RESULTS, ScimUsersService } from './scim-users.service';
+
+type Json = Record<string, unknown>;
+
+@ApiTags('SCIM 2.0: discovery')
+@ApiBearerAuth('scimKey')
+@RequiresKey('scim')
+@UseGuards(ScimRateLimitGuard)
+@UseInterceptors(ScimContentTypeInterceptor)
+@Controller('v1.0/scim/v2')
+export class ScimDiscoveryController {
+  constructor(private readonly scim: ScimUsersService) {}
+
+  @Get('ServiceProviderConfig')
+  @ApiOperation({ summary: 'What this server supports: PATCH, filter (max 200), sort, ETag; no bulk, no password change.' })
+  serviceProviderConfig(): Json {
+    return serviceProviderConfig({ baseUrl: this.scim.baseUrl, maxResults: MAX_RESULTS, maxPayloadSize: BODY_LIMIT_BYTES });
+  }
+
+  @Get('ResourceTypes')
+  @ApiOperation({ summary: 'User (with the enterprise extension) is the only resource type.' })
+  resourceTypes(): Json {
+    return { ...resourceTypes(this.scim.baseUrl) };
+  }
+
+  @Get('ResourceTypes/:name')
+  resourceType(@Param('name') name: string): Json {
+    return found(resourceTypeDocument(name, this.scim.baseUrl), `No resource type "${name}": this server provisions Users only.`);
+  }
+
+  @Get('Schemas')
+  @ApiOperation({ summary: 'The core User schema and the enterprise User extension.' })
+  schemas(): Json {
+    return { ...schemasListResponse(this.scim.baseUrl) };
+  }
+
+  @Get('Schemas/:urn')
+  schema(@Param('urn') urn: string): Json {
+    return found(
+      schemaDocument(urn, this.scim.baseUrl),
+      `No schema "${urn}" here; see /Schemas for the ones this server supports.`,
+    );
+  }
+}
+
+function found(document: Json | undefined, message: string): Json {
+  if (!document) throw notFound(message);
+  return document;
+}

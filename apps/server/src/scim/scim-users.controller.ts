@@ -1,0 +1,117 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  Headers,
+  HttpCode,
+  Param,
+  Patch,
+  Post,
+  Put,
+  Query,
+  Res,
+  UseGuards,
+  UseInterceptors,
+} from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { OrganizationId, RequiresKey } from '../api-keys/auth.decorators';
+import { ScimContentTypeInterceptor } from './scim-content-type.interceptor';
+import { ScimRateLimitGuard } from './scim-rate-limit.guard';
+import { ScimUserResponse, ScimUsersService } from './scim-users.service';
+
+type Json = Record<string, unknown>;
+
+/**
+ * SCIM 2.0 Users (RFC 7644), as Okta and Entra call it. Bodies are passed on
+ * raw (not through the admin API's ValidationPipe): the protocol library
+ * validates them and answers with SCIM errors.
+ */
+@ApiTags('SCIM 2.0: Users')
+@ApiBearerAuth('scimKey')
+@RequiresKey('scim')
+@UseGuards(ScimRateLimitGuard)
+@UseInterceptors(ScimContentTypeInterceptor)
+@Controller('v1.0/scim/v2/Users')
+export class ScimUsersController {
+  constructor(private readonly scim: ScimUsersService) {}
+
+  @Get()
+  @ApiOperation({
+    summary: 'List or filter users: filter, startIndex, count (≤ 200), sortBy, sortOrder, attributes, excludedAttributes.',
+  })
+  list(@OrganizationId() organizationId: number, @Query() query: Json): Promise<Json> {
+    return this.scim.list(organizationId, query);
+  }
+
+  @Post('.search')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'The same query as GET /Users, in a SearchRequest body.' })
+  search(@OrganizationId() organizationId: number, @Body() body: unknown): Promise<Json> {
+    return this.scim.search(organizationId, body);
+  }
+
+  @Post()
+  @ApiOperation({ summary: 'Create a user; a deactivated user with the same userName is reactivated (201, same id).' })
+  async create(
+    @OrganizationId() organizationId: number,
+    @Body() body: unknown,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<Json> {
+    const { response } = await this.scim.create(organizationId, body);
+    return send(reply.status(201).header('location', response.location), response);
+  }
+
+  @Get(':id')
+  async get(
+    @OrganizationId() organizationId: number,
+    @Param('id') id: string,
+    @Query() query: Json,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<Json> {
+    return send(reply, await this.scim.get(organizationId, id, query));
+  }
+
+  @Put(':id')
+  @ApiOperation({
+    summary: 'Replace the mutable attributes; userName cannot change; id, meta, groups and unknown attributes are ignored.',
+  })
+  async replace(
+    @OrganizationId() organizationId: number,
+    @Param('id') id: string,
+    @Body() body: unknown,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<Json> {
+    return send(reply, await this.scim.replace(organizationId, id, body, ifMatch));
+  }
+
+  @Patch(':id')
+  @ApiOperation({ summary: 'add / replace / remove operations, with the Okta and Entra forms; answers 200 with the user.' })
+  async patch(
+    @OrganizationId() organizationId: number,
+    @Param('id') id: string,
+    @Body() body: unknown,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<Json> {
+    return send(reply, await this.scim.patch(organizationId, id, body, ifMatch));
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete (soft): 204, then 404 to SCIM; the record is kept.' })
+  delete(
+    @OrganizationId() organizationId: number,
+    @Param('id') id: string,
+    @Headers('if-match') ifMatch: string | undefined,
+  ): Promise<void> {
+    return this.scim.delete(organizationId, id, ifMatch);
+  }
+}
+
+function send(reply: FastifyReply, response: ScimUserResponse): Json {
+  void reply.header('etag', response.etag);
+  return response.body;
+}
