@@ -1,0 +1,419 @@
+/**
+ * npm run bench — the SCIM server under load, as a user runs it.
+ *
+ * Starts the production build (NODE_ENV=production, one process, pinned to
+ * core 0) on a fresh database (SQLite by default, MySQL/MariaDB when
+ * DATABASE_URL says so), seeds users through the SCIM API, then drives each
+ * workload with autocannon from core 1 and prints req/s, latency, errors,
+ * server CPU and peak RSS. A bare node:http server runs the same workloads in
+ * the same run, so figures from noisy machines stay comparable as ratios.
+ *
+ *   npm run bench                              # 10,000 users, SQLite
+ *   npm run bench -- --users 100000
+ *   DATABASE_URL=mysql://root@127.0.0.1:3306/bench npm run bench
+ *   npm run bench -- --duration 5 --connections 20 --workloads filter,get
+ */
+import autocannon from 'autocannon';
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+
+const ROOT = resolve(__dirname, '../../..');
+const SERVER = join(ROOT, 'dist/apps/server/src/main.js');
+const BARE = join(ROOT, 'dist/scripts/bench/bare-server.js');
+
+const { values: args } = parseArgs({
+  options: {
+    users: { type: 'string', default: '10000' },
+    duration: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '20' },
+    workloads: { type: 'string', default: 'filter,get,post,patch,page,okta-sync' },
+    'seed-connections': { type: 'string', default: '20' },
+  },
+});
+const USERS = Number(args.users);
+const DURATION = Number(args.duration);
+const CONNECTIONS = Number(args.connections);
+const PINNED = cpus().length >= 2 && hasTaskset();
+
+interface Target {
+  url: string;
+  key?: string;
+  pid: number;
+}
+
+interface Measurement {
+  workload: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  requests: number;
+  cpuPercent: number;
+}
+
+async function main(): Promise<void> {
+  if (PINNED) execFileSync('taskset', ['-p', '-c', '1', String(process.pid)], { stdio: 'ignore' });
+  const databaseUrl = await freshDatabase();
+  const engine = databaseUrl.startsWith('sqlite') ? 'SQLite' : 'MySQL/MariaDB';
+  log(
+    `Engine: ${engine}; users: ${USERS}; ${CONNECTIONS} connections; ${DURATION} s per workload; server ${PINNED ? 'pinned to core 0, load generator on core 1' : 'not pinned (taskset or a second core missing)'}`,
+  );
+  log('Rate limiting is off for the run (SCIM_RATE_LIMIT_PER_MINUTE=0); request logging off (LOG_LEVEL=warn).');
+
+  const bare = await startProcess(BARE, ['0'], {}, /listening (\d+)/);
+  const server = await startProcess(SERVER, [], {
+    NODE_ENV: 'production',
+    DATABASE_URL: databaseUrl,
+    SCIM_RATE_LIMIT_PER_MINUTE: '0',
+    LOG_LEVEL: 'warn',
+    SCHEDULER_ENABLED: 'false',
+    MAIL_OUTBOX_DIR: join(tmpdir(), 'torii-bench-outbox'),
+    BOOTSTRAP_ADMIN_EMAIL: 'admin@bench.test',
+    HOST: '127.0.0.1',
+    PORT: String(await freePort()),
+  });
+  try {
+    const target: Target = { url: server.url, pid: server.child.pid!, key: await scimKey(server.url, server.output()) };
+    const bareTarget: Target = { url: bare.url, pid: bare.child.pid! };
+
+    const seedStarted = Date.now();
+    const seed = await run(target, seedWorkload(USERS), { amount: USERS, connections: Number(args['seed-connections']) });
+    const seedSeconds = (Date.now() - seedStarted) / 1000;
+    if (seed.errors) throw new Error(`Seeding failed: ${seed.errors} errors`);
+    const seedRate = USERS / seedSeconds;
+    log(`Seeded ${USERS} users through POST /Users in ${seedSeconds.toFixed(1)} s (${Math.round(seedRate)} users/s)`);
+    const idRange = await idBounds(target);
+
+    const results: Array<{ server: Measurement; bare: Measurement }> = [];
+    for (const name of String(args.workloads).split(',')) {
+      const workload = WORKLOADS[name];
+      if (!workload) throw new Error(`Unknown workload ${name}; choose from ${Object.keys(WORKLOADS).join(', ')}`);
+      const bareResult = await run(bareTarget, workload(idRange), { duration: DURATION, connections: CONNECTIONS });
+      const serverResult = await run(target, workload(idRange), { duration: DURATION, connections: CONNECTIONS });
+      results.push({ server: { ...serverResult, workload: name }, bare: { ...bareResult, workload: name } });
+      log(`  ${name}: ${Math.round(serverResult.rps)} req/s (bare ${Math.round(bareResult.rps)})`);
+    }
+    const peakRssMb = peakRss(server.child.pid!);
+    printTable(engine, results, seedRate, peakRssMb);
+    mkdirSync(join(ROOT, 'bench-results'), { recursive: true });
+    const file = join(
+      ROOT,
+      'bench-results',
+      `bench-${engine.startsWith('SQLite') ? 'sqlite' : 'mysql'}-${USERS}-${Date.now()}.json`,
+    );
+    writeFileSync(
+      file,
+      JSON.stringify(
+        { engine, users: USERS, duration: DURATION, connections: CONNECTIONS, pinned: PINNED, seedRate, peakRssMb, results },
+        null,
+        2,
+      ),
+    );
+    log(`Results written to ${file}`);
+  } finally {
+    server.child.kill('SIGTERM');
+    bare.child.kill('SIGTERM');
+  }
+}
+
+// ---------------------------------------------------------------- workloads
+
+type Workload = (ids: { min: number; max: number }) => autocannon.Options['requests'];
+
+const JSON_HEADERS = { 'content-type': 'application/scim+json' };
+let sequence = 0;
+const run_id = randomBytes(3).toString('hex');
+const randomId = (ids: { min: number; max: number }) => ids.min + Math.floor(Math.random() * (ids.max - ids.min + 1));
+const userIndex = () => 1 + Math.floor(Math.random() * USERS);
+
+function userBody(userName: string, extra: Record<string, unknown> = {}): string {
+  const [local] = userName.split('@');
+  return JSON.stringify({
+    schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+    userName,
+    name: { givenName: local, familyName: 'Bench' },
+    emails: [{ primary: true, value: userName, type: 'work' }],
+    displayName: `${local} Bench`,
+    locale: 'en-US',
+    externalId: `ext-${local}`,
+    groups: [],
+    password: 'Sup3rSecret!',
+    active: true,
+    ...extra,
+  });
+}
+
+function seedWorkload(count: number): autocannon.Options['requests'] {
+  let next = 0;
+  return [
+    {
+      method: 'POST',
+      path: '/v1.0/scim/v2/Users',
+      headers: JSON_HEADERS,
+      setupRequest: (req) => ({ ...req, body: userBody(`user${(next = (next % count) + 1)}@bench.test`) }),
+    },
+  ];
+}
+
+const WORKLOADS: Record<string, Workload> = {
+  // Okta's existence check.
+  filter: () => [
+    {
+      method: 'GET',
+      setupRequest: (req) => ({
+        ...req,
+        path: `/v1.0/scim/v2/Users?filter=userName+eq+%22user${userIndex()}%40bench.test%22&startIndex=1&count=100`,
+      }),
+    },
+  ],
+  get: (ids) => [{ method: 'GET', setupRequest: (req) => ({ ...req, path: `/v1.0/scim/v2/Users/${randomId(ids)}` }) }],
+  post: () => [
+    {
+      method: 'POST',
+      path: '/v1.0/scim/v2/Users',
+      headers: JSON_HEADERS,
+      setupRequest: (req) => ({ ...req, body: userBody(`new${run_id}-${++sequence}@bench.test`) }),
+    },
+  ],
+  // Okta's deactivation.
+  patch: (ids) => [
+    {
+      method: 'PATCH',
+      headers: JSON_HEADERS,
+      body: JSON.stringify({
+        schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+        Operations: [{ op: 'replace', value: { active: false } }],
+      }),
+      setupRequest: (req) => ({ ...req, path: `/v1.0/scim/v2/Users/${randomId(ids)}` }),
+    },
+  ],
+  page: () => [{ method: 'GET', path: '/v1.0/scim/v2/Users?startIndex=1&count=100' }],
+  // Okta's sync: existence check, then PUT the user if found, else POST it (half are new).
+  'okta-sync': () => [
+    {
+      method: 'GET',
+      setupRequest: (req, ctx) => {
+        const context = ctx as SyncContext;
+        const existing = Math.random() < 0.5;
+        context.userName = existing ? `user${userIndex()}@bench.test` : `sync${run_id}-${++sequence}@bench.test`;
+        return {
+          ...req,
+          path: `/v1.0/scim/v2/Users?filter=userName+eq+%22${encodeURIComponent(String(context.userName))}%22&startIndex=1&count=100`,
+        };
+      },
+      onResponse: (status, body, ctx) => {
+        const context = ctx as SyncContext;
+        const found = status === 200 ? (JSON.parse(body) as { Resources?: Array<{ id: string }> }).Resources?.[0] : undefined;
+        context.id = found?.id;
+      },
+    },
+    {
+      headers: JSON_HEADERS,
+      setupRequest: (req, ctx) => {
+        const context = ctx as SyncContext;
+        return context.id
+          ? {
+              ...req,
+              method: 'PUT',
+              path: `/v1.0/scim/v2/Users/${context.id}`,
+              body: userBody(String(context.userName), { title: 'Engineer' }),
+            }
+          : { ...req, method: 'POST', path: '/v1.0/scim/v2/Users', body: userBody(String(context.userName)) };
+      },
+    },
+  ],
+};
+
+interface SyncContext {
+  userName?: string;
+  id?: string;
+}
+
+// ---------------------------------------------------------------- running
+
+async function run(
+  target: Target,
+  requests: autocannon.Options['requests'],
+  options: { duration?: number; amount?: number; connections: number },
+): Promise<Measurement> {
+  const before = cpuTicks(target.pid);
+  const started = process.hrtime.bigint();
+  const result = await autocannon({
+    url: target.url,
+    connections: options.connections,
+    ...(options.amount ? { amount: options.amount } : { duration: options.duration }),
+    headers: target.key ? { authorization: `Bearer ${target.key}` } : {},
+    requests,
+  });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const cpu = ((cpuTicks(target.pid) - before) / CLOCK_TICKS / seconds) * 100;
+  return {
+    workload: '',
+    rps: result.requests.average || result.requests.total / seconds,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.timeouts + result.non2xx,
+    requests: result.requests.total,
+    cpuPercent: cpu,
+  };
+}
+
+const CLOCK_TICKS = 100;
+
+function cpuTicks(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return Number(fields[11]) + Number(fields[12]); // utime + stime
+}
+
+function peakRss(pid: number): number {
+  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Number(match[1]) / 1024 : NaN;
+}
+
+/** Starts a server and waits until it answers: the bare one prints its port, the real one answers /health on PORT. */
+async function startProcess(
+  script: string,
+  argv: string[],
+  env: Record<string, string>,
+  ready?: RegExp,
+): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+  const command = PINNED ? 'taskset' : process.execPath;
+  const commandArgs = PINNED ? ['-c', '0', process.execPath, script, ...argv] : [script, ...argv];
+  const child = spawn(command, commandArgs, {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+  });
+  let output = '';
+  const port = await new Promise<number>((resolvePort, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk;
+      const match = ready?.exec(output);
+      if (match) resolvePort(Number(match[1]));
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.on('exit', (code) => reject(new Error(`${script} exited with ${code}:\n${output}`)));
+    setTimeout(() => reject(new Error(`${script} did not start:\n${output}`)), 60_000).unref();
+    if (!ready) {
+      const poll = async (): Promise<void> => {
+        try {
+          if ((await fetch(`http://127.0.0.1:${env.PORT}/health`)).ok) return resolvePort(Number(env.PORT));
+        } catch {
+          // not up yet
+        }
+        setTimeout(() => void poll(), 50);
+      };
+      void poll();
+    }
+  });
+  return { child, url: `http://127.0.0.1:${port}`, output: () => output };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolvePort) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+async function scimKey(url: string, output: string): Promise<string> {
+  const apiKey = /Torii API key\s+:\s+(torii_api_\w+)/.exec(output)?.[1];
+  if (!apiKey) throw new Error(`No bootstrap key in the server output:\n${output}`);
+  const headers = { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' };
+  await fetch(`${url}/v1.0/settings/security`, { method: 'PATCH', headers, body: JSON.stringify({ scimEnabled: true }) });
+  const created = await fetch(`${url}/v1.0/settings/api-keys`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ type: 'scim', description: 'bench' }),
+  });
+  return ((await created.json()) as { key: string }).key;
+}
+
+async function idBounds(target: Target): Promise<{ min: number; max: number }> {
+  const headers = { authorization: `Bearer ${target.key}` };
+  const asc = await fetch(
+    `${target.url}/v1.0/scim/v2/Users?sortBy=meta.created&sortOrder=ascending&count=1&filter=userName+sw+%22user%22`,
+    { headers },
+  );
+  const desc = await fetch(
+    `${target.url}/v1.0/scim/v2/Users?sortBy=meta.created&sortOrder=descending&count=1&filter=userName+sw+%22user%22`,
+    { headers },
+  );
+  const first = ((await asc.json()) as { Resources: Array<{ id: string }> }).Resources[0].id;
+  const last = ((await desc.json()) as { Resources: Array<{ id: string }> }).Resources[0].id;
+  return { min: Number(first), max: Number(last) };
+}
+
+/** A fresh SQLite file, or a fresh database next to the one DATABASE_URL names. */
+async function freshDatabase(): Promise<string> {
+  const url = process.env.DATABASE_URL;
+  if (!url || url.startsWith('sqlite')) return `sqlite:${join(mkdtempSync(join(tmpdir(), 'torii-bench-')), 'bench.sqlite')}`;
+  const parsed = new URL(url);
+  const name = `${parsed.pathname.slice(1) || 'torii'}_bench_${Date.now()}`;
+  const { createConnection } = await import('mysql2/promise');
+  const admin = new URL(url);
+  admin.pathname = '/';
+  const connection = await createConnection(admin.toString());
+  await connection.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
+  await connection.end();
+  parsed.pathname = `/${name}`;
+  return parsed.toString();
+}
+
+function hasTaskset(): boolean {
+  try {
+    execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function printTable(
+  engine: string,
+  results: Array<{ server: Measurement; bare: Measurement }>,
+  seedRate: number,
+  peakRssMb: number,
+): void {
+  const rows = [
+    ['workload', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'server CPU', 'bare req/s', 'vs bare'],
+    ...results.map(({ server, bare }) => [
+      server.workload,
+      Math.round(server.rps).toLocaleString('en-US'),
+      String(server.p50),
+      String(server.p99),
+      String(server.errors),
+      `${Math.round(server.cpuPercent)}%`,
+      Math.round(bare.rps).toLocaleString('en-US'),
+      `${Math.round((server.rps / bare.rps) * 100)}%`,
+    ]),
+  ];
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  const line = (r: string[]) => `| ${r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`;
+  process.stdout.write(
+    `\n${engine}, ${USERS.toLocaleString('en-US')} users, ${CONNECTIONS} connections, ${DURATION} s per workload\n\n`,
+  );
+  process.stdout.write(
+    `${line(rows[0])}\n| ${widths.map((w, i) => (i === 0 ? '-'.repeat(w) : `${'-'.repeat(w - 1)}:`)).join(' | ')} |\n`,
+  );
+  for (const r of rows.slice(1)) process.stdout.write(`${line(r)}\n`);
+  process.stdout.write(
+    `\nSeeding: ${Math.round(seedRate).toLocaleString('en-US')} users/s; server peak RSS: ${peakRssMb.toFixed(0)} MB\n`,
+  );
+}
+
+function log(message: string): void {
+  process.stderr.write(`${message}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});
