@@ -2,6 +2,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { REQUEST_ID_HEADER, requestId } from './common/request-id';
+import { serveSettingsUi } from './settings-ui/settings-ui.routes';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
@@ -34,6 +35,7 @@ export function configureApp(app: NestFastifyApplication): void {
     void reply.header(REQUEST_ID_HEADER, request.id);
   });
   setUpOpenApi(app);
+  serveSettingsUi(app);
 }
 
 function setUpOpenApi(app: NestFastifyApplication): void {

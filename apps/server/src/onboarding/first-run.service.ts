@@ -34,7 +34,8 @@ function banner(created: OnboardedOrganization, appUrl: string): string {
     `  Torii API key   : ${created.apiKey.key}`,
     '',
     'Copy the key now: it is shown only this once and stored only as a hash.',
-    `Try it: curl -H "Authorization: Bearer <key>" ${appUrl}/v1.0/organization`,
+    `Sign in to the settings UI with it: ${appUrl}/settings`,
+    `or try it: curl -H "Authorization: Bearer <key>" ${appUrl}/v1.0/organization`,
   ];
   const width = Math.max(...lines.map((l) => l.length)) + 4;
   const rule = '='.repeat(width);

@@ -1,0 +1,170 @@
+// The admin API of CONTRACT.md section 4, exactly as any other client calls it: Bearer <Torii API key>.
+
+export type KeyType = 'api' | 'scim';
+
+export interface Organization {
+  id: string;
+  name: string;
+  createdAt: string;
+}
+
+export interface ApiKey {
+  id: string;
+  type: KeyType;
+  description: string | null;
+  createdAt: string;
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+  status: 'active' | 'expired';
+  maskedKey: string;
+}
+
+export interface CreatedApiKey extends ApiKey {
+  key: string;
+}
+
+export interface Role {
+  id: string;
+  name: string;
+  description: string | null;
+  predefined: boolean;
+  userCount: number;
+  createdAt: string;
+}
+
+export interface User {
+  id: string;
+  userName: string;
+  email: string;
+  firstName: string | null;
+  lastName: string | null;
+  displayName: string | null;
+  role: string;
+  active: boolean;
+  status: 'active' | 'inactive';
+  createdAt: string;
+}
+
+export type ReminderStatus = 'pending' | 'sent' | 'failed' | 'cancelled' | 'superseded';
+
+export interface Reminder {
+  id: string;
+  apiKeyId: string;
+  keyType: KeyType;
+  keyDescription: string | null;
+  maskedKey: string;
+  leadTime: string;
+  expiresAt: string;
+  status: ReminderStatus;
+  attempts: number;
+  lastError: string | null;
+  recipients: string[];
+  sentAt: string | null;
+  nextAttemptAt: string | null;
+  createdAt: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+  nextCursor: string | null;
+}
+
+/** The API's error body, `{ statusCode, error, message, details? }`, as an exception whose message a person can read. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly details: { field: string; message: string }[] = [],
+  ) {
+    super(message);
+  }
+}
+
+export const NETWORK_ERROR = 'Could not reach the Torii server. Check your connection and try again.';
+
+/** Sends one request; a refused key (401) calls `onUnauthorized` before the error is thrown. */
+export async function call<T>(
+  key: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  onUnauthorized?: (message: string) => void,
+): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers: {
+        authorization: `Bearer ${key}`,
+        accept: 'application/json',
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      cache: 'no-store',
+    });
+  } catch {
+    throw new ApiError(0, NETWORK_ERROR);
+  }
+  const text = await response.text();
+  let parsed: any;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  if (!response.ok) {
+    const details: { field: string; message: string }[] = Array.isArray(parsed?.details) ? parsed.details : [];
+    const message =
+      typeof parsed?.message === 'string' && parsed.message
+        ? parsed.message
+        : `The server answered ${response.status} ${response.statusText || ''}`.trim() + '.';
+    const error = new ApiError(response.status, message, details);
+    if (response.status === 401) onUnauthorized?.(message);
+    throw error;
+  }
+  return parsed as T;
+}
+
+/** A client bound to the signed-in key. */
+export function createApi(key: string, onUnauthorized: (message: string) => void) {
+  const request = <T>(method: string, path: string, body?: unknown) => call<T>(key, method, path, body, onUnauthorized);
+  const page = async <T>(path: string, field: string, cursor?: string | null, size = 50): Promise<Page<T>> => {
+    const query = new URLSearchParams({ size: String(size) });
+    if (cursor) query.set('cursor', cursor);
+    const separator = path.includes('?') ? '&' : '?';
+    const result = await request<Record<string, any>>('GET', `${path}${separator}${query}`);
+    return { items: result[field] as T[], total: result.total, nextCursor: result.nextCursor };
+  };
+  return {
+    organization: () => request<Organization>('GET', '/v1.0/organization'),
+    security: () => request<{ scimEnabled: boolean }>('GET', '/v1.0/settings/security'),
+    setScimEnabled: (scimEnabled: boolean) =>
+      request<{ scimEnabled: boolean }>('PATCH', '/v1.0/settings/security', { scimEnabled }),
+    apiKeys: async () => (await request<{ apiKeys: ApiKey[] }>('GET', '/v1.0/settings/api-keys')).apiKeys,
+    createApiKey: (input: { type: KeyType; description?: string; expiresAt?: string }) =>
+      request<CreatedApiKey>('POST', '/v1.0/settings/api-keys', input),
+    deleteApiKey: (id: string) => request<void>('DELETE', `/v1.0/settings/api-keys/${encodeURIComponent(id)}`),
+    roles: async () => (await request<{ roles: Role[] }>('GET', '/v1.0/settings/roles')).roles,
+    createRole: (input: { name: string; description?: string }) => request<Role>('POST', '/v1.0/settings/roles', input),
+    updateRole: (id: string, input: { name?: string; description?: string | null }) =>
+      request<Role>('PATCH', `/v1.0/settings/roles/${encodeURIComponent(id)}`, input),
+    deleteRole: (id: string) => request<void>('DELETE', `/v1.0/settings/roles/${encodeURIComponent(id)}`),
+    members: (cursor?: string | null) => page<User>('/v1.0/settings/members', 'members', cursor),
+    users: (cursor?: string | null) => page<User>('/v1.0/users', 'users', cursor),
+    updateUser: (id: string, input: { role?: string; active?: boolean }) =>
+      request<User>('PATCH', `/v1.0/users/${encodeURIComponent(id)}`, input),
+    notifications: (cursor?: string | null) => page<Reminder>('/v1.0/settings/notifications', 'notifications', cursor),
+  };
+}
+
+export type Api = ReturnType<typeof createApi>;
+
+/** An error as one or more sentences: the API's message, then each named field. */
+export function describeError(error: unknown): string {
+  if (error instanceof ApiError) {
+    const fields = error.details.map((d) => d.message).filter((m) => m && !error.message.includes(m));
+    return [error.message, ...fields].join(' ');
+  }
+  return error instanceof Error ? error.message : String(error);
+}

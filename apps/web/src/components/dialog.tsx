@@ -1,0 +1,84 @@
+import type { ComponentChildren } from 'preact';
+import { useLayoutEffect, useRef } from 'preact/hooks';
+
+let nextId = 0;
+
+const FOCUSABLE =
+  'a[href], button:not([disabled]), input:not([disabled]):not([type="hidden"]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
+
+interface DialogProps {
+  title: string;
+  onClose: () => void;
+  children: ComponentChildren;
+  /** Buttons at the bottom, right-aligned. */
+  footer?: ComponentChildren;
+  size?: 'small' | 'medium';
+  tone?: 'default' | 'danger';
+}
+
+/**
+ * A modal dialog on the native <dialog> element: the page behind it is inert,
+ * Tab and Shift+Tab cycle inside it, Escape closes it, and focus goes back to
+ * the control that opened it. Mount it to open it, unmount it to close it.
+ */
+export function Dialog({ title, onClose, children, footer, size = 'medium', tone = 'default' }: DialogProps) {
+  const ref = useRef<HTMLDialogElement>(null);
+  const titleId = useRef(`dialog-title-${++nextId}`).current;
+  const onCloseRef = useRef(onClose);
+  onCloseRef.current = onClose;
+
+  useLayoutEffect(() => {
+    const dialog = ref.current!;
+    const opener = document.activeElement as HTMLElement | null;
+    dialog.showModal();
+    // Focus the element marked data-autofocus (e.g. Cancel in a confirmation), else the first field.
+    const preferred = dialog.querySelector<HTMLElement>('[data-autofocus]') ?? dialog.querySelector<HTMLElement>(FOCUSABLE);
+    preferred?.focus();
+    return () => {
+      if (dialog.open) dialog.close();
+      if (opener && opener.isConnected) opener.focus();
+    };
+  }, []);
+
+  const onKeyDown = (event: KeyboardEvent) => {
+    if (event.key !== 'Tab') return;
+    const items = Array.from(ref.current!.querySelectorAll<HTMLElement>(FOCUSABLE)).filter((el) => el.offsetParent !== null);
+    if (items.length === 0) return;
+    const first = items[0];
+    const last = items[items.length - 1];
+    if (event.shiftKey && document.activeElement === first) {
+      event.preventDefault();
+      last.focus();
+    } else if (!event.shiftKey && document.activeElement === last) {
+      event.preventDefault();
+      first.focus();
+    }
+  };
+
+  return (
+    <dialog
+      ref={ref}
+      class={`dialog dialog-${size} dialog-${tone}`}
+      aria-labelledby={titleId}
+      onKeyDown={onKeyDown}
+      onCancel={(event) => {
+        // Escape: close through the owner's state, so the dialog unmounts like any other close.
+        event.preventDefault();
+        onCloseRef.current();
+      }}
+    >
+      <div class="dialog-header">
+        <h2 id={titleId} class="dialog-title">
+          {title}
+        </h2>
+        <button type="button" class="icon-button" aria-label="Close" onClick={() => onCloseRef.current()}>
+          <svg viewBox="0 0 20 20" width="18" height="18" aria-hidden="true">
+            <path d="M5 5l10 10M15 5L5 15" stroke="currentColor" stroke-width="1.8" stroke-linecap="round" />
+          </svg>
+        </button>
+      </div>
+      <div class="dialog-body">{children}</div>
+      {footer && <div class="dialog-footer">{footer}</div>}
+    </dialog>
+  );
+}

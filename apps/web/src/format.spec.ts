@@ -1,0 +1,38 @@
+import { describe, expect, it } from '@jest/globals';
+import { describeExpiry, describeLeadTime, formatDate, formatDateTime, userLabel } from './format';
+
+describe('settings UI formatting', () => {
+  const now = new Date('2026-05-01T12:00:00Z');
+
+  it('should say a key has no expiration', () => {
+    expect(describeExpiry(null, now)).toEqual({ relative: 'No expiration', tone: 'none' });
+  });
+
+  it('should count the days left, rounding a part day up', () => {
+    expect(describeExpiry('2026-07-01T00:00:00Z', now)).toEqual({ relative: 'Expires in 61 days', tone: 'ok' });
+    expect(describeExpiry('2026-05-03T00:00:00Z', now)).toEqual({ relative: 'Expires in 2 days', tone: 'warning' });
+    expect(describeExpiry('2026-05-02T00:00:00Z', now)).toEqual({ relative: 'Expires in less than a day', tone: 'warning' });
+  });
+
+  it('should warn inside the 30-day reminder window and not before', () => {
+    expect(describeExpiry('2026-05-31T12:00:00Z', now).tone).toBe('warning');
+    expect(describeExpiry('2026-06-01T12:00:00Z', now).tone).toBe('ok');
+  });
+
+  it('should say when a key expired', () => {
+    expect(describeExpiry('2026-05-01T12:00:00Z', now)).toEqual({ relative: 'Expired today', tone: 'expired' });
+    expect(describeExpiry('2026-04-28T00:00:00Z', now)).toEqual({ relative: 'Expired 3 days ago', tone: 'expired' });
+  });
+
+  it('should show dates in UTC', () => {
+    expect(formatDate('2027-06-30T00:00:00.000Z')).toBe('Jun 30, 2027');
+    expect(formatDateTime('2027-06-30T21:05:00.000Z')).toBe('Jun 30, 2027, 21:05 UTC');
+  });
+
+  it('should describe lead times and users in words', () => {
+    expect(describeLeadTime('1M')).toBe('1 month before');
+    expect(describeLeadTime('7d')).toBe('7 days before');
+    expect(userLabel({ displayName: null, firstName: 'Ada', lastName: 'Lovelace' })).toBe('Ada Lovelace');
+    expect(userLabel({ displayName: null, firstName: null, lastName: null })).toBeNull();
+  });
+});

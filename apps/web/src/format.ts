@@ -1,0 +1,91 @@
+// Pure formatting for the pages (unit-tested in format.spec.ts). Times are shown in UTC, like the
+// expiry reminder emails, because an expiration date means 00:00 UTC of that day.
+
+import type { KeyType, ReminderStatus } from './api';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Torii emails the Admins a month before a key expires; inside this window the expiry is shown as a warning. */
+export const REMINDER_WINDOW_DAYS = 30;
+
+const dateFormat = new Intl.DateTimeFormat('en-US', { dateStyle: 'medium', timeZone: 'UTC' });
+const dateTimeFormat = new Intl.DateTimeFormat('en-US', {
+  dateStyle: 'medium',
+  timeStyle: 'short',
+  hourCycle: 'h23',
+  timeZone: 'UTC',
+});
+
+export function formatDate(iso: string): string {
+  return dateFormat.format(new Date(iso));
+}
+
+const timeFormat = new Intl.DateTimeFormat('en-US', { timeStyle: 'short', hourCycle: 'h23', timeZone: 'UTC' });
+
+export function formatTime(iso: string): string {
+  return `${timeFormat.format(new Date(iso))} UTC`;
+}
+
+export function formatDateTime(iso: string): string {
+  return `${dateTimeFormat.format(new Date(iso))} UTC`;
+}
+
+export const KEY_TYPE_LABELS: Record<KeyType, string> = { api: 'Torii API', scim: 'Torii SCIM' };
+
+export interface Expiry {
+  /** "expires in 12 days", "expired 3 days ago", "no expiration" */
+  relative: string;
+  tone: 'none' | 'ok' | 'warning' | 'expired';
+}
+
+export function describeExpiry(expiresAt: string | null, now: Date): Expiry {
+  if (!expiresAt) return { relative: 'No expiration', tone: 'none' };
+  const left = new Date(expiresAt).getTime() - now.getTime();
+  if (left <= 0) {
+    const ago = Math.floor(-left / DAY_MS);
+    return { relative: ago === 0 ? 'Expired today' : `Expired ${plural(ago, 'day')} ago`, tone: 'expired' };
+  }
+  const days = Math.ceil(left / DAY_MS);
+  const relative = left < DAY_MS ? 'Expires in less than a day' : `Expires in ${plural(days, 'day')}`;
+  return { relative, tone: days <= REMINDER_WINDOW_DAYS ? 'warning' : 'ok' };
+}
+
+export function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? '' : 's'}`;
+}
+
+/** `YYYY-MM-DD` of a UTC day, for date inputs. */
+export function isoDay(date: Date): string {
+  return date.toISOString().slice(0, 10);
+}
+
+export function addDays(date: Date, days: number): Date {
+  return new Date(date.getTime() + days * DAY_MS);
+}
+
+export function userLabel(user: {
+  displayName: string | null;
+  firstName: string | null;
+  lastName: string | null;
+}): string | null {
+  if (user.displayName) return user.displayName;
+  const full = [user.firstName, user.lastName].filter(Boolean).join(' ');
+  return full || null;
+}
+
+export const REMINDER_STATUS_LABELS: Record<ReminderStatus, string> = {
+  pending: 'Pending',
+  sent: 'Sent',
+  failed: 'Failed',
+  cancelled: 'Cancelled',
+  superseded: 'Superseded',
+};
+
+/** Lead times as configured on the server (REMINDER_LEAD_TIMES): 1M, 7d, 12h. */
+export function describeLeadTime(lead: string): string {
+  const match = /^(\d+)\s*([Mdh])$/.exec(lead.trim());
+  if (!match) return lead;
+  const count = Number(match[1]);
+  const unit = { M: 'month', d: 'day', h: 'hour' }[match[2] as 'M' | 'd' | 'h'];
+  return `${plural(count, unit)} before`;
+}

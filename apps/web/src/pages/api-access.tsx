@@ -1,0 +1,406 @@
+import { useState } from 'preact/hooks';
+import { ApiError, describeError, type ApiKey, type CreatedApiKey, type KeyType } from '../api';
+import { CopyButton } from '../components/copy-button';
+import { Dialog } from '../components/dialog';
+import { Badge, EmptyState, Loading, LoadError, Notice, PageHeader, useAsync } from '../components/ui';
+import { useSession } from '../context';
+import {
+  addDays,
+  describeExpiry,
+  formatDate,
+  formatDateTime,
+  formatTime,
+  isoDay,
+  KEY_TYPE_LABELS,
+  REMINDER_WINDOW_DAYS,
+} from '../format';
+import { followLink, pageHref } from '../router';
+
+export function ApiAccessPage() {
+  const { api } = useSession();
+  const data = useAsync(async () => {
+    const [keys, security] = await Promise.all([api.apiKeys(), api.security()]);
+    return { keys, scimEnabled: security.scimEnabled };
+  });
+  const [generating, setGenerating] = useState(false);
+  const [deleting, setDeleting] = useState<ApiKey>();
+  const [done, setDone] = useState<string>();
+  const now = new Date();
+
+  return (
+    <>
+      <PageHeader
+        title="API Access"
+        description={
+          <>
+            Keys let other systems act for your organization. A <strong>Torii SCIM</strong> key is what your identity provider
+            uses to provision users; a <strong>Torii API</strong> key calls the settings API, for automation and this page.
+          </>
+        }
+        actions={
+          <button type="button" class="btn btn-primary" onClick={() => setGenerating(true)}>
+            <svg viewBox="0 0 20 20" width="14" height="14" aria-hidden="true" class="btn-icon">
+              <path d="M10 4v12M4 10h12" stroke="currentColor" stroke-width="2" stroke-linecap="round" />
+            </svg>
+            Generate API Key
+          </button>
+        }
+      />
+      {done && <Notice tone="success">{done}</Notice>}
+      {data.error && !data.data ? (
+        <LoadError error={data.error} onRetry={data.reload} />
+      ) : !data.data ? (
+        <Loading />
+      ) : data.data.keys.length === 0 ? (
+        <div class="card">
+          <EmptyState title="No API keys yet">Generate a key to connect your identity provider or automation.</EmptyState>
+        </div>
+      ) : (
+        <div class="card card-flush table-scroll">
+          <table class="table table-responsive">
+            <caption class="visually-hidden">API keys of this organization</caption>
+            <thead>
+              <tr>
+                <th scope="col">Type</th>
+                <th scope="col">Description</th>
+                <th scope="col">Key</th>
+                <th scope="col">Created</th>
+                <th scope="col">Expires</th>
+                <th scope="col">Last used</th>
+                <th scope="col">Status</th>
+                <th scope="col">
+                  <span class="visually-hidden">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {data.data.keys.map((key) => (
+                <KeyRow key={key.id} apiKey={key} now={now} onDelete={() => setDeleting(key)} />
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+
+      <section class="card help" aria-labelledby="rotate-title">
+        <h2 id="rotate-title" class="card-title">
+          Rotate a key
+        </h2>
+        <ol class="steps">
+          <li>Generate a new key of the same type, with a new expiration date.</li>
+          <li>Replace the old key with the new one where it is used (for a SCIM key: your identity provider's Torii app).</li>
+          <li>Delete the old key. Both keys work until you do, so nothing stops in between.</li>
+        </ol>
+        <p class="card-text muted">
+          Torii emails your organization's Admins a month before a key expires. Keys expiring within {REMINDER_WINDOW_DAYS} days
+          are highlighted above.
+        </p>
+      </section>
+
+      {generating && data.data && (
+        <GenerateKeyDialog
+          scimEnabled={data.data.scimEnabled}
+          onClose={() => setGenerating(false)}
+          onCreated={() => {
+            setDone(undefined);
+            void data.reload();
+          }}
+        />
+      )}
+      {deleting && (
+        <DeleteKeyDialog
+          apiKey={deleting}
+          onClose={() => setDeleting(undefined)}
+          onDeleted={() => {
+            setDone(`The ${KEY_TYPE_LABELS[deleting.type]} key ${deleting.maskedKey} was deleted.`);
+            setDeleting(undefined);
+            void data.reload();
+          }}
+        />
+      )}
+    </>
+  );
+}
+
+function KeyRow({ apiKey, now, onDelete }: { apiKey: ApiKey; now: Date; onDelete: () => void }) {
+  const expiry = describeExpiry(apiKey.expiresAt, now);
+  return (
+    <tr data-key-id={apiKey.id}>
+      <td data-label="Type">
+        <Badge tone={apiKey.type === 'scim' ? 'accent' : 'neutral'}>{KEY_TYPE_LABELS[apiKey.type]}</Badge>
+      </td>
+      <td data-label="Description" class="cell-wrap">
+        {apiKey.description ? <span>{apiKey.description}</span> : <span class="muted">No description</span>}
+      </td>
+      <td data-label="Key">
+        <code class="masked-key">{apiKey.maskedKey}</code>
+      </td>
+      <td data-label="Created" class="nowrap">
+        {formatDate(apiKey.createdAt)}
+      </td>
+      <td data-label="Expires" class={`expires expires-${expiry.tone}`}>
+        {apiKey.expiresAt ? (
+          <span class="stack">
+            <span class="nowrap" title={formatDateTime(apiKey.expiresAt)}>
+              {formatDate(apiKey.expiresAt)}
+            </span>
+            <span class="expires-relative">
+              {expiry.tone === 'warning' && (
+                <svg viewBox="0 0 20 20" width="13" height="13" aria-hidden="true" class="inline-icon">
+                  <path d="M10 3l8 14H2z" fill="none" stroke="currentColor" stroke-width="1.7" stroke-linejoin="round" />
+                  <path d="M10 8v4M10 14.5v.1" stroke="currentColor" stroke-width="1.8" stroke-linecap="round" />
+                </svg>
+              )}
+              {expiry.relative}
+            </span>
+          </span>
+        ) : (
+          <span class="muted">Never</span>
+        )}
+      </td>
+      <td data-label="Last used">
+        {apiKey.lastUsedAt ? (
+          <span class="stack" title={formatDateTime(apiKey.lastUsedAt)}>
+            <span class="nowrap">{formatDate(apiKey.lastUsedAt)}</span>
+            <span class="muted small nowrap">{formatTime(apiKey.lastUsedAt)}</span>
+          </span>
+        ) : (
+          <span class="muted">Never</span>
+        )}
+      </td>
+      <td data-label="Status">
+        {apiKey.status === 'active' ? <Badge tone="success">Active</Badge> : <Badge tone="danger">Expired</Badge>}
+      </td>
+      <td class="cell-actions">
+        <button
+          type="button"
+          class="btn btn-ghost-danger btn-small"
+          aria-label={`Delete ${KEY_TYPE_LABELS[apiKey.type]} key ${apiKey.maskedKey}`}
+          onClick={onDelete}
+        >
+          Delete
+        </button>
+      </td>
+    </tr>
+  );
+}
+
+function GenerateKeyDialog({
+  scimEnabled,
+  onClose,
+  onCreated,
+}: {
+  scimEnabled: boolean;
+  onClose: () => void;
+  onCreated: () => void;
+}) {
+  const { api } = useSession();
+  const [type, setType] = useState<KeyType>('scim');
+  const [expiresAt, setExpiresAt] = useState(isoDay(addDays(new Date(), 365)));
+  const [description, setDescription] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<{ message: string; scimOff: boolean }>();
+  const [created, setCreated] = useState<CreatedApiKey>();
+  const tomorrow = isoDay(addDays(new Date(), 1));
+  const scimBlocked = type === 'scim' && !scimEnabled;
+
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    if (scimBlocked) return;
+    setBusy(true);
+    setError(undefined);
+    try {
+      const key = await api.createApiKey({
+        type,
+        ...(description.trim() ? { description: description.trim() } : {}),
+        ...(expiresAt ? { expiresAt } : {}),
+      });
+      setCreated(key);
+      onCreated();
+    } catch (e) {
+      setError({ message: describeError(e), scimOff: e instanceof ApiError && e.status === 409 && type === 'scim' });
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  if (created) {
+    return (
+      <Dialog
+        title={`Your new ${KEY_TYPE_LABELS[created.type]} key`}
+        onClose={onClose}
+        footer={
+          <button type="button" class="btn btn-primary" onClick={onClose}>
+            Got it
+          </button>
+        }
+      >
+        <Notice tone="warning" title="Copy the key now">
+          This is the only time the full key is shown. After you close this window, only its last characters are visible.
+        </Notice>
+        <div class="field">
+          <label for="new-key" class="label">
+            {KEY_TYPE_LABELS[created.type]} key
+          </label>
+          <div class="secret">
+            <textarea
+              id="new-key"
+              class="input input-mono secret-value"
+              readOnly
+              rows={2}
+              spellcheck={false}
+              value={created.key}
+              onFocus={(e) => (e.target as HTMLTextAreaElement).select()}
+            />
+            <CopyButton text={created.key} label={`Copy the ${KEY_TYPE_LABELS[created.type]} key`} variant="primary" />
+          </div>
+          <p class="hint">
+            {created.expiresAt ? `Expires ${formatDateTime(created.expiresAt)}.` : 'No expiration: it works until you delete it.'}{' '}
+            {created.type === 'scim' && 'Paste it into your identity provider’s Torii app with your Organization ID.'}
+          </p>
+        </div>
+      </Dialog>
+    );
+  }
+
+  return (
+    <Dialog
+      title="Generate API Key"
+      onClose={onClose}
+      footer={
+        <>
+          <button type="button" class="btn btn-secondary" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" form="generate-key-form" class="btn btn-primary" disabled={busy || scimBlocked}>
+            {busy ? 'Generating…' : 'Generate key'}
+          </button>
+        </>
+      }
+    >
+      <form id="generate-key-form" onSubmit={submit} noValidate>
+        <fieldset class="field">
+          <legend class="label">Type</legend>
+          <div class="choices">
+            {(['scim', 'api'] as const).map((t) => (
+              <label key={t} class={`choice${type === t ? ' choice-selected' : ''}`}>
+                <input type="radio" name="type" value={t} checked={type === t} onChange={() => setType(t)} />
+                <span>
+                  <span class="choice-title">{KEY_TYPE_LABELS[t]}</span>
+                  <span class="choice-text">
+                    {t === 'scim'
+                      ? 'For your identity provider (Okta, Microsoft Entra ID) to provision users.'
+                      : 'For automation that calls the Torii settings API.'}
+                  </span>
+                </span>
+              </label>
+            ))}
+          </div>
+        </fieldset>
+        {scimBlocked && (
+          <Notice tone="warning" title="SCIM is turned off">
+            A Torii SCIM key cannot be generated while SCIM provisioning is off for this organization: every SCIM request would be
+            refused. Turn it on in{' '}
+            <a href={pageHref('security')} onClick={(e) => followLink(e, pageHref('security'))}>
+              Security
+            </a>{' '}
+            first, then come back here.
+          </Notice>
+        )}
+        <div class="field">
+          <label for="key-expires" class="label">
+            Expiration date <span class="label-note">Recommended</span>
+          </label>
+          <input
+            id="key-expires"
+            class="input input-date"
+            type="date"
+            min={tomorrow}
+            value={expiresAt}
+            aria-describedby="key-expires-hint"
+            onInput={(e) => setExpiresAt((e.target as HTMLInputElement).value)}
+          />
+          <p id="key-expires-hint" class="hint">
+            The key stops working at 00:00 UTC on this day. <strong>The expiration cannot be changed later</strong>: to extend it,
+            generate a new key and delete this one. {!expiresAt && 'Without an expiration the key works until it is deleted.'}
+          </p>
+        </div>
+        <div class="field">
+          <label for="key-description" class="label">
+            Description <span class="label-note">Optional</span>
+          </label>
+          <input
+            id="key-description"
+            class="input"
+            type="text"
+            maxLength={255}
+            placeholder="e.g. Okta provisioning"
+            value={description}
+            onInput={(e) => setDescription((e.target as HTMLInputElement).value)}
+          />
+        </div>
+        {error && (
+          <Notice tone="danger">
+            {error.message}
+            {error.scimOff && (
+              <>
+                {' '}
+                <a href={pageHref('security')} onClick={(e) => followLink(e, pageHref('security'))}>
+                  Go to Security
+                </a>
+              </>
+            )}
+          </Notice>
+        )}
+      </form>
+    </Dialog>
+  );
+}
+
+function DeleteKeyDialog({ apiKey, onClose, onDeleted }: { apiKey: ApiKey; onClose: () => void; onDeleted: () => void }) {
+  const { api, keyHint } = useSession();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string>();
+  const isOwnKey = apiKey.type === 'api' && apiKey.maskedKey.endsWith(keyHint);
+  const remove = async () => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await api.deleteApiKey(apiKey.id);
+      onDeleted();
+    } catch (e) {
+      setError(describeError(e));
+      setBusy(false);
+    }
+  };
+  return (
+    <Dialog
+      title="Delete this key?"
+      tone="danger"
+      size="small"
+      onClose={onClose}
+      footer={
+        <>
+          <button type="button" class="btn btn-secondary" data-autofocus onClick={onClose}>
+            Cancel
+          </button>
+          <button type="button" class="btn btn-danger" disabled={busy} onClick={remove}>
+            {busy ? 'Deleting…' : 'Delete key'}
+          </button>
+        </>
+      }
+    >
+      <p>
+        <Badge tone={apiKey.type === 'scim' ? 'accent' : 'neutral'}>{KEY_TYPE_LABELS[apiKey.type]}</Badge>{' '}
+        <code class="masked-key">{apiKey.maskedKey}</code>
+        {apiKey.description && <> · {apiKey.description}</>}
+      </p>
+      <p>
+        Systems using this key stop working at once
+        {apiKey.type === 'scim' ? ': your identity provider can no longer provision users with it' : ''}. This cannot be undone.
+      </p>
+      {isOwnKey && <Notice tone="warning">This looks like the key you are signed in with: you will be signed out.</Notice>}
+      {error && <Notice tone="danger">{error}</Notice>}
+    </Dialog>
+  );
+}

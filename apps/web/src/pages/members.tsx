@@ -1,0 +1,230 @@
+import { useState } from 'preact/hooks';
+import { describeError, type Page, type User } from '../api';
+import { Dialog } from '../components/dialog';
+import { Badge, EmptyState, Loading, LoadError, Notice, PageHeader, useAsync } from '../components/ui';
+import { useSession } from '../context';
+import { userLabel } from '../format';
+
+type View = 'members' | 'users';
+
+export function MembersPage() {
+  const { api } = useSession();
+  const [view, setView] = useState<View>('members');
+  const roles = useAsync(() => api.roles());
+  const list = useAsync(async () => ({ view, page: await (view === 'members' ? api.members() : api.users()) }), [view]);
+  // Pages added with "Load more" belong to the first page they were loaded after; a reload starts over.
+  const [more, setMore] = useState<{ after: Page<User>; pages: Page<User>[] }>();
+  const [loadingMore, setLoadingMore] = useState(false);
+  const [message, setMessage] = useState<{ tone: 'success' | 'danger'; title?: string; text: string }>();
+  const [busyUser, setBusyUser] = useState<string>();
+  const [deactivating, setDeactivating] = useState<User>();
+
+  const switchView = (next: View) => {
+    if (next === view) return;
+    setView(next);
+    setMessage(undefined);
+  };
+
+  const first = list.data?.view === view ? list.data.page : undefined;
+  const pages = first ? [first, ...(more?.after === first ? more.pages : [])] : [];
+  const users = pages.flatMap((p) => p.items);
+  const last = pages[pages.length - 1];
+
+  const loadMore = async () => {
+    if (!last?.nextCursor) return;
+    setLoadingMore(true);
+    try {
+      const next = await (view === 'members' ? api.members(last.nextCursor) : api.users(last.nextCursor));
+      setMore({ after: first!, pages: [...pages.slice(1), next] });
+    } catch (e) {
+      setMessage({ tone: 'danger', text: describeError(e) });
+    } finally {
+      setLoadingMore(false);
+    }
+  };
+
+  const update = async (user: User, change: { role?: string; active?: boolean }) => {
+    setBusyUser(user.id);
+    setMessage(undefined);
+    const what =
+      change.role !== undefined
+        ? `change the role of ${user.userName}`
+        : change.active
+          ? `reactivate ${user.userName}`
+          : `deactivate ${user.userName}`;
+    try {
+      const updated = await api.updateUser(user.id, change);
+      setMessage({
+        tone: 'success',
+        text:
+          change.role !== undefined
+            ? `${updated.userName} is now ${updated.role}.`
+            : `${updated.userName} was ${updated.active ? 'reactivated' : 'deactivated'}.`,
+      });
+      await Promise.all([list.reload(), roles.reload()]);
+    } catch (e) {
+      setMessage({ tone: 'danger', title: `Could not ${what}`, text: describeError(e) });
+    } finally {
+      setBusyUser(undefined);
+    }
+  };
+
+  const roleNames = roles.data?.map((r) => r.name) ?? [];
+
+  return (
+    <>
+      <PageHeader
+        title="Members"
+        description="Members are the people with a role other than Employee. Roles and status normally come from your identity provider; you can change them here too."
+      />
+      <div class="toolbar">
+        <div class="segmented" role="group" aria-label="Show">
+          <button type="button" class="segment" aria-pressed={view === 'members'} onClick={() => switchView('members')}>
+            Members
+          </button>
+          <button type="button" class="segment" aria-pressed={view === 'users'} onClick={() => switchView('users')}>
+            All users
+          </button>
+        </div>
+        {last && (
+          <p class="toolbar-note" aria-live="polite">
+            Showing {users.length} of {last.total}
+          </p>
+        )}
+      </div>
+      {message && (
+        <div role={message.tone === 'danger' ? undefined : 'status'}>
+          <Notice tone={message.tone} title={message.title}>
+            {message.text}
+          </Notice>
+        </div>
+      )}
+      {list.error && !first ? (
+        <LoadError error={list.error} onRetry={list.reload} />
+      ) : !first ? (
+        <Loading />
+      ) : users.length === 0 ? (
+        <div class="card">
+          <EmptyState title={view === 'members' ? 'No members yet' : 'No users yet'}>
+            {view === 'members'
+              ? 'Give a user a role other than Employee to make them a member.'
+              : 'Users appear here when your identity provider provisions them.'}
+          </EmptyState>
+        </div>
+      ) : (
+        <div class="card card-flush table-scroll">
+          <table class="table table-responsive">
+            <caption class="visually-hidden">{view === 'members' ? 'Members' : 'All users'}</caption>
+            <thead>
+              <tr>
+                <th scope="col">User</th>
+                <th scope="col">Role</th>
+                <th scope="col">Status</th>
+                <th scope="col">
+                  <span class="visually-hidden">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {users.map((user) => {
+                const name = userLabel(user);
+                const options = roleNames.includes(user.role) ? roleNames : [user.role, ...roleNames];
+                const busy = busyUser === user.id;
+                return (
+                  <tr key={user.id} data-user={user.userName}>
+                    <td data-label="User">
+                      <span class="stack">
+                        <span class="strong">{name ?? user.userName}</span>
+                        {name && <span class="muted small">{user.userName}</span>}
+                      </span>
+                    </td>
+                    <td data-label="Role">
+                      <label class="visually-hidden" for={`role-${user.id}`}>
+                        Role of {user.userName}
+                      </label>
+                      <select
+                        id={`role-${user.id}`}
+                        class="select select-small"
+                        value={user.role}
+                        disabled={busy || !roles.data}
+                        onChange={(e) => void update(user, { role: (e.target as HTMLSelectElement).value })}
+                      >
+                        {options.map((r) => (
+                          <option key={r} value={r}>
+                            {r}
+                          </option>
+                        ))}
+                      </select>
+                    </td>
+                    <td data-label="Status">{user.active ? <Badge tone="success">Active</Badge> : <Badge>Inactive</Badge>}</td>
+                    <td class="cell-actions">
+                      {user.active ? (
+                        <button
+                          type="button"
+                          class="btn btn-ghost-danger btn-small"
+                          disabled={busy}
+                          aria-label={`Deactivate ${user.userName}`}
+                          onClick={() => setDeactivating(user)}
+                        >
+                          Deactivate
+                        </button>
+                      ) : (
+                        <button
+                          type="button"
+                          class="btn btn-ghost btn-small"
+                          disabled={busy}
+                          aria-label={`Reactivate ${user.userName}`}
+                          onClick={() => void update(user, { active: true })}
+                        >
+                          Reactivate
+                        </button>
+                      )}
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+          {last?.nextCursor && (
+            <div class="table-footer">
+              <button type="button" class="btn btn-secondary btn-small" disabled={loadingMore} onClick={loadMore}>
+                {loadingMore ? 'Loading…' : 'Load more'}
+              </button>
+            </div>
+          )}
+        </div>
+      )}
+      {deactivating && (
+        <Dialog
+          title={`Deactivate ${deactivating.userName}?`}
+          tone="danger"
+          size="small"
+          onClose={() => setDeactivating(undefined)}
+          footer={
+            <>
+              <button type="button" class="btn btn-secondary" data-autofocus onClick={() => setDeactivating(undefined)}>
+                Cancel
+              </button>
+              <button
+                type="button"
+                class="btn btn-danger"
+                onClick={() => {
+                  const user = deactivating;
+                  setDeactivating(undefined);
+                  void update(user, { active: false });
+                }}
+              >
+                Deactivate
+              </button>
+            </>
+          }
+        >
+          <p>
+            The user is kept with their role and can be reactivated here or by your identity provider. If SCIM is on, your
+            identity provider may reactivate them on its next sync.
+          </p>
+        </Dialog>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,142 @@
+import { useState } from 'preact/hooks';
+import { describeError, type Page, type Reminder, type ReminderStatus } from '../api';
+import { Badge, EmptyState, Loading, LoadError, Notice, PageHeader, useAsync } from '../components/ui';
+import { useSession } from '../context';
+import { describeLeadTime, formatDate, formatDateTime, KEY_TYPE_LABELS, REMINDER_STATUS_LABELS } from '../format';
+import { followLink, pageHref } from '../router';
+
+const STATUS_TONES: Record<ReminderStatus, 'success' | 'warning' | 'danger' | 'neutral'> = {
+  sent: 'success',
+  pending: 'warning',
+  failed: 'danger',
+  cancelled: 'neutral',
+  superseded: 'neutral',
+};
+
+export function NotificationsPage() {
+  const { api } = useSession();
+  const list = useAsync(() => api.notifications());
+  const [more, setMore] = useState<{ after: Page<Reminder>; pages: Page<Reminder>[] }>();
+  const [loadingMore, setLoadingMore] = useState(false);
+  const [error, setError] = useState<string>();
+
+  const first = list.data;
+  const pages = first ? [first, ...(more?.after === first ? more.pages : [])] : [];
+  const reminders = pages.flatMap((p) => p.items);
+  const last = pages[pages.length - 1];
+
+  const loadMore = async () => {
+    if (!first || !last?.nextCursor) return;
+    setLoadingMore(true);
+    try {
+      const next = await api.notifications(last.nextCursor);
+      setMore({ after: first, pages: [...pages.slice(1), next] });
+    } catch (e) {
+      setError(describeError(e));
+    } finally {
+      setLoadingMore(false);
+    }
+  };
+
+  return (
+    <>
+      <PageHeader
+        title="Notifications"
+        description={
+          <>
+            Torii emails your organization's active Admins a month before an API key expires, so there is time to{' '}
+            <a href={pageHref('api-access')} onClick={(e) => followLink(e, pageHref('api-access'))}>
+              rotate it
+            </a>
+            . A send that fails is retried with back-off; nothing is lost.
+          </>
+        }
+        actions={
+          <button type="button" class="btn btn-secondary" disabled={list.loading} onClick={() => void list.reload()}>
+            Refresh
+          </button>
+        }
+      />
+      {error && <Notice tone="danger">{error}</Notice>}
+      {list.error && !first ? (
+        <LoadError error={list.error} onRetry={list.reload} />
+      ) : !first ? (
+        <Loading />
+      ) : reminders.length === 0 ? (
+        <div class="card">
+          <EmptyState title="No reminders yet">
+            Reminders appear here once a key with an expiration date enters its reminder window.
+          </EmptyState>
+        </div>
+      ) : (
+        <div class="card card-flush table-scroll">
+          <table class="table table-responsive">
+            <caption class="visually-hidden">Key expiry reminders, newest first</caption>
+            <thead>
+              <tr>
+                <th scope="col">Key</th>
+                <th scope="col">Key expires</th>
+                <th scope="col">Recipients</th>
+                <th scope="col">Status</th>
+                <th scope="col">Sent</th>
+              </tr>
+            </thead>
+            <tbody>
+              {reminders.map((r) => (
+                <tr key={r.id}>
+                  <td data-label="Key">
+                    <span class="stack">
+                      <span>
+                        <Badge tone={r.keyType === 'scim' ? 'accent' : 'neutral'}>{KEY_TYPE_LABELS[r.keyType]}</Badge>{' '}
+                        <code class="masked-key">{r.maskedKey}</code>
+                      </span>
+                      {r.keyDescription && <span class="muted small">{r.keyDescription}</span>}
+                    </span>
+                  </td>
+                  <td data-label="Key expires">
+                    <span class="stack">
+                      <span class="nowrap" title={formatDateTime(r.expiresAt)}>
+                        {formatDate(r.expiresAt)}
+                      </span>
+                      <span class="muted small">Reminder {describeLeadTime(r.leadTime)}</span>
+                    </span>
+                  </td>
+                  <td data-label="Recipients" class="cell-wrap">
+                    {r.recipients.length ? <span>{r.recipients.join(', ')}</span> : <span class="muted">No active Admin</span>}
+                  </td>
+                  <td data-label="Status">
+                    <span class="stack">
+                      <span>
+                        <Badge tone={STATUS_TONES[r.status]}>{REMINDER_STATUS_LABELS[r.status]}</Badge>
+                      </span>
+                      {r.attempts > 0 && (
+                        <span class="muted small">{r.attempts === 1 ? '1 attempt' : `${r.attempts} attempts`}</span>
+                      )}
+                      {r.lastError && r.status !== 'sent' && <span class="error-text small">{r.lastError}</span>}
+                    </span>
+                  </td>
+                  <td data-label="Sent" class="nowrap">
+                    {r.sentAt ? (
+                      formatDateTime(r.sentAt)
+                    ) : r.status === 'pending' && r.nextAttemptAt ? (
+                      <span class="muted">Next try {formatDateTime(r.nextAttemptAt)}</span>
+                    ) : (
+                      <span class="muted">—</span>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {last?.nextCursor && (
+            <div class="table-footer">
+              <button type="button" class="btn btn-secondary btn-small" disabled={loadingMore} onClick={loadMore}>
+                {loadingMore ? 'Loading…' : 'Load more'}
+              </button>
+            </div>
+          )}
+        </div>
+      )}
+    </>
+  );
+}

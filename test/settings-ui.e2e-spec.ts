@@ -1,0 +1,473 @@
+import { loadConfig } from '@app/config';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
+import { RemindersService } from '../apps/server/src/notifications/reminders.service';
+import { OnboardedOrganization } from '../apps/server/src/onboarding/onboarding.service';
+import { settingsUiRoot } from '../apps/server/src/settings-ui/settings-ui.routes';
+import { insertUser } from './support/fixtures';
+import { client, request } from './support/http';
+import { startTestApp, TestApp } from './support/test-app';
+
+/**
+ * The settings UI (apps/web) in Debian's Chromium, driven by playwright-core,
+ * against the real server: what an admin clicks, and what the API then says.
+ * Screenshots of every page, desktop and narrow, go to test-artifacts/screenshots.
+ */
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+  '--disable-sync',
+  '--disable-quic',
+];
+const SCREENSHOTS = join(__dirname, '..', 'test-artifacts', 'screenshots');
+const DESKTOP = { width: 1280, height: 860 };
+const NARROW = { width: 390, height: 844 };
+const DAY = 86_400_000;
+
+const isoDay = (date: Date) => date.toISOString().slice(0, 10);
+
+/** Evaluates an expression in the page (a string: this file is typechecked without the DOM library). */
+const inPage = <T>(page: Page, expression: string): Promise<T> => page.evaluate(expression) as Promise<T>;
+
+describe('Settings UI in a real browser', () => {
+  let t: TestApp;
+  let browser: Browser;
+  let outbox: string;
+  const contexts: BrowserContext[] = [];
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(
+        `Chromium is not installed at ${CHROMIUM}; the settings UI tests need it. Install it with "apt-get install -y chromium" (.ci/run does this).`,
+      );
+    }
+    if (!existsSync(join(settingsUiRoot(), 'index.html'))) {
+      throw new Error(`The settings UI is not built (${settingsUiRoot()}): run "npm run build" (npm test runs it first).`);
+    }
+    outbox = mkdtempSync(join(tmpdir(), 'torii-ui-outbox-'));
+    t = await startTestApp({ mail: loadConfig({ MAIL_OUTBOX_DIR: outbox }).mail });
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+    mkdirSync(SCREENSHOTS, { recursive: true });
+  });
+
+  afterEach(() => {
+    // Any uncaught error or failed script in the page fails the test that caused it.
+    const errors = pageErrors.splice(0);
+    expect(errors).toEqual([]);
+  });
+
+  afterAll(async () => {
+    await Promise.all(contexts.map((c) => c.close().catch(() => undefined)));
+    await browser?.close();
+    await t?.close();
+    if (outbox) rmSync(outbox, { recursive: true, force: true });
+  });
+
+  async function openPage(viewport = DESKTOP): Promise<Page> {
+    const context = await browser.newContext({ viewport, deviceScaleFactor: 1, locale: 'en-US' });
+    contexts.push(context);
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: t.url });
+    context.setDefaultTimeout(10_000);
+    const page = await context.newPage();
+    page.on('pageerror', (error) => pageErrors.push(`page error: ${error.message}`));
+    page.on('console', (message) => {
+      // A refused key is logged by the browser as a failed request (401): that is the behaviour under test.
+      if (message.type() === 'error' && !/status of 40[0-9]/.test(message.text())) pageErrors.push(`console: ${message.text()}`);
+    });
+    return page;
+  }
+
+  async function signIn(page: Page, key: string, path = '/settings'): Promise<void> {
+    await page.goto(t.url + path);
+    await page.getByLabel('Torii API key').fill(key);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('navigation', { name: 'Settings' }).waitFor();
+  }
+
+  async function goTo(page: Page, title: string): Promise<void> {
+    await page.getByRole('navigation', { name: 'Settings' }).getByRole('link', { name: title }).click();
+    await page.getByRole('heading', { level: 1, name: title }).waitFor();
+  }
+
+  /** The whole page; with a dialog open, the window (a modal's backdrop covers the window, not the page). */
+  async function screenshot(page: Page, name: string, fullPage = true): Promise<void> {
+    await page.waitForLoadState('networkidle');
+    await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage });
+  }
+
+  describe('serving', () => {
+    it('should serve the page at /settings and every client-side route, public, with cache headers', async () => {
+      const index = await request(t.url, 'GET', '/settings');
+      expect(index.status).toBe(200);
+      expect(index.headers.get('content-type')).toMatch(/^text\/html/);
+      expect(index.headers.get('cache-control')).toBe('no-cache');
+      expect(index.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+      expect(index.text).toContain('<div id="app">');
+
+      // The link in reminder emails, and every other page, answer the same document.
+      for (const path of [
+        '/settings/api-access',
+        '/settings/security',
+        '/settings/roles',
+        '/settings/members/',
+        '/settings/notifications',
+      ]) {
+        const page = await request(t.url, 'GET', path);
+        expect([path, page.status, page.text]).toEqual([path, 200, index.text]);
+      }
+
+      const asset = /src="(\/settings\/assets\/[^"]+\.js)"/.exec(index.text)![1];
+      const script = await request(t.url, 'GET', asset);
+      expect(script.status).toBe(200);
+      expect(script.headers.get('content-type')).toMatch(/javascript/);
+      expect(script.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+      expect((await request(t.url, 'GET', '/settings/assets/missing.js')).status).toBe(404);
+
+      const root = await fetch(`${t.url}/`, { redirect: 'manual' });
+      expect(root.status).toBe(302);
+      expect(root.headers.get('location')).toBe('/settings');
+
+      // The API around it is unchanged: still needs a key.
+      expect((await request(t.url, 'GET', '/v1.0/organization')).status).toBe(401);
+    });
+  });
+
+  describe('sign-in', () => {
+    it('should sign in with a Torii API key, show the organization, and forget the key on sign-out', async () => {
+      const org = await t.createOrganization('Acme Corp');
+      const page = await openPage();
+      await page.goto(`${t.url}/settings`);
+      await expect(page.title()).resolves.toBe('Sign in · Torii Settings');
+
+      await page.getByLabel('Torii API key').fill('torii_api_notarealkey');
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await expect(page.getByRole('alert').textContent()).resolves.toMatch(/not a valid Torii key/);
+
+      await page.getByLabel('Torii API key').fill(org.apiKey.key);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      const banner = page.getByRole('banner');
+      await banner.getByText('Acme Corp').waitFor();
+      await expect(page.getByTestId('organization-id').textContent()).resolves.toBe(org.organizationId);
+      expect(page.url()).toBe(`${t.url}/settings/security`);
+
+      await banner.getByRole('button', { name: 'Copy Organization ID' }).click();
+      await expect(inPage<string>(page, 'navigator.clipboard.readText()')).resolves.toBe(org.organizationId);
+
+      // The key is in sessionStorage only: a reload keeps the session, sign-out removes it.
+      await expect(inPage<string>(page, 'JSON.stringify(localStorage) + document.cookie')).resolves.toBe('{}');
+      await page.reload();
+      await banner.getByText('Acme Corp').waitFor();
+      await banner.getByRole('button', { name: 'Sign out' }).click();
+      await page.getByRole('heading', { name: 'Sign in to Settings' }).waitFor();
+      await expect(inPage<number>(page, 'sessionStorage.length')).resolves.toBe(0);
+      await page.getByText('You signed out').waitFor();
+    });
+
+    it('should open the page a reminder email links to after sign-in', async () => {
+      const org = await t.createOrganization();
+      const page = await openPage();
+      await signIn(page, org.apiKey.key, '/settings/api-access');
+      await page.getByRole('heading', { level: 1, name: 'API Access' }).waitFor();
+      expect(page.url()).toBe(`${t.url}/settings/api-access`);
+    });
+
+    it('should send the admin back to sign-in with a clear message when the key is refused', async () => {
+      const org = await t.createOrganization();
+      const admin = client(t.url, org.apiKey.key);
+      const second = (await admin.post('/v1.0/settings/api-keys', { body: { type: 'api', description: 'Browser' } })).body;
+      const page = await openPage();
+      await signIn(page, second.key);
+      await page.getByRole('switch', { name: /SCIM provisioning/ }).waitFor();
+
+      await admin.delete(`/v1.0/settings/api-keys/${second.id}`);
+      await page.getByRole('navigation', { name: 'Settings' }).getByRole('link', { name: 'Roles' }).click();
+      await page.getByRole('heading', { name: 'Sign in to Settings' }).waitFor();
+      await expect(page.getByText(/You were signed out because the API key was refused/).isVisible()).resolves.toBe(true);
+      await screenshot(page, 'sign-in-refused-1280');
+      await expect(inPage<number>(page, 'sessionStorage.length')).resolves.toBe(0);
+    });
+  });
+
+  describe('Security and API Access', () => {
+    it('should enable SCIM, generate a SCIM key that works, show it masked, and delete it', async () => {
+      const org = await t.createOrganization('Okta Customer');
+      const admin = client(t.url, org.apiKey.key);
+      const page = await openPage();
+      await signIn(page, org.apiKey.key, '/settings/api-access');
+      await page.getByRole('heading', { level: 1, name: 'API Access' }).waitFor();
+
+      // SCIM is off: the dialog says why a SCIM key cannot be generated and links to Security.
+      const generate = page.getByRole('button', { name: 'Generate API Key' });
+      await generate.click();
+      let dialog = page.getByRole('dialog', { name: 'Generate API Key' });
+      await dialog.getByLabel('Torii SCIM').check();
+      await dialog.getByText('SCIM is turned off').waitFor();
+      await expect(dialog.getByRole('button', { name: 'Generate key' }).isDisabled()).resolves.toBe(true);
+      await screenshot(page, 'api-access-scim-off-1280', false);
+      await dialog.getByRole('link', { name: 'Security' }).click();
+      await page.getByRole('heading', { level: 1, name: 'Security' }).waitFor();
+      await expect(dialog.count()).resolves.toBe(0);
+
+      const toggle = page.getByRole('switch', { name: /SCIM provisioning/ });
+      await expect(toggle.getAttribute('aria-checked')).resolves.toBe('false');
+      await toggle.click();
+      await page.getByRole('switch', { name: /SCIM provisioning/, checked: true }).waitFor();
+      expect((await admin.get('/v1.0/settings/security')).body).toEqual({ scimEnabled: true });
+
+      // Generate a SCIM key expiring in 20 days (inside the reminder window).
+      await goTo(page, 'API Access');
+      await generate.click();
+      dialog = page.getByRole('dialog', { name: 'Generate API Key' });
+      await dialog.getByLabel('Torii SCIM').check();
+      await dialog.getByText(/cannot be changed later/).waitFor();
+      await dialog.getByLabel('Expiration date').fill(isoDay(new Date(Date.now() + 20 * DAY)));
+      await dialog.getByLabel('Description').fill('Okta provisioning');
+      await dialog.getByRole('button', { name: 'Generate key' }).click();
+
+      const shown = page.getByRole('dialog', { name: 'Your new Torii SCIM key' });
+      await shown.getByText('only time the full key is shown').waitFor();
+      const displayed = await shown.getByRole('textbox', { name: 'Torii SCIM key' }).inputValue();
+      await shown.getByRole('button', { name: 'Copy the Torii SCIM key' }).click();
+      await shown.getByRole('button', { name: 'Copy the Torii SCIM key' }).getByText('Copied').waitFor();
+      const copied = await inPage<string>(page, 'navigator.clipboard.readText()');
+      expect(copied).toBe(displayed);
+      expect(copied).toMatch(/^torii_scim_/);
+      await screenshot(page, 'api-access-new-key-1280', false);
+
+      // The copied text is a working SCIM key.
+      const scim = await request(t.url, 'GET', '/v1.0/scim/v2/Users', { key: copied });
+      expect(scim.status).toBe(200);
+
+      // After "Got it" the full key is gone from the page: only the masked key is listed.
+      await shown.getByRole('button', { name: 'Got it' }).click();
+      await expect(shown.count()).resolves.toBe(0);
+      const masked = `torii_scim_…${copied.slice(-4)}`;
+      const row = page.getByRole('row').filter({ hasText: 'Okta provisioning' });
+      await row.getByText(masked).waitFor();
+      await expect(row.getByRole('cell').allTextContents()).resolves.toEqual([
+        'Torii SCIM',
+        'Okta provisioning',
+        masked,
+        expect.any(String),
+        expect.stringMatching(/Expires in 20 days$/),
+        'Never',
+        'Active',
+        'Delete',
+      ]);
+      await expect(row.locator('.expires-warning').count()).resolves.toBe(1);
+      expect(await page.content()).not.toContain(copied);
+
+      // Delete: the confirmation says what stops, and the SCIM API refuses the key from then on.
+      await row.getByRole('button', { name: `Delete Torii SCIM key ${masked}` }).click();
+      const confirm = page.getByRole('dialog', { name: 'Delete this key?' });
+      await confirm.getByText(/Systems using this key stop working at once/).waitFor();
+      await confirm.getByRole('button', { name: 'Delete key' }).click();
+      await page.getByText(`The Torii SCIM key ${masked} was deleted.`).waitFor();
+      await expect(page.getByRole('row').filter({ hasText: 'Okta provisioning' }).count()).resolves.toBe(0);
+      expect((await request(t.url, 'GET', '/v1.0/scim/v2/Users', { key: copied })).status).toBe(401);
+    });
+
+    it('should keep dialogs keyboard-operable: focus stays inside, Escape closes, focus returns', async () => {
+      const org = await t.createOrganization();
+      const page = await openPage();
+      await signIn(page, org.apiKey.key, '/settings/api-access');
+      const generate = page.getByRole('button', { name: 'Generate API Key' });
+      await generate.focus();
+      await page.keyboard.press('Enter');
+      const dialog = page.getByRole('dialog', { name: 'Generate API Key' });
+      await dialog.waitFor();
+      for (let i = 0; i < 12; i += 1) {
+        await page.keyboard.press(i % 3 === 2 ? 'Shift+Tab' : 'Tab');
+        await expect(inPage<boolean>(page, "!!document.activeElement?.closest('dialog')")).resolves.toBe(true);
+      }
+      await page.keyboard.press('Escape');
+      await expect(dialog.count()).resolves.toBe(0);
+      await expect(inPage<string>(page, 'document.activeElement?.textContent?.trim()')).resolves.toBe('Generate API Key');
+
+      // Focus is visible: the focused button draws an outline.
+      await page.keyboard.press('Tab');
+      await page.keyboard.press('Shift+Tab');
+      const outline = await inPage<string>(page, 'getComputedStyle(document.activeElement).outlineStyle');
+      expect(outline).toBe('solid');
+    });
+  });
+
+  describe('Roles', () => {
+    it('should create, rename and delete a custom role, with the API refusals in words', async () => {
+      const org = await t.createOrganization();
+      const admin = client(t.url, org.apiKey.key);
+      const page = await openPage();
+      await signIn(page, org.apiKey.key, '/settings/roles');
+      await page.getByRole('row').filter({ hasText: 'Procurement' }).waitFor();
+
+      await page.getByRole('button', { name: 'Create role' }).click();
+      let dialog = page.getByRole('dialog', { name: 'Create a custom role' });
+      await dialog.getByLabel('Name').fill('Finance');
+      await dialog.getByLabel('Description').fill('Approves renewals');
+      await dialog.getByRole('button', { name: 'Create role' }).click();
+      await page.getByText('The role "Finance" was created.').waitFor();
+      const finance = page.getByRole('row').filter({ hasText: 'Finance' });
+      await expect(finance.getByRole('cell').allTextContents()).resolves.toEqual([
+        'Finance Custom',
+        'Approves renewals',
+        '0',
+        'RenameDelete',
+      ]);
+
+      // A name taken by a pre-defined role, case-insensitively: the API's sentence, in the dialog.
+      await page.getByRole('button', { name: 'Create role' }).click();
+      dialog = page.getByRole('dialog', { name: 'Create a custom role' });
+      await dialog.getByLabel('Name').fill('admin');
+      await dialog.getByRole('button', { name: 'Create role' }).click();
+      await expect(dialog.getByRole('alert').textContent()).resolves.toMatch(/A role named "admin" already exists/);
+      await dialog.getByRole('button', { name: 'Cancel' }).click();
+
+      // A role with users cannot be deleted: said in words; then rename it, move the user, delete it.
+      const user = await insertUser(t.dataSource, org.organizationId, 'fin@acme.test', { role: 'Finance' });
+      await page.reload();
+      await page.getByRole('button', { name: 'Delete role Finance' }).click();
+      let confirm = page.getByRole('dialog', { name: 'Delete role "Finance"?' });
+      await confirm.getByRole('button', { name: 'Delete role' }).click();
+      await expect(confirm.getByRole('alert').textContent()).resolves.toMatch(/still has 1 user/);
+      await confirm.getByRole('button', { name: 'Cancel' }).click();
+
+      await page.getByRole('button', { name: 'Rename role Finance' }).click();
+      dialog = page.getByRole('dialog', { name: 'Rename role "Finance"' });
+      await dialog.getByLabel('Name').fill('Finance Team');
+      await dialog.getByRole('button', { name: 'Save' }).click();
+      await page.getByText('The role was renamed to "Finance Team".').waitFor();
+
+      expect((await admin.patch(`/v1.0/users/${user.id}`, { body: { role: 'Employee' } })).status).toBe(200);
+      const role = (await admin.get('/v1.0/settings/roles')).body.roles.find((r: { name: string }) => r.name === 'Finance Team');
+      await page.reload();
+      await page.getByRole('button', { name: 'Delete role Finance Team' }).click();
+      confirm = page.getByRole('dialog', { name: 'Delete role "Finance Team"?' });
+      await confirm.getByRole('button', { name: 'Delete role' }).click();
+      await page.getByText('The role "Finance Team" was deleted.').waitFor();
+      await expect(page.getByRole('row').filter({ hasText: 'Finance Team' }).count()).resolves.toBe(0);
+      expect((await admin.get('/v1.0/settings/roles')).body.roles.some((r: { id: string }) => r.id === role.id)).toBe(false);
+    });
+  });
+
+  describe('Members', () => {
+    it("should change a member's role and show the last-Admin refusal in words", async () => {
+      const org = await t.createOrganization('Members Inc', 'owner@members.test');
+      const admin = client(t.url, org.apiKey.key);
+      const buyer = await insertUser(t.dataSource, org.organizationId, 'buyer@members.test', { role: 'Procurement' });
+      const worker = await insertUser(t.dataSource, org.organizationId, 'worker@members.test');
+      const page = await openPage();
+      await signIn(page, org.apiKey.key, '/settings/members');
+
+      // Members: the non-Employee users.
+      await page.getByRole('row').filter({ hasText: 'buyer@members.test' }).waitFor();
+      await expect(page.getByRole('row').filter({ hasText: 'worker@members.test' }).count()).resolves.toBe(0);
+
+      await page.getByLabel('Role of buyer@members.test').selectOption('IT Admin');
+      await page.getByText('buyer@members.test is now IT Admin.').waitFor();
+      expect((await admin.get(`/v1.0/users/${buyer.id}`)).body.role).toBe('IT Admin');
+
+      // The last Admin keeps the role: the API's sentence, and the select shows the role it still has.
+      await page.getByLabel('Role of owner@members.test').selectOption('Employee');
+      await expect(page.getByRole('alert').textContent()).resolves.toMatch(
+        /Could not change the role of owner@members\.test.*last active Admin/,
+      );
+      await expect(page.getByLabel('Role of owner@members.test').inputValue()).resolves.toBe('Admin');
+      await screenshot(page, 'members-last-admin-1280');
+      expect((await admin.get(`/v1.0/users/${org.adminUserId}`)).body.role).toBe('Admin');
+
+      await page.getByRole('button', { name: 'Deactivate owner@members.test' }).click();
+      await page
+        .getByRole('dialog', { name: 'Deactivate owner@members.test?' })
+        .getByRole('button', { name: 'Deactivate' })
+        .click();
+      await expect(page.getByRole('alert').textContent()).resolves.toMatch(/last active Admin and cannot be/);
+      expect((await admin.get(`/v1.0/users/${org.adminUserId}`)).body.active).toBe(true);
+
+      // All users: deactivate and reactivate an Employee.
+      await page.getByRole('button', { name: 'All users' }).click();
+      const row = page.getByRole('row').filter({ hasText: 'worker@members.test' });
+      await row.getByRole('button', { name: 'Deactivate worker@members.test' }).click();
+      await page
+        .getByRole('dialog', { name: 'Deactivate worker@members.test?' })
+        .getByRole('button', { name: 'Deactivate' })
+        .click();
+      await page.getByText('worker@members.test was deactivated.').waitFor();
+      await row.getByText('Inactive').waitFor();
+      expect((await admin.get(`/v1.0/users/${worker.id}`)).body.active).toBe(false);
+      await row.getByRole('button', { name: 'Reactivate worker@members.test' }).click();
+      await page.getByText('worker@members.test was reactivated.').waitFor();
+      expect((await admin.get(`/v1.0/users/${worker.id}`)).body.active).toBe(true);
+    });
+  });
+
+  describe('screenshots', () => {
+    let org: OnboardedOrganization;
+
+    beforeAll(async () => {
+      // An organization that looks lived-in: SCIM on, keys (one inside the reminder window), roles, users, reminders.
+      org = await t.createOrganization('Northwind Traders', 'it-admin@northwind.test');
+      const admin = client(t.url, org.apiKey.key);
+      await admin.patch('/v1.0/settings/security', { body: { scimEnabled: true } });
+      const soon = isoDay(new Date(Date.now() + 12 * DAY));
+      const later = isoDay(new Date(Date.now() + 200 * DAY));
+      await admin.post('/v1.0/settings/api-keys', { body: { type: 'scim', description: 'Okta provisioning', expiresAt: soon } });
+      await admin.post('/v1.0/settings/api-keys', {
+        body: { type: 'scim', description: 'Okta provisioning (rotated)', expiresAt: later },
+      });
+      await admin.post('/v1.0/settings/api-keys', { body: { type: 'api', description: 'Terraform automation' } });
+      await admin.post('/v1.0/settings/roles', { body: { name: 'Finance', description: 'Reviews spend and renewals' } });
+      const people: [string, string][] = [
+        ['ana.silva@northwind.test', 'IT Admin'],
+        ['ben.okafor@northwind.test', 'Procurement'],
+        ['chloe.martin@northwind.test', 'Finance'],
+        ['dev.patel@northwind.test', 'Read-only'],
+        ['emma.jones@northwind.test', 'Employee'],
+        ['farid.haddad@northwind.test', 'Employee'],
+      ];
+      for (const [email, role] of people) await insertUser(t.dataSource, org.organizationId, email, { role });
+      await insertUser(t.dataSource, org.organizationId, 'gina.rossi@northwind.test', { active: false });
+      await t.app.get(RemindersService).run();
+    });
+
+    it.each([
+      ['1280', DESKTOP],
+      ['390', NARROW],
+    ])('should save a screenshot of every page at %spx', async (name, viewport) => {
+      const page = await openPage(viewport);
+      await page.goto(`${t.url}/settings`);
+      await page.getByLabel('Torii API key').waitFor();
+      await screenshot(page, `sign-in-${name}`);
+      await signIn(page, org.apiKey.key);
+      for (const [slug, title] of [
+        ['security', 'Security'],
+        ['api-access', 'API Access'],
+        ['roles', 'Roles'],
+        ['members', 'Members'],
+        ['notifications', 'Notifications'],
+      ]) {
+        await goTo(page, title);
+        await page.locator('.loading').waitFor({ state: 'detached' });
+        await screenshot(page, `${slug}-${name}`);
+      }
+      await goTo(page, 'Members');
+      await page.getByRole('button', { name: 'All users' }).click();
+      await page.getByRole('row').filter({ hasText: 'gina.rossi' }).waitFor();
+      await screenshot(page, `members-all-users-${name}`);
+      await goTo(page, 'API Access');
+      await page.getByRole('button', { name: 'Generate API Key' }).click();
+      await page.getByRole('dialog', { name: 'Generate API Key' }).waitFor();
+      await screenshot(page, `api-access-generate-${name}`, false);
+      // The notifications page lists the reminder the job sent for the key expiring in 12 days.
+      await page.keyboard.press('Escape');
+      await goTo(page, 'Notifications');
+      await page.getByRole('row').filter({ hasText: 'Okta provisioning' }).getByText('Sent').waitFor();
+    });
+  });
+});
