@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { AppModule } from '../../apps/server/src/app.module';
 import { configureApp, createHttpAdapter } from '../../apps/server/src/app.setup';
 import { Clock } from '../../apps/server/src/common/clock';
+import { createLogger } from '../../apps/server/src/common/logger';
 import { OnboardedOrganization, OnboardingService } from '../../apps/server/src/onboarding/onboarding.service';
 import { createTestDatabase, TestDatabase, testConfig } from './database';
 import { TestClock } from './test-clock';
@@ -36,8 +37,9 @@ export async function startTestApp(overrides: Partial<AppConfig> = {}, existing?
     .overrideProvider(Clock)
     .useValue(clock)
     .compile();
-  const app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(), { logger: false });
-  configureApp(app);
+  const logger = createLogger(config);
+  const app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(logger), { logger: false });
+  configureApp(app, logger);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   const onboarding = app.get(OnboardingService);

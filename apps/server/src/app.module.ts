@@ -3,7 +3,6 @@ import { DatabaseModule } from '@app/database';
 import { DynamicModule, Module } from '@nestjs/common';
 import { ApiKeysModule } from './api-keys/api-keys.module';
 import { CommonModule } from './common/common.module';
-import { LoggingModule } from './common/logging.module';
 import { HealthModule } from './health/health.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { FirstRunService } from './onboarding/first-run.service';
@@ -23,7 +22,6 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        LoggingModule,
         DatabaseModule.forRoot(),
         CommonModule,
         HealthModule,

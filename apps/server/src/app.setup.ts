@@ -1,20 +1,33 @@
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { FastifyReply, FastifyRequest, LogController } from 'fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { Logger } from 'nestjs-pino';
+import type { Logger } from 'pino';
+import { PinoLoggerService } from './common/logger';
+import { renderError } from './common/http-error';
 import { REQUEST_ID_HEADER, requestId } from './common/request-id';
 import { serveSettingsUi } from './settings-ui/settings-ui.routes';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
-/** Fastify, set up for SCIM clients: 1 MiB bodies, case-insensitive paths, request ids. */
-export function createHttpAdapter(): FastifyAdapter {
+/** Fastify, set up for SCIM clients: 1 MiB bodies, case-insensitive paths, request ids, the process's pino logger. */
+export function createHttpAdapter(logger: Logger): FastifyAdapter {
   return new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
     routerOptions: { caseSensitive: false, ignoreTrailingSlash: true, maxParamLength: 500 },
     genReqId: requestId,
-    // Nest's pino logger logs requests; Fastify's own logger stays off.
-    logger: false,
+    loggerInstance: logger,
+    // One line per request, written when the response is done (see configureApp), instead of Fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
+    // Malformed or over-long path segments are refused by the router before any route (or Nest's
+    // exception filter) runs; render them like every other error (a SCIM Error under the SCIM path).
+    frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) => {
+      const rendered = renderError(error, request.url);
+      void reply
+        .status(rendered.status)
+        .headers({ ...rendered.headers, [REQUEST_ID_HEADER]: request.id })
+        .send(JSON.stringify(rendered.body));
+    },
   });
 }
 
@@ -22,8 +35,8 @@ export function createHttpAdapter(): FastifyAdapter {
  * Everything about the HTTP application that is not a Nest provider, shared by
  * main.ts and the end-to-end tests so both run the same pipeline.
  */
-export function configureApp(app: NestFastifyApplication): void {
-  app.useLogger(app.get(Logger));
+export function configureApp(app: NestFastifyApplication, logger: Logger): void {
+  app.useLogger(new PinoLoggerService(logger));
   const fastify = app.getHttpAdapter().getInstance();
   // SCIM clients send application/scim+json; parse it like JSON, refusing __proto__ keys.
   fastify.addContentTypeParser(
@@ -34,6 +47,13 @@ export function configureApp(app: NestFastifyApplication): void {
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header(REQUEST_ID_HEADER, request.id);
   });
+  if (logger.isLevelEnabled('info')) {
+    fastify.addHook('onResponse', async (request, reply) => {
+      const fields = { method: request.method, url: request.url, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 };
+      if (reply.statusCode >= 500) request.log.error(fields, 'request failed');
+      else request.log.info(fields, 'request completed');
+    });
+  }
   setUpOpenApi(app);
   serveSettingsUi(app);
 }

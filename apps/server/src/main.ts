@@ -5,15 +5,17 @@ import { NestFactory } from '@nestjs/core';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
 import { configureApp, createHttpAdapter } from './app.setup';
+import { createLogger } from './common/logger';
 
 async function bootstrap(): Promise<void> {
   const config = loadConfig();
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), createHttpAdapter(), {
+  const logger = createLogger(config);
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), createHttpAdapter(logger), {
     // Until configureApp installs the JSON logger; start-up errors reach the catch below as one sentence.
     logger: false,
     abortOnError: false,
   });
-  configureApp(app);
+  configureApp(app, logger);
   await app.listen({ port: config.port, host: config.host });
   new Logger('Bootstrap').log(
     `Listening on ${config.host}:${config.port} (${config.database.type}); docs at ${config.appUrl}/docs`,
