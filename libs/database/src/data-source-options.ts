@@ -1,7 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DatabaseConfig } from '@app/config';
-import { createConnection } from 'mysql2/promise';
 import type { DataSourceOptions, MixedList } from 'typeorm';
 import { SnakeNamingStrategy } from 'typeorm-naming-strategies';
 import { MYSQL_MIGRATIONS } from './migrations/mysql';
@@ -66,6 +65,8 @@ export async function dataSourceOptions(
 
 /** 'mariadb' or 'mysql', asked of the server itself so that one mysql:// URL works for both. */
 async function mysqlFlavor(url: string): Promise<'mysql' | 'mariadb'> {
+  // Loaded only for MySQL, so the embedded SQLite mode does not carry the driver in memory.
+  const { createConnection } = await import('mysql2/promise');
   const connection = await createConnection({ uri: url, connectTimeout: 10_000 });
   try {
     const [rows] = await connection.query('SELECT VERSION() AS version');

@@ -2,7 +2,7 @@ import { APP_CONFIG, AppConfig } from '@app/config';
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createTransport, Transporter } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 
 export interface OutgoingMail {
   to: string[];
@@ -19,19 +19,17 @@ export interface OutgoingMail {
 @Injectable()
 export class MailerService implements OnModuleDestroy {
   private readonly logger = new Logger('Mailer');
-  private readonly transport: Transporter;
+  private transport: Transporter | undefined;
   private readonly outbox: boolean;
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
     this.outbox = !config.mail.smtpUrl;
-    this.transport = config.mail.smtpUrl
-      ? createTransport(config.mail.smtpUrl, { from: config.mail.from })
-      : createTransport({ streamTransport: true, buffer: true, newline: 'unix' }, { from: config.mail.from });
   }
 
   /** Sends one message; resolves with its Message-ID, rejects with the transport's error. */
   async send(mail: OutgoingMail): Promise<string> {
-    const info = await this.transport.sendMail({ to: mail.to, subject: mail.subject, text: mail.text, html: mail.html });
+    const transport = await this.getTransport();
+    const info = await transport.sendMail({ to: mail.to, subject: mail.subject, text: mail.text, html: mail.html });
     if (this.outbox) {
       await mkdir(this.config.mail.outboxDir, { recursive: true });
       const file = join(this.config.mail.outboxDir, `${Date.now()}-${info.messageId.replace(/[^\w.-]/g, '_')}.eml`);
@@ -41,7 +39,18 @@ export class MailerService implements OnModuleDestroy {
     return info.messageId;
   }
 
+  /** Created on first use: most processes never send mail, and nodemailer need not sit in their memory. */
+  private async getTransport(): Promise<Transporter> {
+    if (!this.transport) {
+      const { createTransport } = await import('nodemailer');
+      this.transport = this.config.mail.smtpUrl
+        ? createTransport(this.config.mail.smtpUrl, { from: this.config.mail.from })
+        : createTransport({ streamTransport: true, buffer: true, newline: 'unix' }, { from: this.config.mail.from });
+    }
+    return this.transport;
+  }
+
   onModuleDestroy(): void {
-    this.transport.close();
+    this.transport?.close();
   }
 }
