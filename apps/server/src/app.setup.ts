@@ -49,7 +49,12 @@ export function configureApp(app: NestFastifyApplication, logger: Logger): void 
   });
   if (logger.isLevelEnabled('info')) {
     fastify.addHook('onResponse', async (request, reply) => {
-      const fields = { method: request.method, url: request.url, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 };
+      const fields = {
+        method: request.method,
+        url: request.url,
+        statusCode: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 10) / 10,
+      };
       if (reply.statusCode >= 500) request.log.error(fields, 'request failed');
       else request.log.info(fields, 'request completed');
     });

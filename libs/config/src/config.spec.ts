@@ -36,6 +36,7 @@ describe('configuration', () => {
     ['REMINDER_LEAD_TIMES', '30 days', /REMINDER_LEAD_TIMES must be a comma-separated list like 1M,7d,1d/],
     ['REMINDER_LEAD_TIMES', '0d', /REMINDER_LEAD_TIMES/],
     ['SCIM_RATE_LIMIT_PER_MINUTE', '-1', /SCIM_RATE_LIMIT_PER_MINUTE must be a whole number/],
+    ['REDIS_KEY_PREFIX', 'my prefix', /REDIS_KEY_PREFIX must be 1 to 64 printable characters without spaces/],
     ['BOOTSTRAP_ADMIN_EMAIL', 'admin', /BOOTSTRAP_ADMIN_EMAIL must be an email address/],
     ['LOG_LEVEL', 'loud', /LOG_LEVEL must be one of fatal, error/],
     ['SCHEDULER_ENABLED', 'maybe', /SCHEDULER_ENABLED must be true or false/],

@@ -15,7 +15,7 @@ export interface AppConfig {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   database: DatabaseConfig;
   bootstrap: { enabled: boolean; organizationName: string; adminEmail: string };
-  scim: { rateLimitPerMinute: number; redisUrl?: string };
+  scim: { rateLimitPerMinute: number; redisUrl?: string; redisKeyPrefix: string };
   apiKeys: { cacheTtlMs: number };
   mail: { smtpUrl?: string; outboxDir: string; from: string };
   reminders: {
@@ -77,6 +77,11 @@ export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; he
   },
   { name: 'REDIS_URL', default: '', help: 'redis://host:6379 to share rate-limit counters between instances.' },
   {
+    name: 'REDIS_KEY_PREFIX',
+    default: 'torii:',
+    help: 'Prefix of the Redis keys this deployment writes, so several deployments can share one Redis.',
+  },
+  {
     name: 'API_KEY_CACHE_TTL_MS',
     default: '1000',
     help: 'How long a verified key is cached in a process (0 = no cache). Deletes take effect at once on the deleting instance.',
@@ -128,6 +133,7 @@ export function loadConfig(env: Env = readProcessEnv()): AppConfig {
     scim: {
       rateLimitPerMinute: integer(get, 'SCIM_RATE_LIMIT_PER_MINUTE', 0, 1_000_000),
       redisUrl: get('REDIS_URL') ? url(get, 'REDIS_URL', ['redis:', 'rediss:']) : undefined,
+      redisKeyPrefix: redisKeyPrefix(get),
     },
     apiKeys: { cacheTtlMs: integer(get, 'API_KEY_CACHE_TTL_MS', 0, 1000) },
     mail: {
@@ -205,6 +211,12 @@ function url(get: Getter, name: string, protocols: string[]): string {
   if (!protocols.includes(parsed.protocol)) {
     fail(name, value, `a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);
   }
+  return value;
+}
+
+function redisKeyPrefix(get: Getter): string {
+  const value = get('REDIS_KEY_PREFIX');
+  if (!/^[\x21-\x7e]{1,64}$/.test(value)) fail('REDIS_KEY_PREFIX', value, '1 to 64 printable characters without spaces');
   return value;
 }
 

@@ -166,11 +166,38 @@ const cases: Array<[string, number[]]> = [
   ['userName sw "b" OR userName sw "j" AND active Eq true', [1, 2]],
 ];
 
+/** The app's form: side-table rows scoped to the organization by a parameter, not a correlation. */
+const SCOPED: SqlMapping = {
+  ...USER_SQL_MAPPING,
+  multiValued: { ...USER_SQL_MAPPING.multiValued!, correlation: { user_id: 'u.id' }, scope: { organization_id: 1 } },
+};
+
 describe('filterToSql on SQLite', () => {
   it.each(cases)('%s', (filter, expected) => {
     expect(sqlIds(filter)).toEqual(expected);
+    expect(sqlIds(filter, SCOPED)).toEqual(expected);
     // The in-memory evaluator implements the same semantics; PATCH relies on it.
     expect(memoryIds(filter)).toEqual(expected);
+  });
+
+  it('should select on a multi-valued attribute with an uncorrelated IN on the side table, scope first', () => {
+    const { sql, params } = filterToSql(parseFilter('emails[type eq "work"].value eq "A@b.c"'), SCOPED);
+    expect(sql).toMatch(
+      /^u\.id IN \(SELECT v1\.user_id FROM user_attribute_values v1 WHERE v1\.organization_id = \? AND v1\.attribute = \? AND /,
+    );
+    expect(sql).not.toContain('u.organization_id');
+    expect(params.slice(0, 2)).toEqual([1, 'emails']);
+    expect(params).toContain('a@b.c');
+  });
+
+  it('should fall back to a correlated EXISTS when no side-table column holds the id', () => {
+    const mapping: SqlMapping = {
+      ...USER_SQL_MAPPING,
+      multiValued: { ...USER_SQL_MAPPING.multiValued!, correlation: { user_id: 'u.id + 0' } },
+    };
+    const { sql } = filterToSql(parseFilter('emails pr'), mapping);
+    expect(sql).toBe('EXISTS (SELECT 1 FROM user_attribute_values v1 WHERE v1.user_id = u.id + 0 AND v1.attribute = ?)');
+    expect(sqlIds('emails pr', mapping)).toEqual([1, 2, 3, 5]);
   });
 
   it('should leave organization scoping to the caller', () => {

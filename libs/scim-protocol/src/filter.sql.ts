@@ -41,13 +41,20 @@ export interface SqlColumn {
    * value, and `LOWER(column)` everywhere else.
    */
   lowerMaxLength?: number;
+  /**
+   * For a boolean stored NOT NULL where false stands for "absent" (the
+   * resource is rendered without the attribute, as `primary` usually is):
+   * the column counts as present only when true, so filters agree with what
+   * clients see.
+   */
+  falseIsAbsent?: boolean;
 }
 
 function withAlias(alias: string, spec: SqlColumn): SqlColumn {
   return {
+    ...spec,
     column: `${alias}.${spec.column}`,
     ...(spec.lowerColumn ? { lowerColumn: `${alias}.${spec.lowerColumn}` } : {}),
-    ...(spec.lowerMaxLength !== undefined ? { lowerMaxLength: spec.lowerMaxLength } : {}),
   };
 }
 
@@ -57,8 +64,18 @@ export interface MultiValuedSqlMapping {
   table: string;
   /** Prefix of the generated aliases (`v` → v1, v2, …). */
   alias: string;
-  /** Side-table column → resource expression it must equal, e.g. `{ user_id: 'u.id', organization_id: 'u.organization_id' }`. */
+  /**
+   * Side-table column → resource expression it must equal, e.g. `{ user_id: 'u.id' }`. The column
+   * that equals the resource id makes the condition `u.id IN (SELECT v.user_id ...)`, which every
+   * engine can drive from the side table's index; without one it is a correlated EXISTS.
+   */
   correlation: Readonly<Record<string, string>>;
+  /**
+   * Side-table columns → constant values for this query, bound as parameters, e.g.
+   * `{ organization_id: 42 }` when the caller restricts the resources to organization 42 too: it
+   * lets the side table's index start with that column, and keeps the subquery uncorrelated.
+   */
+  scope?: Readonly<Record<string, SqlParam>>;
   /** Column naming the attribute of a row, e.g. `attribute`. */
   discriminator: string;
   /** Canonical attribute path (`emails`) → discriminator value stored for it. Unlisted attributes are not stored. */
@@ -227,7 +244,12 @@ class Translator {
     return withAlias(alias, spec);
   }
 
-  /** `EXISTS (SELECT 1 FROM <side table> vN WHERE <correlation> AND vN.attribute = ? AND <row condition>)`. */
+  /**
+   * `u.id IN (SELECT vN.user_id FROM <side table> vN WHERE <scope> AND vN.attribute = ? AND <row condition>)`,
+   * or `EXISTS (SELECT 1 ... WHERE <correlation> AND ...)` when no side-table column holds the id.
+   * The IN form matters on SQLite, which runs a correlated EXISTS once per resource (a scan of the
+   * organization) but drives an IN list from the side table's (organization, attribute, value) index.
+   */
   private exists(path: AttributePath, row: (alias: string) => SqlFragment): SqlFragment {
     const mv = this.mapping.multiValued;
     const stored = mv?.attributes[pathToString({ schema: path.schema, attribute: path.attribute })];
@@ -235,13 +257,17 @@ class Translator {
     const alias = `${mv.alias}${++this.aliases}`;
     const condition = row(alias);
     if (condition.sql === FALSE.sql) return FALSE;
-    const correlation = Object.entries(mv.correlation).map(([col, expr]) => `${alias}.${col} = ${expr}`);
-    const where = [...correlation, `${alias}.${mv.discriminator} = ?`];
+    const key = Object.keys(mv.correlation).find((col) => mv.correlation[col] === this.mapping.id);
+    const correlation = Object.entries(mv.correlation)
+      .filter(([col]) => col !== key)
+      .map(([col, expr]) => `${alias}.${col} = ${expr}`);
+    const scope = Object.entries(mv.scope ?? {});
+    const where = [...correlation, ...scope.map(([col]) => `${alias}.${col} = ?`), `${alias}.${mv.discriminator} = ?`];
     if (condition.sql !== TRUE.sql) where.push(condition.sql);
-    return {
-      sql: `EXISTS (SELECT 1 FROM ${mv.table} ${alias} WHERE ${where.join(' AND ')})`,
-      params: [stored, ...condition.params],
-    };
+    const params = [...scope.map(([, value]) => value), stored, ...condition.params];
+    const from = `FROM ${mv.table} ${alias} WHERE ${where.join(' AND ')}`;
+    if (key === undefined) return { sql: `EXISTS (SELECT 1 ${from})`, params };
+    return { sql: `${this.mapping.id} IN (SELECT ${alias}.${key} ${from})`, params };
   }
 }
 
@@ -250,6 +276,8 @@ function isText(def: AttributeDefinition): boolean {
 }
 
 function presentPredicate(col: SqlColumn, def: AttributeDefinition): SqlFragment {
+  if (def.type === 'boolean' && col.falseIsAbsent)
+    return { sql: `(${col.column} IS NOT NULL AND ${col.column} <> 0)`, params: [] };
   const c = col.lowerMaxLength === undefined ? (col.lowerColumn ?? col.column) : col.column;
   return { sql: isText(def) ? `(${c} IS NOT NULL AND ${c} <> '')` : `${c} IS NOT NULL`, params: [] };
 }
@@ -369,6 +397,7 @@ export function sortToSql(sortBy: AttributePath | undefined, sortOrder: SortOrde
 }
 
 function sortKey(col: SqlColumn, def: AttributeDefinition): string {
+  if (def.type === 'boolean' && col.falseIsAbsent) return `NULLIF(${col.column}, 0)`;
   if (!isText(def)) return col.column;
   const lower = col.lowerMaxLength === undefined ? col.lowerColumn : undefined;
   const folded = def.caseExact || def.type === 'binary' ? col.column : (lower ?? `LOWER(${col.column})`);

@@ -395,7 +395,7 @@ describe('applyUserPatch errors', () => {
       'invalidValue',
       /without a path, "value" must be an object/,
     ],
-    ['removing userName', patch({ op: 'remove', path: 'userName' }), 'invalidValue', /userName is required/],
+    ['removing userName', patch({ op: 'remove', path: 'userName' }), 'mutability', /userName is required and cannot be removed/],
     [
       'two primaries after replace',
       patch({

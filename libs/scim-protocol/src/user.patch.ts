@@ -24,6 +24,8 @@
  * - remove with a filter that matches nothing is a no-op (Entra retries).
  * - Setting `primary: true` on an element sets the others to false (RFC 7644
  *   §3.5.2).
+ * - Removing a required attribute (userName) is 400 mutability, like
+ *   changing it: the result could never be stored.
  * - A path naming id or meta is 400 mutability; `groups` (read-only) and
  *   `password` (never stored) are ignored, as in PUT; an attribute of a
  *   schema we do not implement (a custom Entra extension) is ignored; an
@@ -333,6 +335,9 @@ function applyPath(doc: Json, op: Operation, pathText: string, explicit: boolean
     throw ScimError.mutability(`${definition.name} is assigned by the server and cannot be modified.`);
   }
   if (definition.mutability === 'readOnly' || definition.mutability === 'writeOnly') return;
+  if (op.op === 'remove' && definition.required && !resolved.subDefinition && !syntax.filter) {
+    throw ScimError.mutability(`${definition.name} is required and cannot be removed.`);
+  }
   const container = containerFor(doc, resolved.path.schema);
   if (!syntax.filter) return applyPlain(container, resolved, op, pathText);
   if (resolved.subDefinition || !definition.multiValued || definition.type !== 'complex') {

@@ -14,6 +14,7 @@
  * - addresses.primary is listed (RFC 7643 §4.1.2 names it; §8.7.1 forgot it).
  * - manager.displayName is readWrite: we keep what the client sends, because
  *   the manager may not be provisioned here for us to look it up.
+ * - manager.$ref is readOnly: it is not kept, for the same reason.
  */
 
 export const CORE_USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
@@ -231,7 +232,11 @@ export const ENTERPRISE_USER_ATTRIBUTES: readonly AttributeDefinition[] = [
   str('department', 'Identifies the name of a department.'),
   complex('manager', "The User's manager.", [
     str('value', 'The id of the SCIM resource representing the manager.'),
-    attr('$ref', 'reference', 'The URI of the SCIM resource representing the manager.', { referenceTypes: ['User'] }),
+    // Not kept (the manager may live in another system), so not writable: what we advertise, we store.
+    attr('$ref', 'reference', 'The URI of the SCIM resource representing the manager (not kept by this server).', {
+      referenceTypes: ['User'],
+      mutability: 'readOnly',
+    }),
     str('displayName', 'The displayName of the manager.'),
   ]),
 ];

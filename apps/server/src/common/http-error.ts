@@ -97,6 +97,11 @@ function classify(error: unknown): {
       return { status: 413, message: BODY_TOO_LARGE, internal: false };
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return { status: 415, message: UNSUPPORTED_MEDIA_TYPE, internal: false };
+    // A path segment that is not valid percent-encoding, or longer than any id: nothing is there
+    // (CONTRACT §1: an id that is not one of ours is a 404, never a 400).
+    case 'FST_ERR_BAD_URL':
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return { status: 404, message: 'Nothing is at this URL: check the path and the id in it.', internal: false };
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return {
         status: 400,
@@ -121,7 +126,7 @@ function classify(error: unknown): {
 
 const INVALID_JSON = 'The request body is not valid JSON; check quotes, commas and brackets.';
 const BODY_TOO_LARGE = 'The request body is larger than the 1 MiB this server accepts; send less data per request.';
-const UNSUPPORTED_MEDIA_TYPE = 'Send the request body as application/json or application/scim+json.';
+export const UNSUPPORTED_MEDIA_TYPE = 'Send the request body as application/json or application/scim+json.';
 
 function httpExceptionMessage(error: HttpException): string {
   const response = error.getResponse();

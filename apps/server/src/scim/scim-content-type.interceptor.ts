@@ -1,13 +1,33 @@
-import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import { CallHandler, ExecutionContext, HttpStatus, Injectable, NestInterceptor } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Observable } from 'rxjs';
-import { SCIM_CONTENT_TYPE } from '../common/http-error';
+import { AppError } from '../common/app-error';
+import { SCIM_CONTENT_TYPE, UNSUPPORTED_MEDIA_TYPE } from '../common/http-error';
 
-/** SCIM responses are application/scim+json (RFC 7644 §3.1). */
+/** The request media types SCIM bodies may come in (RFC 7644 §3.1 and what clients send). */
+const ACCEPTED_MEDIA_TYPES = new Set(['application/scim+json', 'application/json']);
+
+/**
+ * SCIM responses are application/scim+json (RFC 7644 §3.1). Request bodies
+ * must be JSON: Fastify (and Nest) also parse text/plain and form bodies for
+ * the rest of the app, so the SCIM routes refuse those here with a 415.
+ */
 @Injectable()
 export class ScimContentTypeInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    void context.switchToHttp().getResponse<FastifyReply>().header('content-type', SCIM_CONTENT_TYPE);
+    const http = context.switchToHttp();
+    void http.getResponse<FastifyReply>().header('content-type', SCIM_CONTENT_TYPE);
+    const request = http.getRequest<FastifyRequest>();
+    const contentType = request.headers['content-type'];
+    if (contentType !== undefined && hasBody(request)) {
+      const mediaType = contentType.split(';')[0].trim().toLowerCase();
+      if (!ACCEPTED_MEDIA_TYPES.has(mediaType)) throw new AppError(HttpStatus.UNSUPPORTED_MEDIA_TYPE, UNSUPPORTED_MEDIA_TYPE);
+    }
     return next.handle();
   }
+}
+
+function hasBody(request: FastifyRequest): boolean {
+  const length = request.headers['content-length'];
+  return (length !== undefined && length !== '0') || request.headers['transfer-encoding'] !== undefined;
 }

@@ -14,7 +14,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { SCIM_BASE_PATH } from '../common/http-error';
 import { StoredUser } from '../users/user-write';
 import { UsersService } from '../users/users.service';
-import { toScimUser, toUserWrite, USER_SQL_MAPPING } from './user-storage.mapping';
+import { toScimUser, toUserWrite, USER_SQL_MAPPING, userFilterMapping } from './user-storage.mapping';
 
 type Json = Record<string, unknown>;
 
@@ -92,7 +92,7 @@ export class ScimUsersService {
   /** GET /Users and POST /Users/.search. */
   async list(organizationId: number, params: Json): Promise<Json> {
     const query = parseListQuery(params, { maxResults: MAX_RESULTS, defaultCount: 100 });
-    const where = query.filter ? filterToSql(query.filter, USER_SQL_MAPPING) : null;
+    const where = query.filter ? filterToSql(query.filter, userFilterMapping(organizationId)) : null;
     const order = sortToSql(query.sortBy, query.sortOrder, USER_SQL_MAPPING);
     const page = await this.users.search(organizationId, where, order, query.startIndex - 1, query.count);
     const resources = page.users.map((stored) => this.render(stored, query).body);

@@ -1,7 +1,6 @@
 import { Module } from '@nestjs/common';
 import { UsersModule } from '../users/users.module';
 import { ScimDiscoveryController } from './scim-discovery.controller';
-import { ScimRateLimitGuard } from './scim-rate-limit.guard';
 import { ScimUsersController } from './scim-users.controller';
 import { ScimUsersService } from './scim-users.service';
 
@@ -9,6 +8,8 @@ import { ScimUsersService } from './scim-users.service';
 @Module({
   imports: [UsersModule],
   controllers: [ScimDiscoveryController, ScimUsersController],
-  providers: [ScimUsersService, ScimRateLimitGuard],
+  // ScimRateLimitGuard is not a provider: @UseGuards makes Nest create the one instance the controllers share
+  // (as a provider too, there would be a second, idle one with its own Redis connection).
+  providers: [ScimUsersService],
 })
 export class ScimModule {}

@@ -65,8 +65,9 @@ export const USER_SQL_MAPPING: SqlMapping = {
       value: { column: 'value', lowerColumn: 'value_lower', lowerMaxLength: INDEXED_VALUE_LENGTH },
       display: 'display',
       type: 'type',
-      // `primary` is reserved in MySQL; backticks work on SQLite too.
-      primary: '`primary`',
+      // `primary` is reserved in MySQL; backticks work on SQLite too. Stored NOT NULL, rendered only
+      // when true: false is "absent" to filters too.
+      primary: { column: '`primary`', falseIsAbsent: true },
       formatted: 'formatted',
       streetAddress: 'street_address',
       locality: 'locality',
@@ -78,6 +79,20 @@ export const USER_SQL_MAPPING: SqlMapping = {
     positionColumn: 'position',
   },
 };
+
+/**
+ * The mapping for filters of one organization's users: side-table rows are
+ * selected by organization id (a parameter), so that `emails.value eq` runs as
+ * `u.id IN (SELECT user_id ... WHERE organization_id = ? AND attribute = ? AND
+ * value_lower = ?)` on the (organization, attribute, value_lower) index.
+ */
+export function userFilterMapping(organizationId: number): SqlMapping {
+  const multiValued = USER_SQL_MAPPING.multiValued!;
+  return {
+    ...USER_SQL_MAPPING,
+    multiValued: { ...multiValued, correlation: { user_id: 'u.id' }, scope: { organization_id: organizationId } },
+  };
+}
 
 /** SCIM name of each singular column, for error messages and the two conversions below. */
 const SINGULAR: Array<[keyof UserAttributes, string, (u: ScimUserInput) => string | undefined]> = [

@@ -20,7 +20,7 @@ export const INDEXED_VALUE_LENGTH = 255;
 /**
  * One element of a multi-valued attribute of a user (an email, a phone number,
  * an address, ...). One row per element so that filters such as
- * `emails[type eq "work" and value co "@x.com"]` are a single EXISTS on one row.
+ * `emails[type eq "work" and value co "@x.com"]` are a single subquery on one row.
  */
 @Entity('user_attribute_values')
 @Index('IDX_uav_user', ['userId', 'attribute', 'position'])

@@ -236,7 +236,10 @@ export class UsersService {
           deletedAt: null,
         });
         try {
-          await manager.insert(User, user);
+          // Insert a copy: on MySQL, TypeORM writes the re-read column defaults back into the inserted
+          // object as raw driver values (active: 1), which would then be rendered as they are.
+          const { identifiers } = await manager.insert(User, { ...user });
+          user.id = Number(identifiers[0].id);
         } catch (error) {
           if (!isUniqueViolation(error)) throw error;
           const existing = await this.lockByUserName(manager, organizationId, userName);
