@@ -26,7 +26,9 @@ export async function dataSourceOptions(
     synchronize: false,
     migrationsRun: false,
     namingStrategy: new SnakeNamingStrategy(),
-    logging: database.logQueries ? ('all' as const) : (['error'] as ['error']),
+    // Failed statements are not logged by default: they carry user data (emails) and every expected
+    // conflict (a 409) would print one. The error itself reaches the caller, and a 500 is logged there.
+    logging: database.logQueries ? ('all' as const) : false,
   };
   if (database.type === 'sqlite') {
     if (database.path !== ':memory:') mkdirSync(dirname(database.path), { recursive: true });
