@@ -446,7 +446,7 @@ describe('SCIM: listing, filtering, sorting, paging and projection', () => {
       const logger = t.dataSource.logger;
       const original = logger.logQuery.bind(logger);
       logger.logQuery = (sql, params, runner) => {
-        if (/FROM users u WHERE/.test(sql)) statements.push({ sql, params: params ?? [] });
+        if (/FROM users u\b/.test(sql)) statements.push({ sql, params: params ?? [] });
         return original(sql, params, runner);
       };
       try {

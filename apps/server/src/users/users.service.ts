@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { TransactionRunner } from '@app/database';
-import { EntityManager, In, Repository } from 'typeorm';
+import { EntityManager, Repository } from 'typeorm';
 import { badRequest, conflict, notFound, preconditionFailed } from '../common/app-error';
 import { Clock } from '../common/clock';
 import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor } from '../common/cursor';
@@ -11,9 +11,9 @@ import { Organization } from '../organizations/organization.entity';
 import { ADMIN_ROLE, DEFAULT_ROLE, Role } from './role.entity';
 import { RolesService } from './roles.service';
 import { isValidUserName } from './user-name';
-import { INDEXED_VALUE_LENGTH, UserAttributeValue } from './user-attribute-value.entity';
 import { StoredUser, USER_ATTRIBUTE_COLUMNS, UserWrite } from './user-write';
 import { User } from './user.entity';
+import { SqlFragment, UsersRepository } from './users.repository';
 
 export interface UserView {
   id: string;
@@ -64,6 +64,7 @@ export class UsersService {
   constructor(
     @InjectRepository(User) private readonly users: Repository<User>,
     private readonly roles: RolesService,
+    private readonly repository: UsersRepository,
     private readonly transactions: TransactionRunner,
     private readonly clock: Clock,
   ) {}
@@ -135,20 +136,150 @@ export class UsersService {
   }
 
   async get(organizationId: number, rawId: string): Promise<UserView> {
-    const user = await this.find(this.users.manager, organizationId, rawId);
-    const role = await this.roles.findById(this.users.manager, organizationId, user.roleId);
-    return toView(user, role.name);
+    const { user, roleName } = await this.getStored(organizationId, rawId);
+    return toView(user, roleName);
   }
 
   /** The admin API's PATCH /v1.0/users/{id}: role and active, with the same rules as SCIM. */
   async updateRoleAndState(organizationId: number, rawId: string, change: RoleAndStateChange): Promise<UserView> {
-    return this.transactions.run(async (manager) => {
-      const user = await this.find(manager, organizationId, rawId);
-      const { role, changed } = await this.applyRoleAndState(manager, user, change);
-      if (changed) this.touch(user);
-      await manager.save(user);
-      return toView(user, role.name);
-    });
+    return retryOnDeadlock(() =>
+      this.transactions.run(async (manager) => {
+        const { user, roleName } = await this.loadForUpdate(manager, organizationId, rawId);
+        const { role, changed } = await this.applyRoleAndState(manager, user, roleName, change);
+        if (changed) {
+          this.touch(user);
+          await this.repository.updateUser(manager, user, ['roleId', 'active', 'updatedAt', 'version']);
+        }
+        return toView(user, role.name);
+      }),
+    );
+  }
+
+  /**
+   * Creates a user, or, when the userName (case-insensitively) belongs to a
+   * deactivated user, reactivates and updates that user (same id). An active
+   * user with that userName is a 409. The unique index decides between
+   * concurrent creations.
+   */
+  async provision(organizationId: number, write: UserWrite): Promise<{ stored: StoredUser; created: boolean }> {
+    const userName = this.assertValidUserName(write.userName);
+    return retryOnDeadlock(() =>
+      this.transactions.run(async (manager) => {
+        const role = await this.resolveRole(manager, organizationId, write.role);
+        const now = this.clock.now();
+        const user = Object.assign(new User(), {
+          organizationId,
+          userName,
+          userNameLower: userName.toLowerCase(),
+          roleId: role.id,
+          active: write.active ?? true,
+          ...write.attributes,
+          createdAt: now,
+          updatedAt: now,
+          version: 1,
+          deletedAt: null,
+        });
+        try {
+          user.id = await this.repository.insertUser(manager, user);
+        } catch (error) {
+          if (!isUniqueViolation(error)) throw error;
+          const existing = await this.repository.findByUserName(manager, organizationId, userName.toLowerCase());
+          if (!existing || existing.user.active) {
+            throw conflict(`A user with userName "${userName}" already exists in this organization.`, 'uniqueness');
+          }
+          const stored = await this.applyWrite(manager, existing, { ...write, active: write.active ?? true });
+          return { stored, created: false };
+        }
+        const values = await this.repository.replaceValues(manager, user, [], write.values);
+        return { stored: { user, roleName: role.name, values }, created: true };
+      }),
+    );
+  }
+
+  /**
+   * Changes a user under a row lock: `change` gets the current state and
+   * returns the wanted one (a PUT ignores it; a PATCH applies its operations to
+   * it), so concurrent updates never lose each other. `ifMatch` is the client's
+   * If-Match version, if any.
+   */
+  async update(
+    organizationId: number,
+    rawId: string,
+    change: (current: StoredUser) => UserWrite,
+    ifMatch?: (version: number) => boolean,
+  ): Promise<StoredUser> {
+    return retryOnDeadlock(() =>
+      this.transactions.run(async (manager) => {
+        const current = await this.loadForUpdate(manager, organizationId, rawId);
+        checkVersion(current.user, ifMatch);
+        const write = change(current);
+        if (write.userName.trim().toLowerCase() !== current.user.userName.toLowerCase()) {
+          throw badRequest(
+            "userName is the user's email address and cannot be changed; create a new user instead.",
+            'mutability',
+          );
+        }
+        return this.applyWrite(manager, current, write);
+      }),
+    );
+  }
+
+  /** SCIM DELETE: a soft delete. The row and its history stay; every API answers 404 from now on. */
+  async remove(organizationId: number, rawId: string, ifMatch?: (version: number) => boolean): Promise<void> {
+    await retryOnDeadlock(() =>
+      this.transactions.run(async (manager) => {
+        const { user, roleName } = await this.loadForUpdate(manager, organizationId, rawId);
+        checkVersion(user, ifMatch);
+        await this.applyRoleAndState(manager, user, roleName, { delete: true });
+        this.touch(user);
+        await this.repository.updateUser(manager, user, ['deletedAt', 'userNameLower', 'updatedAt', 'version']);
+      }),
+    );
+  }
+
+  async getStored(organizationId: number, rawId: string): Promise<StoredUser> {
+    const stored = await this.repository.findStored(this.users.manager, organizationId, parseId(rawId, 'user'));
+    if (!stored) throw notFound(`No user with id ${JSON.stringify(rawId)} in this organization.`);
+    return stored;
+  }
+
+  /**
+   * Users of an organization matching a WHERE fragment over `users u` (built
+   * by the SCIM filter translator), in the given order, one page at a time.
+   * The filter runs in the database; only the page is loaded.
+   */
+  search(organizationId: number, where: SqlFragment | null, orderBy: SqlFragment, offset: number, limit: number): Promise<{ total: number; users: StoredUser[] }> {
+    return this.repository.search(organizationId, where, orderBy, offset, limit);
+  }
+
+  private async applyWrite(manager: EntityManager, current: StoredUser, write: UserWrite): Promise<StoredUser> {
+    const { user } = current;
+    const { role, changed } = await this.applyRoleAndState(manager, user, current.roleName, { role: write.role, active: write.active });
+    const properties: Array<keyof User> = changed ? ['roleId', 'active'] : [];
+    for (const column of USER_ATTRIBUTE_COLUMNS) {
+      if (user[column] !== write.attributes[column]) {
+        user[column] = write.attributes[column];
+        properties.push(column);
+      }
+    }
+    const values = await this.repository.replaceValues(manager, user, current.values, write.values);
+    // A write is a change (new version, new lastModified) even when it repeats what is stored: clients
+    // that compare versions see that their request was applied.
+    this.touch(user);
+    await this.repository.updateUser(manager, user, [...properties, 'updatedAt', 'version']);
+    return { user, roleName: role.name, values };
+  }
+
+  private async loadForUpdate(manager: EntityManager, organizationId: number, rawId: string): Promise<StoredUser> {
+    const stored = await this.repository.findStored(manager, organizationId, parseId(rawId, 'user'), true);
+    if (!stored) throw notFound(`No user with id ${JSON.stringify(rawId)} in this organization.`);
+    return stored;
+  }
+
+  /** A role of the organization by name (case-insensitive), the default when absent; unknown → 400 listing the valid ones. */
+  private async resolveRole(manager: EntityManager, organizationId: number, name: string | null | undefined): Promise<Pick<Role, 'id' | 'name'>> {
+    const role = await this.repository.findRole(manager, organizationId, (name ?? DEFAULT_ROLE).trim().toLowerCase());
+    return role ?? this.roles.resolve(manager, organizationId, name);
   }
 
   /**
@@ -159,10 +290,12 @@ export class UsersService {
   private async applyRoleAndState(
     manager: EntityManager,
     user: User,
+    currentRoleName: string,
     change: RoleAndStateChange,
-  ): Promise<{ role: Role; changed: boolean }> {
-    const current = await this.roles.findById(manager, user.organizationId, user.roleId);
-    const next = change.role !== undefined ? await this.roles.resolve(manager, user.organizationId, change.role) : current;
+  ): Promise<{ role: Pick<Role, 'id' | 'name'>; changed: boolean }> {
+    const current = { id: user.roleId, name: currentRoleName };
+    const sameRole = change.role === undefined || change.role.trim().toLowerCase() === currentRoleName.toLowerCase();
+    const next = sameRole ? current : await this.resolveRole(manager, user.organizationId, change.role);
     const wasActiveAdmin = current.name === ADMIN_ROLE && user.active && !user.deletedAt;
     const staysActiveAdmin = next.name === ADMIN_ROLE && (change.active ?? user.active) && !change.delete;
     if (wasActiveAdmin && !staysActiveAdmin) {
@@ -211,206 +344,6 @@ export class UsersService {
     return Number(row?.n ?? 0);
   }
 
-  /**
-   * Creates a user, or, when the userName (case-insensitively) belongs to a
-   * deactivated user, reactivates and updates that user (same id). An active
-   * user with that userName is a 409. The unique index decides between
-   * concurrent creations.
-   */
-  async provision(organizationId: number, write: UserWrite): Promise<{ stored: StoredUser; created: boolean }> {
-    const userName = this.assertValidUserName(write.userName);
-    return retryOnDeadlock(() =>
-      this.transactions.run(async (manager) => {
-        const role = await this.roles.resolve(manager, organizationId, write.role);
-        const now = this.clock.now();
-        const user = manager.create(User, {
-          organizationId,
-          userName,
-          userNameLower: userName.toLowerCase(),
-          roleId: role.id,
-          active: write.active ?? true,
-          ...write.attributes,
-          createdAt: now,
-          updatedAt: now,
-          version: 1,
-          deletedAt: null,
-        });
-        try {
-          // Insert a copy: on MySQL, TypeORM writes the re-read column defaults back into the inserted
-          // object as raw driver values (active: 1), which would then be rendered as they are.
-          const { identifiers } = await manager.insert(User, { ...user });
-          user.id = Number(identifiers[0].id);
-        } catch (error) {
-          if (!isUniqueViolation(error)) throw error;
-          const existing = await this.lockByUserName(manager, organizationId, userName);
-          if (!existing || existing.active) {
-            throw conflict(`A user with userName "${userName}" already exists in this organization.`, 'uniqueness');
-          }
-          const stored = await this.applyWrite(manager, existing, { ...write, active: write.active ?? true });
-          return { stored, created: false };
-        }
-        await this.replaceValues(manager, user, write.values);
-        return { stored: { user, roleName: role.name, values: await this.loadValues(manager, [user.id]) }, created: true };
-      }),
-    );
-  }
-
-  /**
-   * Changes a user under a row lock: `change` gets the current state and
-   * returns the wanted one (a PUT ignores it; a PATCH applies its operations to
-   * it), so concurrent updates never lose each other. `ifMatch` is the client's
-   * If-Match version, if any.
-   */
-  async update(
-    organizationId: number,
-    rawId: string,
-    change: (current: StoredUser) => UserWrite,
-    ifMatch?: (version: number) => boolean,
-  ): Promise<StoredUser> {
-    return retryOnDeadlock(() =>
-      this.transactions.run(async (manager) => {
-        const current = await this.loadForUpdate(manager, organizationId, rawId);
-        if (ifMatch && !ifMatch(current.user.version)) {
-          throw preconditionFailed(
-            `The user has changed since you read it (now version ${current.user.version}); read it again and retry.`,
-          );
-        }
-        const write = change(current);
-        if (write.userName.trim().toLowerCase() !== current.user.userName.toLowerCase()) {
-          throw badRequest(
-            "userName is the user's email address and cannot be changed; create a new user instead.",
-            'mutability',
-          );
-        }
-        return this.applyWrite(manager, current.user, write);
-      }),
-    );
-  }
-
-  /** SCIM DELETE: a soft delete. The row and its history stay; every API answers 404 from now on. */
-  async remove(organizationId: number, rawId: string, ifMatch?: (version: number) => boolean): Promise<void> {
-    await retryOnDeadlock(() =>
-      this.transactions.run(async (manager) => {
-        const current = await this.loadForUpdate(manager, organizationId, rawId);
-        if (ifMatch && !ifMatch(current.user.version)) {
-          throw preconditionFailed(
-            `The user has changed since you read it (now version ${current.user.version}); read it again and retry.`,
-          );
-        }
-        await this.applyRoleAndState(manager, current.user, { delete: true });
-        this.touch(current.user);
-        await manager.save(current.user);
-      }),
-    );
-  }
-
-  async getStored(organizationId: number, rawId: string): Promise<StoredUser> {
-    const user = await this.find(this.users.manager, organizationId, rawId);
-    return (await this.hydrate(this.users.manager, [user]))[0];
-  }
-
-  /**
-   * Users of an organization matching a WHERE fragment over `users u` (built
-   * by the SCIM filter translator), in the given order, one page at a time.
-   * The filter runs in the database; only the page is loaded.
-   */
-  async search(
-    organizationId: number,
-    where: { sql: string; params: unknown[] } | null,
-    orderBy: { sql: string; params: unknown[] },
-    offset: number,
-    limit: number,
-  ): Promise<{ total: number; users: StoredUser[] }> {
-    const conditions = ['u.organization_id = ?', 'u.deleted_at IS NULL', ...(where ? [`(${where.sql})`] : [])];
-    const params = [organizationId, ...(where?.params ?? [])];
-    const from = `FROM users u WHERE ${conditions.join(' AND ')}`;
-    const [{ total }] = (await this.users.query(`SELECT COUNT(*) AS total ${from}`, params)) as Array<{ total: number | string }>;
-    if (limit === 0 || Number(total) === 0) return { total: Number(total), users: [] };
-    const rows = (await this.users.query(`SELECT u.id AS id ${from} ORDER BY ${orderBy.sql} LIMIT ? OFFSET ?`, [
-      ...params,
-      ...orderBy.params,
-      limit,
-      offset,
-    ])) as Array<{ id: number }>;
-    const ids = rows.map((r) => Number(r.id));
-    const users = await this.users.findBy({ id: In(ids) });
-    const byId = new Map(users.map((u) => [u.id, u]));
-    return {
-      total: Number(total),
-      users: await this.hydrate(this.users.manager, ids.map((id) => byId.get(id)!).filter(Boolean)),
-    };
-  }
-
-  private async applyWrite(manager: EntityManager, user: User, write: UserWrite): Promise<StoredUser> {
-    const { role } = await this.applyRoleAndState(manager, user, { role: write.role, active: write.active });
-    for (const column of USER_ATTRIBUTE_COLUMNS) user[column] = write.attributes[column];
-    this.touch(user);
-    await manager.save(user);
-    await this.replaceValues(manager, user, write.values);
-    return { user, roleName: role.name, values: await this.loadValues(manager, [user.id]) };
-  }
-
-  private async replaceValues(manager: EntityManager, user: User, values: UserWrite['values']): Promise<void> {
-    await manager.delete(UserAttributeValue, { userId: user.id });
-    if (!values.length) return;
-    await manager.insert(
-      UserAttributeValue,
-      values.map((v) => {
-        const lower = v.value?.toLowerCase() ?? null;
-        return {
-          ...v,
-          userId: user.id,
-          organizationId: user.organizationId,
-          valueLower: lower !== null && Array.from(lower).length <= INDEXED_VALUE_LENGTH ? lower : null,
-        };
-      }),
-    );
-  }
-
-  private async loadForUpdate(manager: EntityManager, organizationId: number, rawId: string): Promise<StoredUser> {
-    const id = parseId(rawId, 'user');
-    const query = manager
-      .createQueryBuilder(User, 'u')
-      .where('u.id = :id AND u.organization_id = :organizationId', { id, organizationId });
-    if (manager.connection.options.type !== 'better-sqlite3') query.setLock('pessimistic_write');
-    const user = await query.getOne();
-    if (!user || user.deletedAt) throw notFound(`No user with id ${JSON.stringify(rawId)} in this organization.`);
-    return (await this.hydrate(manager, [user]))[0];
-  }
-
-  private async lockByUserName(manager: EntityManager, organizationId: number, userName: string): Promise<User | null> {
-    const query = manager
-      .createQueryBuilder(User, 'u')
-      .where('u.organization_id = :organizationId AND u.user_name_lower = :lower', {
-        organizationId,
-        lower: userName.toLowerCase(),
-      });
-    // A locking read sees the row a concurrent transaction just committed, not this transaction's snapshot.
-    if (manager.connection.options.type !== 'better-sqlite3') query.setLock('pessimistic_write');
-    return query.getOne();
-  }
-
-  private async hydrate(manager: EntityManager, users: User[]): Promise<StoredUser[]> {
-    if (!users.length) return [];
-    const roleIds = [...new Set(users.map((u) => u.roleId))];
-    const roles = await manager.findBy(Role, { id: In(roleIds) });
-    const roleNames = new Map(roles.map((r) => [r.id, r.name]));
-    const values = await this.loadValues(
-      manager,
-      users.map((u) => u.id),
-    );
-    const byUser = new Map<number, UserAttributeValue[]>();
-    for (const v of values) byUser.set(v.userId, [...(byUser.get(v.userId) ?? []), v]);
-    return users.map((user) => ({ user, roleName: roleNames.get(user.roleId) ?? '', values: byUser.get(user.id) ?? [] }));
-  }
-
-  private loadValues(manager: EntityManager, userIds: number[]): Promise<UserAttributeValue[]> {
-    return manager.find(UserAttributeValue, {
-      where: { userId: In(userIds) },
-      order: { userId: 'ASC', attribute: 'ASC', position: 'ASC' },
-    });
-  }
-
   /** Email addresses of the organization's active Admins (who get key-expiry reminders). */
   async activeAdminEmails(organizationId: number): Promise<string[]> {
     const rows = await this.users
@@ -425,13 +358,6 @@ export class UsersService {
     return rows.map((r) => r.userName);
   }
 
-  async find(manager: EntityManager, organizationId: number, rawId: string): Promise<User> {
-    const id = parseId(rawId, 'user');
-    const user = await manager.findOneBy(User, { id, organizationId });
-    if (!user || user.deletedAt) throw notFound(`No user with id ${JSON.stringify(rawId)} in this organization.`);
-    return user;
-  }
-
   /**
    * Serializes changes that could remove the last Admin, per organization:
    * a row lock on MySQL; on SQLite transactions are already one at a time.
@@ -443,6 +369,12 @@ export class UsersService {
       .setLock('pessimistic_write')
       .where('o.id = :organizationId', { organizationId })
       .getOne();
+  }
+}
+
+function checkVersion(user: User, ifMatch: ((version: number) => boolean) | undefined): void {
+  if (ifMatch && !ifMatch(user.version)) {
+    throw preconditionFailed(`The user has changed since you read it (now version ${user.version}); read it again and retry.`);
   }
 }
 

@@ -1,0 +1,194 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
+import { Role } from './role.entity';
+import { INDEXED_VALUE_LENGTH, UserAttributeValue } from './user-attribute-value.entity';
+import type { StoredUser, UserValueRow } from './user-write';
+import { User } from './user.entity';
+
+export interface SqlFragment {
+  sql: string;
+  params: unknown[];
+}
+
+/**
+ * SQL for the users module's hot paths (every SCIM request): hand-written
+ * statements over the entities' own column metadata, so a read is one or two
+ * prepared statements and a write touches only what changed. TypeORM's
+ * query builder costs more than the query itself here (see docs/performance.md).
+ * Values go through the driver's own conversions (dates, booleans), as TypeORM
+ * would do them.
+ */
+@Injectable()
+export class UsersRepository {
+  private readonly userColumns: ColumnMetadata[];
+  private readonly valueColumns: ColumnMetadata[];
+  private readonly valueInsertColumns: ColumnMetadata[];
+  private readonly locking: boolean;
+
+  constructor(private readonly dataSource: DataSource) {
+    this.userColumns = dataSource.getMetadata(User).columns;
+    this.valueColumns = dataSource.getMetadata(UserAttributeValue).columns;
+    this.valueInsertColumns = this.valueColumns.filter((c) => !c.isGenerated);
+    // SQLite transactions are already one at a time (TransactionRunner); MySQL needs row locks.
+    this.locking = dataSource.options.type !== 'better-sqlite3';
+  }
+
+  /** A live user of the organization with its role name and values; `lock` takes the row lock for an update. */
+  async findStored(manager: EntityManager, organizationId: number, id: number, lock = false): Promise<StoredUser | null> {
+    if (lock && this.locking) {
+      // Lock the user row only: a JOIN would also lock the role row, serializing every update of that role's users.
+      const [row] = await manager.query(
+        'SELECT u.* FROM users u WHERE u.id = ? AND u.organization_id = ? AND u.deleted_at IS NULL FOR UPDATE',
+        [id, organizationId],
+      );
+      if (!row) return null;
+      const [role] = await manager.query('SELECT name FROM roles WHERE id = ?', [row.role_id]);
+      return this.withValues(manager, [{ user: this.toUser(row), roleName: role?.name ?? '', values: [] }]).then((s) => s[0]);
+    }
+    const rows = await manager.query(
+      'SELECT u.*, r.name AS role_name FROM users u INNER JOIN roles r ON r.id = u.role_id ' +
+        'WHERE u.id = ? AND u.organization_id = ? AND u.deleted_at IS NULL',
+      [id, organizationId],
+    );
+    return rows.length ? (await this.withValues(manager, rows.map((r: RawRow) => this.toStored(r))))[0] : null;
+  }
+
+  /** The user (live) holding a lower-cased userName, with the row lock on MySQL (a locking read sees concurrent commits). */
+  async findByUserName(manager: EntityManager, organizationId: number, userNameLower: string): Promise<StoredUser | null> {
+    const [row] = await manager.query(
+      `SELECT u.* FROM users u WHERE u.organization_id = ? AND u.user_name_lower = ?${this.locking ? ' FOR UPDATE' : ''}`,
+      [organizationId, userNameLower],
+    );
+    if (!row) return null;
+    const [role] = await manager.query('SELECT name FROM roles WHERE id = ?', [row.role_id]);
+    return (await this.withValues(manager, [{ user: this.toUser(row), roleName: role?.name ?? '', values: [] }]))[0];
+  }
+
+  /**
+   * One page of an organization's live users matching `where` (over `users u`),
+   * in `orderBy` order. The total comes from the page when the page shows it
+   * (first page not full), otherwise from a COUNT.
+   */
+  async search(
+    organizationId: number,
+    where: SqlFragment | null,
+    orderBy: SqlFragment,
+    offset: number,
+    limit: number,
+  ): Promise<{ total: number; users: StoredUser[] }> {
+    const manager = this.dataSource.manager;
+    const conditions = `u.organization_id = ? AND u.deleted_at IS NULL${where ? ` AND (${where.sql})` : ''}`;
+    const params = [organizationId, ...(where?.params ?? [])];
+    let rows: RawRow[] = [];
+    if (limit > 0) {
+      rows = await manager.query(
+        `SELECT u.*, r.name AS role_name FROM users u INNER JOIN roles r ON r.id = u.role_id WHERE ${conditions} ` +
+          `ORDER BY ${orderBy.sql} LIMIT ? OFFSET ?`,
+        [...params, ...orderBy.params, limit, offset],
+      );
+    }
+    let total: number;
+    if (limit > 0 && rows.length < limit && (rows.length > 0 || offset === 0)) {
+      total = offset + rows.length;
+    } else {
+      const [count] = await manager.query(`SELECT COUNT(*) AS total FROM users u WHERE ${conditions}`, params);
+      total = Number(count.total);
+    }
+    return { total, users: await this.withValues(manager, rows.map((r) => this.toStored(r))) };
+  }
+
+  async insertUser(manager: EntityManager, user: Omit<User, 'id'>): Promise<number> {
+    const { identifiers } = await manager.insert(User, { ...user });
+    return Number(identifiers[0].id);
+  }
+
+  /** UPDATE of the given properties only. */
+  async updateUser(manager: EntityManager, user: User, properties: Array<keyof User>): Promise<void> {
+    if (!properties.length) return;
+    const columns = properties.map((p) => this.userColumns.find((c) => c.propertyName === p)!);
+    await manager.query(`UPDATE users SET ${columns.map((c) => `${this.quote(c.databaseName)} = ?`).join(', ')} WHERE id = ?`, [
+      ...columns.map((c) => this.dataSource.driver.preparePersistentValue(user[c.propertyName as keyof User], c)),
+      user.id,
+    ]);
+  }
+
+  /** Replaces a user's multi-valued attributes, unless they are unchanged; returns the rows as stored. */
+  async replaceValues(manager: EntityManager, user: User, current: UserAttributeValue[], wanted: UserValueRow[]): Promise<UserAttributeValue[]> {
+    const rows = wanted.map((v) => {
+      const lower = v.value?.toLowerCase() ?? null;
+      return Object.assign(new UserAttributeValue(), v, {
+        userId: user.id,
+        organizationId: user.organizationId,
+        valueLower: lower !== null && Array.from(lower).length <= INDEXED_VALUE_LENGTH ? lower : null,
+      });
+    });
+    if (sameValues(current, rows)) return current;
+    if (current.length) await manager.query('DELETE FROM user_attribute_values WHERE user_id = ?', [user.id]);
+    if (rows.length) {
+      const columns = this.valueInsertColumns;
+      const placeholders = `(${columns.map(() => '?').join(', ')})`;
+      await manager.query(
+        `INSERT INTO user_attribute_values (${columns.map((c) => this.quote(c.databaseName)).join(', ')}) VALUES ${rows.map(() => placeholders).join(', ')}`,
+        rows.flatMap((row) => columns.map((c) => this.dataSource.driver.preparePersistentValue(row[c.propertyName as keyof UserAttributeValue], c))),
+      );
+    }
+    return rows;
+  }
+
+  /** Role id and name by lower-cased name, or null. */
+  async findRole(manager: EntityManager, organizationId: number, nameLower: string): Promise<Pick<Role, 'id' | 'name'> | null> {
+    const [row] = await manager.query('SELECT id, name FROM roles WHERE organization_id = ? AND name_lower = ?', [organizationId, nameLower]);
+    return row ? { id: Number(row.id), name: row.name } : null;
+  }
+
+  private async withValues(manager: EntityManager, stored: StoredUser[]): Promise<StoredUser[]> {
+    if (!stored.length) return stored;
+    const ids = stored.map((s) => s.user.id);
+    const rows: RawRow[] = await manager.query(
+      `SELECT * FROM user_attribute_values WHERE user_id IN (${ids.map(() => '?').join(', ')}) ORDER BY user_id, attribute, position`,
+      ids,
+    );
+    const byUser = new Map<number, UserAttributeValue[]>();
+    for (const row of rows) {
+      const value = this.hydrate(new UserAttributeValue(), this.valueColumns, row);
+      const list = byUser.get(value.userId);
+      if (list) list.push(value);
+      else byUser.set(value.userId, [value]);
+    }
+    for (const s of stored) s.values = byUser.get(s.user.id) ?? [];
+    return stored;
+  }
+
+  private toStored(row: RawRow): StoredUser {
+    return { user: this.toUser(row), roleName: String(row.role_name), values: [] };
+  }
+
+  private toUser(row: RawRow): User {
+    return this.hydrate(new User(), this.userColumns, row);
+  }
+
+  private hydrate<T extends object>(target: T, columns: ColumnMetadata[], row: RawRow): T {
+    const driver = this.dataSource.driver;
+    for (const column of columns) {
+      (target as Record<string, unknown>)[column.propertyName] = driver.prepareHydratedValue(row[column.databaseName], column);
+    }
+    return target;
+  }
+
+  private quote(name: string): string {
+    return this.dataSource.driver.escape(name);
+  }
+}
+
+type RawRow = Record<string, any>;
+
+const VALUE_FIELDS = ['attribute', 'position', 'value', 'display', 'type', 'primary', 'formatted', 'streetAddress', 'locality', 'region', 'postalCode', 'country'] as const;
+
+function sameValues(a: UserAttributeValue[], b: UserAttributeValue[]): boolean {
+  if (a.length !== b.length) return false;
+  const key = (v: UserAttributeValue) => `${v.attribute}\u0000${v.position}`;
+  const sorted = (list: UserAttributeValue[]) => [...list].sort((x, y) => (key(x) < key(y) ? -1 : key(x) > key(y) ? 1 : 0));
+  const [x, y] = [sorted(a), sorted(b)];
+  return x.every((v, i) => VALUE_FIELDS.every((f) => (v[f] ?? null) === (y[i][f] ?? null)));
+}
