@@ -5,12 +5,12 @@ import {
   schemasListResponse,
   serviceProviderConfig,
 } from '@app/scim-protocol';
-import { Controller, Get, Param, UseGuards, UseInterceptors } from '@nestjs/common';
+import { Controller, Get, Param, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RequiresKey } from '../api-keys/auth.decorators';
 import { notFound } from '../common/app-error';
 import { BODY_LIMIT_BYTES } from '../app.setup';
-import { ScimContentTypeInterceptor } from './scim-content-type.interceptor';
+import { ScimMediaTypeGuard } from './scim-media-type.guard';
 import { ScimRateLimitGuard } from './scim-rate-limit.guard';
 import { MAX_RESULTS, ScimUsersService } from './scim-users.service';
 
@@ -19,8 +19,7 @@ type Json = Record<string, unknown>;
 @ApiTags('SCIM 2.0: discovery')
 @ApiBearerAuth('scimKey')
 @RequiresKey('scim')
-@UseGuards(ScimRateLimitGuard)
-@UseInterceptors(ScimContentTypeInterceptor)
+@UseGuards(ScimRateLimitGuard, ScimMediaTypeGuard)
 @Controller('v1.0/scim/v2')
 export class ScimDiscoveryController {
   constructor(private readonly scim: ScimUsersService) {}

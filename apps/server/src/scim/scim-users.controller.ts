@@ -1,23 +1,8 @@
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  Headers,
-  HttpCode,
-  Param,
-  Patch,
-  Post,
-  Put,
-  Query,
-  Res,
-  UseGuards,
-  UseInterceptors,
-} from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Put, Query, Res, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { OrganizationId, RequiresKey } from '../api-keys/auth.decorators';
-import { ScimContentTypeInterceptor } from './scim-content-type.interceptor';
+import { ScimMediaTypeGuard } from './scim-media-type.guard';
 import { ScimRateLimitGuard } from './scim-rate-limit.guard';
 import { ScimUserResponse, ScimUsersService } from './scim-users.service';
 
@@ -31,8 +16,7 @@ type Json = Record<string, unknown>;
 @ApiTags('SCIM 2.0: Users')
 @ApiBearerAuth('scimKey')
 @RequiresKey('scim')
-@UseGuards(ScimRateLimitGuard)
-@UseInterceptors(ScimContentTypeInterceptor)
+@UseGuards(ScimRateLimitGuard, ScimMediaTypeGuard)
 @Controller('v1.0/scim/v2/Users')
 export class ScimUsersController {
   constructor(private readonly scim: ScimUsersService) {}

@@ -108,7 +108,11 @@ export class ScimUsersService {
       version: etag,
       baseUrl: this.baseUrl,
     });
-    const body = projection ? projectResource(full, projection) : full;
+    // Without attributes/excludedAttributes the full resource is the answer (we never store a returned:never attribute).
+    const body =
+      projection && (projection.attributes.length || projection.excludedAttributes.length)
+        ? projectResource(full, projection)
+        : full;
     return { body, etag, location: `${this.baseUrl}/Users/${stored.user.id}` };
   }
 }

@@ -9,8 +9,10 @@ import { Role } from './role.entity';
  */
 @Entity('users')
 @Index('UQ_users_org_user_name', ['organizationId', 'userNameLower'], { unique: true })
-@Index('IDX_users_org_external_id', ['organizationId', 'externalId'])
+@Index('IDX_users_org_external_id', ['organizationId', 'externalId', 'deletedAt'])
 @Index('IDX_users_org_role', ['organizationId', 'roleId'])
+// Live users of an organization in id order: SCIM's default paging order and its COUNT, without a sort or a table scan.
+@Index('IDX_users_org_live_id', ['organizationId', 'deletedAt', 'id'])
 export class User {
   @PrimaryGeneratedColumn()
   id: number;

@@ -22,12 +22,14 @@ export interface SqlFragment {
 @Injectable()
 export class UsersRepository {
   private readonly userColumns: ColumnMetadata[];
+  private readonly userInsertColumns: ColumnMetadata[];
   private readonly valueColumns: ColumnMetadata[];
   private readonly valueInsertColumns: ColumnMetadata[];
   private readonly locking: boolean;
 
   constructor(private readonly dataSource: DataSource) {
     this.userColumns = dataSource.getMetadata(User).columns;
+    this.userInsertColumns = this.userColumns.filter((c) => !c.isGenerated);
     this.valueColumns = dataSource.getMetadata(UserAttributeValue).columns;
     this.valueInsertColumns = this.valueColumns.filter((c) => !c.isGenerated);
     // SQLite transactions are already one at a time (TransactionRunner); MySQL needs row locks.
@@ -51,7 +53,14 @@ export class UsersRepository {
         'WHERE u.id = ? AND u.organization_id = ? AND u.deleted_at IS NULL',
       [id, organizationId],
     );
-    return rows.length ? (await this.withValues(manager, rows.map((r: RawRow) => this.toStored(r))))[0] : null;
+    return rows.length
+      ? (
+          await this.withValues(
+            manager,
+            rows.map((r: RawRow) => this.toStored(r)),
+          )
+        )[0]
+      : null;
   }
 
   /** The user (live) holding a lower-cased userName, with the row lock on MySQL (a locking read sees concurrent commits). */
@@ -95,12 +104,28 @@ export class UsersRepository {
       const [count] = await manager.query(`SELECT COUNT(*) AS total FROM users u WHERE ${conditions}`, params);
       total = Number(count.total);
     }
-    return { total, users: await this.withValues(manager, rows.map((r) => this.toStored(r))) };
+    return {
+      total,
+      users: await this.withValues(
+        manager,
+        rows.map((r) => this.toStored(r)),
+      ),
+    };
   }
 
+  /** INSERT inside the caller's transaction; returns the new id (TypeORM's insert would also re-select the row). */
   async insertUser(manager: EntityManager, user: Omit<User, 'id'>): Promise<number> {
-    const { identifiers } = await manager.insert(User, { ...user });
-    return Number(identifiers[0].id);
+    const runner = manager.queryRunner;
+    if (!runner) throw new Error('insertUser runs inside a transaction');
+    const columns = this.userInsertColumns;
+    const result = await runner.query(
+      `INSERT INTO users (${columns.map((c) => this.quote(c.databaseName)).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`,
+      columns.map((c) => this.dataSource.driver.preparePersistentValue(user[c.propertyName as keyof typeof user], c)),
+      true,
+    );
+    // better-sqlite3 reports lastInsertRowid; mysql2 a ResultSetHeader with insertId.
+    const raw = result.raw as number | bigint | { insertId: number };
+    return Number(typeof raw === 'object' ? raw.insertId : raw);
   }
 
   /** UPDATE of the given properties only. */
@@ -114,7 +139,12 @@ export class UsersRepository {
   }
 
   /** Replaces a user's multi-valued attributes, unless they are unchanged; returns the rows as stored. */
-  async replaceValues(manager: EntityManager, user: User, current: UserAttributeValue[], wanted: UserValueRow[]): Promise<UserAttributeValue[]> {
+  async replaceValues(
+    manager: EntityManager,
+    user: User,
+    current: UserAttributeValue[],
+    wanted: UserValueRow[],
+  ): Promise<UserAttributeValue[]> {
     const rows = wanted.map((v) => {
       const lower = v.value?.toLowerCase() ?? null;
       return Object.assign(new UserAttributeValue(), v, {
@@ -130,7 +160,9 @@ export class UsersRepository {
       const placeholders = `(${columns.map(() => '?').join(', ')})`;
       await manager.query(
         `INSERT INTO user_attribute_values (${columns.map((c) => this.quote(c.databaseName)).join(', ')}) VALUES ${rows.map(() => placeholders).join(', ')}`,
-        rows.flatMap((row) => columns.map((c) => this.dataSource.driver.preparePersistentValue(row[c.propertyName as keyof UserAttributeValue], c))),
+        rows.flatMap((row) =>
+          columns.map((c) => this.dataSource.driver.preparePersistentValue(row[c.propertyName as keyof UserAttributeValue], c)),
+        ),
       );
     }
     return rows;
@@ -138,7 +170,10 @@ export class UsersRepository {
 
   /** Role id and name by lower-cased name, or null. */
   async findRole(manager: EntityManager, organizationId: number, nameLower: string): Promise<Pick<Role, 'id' | 'name'> | null> {
-    const [row] = await manager.query('SELECT id, name FROM roles WHERE organization_id = ? AND name_lower = ?', [organizationId, nameLower]);
+    const [row] = await manager.query('SELECT id, name FROM roles WHERE organization_id = ? AND name_lower = ?', [
+      organizationId,
+      nameLower,
+    ]);
     return row ? { id: Number(row.id), name: row.name } : null;
   }
 
@@ -183,7 +218,20 @@ export class UsersRepository {
 
 type RawRow = Record<string, any>;
 
-const VALUE_FIELDS = ['attribute', 'position', 'value', 'display', 'type', 'primary', 'formatted', 'streetAddress', 'locality', 'region', 'postalCode', 'country'] as const;
+const VALUE_FIELDS = [
+  'attribute',
+  'position',
+  'value',
+  'display',
+  'type',
+  'primary',
+  'formatted',
+  'streetAddress',
+  'locality',
+  'region',
+  'postalCode',
+  'country',
+] as const;
 
 function sameValues(a: UserAttributeValue[], b: UserAttributeValue[]): boolean {
   if (a.length !== b.length) return false;

@@ -248,13 +248,22 @@ export class UsersService {
    * by the SCIM filter translator), in the given order, one page at a time.
    * The filter runs in the database; only the page is loaded.
    */
-  search(organizationId: number, where: SqlFragment | null, orderBy: SqlFragment, offset: number, limit: number): Promise<{ total: number; users: StoredUser[] }> {
+  search(
+    organizationId: number,
+    where: SqlFragment | null,
+    orderBy: SqlFragment,
+    offset: number,
+    limit: number,
+  ): Promise<{ total: number; users: StoredUser[] }> {
     return this.repository.search(organizationId, where, orderBy, offset, limit);
   }
 
   private async applyWrite(manager: EntityManager, current: StoredUser, write: UserWrite): Promise<StoredUser> {
     const { user } = current;
-    const { role, changed } = await this.applyRoleAndState(manager, user, current.roleName, { role: write.role, active: write.active });
+    const { role, changed } = await this.applyRoleAndState(manager, user, current.roleName, {
+      role: write.role,
+      active: write.active,
+    });
     const properties: Array<keyof User> = changed ? ['roleId', 'active'] : [];
     for (const column of USER_ATTRIBUTE_COLUMNS) {
       if (user[column] !== write.attributes[column]) {
@@ -277,7 +286,11 @@ export class UsersService {
   }
 
   /** A role of the organization by name (case-insensitive), the default when absent; unknown → 400 listing the valid ones. */
-  private async resolveRole(manager: EntityManager, organizationId: number, name: string | null | undefined): Promise<Pick<Role, 'id' | 'name'>> {
+  private async resolveRole(
+    manager: EntityManager,
+    organizationId: number,
+    name: string | null | undefined,
+  ): Promise<Pick<Role, 'id' | 'name'>> {
     const role = await this.repository.findRole(manager, organizationId, (name ?? DEFAULT_ROLE).trim().toLowerCase());
     return role ?? this.roles.resolve(manager, organizationId, name);
   }
