@@ -282,8 +282,10 @@ async function startProcess(
   env: Record<string, string>,
   ready?: RegExp,
 ): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+  // The real server runs with the Node flags of `npm run start:prod`, as a user would run it.
+  const nodeFlags = script === SERVER ? productionNodeFlags() : [];
   const command = PINNED ? 'taskset' : process.execPath;
-  const commandArgs = PINNED ? ['-c', '0', process.execPath, script, ...argv] : [script, ...argv];
+  const commandArgs = PINNED ? ['-c', '0', process.execPath, ...nodeFlags, script, ...argv] : [...nodeFlags, script, ...argv];
   const child = spawn(command, commandArgs, {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
@@ -312,6 +314,13 @@ async function startProcess(
     }
   });
   return { child, url: `http://127.0.0.1:${port}`, output: () => output };
+}
+
+function productionNodeFlags(): string[] {
+  const script = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts[
+    'start:prod'
+  ];
+  return script.split(/\s+/).filter((token) => token.startsWith('--'));
 }
 
 function freePort(): Promise<number> {

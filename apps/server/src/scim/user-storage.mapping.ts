@@ -135,7 +135,8 @@ const MAX_LENGTH = (() => {
 
 function checkLength(table: 'user' | 'value', property: string, value: string | null | undefined, scimName: string): void {
   const max = MAX_LENGTH.get(`${table}.${property}`);
-  if (value && max && Array.from(value).length > max) {
+  // value.length counts UTF-16 units, never fewer than code points: only a long string needs the exact count.
+  if (value && max && value.length > max && Array.from(value).length > max) {
     throw ScimError.invalidValue(`${scimName} must be at most ${max} characters.`);
   }
 }
