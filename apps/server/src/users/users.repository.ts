@@ -36,7 +36,11 @@ export class UsersRepository {
     this.locking = dataSource.options.type !== 'better-sqlite3';
   }
 
-  /** A live user of the organization with its role name and values; `lock` takes the row lock for an update. */
+  /**
+   * A live user of the organization with its role name and values; `lock` takes the row lock for an update.
+   * The role name comes from a scalar subquery, not a JOIN: with a JOIN, MariaDB joins the tiny roles
+   * table first and sorts the whole organization for each page (18 vs 300+ pages a second).
+   */
   async findStored(manager: EntityManager, organizationId: number, id: number, lock = false): Promise<StoredUser | null> {
     if (lock && this.locking) {
       // Lock the user row only: a JOIN would also lock the role row, serializing every update of that role's users.
@@ -49,7 +53,7 @@ export class UsersRepository {
       return this.withValues(manager, [{ user: this.toUser(row), roleName: role?.name ?? '', values: [] }]).then((s) => s[0]);
     }
     const rows = await manager.query(
-      'SELECT u.*, r.name AS role_name FROM users u INNER JOIN roles r ON r.id = u.role_id ' +
+      'SELECT u.*, (SELECT r.name FROM roles r WHERE r.id = u.role_id) AS role_name FROM users u ' +
         'WHERE u.id = ? AND u.organization_id = ? AND u.deleted_at IS NULL',
       [id, organizationId],
     );
@@ -94,7 +98,7 @@ export class UsersRepository {
       if (!Number.isSafeInteger(limit) || !Number.isSafeInteger(offset) || offset < 0) throw new Error('Invalid page bounds');
       // LIMIT/OFFSET as integer literals: SQLite plans a bound LIMIT parameter several times slower (50 µs vs 10 µs).
       rows = await manager.query(
-        `SELECT u.*, r.name AS role_name FROM users u INNER JOIN roles r ON r.id = u.role_id WHERE ${conditions} ` +
+        `SELECT u.*, (SELECT r.name FROM roles r WHERE r.id = u.role_id) AS role_name FROM users u WHERE ${conditions} ` +
           `ORDER BY ${orderBy.sql} LIMIT ${limit} OFFSET ${offset}`,
         [...params, ...orderBy.params],
       );
