@@ -1,17 +1,8 @@
+import type { ScimType } from '@app/scim-protocol';
 import { HttpException, HttpStatus } from '@nestjs/common';
 
-/** SCIM `scimType` values (RFC 7644 §3.12). */
-export type ScimErrorType =
-  | 'invalidFilter'
-  | 'tooMany'
-  | 'uniqueness'
-  | 'mutability'
-  | 'invalidSyntax'
-  | 'invalidPath'
-  | 'noTarget'
-  | 'invalidValue'
-  | 'invalidVers'
-  | 'sensitive';
+/** SCIM `scimType` values (RFC 7644 §3.12), as the protocol library defines them. */
+export type ScimErrorType = ScimType;
 
 export interface FieldError {
   field: string;
