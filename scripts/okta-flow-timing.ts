@@ -2,10 +2,9 @@
  * How long Okta's provisioning flow takes against an organization that
  * already has 100,000 users, on the engine DATABASE_URL names.
  *
- *   npm run build
- *   npx ts-node --transpile-only -r tsconfig-paths/register scripts/okta-flow-timing.ts
- *   DATABASE_URL=mysql://root@127.0.0.1:3306/torii_timing npx ts-node --transpile-only -r tsconfig-paths/register scripts/okta-flow-timing.ts
- *   ... scripts/okta-flow-timing.ts --users 100000 --rounds 20
+ *   npm run bench:okta-flow
+ *   DATABASE_URL=mysql://root@127.0.0.1:3306/torii_timing npm run bench:okta-flow
+ *   npm run bench:okta-flow -- --users 100000 --rounds 20
  *
  * A fresh database (a temporary SQLite file, or a new MySQL/MariaDB database
  * next to the one in DATABASE_URL, dropped afterwards) is migrated and given
