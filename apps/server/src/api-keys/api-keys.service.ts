@@ -1,10 +1,10 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { DataSource, EntityManager, IsNull, Repository } from 'typeorm';
+import { DataSource, EntityManager, In, IsNull, Repository } from 'typeorm';
 import { badRequest, conflict, forbidden, notFound, unauthorized } from '../common/app-error';
 import { Clock } from '../common/clock';
-import { toDbDate } from '../common/db-values';
+import { toDate, toDbDate } from '../common/db-values';
 import { parseId } from '../common/ids';
 import { Organization } from '../organizations/organization.entity';
 import { OrganizationsService } from '../organizations/organizations.service';
@@ -213,8 +213,13 @@ export class ApiKeysService {
 
   /** A key by id whatever its state (deleted too), for the reminder job's re-check before sending. */
   async findDetails(id: number): Promise<ApiKeyDetails | null> {
-    const row = await this.keys.findOneBy({ id });
-    return row ? this.details(row) : null;
+    return (await this.findDetailsMany([id])).get(id) ?? null;
+  }
+
+  /** Keys by id whatever their state, in one query (the notifications list). */
+  async findDetailsMany(ids: number[]): Promise<Map<number, ApiKeyDetails>> {
+    const rows = ids.length ? await this.keys.findBy({ id: In(ids) }) : [];
+    return new Map(rows.map((row) => [row.id, this.details(row)]));
   }
 
   private details(row: ApiKey): ApiKeyDetails {
@@ -310,11 +315,6 @@ export class ApiKeysService {
 function bearerToken(header: string | undefined): string | null {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
   return match ? match[1] : null;
-}
-
-function toDate(value: Date | string | null): Date | null {
-  if (value === null) return null;
-  return value instanceof Date ? value : new Date(`${value.replace(' ', 'T')}Z`);
 }
 
 /** `YYYY-MM-DD` is 00:00:00 UTC of that day; a full ISO-8601 timestamp is taken as is; it must be in the future. */

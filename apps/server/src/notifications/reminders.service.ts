@@ -87,8 +87,7 @@ export class RemindersService {
     if (before) query.andWhere('r.id < :before', { before });
     const rows = await query.getMany();
     const pageRows = rows.slice(0, size);
-    const keys = new Map<number, Awaited<ReturnType<ApiKeysService['findDetails']>>>();
-    for (const id of new Set(pageRows.map((r) => r.apiKeyId))) keys.set(id, await this.apiKeys.findDetails(id));
+    const keys = await this.apiKeys.findDetailsMany([...new Set(pageRows.map((r) => r.apiKeyId))]);
     return {
       notifications: pageRows.map((r) => {
         const key = keys.get(r.apiKeyId);

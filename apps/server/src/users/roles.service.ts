@@ -162,10 +162,6 @@ export class RolesService {
     throw badRequest(`"${name}" is not a role of this organization. Valid roles: ${names.join(', ')}.`, 'invalidValue');
   }
 
-  async findById(manager: EntityManager, organizationId: number, id: number): Promise<Role> {
-    return manager.findOneByOrFail(Role, { organizationId, id });
-  }
-
   private async findCustom(organizationId: number, rawId: string, action: 'changed' | 'deleted'): Promise<Role> {
     const id = parseId(rawId, 'role');
     const role = await this.roles.findOneBy({ id, organizationId });

@@ -43,14 +43,7 @@ export class UsersRepository {
    */
   async findStored(manager: EntityManager, organizationId: number, id: number, lock = false): Promise<StoredUser | null> {
     if (lock && this.locking) {
-      // Lock the user row only: a JOIN would also lock the role row, serializing every update of that role's users.
-      const [row] = await manager.query(
-        'SELECT u.* FROM users u WHERE u.id = ? AND u.organization_id = ? AND u.deleted_at IS NULL FOR UPDATE',
-        [id, organizationId],
-      );
-      if (!row) return null;
-      const [role] = await manager.query('SELECT name FROM roles WHERE id = ?', [row.role_id]);
-      return this.withValues(manager, [{ user: this.toUser(row), roleName: role?.name ?? '', values: [] }]).then((s) => s[0]);
+      return this.lockedRead(manager, 'u.id = ? AND u.organization_id = ? AND u.deleted_at IS NULL', [id, organizationId]);
     }
     const rows = await manager.query(
       'SELECT u.*, (SELECT r.name FROM roles r WHERE r.id = u.role_id) AS role_name FROM users u ' +
@@ -68,11 +61,16 @@ export class UsersRepository {
   }
 
   /** The user (live) holding a lower-cased userName, with the row lock on MySQL (a locking read sees concurrent commits). */
-  async findByUserName(manager: EntityManager, organizationId: number, userNameLower: string): Promise<StoredUser | null> {
-    const [row] = await manager.query(
-      `SELECT u.* FROM users u WHERE u.organization_id = ? AND u.user_name_lower = ?${this.locking ? ' FOR UPDATE' : ''}`,
-      [organizationId, userNameLower],
-    );
+  findByUserName(manager: EntityManager, organizationId: number, userNameLower: string): Promise<StoredUser | null> {
+    return this.lockedRead(manager, 'u.organization_id = ? AND u.user_name_lower = ?', [organizationId, userNameLower]);
+  }
+
+  /**
+   * One user row under a row lock (MySQL; SQLite transactions are one at a time), then its role name and
+   * values. The user row only: a JOIN would also lock the role row, serializing every update of that role's users.
+   */
+  private async lockedRead(manager: EntityManager, where: string, params: unknown[]): Promise<StoredUser | null> {
+    const [row] = await manager.query(`SELECT u.* FROM users u WHERE ${where}${this.locking ? ' FOR UPDATE' : ''}`, params);
     if (!row) return null;
     const [role] = await manager.query('SELECT name FROM roles WHERE id = ?', [row.role_id]);
     return (await this.withValues(manager, [{ user: this.toUser(row), roleName: role?.name ?? '', values: [] }]))[0];
