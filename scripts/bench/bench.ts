@@ -12,6 +12,7 @@
  *   npm run bench -- --users 100000
  *   DATABASE_URL=mysql://root@127.0.0.1:3306/bench npm run bench
  *   npm run bench -- --duration 5 --connections 20 --workloads filter,get
+ *   npm run bench -- --workloads get --cpu-prof   # + the server's CPU profile in bench-results/profiles
  */
 import autocannon from 'autocannon';
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
@@ -25,6 +26,7 @@ import { parseArgs } from 'node:util';
 const ROOT = resolve(__dirname, '../../..');
 const SERVER = join(ROOT, 'dist/apps/server/src/main.js');
 const BARE = join(ROOT, 'dist/scripts/bench/bare-server.js');
+const PROFILE_DIR = join(ROOT, 'bench-results/profiles');
 
 const { values: args } = parseArgs({
   options: {
@@ -33,6 +35,8 @@ const { values: args } = parseArgs({
     connections: { type: 'string', default: '20' },
     workloads: { type: 'string', default: 'filter,get,post,patch,page,okta-sync' },
     'seed-connections': { type: 'string', default: '20' },
+    // Writes the server's V8 CPU profile (open it in Chrome DevTools) to bench-results/profiles.
+    'cpu-prof': { type: 'boolean', default: false },
   },
 });
 const USERS = Number(args.users);
@@ -116,8 +120,13 @@ async function main(): Promise<void> {
     );
     log(`Results written to ${file}`);
   } finally {
-    server.child.kill('SIGTERM');
     bare.child.kill('SIGTERM');
+    // The server shuts down gracefully on SIGTERM (and then writes its CPU profile when asked to).
+    await new Promise((resolveExit) => {
+      server.child.once('exit', resolveExit);
+      server.child.kill('SIGTERM');
+    });
+    if (args['cpu-prof']) log(`CPU profile written to ${PROFILE_DIR}`);
   }
 }
 
@@ -284,6 +293,7 @@ async function startProcess(
 ): Promise<{ child: ChildProcess; url: string; output: () => string }> {
   // The real server runs with the Node flags of `npm run start:prod`, as a user would run it.
   const nodeFlags = script === SERVER ? productionNodeFlags() : [];
+  if (script === SERVER && args['cpu-prof']) nodeFlags.push('--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`);
   const command = PINNED ? 'taskset' : process.execPath;
   const commandArgs = PINNED ? ['-c', '0', process.execPath, ...nodeFlags, script, ...argv] : [...nodeFlags, script, ...argv];
   const child = spawn(command, commandArgs, {
