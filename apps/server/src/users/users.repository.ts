@@ -3,6 +3,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 import { Role } from './role.entity';
 import { INDEXED_VALUE_LENGTH, UserAttributeValue } from './user-attribute-value.entity';
+import { RowHydrator } from './row-hydrator';
 import type { StoredUser, UserValueRow } from './user-write';
 import { User } from './user.entity';
 
@@ -16,8 +17,8 @@ export interface SqlFragment {
  * statements over the entities' own column metadata, so a read is one or two
  * prepared statements and a write touches only what changed. TypeORM's
  * query builder costs more than the query itself here (see docs/performance.md).
- * Values go through the driver's own conversions (dates, booleans), as TypeORM
- * would do them.
+ * Values are written through the driver's own conversions and read back by
+ * RowHydrator, which gives the same values as TypeORM's hydration, faster.
  */
 @Injectable()
 export class UsersRepository {
@@ -26,12 +27,16 @@ export class UsersRepository {
   private readonly valueColumns: ColumnMetadata[];
   private readonly valueInsertColumns: ColumnMetadata[];
   private readonly locking: boolean;
+  readonly users: RowHydrator<User>;
+  readonly values: RowHydrator<UserAttributeValue>;
 
   constructor(private readonly dataSource: DataSource) {
     this.userColumns = dataSource.getMetadata(User).columns;
     this.userInsertColumns = this.userColumns.filter((c) => !c.isGenerated);
     this.valueColumns = dataSource.getMetadata(UserAttributeValue).columns;
     this.valueInsertColumns = this.valueColumns.filter((c) => !c.isGenerated);
+    this.users = new RowHydrator(() => new User(), this.userColumns, dataSource.driver);
+    this.values = new RowHydrator(() => new UserAttributeValue(), this.valueColumns, dataSource.driver);
     // SQLite transactions are already one at a time (TransactionRunner); MySQL needs row locks.
     this.locking = dataSource.options.type !== 'better-sqlite3';
   }
@@ -190,7 +195,7 @@ export class UsersRepository {
     );
     const byUser = new Map<number, UserAttributeValue[]>();
     for (const row of rows) {
-      const value = this.hydrate(new UserAttributeValue(), this.valueColumns, row);
+      const value = this.values.hydrate(row);
       const list = byUser.get(value.userId);
       if (list) list.push(value);
       else byUser.set(value.userId, [value]);
@@ -204,15 +209,7 @@ export class UsersRepository {
   }
 
   private toUser(row: RawRow): User {
-    return this.hydrate(new User(), this.userColumns, row);
-  }
-
-  private hydrate<T extends object>(target: T, columns: ColumnMetadata[], row: RawRow): T {
-    const driver = this.dataSource.driver;
-    for (const column of columns) {
-      (target as Record<string, unknown>)[column.propertyName] = driver.prepareHydratedValue(row[column.databaseName], column);
-    }
-    return target;
+    return this.users.hydrate(row);
   }
 
   private quote(name: string): string {
