@@ -1,28 +1,103 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, EntityManager, QueryRunner } from 'typeorm';
+
+type Work<T> = (manager: EntityManager) => Promise<T>;
+
+interface Unit {
+  work: Work<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
 
 /**
  * Runs a unit of work in one database transaction.
  *
- * TypeORM's SQLite drivers share a single connection, so two transactions
- * started concurrently would interleave on it (the second becoming a savepoint
- * of the first). On SQLite transactions are therefore queued one at a time in
- * this process; on MySQL each gets its own pooled connection and the database
- * arbitrates with row locks and unique indexes.
+ * On MySQL/MariaDB each unit gets its own pooled connection and transaction;
+ * the database arbitrates with row locks and unique indexes.
+ *
+ * SQLite has one connection per process, so units run one at a time, and a
+ * commit costs most of a write (WAL frames for every page touched, plus the
+ * checkpoints they lead to). Units that arrive together are therefore
+ * committed together (group commit): the units queued during one turn of the
+ * event loop run one after another in a single transaction, each inside its
+ * own SAVEPOINT. A unit that throws is rolled back to its savepoint and gets
+ * its error; the others are unaffected. Every unit learns its outcome only
+ * after the COMMIT: nobody is told "saved" before the data is. Should the
+ * COMMIT itself fail (disk full, I/O error), every unit of the group gets that
+ * error and nothing of the group is kept.
  */
 @Injectable()
 export class TransactionRunner {
-  private queue: Promise<unknown> = Promise.resolve();
-  private readonly serialize: boolean;
+  private readonly grouped: boolean;
+  private pending: Unit[] = [];
+  private scheduled = false;
 
   constructor(private readonly dataSource: DataSource) {
-    this.serialize = dataSource.options.type === 'better-sqlite3';
+    this.grouped = dataSource.options.type === 'better-sqlite3';
   }
 
-  run<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    if (!this.serialize) return this.dataSource.transaction(work);
-    const result = this.queue.then(() => this.dataSource.transaction(work));
-    this.queue = result.catch(() => undefined);
-    return result;
+  run<T>(work: Work<T>): Promise<T> {
+    if (!this.grouped) return this.dataSource.transaction(work);
+    return new Promise<T>((resolve, reject) => {
+      this.pending.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      this.schedule();
+    });
   }
+
+  /** The next group starts once the requests read in this turn of the event loop have queued their units. */
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      void this.flush().finally(() => {
+        this.scheduled = false;
+        if (this.pending.length) this.schedule();
+      });
+    });
+  }
+
+  private async flush(): Promise<void> {
+    const group = this.pending;
+    this.pending = [];
+    const runner = this.dataSource.createQueryRunner();
+    const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+    try {
+      await runner.startTransaction();
+      for (const unit of group) {
+        await runner.startTransaction(); // SAVEPOINT
+        try {
+          const value = await unit.work(runner.manager);
+          await runner.commitTransaction(); // RELEASE SAVEPOINT
+          outcomes.push({ ok: true, value });
+        } catch (error) {
+          await runner.rollbackTransaction(); // ROLLBACK TO SAVEPOINT
+          outcomes.push({ ok: false, error });
+        }
+      }
+      await runner.commitTransaction();
+    } catch (error) {
+      await abandon(runner);
+      for (const unit of group) unit.reject(error);
+      return;
+    } finally {
+      await runner.release();
+    }
+    group.forEach((unit, i) => {
+      const outcome = outcomes[i];
+      if (outcome.ok) unit.resolve(outcome.value);
+      else unit.reject(outcome.error);
+    });
+  }
+}
+
+/**
+ * After a failed group: roll back whatever is left and put TypeORM's view of
+ * the connection (active transaction, savepoint depth) back in step with
+ * SQLite's, which may already have rolled back on its own (e.g. disk full).
+ */
+async function abandon(runner: QueryRunner): Promise<void> {
+  await runner.query('ROLLBACK').catch(() => undefined);
+  const state = runner as unknown as { isTransactionActive: boolean; transactionDepth: number };
+  state.isTransactionActive = false;
+  state.transactionDepth = 0;
 }
