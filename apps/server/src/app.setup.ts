@@ -2,7 +2,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { FastifyReply, FastifyRequest, LogController } from 'fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { Logger } from 'pino';
-import { PinoLoggerService } from './common/logger';
+import { lazyChildLogger, PinoLoggerService } from './common/logger';
 import { renderError } from './common/http-error';
 import { REQUEST_ID_HEADER, requestId } from './common/request-id';
 import { serveSettingsUi } from './settings-ui/settings-ui.routes';
@@ -16,6 +16,7 @@ export function createHttpAdapter(logger: Logger): FastifyAdapter {
     routerOptions: { caseSensitive: false, ignoreTrailingSlash: true, maxParamLength: 500 },
     genReqId: requestId,
     loggerInstance: logger,
+    childLoggerFactory: lazyChildLogger,
     // One line per request, written when the response is done (see configureApp), instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,

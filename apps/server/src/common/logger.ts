@@ -1,5 +1,6 @@
 import type { AppConfig } from '@app/config';
 import type { LoggerService } from '@nestjs/common';
+import type { FastifyBaseLogger } from 'fastify';
 import pino, { Logger } from 'pino';
 
 /**
@@ -13,6 +14,42 @@ export function createLogger(config: Pick<AppConfig, 'logLevel'>): Logger {
     level: config.logLevel,
     redact: { paths: ['req.headers.authorization', 'req.headers.cookie', '*.authorization'], censor: '[redacted]' },
   });
+}
+
+type LevelMethod = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+const LEVEL_METHODS: LevelMethod[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'];
+
+/**
+ * Fastify's `childLoggerFactory`: `request.log` is pino's child logger with the
+ * request id, created on the request's first enabled log line rather than for
+ * every request. With request logging off (LOG_LEVEL=warn and above) most
+ * requests never log, and a pino child costs allocations on every request.
+ */
+export function lazyChildLogger(
+  logger: FastifyBaseLogger,
+  bindings: pino.Bindings,
+  options: pino.ChildLoggerOptions,
+): FastifyBaseLogger {
+  // A route-level log level makes the child's level differ from the parent's: no shortcut then.
+  if (options.level !== undefined) return logger.child(bindings, options);
+  const parent = logger as unknown as Logger;
+  let child: Logger | undefined;
+  const real = (): Logger => (child ??= parent.child(bindings, options));
+  const lazy: Record<string, unknown> = {
+    child: (more: pino.Bindings, moreOptions?: pino.ChildLoggerOptions) => real().child(more, moreOptions),
+    isLevelEnabled: (level: string) => (child ?? parent).isLevelEnabled(level),
+    bindings: () => real().bindings(),
+  };
+  for (const method of LEVEL_METHODS) {
+    lazy[method] = (...args: unknown[]) => {
+      if (child || parent.isLevelEnabled(method)) (real()[method] as (...a: unknown[]) => void)(...args);
+    };
+  }
+  Object.defineProperty(lazy, 'level', {
+    get: () => (child ?? parent).level,
+    set: (level: string) => (real().level = level),
+  });
+  return lazy as unknown as FastifyBaseLogger;
 }
 
 /** Nest's LoggerService on top of the same pino logger. */

@@ -1,0 +1,66 @@
+import Fastify from 'fastify';
+import pino from 'pino';
+import { Writable } from 'node:stream';
+import { lazyChildLogger } from './logger';
+
+function capture(level: string) {
+  const lines: Array<Record<string, unknown>> = [];
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(JSON.parse(String(chunk)));
+      done();
+    },
+  });
+  return { lines, logger: pino({ level }, stream) };
+}
+
+describe('lazyChildLogger', () => {
+  it('should not create a pino child for a request that logs nothing enabled', () => {
+    const { logger, lines } = capture('warn');
+    const child = jest.spyOn(logger, 'child');
+    const log = lazyChildLogger(logger, { reqId: 'r-1' }, {});
+    log.info('not written');
+    log.debug('not written');
+    expect(child).not.toHaveBeenCalled();
+    expect(lines).toEqual([]);
+  });
+
+  it('should write enabled lines with the request bindings, through one child', () => {
+    const { logger, lines } = capture('info');
+    const child = jest.spyOn(logger, 'child');
+    const log = lazyChildLogger(logger, { reqId: 'r-2' }, {});
+    log.info({ statusCode: 200 }, 'request completed');
+    log.error('request failed');
+    log.trace('not written');
+    expect(child).toHaveBeenCalledTimes(1);
+    expect(lines.map(({ reqId, msg, statusCode }) => ({ reqId, msg, statusCode }))).toEqual([
+      { reqId: 'r-2', msg: 'request completed', statusCode: 200 },
+      { reqId: 'r-2', msg: 'request failed', statusCode: undefined },
+    ]);
+    expect(log.isLevelEnabled('debug')).toBe(false);
+    expect(log.level).toBe('info');
+  });
+
+  it('should be accepted by Fastify as request.log, with the request id on every line', async () => {
+    const { logger, lines } = capture('info');
+    const app = Fastify({ loggerInstance: logger, childLoggerFactory: lazyChildLogger, genReqId: () => 'req-42' });
+    app.get('/', async (request) => {
+      request.log.info('inside the handler');
+      request.log.child({ step: 'nested' }).warn('from a grandchild');
+      return { ok: true };
+    });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const { port } = app.server.address() as { port: number };
+      const response = await fetch(`http://127.0.0.1:${port}/`);
+      expect(await response.json()).toEqual({ ok: true });
+    } finally {
+      await app.close();
+    }
+    const handlerLines = lines.filter((line) => line.msg === 'inside the handler' || line.msg === 'from a grandchild');
+    expect(handlerLines.map(({ reqId, step }) => ({ reqId, step }))).toEqual([
+      { reqId: 'req-42', step: undefined },
+      { reqId: 'req-42', step: 'nested' },
+    ]);
+  });
+});
