@@ -90,10 +90,14 @@ async function main(): Promise<void> {
     // `amount` run on its next one-second tick, which would round every seeding time up to whole seconds.
     const seedStarted = process.hrtime.bigint();
     let lastResponse = seedStarted;
-    const seed = await run(target, seedWorkload(USERS, () => (lastResponse = process.hrtime.bigint())), {
-      amount: USERS,
-      connections: Number(args['seed-connections']),
-    });
+    const seed = await run(
+      target,
+      seedWorkload(USERS, () => (lastResponse = process.hrtime.bigint())),
+      {
+        amount: USERS,
+        connections: Number(args['seed-connections']),
+      },
+    );
     const seedSeconds = Number(lastResponse - seedStarted) / 1e9;
     if (seed.errors) throw new Error(`Seeding failed: ${seed.errors} errors`);
     const seedRate = USERS / seedSeconds;

@@ -37,7 +37,7 @@ describe('lazyChildLogger', () => {
       { reqId: 'r-2', msg: 'request completed', statusCode: 200 },
       { reqId: 'r-2', msg: 'request failed', statusCode: undefined },
     ]);
-    expect(log.isLevelEnabled('debug')).toBe(false);
+    expect((log as unknown as pino.Logger).isLevelEnabled('debug')).toBe(false);
     expect(log.level).toBe('info');
   });
 
