@@ -41,7 +41,7 @@ export class RowHydrator<T extends object> {
 
 function converter(column: ColumnMetadata, driver: Driver): ((value: unknown) => unknown) | null {
   const viaDriver = (value: unknown) => driver.prepareHydratedValue(value, column);
-  if (column.transformer) return (value) => viaDriver(value);
+  if (column.transformer) return viaDriver;
   switch (column.type) {
     case 'varchar':
     case 'text':

@@ -27,16 +27,16 @@ export class UsersRepository {
   private readonly valueColumns: ColumnMetadata[];
   private readonly valueInsertColumns: ColumnMetadata[];
   private readonly locking: boolean;
-  readonly users: RowHydrator<User>;
-  readonly values: RowHydrator<UserAttributeValue>;
+  private readonly userRows: RowHydrator<User>;
+  private readonly valueRows: RowHydrator<UserAttributeValue>;
 
   constructor(private readonly dataSource: DataSource) {
     this.userColumns = dataSource.getMetadata(User).columns;
     this.userInsertColumns = this.userColumns.filter((c) => !c.isGenerated);
     this.valueColumns = dataSource.getMetadata(UserAttributeValue).columns;
     this.valueInsertColumns = this.valueColumns.filter((c) => !c.isGenerated);
-    this.users = new RowHydrator(() => new User(), this.userColumns, dataSource.driver);
-    this.values = new RowHydrator(() => new UserAttributeValue(), this.valueColumns, dataSource.driver);
+    this.userRows = new RowHydrator(() => new User(), this.userColumns, dataSource.driver);
+    this.valueRows = new RowHydrator(() => new UserAttributeValue(), this.valueColumns, dataSource.driver);
     // SQLite transactions are already one at a time (TransactionRunner); MySQL needs row locks.
     this.locking = dataSource.options.type !== 'better-sqlite3';
   }
@@ -78,7 +78,7 @@ export class UsersRepository {
     const [row] = await manager.query(`SELECT u.* FROM users u WHERE ${where}${this.locking ? ' FOR UPDATE' : ''}`, params);
     if (!row) return null;
     const [role] = await manager.query('SELECT name FROM roles WHERE id = ?', [row.role_id]);
-    return (await this.withValues(manager, [{ user: this.toUser(row), roleName: role?.name ?? '', values: [] }]))[0];
+    return (await this.withValues(manager, [{ user: this.userRows.hydrate(row), roleName: role?.name ?? '', values: [] }]))[0];
   }
 
   /**
@@ -195,7 +195,7 @@ export class UsersRepository {
     );
     const byUser = new Map<number, UserAttributeValue[]>();
     for (const row of rows) {
-      const value = this.values.hydrate(row);
+      const value = this.valueRows.hydrate(row);
       const list = byUser.get(value.userId);
       if (list) list.push(value);
       else byUser.set(value.userId, [value]);
@@ -205,11 +205,7 @@ export class UsersRepository {
   }
 
   private toStored(row: RawRow): StoredUser {
-    return { user: this.toUser(row), roleName: String(row.role_name), values: [] };
-  }
-
-  private toUser(row: RawRow): User {
-    return this.users.hydrate(row);
+    return { user: this.userRows.hydrate(row), roleName: String(row.role_name), values: [] };
   }
 
   private quote(name: string): string {
