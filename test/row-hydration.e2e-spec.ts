@@ -1,18 +1,22 @@
-import { dataSourceOptions, runMigrations } from '@app/database';
+import { dataSourceOptions, RowReader, runMigrations } from '@app/database';
 import { DataSource } from 'typeorm';
 import { RowHydrator } from '../apps/server/src/users/row-hydrator';
 import { UserAttributeValue } from '../apps/server/src/users/user-attribute-value.entity';
 import { User } from '../apps/server/src/users/user.entity';
+import { UsersRepository } from '../apps/server/src/users/users.repository';
 import { createTestDatabase, TestDatabase } from './support/database';
 
 const ENTITIES = [`${__dirname}/../apps/server/src/**/*.entity.ts`];
 
+/** Awkward text for a JSON round trip: quotes, backslashes, control characters, accents, an emoji, a lone `]`. */
+const AWKWARD = 'a "quoted" \\ back\\slash\nnew line\ttab \u0001 é 😀 ] [{,}';
+
 /**
- * RowHydrator replaces TypeORM's per-value hydration on the users hot paths;
- * on the real engine, with rows as the driver returns them, it must give
- * exactly what TypeORM's own `prepareHydratedValue` gives.
+ * RowHydrator and the users module's one-statement reads (values aggregated
+ * as JSON) replace TypeORM's per-value hydration on the users hot paths; on
+ * the real engine they must give exactly what TypeORM itself gives.
  */
-describe('RowHydrator', () => {
+describe('RowHydrator and UsersRepository reads', () => {
   let db: TestDatabase;
   let dataSource: DataSource;
 
@@ -51,11 +55,19 @@ describe('RowHydrator', () => {
         ),
       );
     }
+    const primary = dataSource.driver.escape('primary');
     await dataSource.query(
-      "INSERT INTO user_attribute_values (user_id, organization_id, attribute, position, value, value_lower, type, `primary`, display) VALUES (1, 1, 'emails', 0, 'A@x', 'a@x', 'work', 1, NULL), (1, 1, 'emails', 1, 'B@x', 'b@x', NULL, 0, 'Bee')".replace(
-        '`primary`',
-        dataSource.driver.escape('primary'),
-      ),
+      `INSERT INTO user_attribute_values (user_id, organization_id, attribute, position, value, value_lower, type, ${primary}, display) VALUES (1, 1, 'emails', 0, 'A@x', 'a@x', 'work', 1, NULL), (1, 1, 'emails', 1, 'B@x', 'b@x', NULL, 0, 'Bee')`,
+    );
+    // User 2 is live and has every value column set, in an order the table does not keep.
+    await dataSource.query('UPDATE users SET deleted_at = NULL WHERE id = 2');
+    await dataSource.query(
+      `INSERT INTO user_attribute_values (user_id, organization_id, attribute, position, value, value_lower, display, type, ${primary}, formatted, street_address, locality, region, postal_code, country) VALUES ` +
+        "(2, 1, 'phoneNumbers', 1, '+1 555', NULL, NULL, 'work', 0, NULL, NULL, NULL, NULL, NULL, NULL), " +
+        "(2, 1, 'addresses', 0, NULL, NULL, NULL, 'home', 1, ?, ?, 'Zürich', 'ZH', '8000', 'CH'), " +
+        "(2, 1, 'emails', 0, ?, NULL, ?, 'other', 0, NULL, NULL, NULL, NULL, NULL, NULL), " +
+        "(2, 1, 'phoneNumbers', 0, '+1 444', NULL, NULL, 'mobile', 1, NULL, NULL, NULL, NULL, NULL, NULL)",
+      [AWKWARD, AWKWARD, AWKWARD, AWKWARD],
     );
   });
 
@@ -75,31 +87,68 @@ describe('RowHydrator', () => {
   }
 
   it('should hydrate users (every column set, and every optional column null) as TypeORM does', async () => {
-    const hydrator = new RowHydrator(() => new User(), dataSource.getMetadata(User).columns, dataSource.driver);
+    const columns = dataSource.getMetadata(User).columns;
+    const hydrator = new RowHydrator(() => new User(), columns, dataSource.driver);
     const rows: Array<Record<string, unknown>> = await dataSource.query('SELECT * FROM users ORDER BY id');
+    const arrays = await new RowReader(dataSource).rows(
+      dataSource.manager,
+      `SELECT ${columns.map((c) => dataSource.driver.escape(c.databaseName)).join(', ')} FROM users ORDER BY id`,
+      [],
+    );
     expect(rows).toHaveLength(2);
-    for (const row of rows) {
-      const fast = hydrator.hydrate(row);
+    expect(arrays).toStrictEqual(rows.map((row) => columns.map((c) => row[c.databaseName])));
+    for (const [i, row] of rows.entries()) {
+      const fast = hydrator.hydrate(arrays[i]);
       expect(fast).toBeInstanceOf(User);
       expect(fast).toStrictEqual(viaTypeOrm(new User(), User, row));
     }
-    const [full] = rows.map((row) => hydrator.hydrate(row));
+    const [full] = arrays.map((row) => hydrator.hydrate(row));
     expect(full.createdAt).toEqual(new Date('2026-03-04T05:06:07.089Z'));
     expect(full.deletedAt).toEqual(new Date('2027-01-01T00:00:00.000Z'));
     expect(full.active).toBe(false);
     expect(full.version).toBe(7);
   });
 
-  it('should hydrate multi-valued attribute rows as TypeORM does', async () => {
-    const hydrator = new RowHydrator(
-      () => new UserAttributeValue(),
-      dataSource.getMetadata(UserAttributeValue).columns,
-      dataSource.driver,
+  it('should read a user with its role and values (aggregated as JSON) exactly as TypeORM does', async () => {
+    const repository = new UsersRepository(dataSource);
+    const viaTypeOrmValues = await dataSource
+      .getRepository(UserAttributeValue)
+      .find({ where: { userId: 2 }, order: { attribute: 'ASC', position: 'ASC' } });
+    expect(viaTypeOrmValues).toHaveLength(4);
+    const expected = {
+      user: await dataSource.getRepository(User).findOneByOrFail({ id: 2 }),
+      roleName: 'Admin',
+      values: viaTypeOrmValues,
+    };
+
+    expect(await repository.findStored(dataSource.manager, 1, 2)).toStrictEqual(expected);
+    expect(await repository.search(1, null, { sql: 'u.id', params: [] }, 0, 10)).toStrictEqual({ total: 1, users: [expected] });
+    // Under a row lock, inside a transaction (MySQL's locking read, SQLite's plain one).
+    await dataSource.transaction(async (manager) => {
+      expect(await repository.findStored(manager, 1, 2, true)).toStrictEqual(expected);
+      expect(await repository.findByUserName(manager, 1, 'b@x')).toStrictEqual(expected);
+    });
+    const awkward = expected.values.find((v) => v.attribute === 'emails')!;
+    expect([awkward.value, awkward.display]).toEqual([AWKWARD, AWKWARD]);
+    expect(expected.values.map((v) => [v.attribute, v.position, v.primary])).toEqual([
+      ['addresses', 0, true],
+      ['emails', 0, false],
+      ['phoneNumbers', 0, true],
+      ['phoneNumbers', 1, false],
+    ]);
+  });
+
+  it('should read values of more than a megabyte whole (MariaDB would cut JSON_ARRAYAGG at group_concat_max_len)', async () => {
+    const big = Array.from({ length: 20 }, (_, i) => `${i}:${'x'.repeat(60_000)}`);
+    await dataSource.query(
+      `INSERT INTO user_attribute_values (user_id, organization_id, attribute, position, value, ${dataSource.driver.escape('primary')}) VALUES ${big.map(() => "(2, 1, 'x509Certificates', ?, ?, 0)").join(', ')}`,
+      big.flatMap((value, i) => [i, value]),
     );
-    const rows: Array<Record<string, unknown>> = await dataSource.query('SELECT * FROM user_attribute_values ORDER BY position');
-    expect(rows.map((row) => hydrator.hydrate(row))).toStrictEqual(
-      rows.map((row) => viaTypeOrm(new UserAttributeValue(), UserAttributeValue, row)),
-    );
-    expect(rows.map((row) => hydrator.hydrate(row).primary)).toEqual([true, false]);
+    try {
+      const stored = await new UsersRepository(dataSource).findStored(dataSource.manager, 1, 2);
+      expect(stored!.values.filter((v) => v.attribute === 'x509Certificates').map((v) => v.value)).toEqual(big);
+    } finally {
+      await dataSource.query("DELETE FROM user_attribute_values WHERE attribute = 'x509Certificates'");
+    }
   });
 });

@@ -1,21 +1,20 @@
 import type { Driver } from 'typeorm';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 
-type RawRow = Record<string, unknown>;
-
 /** A raw SQLite DATETIME(3) as TypeORM writes it in UTC: `2026-11-28 18:50:52.462`. */
 const SQLITE_DATETIME = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}$/;
 
 /**
- * Turns raw driver rows into entity objects with the values TypeORM's own
- * hydration gives (`driver.prepareHydratedValue`), at a fraction of the cost
- * on the hot paths: the conversion of each column is chosen once, strings and
- * integers pass through, and SQLite's DATETIME strings take a direct parse
- * instead of two regular expressions per value. Any column this does not know
- * goes through the driver, so the result never differs (test/row-hydration.e2e-spec.ts).
+ * Turns raw driver rows, arrays of column values in the order of `columns`
+ * (RowReader), into entity objects with the values TypeORM's own hydration
+ * gives (`driver.prepareHydratedValue`), at a fraction of the cost on the hot
+ * paths: the conversion of each column is chosen once, strings and integers
+ * pass through, and SQLite's DATETIME strings take a direct parse instead of
+ * two regular expressions per value. Any column this does not know goes
+ * through the driver, so the result never differs (test/row-hydration.e2e-spec.ts).
  */
 export class RowHydrator<T extends object> {
-  private readonly plan: Array<{ property: string; column: string; convert: ((value: unknown) => unknown) | null }>;
+  private readonly plan: Array<{ property: string; convert: ((value: unknown) => unknown) | null }>;
 
   constructor(
     private readonly create: () => T,
@@ -24,15 +23,17 @@ export class RowHydrator<T extends object> {
   ) {
     this.plan = columns.map((column) => ({
       property: column.propertyName,
-      column: column.databaseName,
       convert: converter(column, driver),
     }));
   }
 
-  hydrate(row: RawRow): T {
+  /** The entity from `row[offset]` onwards. */
+  hydrate(row: readonly unknown[], offset = 0): T {
     const target = this.create() as Record<string, unknown>;
-    for (const { property, column, convert } of this.plan) {
-      const value = row[column];
+    const plan = this.plan;
+    for (let i = 0; i < plan.length; i++) {
+      const { property, convert } = plan[i];
+      const value = row[offset + i];
       target[property] = convert === null || value === null || value === undefined ? value : convert(value);
     }
     return target as T;
