@@ -41,6 +41,32 @@ describe('lazyChildLogger', () => {
     expect(log.level).toBe('info');
   });
 
+  it('should not create a pino child per request under Fastify when nothing is logged, and still log with a route level', async () => {
+    const { logger, lines } = capture('warn');
+    const app = Fastify({ loggerInstance: logger, childLoggerFactory: lazyChildLogger, genReqId: () => 'req-7' });
+    app.get('/quiet', async (request) => {
+      request.log.info('below the level');
+      return { ok: true };
+    });
+    app.get('/chatty', { logLevel: 'debug' }, async (request) => {
+      request.log.debug('route level');
+      return { ok: true };
+    });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const child = jest.spyOn(logger, 'child');
+    try {
+      const { port } = app.server.address() as { port: number };
+      for (let i = 0; i < 3; i++) expect((await fetch(`http://127.0.0.1:${port}/quiet`)).status).toBe(200);
+      expect(child).not.toHaveBeenCalled();
+      expect((await fetch(`http://127.0.0.1:${port}/chatty`)).status).toBe(200);
+    } finally {
+      await app.close();
+    }
+    expect(lines.filter(({ msg }) => msg !== 'incoming request' && msg !== 'request completed')).toEqual([
+      expect.objectContaining({ reqId: 'req-7', msg: 'route level' }),
+    ]);
+  });
+
   it('should be accepted by Fastify as request.log, with the request id on every line', async () => {
     const { logger, lines } = capture('info');
     const app = Fastify({ loggerInstance: logger, childLoggerFactory: lazyChildLogger, genReqId: () => 'req-42' });

@@ -30,9 +30,11 @@ export function lazyChildLogger(
   bindings: pino.Bindings,
   options: pino.ChildLoggerOptions,
 ): FastifyBaseLogger {
-  // A route-level log level makes the child's level differ from the parent's: no shortcut then.
-  if (options.level !== undefined) return logger.child(bindings, options);
   const parent = logger as unknown as Logger;
+  // Fastify passes the route's log level on every request: '' or the server's own unless the route sets one.
+  // A different level (or serializers) makes the child differ from the parent: no shortcut then.
+  const { level, ...rest } = options;
+  if ((level && level !== parent.level) || Object.keys(rest).length) return logger.child(bindings, options);
   let child: Logger | undefined;
   const real = (): Logger => (child ??= parent.child(bindings, options));
   const lazy: Record<string, unknown> = {
