@@ -24,11 +24,24 @@ export interface ListQueryOptions {
 
 const MAX_START_INDEX = 2 ** 31 - 1;
 
-function param(query: Record<string, unknown>, name: string): string | undefined {
-  const wanted = name.toLowerCase();
-  const entries = Object.entries(query).filter(([k, v]) => k.toLowerCase() === wanted && v !== undefined);
-  if (entries.length === 0) return undefined;
-  const values = entries.flatMap(([, v]) => (Array.isArray(v) ? v : [v]));
+/** The query's parameters by lower-cased name (names match case-insensitively), every value each was given. */
+function byName(query: Record<string, unknown>): Map<string, unknown[]> {
+  const params = new Map<string, unknown[]>();
+  for (const key in query) {
+    const value = query[key];
+    if (!Object.prototype.hasOwnProperty.call(query, key) || value === undefined) continue;
+    const name = key.toLowerCase();
+    const values = Array.isArray(value) ? value : [value];
+    const known = params.get(name);
+    if (known) known.push(...values);
+    else params.set(name, values.slice());
+  }
+  return params;
+}
+
+function param(params: Map<string, unknown[]>, name: string): string | undefined {
+  const values = params.get(name.toLowerCase());
+  if (values === undefined) return undefined;
   if (values.length > 1) throw ScimError.invalidValue(`The query parameter ${name} is given more than once.`);
   const value = values[0];
   if (typeof value !== 'string') throw ScimError.invalidValue(`The query parameter ${name} must be a single value.`);
@@ -84,11 +97,12 @@ export function parseListQuery(query: Record<string, unknown>, options: ListQuer
   const maxResults = options.maxResults ?? 200;
   const defaultCount = Math.min(options.defaultCount ?? 100, maxResults);
 
-  const filterText = param(query, 'filter');
-  const startText = param(query, 'startIndex');
-  const countText = param(query, 'count');
-  const sortByText = param(query, 'sortBy');
-  const sortOrderText = param(query, 'sortOrder');
+  const params = byName(query);
+  const filterText = param(params, 'filter');
+  const startText = param(params, 'startIndex');
+  const countText = param(params, 'count');
+  const sortByText = param(params, 'sortBy');
+  const sortOrderText = param(params, 'sortOrder');
 
   const startIndex = startText === undefined ? 1 : Math.min(Math.max(integer(startText, 'startIndex'), 1), MAX_START_INDEX);
   const count = countText === undefined ? defaultCount : Math.min(Math.max(integer(countText, 'count'), 0), maxResults);
@@ -106,8 +120,8 @@ export function parseListQuery(query: Record<string, unknown>, options: ListQuer
     startIndex,
     count,
     sortOrder,
-    attributes: list(param(query, 'attributes')),
-    excludedAttributes: list(param(query, 'excludedAttributes')),
+    attributes: list(param(params, 'attributes')),
+    excludedAttributes: list(param(params, 'excludedAttributes')),
   };
   if (filterText !== undefined) result.filter = parseFilter(filterText);
   if (sortByText !== undefined && sortByText.trim() !== '') result.sortBy = sortPath(sortByText);

@@ -34,6 +34,8 @@ export class UsersRepository {
   private readonly selectStored: string;
   /** The role name and the values of one user, for a row read under lock. */
   private readonly selectRoleAndValues: string;
+  private readonly selectLive: string;
+  private readonly pageStatements = new Map<string, string>();
 
   constructor(private readonly dataSource: DataSource) {
     this.userColumns = dataSource.getMetadata(User).columns;
@@ -54,6 +56,7 @@ export class UsersRepository {
     // MariaDB builds JSON_ARRAYAGG on GROUP_CONCAT, which would cut the array at group_concat_max_len (1 MB).
     const prefix = dataSource.options.type === 'mariadb' ? 'SET STATEMENT group_concat_max_len = 4294967295 FOR ' : '';
     this.selectStored = `${prefix}SELECT ${list('u', this.userColumns)}, (SELECT r.name FROM roles r WHERE r.id = u.role_id), ${values}u.id) FROM users u`;
+    this.selectLive = `${this.selectStored} WHERE ${LIVE_USER}`;
     this.selectRoleAndValues = `${prefix}SELECT (SELECT r.name FROM roles r WHERE r.id = ?), ${values}?)`;
   }
 
@@ -63,9 +66,8 @@ export class UsersRepository {
    * table first and sorts the whole organization for each page (18 vs 300+ pages a second).
    */
   async findStored(manager: EntityManager, organizationId: number, id: number, lock = false): Promise<StoredUser | null> {
-    const where = 'u.id = ? AND u.organization_id = ? AND u.deleted_at IS NULL';
-    if (lock && this.locking) return this.lockedRead(manager, where, [id, organizationId]);
-    const [row] = await this.reader.rows(manager, `${this.selectStored} WHERE ${where}`, [id, organizationId]);
+    if (lock && this.locking) return this.lockedRead(manager, LIVE_USER, [id, organizationId]);
+    const [row] = await this.reader.rows(manager, this.selectLive, [id, organizationId]);
     return row ? this.toStored(row) : null;
   }
 
@@ -108,12 +110,10 @@ export class UsersRepository {
     let rows: unknown[][] = [];
     if (limit > 0) {
       if (!Number.isSafeInteger(limit) || !Number.isSafeInteger(offset) || offset < 0) throw new Error('Invalid page bounds');
-      // LIMIT/OFFSET as integer literals: SQLite plans a bound LIMIT parameter several times slower (50 µs vs 10 µs).
-      rows = await this.reader.rows(
-        manager,
-        `${this.selectStored} WHERE ${conditions} ORDER BY ${orderBy.sql} LIMIT ${limit} OFFSET ${offset}`,
-        [...params, ...orderBy.params],
-      );
+      rows = await this.reader.rows(manager, this.pageSql(conditions, orderBy.sql, limit, offset), [
+        ...params,
+        ...orderBy.params,
+      ]);
     }
     let total: number;
     if (limit > 0 && rows.length < limit && (rows.length > 0 || offset === 0)) {
@@ -189,6 +189,23 @@ export class UsersRepository {
     return row ? { id: Number(row.id), name: row.name } : null;
   }
 
+  /**
+   * The statement of a page. The same few texts recur (one per filter shape and page), so each is built once
+   * and kept: the driver's statement cache then looks up a string whose hash V8 has already computed, rather
+   * than hashing a fresh 1.5 KB string on every request.
+   * LIMIT/OFFSET are integer literals: SQLite plans a bound LIMIT parameter several times slower (50 µs vs 10 µs).
+   */
+  private pageSql(conditions: string, orderBy: string, limit: number, offset: number): string {
+    const key = `${conditions}\u0000${orderBy}\u0000${limit}\u0000${offset}`;
+    let sql = this.pageStatements.get(key);
+    if (sql === undefined) {
+      sql = `${this.selectStored} WHERE ${conditions} ORDER BY ${orderBy} LIMIT ${limit} OFFSET ${offset}`;
+      this.pageStatements.set(key, sql);
+      if (this.pageStatements.size > PAGE_STATEMENTS_KEPT) this.pageStatements.delete(this.pageStatements.keys().next().value!);
+    }
+    return sql;
+  }
+
   /** A row of `selectStored`: the user's columns, then its role name, then its values as JSON. */
   private toStored(row: unknown[]): StoredUser {
     const n = this.userColumns.length;
@@ -207,6 +224,10 @@ export class UsersRepository {
     return this.dataSource.driver.escape(name);
   }
 }
+
+const LIVE_USER = 'u.id = ? AND u.organization_id = ? AND u.deleted_at IS NULL';
+/** Page statements kept (one per filter shape, order and page bounds in use). */
+const PAGE_STATEMENTS_KEPT = 200;
 
 function byAttributeAndPosition(a: UserAttributeValue, b: UserAttributeValue): number {
   return a.attribute < b.attribute ? -1 : a.attribute > b.attribute ? 1 : a.position - b.position;
