@@ -12,8 +12,8 @@ const ENTITIES = [`${__dirname}/../apps/server/src/**/*.entity.ts`];
 const AWKWARD = 'a "quoted" \\ back\\slash\nnew line\ttab \u0001 é 😀 ] [{,}';
 
 /**
- * RowHydrator and the users module's one-statement reads (values aggregated
- * as JSON) replace TypeORM's per-value hydration on the users hot paths; on
+ * RowHydrator and the users module's reads (on SQLite, values aggregated as
+ * JSON with the user) replace TypeORM's per-value hydration on the users hot paths; on
  * the real engine they must give exactly what TypeORM itself gives.
  */
 describe('RowHydrator and UsersRepository reads', () => {
@@ -109,7 +109,7 @@ describe('RowHydrator and UsersRepository reads', () => {
     expect(full.version).toBe(7);
   });
 
-  it('should read a user with its role and values (aggregated as JSON) exactly as TypeORM does', async () => {
+  it('should read a user with its role and values exactly as TypeORM does', async () => {
     const repository = new UsersRepository(dataSource);
     const viaTypeOrmValues = await dataSource
       .getRepository(UserAttributeValue)
@@ -138,7 +138,7 @@ describe('RowHydrator and UsersRepository reads', () => {
     ]);
   });
 
-  it('should read values of more than a megabyte whole (MariaDB would cut JSON_ARRAYAGG at group_concat_max_len)', async () => {
+  it('should read values of more than a megabyte whole', async () => {
     const big = Array.from({ length: 20 }, (_, i) => `${i}:${'x'.repeat(60_000)}`);
     await dataSource.query(
       `INSERT INTO user_attribute_values (user_id, organization_id, attribute, position, value, ${dataSource.driver.escape('primary')}) VALUES ${big.map(() => "(2, 1, 'x509Certificates', ?, ?, 0)").join(', ')}`,

@@ -30,11 +30,19 @@ export class UsersRepository {
   private readonly reader: RowReader;
   private readonly userRows: RowHydrator<User>;
   private readonly valueRows: RowHydrator<UserAttributeValue>;
-  /** `SELECT <user columns>, <role name>, <values as JSON> FROM users u`: a user and all it shows, in one statement. */
+  /**
+   * `SELECT <user columns>, <role name>[, <values as JSON>] FROM users u`. On SQLite a user's multi-valued
+   * attributes come with it, as one JSON array of rows (columns in entity order), so a read is one statement.
+   * MySQL/MariaDB read them with a second statement (`selectValues`): MariaDB's JSON_ARRAYAGG in a correlated
+   * subquery costs ~500 µs, more than the round trip it saves (~190 µs), see docs/performance.md.
+   */
   private readonly selectStored: string;
-  /** The role name and the values of one user, for a row read under lock. */
-  private readonly selectRoleAndValues: string;
   private readonly selectLive: string;
+  private readonly inlineValues: boolean;
+  /** Value rows of some users, completed with `(?, ?, …)` and ordered by user, attribute and position. */
+  private readonly selectValues: string;
+  /** The user row alone, completed with a condition, for a locked read on MySQL. */
+  private readonly selectUserRow: string;
   private readonly pageStatements = new Map<string, string>();
 
   constructor(private readonly dataSource: DataSource) {
@@ -48,16 +56,14 @@ export class UsersRepository {
     const sqlite = dataSource.options.type === 'better-sqlite3';
     // SQLite transactions are already one at a time (TransactionRunner); MySQL needs row locks.
     this.locking = !sqlite;
+    this.inlineValues = sqlite;
     const list = (alias: string, columns: ColumnMetadata[]) =>
       columns.map((c) => `${alias}.${this.quote(c.databaseName)}`).join(', ');
-    // A user's multi-valued attributes as one JSON array of rows (columns in entity order): the values
-    // come with the user, in the same statement, instead of a second query (and round trip) per read.
-    const values = `(SELECT ${sqlite ? 'json_group_array(json_array' : 'JSON_ARRAYAGG(JSON_ARRAY'}(${list('v', valueColumns)})) FROM user_attribute_values v WHERE v.user_id = `;
-    // MariaDB builds JSON_ARRAYAGG on GROUP_CONCAT, which would cut the array at group_concat_max_len (1 MB).
-    const prefix = dataSource.options.type === 'mariadb' ? 'SET STATEMENT group_concat_max_len = 4294967295 FOR ' : '';
-    this.selectStored = `${prefix}SELECT ${list('u', this.userColumns)}, (SELECT r.name FROM roles r WHERE r.id = u.role_id), ${values}u.id) FROM users u`;
+    const values = `(SELECT json_group_array(json_array(${list('v', valueColumns)})) FROM user_attribute_values v WHERE v.user_id = u.id)`;
+    this.selectStored = `SELECT ${list('u', this.userColumns)}, (SELECT r.name FROM roles r WHERE r.id = u.role_id)${this.inlineValues ? `, ${values}` : ''} FROM users u`;
     this.selectLive = `${this.selectStored} WHERE ${LIVE_USER}`;
-    this.selectRoleAndValues = `${prefix}SELECT (SELECT r.name FROM roles r WHERE r.id = ?), ${values}?)`;
+    this.selectValues = `SELECT ${list('v', valueColumns)} FROM user_attribute_values v WHERE v.user_id IN `;
+    this.selectUserRow = `SELECT ${list('u', this.userColumns)} FROM users u WHERE `;
   }
 
   /**
@@ -67,29 +73,33 @@ export class UsersRepository {
    */
   async findStored(manager: EntityManager, organizationId: number, id: number, lock = false): Promise<StoredUser | null> {
     if (lock && this.locking) return this.lockedRead(manager, LIVE_USER, [id, organizationId]);
-    const [row] = await this.reader.rows(manager, this.selectLive, [id, organizationId]);
-    return row ? this.toStored(row) : null;
+    const [stored] = await this.stored(manager, await this.reader.rows(manager, this.selectLive, [id, organizationId]));
+    return stored ?? null;
   }
 
   /** The user (live) holding a lower-cased userName, with the row lock on MySQL (a locking read sees concurrent commits). */
-  findByUserName(manager: EntityManager, organizationId: number, userNameLower: string): Promise<StoredUser | null> {
-    return this.lockedRead(manager, 'u.organization_id = ? AND u.user_name_lower = ?', [organizationId, userNameLower]);
+  async findByUserName(manager: EntityManager, organizationId: number, userNameLower: string): Promise<StoredUser | null> {
+    const where = 'u.organization_id = ? AND u.user_name_lower = ?';
+    if (this.locking) return this.lockedRead(manager, where, [organizationId, userNameLower]);
+    const [stored] = await this.stored(
+      manager,
+      await this.reader.rows(manager, `${this.selectStored} WHERE ${where}`, [organizationId, userNameLower]),
+    );
+    return stored ?? null;
   }
 
   /**
-   * One user row under a row lock (MySQL; SQLite transactions are one at a time), then its role name and
-   * values. The user row only: a JOIN would also lock the role row, serializing every update of that role's users.
+   * MySQL: one user row under a row lock, then its role name and values. The user row only: a JOIN
+   * would also lock the role row, serializing every update of that role's users.
    */
   private async lockedRead(manager: EntityManager, where: string, params: unknown[]): Promise<StoredUser | null> {
-    const [row] = await this.reader.rows(
-      manager,
-      `SELECT ${this.userColumns.map((c) => `u.${this.quote(c.databaseName)}`).join(', ')} FROM users u WHERE ${where}${this.locking ? ' FOR UPDATE' : ''}`,
-      params,
-    );
+    const [row] = await this.reader.rows(manager, `${this.selectUserRow}${where} FOR UPDATE`, params);
     if (!row) return null;
     const user = this.userRows.hydrate(row);
-    const [[roleName, values]] = await this.reader.rows(manager, this.selectRoleAndValues, [user.roleId, user.id]);
-    return { user, roleName: String(roleName ?? ''), values: this.values(values) };
+    const [role] = await this.reader.rows(manager, 'SELECT name FROM roles WHERE id = ?', [user.roleId]);
+    const stored: StoredUser = { user, roleName: String(role?.[0] ?? ''), values: [] };
+    await this.attachValues(manager, [stored]);
+    return stored;
   }
 
   /**
@@ -122,7 +132,7 @@ export class UsersRepository {
       const [[count]] = await this.reader.rows(manager, `SELECT COUNT(*) FROM users u WHERE ${conditions}`, params);
       total = Number(count);
     }
-    return { total, users: rows.map((row) => this.toStored(row)) };
+    return { total, users: await this.stored(manager, rows) };
   }
 
   /** INSERT inside the caller's transaction; returns the new id (TypeORM's insert would also re-select the row). */
@@ -206,18 +216,41 @@ export class UsersRepository {
     return sql;
   }
 
-  /** A row of `selectStored`: the user's columns, then its role name, then its values as JSON. */
-  private toStored(row: unknown[]): StoredUser {
+  /** Rows of `selectStored` (the user's columns, its role name, on SQLite its values as JSON) as stored users. */
+  private async stored(manager: EntityManager, rows: unknown[][]): Promise<StoredUser[]> {
     const n = this.userColumns.length;
-    return { user: this.userRows.hydrate(row), roleName: String(row[n]), values: this.values(row[n + 1]) };
+    const stored = rows.map((row) => ({
+      user: this.userRows.hydrate(row),
+      roleName: String(row[n]),
+      values: this.inlineValues ? this.valuesFromJson(row[n + 1]) : [],
+    }));
+    if (!this.inlineValues) await this.attachValues(manager, stored);
+    return stored;
   }
 
-  /** The JSON array of value rows (a string; MySQL 8 hands JSON over parsed), in (attribute, position) order. */
-  private values(json: unknown): UserAttributeValue[] {
-    if (json === null || json === undefined) return []; // MySQL's JSON_ARRAYAGG of no rows
-    const rows = (typeof json === 'string' ? JSON.parse(json) : json) as unknown[][];
-    const values = rows.map((row) => this.valueRows.hydrate(row));
+  /** SQLite's JSON array of value rows, in (attribute, position) order. */
+  private valuesFromJson(json: unknown): UserAttributeValue[] {
+    const values = (JSON.parse(String(json)) as unknown[][]).map((row) => this.valueRows.hydrate(row));
     return values.length > 1 ? values.sort(byAttributeAndPosition) : values;
+  }
+
+  /** MySQL: the values of these users, in one statement. */
+  private async attachValues(manager: EntityManager, stored: StoredUser[]): Promise<void> {
+    if (!stored.length) return;
+    const ids = stored.map((s) => s.user.id);
+    const rows = await this.reader.rows(
+      manager,
+      `${this.selectValues}(${ids.map(() => '?').join(', ')}) ORDER BY v.user_id, v.attribute, v.position`,
+      ids,
+    );
+    const byUser = new Map<number, UserAttributeValue[]>();
+    for (const row of rows) {
+      const value = this.valueRows.hydrate(row);
+      const list = byUser.get(value.userId);
+      if (list) list.push(value);
+      else byUser.set(value.userId, [value]);
+    }
+    for (const s of stored) s.values = byUser.get(s.user.id) ?? [];
   }
 
   private quote(name: string): string {
