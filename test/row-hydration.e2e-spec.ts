@@ -56,9 +56,6 @@ describe('RowHydrator and UsersRepository reads', () => {
       );
     }
     const primary = dataSource.driver.escape('primary');
-    await dataSource.query(
-      `INSERT INTO user_attribute_values (user_id, organization_id, attribute, position, value, value_lower, type, ${primary}, display) VALUES (1, 1, 'emails', 0, 'A@x', 'a@x', 'work', 1, NULL), (1, 1, 'emails', 1, 'B@x', 'b@x', NULL, 0, 'Bee')`,
-    );
     // User 2 is live and has every value column set, in an order the table does not keep.
     await dataSource.query('UPDATE users SET deleted_at = NULL WHERE id = 2');
     await dataSource.query(

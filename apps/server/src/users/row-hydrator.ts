@@ -27,13 +27,12 @@ export class RowHydrator<T extends object> {
     }));
   }
 
-  /** The entity from `row[offset]` onwards. */
-  hydrate(row: readonly unknown[], offset = 0): T {
+  hydrate(row: readonly unknown[]): T {
     const target = this.create() as Record<string, unknown>;
     const plan = this.plan;
     for (let i = 0; i < plan.length; i++) {
       const { property, convert } = plan[i];
-      const value = row[offset + i];
+      const value = row[i];
       target[property] = convert === null || value === null || value === undefined ? value : convert(value);
     }
     return target as T;
