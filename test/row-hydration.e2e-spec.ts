@@ -123,8 +123,12 @@ describe('RowHydrator and UsersRepository reads', () => {
     // Under a row lock, inside a transaction (MySQL's locking read, SQLite's plain one).
     await dataSource.transaction(async (manager) => {
       expect(await repository.findStored(manager, 1, 2, true)).toStrictEqual(expected);
-      expect(await repository.findByUserName(manager, 1, 'b@x')).toStrictEqual(expected);
+      expect(await repository.findByUserName(manager, 1, 'b@x', true)).toStrictEqual(expected);
     });
+    expect(await repository.findByUserName(dataSource.manager, 1, 'b@x')).toStrictEqual(expected);
+    // User 1 is deleted: no read finds it.
+    expect(await repository.findStored(dataSource.manager, 1, 1)).toBeNull();
+    expect(await repository.findByUserName(dataSource.manager, 1, 'ada@example.com')).toBeNull();
     const awkward = expected.values.find((v) => v.attribute === 'emails')!;
     expect([awkward.value, awkward.display]).toEqual([AWKWARD, AWKWARD]);
     expect(expected.values.map((v) => [v.attribute, v.position, v.primary])).toEqual([
@@ -133,6 +137,21 @@ describe('RowHydrator and UsersRepository reads', () => {
       ['phoneNumbers', 0, true],
       ['phoneNumbers', 1, false],
     ]);
+  });
+
+  it('should read a live user without values (on MySQL, one joined row of NULL value columns)', async () => {
+    await dataSource.query(
+      "INSERT INTO users (organization_id, user_name, user_name_lower, role_id, active, created_at, updated_at, version) VALUES (1, 'C@x', 'c@x', 1, 1, '2026-05-06 07:08:09.010', '2026-05-06 07:08:09.010', 1)",
+    );
+    try {
+      const user = await dataSource.getRepository(User).findOneByOrFail({ userNameLower: 'c@x' });
+      const expected = { user, roleName: 'Admin', values: [] };
+      const repository = new UsersRepository(dataSource);
+      expect(await repository.findStored(dataSource.manager, 1, user.id)).toStrictEqual(expected);
+      expect(await repository.findByUserName(dataSource.manager, 1, 'c@x')).toStrictEqual(expected);
+    } finally {
+      await dataSource.query("DELETE FROM users WHERE user_name_lower = 'c@x'");
+    }
   });
 
   it('should read values of more than a megabyte whole', async () => {

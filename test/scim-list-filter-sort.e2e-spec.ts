@@ -241,6 +241,34 @@ describe('SCIM: listing, filtering, sorting, paging and projection', () => {
     });
   });
 
+  describe('userName eq (the existence check, a unique-key read)', () => {
+    it('should answer exactly as the same condition answered as a search, for every page, user and projection', async () => {
+      const gone = await o.scim.post('/Users', { body: body({ userName: 'gone@omega.test' }) });
+      expect((await o.scim.delete(`/Users/${gone.body.id}`)).status).toBe(204);
+      const names = ['EVE@gamma.TEST', 'dave@beta.test', 'frank@GAMMA.test', 'gone@omega.test', 'nobody@nowhere.test'];
+      const pages = ['', '&startIndex=1&count=1', '&startIndex=2&count=5', '&count=0', '&sortBy=title&sortOrder=descending'];
+      const projections = ['', '&attributes=userName,active', '&excludedAttributes=emails,meta'];
+      for (const name of names) {
+        for (const extra of pages.flatMap((page) => projections.map((projection) => `${page}${projection}`))) {
+          // `and userName pr` holds for every user with this userName: the general search, same answer.
+          const [lookup, search] = await Promise.all([
+            o.scim.get(`/Users?${filterQuery(`userName eq "${name}"`)}${extra}`),
+            o.scim.get(`/Users?${filterQuery(`userName eq "${name}" and userName pr`)}${extra}`),
+          ]);
+          expect({ name, extra, status: lookup.status, body: lookup.body }).toEqual({
+            name,
+            extra,
+            status: 200,
+            body: search.body,
+          });
+        }
+      }
+      const found = await o.scim.get(`/Users?${filterQuery('userName eq "FRANK@gamma.test"')}`);
+      expect(found.body).toMatchObject({ totalResults: 1, Resources: [{ userName: 'frank@gamma.test', active: false }] });
+      expect((await o.scim.get(`/Users?${filterQuery('userName eq "gone@omega.test"')}`)).body.totalResults).toBe(0);
+    });
+  });
+
   describe('sorting', () => {
     const sorted = async (query: string) => (await o.scim.get(`/Users?count=200&${query}`)).body.Resources as User[];
 

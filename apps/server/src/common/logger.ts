@@ -16,9 +16,6 @@ export function createLogger(config: Pick<AppConfig, 'logLevel'>): Logger {
   });
 }
 
-type LevelMethod = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
-const LEVEL_METHODS: LevelMethod[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'];
-
 /**
  * Fastify's `childLoggerFactory`: `request.log` is pino's child logger with the
  * request id, created on the request's first enabled log line rather than for
@@ -33,25 +30,76 @@ export function lazyChildLogger(
   const parent = logger as unknown as Logger;
   // Fastify passes the route's log level on every request: '' or the server's own unless the route sets one.
   // A different level (or serializers) makes the child differ from the parent: no shortcut then.
-  const { level, ...rest } = options;
-  if ((level && level !== parent.level) || Object.keys(rest).length) return logger.child(bindings, options);
-  let child: Logger | undefined;
-  const real = (): Logger => (child ??= parent.child(bindings, options));
-  const lazy: Record<string, unknown> = {
-    child: (more: pino.Bindings, moreOptions?: pino.ChildLoggerOptions) => real().child(more, moreOptions),
-    isLevelEnabled: (level: string) => (child ?? parent).isLevelEnabled(level),
-    bindings: () => real().bindings(),
-  };
-  for (const method of LEVEL_METHODS) {
-    lazy[method] = (...args: unknown[]) => {
-      if (child || parent.isLevelEnabled(method)) (real()[method] as (...a: unknown[]) => void)(...args);
-    };
+  for (const key in options) {
+    const value = (options as Record<string, unknown>)[key];
+    if (key === 'level' ? value && value !== parent.level : value !== undefined) return logger.child(bindings, options);
   }
-  Object.defineProperty(lazy, 'level', {
-    get: () => (child ?? parent).level,
-    set: (level: string) => (real().level = level),
-  });
-  return lazy as unknown as FastifyBaseLogger;
+  return new LazyChild(parent, bindings, options) as unknown as FastifyBaseLogger;
+}
+
+/** One object per request, its methods on the prototype: the pino child is made on the first line that logs. */
+class LazyChild {
+  private real?: Logger;
+
+  constructor(
+    private readonly parent: Logger,
+    private readonly bindingsOfChild: pino.Bindings,
+    private readonly options: pino.ChildLoggerOptions,
+  ) {}
+
+  get level(): string {
+    return (this.real ?? this.parent).level;
+  }
+
+  set level(level: string) {
+    this.child$().level = level;
+  }
+
+  child(more: pino.Bindings, moreOptions?: pino.ChildLoggerOptions): Logger {
+    return this.child$().child(more, moreOptions);
+  }
+
+  isLevelEnabled(level: string): boolean {
+    return (this.real ?? this.parent).isLevelEnabled(level);
+  }
+
+  bindings(): pino.Bindings {
+    return this.child$().bindings();
+  }
+
+  fatal(...args: unknown[]): void {
+    this.write('fatal', args);
+  }
+
+  error(...args: unknown[]): void {
+    this.write('error', args);
+  }
+
+  warn(...args: unknown[]): void {
+    this.write('warn', args);
+  }
+
+  info(...args: unknown[]): void {
+    this.write('info', args);
+  }
+
+  debug(...args: unknown[]): void {
+    this.write('debug', args);
+  }
+
+  trace(...args: unknown[]): void {
+    this.write('trace', args);
+  }
+
+  silent(): void {}
+
+  private write(method: pino.Level, args: unknown[]): void {
+    if (this.real || this.parent.isLevelEnabled(method)) (this.child$()[method] as (...a: unknown[]) => void)(...args);
+  }
+
+  private child$(): Logger {
+    return (this.real ??= this.parent.child(this.bindingsOfChild, this.options));
+  }
 }
 
 /** Nest's LoggerService on top of the same pino logger. */

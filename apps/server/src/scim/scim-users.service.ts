@@ -2,6 +2,8 @@ import { APP_CONFIG, AppConfig } from '@app/config';
 import {
   applyUserPatch,
   buildUserResource,
+  CORE_USER_SCHEMA,
+  FilterNode,
   filterToSql,
   listResponse,
   parseListQuery,
@@ -92,9 +94,18 @@ export class ScimUsersService {
   /** GET /Users and POST /Users/.search. */
   async list(organizationId: number, params: Json): Promise<Json> {
     const query = parseListQuery(params, { maxResults: MAX_RESULTS, defaultCount: 100 });
-    const where = query.filter ? filterToSql(query.filter, userFilterMapping(organizationId)) : null;
-    const order = sortToSql(query.sortBy, query.sortOrder, USER_SQL_MAPPING);
-    const page = await this.users.search(organizationId, where, order, query.startIndex - 1, query.count);
+    const userName = userNameLookup(query.filter);
+    let page: { total: number; users: StoredUser[] };
+    if (userName !== undefined) {
+      // Okta's and Entra's existence check, sent for every user they provision: a unique-key read (one
+      // statement on both engines), not a search. At most one user, so sortBy changes nothing.
+      const found = await this.users.findByUserName(organizationId, userName);
+      page = { total: found ? 1 : 0, users: found && query.startIndex === 1 && query.count > 0 ? [found] : [] };
+    } else {
+      const where = query.filter ? filterToSql(query.filter, userFilterMapping(organizationId)) : null;
+      const order = sortToSql(query.sortBy, query.sortOrder, USER_SQL_MAPPING);
+      page = await this.users.search(organizationId, where, order, query.startIndex - 1, query.count);
+    }
     const resources = page.users.map((stored) => this.render(stored, query).body);
     return { ...listResponse(resources, page.total, query.startIndex) };
   }
@@ -115,6 +126,13 @@ export class ScimUsersService {
         : full;
     return { body, etag, location: `${this.baseUrl}/Users/${stored.user.id}` };
   }
+}
+
+/** The userName of a `userName eq "…"` filter (userName is unique per organization, case-insensitively). */
+function userNameLookup(filter: FilterNode | undefined): string | undefined {
+  if (filter?.op !== 'eq' || typeof filter.value !== 'string' || filter.value === '') return undefined;
+  const { schema, attribute, subAttribute } = filter.path;
+  return schema === CORE_USER_SCHEMA && attribute === 'userName' && subAttribute === undefined ? filter.value : undefined;
 }
 
 /** The `attributes`/`excludedAttributes` query parameters of a single-resource GET. */

@@ -183,7 +183,7 @@ export class UsersService {
           user.id = await this.repository.insertUser(manager, user);
         } catch (error) {
           if (!isUniqueViolation(error)) throw error;
-          const existing = await this.repository.findByUserName(manager, organizationId, userName.toLowerCase());
+          const existing = await this.repository.findByUserName(manager, organizationId, userName.toLowerCase(), true);
           if (!existing || existing.user.active) {
             throw conflict(`A user with userName "${userName}" already exists in this organization.`, 'uniqueness');
           }
@@ -241,6 +241,11 @@ export class UsersService {
     const stored = await this.repository.findStored(this.users.manager, organizationId, parseId(rawId, 'user'));
     if (!stored) throw notFound(`No user with id ${JSON.stringify(rawId)} in this organization.`);
     return stored;
+  }
+
+  /** The user holding a userName (compared case-insensitively), or null. */
+  findByUserName(organizationId: number, userName: string): Promise<StoredUser | null> {
+    return this.repository.findByUserName(this.users.manager, organizationId, userName.toLowerCase());
   }
 
   /**
