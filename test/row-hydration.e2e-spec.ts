@@ -154,6 +154,28 @@ describe('RowHydrator and UsersRepository reads', () => {
     }
   });
 
+  if (process.env.DATABASE_URL?.startsWith('mysql')) {
+    it('should lock the user row in a locked read, and neither its role row nor its values (MySQL)', async () => {
+      const other = dataSource.createQueryRunner();
+      await other.connect();
+      try {
+        await dataSource.transaction(async (manager) => {
+          expect((await new UsersRepository(dataSource).findStored(manager, 1, 2, true))?.roleName).toBe('Admin');
+          await other.startTransaction();
+          try {
+            expect(await other.query('SELECT id FROM roles WHERE id = 1 FOR UPDATE NOWAIT')).toHaveLength(1);
+            expect(await other.query('SELECT id FROM user_attribute_values WHERE user_id = 2 FOR UPDATE NOWAIT')).toHaveLength(4);
+            await expect(other.query('SELECT id FROM users WHERE id = 2 FOR UPDATE NOWAIT')).rejects.toThrow(/lock/i);
+          } finally {
+            await other.rollbackTransaction();
+          }
+        });
+      } finally {
+        await other.release();
+      }
+    });
+  }
+
   it('should read values of more than a megabyte whole', async () => {
     const big = Array.from({ length: 20 }, (_, i) => `${i}:${'x'.repeat(60_000)}`);
     await dataSource.query(

@@ -50,7 +50,7 @@ export class UsersRepository {
   private readonly joinedValueUserId: number;
   /** Value rows of some users, completed with `(?, ?, …)` and ordered by user, attribute and position. */
   private readonly selectValues: string;
-  /** The user row alone, completed with a condition, for a locked read on MySQL. */
+  /** The user row and its role name, completed with a condition, for a locked read on MySQL. */
   private readonly selectUserRow: string;
   private readonly pageStatements = new Map<string, string>();
 
@@ -69,15 +69,15 @@ export class UsersRepository {
     const list = (alias: string, columns: ColumnMetadata[]) =>
       columns.map((c) => `${alias}.${this.quote(c.databaseName)}`).join(', ');
     const values = `(SELECT json_group_array(json_array(${list('v', valueColumns)})) FROM user_attribute_values v WHERE v.user_id = u.id)`;
-    this.selectStored = `SELECT ${list('u', this.userColumns)}, (SELECT r.name FROM roles r WHERE r.id = u.role_id)${this.inlineValues ? `, ${values}` : ''} FROM users u`;
+    this.selectStored = `SELECT ${list('u', this.userColumns)}, ${ROLE_NAME}${this.inlineValues ? `, ${values}` : ''} FROM users u`;
     const selectOne = sqlite
       ? this.selectStored
-      : `SELECT ${list('u', this.userColumns)}, (SELECT r.name FROM roles r WHERE r.id = u.role_id), ${list('v', valueColumns)} FROM users u LEFT JOIN user_attribute_values v ON v.user_id = u.id`;
+      : `SELECT ${list('u', this.userColumns)}, ${ROLE_NAME}, ${list('v', valueColumns)} FROM users u LEFT JOIN user_attribute_values v ON v.user_id = u.id`;
     this.oneById = `${selectOne} WHERE ${LIVE_USER}`;
     this.joinedValueUserId = this.userColumns.length + 1 + valueColumns.findIndex((c) => c.propertyName === 'userId');
     this.oneByUserName = `${selectOne} WHERE ${BY_USER_NAME}`;
     this.selectValues = `SELECT ${list('v', valueColumns)} FROM user_attribute_values v WHERE v.user_id IN `;
-    this.selectUserRow = `SELECT ${list('u', this.userColumns)} FROM users u WHERE `;
+    this.selectUserRow = `SELECT ${list('u', this.userColumns)}, ${ROLE_NAME} FROM users u WHERE `;
   }
 
   /**
@@ -114,15 +114,14 @@ export class UsersRepository {
   }
 
   /**
-   * MySQL: one user row under a row lock, then its role name and values. The user row only: a JOIN
-   * would also lock the role row, serializing every update of that role's users.
+   * MySQL: one user row under a row lock, with its role name, then its values. The user row only is locked:
+   * a scalar subquery in a locking read does not lock what it reads (MySQL 8, MariaDB 10.11; tested), where a
+   * JOIN would also lock the role row and serialize every update of that role's users.
    */
   private async lockedRead(manager: EntityManager, where: string, params: unknown[]): Promise<StoredUser | null> {
     const [row] = await this.reader.rows(manager, `${this.selectUserRow}${where} FOR UPDATE`, params);
     if (!row) return null;
-    const user = this.userRows.hydrate(row);
-    const [role] = await this.reader.rows(manager, 'SELECT name FROM roles WHERE id = ?', [user.roleId]);
-    const stored: StoredUser = { user, roleName: String(role?.[0] ?? ''), values: [] };
+    const stored: StoredUser = { user: this.userRows.hydrate(row), roleName: String(row[this.userColumns.length]), values: [] };
     await this.attachValues(manager, [stored]);
     return stored;
   }
@@ -283,6 +282,8 @@ export class UsersRepository {
   }
 }
 
+/** A user's role name, as a scalar subquery (see findStored). */
+const ROLE_NAME = '(SELECT r.name FROM roles r WHERE r.id = u.role_id)';
 const LIVE_USER = 'u.id = ? AND u.organization_id = ? AND u.deleted_at IS NULL';
 const BY_USER_NAME = 'u.organization_id = ? AND u.user_name_lower = ? AND u.deleted_at IS NULL';
 /** Page statements kept (one per filter shape, order and page bounds in use). */
