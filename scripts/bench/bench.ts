@@ -17,10 +17,10 @@
 import autocannon from 'autocannon';
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { createServer } from 'node:net';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
 const ROOT = resolve(__dirname, '../../..');
@@ -38,6 +38,8 @@ const { values: args } = parseArgs({
     'seed-connections': { type: 'string', default: '20' },
     // Writes the server's V8 CPU profile (open it in Chrome DevTools) to bench-results/profiles.
     'cpu-prof': { type: 'boolean', default: false },
+    // Keeps the seeded database (SQLite file or MySQL database) for inspection instead of removing it.
+    'keep-database': { type: 'boolean', default: false },
   },
 });
 const USERS = Number(args.users);
@@ -138,6 +140,8 @@ async function main(): Promise<void> {
       server.child.kill('SIGTERM');
     });
     if (args['cpu-prof']) log(`CPU profile written to ${PROFILE_DIR}`);
+    if (args['keep-database']) log(`Database kept: ${databaseUrl}`);
+    else await removeDatabase(databaseUrl);
   }
 }
 
@@ -388,14 +392,28 @@ async function freshDatabase(): Promise<string> {
   if (!url || url.startsWith('sqlite')) return `sqlite:${join(mkdtempSync(join(tmpdir(), 'torii-bench-')), 'bench.sqlite')}`;
   const parsed = new URL(url);
   const name = `${parsed.pathname.slice(1) || 'torii'}_bench_${Date.now()}`;
-  const { createConnection } = await import('mysql2/promise');
-  const admin = new URL(url);
-  admin.pathname = '/';
-  const connection = await createConnection(admin.toString());
-  await connection.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
-  await connection.end();
+  await onServer(url, `CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
   parsed.pathname = `/${name}`;
   return parsed.toString();
+}
+
+/** Removes what freshDatabase made. */
+async function removeDatabase(databaseUrl: string): Promise<void> {
+  if (databaseUrl.startsWith('sqlite:')) {
+    rmSync(dirname(databaseUrl.slice('sqlite:'.length)), { recursive: true, force: true });
+    return;
+  }
+  await onServer(databaseUrl, `DROP DATABASE IF EXISTS \`${new URL(databaseUrl).pathname.slice(1)}\``);
+}
+
+/** One statement on the MySQL server of `url`, outside any database. */
+async function onServer(url: string, sql: string): Promise<void> {
+  const admin = new URL(url);
+  admin.pathname = '/';
+  const { createConnection } = await import('mysql2/promise');
+  const connection = await createConnection(admin.toString());
+  await connection.query(sql);
+  await connection.end();
 }
 
 function hasTaskset(): boolean {
