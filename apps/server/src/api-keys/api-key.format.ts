@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import type { ApiKeyType } from './api-key.entity';
 
@@ -29,7 +29,8 @@ export function parseKey(candidate: string): ApiKeyType | null {
 
 /** SHA-256 is enough for 256-bit random secrets: there is nothing to brute-force, so no slow hash or salt is needed. */
 export function hashKey(key: string): string {
-  return createHash('sha256').update(key).digest('hex');
+  // One-shot: no Hash object per request (Node ≥ 20.12).
+  return hash('sha256', key, 'hex');
 }
 
 export function maskKey(type: ApiKeyType, last4: string): string {
