@@ -46,6 +46,14 @@ describe('configuration', () => {
     expect(() => loadConfig({ [name]: value })).toThrow(message);
   });
 
+  it('should link to its own port when APP_URL is unset, and to APP_URL (without a trailing slash) when set', () => {
+    expect(loadConfig({}).appUrl).toBe('http://localhost:3000');
+    expect(loadConfig({ PORT: '8080' }).appUrl).toBe('http://localhost:8080');
+    expect(loadConfig({ PORT: '8080', APP_URL: ' ' }).appUrl).toBe('http://localhost:8080');
+    expect(loadConfig({ PORT: '8080', APP_URL: 'https://torii.example.com/' }).appUrl).toBe('https://torii.example.com');
+    expect(() => loadConfig({ APP_URL: 'ftp://x' })).toThrow(/APP_URL/);
+  });
+
   it('should accept MySQL and MariaDB URLs and several lead times', () => {
     const config = loadConfig({ DATABASE_URL: 'mariadb://root@127.0.0.1:3306/torii', REMINDER_LEAD_TIMES: '1M, 7d,1d,7d' });
     expect(config.database).toMatchObject({ type: 'mysql', url: 'mysql://root@127.0.0.1:3306/torii', poolSize: 10 });

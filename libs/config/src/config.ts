@@ -57,7 +57,7 @@ export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; he
   {
     name: 'APP_URL',
     default: 'http://localhost:3000',
-    help: 'Public base URL (SCIM meta.location, links in reminder emails).',
+    help: 'Public base URL (SCIM meta.location, links in reminder emails). Unset: http://localhost:<PORT>.',
   },
   { name: 'LOG_LEVEL', default: 'info', help: 'fatal | error | warn | info | debug | trace | silent' },
   {
@@ -118,11 +118,13 @@ export function loadConfig(env: Env = readProcessEnv()): AppConfig {
     return raw === undefined || raw === '' ? DEFAULTS[name] : raw.trim();
   };
   const nodeEnv = oneOf(get, 'NODE_ENV', ['development', 'production', 'test'] as const);
+  const port = integer(get, 'PORT', 0, 65535);
   const config: AppConfig = {
     nodeEnv,
     host: nonEmpty(get, 'HOST'),
-    port: integer(get, 'PORT', 0, 65535),
-    appUrl: url(get, 'APP_URL', ['http:', 'https:']).replace(/\/+$/, ''),
+    port,
+    // Unset, it follows PORT, so that a local run on another port still links to itself.
+    appUrl: (env.APP_URL?.trim() ? url(get, 'APP_URL', ['http:', 'https:']) : `http://localhost:${port}`).replace(/\/+$/, ''),
     logLevel: oneOf(get, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
     database: database(get),
     bootstrap: {
