@@ -267,6 +267,17 @@ describe('SCIM: listing, filtering, sorting, paging and projection', () => {
       expect(found.body).toMatchObject({ totalResults: 1, Resources: [{ userName: 'frank@gamma.test', active: false }] });
       expect((await o.scim.get(`/Users?${filterQuery('userName eq "gone@omega.test"')}`)).body.totalResults).toBe(0);
     });
+
+    it('should read it in one statement by the unique key, not as a paged search', async () => {
+      const { result, queries } = await countQueries(t.dataSource, () =>
+        o.scim.get(`/Users?${filterQuery('userName eq "BOB@alpha.test"')}`),
+      );
+      expect(result.body.Resources.map((u: User) => u.userName)).toEqual(['bob@alpha.test']);
+      const userReads = queries.filter((q) => /^\s*SELECT/i.test(q) && /\b(users|user_attribute_values)\b/.test(q));
+      expect(userReads).toHaveLength(1);
+      expect(userReads[0]).toMatch(/user_name_lower = \?/);
+      expect(userReads[0]).not.toMatch(/\bLIMIT\b/);
+    });
   });
 
   describe('sorting', () => {

@@ -141,7 +141,7 @@ async function main(): Promise<void> {
     });
     if (args['cpu-prof']) log(`CPU profile written to ${PROFILE_DIR}`);
     if (args['keep-database']) log(`Database kept: ${databaseUrl}`);
-    else await removeDatabase(databaseUrl);
+    else await removeDatabase(databaseUrl).catch((error) => log(`Could not remove ${databaseUrl}: ${String(error)}`));
   }
 }
 

@@ -56,8 +56,8 @@ export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; he
   { name: 'PORT', default: '3000', help: 'HTTP port.' },
   {
     name: 'APP_URL',
-    default: 'http://localhost:3000',
-    help: 'Public base URL (SCIM meta.location, links in reminder emails). Unset: http://localhost:<PORT>.',
+    default: '',
+    help: 'Public base URL (SCIM meta.location, links in reminder emails). Empty: http://localhost:<PORT>.',
   },
   { name: 'LOG_LEVEL', default: 'info', help: 'fatal | error | warn | info | debug | trace | silent' },
   {
@@ -124,7 +124,7 @@ export function loadConfig(env: Env = readProcessEnv()): AppConfig {
     host: nonEmpty(get, 'HOST'),
     port,
     // Unset, it follows PORT, so that a local run on another port still links to itself.
-    appUrl: (env.APP_URL?.trim() ? url(get, 'APP_URL', ['http:', 'https:']) : `http://localhost:${port}`).replace(/\/+$/, ''),
+    appUrl: (get('APP_URL') ? url(get, 'APP_URL', ['http:', 'https:']) : `http://localhost:${port}`).replace(/\/+$/, ''),
     logLevel: oneOf(get, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
     database: database(get),
     bootstrap: {

@@ -41,6 +41,16 @@ describe('lazyChildLogger', () => {
     expect(log.level).toBe('info');
   });
 
+  it('should give a request its own level when one is set, leaving the server logger as it was', () => {
+    const { logger, lines } = capture('info');
+    const log = lazyChildLogger(logger, { reqId: 'r-3' }, {});
+    log.silent('never written');
+    log.level = 'debug';
+    log.debug('now written');
+    expect(logger.level).toBe('info');
+    expect(lines.map(({ reqId, msg }) => ({ reqId, msg }))).toEqual([{ reqId: 'r-3', msg: 'now written' }]);
+  });
+
   it('should not create a pino child per request under Fastify when nothing is logged, and still log with a route level', async () => {
     const { logger, lines } = capture('warn');
     const app = Fastify({ loggerInstance: logger, childLoggerFactory: lazyChildLogger, genReqId: () => 'req-7' });

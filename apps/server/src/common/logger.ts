@@ -28,7 +28,7 @@ export function lazyChildLogger(
   options: pino.ChildLoggerOptions,
 ): FastifyBaseLogger {
   const parent = logger as unknown as Logger;
-  // Fastify passes the route's log level on every request: '' or the server's own unless the route sets one.
+  // Fastify may pass a level ('' or the server's own when the route sets none, depending on its version).
   // A different level (or serializers) makes the child differ from the parent: no shortcut then.
   for (const key in options) {
     const value = (options as Record<string, unknown>)[key];

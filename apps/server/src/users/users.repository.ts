@@ -110,7 +110,11 @@ export class UsersRepository {
     const values: UserAttributeValue[] = [];
     // LEFT JOIN: a user without values comes as one row whose value columns are NULL.
     for (const row of rows) if (row[this.joinedValueUserId] !== null) values.push(this.valueRows.hydrate(row.slice(n + 1)));
-    return { user: this.userRows.hydrate(rows[0]), roleName: String(rows[0][n]), values: values.sort(byAttributeAndPosition) };
+    return {
+      user: this.userRows.hydrate(rows[0]),
+      roleName: String(rows[0][n] ?? ''),
+      values: values.sort(byAttributeAndPosition),
+    };
   }
 
   /**
@@ -121,7 +125,11 @@ export class UsersRepository {
   private async lockedRead(manager: EntityManager, where: string, params: unknown[]): Promise<StoredUser | null> {
     const [row] = await this.reader.rows(manager, `${this.selectUserRow}${where} FOR UPDATE`, params);
     if (!row) return null;
-    const stored: StoredUser = { user: this.userRows.hydrate(row), roleName: String(row[this.userColumns.length]), values: [] };
+    const stored: StoredUser = {
+      user: this.userRows.hydrate(row),
+      roleName: String(row[this.userColumns.length] ?? ''),
+      values: [],
+    };
     await this.attachValues(manager, [stored]);
     return stored;
   }
@@ -245,7 +253,7 @@ export class UsersRepository {
     const n = this.userColumns.length;
     const stored = rows.map((row) => ({
       user: this.userRows.hydrate(row),
-      roleName: String(row[n]),
+      roleName: String(row[n] ?? ''),
       values: this.inlineValues ? this.valuesFromJson(row[n + 1]) : [],
     }));
     if (!this.inlineValues) await this.attachValues(manager, stored);
