@@ -112,9 +112,10 @@ export function ApiAccessPage() {
           apiKey={deleting}
           onClose={() => setDeleting(undefined)}
           onDeleted={() => {
-            setDone(`The ${KEY_TYPE_LABELS[deleting.type]} key ${deleting.maskedKey} was deleted.`);
+            const message = `The ${KEY_TYPE_LABELS[deleting.type]} key ${deleting.maskedKey} was deleted.`;
             setDeleting(undefined);
-            void data.reload();
+            // Said once the list no longer shows the key, so that the message and the table agree.
+            void data.reload().then(() => setDone(message));
           }}
         />
       )}

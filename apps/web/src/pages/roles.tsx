@@ -67,11 +67,11 @@ export function RolesPage() {
           editing={editing}
           onClose={() => setEditing(undefined)}
           onSaved={(role) => {
-            setDone(
-              editing.mode === 'create' ? `The role "${role.name}" was created.` : `The role was renamed to "${role.name}".`,
-            );
+            const message =
+              editing.mode === 'create' ? `The role "${role.name}" was created.` : `The role was renamed to "${role.name}".`;
             setEditing(undefined);
-            void roles.reload();
+            // Said once the tables show the change, so that the message and the tables agree.
+            void roles.reload().then(() => setDone(message));
           }}
         />
       )}
@@ -80,9 +80,9 @@ export function RolesPage() {
           role={deleting}
           onClose={() => setDeleting(undefined)}
           onDeleted={() => {
-            setDone(`The role "${deleting.name}" was deleted.`);
+            const message = `The role "${deleting.name}" was deleted.`;
             setDeleting(undefined);
-            void roles.reload();
+            void roles.reload().then(() => setDone(message));
           }}
         />
       )}
