@@ -54,6 +54,8 @@ export function MembersPage() {
           : `deactivate ${user.userName}`;
     try {
       const updated = await api.updateUser(user.id, change);
+      // Said once the list shows the change, so that the message and the table agree.
+      await Promise.all([list.reload(), roles.reload()]);
       setMessage({
         tone: 'success',
         text:
@@ -61,7 +63,6 @@ export function MembersPage() {
             ? `${updated.userName} is now ${updated.role}.`
             : `${updated.userName} was ${updated.active ? 'reactivated' : 'deactivated'}.`,
       });
-      await Promise.all([list.reload(), roles.reload()]);
     } catch (e) {
       setMessage({ tone: 'danger', title: `Could not ${what}`, text: describeError(e) });
     } finally {
