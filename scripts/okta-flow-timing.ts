@@ -31,7 +31,7 @@ import { userFilterMapping } from '../apps/server/src/scim/user-storage.mapping'
 
 const ROOT = resolve(__dirname, '..');
 const SERVER = join(ROOT, 'dist/apps/server/src/main.js');
-const CLI = join(ROOT, 'dist/apps/cli/src/main.js');
+const CLI = join(ROOT, 'dist/apps/server/src/cli/main.js');
 const SCIM = '/v1.0/scim/v2';
 const CORE = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 
 export const ROOT = join(__dirname, '..', '..');
 export const SERVER_MAIN = join(ROOT, 'dist/apps/server/src/main.js');
-export const CLI_MAIN = join(ROOT, 'dist/apps/cli/src/main.js');
+export const CLI_MAIN = join(ROOT, 'dist/apps/server/src/cli/main.js');
 
 /** The built app (npm test builds first): these tests run it as an operator would. */
 export interface Finished {

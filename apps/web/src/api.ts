@@ -1,68 +1,23 @@
-// The admin API of CONTRACT.md section 4, exactly as any other client calls it: Bearer <Torii API key>.
+// The admin API (docs/api.md), exactly as any other client calls it: Bearer <Torii API key>.
+// Its response types are the server's own (libs/api-types), so the two cannot drift apart.
+import type {
+  ApiKeyView,
+  CreatedApiKeyView,
+  KeyType,
+  OrganizationView,
+  ReminderView,
+  RoleView,
+  SecuritySettingsView,
+  UserView,
+} from '@app/api-types';
 
-export type KeyType = 'api' | 'scim';
-
-export interface Organization {
-  id: string;
-  name: string;
-  createdAt: string;
-}
-
-export interface ApiKey {
-  id: string;
-  type: KeyType;
-  description: string | null;
-  createdAt: string;
-  expiresAt: string | null;
-  lastUsedAt: string | null;
-  status: 'active' | 'expired';
-  maskedKey: string;
-}
-
-export interface CreatedApiKey extends ApiKey {
-  key: string;
-}
-
-export interface Role {
-  id: string;
-  name: string;
-  description: string | null;
-  predefined: boolean;
-  userCount: number;
-  createdAt: string;
-}
-
-export interface User {
-  id: string;
-  userName: string;
-  email: string;
-  firstName: string | null;
-  lastName: string | null;
-  displayName: string | null;
-  role: string;
-  active: boolean;
-  status: 'active' | 'inactive';
-  createdAt: string;
-}
-
-export type ReminderStatus = 'pending' | 'sent' | 'failed' | 'cancelled' | 'superseded';
-
-export interface Reminder {
-  id: string;
-  apiKeyId: string;
-  keyType: KeyType;
-  keyDescription: string | null;
-  maskedKey: string;
-  leadTime: string;
-  expiresAt: string;
-  status: ReminderStatus;
-  attempts: number;
-  lastError: string | null;
-  recipients: string[];
-  sentAt: string | null;
-  nextAttemptAt: string | null;
-  createdAt: string;
-}
+export type { KeyType, ReminderStatus } from '@app/api-types';
+export type Organization = OrganizationView;
+export type ApiKey = ApiKeyView;
+export type CreatedApiKey = CreatedApiKeyView;
+export type Role = RoleView;
+export type User = UserView;
+export type Reminder = ReminderView;
 
 export interface Page<T> {
   items: T[];
@@ -138,9 +93,8 @@ export function createApi(key: string, onUnauthorized: (message: string) => void
   };
   return {
     organization: () => request<Organization>('GET', '/v1.0/organization'),
-    security: () => request<{ scimEnabled: boolean }>('GET', '/v1.0/settings/security'),
-    setScimEnabled: (scimEnabled: boolean) =>
-      request<{ scimEnabled: boolean }>('PATCH', '/v1.0/settings/security', { scimEnabled }),
+    security: () => request<SecuritySettingsView>('GET', '/v1.0/settings/security'),
+    setScimEnabled: (scimEnabled: boolean) => request<SecuritySettingsView>('PATCH', '/v1.0/settings/security', { scimEnabled }),
     apiKeys: async () => (await request<{ apiKeys: ApiKey[] }>('GET', '/v1.0/settings/api-keys')).apiKeys,
     createApiKey: (input: { type: KeyType; description?: string; expiresAt?: string }) =>
       request<CreatedApiKey>('POST', '/v1.0/settings/api-keys', input),

@@ -1,7 +1,7 @@
 /*
  * RFC 7644 §3.4.2.2 filter parser.
  *
- * Why not scim2-parse-filter (evaluated, installed): its tokenizer rewrites
+ * Why not scim2-parse-filter (evaluated; see docs/decisions.md): its tokenizer rewrites
  * backslashes before JSON.parse, so "\\" and "\u0041" come out wrong; it turns
  * `emails[type eq "work"].value eq "x"` into `emails[type eq "work"] and
  * emails.value eq "x"`, which may match two different emails; it has no length

@@ -1,7 +1,7 @@
 /*
  * RFC 7644 §3.5.2 PATCH on the canonical User (ScimUserInput).
  *
- * Why not scim-patch (evaluated, installed): it matches attribute names and
+ * Why not scim-patch (evaluated; see docs/decisions.md): it matches attribute names and
  * the op ('add'/'Add' only, not 'ADD') case-sensitively, though RFC 7643 §2.1
  * makes names case-insensitive; it knows nothing of attribute types (no
  * "False" → false, no manager given as a plain id); it throws plain Errors

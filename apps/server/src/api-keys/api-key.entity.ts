@@ -1,7 +1,8 @@
+import type { KeyType } from '@app/api-types';
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
 import { Organization } from '../organizations/organization.entity';
 
-export type ApiKeyType = 'api' | 'scim';
+export type ApiKeyType = KeyType;
 
 /**
  * An API key. Only a SHA-256 hash of the secret is kept, plus a display hint;

@@ -1,3 +1,4 @@
+import type { ApiKeyView, CreatedApiKeyView } from '@app/api-types';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
@@ -12,22 +13,6 @@ import { ApiKey, ApiKeyType } from './api-key.entity';
 import { generateKey, hashKey, maskKey, parseKey } from './api-key.format';
 
 export const KEY_TYPE_NAMES: Record<ApiKeyType, string> = { api: 'Torii API', scim: 'Torii SCIM' };
-
-export interface ApiKeyView {
-  id: string;
-  type: ApiKeyType;
-  description: string | null;
-  createdAt: string;
-  expiresAt: string | null;
-  lastUsedAt: string | null;
-  status: 'active' | 'expired';
-  maskedKey: string;
-}
-
-/** The creation response: the only time the full key is ever shown. */
-export interface CreatedApiKey extends ApiKeyView {
-  key: string;
-}
 
 export interface NewApiKey {
   type: ApiKeyType;
@@ -85,7 +70,7 @@ export class ApiKeysService {
    * Generates a key. `manager` lets onboarding create the first key in its
    * own transaction. A SCIM key needs SCIM enabled for the organization.
    */
-  async create(organizationId: number, input: NewApiKey, manager: EntityManager = this.keys.manager): Promise<CreatedApiKey> {
+  async create(organizationId: number, input: NewApiKey, manager: EntityManager = this.keys.manager): Promise<CreatedApiKeyView> {
     const now = this.clock.now();
     const expiresAt = input.expiresAt ? parseExpiry(input.expiresAt, now) : null;
     if (input.type === 'scim') {
@@ -113,7 +98,7 @@ export class ApiKeysService {
   }
 
   /** For the operator CLI: the organization is named by the operator, so check it exists first. */
-  async createForOrganization(organizationId: number, input: NewApiKey): Promise<CreatedApiKey> {
+  async createForOrganization(organizationId: number, input: NewApiKey): Promise<CreatedApiKeyView> {
     await this.organizations.get(organizationId);
     return this.create(organizationId, input);
   }

@@ -98,7 +98,7 @@ function classify(error: unknown): {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return { status: 415, message: UNSUPPORTED_MEDIA_TYPE, internal: false };
     // A path segment that is not valid percent-encoding, or longer than any id: nothing is there
-    // (CONTRACT §1: an id that is not one of ours is a 404, never a 400).
+    // (docs/api.md: an id that is not one of ours is a 404, never a 400).
     case 'FST_ERR_BAD_URL':
     case 'FST_ERR_MAX_PARAM_LENGTH':
       return { status: 404, message: 'Nothing is at this URL: check the path and the id in it.', internal: false };

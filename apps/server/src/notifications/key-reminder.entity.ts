@@ -1,7 +1,8 @@
+import type { ReminderStatus } from '@app/api-types';
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
 import { ApiKey } from '../api-keys/api-key.entity';
 
-export type ReminderStatus = 'pending' | 'sent' | 'failed' | 'cancelled' | 'superseded';
+export type { ReminderStatus };
 
 /**
  * The outbox of expiry reminders: one row per key and lead time, written

@@ -1,3 +1,4 @@
+import type { ReminderPage } from '@app/api-types';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
@@ -13,23 +14,6 @@ import { KeyReminder, ReminderStatus } from './key-reminder.entity';
 import { longestLead, mostUrgentOpenLead, windowOpensAt } from './lead-time';
 import { MailerService } from './mailer/mailer.service';
 import { reminderEmail } from './reminder-email';
-
-export interface ReminderView {
-  id: string;
-  apiKeyId: string;
-  keyType: 'api' | 'scim';
-  keyDescription: string | null;
-  maskedKey: string;
-  leadTime: string;
-  expiresAt: string;
-  status: ReminderStatus;
-  attempts: number;
-  lastError: string | null;
-  recipients: string[];
-  sentAt: string | null;
-  nextAttemptAt: string | null;
-  createdAt: string;
-}
 
 export interface ReminderRunResult {
   /** Keys found entering a reminder window in this run (recorded unless another instance was first). */
@@ -72,10 +56,7 @@ export class RemindersService {
     return result;
   }
 
-  async list(
-    organizationId: number,
-    page: { size?: number; cursor?: string },
-  ): Promise<{ notifications: ReminderView[]; count: number; total: number; nextCursor: string | null }> {
+  async list(organizationId: number, page: { size?: number; cursor?: string }): Promise<ReminderPage> {
     const size = page.size ?? DEFAULT_PAGE_SIZE;
     const before = decodeCursor(page.cursor);
     const base = this.reminders.createQueryBuilder('r').where('r.organization_id = :organizationId', { organizationId });

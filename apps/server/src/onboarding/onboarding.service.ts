@@ -1,7 +1,8 @@
+import type { CreatedApiKeyView } from '@app/api-types';
 import { TransactionRunner } from '@app/database';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { ApiKeysService, CreatedApiKey } from '../api-keys/api-keys.service';
+import { ApiKeysService } from '../api-keys/api-keys.service';
 import { Clock } from '../common/clock';
 import { isUniqueViolation } from '../common/db-errors';
 import { OrganizationsService } from '../organizations/organizations.service';
@@ -14,7 +15,7 @@ export interface OnboardedOrganization {
   organizationName: string;
   adminUserId: string;
   adminEmail: string;
-  apiKey: CreatedApiKey;
+  apiKey: CreatedApiKeyView;
 }
 
 const BOOTSTRAP_FLAG = 'bootstrap';

@@ -1,19 +1,10 @@
+import type { OrganizationView, SecuritySettingsView } from '@app/api-types';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
 import { notFound } from '../common/app-error';
 import { Clock } from '../common/clock';
 import { Organization } from './organization.entity';
-
-export interface OrganizationView {
-  id: string;
-  name: string;
-  createdAt: string;
-}
-
-export interface SecuritySettingsView {
-  scimEnabled: boolean;
-}
 
 @Injectable()
 export class OrganizationsService {

@@ -1,8 +1,9 @@
+import type { MemberPage, OrganizationView, RoleView, SecuritySettingsView } from '@app/api-types';
 import { Injectable } from '@nestjs/common';
 import { ApiKeysService } from '../api-keys/api-keys.service';
-import { OrganizationsService, OrganizationView, SecuritySettingsView } from '../organizations/organizations.service';
-import { RolesService, RoleView } from '../users/roles.service';
-import { UsersService, UserView } from '../users/users.service';
+import { OrganizationsService } from '../organizations/organizations.service';
+import { RolesService } from '../users/roles.service';
+import { UsersService } from '../users/users.service';
 
 /** Settings pages: Security (the SCIM toggle), Roles, Members. */
 @Injectable()
@@ -45,10 +46,7 @@ export class SettingsService {
     return this.roleService.delete(organizationId, id);
   }
 
-  async members(
-    organizationId: number,
-    page: { size?: number; cursor?: string },
-  ): Promise<{ members: UserView[]; count: number; total: number; nextCursor: string | null }> {
+  async members(organizationId: number, page: { size?: number; cursor?: string }): Promise<MemberPage> {
     const { users, ...rest } = await this.users.list(organizationId, { ...page, membersOnly: true });
     return { members: users, ...rest };
   }

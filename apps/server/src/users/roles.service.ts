@@ -1,3 +1,4 @@
+import type { RoleView } from '@app/api-types';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { TransactionRunner } from '@app/database';
@@ -9,15 +10,6 @@ import { toIso } from '../common/db-values';
 import { parseId } from '../common/ids';
 import { DEFAULT_ROLE, PREDEFINED_ROLES, Role } from './role.entity';
 import { User } from './user.entity';
-
-export interface RoleView {
-  id: string;
-  name: string;
-  description: string | null;
-  predefined: boolean;
-  userCount: number;
-  createdAt: string;
-}
 
 @Injectable()
 export class RolesService {

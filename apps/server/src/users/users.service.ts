@@ -1,3 +1,4 @@
+import type { UserPage, UserView } from '@app/api-types';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { TransactionRunner } from '@app/database';
@@ -14,28 +15,6 @@ import { isValidUserName } from './user-name';
 import { StoredUser, USER_ATTRIBUTE_COLUMNS, UserWrite } from './user-write';
 import { User } from './user.entity';
 import { SqlFragment, UsersRepository } from './users.repository';
-
-export interface UserView {
-  id: string;
-  userName: string;
-  email: string;
-  firstName: string | null;
-  lastName: string | null;
-  displayName: string | null;
-  role: string;
-  active: boolean;
-  status: 'active' | 'inactive';
-  externalId: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface UserPage {
-  users: UserView[];
-  count: number;
-  total: number;
-  nextCursor: string | null;
-}
 
 export interface UserListQuery {
   size?: number;

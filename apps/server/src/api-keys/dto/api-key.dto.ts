@@ -1,3 +1,4 @@
+import type { ApiKeyView, CreatedApiKeyView } from '@app/api-types';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import type { ApiKeyType } from '../api-key.entity';
@@ -40,7 +41,7 @@ export class UpdateApiKeyDto {
   expiresAt?: unknown;
 }
 
-export class ApiKeyResponse {
+export class ApiKeyResponse implements ApiKeyView {
   @ApiProperty({ example: '7' }) id: string;
   @ApiProperty({ enum: ['api', 'scim'] }) type: ApiKeyType;
   @ApiProperty({ nullable: true, type: String }) description: string | null;
@@ -51,7 +52,7 @@ export class ApiKeyResponse {
   @ApiProperty({ example: 'torii_scim_…x9Qa' }) maskedKey: string;
 }
 
-export class CreatedApiKeyResponse extends ApiKeyResponse {
+export class CreatedApiKeyResponse extends ApiKeyResponse implements CreatedApiKeyView {
   @ApiProperty({ description: 'The full key. Shown only in this response; store it now.' }) key: string;
 }
 

@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { ReminderStatus } from '../key-reminder.entity';
+import type { ReminderPage, ReminderStatus, ReminderView } from '@app/api-types';
 
-export class NotificationResponse {
+export class NotificationResponse implements ReminderView {
   @ApiProperty() id: string;
   @ApiProperty() apiKeyId: string;
   @ApiProperty({ enum: ['api', 'scim'] }) keyType: 'api' | 'scim';
@@ -23,7 +23,7 @@ export class NotificationResponse {
   @ApiProperty({ format: 'date-time' }) createdAt: string;
 }
 
-export class NotificationPageResponse {
+export class NotificationPageResponse implements ReminderPage {
   @ApiProperty({ type: [NotificationResponse] }) notifications: NotificationResponse[];
   @ApiProperty() count: number;
   @ApiProperty() total: number;

@@ -1,7 +1,8 @@
+import type { OrganizationView, RoleView, SecuritySettingsView } from '@app/api-types';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 
-export class SecuritySettingsDto {
+export class SecuritySettingsDto implements SecuritySettingsView {
   @ApiProperty({
     description: 'SCIM provisioning on/off. Off refuses every SCIM request of the organization at once; keys are kept.',
   })
@@ -9,7 +10,7 @@ export class SecuritySettingsDto {
   scimEnabled: boolean;
 }
 
-export class OrganizationResponse {
+export class OrganizationResponse implements OrganizationView {
   @ApiProperty({ example: '1', description: 'The Organization ID an admin types into Okta.' }) id: string;
   @ApiProperty() name: string;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
@@ -45,7 +46,7 @@ export class UpdateRoleDto {
   description?: string | null;
 }
 
-export class RoleResponse {
+export class RoleResponse implements RoleView {
   @ApiProperty() id: string;
   @ApiProperty() name: string;
   @ApiProperty({ nullable: true, type: String }) description: string | null;

@@ -1,3 +1,4 @@
+import type { MemberPage, UserPage, UserView } from '@app/api-types';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
@@ -45,7 +46,7 @@ export class UpdateUserDto {
   active?: boolean;
 }
 
-export class UserResponse {
+export class UserResponse implements UserView {
   @ApiProperty() id: string;
   @ApiProperty({ description: 'The email address; cannot be changed.' }) userName: string;
   @ApiProperty() email: string;
@@ -60,14 +61,14 @@ export class UserResponse {
   @ApiProperty({ format: 'date-time' }) updatedAt: string;
 }
 
-export class UserPageResponse {
+export class UserPageResponse implements UserPage {
   @ApiProperty({ type: [UserResponse] }) users: UserResponse[];
   @ApiProperty() count: number;
   @ApiProperty() total: number;
   @ApiProperty({ nullable: true, type: String }) nextCursor: string | null;
 }
 
-export class MemberPageResponse {
+export class MemberPageResponse implements MemberPage {
   @ApiProperty({ type: [UserResponse] }) members: UserResponse[];
   @ApiProperty() count: number;
   @ApiProperty() total: number;

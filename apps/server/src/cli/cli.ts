@@ -3,11 +3,11 @@ import { DatabaseMigrator } from '@app/database';
 import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { parseArgs } from 'node:util';
-import { ApiKeysService } from '../../server/src/api-keys/api-keys.service';
-import { AppError } from '../../server/src/common/app-error';
-import { RemindersService } from '../../server/src/notifications/reminders.service';
-import { OnboardingService } from '../../server/src/onboarding/onboarding.service';
-import { isValidUserName } from '../../server/src/users/user-name';
+import { ApiKeysService } from '../api-keys/api-keys.service';
+import { AppError } from '../common/app-error';
+import { RemindersService } from '../notifications/reminders.service';
+import { OnboardingService } from '../onboarding/onboarding.service';
+import { isValidUserName } from '../users/user-name';
 import { CliModule } from './cli.module';
 
 export const USAGE = `Usage: npm run cli -- <command> [options] [--json]

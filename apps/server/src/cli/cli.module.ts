@@ -1,10 +1,10 @@
 import { AppConfig, ConfigModule } from '@app/config';
 import { DatabaseModule } from '@app/database';
 import { DynamicModule, Module } from '@nestjs/common';
-import { ApiKeysModule } from '../../server/src/api-keys/api-keys.module';
-import { CommonModule } from '../../server/src/common/common.module';
-import { NotificationsModule } from '../../server/src/notifications/notifications.module';
-import { OnboardingModule } from '../../server/src/onboarding/onboarding.module';
+import { ApiKeysModule } from '../api-keys/api-keys.module';
+import { CommonModule } from '../common/common.module';
+import { NotificationsModule } from '../notifications/notifications.module';
+import { OnboardingModule } from '../onboarding/onboarding.module';
 
 /**
  * The operator CLI is a second entry point into the server's own modules (no

@@ -1,0 +1,96 @@
+/*
+ * The admin API's response shapes (base path /v1.0), as types only: the server's services return
+ * them, its OpenAPI response classes implement them, and the settings UI (apps/web) reads them.
+ * `npm run typecheck` checks both sides against this one file. Nothing here exists at run time, so
+ * import it with `import type`.
+ */
+
+export type KeyType = 'api' | 'scim';
+
+export interface OrganizationView {
+  id: string;
+  name: string;
+  createdAt: string;
+}
+
+export interface SecuritySettingsView {
+  scimEnabled: boolean;
+}
+
+export interface ApiKeyView {
+  id: string;
+  type: KeyType;
+  description: string | null;
+  createdAt: string;
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+  status: 'active' | 'expired';
+  maskedKey: string;
+}
+
+/** The creation response: the only time the full key is ever shown. */
+export interface CreatedApiKeyView extends ApiKeyView {
+  key: string;
+}
+
+export interface RoleView {
+  id: string;
+  name: string;
+  description: string | null;
+  predefined: boolean;
+  userCount: number;
+  createdAt: string;
+}
+
+export interface UserView {
+  id: string;
+  userName: string;
+  email: string;
+  firstName: string | null;
+  lastName: string | null;
+  displayName: string | null;
+  role: string;
+  active: boolean;
+  status: 'active' | 'inactive';
+  externalId: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type ReminderStatus = 'pending' | 'sent' | 'failed' | 'cancelled' | 'superseded';
+
+export interface ReminderView {
+  id: string;
+  apiKeyId: string;
+  keyType: KeyType;
+  keyDescription: string | null;
+  maskedKey: string;
+  leadTime: string;
+  expiresAt: string;
+  status: ReminderStatus;
+  attempts: number;
+  lastError: string | null;
+  recipients: string[];
+  sentAt: string | null;
+  nextAttemptAt: string | null;
+  createdAt: string;
+}
+
+/** A cursor-paged list: `{ <items>: [...], count, total, nextCursor }`. */
+export interface CursorPage {
+  count: number;
+  total: number;
+  nextCursor: string | null;
+}
+
+export type UserPage = CursorPage & { users: UserView[] };
+export type MemberPage = CursorPage & { members: UserView[] };
+export type ReminderPage = CursorPage & { notifications: ReminderView[] };
+
+/** The error body of every admin API refusal. */
+export interface ApiErrorBody {
+  statusCode: number;
+  error: string;
+  message: string;
+  details?: Array<{ field: string; message: string }>;
+}
