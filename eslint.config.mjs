@@ -13,6 +13,53 @@ export default tseslint.config(
     },
   },
   {
+    // Repositories are the only place with SQL: services hold rules and call them (docs/architecture.md).
+    files: ['apps/server/src/**/*.ts'],
+    ignores: ['**/*.repository.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'typeorm',
+              importNames: [
+                'DataSource',
+                'Repository',
+                'QueryBuilder',
+                'SelectQueryBuilder',
+                'In',
+                'IsNull',
+                'Not',
+                'Like',
+                'Raw',
+              ],
+              message: 'Queries belong in a *.repository.ts of the module that owns the table.',
+              allowTypeImports: true,
+            },
+            {
+              name: '@nestjs/typeorm',
+              importNames: ['InjectRepository', 'InjectDataSource'],
+              message: 'Queries belong in a *.repository.ts of the module that owns the table.',
+            },
+          ],
+        },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'CallExpression[callee.property.name=/^(query|createQueryBuilder|getRepository)$/]',
+          message: 'Queries belong in a *.repository.ts of the module that owns the table.',
+        },
+        {
+          selector:
+            "CallExpression[callee.object.name='manager'][callee.property.name=/^(save|insert|update|upsert|delete|remove|softDelete|find.*|count.*|exists.*|increment|decrement)$/]",
+          message: 'Queries belong in a *.repository.ts of the module that owns the table; pass the manager to it.',
+        },
+      ],
+    },
+  },
+  {
     // Only libs/config reads the environment.
     files: ['apps/**/*.ts', 'libs/database/**/*.ts', 'libs/scim-protocol/**/*.ts'],
     rules: {

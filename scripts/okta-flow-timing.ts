@@ -27,7 +27,15 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { createConnection } from 'mysql2/promise';
-import { userFilterMapping } from '../apps/server/src/scim/user-storage.mapping';
+import { loadConfig } from '@app/config';
+import { dataSourceOptions } from '@app/database';
+import { SqlMapping } from '@app/scim-protocol';
+import { DataSource } from 'typeorm';
+import { Organization } from '../apps/server/src/organizations/organization.entity';
+import { Role } from '../apps/server/src/users/role.entity';
+import { UserAttributeValue } from '../apps/server/src/users/user-attribute-value.entity';
+import { scopedToOrganization, userSqlMapping } from '../apps/server/src/users/user-storage.mapping';
+import { User } from '../apps/server/src/users/user.entity';
 
 const ROOT = resolve(__dirname, '..');
 const SERVER = join(ROOT, 'dist/apps/server/src/main.js');
@@ -346,9 +354,21 @@ function printTable(title: string, times: Map<string, number[]>): void {
   console.log(`${'total'.padEnd(46)} ${fmt(first)} ${fmt(median)}`);
 }
 
-/** The SQL GET /Users runs for a filter (as UsersService.search builds it), with its plan. */
+/** The users' SQL mapping for this database, from the entities, as UsersRepository builds it. */
+async function userMapping(db: Db): Promise<SqlMapping> {
+  const config = loadConfig({ DATABASE_URL: db.url }).database;
+  const dataSource = new DataSource(await dataSourceOptions(config, [Organization, Role, User, UserAttributeValue]));
+  await dataSource.initialize();
+  try {
+    return userSqlMapping(dataSource);
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
+/** The SQL GET /Users runs for a filter (as UsersRepository.search builds it), with its plan. */
 async function explain(db: Db, organizationId: number, filter: string): Promise<void> {
-  const where = filterToSql(parseFilter(filter), userFilterMapping(organizationId));
+  const where = filterToSql(parseFilter(filter), scopedToOrganization(await userMapping(db), organizationId));
   const from = `FROM users u WHERE u.organization_id = ? AND u.deleted_at IS NULL AND (${where.sql})`;
   const params = [organizationId, ...where.params];
   for (const sql of [`SELECT COUNT(*) AS total ${from}`, `SELECT u.id AS id ${from} ORDER BY u.id ASC LIMIT 100 OFFSET 0`]) {

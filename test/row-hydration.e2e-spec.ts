@@ -119,7 +119,7 @@ describe('RowHydrator and UsersRepository reads', () => {
     };
 
     expect(await repository.findStored(dataSource.manager, 1, 2)).toStrictEqual(expected);
-    expect(await repository.search(1, null, { sql: 'u.id', params: [] }, 0, 10)).toStrictEqual({ total: 1, users: [expected] });
+    expect(await repository.search(1, { offset: 0, limit: 10 })).toStrictEqual({ total: 1, users: [expected] });
     // Under a row lock, inside a transaction (MySQL's locking read, SQLite's plain one).
     await dataSource.transaction(async (manager) => {
       expect(await repository.findStored(manager, 1, 2, true)).toStrictEqual(expected);

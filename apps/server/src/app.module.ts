@@ -1,8 +1,13 @@
 import { AppConfig, ConfigModule } from '@app/config';
 import { DatabaseModule } from '@app/database';
 import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { ApiKeysModule } from './api-keys/api-keys.module';
+import { ApiKeyGuard } from './auth/api-key.guard';
+import { AuthModule } from './auth/auth.module';
 import { CommonModule } from './common/common.module';
+import { HttpExceptionFilter } from './common/http-exception.filter';
+import { createValidationPipe } from './common/validation.pipe';
 import { HealthModule } from './health/health.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { FirstRunService } from './onboarding/first-run.service';
@@ -14,6 +19,11 @@ import { UsersModule } from './users/users.module';
 /**
  * The HTTP server: admin/settings API (/v1.0), SCIM 2.0 (/v1.0/scim/v2),
  * health, docs, and the scheduler. `config` lets tests pass their own.
+ *
+ * The global request pipeline is registered here, in the order a request meets it: the key guard
+ * (every route needs a Torii API key unless it says `@RequiresKey('scim')` or `@Public()`), the
+ * validation pipe (admin API bodies and queries), and the error filter (the admin JSON error, or a
+ * SCIM Error under /v1.0/scim/v2). As providers of the module graph, tests get the same pipeline.
  */
 @Module({})
 export class AppModule {
@@ -24,6 +34,7 @@ export class AppModule {
         ConfigModule.forRoot(config),
         DatabaseModule.forRoot(),
         CommonModule,
+        AuthModule,
         HealthModule,
         ApiKeysModule,
         UsersModule,
@@ -32,7 +43,12 @@ export class AppModule {
         ScimModule,
         NotificationsModule,
       ],
-      providers: [FirstRunService],
+      providers: [
+        { provide: APP_GUARD, useExisting: ApiKeyGuard },
+        { provide: APP_PIPE, useFactory: createValidationPipe },
+        { provide: APP_FILTER, useClass: HttpExceptionFilter },
+        FirstRunService,
+      ],
     };
   }
 }

@@ -2,6 +2,7 @@ import { APP_CONFIG, AppConfig } from '@app/config';
 import { DynamicModule, Global, Injectable, Logger, Module, OnModuleInit } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { DatabaseHealth } from './database-health';
 import { dataSourceOptions } from './data-source-options';
 import { runMigrations } from './migrate';
 import { TransactionRunner } from './transaction-runner';
@@ -43,8 +44,8 @@ export class DatabaseModule {
           }),
         }),
       ],
-      providers: [DatabaseMigrator, TransactionRunner],
-      exports: [TransactionRunner, DatabaseMigrator],
+      providers: [DatabaseMigrator, TransactionRunner, DatabaseHealth],
+      exports: [TransactionRunner, DatabaseMigrator, DatabaseHealth],
     };
   }
 }

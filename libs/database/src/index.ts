@@ -1,5 +1,6 @@
 export * from './data-source-options';
 export * from './database.module';
+export * from './database-health';
 export * from './migrate';
 export * from './transaction-runner';
 export * from './row-reader';

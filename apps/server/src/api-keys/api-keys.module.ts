@@ -1,16 +1,16 @@
 import { Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { OrganizationsModule } from '../organizations/organizations.module';
 import { ApiKey } from './api-key.entity';
-import { ApiKeyGuard } from './api-key.guard';
 import { ApiKeysController } from './api-keys.controller';
+import { ApiKeysRepository } from './api-keys.repository';
 import { ApiKeysService } from './api-keys.service';
 
+/** The key lifecycle (/v1.0/settings/api-keys). Verifying a request's key is the auth module's. */
 @Module({
   imports: [TypeOrmModule.forFeature([ApiKey]), OrganizationsModule],
   controllers: [ApiKeysController],
-  providers: [ApiKeysService, { provide: APP_GUARD, useClass: ApiKeyGuard }],
+  providers: [ApiKeysService, ApiKeysRepository],
   exports: [ApiKeysService],
 })
 export class ApiKeysModule {}

@@ -1,17 +1,16 @@
 import { Global, Module } from '@nestjs/common';
-import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { EventEmitterModule } from '@nestjs/event-emitter';
 import { Clock } from './clock';
-import { HttpExceptionFilter } from './http-exception.filter';
-import { createValidationPipe } from './validation.pipe';
 
-/** What every module and request shares: the clock, the error filter and the validation pipe. */
+/**
+ * What every module shares, in the server and in the CLI alike: the clock, and the in-process
+ * event emitter through which a module tells others of a change (e.g. a deleted key) without
+ * depending on them. The HTTP request pipeline (guard, pipe, filter) is in app.module.ts.
+ */
 @Global()
 @Module({
-  providers: [
-    Clock,
-    { provide: APP_FILTER, useClass: HttpExceptionFilter },
-    { provide: APP_PIPE, useFactory: createValidationPipe },
-  ],
+  imports: [EventEmitterModule.forRoot()],
+  providers: [Clock],
   exports: [Clock],
 })
 export class CommonModule {}

@@ -1,13 +1,13 @@
 import { Controller, Get, HttpCode, ServiceUnavailableException } from '@nestjs/common';
+import { DatabaseHealth } from '@app/database';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { DataSource } from 'typeorm';
-import { Public } from '../api-keys/auth.decorators';
+import { Public } from '../auth/auth.decorators';
 
 @ApiTags('Health')
 @Public()
 @Controller('health')
 export class HealthController {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly database: DatabaseHealth) {}
 
   @Get()
   @ApiOperation({ summary: 'Liveness: the process is up and serving HTTP.' })
@@ -19,11 +19,7 @@ export class HealthController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Readiness: the database answers.' })
   async ready(): Promise<{ status: 'ok'; database: 'up' }> {
-    try {
-      await this.dataSource.query('SELECT 1');
-    } catch {
-      throw new ServiceUnavailableException('The database is not reachable.');
-    }
+    if (!(await this.database.isReachable())) throw new ServiceUnavailableException('The database is not reachable.');
     return { status: 'ok', database: 'up' };
   }
 }

@@ -1,6 +1,6 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { OrganizationId } from '../api-keys/auth.decorators';
+import { OrganizationId } from '../auth/auth.decorators';
 import { PageQueryDto } from '../users/dto/users.dto';
 import { NotificationPageResponse } from './dto/notifications.dto';
 import { RemindersService } from './reminders.service';

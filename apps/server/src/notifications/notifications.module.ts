@@ -8,13 +8,14 @@ import { ExpiryReminderCron } from './expiry-reminder.cron';
 import { KeyReminder } from './key-reminder.entity';
 import { MailerService } from './mailer/mailer.service';
 import { NotificationsController } from './notifications.controller';
+import { RemindersRepository } from './reminders.repository';
 import { RemindersService } from './reminders.service';
 
 /** Key-expiry reminders: the outbox, the scheduled job, the mail transport, and their history. */
 @Module({
   imports: [ScheduleModule.forRoot(), TypeOrmModule.forFeature([KeyReminder]), ApiKeysModule, UsersModule, OrganizationsModule],
   controllers: [NotificationsController],
-  providers: [RemindersService, MailerService, ExpiryReminderCron],
+  providers: [RemindersService, RemindersRepository, MailerService, ExpiryReminderCron],
   exports: [RemindersService],
 })
 export class NotificationsModule {}

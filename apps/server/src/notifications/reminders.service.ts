@@ -1,9 +1,7 @@
 import type { ReminderPage } from '@app/api-types';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { In, Repository } from 'typeorm';
 import { ApiKeysService } from '../api-keys/api-keys.service';
 import { Clock } from '../common/clock';
 import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor } from '../common/cursor';
@@ -11,6 +9,7 @@ import { retryOnDeadlock } from '../common/db-errors';
 import { OrganizationsService } from '../organizations/organizations.service';
 import { UsersService } from '../users/users.service';
 import { KeyReminder, ReminderStatus } from './key-reminder.entity';
+import { RemindersRepository } from './reminders.repository';
 import { longestLead, mostUrgentOpenLead, windowOpensAt } from './lead-time';
 import { MailerService } from './mailer/mailer.service';
 import { reminderEmail } from './reminder-email';
@@ -39,7 +38,7 @@ export class RemindersService {
   private readonly logger = new Logger('Reminders');
 
   constructor(
-    @InjectRepository(KeyReminder) private readonly reminders: Repository<KeyReminder>,
+    private readonly reminders: RemindersRepository,
     private readonly apiKeys: ApiKeysService,
     private readonly users: UsersService,
     private readonly organizations: OrganizationsService,
@@ -59,14 +58,7 @@ export class RemindersService {
   async list(organizationId: number, page: { size?: number; cursor?: string }): Promise<ReminderPage> {
     const size = page.size ?? DEFAULT_PAGE_SIZE;
     const before = decodeCursor(page.cursor);
-    const base = this.reminders.createQueryBuilder('r').where('r.organization_id = :organizationId', { organizationId });
-    const total = await base.clone().getCount();
-    const query = base
-      .clone()
-      .orderBy('r.id', 'DESC')
-      .limit(size + 1);
-    if (before) query.andWhere('r.id < :before', { before });
-    const rows = await query.getMany();
+    const { rows, total } = await this.reminders.page(organizationId, before, size);
     const pageRows = rows.slice(0, size);
     const keys = await this.apiKeys.findDetailsMany([...new Set(pageRows.map((r) => r.apiKeyId))]);
     return {
@@ -104,14 +96,7 @@ export class RemindersService {
     const leads = this.config.reminders.leadTimes;
     const keys = await this.apiKeys.expiringBetween(now, new Date(now.getTime() + longestLead(leads, now)));
     if (!keys.length) return 0;
-    const existing = new Set<string>();
-    for (let i = 0; i < keys.length; i += 500) {
-      const rows = await this.reminders.find({
-        select: ['apiKeyId', 'leadTime'],
-        where: { apiKeyId: In(keys.slice(i, i + 500).map((k) => k.id)) },
-      });
-      for (const row of rows) existing.add(`${row.apiKeyId}/${row.leadTime}`);
-    }
+    const existing = await this.reminders.recordedFor(keys.map((k) => k.id));
     let recorded = 0;
     for (const key of keys) {
       const lead = mostUrgentOpenLead(key.expiresAt!, leads, now);
@@ -130,27 +115,9 @@ export class RemindersService {
         updatedAt: now,
       }));
       await retryOnDeadlock(async () => {
-        // INSERT ... IGNORE / OR IGNORE: the unique (key, lead) index decides, whatever other instances do.
-        await this.reminders
-          .createQueryBuilder()
-          .insert()
-          .into(KeyReminder)
-          .values(rows)
-          .orIgnore()
-          .updateEntity(false)
-          .execute();
+        await this.reminders.insertIgnoringDuplicates(rows);
         // An older reminder still waiting (e.g. SMTP was down) is folded into the new one.
-        await this.reminders
-          .createQueryBuilder()
-          .update(KeyReminder)
-          .set({ status: 'superseded', updatedAt: now })
-          .where('api_key_id = :id AND status = :pending AND lead_time <> :lead', {
-            id: key.id,
-            pending: 'pending',
-            lead: lead.label,
-          })
-          .andWhere('(claimed_until IS NULL OR claimed_until < :now)', { now })
-          .execute();
+        await this.reminders.supersedePending(key.id, lead.label, now);
       });
       recorded += 1;
     }
@@ -161,17 +128,10 @@ export class RemindersService {
     const seen = new Set<number>();
     for (;;) {
       const now = this.clock.now();
-      const due = await this.reminders
-        .createQueryBuilder('r')
-        .select(['r.id'])
-        .where('r.status = :pending AND r.next_attempt_at <= :now', { pending: 'pending', now })
-        .andWhere('(r.claimed_until IS NULL OR r.claimed_until < :now)', { now })
-        .orderBy('r.id', 'ASC')
-        .limit(BATCH)
-        .getMany();
-      const fresh = due.filter((r) => !seen.has(r.id));
+      const due = await this.reminders.dueIds(now, BATCH);
+      const fresh = due.filter((id) => !seen.has(id));
       if (!fresh.length) return;
-      for (const { id } of fresh) {
+      for (const id of fresh) {
         seen.add(id);
         await this.deliverOne(id, result);
       }
@@ -181,17 +141,10 @@ export class RemindersService {
   private async deliverOne(id: number, result: ReminderRunResult): Promise<void> {
     const now = this.clock.now();
     const token = randomUUID();
-    const claim = await retryOnDeadlock(() =>
-      this.reminders
-        .createQueryBuilder()
-        .update(KeyReminder)
-        .set({ claimedUntil: new Date(now.getTime() + this.config.reminders.leaseSeconds * 1000), claimToken: token })
-        .where('id = :id AND status = :pending', { id, pending: 'pending' })
-        .andWhere('(claimed_until IS NULL OR claimed_until < :now)', { now })
-        .execute(),
-    );
-    if (claim.affected !== 1) return; // another instance has it
-    const reminder = await this.reminders.findOneByOrFail({ id });
+    const leaseUntil = new Date(now.getTime() + this.config.reminders.leaseSeconds * 1000);
+    const claimed = await retryOnDeadlock(() => this.reminders.claim(id, token, now, leaseUntil));
+    if (!claimed) return; // another instance has it
+    const reminder = await this.reminders.findById(id);
     const key = await this.apiKeys.findDetails(reminder.apiKeyId);
     if (!key || key.deleted || !key.expiresAt || key.expiresAt.getTime() <= now.getTime()) {
       const reason =
@@ -261,13 +214,6 @@ export class RemindersService {
 
   /** Records the outcome, only if this instance still holds the claim. */
   private async finish(id: number, token: string, changes: Partial<KeyReminder>): Promise<void> {
-    await retryOnDeadlock(() =>
-      this.reminders
-        .createQueryBuilder()
-        .update(KeyReminder)
-        .set({ ...changes, claimedUntil: null, claimToken: null, updatedAt: this.clock.now() })
-        .where('id = :id AND claim_token = :token', { id, token })
-        .execute(),
-    );
+    await retryOnDeadlock(() => this.reminders.finish(id, token, { ...changes, updatedAt: this.clock.now() }));
   }
 }

@@ -5,10 +5,11 @@ import { OrganizationsModule } from '../organizations/organizations.module';
 import { UsersModule } from '../users/users.module';
 import { OnboardingService } from './onboarding.service';
 import { SystemFlag } from './system-flag.entity';
+import { SystemFlagsRepository } from './system-flags.repository';
 
 @Module({
   imports: [TypeOrmModule.forFeature([SystemFlag]), OrganizationsModule, UsersModule, ApiKeysModule],
-  providers: [OnboardingService],
+  providers: [OnboardingService, SystemFlagsRepository],
   exports: [OnboardingService],
 })
 export class OnboardingModule {}

@@ -8,7 +8,7 @@ import { isUniqueViolation } from '../common/db-errors';
 import { OrganizationsService } from '../organizations/organizations.service';
 import { RolesService } from '../users/roles.service';
 import { UsersService } from '../users/users.service';
-import { SystemFlag } from './system-flag.entity';
+import { SystemFlagsRepository } from './system-flags.repository';
 
 export interface OnboardedOrganization {
   organizationId: string;
@@ -32,6 +32,7 @@ export class OnboardingService {
     private readonly roles: RolesService,
     private readonly users: UsersService,
     private readonly apiKeys: ApiKeysService,
+    private readonly flags: SystemFlagsRepository,
     private readonly clock: Clock,
   ) {}
 
@@ -47,7 +48,7 @@ export class OnboardingService {
   async bootstrapOnce(name: string, adminEmail: string): Promise<OnboardedOrganization | null> {
     try {
       return await this.transactions.run(async (manager) => {
-        await manager.insert(SystemFlag, { name: BOOTSTRAP_FLAG, createdAt: this.clock.now() });
+        await this.flags.insert(manager, BOOTSTRAP_FLAG, this.clock.now());
         return this.createIn(manager, name, adminEmail);
       });
     } catch (error) {

@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { Organization } from './organization.entity';
+import { OrganizationsRepository } from './organizations.repository';
 import { OrganizationsService } from './organizations.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([Organization])],
-  providers: [OrganizationsService],
+  providers: [OrganizationsService, OrganizationsRepository],
   exports: [OrganizationsService],
 })
 export class OrganizationsModule {}

@@ -1,22 +1,25 @@
 import type { OrganizationView, SecuritySettingsView } from '@app/api-types';
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, Repository } from 'typeorm';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { EntityManager } from 'typeorm';
 import { notFound } from '../common/app-error';
 import { Clock } from '../common/clock';
 import { Organization } from './organization.entity';
+import { SCIM_TOGGLED, ScimToggledEvent } from './organization.events';
+import { OrganizationsRepository } from './organizations.repository';
 
 @Injectable()
 export class OrganizationsService {
   constructor(
-    @InjectRepository(Organization) private readonly organizations: Repository<Organization>,
+    private readonly organizations: OrganizationsRepository,
+    private readonly events: EventEmitter2,
     private readonly clock: Clock,
   ) {}
 
   /** Creates an organization inside the caller's transaction (see OnboardingService). */
   async create(manager: EntityManager, name: string): Promise<Organization> {
     const now = this.clock.now();
-    return manager.save(manager.create(Organization, { name, scimEnabled: false, createdAt: now, updatedAt: now }));
+    return this.organizations.insert(manager, { name, scimEnabled: false, createdAt: now, updatedAt: now });
   }
 
   async get(id: number): Promise<OrganizationView> {
@@ -28,18 +31,25 @@ export class OrganizationsService {
     return { scimEnabled: organization.scimEnabled };
   }
 
+  /** Takes effect at once: cached key verifications of the organization are dropped (auth module). */
   async setScimEnabled(id: number, scimEnabled: boolean): Promise<SecuritySettingsView> {
-    await this.organizations.update({ id }, { scimEnabled, updatedAt: this.clock.now() });
+    await this.organizations.setScimEnabled(id, scimEnabled, this.clock.now());
+    const event: ScimToggledEvent = { organizationId: id, scimEnabled };
+    this.events.emit(SCIM_TOGGLED, event);
     return this.getSecurity(id);
   }
 
-  async isScimEnabled(id: number, manager: EntityManager = this.organizations.manager): Promise<boolean> {
-    const organization = await manager.findOneBy(Organization, { id });
-    return organization?.scimEnabled ?? false;
+  async isScimEnabled(id: number, manager?: EntityManager): Promise<boolean> {
+    return (await this.organizations.findById(id, manager))?.scimEnabled ?? false;
+  }
+
+  /** Serializes, per organization, the changes that must see each other (the last-Admin rule), until the caller's transaction ends. */
+  lock(manager: EntityManager, id: number): Promise<void> {
+    return this.organizations.lockRow(manager, id);
   }
 
   private async find(id: number): Promise<Organization> {
-    const organization = await this.organizations.findOneBy({ id });
+    const organization = await this.organizations.findById(id);
     if (!organization) throw notFound(`No organization with id ${id}.`);
     return organization;
   }

@@ -7,7 +7,7 @@ import {
 } from '@app/scim-protocol';
 import { Controller, Get, Param, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { RequiresKey } from '../api-keys/auth.decorators';
+import { RequiresKey } from '../auth/auth.decorators';
 import { notFound } from '../common/app-error';
 import { BODY_LIMIT_BYTES } from '../app.setup';
 import { ScimMediaTypeGuard } from './scim-media-type.guard';

@@ -3,7 +3,7 @@ import { CanActivate, ExecutionContext, Inject, Injectable, Logger, OnModuleDest
 import type { FastifyReply } from 'fastify';
 import Redis from 'ioredis';
 import { RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
-import type { AuthenticatedRequest } from '../api-keys/auth.decorators';
+import type { AuthenticatedRequest } from '../auth/auth.decorators';
 import { tooManyRequests } from '../common/app-error';
 
 const REDIS_READY_TIMEOUT_MS = 2000;

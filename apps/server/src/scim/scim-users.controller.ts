@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Put, Query, Res, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { OrganizationId, RequiresKey } from '../api-keys/auth.decorators';
+import { OrganizationId, RequiresKey } from '../auth/auth.decorators';
 import { ScimMediaTypeGuard } from './scim-media-type.guard';
 import { ScimRateLimitGuard } from './scim-rate-limit.guard';
 import { ScimUserResponse, ScimUsersService } from './scim-users.service';

@@ -2,21 +2,15 @@ import { APP_CONFIG, AppConfig } from '@app/config';
 import {
   applyUserPatch,
   buildUserResource,
-  CORE_USER_SCHEMA,
-  FilterNode,
-  filterToSql,
   listResponse,
   parseListQuery,
   parseUserInput,
   projectResource,
   ScimError,
-  sortToSql,
 } from '@app/scim-protocol';
 import { Inject, Injectable } from '@nestjs/common';
 import { SCIM_BASE_PATH } from '../common/http-error';
-import { StoredUser } from '../users/user-write';
-import { UsersService } from '../users/users.service';
-import { toScimUser, toUserWrite, USER_SQL_MAPPING, userFilterMapping } from './user-storage.mapping';
+import { UserResource, UsersService } from '../users/users.service';
 
 type Json = Record<string, unknown>;
 
@@ -31,8 +25,9 @@ export const MAX_RESULTS = 200;
 
 /**
  * SCIM Users on top of the users module: parses and validates SCIM bodies
- * with the protocol library, lets UsersService apply the rules and store, and
- * renders the results. Filters become SQL and run in the database.
+ * with the protocol library, hands SCIM Users to UsersService (which applies
+ * the rules and stores them; filters become SQL in its repository), and renders
+ * what it returns: meta, ETag, projection, list responses.
  */
 @Injectable()
 export class ScimUsersService {
@@ -46,30 +41,23 @@ export class ScimUsersService {
   }
 
   async create(organizationId: number, body: unknown): Promise<{ response: ScimUserResponse; created: boolean }> {
-    const input = parseUserInput(body, 'create');
-    const { stored, created } = await this.users.provision(organizationId, toUserWrite(input));
-    return { response: this.render(stored), created };
+    const { user, created } = await this.users.provision(organizationId, parseUserInput(body, 'create'));
+    return { response: this.render(user), created };
   }
 
   async get(organizationId: number, id: string, projection: Json = {}): Promise<ScimUserResponse> {
     const query = parseListQuery(pickProjection(projection));
-    return this.render(await this.users.getStored(organizationId, id), query);
+    return this.render(await this.users.getResource(organizationId, id), query);
   }
 
   async replace(organizationId: number, id: string, body: unknown, ifMatch?: string): Promise<ScimUserResponse> {
     const input = parseUserInput(body, 'replace');
-    const write = toUserWrite(input);
-    return this.render(await this.users.update(organizationId, id, () => write, versionCheck(ifMatch)));
+    return this.render(await this.users.update(organizationId, id, () => input, versionCheck(ifMatch)));
   }
 
   async patch(organizationId: number, id: string, body: unknown, ifMatch?: string): Promise<ScimUserResponse> {
-    const stored = await this.users.update(
-      organizationId,
-      id,
-      (current) => toUserWrite(applyUserPatch(toScimUser(current), body)),
-      versionCheck(ifMatch),
-    );
-    return this.render(stored);
+    const user = await this.users.update(organizationId, id, (current) => applyUserPatch(current, body), versionCheck(ifMatch));
+    return this.render(user);
   }
 
   async delete(organizationId: number, id: string, ifMatch?: string): Promise<void> {
@@ -94,28 +82,23 @@ export class ScimUsersService {
   /** GET /Users and POST /Users/.search. */
   async list(organizationId: number, params: Json): Promise<Json> {
     const query = parseListQuery(params, { maxResults: MAX_RESULTS, defaultCount: 100 });
-    const userName = userNameLookup(query.filter);
-    let page: { total: number; users: StoredUser[] };
-    if (userName !== undefined) {
-      // Okta's and Entra's existence check, sent for every user they provision: a unique-key read (one
-      // statement on both engines), not a search. At most one user, so sortBy changes nothing.
-      const found = await this.users.findByUserName(organizationId, userName);
-      page = { total: found ? 1 : 0, users: found && query.startIndex === 1 && query.count > 0 ? [found] : [] };
-    } else {
-      const where = query.filter ? filterToSql(query.filter, userFilterMapping(organizationId)) : null;
-      const order = sortToSql(query.sortBy, query.sortOrder, USER_SQL_MAPPING);
-      page = await this.users.search(organizationId, where, order, query.startIndex - 1, query.count);
-    }
-    const resources = page.users.map((stored) => this.render(stored, query).body);
+    const page = await this.users.search(organizationId, {
+      filter: query.filter,
+      sortBy: query.sortBy,
+      sortOrder: query.sortOrder,
+      offset: query.startIndex - 1,
+      limit: query.count,
+    });
+    const resources = page.users.map((user) => this.render(user, query).body);
     return { ...listResponse(resources, page.total, query.startIndex) };
   }
 
-  private render(stored: StoredUser, projection?: { attributes: string[]; excludedAttributes: string[] }): ScimUserResponse {
-    const etag = `W/"${stored.user.version}"`;
-    const full = buildUserResource(toScimUser(stored), {
-      id: String(stored.user.id),
-      created: stored.user.createdAt,
-      lastModified: stored.user.updatedAt,
+  private render(user: UserResource, projection?: { attributes: string[]; excludedAttributes: string[] }): ScimUserResponse {
+    const etag = `W/"${user.version}"`;
+    const full = buildUserResource(user.attributes, {
+      id: String(user.id),
+      created: user.created,
+      lastModified: user.lastModified,
       version: etag,
       baseUrl: this.baseUrl,
     });
@@ -124,15 +107,8 @@ export class ScimUsersService {
       projection && (projection.attributes.length || projection.excludedAttributes.length)
         ? projectResource(full, projection)
         : full;
-    return { body, etag, location: `${this.baseUrl}/Users/${stored.user.id}` };
+    return { body, etag, location: `${this.baseUrl}/Users/${user.id}` };
   }
-}
-
-/** The userName of a `userName eq "…"` filter (userName is unique per organization, case-insensitively). */
-function userNameLookup(filter: FilterNode | undefined): string | undefined {
-  if (filter?.op !== 'eq' || typeof filter.value !== 'string' || filter.value === '') return undefined;
-  const { schema, attribute, subAttribute } = filter.path;
-  return schema === CORE_USER_SCHEMA && attribute === 'userName' && subAttribute === undefined ? filter.value : undefined;
 }
 
 /** The `attributes`/`excludedAttributes` query parameters of a single-resource GET. */

@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { OrganizationId } from '../api-keys/auth.decorators';
+import { OrganizationId } from '../auth/auth.decorators';
 import { MemberPageResponse, PageQueryDto } from '../users/dto/users.dto';
 import {
   CreateRoleDto,

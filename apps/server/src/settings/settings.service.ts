@@ -1,6 +1,5 @@
 import type { MemberPage, OrganizationView, RoleView, SecuritySettingsView } from '@app/api-types';
 import { Injectable } from '@nestjs/common';
-import { ApiKeysService } from '../api-keys/api-keys.service';
 import { OrganizationsService } from '../organizations/organizations.service';
 import { RolesService } from '../users/roles.service';
 import { UsersService } from '../users/users.service';
@@ -12,7 +11,6 @@ export class SettingsService {
     private readonly organizations: OrganizationsService,
     private readonly roleService: RolesService,
     private readonly users: UsersService,
-    private readonly apiKeys: ApiKeysService,
   ) {}
 
   organization(organizationId: number): Promise<OrganizationView> {
@@ -23,11 +21,8 @@ export class SettingsService {
     return this.organizations.getSecurity(organizationId);
   }
 
-  async setScimEnabled(organizationId: number, scimEnabled: boolean): Promise<SecuritySettingsView> {
-    const settings = await this.organizations.setScimEnabled(organizationId, scimEnabled);
-    // Cached key verifications carry the toggle: drop them so it takes effect at once.
-    this.apiKeys.evictOrganization(organizationId);
-    return settings;
+  setScimEnabled(organizationId: number, scimEnabled: boolean): Promise<SecuritySettingsView> {
+    return this.organizations.setScimEnabled(organizationId, scimEnabled);
   }
 
   async roles(organizationId: number): Promise<{ roles: RoleView[] }> {

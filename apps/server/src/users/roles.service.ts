@@ -1,20 +1,19 @@
 import type { RoleView } from '@app/api-types';
-import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
 import { TransactionRunner } from '@app/database';
-import { EntityManager, Repository } from 'typeorm';
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
 import { badRequest, conflict, notFound } from '../common/app-error';
 import { Clock } from '../common/clock';
 import { isUniqueViolation } from '../common/db-errors';
-import { toIso } from '../common/db-values';
 import { parseId } from '../common/ids';
 import { DEFAULT_ROLE, PREDEFINED_ROLES, Role } from './role.entity';
-import { User } from './user.entity';
+import { RolesRepository, RoleWithCount } from './roles.repository';
 
+/** Roles of an organization: the five pre-defined ones and custom ones; names unique case-insensitively. */
 @Injectable()
 export class RolesService {
   constructor(
-    @InjectRepository(Role) private readonly roles: Repository<Role>,
+    private readonly roles: RolesRepository,
     private readonly transactions: TransactionRunner,
     private readonly clock: Clock,
   ) {}
@@ -22,8 +21,9 @@ export class RolesService {
   /** Gives a new organization its pre-defined roles, inside the caller's transaction. */
   async seedPredefined(manager: EntityManager, organizationId: number): Promise<Role[]> {
     const now = this.clock.now();
-    const rows = PREDEFINED_ROLES.map((r) =>
-      manager.create(Role, {
+    return this.roles.insertMany(
+      manager,
+      PREDEFINED_ROLES.map((r) => ({
         organizationId,
         name: r.name,
         nameLower: r.name.toLowerCase(),
@@ -31,68 +31,34 @@ export class RolesService {
         predefined: true,
         createdAt: now,
         updatedAt: now,
-      }),
+      })),
     );
-    return manager.save(rows);
   }
 
   async list(organizationId: number): Promise<RoleView[]> {
-    const rows = await this.roles
-      .createQueryBuilder('r')
-      .select([
-        'r.id AS id',
-        'r.name AS name',
-        'r.description AS description',
-        'r.predefined AS predefined',
-        'r.created_at AS createdAt',
-      ])
-      .addSelect(
-        (q) => q.select('COUNT(*)').from(User, 'u').where('u.role_id = r.id').andWhere('u.deleted_at IS NULL'),
-        'userCount',
-      )
-      .where('r.organization_id = :organizationId', { organizationId })
-      .orderBy('r.predefined', 'DESC')
-      .addOrderBy('r.id', 'ASC')
-      .getRawMany<{
-        id: number;
-        name: string;
-        description: string | null;
-        predefined: number | boolean;
-        createdAt: Date | string;
-        userCount: number | string;
-      }>();
-    return rows.map((r) => ({
-      id: String(r.id),
-      name: r.name,
-      description: r.description,
-      predefined: Boolean(Number(r.predefined)),
-      userCount: Number(r.userCount),
-      createdAt: toIso(r.createdAt) as string,
-    }));
+    return (await this.roles.listWithUserCounts(organizationId)).map(toView);
   }
 
   async get(organizationId: number, rawId: string): Promise<RoleView> {
     const id = parseId(rawId, 'role');
-    const view = (await this.list(organizationId)).find((r) => r.id === String(id));
-    if (!view) throw notFound(`No role with id ${JSON.stringify(rawId)} in this organization.`);
-    return view;
+    const role = (await this.roles.listWithUserCounts(organizationId)).find((r) => r.id === id);
+    if (!role) throw notFound(`No role with id ${JSON.stringify(rawId)} in this organization.`);
+    return toView(role);
   }
 
   async create(organizationId: number, name: string, description?: string | null): Promise<RoleView> {
     const now = this.clock.now();
     const clean = normalizeName(name);
     try {
-      const role = await this.roles.save(
-        this.roles.create({
-          organizationId,
-          name: clean,
-          nameLower: clean.toLowerCase(),
-          description: description ?? null,
-          predefined: false,
-          createdAt: now,
-          updatedAt: now,
-        }),
-      );
+      const role = await this.roles.insert({
+        organizationId,
+        name: clean,
+        nameLower: clean.toLowerCase(),
+        description: description ?? null,
+        predefined: false,
+        createdAt: now,
+        updatedAt: now,
+      });
       return this.get(organizationId, String(role.id));
     } catch (error) {
       if (isUniqueViolation(error))
@@ -114,7 +80,7 @@ export class RolesService {
     }
     if (changes.description !== undefined) patch.description = changes.description;
     try {
-      await this.roles.update({ id: role.id, organizationId }, patch);
+      await this.roles.update(organizationId, role.id, patch);
     } catch (error) {
       if (isUniqueViolation(error))
         throw conflict(
@@ -130,38 +96,43 @@ export class RolesService {
     const role = await this.findCustom(organizationId, rawId, 'deleted');
     await this.transactions.run(async (manager) => {
       // Users of the role are counted inside the transaction; the foreign key is the backstop.
-      const users = await manager.count(User, { where: { organizationId, roleId: role.id } });
+      const users = await this.roles.countUsers(manager, organizationId, role.id);
       if (users > 0) {
         throw conflict(
           `The role "${role.name}" still has ${users} user${users === 1 ? '' : 's'} (deleted users included); give them another role first.`,
         );
       }
-      await manager.delete(Role, { id: role.id, organizationId });
+      await this.roles.delete(manager, organizationId, role.id);
     });
   }
 
   /**
    * The role for a SCIM `userType` or an admin's `role`: a pre-defined or custom
    * role name, matched case-insensitively; absent means the default (Employee).
+   * An unknown name is a 400 that lists the valid ones.
    */
-  async resolve(manager: EntityManager, organizationId: number, name: string | null | undefined): Promise<Role> {
-    const wanted = (name ?? DEFAULT_ROLE).trim().toLowerCase();
-    const role = await manager.findOneBy(Role, { organizationId, nameLower: wanted });
+  async resolve(
+    manager: EntityManager,
+    organizationId: number,
+    name: string | null | undefined,
+  ): Promise<Pick<Role, 'id' | 'name'>> {
+    const role = await this.roles.findByName(manager, organizationId, (name ?? DEFAULT_ROLE).trim().toLowerCase());
     if (role) return role;
-    const names = (await manager.find(Role, { where: { organizationId }, order: { predefined: 'DESC', id: 'ASC' } })).map(
-      (r) => r.name,
-    );
+    const names = await this.roles.names(manager, organizationId);
     throw badRequest(`"${name}" is not a role of this organization. Valid roles: ${names.join(', ')}.`, 'invalidValue');
   }
 
   private async findCustom(organizationId: number, rawId: string, action: 'changed' | 'deleted'): Promise<Role> {
-    const id = parseId(rawId, 'role');
-    const role = await this.roles.findOneBy({ id, organizationId });
+    const role = await this.roles.findById(organizationId, parseId(rawId, 'role'));
     if (!role) throw notFound(`No role with id ${JSON.stringify(rawId)} in this organization.`);
     if (role.predefined)
       throw badRequest(`"${role.name}" is a pre-defined role and cannot be ${action}; create a custom role instead.`);
     return role;
   }
+}
+
+function toView(role: RoleWithCount): RoleView {
+  return { ...role, id: String(role.id) };
 }
 
 function normalizeName(name: string): string {

@@ -1,4 +1,5 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { ScimAttribute } from '../common/scim-columns';
 import { User } from './user.entity';
 
 /** Multi-valued SCIM attributes stored as rows. */
@@ -21,6 +22,8 @@ export const INDEXED_VALUE_LENGTH = 255;
  * One element of a multi-valued attribute of a user (an email, a phone number,
  * an address, ...). One row per element so that filters such as
  * `emails[type eq "work" and value co "@x.com"]` are a single subquery on one row.
+ * `attribute` says which attribute (MULTI_VALUED_ATTRIBUTES); each sub-attribute
+ * column is marked with the sub-attribute it stores (`@ScimAttribute`).
  */
 @Entity('user_attribute_values')
 @Index('IDX_uav_user', ['userId', 'attribute', 'position'])
@@ -46,38 +49,43 @@ export class UserAttributeValue {
   @Column({ type: 'int' })
   position: number;
 
-  @Column({ type: 'text', nullable: true })
+  @ScimAttribute('value', {
+    column: { type: 'text', nullable: true },
+    lowerProperty: 'valueLower',
+    lowerMaxLength: INDEXED_VALUE_LENGTH,
+  })
   value: string | null;
 
   /** lower(value) when value is at most INDEXED_VALUE_LENGTH characters, else NULL. */
   @Column({ type: 'varchar', length: 255, nullable: true })
   valueLower: string | null;
 
-  @Column({ type: 'varchar', length: 255, nullable: true })
+  @ScimAttribute('display')
   display: string | null;
 
-  @Column({ type: 'varchar', length: 64, nullable: true })
+  @ScimAttribute('type', { column: { type: 'varchar', length: 64, nullable: true } })
   type: string | null;
 
-  @Column({ type: 'boolean', default: false })
+  /** Stored NOT NULL, rendered only when true: false is "absent" to filters too. */
+  @ScimAttribute('primary', { column: { type: 'boolean', default: false } })
   primary: boolean;
 
   // Address sub-attributes (attribute = 'addresses').
-  @Column({ type: 'varchar', length: 1024, nullable: true })
+  @ScimAttribute('formatted', { column: { type: 'varchar', length: 1024, nullable: true } })
   formatted: string | null;
 
-  @Column({ type: 'varchar', length: 255, nullable: true })
+  @ScimAttribute('streetAddress')
   streetAddress: string | null;
 
-  @Column({ type: 'varchar', length: 255, nullable: true })
+  @ScimAttribute('locality')
   locality: string | null;
 
-  @Column({ type: 'varchar', length: 255, nullable: true })
+  @ScimAttribute('region')
   region: string | null;
 
-  @Column({ type: 'varchar', length: 64, nullable: true })
+  @ScimAttribute('postalCode', { column: { type: 'varchar', length: 64, nullable: true } })
   postalCode: string | null;
 
-  @Column({ type: 'varchar', length: 64, nullable: true })
+  @ScimAttribute('country', { column: { type: 'varchar', length: 64, nullable: true } })
   country: string | null;
 }

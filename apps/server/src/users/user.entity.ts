@@ -1,11 +1,16 @@
+import { ENTERPRISE_USER_SCHEMA as ENT } from '@app/scim-protocol';
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { ScimAttribute } from '../common/scim-columns';
 import { Organization } from '../organizations/organization.entity';
 import { Role } from './role.entity';
 
 /**
  * A user of an organization, as provisioned by SCIM or edited in Settings.
- * Singular SCIM attributes are columns (so filters run in SQL); multi-valued
+ * Singular SCIM attributes are columns (so filters run in SQL), each marked with
+ * the attribute it stores (`@ScimAttribute`): that mark is all the SQL mapping,
+ * the conversions and the length checks need (user-storage.mapping.ts). Multi-valued
  * ones (emails, phoneNumbers, addresses, ...) live in UserAttributeValue rows.
+ * userName, the role (userType) and active carry rules and are mapped by hand.
  */
 @Entity('users')
 @Index('UQ_users_org_user_name', ['organizationId', 'userNameLower'], { unique: true })
@@ -35,7 +40,7 @@ export class User {
   @Column({ type: 'varchar', length: 255, nullable: true })
   userNameLower: string | null;
 
-  @Column({ type: 'varchar', length: 255, nullable: true })
+  @ScimAttribute('externalId')
   externalId: string | null;
 
   @Column({ type: 'int' })
@@ -49,65 +54,65 @@ export class User {
   @Column({ type: 'boolean', default: true })
   active: boolean;
 
-  @Column({ type: 'varchar', length: 255, nullable: true })
+  @ScimAttribute('name.formatted')
   nameFormatted: string | null;
 
-  @Column({ type: 'varchar', length: 255, nullable: true })
+  @ScimAttribute('name.familyName')
   nameFamilyName: string | null;
 
-  @Column({ type: 'varchar', length: 255, nullable: true })
+  @ScimAttribute('name.givenName')
   nameGivenName: string | null;
 
-  @Column({ type: 'varchar', length: 255, nullable: true })
+  @ScimAttribute('name.middleName')
   nameMiddleName: string | null;
 
-  @Column({ type: 'varchar', length: 255, nullable: true })
+  @ScimAttribute('name.honorificPrefix')
   nameHonorificPrefix: string | null;
 
-  @Column({ type: 'varchar', length: 255, nullable: true })
+  @ScimAttribute('name.honorificSuffix')
   nameHonorificSuffix: string | null;
 
-  @Column({ type: 'varchar', length: 255, nullable: true })
+  @ScimAttribute('displayName')
   displayName: string | null;
 
-  @Column({ type: 'varchar', length: 255, nullable: true })
+  @ScimAttribute('nickName')
   nickName: string | null;
 
-  @Column({ type: 'varchar', length: 1024, nullable: true })
+  @ScimAttribute('profileUrl', { column: { type: 'varchar', length: 1024, nullable: true } })
   profileUrl: string | null;
 
-  @Column({ type: 'varchar', length: 255, nullable: true })
+  @ScimAttribute('title')
   title: string | null;
 
-  @Column({ type: 'varchar', length: 64, nullable: true })
+  @ScimAttribute('preferredLanguage', { column: { type: 'varchar', length: 64, nullable: true } })
   preferredLanguage: string | null;
 
-  @Column({ type: 'varchar', length: 64, nullable: true })
+  @ScimAttribute('locale', { column: { type: 'varchar', length: 64, nullable: true } })
   locale: string | null;
 
-  @Column({ type: 'varchar', length: 64, nullable: true })
+  @ScimAttribute('timezone', { column: { type: 'varchar', length: 64, nullable: true } })
   timezone: string | null;
 
   // Enterprise extension (urn:ietf:params:scim:schemas:extension:enterprise:2.0:User)
-  @Column({ type: 'varchar', length: 255, nullable: true })
+  @ScimAttribute(`${ENT}:employeeNumber`)
   employeeNumber: string | null;
 
-  @Column({ type: 'varchar', length: 255, nullable: true })
+  @ScimAttribute(`${ENT}:costCenter`)
   costCenter: string | null;
 
-  @Column({ type: 'varchar', length: 255, nullable: true })
+  @ScimAttribute(`${ENT}:organization`)
   organizationName: string | null;
 
-  @Column({ type: 'varchar', length: 255, nullable: true })
+  @ScimAttribute(`${ENT}:division`)
   division: string | null;
 
-  @Column({ type: 'varchar', length: 255, nullable: true })
+  @ScimAttribute(`${ENT}:department`)
   department: string | null;
 
-  @Column({ type: 'varchar', length: 255, nullable: true })
+  @ScimAttribute(`${ENT}:manager.value`)
   managerValue: string | null;
 
-  @Column({ type: 'varchar', length: 255, nullable: true })
+  @ScimAttribute(`${ENT}:manager.displayName`)
   managerDisplayName: string | null;
 
   @Column({ type: 'datetime', precision: 3 })

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Param, Patch, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { OrganizationId } from '../api-keys/auth.decorators';
+import { OrganizationId } from '../auth/auth.decorators';
 import { UpdateUserDto, UserListQueryDto, UserPageResponse, UserResponse } from './dto/users.dto';
 import { UsersService } from './users.service';
 

@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { OrganizationsModule } from '../organizations/organizations.module';
 import { Role } from './role.entity';
+import { RolesRepository } from './roles.repository';
 import { RolesService } from './roles.service';
 import { UserAttributeValue } from './user-attribute-value.entity';
 import { User } from './user.entity';
@@ -9,9 +11,9 @@ import { UsersRepository } from './users.repository';
 import { UsersService } from './users.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([User, UserAttributeValue, Role])],
+  imports: [TypeOrmModule.forFeature([User, UserAttributeValue, Role]), OrganizationsModule],
   controllers: [UsersController],
-  providers: [UsersService, RolesService, UsersRepository],
+  providers: [UsersService, RolesService, UsersRepository, RolesRepository],
   exports: [UsersService, RolesService],
 })
 export class UsersModule {}

@@ -1,28 +1,47 @@
-import { Injectable } from '@nestjs/common';
 import { RowReader } from '@app/database';
+import { AttributePath, CORE_USER_SCHEMA, FilterNode, filterToSql, SortOrder, sortToSql, SqlMapping } from '@app/scim-protocol';
+import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 import { Role } from './role.entity';
-import { INDEXED_VALUE_LENGTH, UserAttributeValue } from './user-attribute-value.entity';
 import { RowHydrator } from './row-hydrator';
-import type { StoredUser, UserValueRow } from './user-write';
+import { INDEXED_VALUE_LENGTH, UserAttributeValue } from './user-attribute-value.entity';
+import { ROLE_NAME_SQL, sameValues, scopedToOrganization, userSqlMapping, UserRow, UserValueRow } from './user-storage.mapping';
 import { User } from './user.entity';
 
-export interface SqlFragment {
-  sql: string;
-  params: unknown[];
+/** A SCIM list query over one organization's live users, already parsed (parseListQuery). */
+export interface UserSearch {
+  filter?: FilterNode;
+  sortBy?: AttributePath;
+  sortOrder?: SortOrder;
+  /** 0-based. */
+  offset: number;
+  limit: number;
+}
+
+/** The admin API's list: live users in id order after a cursor, optionally by state and role. */
+export interface UserListFilter {
+  afterId: number;
+  size: number;
+  active?: boolean;
+  roleLower?: string;
+  /** Leaves out users of this role (the Members page leaves out Employees). */
+  exceptRoleLower?: string;
 }
 
 /**
- * SQL for the users module's hot paths (every SCIM request): hand-written
- * statements over the entities' own column metadata, so a read is one or two
- * prepared statements and a write touches only what changed. TypeORM's
- * query builder costs more than the query itself here (see docs/performance.md).
- * Values are written through the driver's own conversions and read back by
- * RowHydrator, which gives the same values as TypeORM's hydration, faster.
+ * Every statement on `users` and `user_attribute_values`. The SCIM hot paths are hand-written
+ * statements over the entities' own column metadata, so a read is one or two prepared statements
+ * and a write touches only what changed: TypeORM's query builder costs more than the query itself
+ * there (see docs/performance.md). SCIM filters and sorts become SQL here, through the protocol
+ * library's translators and the users' storage mapping (user-storage.mapping.ts). Values are
+ * written through the driver's own conversions and read back by RowHydrator, which gives the same
+ * values as TypeORM's hydration, faster.
  */
 @Injectable()
 export class UsersRepository {
+  /** Where each SCIM attribute is stored, for filterToSql and sortToSql. */
+  private readonly mapping: SqlMapping;
   private readonly userColumns: ColumnMetadata[];
   private readonly userInsertColumns: ColumnMetadata[];
   private readonly valueInsertColumns: ColumnMetadata[];
@@ -55,6 +74,7 @@ export class UsersRepository {
   private readonly pageStatements = new Map<string, string>();
 
   constructor(private readonly dataSource: DataSource) {
+    this.mapping = userSqlMapping(dataSource);
     this.userColumns = dataSource.getMetadata(User).columns;
     this.userInsertColumns = this.userColumns.filter((c) => !c.isGenerated);
     const valueColumns = dataSource.getMetadata(UserAttributeValue).columns;
@@ -69,15 +89,15 @@ export class UsersRepository {
     const list = (alias: string, columns: ColumnMetadata[]) =>
       columns.map((c) => `${alias}.${this.quote(c.databaseName)}`).join(', ');
     const values = `(SELECT json_group_array(json_array(${list('v', valueColumns)})) FROM user_attribute_values v WHERE v.user_id = u.id)`;
-    this.selectStored = `SELECT ${list('u', this.userColumns)}, ${ROLE_NAME}${this.inlineValues ? `, ${values}` : ''} FROM users u`;
+    this.selectStored = `SELECT ${list('u', this.userColumns)}, ${ROLE_NAME_SQL}${this.inlineValues ? `, ${values}` : ''} FROM users u`;
     const selectOne = sqlite
       ? this.selectStored
-      : `SELECT ${list('u', this.userColumns)}, ${ROLE_NAME}, ${list('v', valueColumns)} FROM users u LEFT JOIN user_attribute_values v ON v.user_id = u.id`;
+      : `SELECT ${list('u', this.userColumns)}, ${ROLE_NAME_SQL}, ${list('v', valueColumns)} FROM users u LEFT JOIN user_attribute_values v ON v.user_id = u.id`;
     this.oneById = `${selectOne} WHERE ${LIVE_USER}`;
     this.joinedValueUserId = this.userColumns.length + 1 + valueColumns.findIndex((c) => c.propertyName === 'userId');
     this.oneByUserName = `${selectOne} WHERE ${BY_USER_NAME}`;
     this.selectValues = `SELECT ${list('v', valueColumns)} FROM user_attribute_values v WHERE v.user_id IN `;
-    this.selectUserRow = `SELECT ${list('u', this.userColumns)}, ${ROLE_NAME} FROM users u WHERE `;
+    this.selectUserRow = `SELECT ${list('u', this.userColumns)}, ${ROLE_NAME_SQL} FROM users u WHERE `;
   }
 
   /**
@@ -85,9 +105,14 @@ export class UsersRepository {
    * The role name comes from a scalar subquery, not a JOIN: with a JOIN, MariaDB joins the tiny roles
    * table first and sorts the whole organization for each page (18 vs 300+ pages a second).
    */
-  async findStored(manager: EntityManager, organizationId: number, id: number, lock = false): Promise<StoredUser | null> {
+  async findStored(manager: EntityManager, organizationId: number, id: number, lock = false): Promise<UserRow | null> {
     if (lock && this.locking) return this.lockedRead(manager, LIVE_USER, [id, organizationId]);
     return this.findOne(manager, this.oneById, [id, organizationId]);
+  }
+
+  /** A live user of the organization with its role name and values, outside any transaction. */
+  findLive(organizationId: number, id: number): Promise<UserRow | null> {
+    return this.findStored(this.dataSource.manager, organizationId, id);
   }
 
   /** The live user holding a lower-cased userName; `lock` takes the row lock on MySQL (a locking read sees concurrent commits). */
@@ -96,13 +121,13 @@ export class UsersRepository {
     organizationId: number,
     userNameLower: string,
     lock = false,
-  ): Promise<StoredUser | null> {
+  ): Promise<UserRow | null> {
     if (lock && this.locking) return this.lockedRead(manager, BY_USER_NAME, [organizationId, userNameLower]);
     return this.findOne(manager, this.oneByUserName, [organizationId, userNameLower]);
   }
 
   /** Rows of `oneById`/`oneByUserName` as the user they hold, or null. */
-  private async findOne(manager: EntityManager, sql: string, params: unknown[]): Promise<StoredUser | null> {
+  private async findOne(manager: EntityManager, sql: string, params: unknown[]): Promise<UserRow | null> {
     const rows = await this.reader.rows(manager, sql, params);
     if (!rows.length) return null;
     if (this.inlineValues) return (await this.stored(manager, rows))[0];
@@ -122,10 +147,10 @@ export class UsersRepository {
    * a scalar subquery in a locking read does not lock what it reads (MySQL 8, MariaDB 10.11; tested), where a
    * JOIN would also lock the role row and serialize every update of that role's users.
    */
-  private async lockedRead(manager: EntityManager, where: string, params: unknown[]): Promise<StoredUser | null> {
+  private async lockedRead(manager: EntityManager, where: string, params: unknown[]): Promise<UserRow | null> {
     const [row] = await this.reader.rows(manager, `${this.selectUserRow}${where} FOR UPDATE`, params);
     if (!row) return null;
-    const stored: StoredUser = {
+    const stored: UserRow = {
       user: this.userRows.hydrate(row),
       roleName: String(row[this.userColumns.length] ?? ''),
       values: [],
@@ -135,17 +160,21 @@ export class UsersRepository {
   }
 
   /**
-   * One page of an organization's live users matching `where` (over `users u`),
-   * in `orderBy` order. The total comes from the page when the page shows it
-   * (first page not full), otherwise from a COUNT.
+   * One page of an organization's live users matching a SCIM filter, in the SCIM sort order. The
+   * filter runs in the database; only the page is loaded. `userName eq "…"` (Okta's and Entra's
+   * existence check before every create) is a unique-key read, not a search: userName is unique
+   * per organization case-insensitively, so the answer is that user or none, and paging and
+   * sortBy change nothing but whether it is shown.
    */
-  async search(
-    organizationId: number,
-    where: SqlFragment | null,
-    orderBy: SqlFragment,
-    offset: number,
-    limit: number,
-  ): Promise<{ total: number; users: StoredUser[] }> {
+  async search(organizationId: number, query: UserSearch): Promise<{ total: number; users: UserRow[] }> {
+    const userName = userNameLookup(query.filter);
+    if (userName !== undefined) {
+      const found = await this.findByUserName(this.dataSource.manager, organizationId, userName.toLowerCase());
+      return { total: found ? 1 : 0, users: found && query.offset === 0 && query.limit > 0 ? [found] : [] };
+    }
+    const where = query.filter ? filterToSql(query.filter, scopedToOrganization(this.mapping, organizationId)) : null;
+    const orderBy = sortToSql(query.sortBy, query.sortOrder ?? 'ascending', this.mapping);
+    const { offset, limit } = query;
     const manager = this.dataSource.manager;
     const conditions = `u.organization_id = ? AND u.deleted_at IS NULL${where ? ` AND (${where.sql})` : ''}`;
     const params = [organizationId, ...(where?.params ?? [])];
@@ -222,13 +251,61 @@ export class UsersRepository {
     return rows;
   }
 
-  /** Role id and name by lower-cased name, or null. */
-  async findRole(manager: EntityManager, organizationId: number, nameLower: string): Promise<Pick<Role, 'id' | 'name'> | null> {
-    const [row] = await manager.query('SELECT id, name FROM roles WHERE organization_id = ? AND name_lower = ?', [
-      organizationId,
-      nameLower,
-    ]);
-    return row ? { id: Number(row.id), name: row.name } : null;
+  /** The admin API's page of live users with their role names, in id order after `afterId`, and the total. */
+  async list(
+    organizationId: number,
+    filter: UserListFilter,
+  ): Promise<{ rows: Array<{ user: User; roleName: string }>; total: number }> {
+    const base = this.dataSource
+      .createQueryBuilder(User, 'u')
+      .innerJoin(Role, 'r', 'r.id = u.role_id')
+      .where('u.organization_id = :organizationId', { organizationId })
+      .andWhere('u.deleted_at IS NULL');
+    if (filter.active !== undefined) base.andWhere('u.active = :active', { active: filter.active ? 1 : 0 });
+    if (filter.roleLower !== undefined) base.andWhere('r.name_lower = :role', { role: filter.roleLower });
+    if (filter.exceptRoleLower !== undefined) base.andWhere('r.name_lower <> :except', { except: filter.exceptRoleLower });
+    const total = await base.clone().getCount();
+    const page = await base
+      .clone()
+      .addSelect('r.name', 'roleName')
+      .andWhere('u.id > :afterId', { afterId: filter.afterId })
+      .orderBy('u.id', 'ASC')
+      .limit(filter.size)
+      .getRawAndEntities();
+    const roleNames = page.raw.map((r: { roleName: string }) => r.roleName);
+    return { rows: page.entities.map((user, i) => ({ user, roleName: roleNames[i] })), total };
+  }
+
+  /**
+   * Live, active users of the role other than `exceptUserId`. On MySQL a locking read, so the count
+   * sees the latest committed rows rather than the transaction's snapshot (taken at its first read).
+   */
+  async countOthersInRole(manager: EntityManager, organizationId: number, roleId: number, exceptUserId: number): Promise<number> {
+    const query = manager
+      .createQueryBuilder(User, 'u')
+      .select('COUNT(*)', 'n')
+      .where('u.organization_id = :org AND u.role_id = :role AND u.active = 1 AND u.deleted_at IS NULL AND u.id <> :id', {
+        org: organizationId,
+        role: roleId,
+        id: exceptUserId,
+      });
+    if (this.locking) query.setLock('pessimistic_read');
+    const row = await query.getRawOne<{ n: number | string }>();
+    return Number(row?.n ?? 0);
+  }
+
+  /** userNames of the organization's live, active users holding the role, in id order. */
+  async activeUserNamesInRole(organizationId: number, roleLower: string): Promise<string[]> {
+    const rows = await this.dataSource
+      .createQueryBuilder(User, 'u')
+      .innerJoin(Role, 'r', 'r.id = u.role_id')
+      .select('u.user_name', 'userName')
+      .where('u.organization_id = :organizationId', { organizationId })
+      .andWhere('r.name_lower = :role', { role: roleLower })
+      .andWhere('u.active = 1 AND u.deleted_at IS NULL')
+      .orderBy('u.id', 'ASC')
+      .getRawMany<{ userName: string }>();
+    return rows.map((r) => r.userName);
   }
 
   /**
@@ -249,7 +326,7 @@ export class UsersRepository {
   }
 
   /** Rows of `selectStored` (the user's columns, its role name, on SQLite its values as JSON) as stored users. */
-  private async stored(manager: EntityManager, rows: unknown[][]): Promise<StoredUser[]> {
+  private async stored(manager: EntityManager, rows: unknown[][]): Promise<UserRow[]> {
     const n = this.userColumns.length;
     const stored = rows.map((row) => ({
       user: this.userRows.hydrate(row),
@@ -267,7 +344,7 @@ export class UsersRepository {
   }
 
   /** MySQL: the values of these users, in one statement. */
-  private async attachValues(manager: EntityManager, stored: StoredUser[]): Promise<void> {
+  private async attachValues(manager: EntityManager, stored: UserRow[]): Promise<void> {
     if (!stored.length) return;
     const ids = stored.map((s) => s.user.id);
     const rows = await this.reader.rows(
@@ -290,8 +367,6 @@ export class UsersRepository {
   }
 }
 
-/** A user's role name, as a scalar subquery (see findStored). */
-const ROLE_NAME = '(SELECT r.name FROM roles r WHERE r.id = u.role_id)';
 const LIVE_USER = 'u.id = ? AND u.organization_id = ? AND u.deleted_at IS NULL';
 const BY_USER_NAME = 'u.organization_id = ? AND u.user_name_lower = ? AND u.deleted_at IS NULL';
 /** Page statements kept (one per filter shape, order and page bounds in use). */
@@ -301,25 +376,9 @@ function byAttributeAndPosition(a: UserAttributeValue, b: UserAttributeValue): n
   return a.attribute < b.attribute ? -1 : a.attribute > b.attribute ? 1 : a.position - b.position;
 }
 
-const VALUE_FIELDS = [
-  'attribute',
-  'position',
-  'value',
-  'display',
-  'type',
-  'primary',
-  'formatted',
-  'streetAddress',
-  'locality',
-  'region',
-  'postalCode',
-  'country',
-] as const;
-
-function sameValues(a: UserAttributeValue[], b: UserAttributeValue[]): boolean {
-  if (a.length !== b.length) return false;
-  const key = (v: UserAttributeValue) => `${v.attribute}\u0000${v.position}`;
-  const sorted = (list: UserAttributeValue[]) => [...list].sort((x, y) => (key(x) < key(y) ? -1 : key(x) > key(y) ? 1 : 0));
-  const [x, y] = [sorted(a), sorted(b)];
-  return x.every((v, i) => VALUE_FIELDS.every((f) => (v[f] ?? null) === (y[i][f] ?? null)));
+/** The userName of a `userName eq "…"` filter (userName is unique per organization, case-insensitively). */
+function userNameLookup(filter: FilterNode | undefined): string | undefined {
+  if (filter?.op !== 'eq' || typeof filter.value !== 'string' || filter.value === '') return undefined;
+  const { schema, attribute, subAttribute } = filter.path;
+  return schema === CORE_USER_SCHEMA && attribute === 'userName' && subAttribute === undefined ? filter.value : undefined;
 }

@@ -1,20 +1,31 @@
 import type { UserPage, UserView } from '@app/api-types';
-import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
 import { TransactionRunner } from '@app/database';
-import { EntityManager, Repository } from 'typeorm';
+import { ScimUserInput } from '@app/scim-protocol';
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
 import { badRequest, conflict, notFound, preconditionFailed } from '../common/app-error';
 import { Clock } from '../common/clock';
 import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor } from '../common/cursor';
 import { isUniqueViolation, retryOnDeadlock } from '../common/db-errors';
 import { parseId } from '../common/ids';
-import { Organization } from '../organizations/organization.entity';
+import { OrganizationsService } from '../organizations/organizations.service';
 import { ADMIN_ROLE, DEFAULT_ROLE, Role } from './role.entity';
 import { RolesService } from './roles.service';
 import { isValidUserName } from './user-name';
-import { StoredUser, USER_ATTRIBUTE_COLUMNS, UserWrite } from './user-write';
+import { toScimUser, toUserWrite, USER_ATTRIBUTE_PROPERTIES, UserRow, UserWrite } from './user-storage.mapping';
 import { User } from './user.entity';
-import { SqlFragment, UsersRepository } from './users.repository';
+import { UserSearch, UsersRepository } from './users.repository';
+
+/** A user as SCIM sees it: its attributes in the SCIM User shape, with identity and version. */
+export interface UserResource {
+  id: number;
+  /** Bumped on every change: the SCIM ETag. */
+  version: number;
+  created: Date;
+  lastModified: Date;
+  /** userName, userType (the role), active and every stored attribute. */
+  attributes: ScimUserInput;
+}
 
 export interface UserListQuery {
   size?: number;
@@ -33,17 +44,18 @@ export interface RoleAndStateChange {
 }
 
 /**
- * The rules about users that every entry point (admin API, SCIM) shares:
+ * The rules about users that every entry point (admin API, SCIM, CLI) shares:
  * userName is an email, unique per organization case-insensitively and never
  * changed; the role is a role of the organization; the last active Admin
- * cannot be deactivated, deleted or given another role.
+ * cannot be deactivated, deleted or given another role. SCIM callers deal in
+ * SCIM Users (UserResource); the admin API in UserView.
  */
 @Injectable()
 export class UsersService {
   constructor(
-    @InjectRepository(User) private readonly users: Repository<User>,
-    private readonly roles: RolesService,
     private readonly repository: UsersRepository,
+    private readonly roles: RolesService,
+    private readonly organizations: OrganizationsService,
     private readonly transactions: TransactionRunner,
     private readonly clock: Clock,
   ) {}
@@ -65,19 +77,21 @@ export class UsersService {
     const userName = this.assertValidUserName(email);
     const role = await this.roles.resolve(manager, organizationId, ADMIN_ROLE);
     const now = this.clock.now();
+    const user = Object.assign(new User(), {
+      organizationId,
+      userName,
+      userNameLower: userName.toLowerCase(),
+      roleId: role.id,
+      active: true,
+      ...Object.fromEntries(USER_ATTRIBUTE_PROPERTIES.map((property) => [property, null])),
+      createdAt: now,
+      updatedAt: now,
+      version: 1,
+      deletedAt: null,
+    });
     try {
-      return await manager.save(
-        manager.create(User, {
-          organizationId,
-          userName,
-          userNameLower: userName.toLowerCase(),
-          roleId: role.id,
-          active: true,
-          createdAt: now,
-          updatedAt: now,
-          version: 1,
-        }),
-      );
+      user.id = await this.repository.insertUser(manager, user);
+      return user;
     } catch (error) {
       if (isUniqueViolation(error))
         throw conflict(`A user with userName "${userName}" already exists in this organization.`, 'uniqueness');
@@ -87,35 +101,24 @@ export class UsersService {
 
   async list(organizationId: number, query: UserListQuery): Promise<UserPage> {
     const size = query.size ?? DEFAULT_PAGE_SIZE;
-    const afterId = decodeCursor(query.cursor);
-    const base = this.users
-      .createQueryBuilder('u')
-      .innerJoin(Role, 'r', 'r.id = u.role_id')
-      .where('u.organization_id = :organizationId', { organizationId })
-      .andWhere('u.deleted_at IS NULL');
-    if (query.status) base.andWhere('u.active = :active', { active: query.status === 'active' ? 1 : 0 });
-    if (query.role) base.andWhere('r.name_lower = :role', { role: query.role.trim().toLowerCase() });
-    if (query.membersOnly) base.andWhere('r.name_lower <> :employee', { employee: DEFAULT_ROLE.toLowerCase() });
-    const total = await base.clone().getCount();
-    const rows = await base
-      .clone()
-      .addSelect('r.name', 'roleName')
-      .andWhere('u.id > :afterId', { afterId })
-      .orderBy('u.id', 'ASC')
-      .limit(size + 1)
-      .getRawAndEntities();
-    const page = rows.entities.slice(0, size);
-    const roleNames = rows.raw.map((r: { roleName: string }) => r.roleName);
+    const { rows, total } = await this.repository.list(organizationId, {
+      afterId: decodeCursor(query.cursor),
+      size: size + 1,
+      active: query.status === undefined ? undefined : query.status === 'active',
+      roleLower: query.role?.trim().toLowerCase(),
+      exceptRoleLower: query.membersOnly ? DEFAULT_ROLE.toLowerCase() : undefined,
+    });
+    const page = rows.slice(0, size);
     return {
-      users: page.map((u, i) => toView(u, roleNames[i])),
+      users: page.map((r) => toView(r.user, r.roleName)),
       count: page.length,
       total,
-      nextCursor: rows.entities.length > size ? encodeCursor(page[page.length - 1].id) : null,
+      nextCursor: rows.length > size ? encodeCursor(page[page.length - 1].user.id) : null,
     };
   }
 
   async get(organizationId: number, rawId: string): Promise<UserView> {
-    const { user, roleName } = await this.getStored(organizationId, rawId);
+    const { user, roleName } = await this.findRow(organizationId, rawId);
     return toView(user, roleName);
   }
 
@@ -135,16 +138,17 @@ export class UsersService {
   }
 
   /**
-   * Creates a user, or, when the userName (case-insensitively) belongs to a
-   * deactivated user, reactivates and updates that user (same id). An active
-   * user with that userName is a 409. The unique index decides between
-   * concurrent creations.
+   * Creates a user from a SCIM User, or, when the userName (case-insensitively)
+   * belongs to a deactivated user, reactivates and updates that user (same id).
+   * An active user with that userName is a 409. The unique index decides
+   * between concurrent creations.
    */
-  async provision(organizationId: number, write: UserWrite): Promise<{ stored: StoredUser; created: boolean }> {
+  async provision(organizationId: number, input: ScimUserInput): Promise<{ user: UserResource; created: boolean }> {
+    const write = toUserWrite(input);
     const userName = this.assertValidUserName(write.userName);
     return retryOnDeadlock(() =>
       this.transactions.run(async (manager) => {
-        const role = await this.resolveRole(manager, organizationId, write.role);
+        const role = await this.roles.resolve(manager, organizationId, write.role);
         const now = this.clock.now();
         const user = Object.assign(new User(), {
           organizationId,
@@ -166,17 +170,17 @@ export class UsersService {
           if (!existing || existing.user.active) {
             throw conflict(`A user with userName "${userName}" already exists in this organization.`, 'uniqueness');
           }
-          const stored = await this.applyWrite(manager, existing, { ...write, active: write.active ?? true });
-          return { stored, created: false };
+          const updated = await this.applyWrite(manager, existing, { ...write, active: write.active ?? true });
+          return { user: toResource(updated), created: false };
         }
         const values = await this.repository.replaceValues(manager, user, [], write.values);
-        return { stored: { user, roleName: role.name, values }, created: true };
+        return { user: toResource({ user, roleName: role.name, values }), created: true };
       }),
     );
   }
 
   /**
-   * Changes a user under a row lock: `change` gets the current state and
+   * Changes a user under a row lock: `change` gets the current SCIM User and
    * returns the wanted one (a PUT ignores it; a PATCH applies its operations to
    * it), so concurrent updates never lose each other. `ifMatch` is the client's
    * If-Match version, if any.
@@ -184,21 +188,21 @@ export class UsersService {
   async update(
     organizationId: number,
     rawId: string,
-    change: (current: StoredUser) => UserWrite,
+    change: (current: ScimUserInput) => ScimUserInput,
     ifMatch?: (version: number) => boolean,
-  ): Promise<StoredUser> {
+  ): Promise<UserResource> {
     return retryOnDeadlock(() =>
       this.transactions.run(async (manager) => {
         const current = await this.loadForUpdate(manager, organizationId, rawId);
         checkVersion(current.user, ifMatch);
-        const write = change(current);
+        const write = toUserWrite(change(toScimUser(current)));
         if (write.userName.trim().toLowerCase() !== current.user.userName.toLowerCase()) {
           throw badRequest(
             "userName is the user's email address and cannot be changed; create a new user instead.",
             'mutability',
           );
         }
-        return this.applyWrite(manager, current, write);
+        return toResource(await this.applyWrite(manager, current, write));
       }),
     );
   }
@@ -216,43 +220,39 @@ export class UsersService {
     );
   }
 
-  async getStored(organizationId: number, rawId: string): Promise<StoredUser> {
-    const stored = await this.repository.findStored(this.users.manager, organizationId, parseId(rawId, 'user'));
-    if (!stored) throw notFound(`No user with id ${JSON.stringify(rawId)} in this organization.`);
-    return stored;
+  async getResource(organizationId: number, rawId: string): Promise<UserResource> {
+    return toResource(await this.findRow(organizationId, rawId));
   }
 
-  /** The user holding a userName (compared case-insensitively), or null. */
-  findByUserName(organizationId: number, userName: string): Promise<StoredUser | null> {
-    return this.repository.findByUserName(this.users.manager, organizationId, userName.toLowerCase());
+  /** A page of the organization's live users matching a SCIM filter, in the SCIM sort order. */
+  async search(organizationId: number, query: UserSearch): Promise<{ total: number; users: UserResource[] }> {
+    const { total, users } = await this.repository.search(organizationId, query);
+    return { total, users: users.map(toResource) };
   }
 
-  /**
-   * Users of an organization matching a WHERE fragment over `users u` (built
-   * by the SCIM filter translator), in the given order, one page at a time.
-   * The filter runs in the database; only the page is loaded.
-   */
-  search(
-    organizationId: number,
-    where: SqlFragment | null,
-    orderBy: SqlFragment,
-    offset: number,
-    limit: number,
-  ): Promise<{ total: number; users: StoredUser[] }> {
-    return this.repository.search(organizationId, where, orderBy, offset, limit);
+  /** Email addresses of the organization's active Admins (who get key-expiry reminders). */
+  activeAdminEmails(organizationId: number): Promise<string[]> {
+    return this.repository.activeUserNamesInRole(organizationId, ADMIN_ROLE.toLowerCase());
   }
 
-  private async applyWrite(manager: EntityManager, current: StoredUser, write: UserWrite): Promise<StoredUser> {
+  private async findRow(organizationId: number, rawId: string): Promise<UserRow> {
+    const row = await this.repository.findLive(organizationId, parseId(rawId, 'user'));
+    if (!row) throw notFound(`No user with id ${JSON.stringify(rawId)} in this organization.`);
+    return row;
+  }
+
+  private async applyWrite(manager: EntityManager, current: UserRow, write: UserWrite): Promise<UserRow> {
     const { user } = current;
     const { role, changed } = await this.applyRoleAndState(manager, user, current.roleName, {
       role: write.role,
       active: write.active,
     });
     const properties: Array<keyof User> = changed ? ['roleId', 'active'] : [];
-    for (const column of USER_ATTRIBUTE_COLUMNS) {
-      if (user[column] !== write.attributes[column]) {
-        user[column] = write.attributes[column];
-        properties.push(column);
+    const columns = user as unknown as Record<string, string | null>;
+    for (const property of USER_ATTRIBUTE_PROPERTIES) {
+      if (columns[property] !== write.attributes[property]) {
+        columns[property] = write.attributes[property];
+        properties.push(property as keyof User);
       }
     }
     const values = await this.repository.replaceValues(manager, user, current.values, write.values);
@@ -263,20 +263,10 @@ export class UsersService {
     return { user, roleName: role.name, values };
   }
 
-  private async loadForUpdate(manager: EntityManager, organizationId: number, rawId: string): Promise<StoredUser> {
-    const stored = await this.repository.findStored(manager, organizationId, parseId(rawId, 'user'), true);
-    if (!stored) throw notFound(`No user with id ${JSON.stringify(rawId)} in this organization.`);
-    return stored;
-  }
-
-  /** A role of the organization by name (case-insensitive), the default when absent; unknown → 400 listing the valid ones. */
-  private async resolveRole(
-    manager: EntityManager,
-    organizationId: number,
-    name: string | null | undefined,
-  ): Promise<Pick<Role, 'id' | 'name'>> {
-    const role = await this.repository.findRole(manager, organizationId, (name ?? DEFAULT_ROLE).trim().toLowerCase());
-    return role ?? this.roles.resolve(manager, organizationId, name);
+  private async loadForUpdate(manager: EntityManager, organizationId: number, rawId: string): Promise<UserRow> {
+    const row = await this.repository.findStored(manager, organizationId, parseId(rawId, 'user'), true);
+    if (!row) throw notFound(`No user with id ${JSON.stringify(rawId)} in this organization.`);
+    return row;
   }
 
   /**
@@ -292,12 +282,12 @@ export class UsersService {
   ): Promise<{ role: Pick<Role, 'id' | 'name'>; changed: boolean }> {
     const current = { id: user.roleId, name: currentRoleName };
     const sameRole = change.role === undefined || change.role.trim().toLowerCase() === currentRoleName.toLowerCase();
-    const next = sameRole ? current : await this.resolveRole(manager, user.organizationId, change.role);
+    const next = sameRole ? current : await this.roles.resolve(manager, user.organizationId, change.role);
     const wasActiveAdmin = current.name === ADMIN_ROLE && user.active && !user.deletedAt;
     const staysActiveAdmin = next.name === ADMIN_ROLE && (change.active ?? user.active) && !change.delete;
     if (wasActiveAdmin && !staysActiveAdmin) {
-      await this.lockOrganization(manager, user.organizationId);
-      const otherAdmins = await this.countOtherActiveAdmins(manager, user, current.id);
+      await this.organizations.lock(manager, user.organizationId);
+      const otherAdmins = await this.repository.countOthersInRole(manager, user.organizationId, current.id, user.id);
       if (otherAdmins === 0) {
         const action = change.delete ? 'deleted' : change.active === false ? 'deactivated' : 'given another role';
         throw badRequest(
@@ -322,51 +312,16 @@ export class UsersService {
     user.updatedAt = this.clock.now();
     user.version += 1;
   }
+}
 
-  /**
-   * On MySQL a locking read, so the count sees the latest committed rows rather
-   * than the transaction's snapshot (taken at its first read, before the lock).
-   */
-  private async countOtherActiveAdmins(manager: EntityManager, user: User, adminRoleId: number): Promise<number> {
-    const query = manager
-      .createQueryBuilder(User, 'u')
-      .select('COUNT(*)', 'n')
-      .where('u.organization_id = :org AND u.role_id = :role AND u.active = 1 AND u.deleted_at IS NULL AND u.id <> :id', {
-        org: user.organizationId,
-        role: adminRoleId,
-        id: user.id,
-      });
-    if (manager.connection.options.type !== 'better-sqlite3') query.setLock('pessimistic_read');
-    const row = await query.getRawOne<{ n: number | string }>();
-    return Number(row?.n ?? 0);
-  }
-
-  /** Email addresses of the organization's active Admins (who get key-expiry reminders). */
-  async activeAdminEmails(organizationId: number): Promise<string[]> {
-    const rows = await this.users
-      .createQueryBuilder('u')
-      .innerJoin(Role, 'r', 'r.id = u.role_id')
-      .select('u.user_name', 'userName')
-      .where('u.organization_id = :organizationId', { organizationId })
-      .andWhere('r.name_lower = :admin', { admin: ADMIN_ROLE.toLowerCase() })
-      .andWhere('u.active = 1 AND u.deleted_at IS NULL')
-      .orderBy('u.id', 'ASC')
-      .getRawMany<{ userName: string }>();
-    return rows.map((r) => r.userName);
-  }
-
-  /**
-   * Serializes changes that could remove the last Admin, per organization:
-   * a row lock on MySQL; on SQLite transactions are already one at a time.
-   */
-  private async lockOrganization(manager: EntityManager, organizationId: number): Promise<void> {
-    if (manager.connection.options.type === 'better-sqlite3') return;
-    await manager
-      .createQueryBuilder(Organization, 'o')
-      .setLock('pessimistic_write')
-      .where('o.id = :organizationId', { organizationId })
-      .getOne();
-  }
+function toResource(row: UserRow): UserResource {
+  return {
+    id: row.user.id,
+    version: row.user.version,
+    created: row.user.createdAt,
+    lastModified: row.user.updatedAt,
+    attributes: toScimUser(row),
+  };
 }
 
 function checkVersion(user: User, ifMatch: ((version: number) => boolean) | undefined): void {

@@ -1,6 +1,5 @@
 import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
-import type { ApiKeyType } from './api-key.entity';
-import type { AuthContext } from './api-keys.service';
+import type { ApiKeyType } from '../api-keys/api-key.entity';
 
 export const KEY_TYPE_METADATA = 'torii:keyType';
 
@@ -10,6 +9,14 @@ export const KEY_TYPE_METADATA = 'torii:keyType';
  */
 export const RequiresKey = (type: ApiKeyType | 'none') => SetMetadata(KEY_TYPE_METADATA, type);
 export const Public = () => RequiresKey('none');
+
+/** Who is calling: set on the request by the ApiKeyGuard. */
+export interface AuthContext {
+  keyId: number;
+  organizationId: number;
+  type: ApiKeyType;
+  expiresAt: Date | null;
+}
 
 export type AuthenticatedRequest = { auth?: AuthContext };
 

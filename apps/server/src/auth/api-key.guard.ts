@@ -1,8 +1,8 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { ApiKeyType } from './api-key.entity';
-import { ApiKeysService } from './api-keys.service';
+import type { ApiKeyType } from '../api-keys/api-key.entity';
+import { AuthService } from './auth.service';
 import { AuthenticatedRequest, KEY_TYPE_METADATA } from './auth.decorators';
 
 export const KEY_EXPIRES_HEADER = 'torii-key-expires-at';
@@ -12,7 +12,7 @@ export const KEY_EXPIRES_HEADER = 'torii-key-expires-at';
 export class ApiKeyGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
-    private readonly keys: ApiKeysService,
+    private readonly auth: AuthService,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -24,7 +24,7 @@ export class ApiKeyGuard implements CanActivate {
     if (required === 'none') return true;
     const http = context.switchToHttp();
     const request = http.getRequest<FastifyRequest & AuthenticatedRequest>();
-    const auth = await this.keys.authenticate(request.headers.authorization, required);
+    const auth = await this.auth.authenticate(request.headers.authorization, required);
     request.auth = auth;
     // Lets clients see their key's expiry coming on every response.
     if (auth.expiresAt) void http.getResponse<FastifyReply>().header(KEY_EXPIRES_HEADER, auth.expiresAt.toISOString());

@@ -1,0 +1,101 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { EntityManager, In, IsNull, Repository } from 'typeorm';
+import { toDate, toDbDate } from '../common/db-values';
+import { Organization } from '../organizations/organization.entity';
+import { ApiKey, ApiKeyType } from './api-key.entity';
+
+/** A live key found by its hash, with what verifying a request needs of its organization. */
+export interface KeyByHash {
+  id: number;
+  organizationId: number;
+  type: ApiKeyType;
+  expiresAt: Date | null;
+  lastUsedAt: Date | null;
+  scimEnabled: boolean;
+}
+
+/** Every statement on `api_keys`. A deleted key keeps its row (deletedAt set): the reminders history points at it. */
+@Injectable()
+export class ApiKeysRepository {
+  constructor(@InjectRepository(ApiKey) private readonly keys: Repository<ApiKey>) {}
+
+  /** `manager` lets onboarding create the first key inside its own transaction. */
+  insert(row: Omit<ApiKey, 'id'>, manager: EntityManager = this.keys.manager): Promise<ApiKey> {
+    return manager.save(manager.create(ApiKey, row));
+  }
+
+  listLive(organizationId: number): Promise<ApiKey[]> {
+    return this.keys.find({ where: { organizationId, deletedAt: IsNull() }, order: { id: 'ASC' } });
+  }
+
+  findLive(organizationId: number, id: number): Promise<ApiKey | null> {
+    return this.keys.findOneBy({ id, organizationId, deletedAt: IsNull() });
+  }
+
+  async updateDescription(id: number, description: string | null): Promise<void> {
+    await this.keys.update({ id }, { description });
+  }
+
+  async softDelete(id: number, now: Date): Promise<void> {
+    await this.keys.update({ id, deletedAt: IsNull() }, { deletedAt: now });
+  }
+
+  /** The one read behind every authenticated request: hash → live key and its organization's SCIM switch. */
+  async findLiveByHash(hash: string): Promise<KeyByHash | null> {
+    const row = await this.keys
+      .createQueryBuilder('k')
+      .innerJoin(Organization, 'o', 'o.id = k.organization_id')
+      .select([
+        'k.id AS id',
+        'k.organization_id AS organizationId',
+        'k.type AS type',
+        'k.expires_at AS expiresAt',
+        'k.last_used_at AS lastUsedAt',
+        'o.scim_enabled AS scimEnabled',
+      ])
+      .where('k.key_hash = :hash', { hash })
+      .andWhere('k.deleted_at IS NULL')
+      .getRawOne<{
+        id: number;
+        organizationId: number;
+        type: ApiKeyType;
+        expiresAt: Date | string | null;
+        lastUsedAt: Date | string | null;
+        scimEnabled: number | boolean;
+      }>();
+    if (!row) return null;
+    return {
+      id: Number(row.id),
+      organizationId: Number(row.organizationId),
+      type: row.type,
+      expiresAt: toDate(row.expiresAt),
+      lastUsedAt: toDate(row.lastUsedAt),
+      scimEnabled: Boolean(Number(row.scimEnabled)),
+    };
+  }
+
+  /** Sets lastUsedAt unless another instance recorded a use since `staleBefore` (a conditional UPDATE, no race). */
+  async touchLastUsed(id: number, now: Date, staleBefore: Date): Promise<void> {
+    await this.keys.query('UPDATE api_keys SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)', [
+      toDbDate(now),
+      id,
+      toDbDate(staleBefore),
+    ]);
+  }
+
+  /** Live keys (not deleted, not yet expired) that expire after `now` and at or before `until`. */
+  expiringBetween(now: Date, until: Date): Promise<ApiKey[]> {
+    return this.keys
+      .createQueryBuilder('k')
+      .where('k.deleted_at IS NULL')
+      .andWhere('k.expires_at > :now AND k.expires_at <= :until', { now, until })
+      .orderBy('k.id', 'ASC')
+      .getMany();
+  }
+
+  /** Keys by id whatever their state (deleted too). */
+  findByIds(ids: number[]): Promise<ApiKey[]> {
+    return ids.length ? this.keys.findBy({ id: In(ids) }) : Promise.resolve([]);
+  }
+}

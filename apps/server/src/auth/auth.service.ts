@@ -1,0 +1,108 @@
+import { APP_CONFIG, AppConfig } from '@app/config';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { OnEvent } from '@nestjs/event-emitter';
+import { API_KEY_DELETED, ApiKeyDeletedEvent } from '../api-keys/api-key.events';
+import { hashKey, parseKey } from '../api-keys/api-key.format';
+import type { ApiKeyType } from '../api-keys/api-key.entity';
+import { ApiKeysService, KEY_TYPE_NAMES, KeyByHash } from '../api-keys/api-keys.service';
+import { forbidden, unauthorized } from '../common/app-error';
+import { Clock } from '../common/clock';
+import { SCIM_TOGGLED, ScimToggledEvent } from '../organizations/organization.events';
+import type { AuthContext } from './auth.decorators';
+
+/** lastUsedAt is written at most this often per key. */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+/**
+ * Verifies the bearer key of a request: format and checksum first (no database access for a
+ * mistyped key), then one indexed read by hash, cached per process for API_KEY_CACHE_TTL_MS (at
+ * most 1 s). A deleted key and the SCIM switch evict at once on this instance (events from the
+ * api-keys and organizations modules); other instances see them within the TTL. Expiry is checked
+ * on every request, cached or not.
+ */
+@Injectable()
+export class AuthService {
+  private readonly logger = new Logger('Auth');
+  private readonly cache = new Map<string, { key: KeyByHash; until: number }>();
+
+  constructor(
+    private readonly apiKeys: ApiKeysService,
+    private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /**
+   * Check order: malformed/unknown/deleted → 401; expired → 401 with the instant; wrong type → 403
+   * naming the type needed; SCIM off → 403.
+   */
+  async authenticate(authorization: string | undefined, required: ApiKeyType): Promise<AuthContext> {
+    const token = bearerToken(authorization);
+    if (!token) {
+      throw unauthorized(`Send the ${KEY_TYPE_NAMES[required]} key as "Authorization: Bearer <key>".`);
+    }
+    if (!parseKey(token)) {
+      throw unauthorized(
+        `The key is not a valid Torii key (mistyped or cut short?); copy the whole key again or generate a new one.`,
+      );
+    }
+    const key = await this.lookup(hashKey(token));
+    if (!key)
+      throw unauthorized(
+        'The key is not recognised: it was deleted or never existed. Generate a new key in Settings > API Access.',
+      );
+    const now = this.clock.now();
+    if (key.expiresAt && key.expiresAt.getTime() <= now.getTime()) {
+      throw unauthorized(
+        `The key expired at ${key.expiresAt.toISOString()}. Generate a new key in Settings > API Access and replace it.`,
+      );
+    }
+    if (key.type !== required) {
+      throw forbidden(
+        `This is a ${KEY_TYPE_NAMES[key.type]} key; this API needs a ${KEY_TYPE_NAMES[required]} key (generate one in Settings > API Access).`,
+      );
+    }
+    if (required === 'scim' && !key.scimEnabled) {
+      throw forbidden('SCIM is turned off for this organization; an Admin can turn it on in Settings > Security.');
+    }
+    this.recordUse(key, now);
+    return { keyId: key.id, organizationId: key.organizationId, type: key.type, expiresAt: key.expiresAt };
+  }
+
+  @OnEvent(API_KEY_DELETED)
+  forgetKey(event: ApiKeyDeletedEvent): void {
+    this.cache.delete(event.keyHash);
+  }
+
+  /** Cached verifications carry the organization's SCIM switch: drop them so a toggle takes effect at once. */
+  @OnEvent(SCIM_TOGGLED)
+  forgetOrganization(event: ScimToggledEvent): void {
+    for (const [hash, entry] of this.cache) if (entry.key.organizationId === event.organizationId) this.cache.delete(hash);
+  }
+
+  private async lookup(hash: string): Promise<KeyByHash | null> {
+    const ttl = this.config.apiKeys.cacheTtlMs;
+    const cached = ttl > 0 ? this.cache.get(hash) : undefined;
+    if (cached && cached.until > Date.now()) return cached.key;
+    const key = await this.apiKeys.findLiveByHash(hash);
+    if (!key) {
+      this.cache.delete(hash);
+      return null;
+    }
+    if (ttl > 0) this.cache.set(hash, { key, until: Date.now() + ttl });
+    return key;
+  }
+
+  /** At most once a minute per key, off the request path; the conditional UPDATE keeps instances from racing. */
+  private recordUse(key: KeyByHash, now: Date): void {
+    if (key.lastUsedAt && now.getTime() - key.lastUsedAt.getTime() < LAST_USED_RESOLUTION_MS) return;
+    key.lastUsedAt = now;
+    this.apiKeys
+      .recordUse(key.id, now, new Date(now.getTime() - LAST_USED_RESOLUTION_MS))
+      .catch((error: unknown) => this.logger.warn({ err: error, keyId: key.id }, 'Could not record key use'));
+  }
+}
+
+function bearerToken(header: string | undefined): string | null {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+  return match ? match[1] : null;
+}

@@ -1,0 +1,131 @@
+import { CORE_USER_SCHEMA, lookupAttribute, pathToString, ScimError, SqlColumn } from '@app/scim-protocol';
+import { Column, ColumnOptions } from 'typeorm';
+
+/**
+ * Columns that store a SCIM attribute, declared where the column is: on the entity.
+ *
+ *   @ScimAttribute('name.givenName')
+ *   nameGivenName: string | null;
+ *
+ * is a TypeORM column (varchar(255) NULL unless `column` says otherwise) and the record that the
+ * attribute `name.givenName` lives in it. The module that owns the table builds its SQL mapping,
+ * its SCIM ⇄ row conversions and its length checks from these records (users/user-storage.mapping.ts),
+ * so storing one more attribute is one decorated property plus a migration. A resource type that
+ * stores its attributes the same way (Groups) uses the same decorator on its own entity.
+ */
+export interface ScimColumn {
+  /** The entity property. */
+  readonly property: string;
+  /**
+   * Canonical SCIM path (`pathToString`): `externalId`, `name.givenName`, `urn:…:User:manager.value`;
+   * on a value-row entity, the sub-attribute name (`value`, `streetAddress`).
+   */
+  readonly path: string;
+  /** Longest value the column takes, in characters, when it has a limit. */
+  readonly maxLength?: number;
+  readonly type: 'string' | 'boolean';
+  /** A property holding the lower-cased value (filled by the owner) that filters use when they can. */
+  readonly lowerProperty?: string;
+  /** See SqlColumn.lowerMaxLength. */
+  readonly lowerMaxLength?: number;
+}
+
+export interface ScimColumnOptions {
+  /** TypeORM column options; the default is `{ type: 'varchar', length: 255, nullable: true }`. */
+  column?: ColumnOptions;
+  lowerProperty?: string;
+  lowerMaxLength?: number;
+}
+
+const registry = new Map<object, ScimColumn[]>();
+
+export function ScimAttribute(path: string, options: ScimColumnOptions = {}): PropertyDecorator {
+  const column: ColumnOptions = options.column ?? { type: 'varchar', length: 255, nullable: true };
+  const declare = Column(column);
+  return (target, property) => {
+    declare(target, property);
+    const list = registry.get(target.constructor) ?? [];
+    list.push({
+      property: String(property),
+      path,
+      maxLength: column.length !== undefined ? Number(column.length) : undefined,
+      type: column.type === 'boolean' ? 'boolean' : 'string',
+      lowerProperty: options.lowerProperty,
+      lowerMaxLength: options.lowerMaxLength,
+    });
+    registry.set(target.constructor, list);
+  };
+}
+
+/** The SCIM columns of an entity, in declaration order. */
+export function scimColumnsOf(entity: abstract new () => unknown): readonly ScimColumn[] {
+  return registry.get(entity.prototype.constructor) ?? [];
+}
+
+/** The SqlMapping entry of a column (`alias.column`, or bare without an alias), with its lower-cased twin when it has one. */
+export function sqlColumn(
+  alias: string | null,
+  spec: ScimColumn,
+  databaseName: (property: string) => string,
+): string | SqlColumn {
+  const qualified = (property: string) => (alias ? `${alias}.${databaseName(property)}` : databaseName(property));
+  const column = qualified(spec.property);
+  if (!spec.lowerProperty && spec.type !== 'boolean') return column;
+  return {
+    column,
+    ...(spec.lowerProperty ? { lowerColumn: qualified(spec.lowerProperty) } : {}),
+    ...(spec.lowerMaxLength ? { lowerMaxLength: spec.lowerMaxLength } : {}),
+    // Booleans are stored NOT NULL and rendered only when true: false is "absent" to filters too.
+    ...(spec.type === 'boolean' ? { falseIsAbsent: true } : {}),
+  };
+}
+
+/** A too-long value is a clear 400 naming the attribute, never a database error. */
+export function checkLength(spec: ScimColumn, value: unknown, label: string): void {
+  const max = spec.maxLength;
+  // value.length counts UTF-16 units, never fewer than code points: only a long string needs the exact count.
+  if (typeof value === 'string' && max && value.length > max && Array.from(value).length > max) {
+    throw ScimError.invalidValue(`${label} must be at most ${max} characters.`);
+  }
+}
+
+type Json = Record<string, unknown>;
+
+/** Reads and writes one attribute path in a SCIM resource object (core attributes at the top, extensions under their URN). */
+export interface AttributeAccessor {
+  /** Where the attribute sits: the schema URN (or null for the core schema), the attribute, the sub-attribute. */
+  readonly schema: string | null;
+  readonly attribute: string;
+  readonly subAttribute?: string;
+  get(resource: Json): unknown;
+  set(resource: Json, value: unknown): void;
+}
+
+export function attributeAccessor(path: string): AttributeAccessor {
+  const found = lookupAttribute(path);
+  if (found.kind !== 'attribute' || pathToString(found.resolved.path) !== path) {
+    throw new Error(`"${path}" is not a canonical SCIM attribute path`);
+  }
+  const { schema: urn, attribute, subAttribute } = found.resolved.path;
+  const schema = urn === CORE_USER_SCHEMA ? null : urn;
+  const container = (resource: Json, create: boolean): Json | undefined => {
+    let node: Json | undefined = resource;
+    for (const key of [schema, subAttribute === undefined ? null : attribute]) {
+      if (key === null || node === undefined) continue;
+      let next = node[key] as Json | undefined;
+      if (next === undefined && create) node[key] = next = {};
+      node = next;
+    }
+    return node;
+  };
+  const name = subAttribute ?? attribute;
+  return {
+    schema,
+    attribute,
+    subAttribute,
+    get: (resource) => container(resource, false)?.[name],
+    set: (resource, value) => {
+      container(resource, true)![name] = value;
+    },
+  };
+}

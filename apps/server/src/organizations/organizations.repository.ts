@@ -1,0 +1,31 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { EntityManager, Repository } from 'typeorm';
+import { Organization } from './organization.entity';
+
+/** Every statement on `organizations`. */
+@Injectable()
+export class OrganizationsRepository {
+  constructor(@InjectRepository(Organization) private readonly organizations: Repository<Organization>) {}
+
+  insert(manager: EntityManager, row: Omit<Organization, 'id'>): Promise<Organization> {
+    return manager.save(manager.create(Organization, row));
+  }
+
+  findById(id: number, manager: EntityManager = this.organizations.manager): Promise<Organization | null> {
+    return manager.findOneBy(Organization, { id });
+  }
+
+  async setScimEnabled(id: number, scimEnabled: boolean, now: Date): Promise<void> {
+    await this.organizations.update({ id }, { scimEnabled, updatedAt: now });
+  }
+
+  /**
+   * A row lock on the organization until the caller's transaction ends (MySQL). On SQLite
+   * transactions already run one at a time (TransactionRunner), so there is nothing to take.
+   */
+  async lockRow(manager: EntityManager, id: number): Promise<void> {
+    if (manager.connection.options.type === 'better-sqlite3') return;
+    await manager.createQueryBuilder(Organization, 'o').setLock('pessimistic_write').where('o.id = :id', { id }).getOne();
+  }
+}

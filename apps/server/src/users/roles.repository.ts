@@ -1,0 +1,98 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { EntityManager, Repository } from 'typeorm';
+import { toIso } from '../common/db-values';
+import { Role } from './role.entity';
+import { User } from './user.entity';
+
+/** A role with the number of its users (deleted users excluded). */
+export interface RoleWithCount {
+  id: number;
+  name: string;
+  description: string | null;
+  predefined: boolean;
+  userCount: number;
+  createdAt: string;
+}
+
+/** Every statement on `roles`, and the count of a role's users that the rules about roles need. */
+@Injectable()
+export class RolesRepository {
+  constructor(@InjectRepository(Role) private readonly roles: Repository<Role>) {}
+
+  insertMany(manager: EntityManager, rows: Array<Omit<Role, 'id'>>): Promise<Role[]> {
+    return manager.save(rows.map((row) => manager.create(Role, row)));
+  }
+
+  insert(row: Omit<Role, 'id'>): Promise<Role> {
+    return this.roles.save(this.roles.create(row));
+  }
+
+  /** The organization's roles, pre-defined first, each with its live users counted. */
+  async listWithUserCounts(organizationId: number): Promise<RoleWithCount[]> {
+    const rows = await this.roles
+      .createQueryBuilder('r')
+      .select([
+        'r.id AS id',
+        'r.name AS name',
+        'r.description AS description',
+        'r.predefined AS predefined',
+        'r.created_at AS createdAt',
+      ])
+      .addSelect(
+        (q) => q.select('COUNT(*)').from(User, 'u').where('u.role_id = r.id').andWhere('u.deleted_at IS NULL'),
+        'userCount',
+      )
+      .where('r.organization_id = :organizationId', { organizationId })
+      .orderBy('r.predefined', 'DESC')
+      .addOrderBy('r.id', 'ASC')
+      .getRawMany<{
+        id: number;
+        name: string;
+        description: string | null;
+        predefined: number | boolean;
+        createdAt: Date | string;
+        userCount: number | string;
+      }>();
+    return rows.map((r) => ({
+      id: Number(r.id),
+      name: r.name,
+      description: r.description,
+      predefined: Boolean(Number(r.predefined)),
+      userCount: Number(r.userCount),
+      createdAt: toIso(r.createdAt) as string,
+    }));
+  }
+
+  findById(organizationId: number, id: number): Promise<Role | null> {
+    return this.roles.findOneBy({ id, organizationId });
+  }
+
+  /** Role id and name by lower-cased name, or null: one indexed read on every SCIM write that names a role. */
+  async findByName(manager: EntityManager, organizationId: number, nameLower: string): Promise<Pick<Role, 'id' | 'name'> | null> {
+    const [row] = await manager.query('SELECT id, name FROM roles WHERE organization_id = ? AND name_lower = ?', [
+      organizationId,
+      nameLower,
+    ]);
+    return row ? { id: Number(row.id), name: row.name } : null;
+  }
+
+  /** Every role name of the organization, pre-defined first (for the sentence that lists the valid ones). */
+  async names(manager: EntityManager, organizationId: number): Promise<string[]> {
+    const roles = await manager.find(Role, { where: { organizationId }, order: { predefined: 'DESC', id: 'ASC' } });
+    return roles.map((r) => r.name);
+  }
+
+  async update(organizationId: number, id: number, patch: Partial<Role>): Promise<void> {
+    await this.roles.update({ id, organizationId }, patch);
+  }
+
+  /** Users holding the role, deleted users included (their rows keep the role). */
+  countUsers(manager: EntityManager, organizationId: number, roleId: number): Promise<number> {
+    return manager.count(User, { where: { organizationId, roleId } });
+  }
+
+  async delete(manager: EntityManager, organizationId: number, id: number): Promise<void> {
+    await manager.delete(Role, { id, organizationId });
+  }
+}
