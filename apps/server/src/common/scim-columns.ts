@@ -108,24 +108,23 @@ export function attributeAccessor(path: string): AttributeAccessor {
   }
   const { schema: urn, attribute, subAttribute } = found.resolved.path;
   const schema = urn === CORE_USER_SCHEMA ? null : urn;
-  const container = (resource: Json, create: boolean): Json | undefined => {
-    let node: Json | undefined = resource;
-    for (const key of [schema, subAttribute === undefined ? null : attribute]) {
-      if (key === null || node === undefined) continue;
-      let next = node[key] as Json | undefined;
-      if (next === undefined && create) node[key] = next = {};
-      node = next;
-    }
-    return node;
-  };
-  const name = subAttribute ?? attribute;
-  return {
-    schema,
-    attribute,
-    subAttribute,
-    get: (resource) => container(resource, false)?.[name],
-    set: (resource, value) => {
-      container(resource, true)![name] = value;
-    },
-  };
+  const child = (node: Json | undefined, key: string): Json | undefined => node?.[key] as Json | undefined;
+  const childOrNew = (node: Json, key: string): Json => (node[key] ??= {}) as Json;
+  // One pair of closures per shape, chosen once: these run for every attribute of every user rendered.
+  let get: (resource: Json) => unknown;
+  let set: (resource: Json, value: unknown) => void;
+  if (schema === null && subAttribute === undefined) {
+    get = (r) => r[attribute];
+    set = (r, v) => void (r[attribute] = v);
+  } else if (schema === null) {
+    get = (r) => child(r, attribute)?.[subAttribute!];
+    set = (r, v) => void (childOrNew(r, attribute)[subAttribute!] = v);
+  } else if (subAttribute === undefined) {
+    get = (r) => child(r, schema)?.[attribute];
+    set = (r, v) => void (childOrNew(r, schema)[attribute] = v);
+  } else {
+    get = (r) => child(child(r, schema), attribute)?.[subAttribute];
+    set = (r, v) => void (childOrNew(childOrNew(r, schema), attribute)[subAttribute] = v);
+  }
+  return { schema, attribute, subAttribute, get, set };
 }

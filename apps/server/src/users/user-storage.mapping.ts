@@ -146,12 +146,24 @@ export function toUserWrite(input: ScimUserInput): UserWrite {
 }
 
 /** Writes one part of a stored user into a SCIM User under construction. */
-type RenderStep = (out: Json, row: UserRow) => void;
+type RenderStep = (out: Json, row: UserRow, elements: Json[][]) => void;
+
+const present = (value: unknown) => value !== null && value !== undefined && value !== '';
+
+/** Index of each multi-valued attribute in MULTI_VALUED_ATTRIBUTES, for grouping value rows in one pass. */
+const MULTI_VALUED_INDEX = new Map<string, number>(MULTI_VALUED_ATTRIBUTES.map((a, i) => [a, i]));
+
+/** Per multi-valued attribute, its stored sub-attribute columns in schema order. */
+const ELEMENT_FIELDS: ReadonlyArray<readonly ScimColumn[]> = MULTI_VALUED_ATTRIBUTES.map((attribute) => {
+  const subOrder = (CORE_USER_ATTRIBUTES.find((d) => d.name === attribute)?.subAttributes ?? []).map((s) => s.name);
+  return SUB_ATTRIBUTES.filter((s) => subOrder.includes(s.path)).sort(
+    (a, b) => subOrder.indexOf(a.path) - subOrder.indexOf(b.path),
+  );
+});
 
 /** The steps of toScimUser, in schema order (so equal users render as equal JSON), built once. */
 const RENDER: readonly RenderStep[] = (() => {
   const steps: RenderStep[] = [];
-  const present = (value: unknown) => value !== null && value !== undefined && value !== '';
   const singular = (schema: string | null, attribute: string, subOrder: readonly string[] = []): void => {
     const stored = ATTRIBUTES.filter((a) => a.access.schema === schema && a.access.attribute === attribute);
     stored.sort((a, b) => subOrder.indexOf(a.access.subAttribute ?? '') - subOrder.indexOf(b.access.subAttribute ?? ''));
@@ -173,29 +185,20 @@ const RENDER: readonly RenderStep[] = (() => {
     }
   };
   for (const def of CORE_USER_ATTRIBUTES) {
-    const subOrder = (def.subAttributes ?? []).map((s) => s.name);
+    const index = MULTI_VALUED_INDEX.get(def.name);
     if (def.name === 'userName') steps.push((out, { user }) => (out.userName = user.userName));
     else if (def.name === 'userType') steps.push((out, { roleName }) => (out.userType = roleName));
     else if (def.name === 'active') steps.push((out, { user }) => (out.active = user.active));
-    else if (MULTI_VALUED_ATTRIBUTES.includes(def.name as MultiValuedAttribute)) {
-      const attribute = def.name as MultiValuedAttribute;
-      const subs = SUB_ATTRIBUTES.filter((s) => subOrder.includes(s.path)).sort(
-        (a, b) => subOrder.indexOf(a.path) - subOrder.indexOf(b.path),
-      );
-      steps.push((out, { values }) => {
-        const elements: Json[] = [];
-        for (const v of values) {
-          if (v.attribute !== attribute) continue;
-          const element: Json = {};
-          for (const spec of subs) {
-            const value = v[spec.property as keyof UserAttributeValue];
-            if (spec.type === 'boolean' ? value === true : present(value)) element[spec.path] = value;
-          }
-          elements.push(element);
-        }
-        if (elements.length) out[attribute] = elements;
+    else if (index !== undefined) {
+      steps.push((out, _row, elements) => {
+        if (elements[index].length) out[def.name] = elements[index];
       });
-    } else singular(null, def.name, subOrder);
+    } else
+      singular(
+        null,
+        def.name,
+        (def.subAttributes ?? []).map((s) => s.name),
+      );
   }
   for (const def of ENTERPRISE_USER_ATTRIBUTES) {
     singular(
@@ -207,10 +210,27 @@ const RENDER: readonly RenderStep[] = (() => {
   return steps;
 })();
 
+/** The value rows as SCIM elements, grouped by attribute (MULTI_VALUED_ATTRIBUTES order), in one pass. */
+function elementsOf(values: readonly UserAttributeValue[]): Json[][] {
+  const elements: Json[][] = MULTI_VALUED_ATTRIBUTES.map(() => []);
+  for (const v of values) {
+    const index = MULTI_VALUED_INDEX.get(v.attribute);
+    if (index === undefined) continue;
+    const element: Json = {};
+    for (const spec of ELEMENT_FIELDS[index]) {
+      const value = v[spec.property as keyof UserAttributeValue];
+      if (spec.type === 'boolean' ? value === true : present(value)) element[spec.path] = value;
+    }
+    elements[index].push(element);
+  }
+  return elements;
+}
+
 /** A stored user in the SCIM shape: what PATCH applies to and what is rendered. */
 export function toScimUser(row: UserRow): ScimUserInput {
   const out: Json = {};
-  for (const step of RENDER) step(out, row);
+  const elements = elementsOf(row.values);
+  for (const step of RENDER) step(out, row, elements);
   return out as unknown as ScimUserInput;
 }
 
