@@ -7,7 +7,7 @@ import {
 } from '@app/scim-protocol';
 import type { DataSource } from 'typeorm';
 import { AttributeAccessor, attributeAccessor, checkLength, ScimColumn, scimColumnsOf, sqlColumn } from '../common/scim-columns';
-import { MULTI_VALUED_ATTRIBUTES, MultiValuedAttribute, UserAttributeValue } from './user-attribute-value.entity';
+import { MULTI_VALUED_ATTRIBUTES, UserAttributeValue } from './user-attribute-value.entity';
 import { User } from './user.entity';
 
 /*
