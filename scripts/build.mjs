@@ -3,8 +3,10 @@
  * npm run build — compiles the server (with its CLI entry), the libraries and the scripts with SWC
  * into dist/, then the settings UI with Vite into dist/web. Safe to run next to a running server:
  *
- * - Nothing is deleted first. SWC rewrites the JavaScript in place (a running process has already
- *   loaded its modules), and files whose source is gone are pruned afterwards.
+ * - Nothing is deleted first. The server is compiled only when a source (or .swcrc, or
+ *   package-lock.json) is newer than the last compile (dist/.server-build); SWC then rewrites the
+ *   JavaScript in place (a running process has already loaded its modules), and files whose source
+ *   is gone are pruned.
  * - The UI is rebuilt only when its inputs changed (a hash of apps/web, libs/api-types and package-lock.json, kept
  *   in dist/web/.build-hash), into a staging folder; its files are then renamed into dist/web, the
  *   hashed assets before index.html, and only then are the previous build's assets removed. A
@@ -25,13 +27,17 @@ const DIST = join(ROOT, 'dist');
 const WEB_DIR = join(DIST, 'web');
 const WEB_STAGING = join(DIST, '.web-next');
 const HASH_FILE = '.build-hash';
+const SERVER_STAMP = join(DIST, '.server-build');
 /** Compiled by SWC; each maps to dist/<same path>. */
 const SOURCES = ['apps/server', 'libs', 'scripts', 'ormconfig.ts'];
 
 const args = new Set(process.argv.slice(2));
 
-compileServer();
-pruneStale();
+if (serverSourcesChanged()) {
+  compileServer();
+  pruneStale();
+  writeFileSync(SERVER_STAMP, new Date().toISOString());
+}
 if (!args.has('--no-web')) await buildWeb(args.has('--force-web'));
 
 function compileServer() {
@@ -51,6 +57,37 @@ function compileServer() {
     { cwd: ROOT, stdio: 'inherit' },
   );
   if (result.status !== 0) process.exit(result.status ?? 1);
+}
+
+/** Whether any input of the server's compile is newer than the last one (or there was none). */
+function serverSourcesChanged() {
+  if (!existsSync(SERVER_STAMP) || !existsSync(join(DIST, 'apps/server/src/main.js'))) return true;
+  const built = statSync(SERVER_STAMP).mtimeMs;
+  const inputs = [join(ROOT, '.swcrc'), join(ROOT, 'package-lock.json')];
+  for (const source of SOURCES) {
+    const path = join(ROOT, source);
+    inputs.push(...(statSync(path).isDirectory() ? walk(path) : [path]));
+  }
+  // A source moved or deleted changes no file, only its folder: check the folders too, so the prune runs.
+  return inputs.some((file) => statSync(file).mtimeMs > built) || directoryChanged(built);
+}
+
+/** A folder's mtime changes when a file in it is added, removed or renamed. */
+function directoryChanged(built) {
+  const dirs = SOURCES.map((s) => join(ROOT, s)).filter((p) => statSync(p).isDirectory());
+  const all = dirs.flatMap((d) => [d, ...walkDirs(d)]);
+  return all.some((d) => statSync(d).mtimeMs > built);
+}
+
+function walkDirs(dir) {
+  const dirs = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.isDirectory()) {
+      const path = join(dir, entry.name);
+      dirs.push(path, ...walkDirs(path));
+    }
+  }
+  return dirs;
 }
 
 /** Removes compiled files whose TypeScript source no longer exists (a moved or deleted module). */

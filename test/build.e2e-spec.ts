@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { readFileSync, utimesSync } from 'node:fs';
+import { join } from 'node:path';
 import { createTestDatabase, TestDatabase } from './support/database';
 import { databaseUrl, ROOT, RunningServer, startServer } from './support/process';
 
@@ -53,11 +55,17 @@ describe('building next to a running server', () => {
   }
 
   it('should keep serving the settings page and its assets during `npm run cli -- --help`', async () => {
+    // A source newer than the last compile, so that the CLI's build step recompiles the server in place.
+    const stamp = join(ROOT, 'dist/.server-build');
+    const before = readFileSync(stamp, 'utf8');
+    const now = new Date(Date.now() + 1000);
+    utimesSync(join(ROOT, 'apps/server/src/main.ts'), now, now);
     const cli = runCommand('npm', ['run', '--silent', 'cli', '--', '--help']);
     const { failures, rounds } = await pollWhile(cli);
     const result = await cli;
     expect(result.code).toBe(0);
     expect(result.output).toContain('Usage: npm run cli -- <command>');
+    expect(readFileSync(stamp, 'utf8')).not.toBe(before);
     expect(rounds).toBeGreaterThan(5);
     expect(failures).toEqual([]);
   });
