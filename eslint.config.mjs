@@ -39,7 +39,12 @@ export default tseslint.config(
             },
             {
               name: '@nestjs/typeorm',
-              importNames: ['InjectRepository', 'InjectDataSource'],
+              importNames: ['InjectRepository', 'InjectDataSource', 'InjectEntityManager', 'getRepositoryToken'],
+              message: 'Queries belong in a *.repository.ts of the module that owns the table.',
+            },
+            {
+              name: '@app/database',
+              importNames: ['RowReader'],
               message: 'Queries belong in a *.repository.ts of the module that owns the table.',
             },
           ],
@@ -53,8 +58,13 @@ export default tseslint.config(
         },
         {
           selector:
-            "CallExpression[callee.object.name='manager'][callee.property.name=/^(save|insert|update|upsert|delete|remove|softDelete|find.*|count.*|exists.*|increment|decrement)$/]",
+            'CallExpression[callee.object.name=/^(manager|entityManager|em|tx|trx|transaction|queryRunner|runner|dataSource)$/][callee.property.name=/^(save|insert|update|upsert|delete|remove|softDelete|find.*|count.*|exists.*|increment|decrement)$/]',
           message: 'Queries belong in a *.repository.ts of the module that owns the table; pass the manager to it.',
+        },
+        {
+          selector:
+            'CallExpression[callee.object.property.name=/^(manager|entityManager|em|dataSource)$/][callee.property.name=/^(save|insert|update|upsert|delete|remove|softDelete|find.*|count.*|exists.*|increment|decrement)$/]',
+          message: 'Queries belong in a *.repository.ts of the module that owns the table.',
         },
       ],
     },

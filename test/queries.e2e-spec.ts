@@ -118,6 +118,14 @@ describe('the statements the repositories send', () => {
         updatedAt: now,
       }),
     );
+    await record('RolesRepository.insertMany', () =>
+      t.dataSource.transaction((m) =>
+        roles.insertMany(m, [
+          { organizationId, name: 'A', nameLower: 'a', description: null, predefined: false, createdAt: now, updatedAt: now },
+          { organizationId, name: 'B', nameLower: 'b', description: null, predefined: false, createdAt: now, updatedAt: now },
+        ]),
+      ),
+    );
     await record('RolesRepository.update', () => roles.update(organizationId, custom.id, { description: 'x', updatedAt: now }));
     await record('RolesRepository.countUsers', () => roles.countUsers(manager, organizationId, custom.id));
     await record('RolesRepository.delete', () => roles.delete(manager, organizationId, custom.id));

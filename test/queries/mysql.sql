@@ -30,6 +30,9 @@ SELECT `Role`.`id` AS `Role_id`, `Role`.`organization_id` AS `Role_organization_
 -- RolesRepository.insert
 INSERT INTO `roles`(`id`, `organization_id`, `name`, `name_lower`, `description`, `predefined`, `created_at`, `updated_at`) VALUES (DEFAULT, ?, ?, ?, ?, ?, ?, ?) RETURNING `id`, `predefined`;
 
+-- RolesRepository.insertMany
+INSERT INTO `roles`(`id`, `organization_id`, `name`, `name_lower`, `description`, `predefined`, `created_at`, `updated_at`) VALUES (DEFAULT, ?, ?, ?, ?, ?, ?, ?), (DEFAULT, ?, ?, ?, ?, ?, ?, ?) RETURNING `id`, `predefined`;
+
 -- RolesRepository.update
 UPDATE `roles` SET `description` = ?, `updated_at` = ? WHERE (`id` = ? AND `organization_id` = ?);
 

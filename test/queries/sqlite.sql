@@ -32,6 +32,12 @@ SELECT "Role"."id" AS "Role_id", "Role"."organization_id" AS "Role_organization_
 INSERT INTO "roles"("id", "organization_id", "name", "name_lower", "description", "predefined", "created_at", "updated_at") VALUES (NULL, 1, ?, ?, ?, 0, ?, ?);
 SELECT "Role"."id" AS "Role_id", "Role"."predefined" AS "Role_predefined" FROM "roles" "Role" WHERE "Role"."id" = 7;
 
+-- RolesRepository.insertMany
+INSERT INTO "roles"("id", "organization_id", "name", "name_lower", "description", "predefined", "created_at", "updated_at") VALUES (NULL, 1, ?, ?, ?, 0, ?, ?);
+SELECT "Role"."id" AS "Role_id", "Role"."predefined" AS "Role_predefined" FROM "roles" "Role" WHERE "Role"."id" = 8;
+INSERT INTO "roles"("id", "organization_id", "name", "name_lower", "description", "predefined", "created_at", "updated_at") VALUES (NULL, 1, ?, ?, ?, 0, ?, ?);
+SELECT "Role"."id" AS "Role_id", "Role"."predefined" AS "Role_predefined" FROM "roles" "Role" WHERE "Role"."id" = 9;
+
 -- RolesRepository.update
 UPDATE "roles" SET "description" = ?, "updated_at" = ? WHERE ("id" = 6 AND "organization_id" = 1);
 

@@ -17,9 +17,10 @@ export class OrganizationsService {
   ) {}
 
   /** Creates an organization inside the caller's transaction (see OnboardingService). */
-  async create(manager: EntityManager, name: string): Promise<Organization> {
+  async create(manager: EntityManager, name: string): Promise<{ id: number; name: string }> {
     const now = this.clock.now();
-    return this.organizations.insert(manager, { name, scimEnabled: false, createdAt: now, updatedAt: now });
+    const organization = await this.organizations.insert(manager, { name, scimEnabled: false, createdAt: now, updatedAt: now });
+    return { id: organization.id, name: organization.name };
   }
 
   async get(id: number): Promise<OrganizationView> {

@@ -52,11 +52,11 @@ export class ScimUsersService {
 
   async replace(organizationId: number, id: string, body: unknown, ifMatch?: string): Promise<ScimUserResponse> {
     const input = parseUserInput(body, 'replace');
-    return this.render(await this.users.update(organizationId, id, () => input, versionCheck(ifMatch)));
+    return this.render(await this.users.replace(organizationId, id, input, versionCheck(ifMatch)));
   }
 
   async patch(organizationId: number, id: string, body: unknown, ifMatch?: string): Promise<ScimUserResponse> {
-    const user = await this.users.update(organizationId, id, (current) => applyUserPatch(current, body), versionCheck(ifMatch));
+    const user = await this.users.patch(organizationId, id, (current) => applyUserPatch(current, body), versionCheck(ifMatch));
     return this.render(user);
   }
 

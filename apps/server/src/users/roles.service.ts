@@ -19,9 +19,9 @@ export class RolesService {
   ) {}
 
   /** Gives a new organization its pre-defined roles, inside the caller's transaction. */
-  async seedPredefined(manager: EntityManager, organizationId: number): Promise<Role[]> {
+  async seedPredefined(manager: EntityManager, organizationId: number): Promise<void> {
     const now = this.clock.now();
-    return this.roles.insertMany(
+    await this.roles.insertMany(
       manager,
       PREDEFINED_ROLES.map((r) => ({
         organizationId,

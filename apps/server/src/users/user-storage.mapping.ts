@@ -161,9 +161,9 @@ const ELEMENT_FIELDS: ReadonlyArray<readonly ScimColumn[]> = MULTI_VALUED_ATTRIB
   );
 });
 
-/** The steps of toScimUser, in schema order (so equal users render as equal JSON), built once. */
+/** The steps of toScimUser, userName first and then in schema order (so equal users render as equal JSON), built once. */
 const RENDER: readonly RenderStep[] = (() => {
-  const steps: RenderStep[] = [];
+  const steps: RenderStep[] = [(out, { user }) => (out.userName = user.userName)];
   const singular = (schema: string | null, attribute: string, subOrder: readonly string[] = []): void => {
     const stored = ATTRIBUTES.filter((a) => a.access.schema === schema && a.access.attribute === attribute);
     stored.sort((a, b) => subOrder.indexOf(a.access.subAttribute ?? '') - subOrder.indexOf(b.access.subAttribute ?? ''));
@@ -186,8 +186,8 @@ const RENDER: readonly RenderStep[] = (() => {
   };
   for (const def of CORE_USER_ATTRIBUTES) {
     const index = MULTI_VALUED_INDEX.get(def.name);
-    if (def.name === 'userName') steps.push((out, { user }) => (out.userName = user.userName));
-    else if (def.name === 'userType') steps.push((out, { roleName }) => (out.userType = roleName));
+    if (def.name === 'userName') continue;
+    if (def.name === 'userType') steps.push((out, { roleName }) => (out.userType = roleName));
     else if (def.name === 'active') steps.push((out, { user }) => (out.active = user.active));
     else if (index !== undefined) {
       steps.push((out, _row, elements) => {

@@ -73,7 +73,7 @@ export class UsersService {
   }
 
   /** Creates an organization's first Admin, inside the caller's transaction. */
-  async createAdmin(manager: EntityManager, organizationId: number, email: string): Promise<User> {
+  async createAdmin(manager: EntityManager, organizationId: number, email: string): Promise<{ id: number; userName: string }> {
     const userName = this.assertValidUserName(email);
     const role = await this.roles.resolve(manager, organizationId, ADMIN_ROLE);
     const now = this.clock.now();
@@ -90,8 +90,7 @@ export class UsersService {
       deletedAt: null,
     });
     try {
-      user.id = await this.repository.insertUser(manager, user);
-      return user;
+      return { id: await this.repository.insertUser(manager, user), userName };
     } catch (error) {
       if (isUniqueViolation(error))
         throw conflict(`A user with userName "${userName}" already exists in this organization.`, 'uniqueness');
@@ -105,7 +104,7 @@ export class UsersService {
       afterId: decodeCursor(query.cursor),
       size: size + 1,
       active: query.status === undefined ? undefined : query.status === 'active',
-      roleLower: query.role?.trim().toLowerCase(),
+      roleLower: query.role ? query.role.trim().toLowerCase() : undefined,
       exceptRoleLower: query.membersOnly ? DEFAULT_ROLE.toLowerCase() : undefined,
     });
     const page = rows.slice(0, size);
@@ -180,22 +179,45 @@ export class UsersService {
   }
 
   /**
-   * Changes a user under a row lock: `change` gets the current SCIM User and
-   * returns the wanted one (a PUT ignores it; a PATCH applies its operations to
-   * it), so concurrent updates never lose each other. `ifMatch` is the client's
-   * If-Match version, if any.
+   * SCIM PUT: replaces the user's attributes with `input` (role and state only when given). The
+   * body is converted and checked before anything is read, as a PUT's errors do not depend on the
+   * stored user.
    */
-  async update(
+  replace(
     organizationId: number,
     rawId: string,
-    change: (current: ScimUserInput) => ScimUserInput,
+    input: ScimUserInput,
     ifMatch?: (version: number) => boolean,
+  ): Promise<UserResource> {
+    const write = toUserWrite(input);
+    return this.change(organizationId, rawId, () => write, ifMatch);
+  }
+
+  /**
+   * SCIM PATCH: `patch` gets the current SCIM User, read under a row lock, and returns the wanted
+   * one, so concurrent updates never lose each other.
+   */
+  patch(
+    organizationId: number,
+    rawId: string,
+    patch: (current: ScimUserInput) => ScimUserInput,
+    ifMatch?: (version: number) => boolean,
+  ): Promise<UserResource> {
+    return this.change(organizationId, rawId, (current) => toUserWrite(patch(toScimUser(current))), ifMatch);
+  }
+
+  /** Changes a user under a row lock; `ifMatch` is the client's If-Match version, if any. */
+  private change(
+    organizationId: number,
+    rawId: string,
+    wanted: (current: UserRow) => UserWrite,
+    ifMatch: ((version: number) => boolean) | undefined,
   ): Promise<UserResource> {
     return retryOnDeadlock(() =>
       this.transactions.run(async (manager) => {
         const current = await this.loadForUpdate(manager, organizationId, rawId);
         checkVersion(current.user, ifMatch);
-        const write = toUserWrite(change(toScimUser(current)));
+        const write = wanted(current);
         if (write.userName.trim().toLowerCase() !== current.user.userName.toLowerCase()) {
           throw badRequest(
             "userName is the user's email address and cannot be changed; create a new user instead.",
