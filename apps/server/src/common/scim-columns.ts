@@ -1,4 +1,4 @@
-import { CORE_USER_SCHEMA, lookupAttribute, pathToString, ScimError, SqlColumn } from '@app/scim-protocol';
+import { ScimError, SqlColumn } from '@app/scim-protocol';
 import { Column, ColumnOptions } from 'typeorm';
 
 /**
@@ -101,13 +101,16 @@ export interface AttributeAccessor {
   set(resource: Json, value: unknown): void;
 }
 
+/**
+ * The accessor of a canonical attribute path (`pathToString`): `attribute`, `attribute.sub`, or
+ * `<extension URN>:attribute[.sub]`, for any resource type. Whether the attribute exists is for the
+ * owner's schema to say (see users/user-storage.mapping.ts).
+ */
 export function attributeAccessor(path: string): AttributeAccessor {
-  const found = lookupAttribute(path);
-  if (found.kind !== 'attribute' || pathToString(found.resolved.path) !== path) {
-    throw new Error(`"${path}" is not a canonical SCIM attribute path`);
-  }
-  const { schema: urn, attribute, subAttribute } = found.resolved.path;
-  const schema = urn === CORE_USER_SCHEMA ? null : urn;
+  const match = /^(?:(urn:.+):)?([A-Za-z][\w$-]*)(?:\.([A-Za-z$][\w$-]*))?$/.exec(path);
+  if (!match) throw new Error(`"${path}" is not a canonical SCIM attribute path`);
+  const [, urn, attribute, subAttribute] = match;
+  const schema = urn ?? null;
   const child = (node: Json | undefined, key: string): Json | undefined => node?.[key] as Json | undefined;
   const childOrNew = (node: Json, key: string): Json => (node[key] ??= {}) as Json;
   // One pair of closures per shape, chosen once: these run for every attribute of every user rendered.

@@ -2,6 +2,8 @@ import {
   CORE_USER_ATTRIBUTES,
   ENTERPRISE_USER_ATTRIBUTES,
   ENTERPRISE_USER_SCHEMA,
+  lookupAttribute,
+  pathToString,
   ScimUserInput,
   SqlMapping,
 } from '@app/scim-protocol';
@@ -23,10 +25,14 @@ import { User } from './user.entity';
 type Json = Record<string, unknown>;
 
 /** The singular attributes a provisioning client may set, each with its accessor in a SCIM User. */
-const ATTRIBUTES: ReadonlyArray<{ spec: ScimColumn; access: AttributeAccessor }> = scimColumnsOf(User).map((spec) => ({
-  spec,
-  access: attributeAccessor(spec.path),
-}));
+const ATTRIBUTES: ReadonlyArray<{ spec: ScimColumn; access: AttributeAccessor }> = scimColumnsOf(User).map((spec) => {
+  // A mark naming an attribute the User schema does not have (or not canonically) fails at start, not at a request.
+  const found = lookupAttribute(spec.path);
+  if (found.kind !== 'attribute' || pathToString(found.resolved.path) !== spec.path) {
+    throw new Error(`User.${spec.property}: "${spec.path}" is not a canonical attribute path of the User schema`);
+  }
+  return { spec, access: attributeAccessor(spec.path) };
+});
 
 /** Sub-attribute columns of the value rows (`value`, `display`, `type`, `primary`, the address parts). */
 const SUB_ATTRIBUTES = scimColumnsOf(UserAttributeValue);
