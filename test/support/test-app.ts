@@ -3,7 +3,7 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../../apps/server/src/app.module';
-import { configureApp, createHttpAdapter } from '../../apps/server/src/app.setup';
+import { APP_OPTIONS, configureApp, createHttpAdapter } from '../../apps/server/src/app.setup';
 import { Clock } from '../../apps/server/src/common/clock';
 import { createLogger } from '../../apps/server/src/common/logger';
 import { OnboardedOrganization, OnboardingService } from '../../apps/server/src/onboarding/onboarding.service';
@@ -38,7 +38,10 @@ export async function startTestApp(overrides: Partial<AppConfig> = {}, existing?
     .useValue(clock)
     .compile();
   const logger = createLogger(config);
-  const app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(logger), { logger: false });
+  const app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(logger), {
+    ...APP_OPTIONS,
+    logger: false,
+  });
   configureApp(app, logger);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');

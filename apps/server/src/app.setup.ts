@@ -4,10 +4,18 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { Logger } from 'pino';
 import { lazyChildLogger, PinoLoggerService } from './common/logger';
 import { renderError } from './common/http-error';
+import { jsonTooDeep, MAX_JSON_DEPTH, nestsDeeperThan } from './common/json-body';
 import { REQUEST_ID_HEADER, requestId } from './common/request-id';
 import { serveSettingsUi } from './settings-ui/settings-ui.routes';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
+
+/**
+ * Options of the Nest application (main.ts and the tests): Nest's own body parsers are off, because
+ * configureApp installs the only ones the APIs take (JSON and SCIM JSON, with a depth limit); form
+ * and text bodies are then 415 like any other media type.
+ */
+export const APP_OPTIONS = { bodyParser: false } as const;
 
 /** Fastify, set up for SCIM clients: 1 MiB bodies, case-insensitive paths, request ids, the process's pino logger. */
 export function createHttpAdapter(logger: Logger): FastifyAdapter {
@@ -39,12 +47,18 @@ export function createHttpAdapter(logger: Logger): FastifyAdapter {
 export function configureApp(app: NestFastifyApplication, logger: Logger): void {
   app.useLogger(new PinoLoggerService(logger));
   const fastify = app.getHttpAdapter().getInstance();
-  // SCIM clients send application/scim+json; parse it like JSON, refusing __proto__ keys.
-  fastify.addContentTypeParser(
-    ['application/scim+json'],
-    { parseAs: 'string', bodyLimit: BODY_LIMIT_BYTES },
-    fastify.getDefaultJsonParser('error', 'ignore'),
-  );
+  // The only bodies the APIs take: JSON and application/scim+json (what SCIM clients send), with
+  // __proto__ keys refused and nesting deeper than MAX_JSON_DEPTH refused before parsing, so no deep
+  // body reaches recursive code. Fastify's text/plain parser goes: a text body is 415 like a form.
+  fastify.removeContentTypeParser(['application/json', 'text/plain']);
+  const jsonParser = (parse: ReturnType<typeof fastify.getDefaultJsonParser>) =>
+    ((request, body, done) => {
+      if (nestsDeeperThan(body as string, MAX_JSON_DEPTH)) return done(jsonTooDeep(), undefined);
+      parse(request, body as string, done);
+    }) as Parameters<typeof fastify.addContentTypeParser>[2];
+  const options = { parseAs: 'string' as const, bodyLimit: BODY_LIMIT_BYTES };
+  fastify.addContentTypeParser('application/json', options, jsonParser(fastify.getDefaultJsonParser('error', 'error')));
+  fastify.addContentTypeParser('application/scim+json', options, jsonParser(fastify.getDefaultJsonParser('error', 'ignore')));
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header(REQUEST_ID_HEADER, request.id);
   });

@@ -4,7 +4,7 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
-import { configureApp, createHttpAdapter } from './app.setup';
+import { APP_OPTIONS, configureApp, createHttpAdapter } from './app.setup';
 import { createLogger } from './common/logger';
 
 async function bootstrap(): Promise<void> {
@@ -12,6 +12,7 @@ async function bootstrap(): Promise<void> {
   const logger = createLogger(config);
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), createHttpAdapter(logger), {
     // Until configureApp installs the JSON logger; start-up errors reach the catch below as one sentence.
+    ...APP_OPTIONS,
     logger: false,
     abortOnError: false,
   });

@@ -60,8 +60,15 @@ describe('parseFilter', () => {
     expect(parseFilter('userName eq "a+b@x.com"')).toMatchObject({ value: 'a+b@x.com' });
     expect(parseFilter('title eq "say \\"hi\\""')).toMatchObject({ value: 'say "hi"' });
     expect(parseFilter('title eq "back\\\\slash"')).toMatchObject({ value: 'back\\slash' });
-    expect(parseFilter('title eq "\\u0041\\n"')).toMatchObject({ value: 'A\n' });
+    expect(parseFilter('title eq "\\u0041\\u00e9"')).toMatchObject({ value: 'Aé' });
     expect(parseFilter('title eq "Zoë 😀"')).toMatchObject({ value: 'Zoë 😀' });
+  });
+
+  it('should refuse control characters in strings, escaped or not (a NUL ends a LIKE pattern on SQLite)', () => {
+    for (const text of ['"a\\u0000"', '"\\n"', '"\\t"', '"x\\u001f"', '"\\u007f"', '"a\u0001b"']) {
+      expect(() => parseFilter(`title eq ${text}`)).toThrow(/control character|not a valid JSON string/);
+    }
+    expect(() => parseFilter('title eq "\\u0000"')).toThrow('contains a control character (U+0000)');
   });
 
   it('should keep numbers as written for string attributes', () => {

@@ -70,6 +70,12 @@ function tokenize(text: string, fail: (message: string) => never): Token[] {
           `The string that starts at position ${pos} is not a valid JSON string; escape a quote as \\" and a backslash as \\\\.`,
         );
       }
+      // No stored value holds one (names, emails and ids refuse them), and a NUL ends SQLite's LIKE pattern early.
+      const control = [...value].find((c) => c.charCodeAt(0) < 0x20 || c === '\u007f');
+      if (control !== undefined) {
+        const code = control.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
+        fail(`The string that starts at position ${pos} contains a control character (U+${code}); filter values cannot.`);
+      }
       tokens.push({ type: 'string', text: raw, pos, value });
       i = j + 1;
       continue;

@@ -1,6 +1,7 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
 import { AppError, FieldError, ScimErrorType } from './app-error';
+import { JSON_TOO_DEEP } from './json-body';
 
 export const SCIM_BASE_PATH = '/v1.0/scim/v2';
 export const SCIM_CONTENT_TYPE = 'application/scim+json; charset=utf-8';
@@ -90,6 +91,8 @@ function classify(error: unknown): {
   }
   // Errors raised by Fastify before a route runs (body parsing, size limits, media types).
   switch (e.code) {
+    case JSON_TOO_DEEP:
+      return { status: 400, message: e.message ?? '', scimType: 'invalidSyntax', internal: false };
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return { status: 400, message: INVALID_JSON, scimType: 'invalidSyntax', internal: false };

@@ -29,7 +29,7 @@ export class SettingsService {
     return { roles: await this.roleService.list(organizationId) };
   }
 
-  createRole(organizationId: number, body: { name: string; description?: string }): Promise<RoleView> {
+  createRole(organizationId: number, body: { name: string; description?: string | null }): Promise<RoleView> {
     return this.roleService.create(organizationId, body.name, body.description);
   }
 

@@ -11,25 +11,26 @@ export class CreateApiKeyDto {
   @IsIn(['api', 'scim'], { message: 'type must be "api" (Torii API) or "scim" (Torii SCIM)' })
   type: ApiKeyType;
 
-  @ApiPropertyOptional({ maxLength: 255, example: 'Okta provisioning' })
+  @ApiPropertyOptional({ maxLength: 255, example: 'Okta provisioning', nullable: true, description: 'null or absent: none.' })
   @IsOptional()
   @IsString({ message: 'description must be text' })
   @MaxLength(255, { message: 'description must be at most 255 characters' })
-  description?: string;
+  description?: string | null;
 
   @ApiPropertyOptional({
     example: '2027-06-30',
+    nullable: true,
     description:
-      'YYYY-MM-DD (00:00:00 UTC of that day) or an ISO-8601 timestamp; must be in the future; cannot be changed later.',
+      'YYYY-MM-DD (00:00:00 UTC of that day) or an ISO-8601 timestamp; must be in the future; cannot be changed later. null or absent: the key never expires.',
   })
   @IsOptional()
   @IsString({ message: 'expiresAt must be a date (YYYY-MM-DD) or an ISO-8601 timestamp' })
   @MaxLength(40, { message: 'expiresAt must be a date (YYYY-MM-DD) or an ISO-8601 timestamp' })
-  expiresAt?: string;
+  expiresAt?: string | null;
 }
 
 export class UpdateApiKeyDto {
-  @ApiPropertyOptional({ maxLength: 255, nullable: true })
+  @ApiPropertyOptional({ maxLength: 255, nullable: true, description: 'null clears it.' })
   @IsOptional()
   @IsString({ message: 'description must be text' })
   @MaxLength(255, { message: 'description must be at most 255 characters' })

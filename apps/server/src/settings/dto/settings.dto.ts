@@ -1,6 +1,7 @@
 import type { OrganizationView, RoleView, SecuritySettingsView } from '@app/api-types';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IsOmittable } from '../../common/omittable.decorator';
 
 export class SecuritySettingsDto implements SecuritySettingsView {
   @ApiProperty({
@@ -24,22 +25,22 @@ export class CreateRoleDto {
   @Matches(/\S/, { message: 'name must not be blank' })
   name: string;
 
-  @ApiPropertyOptional({ maxLength: 255 })
+  @ApiPropertyOptional({ maxLength: 255, nullable: true, description: 'null or absent: none.' })
   @IsOptional()
   @IsString({ message: 'description must be text' })
   @MaxLength(255, { message: 'description must be at most 255 characters' })
-  description?: string;
+  description?: string | null;
 }
 
 export class UpdateRoleDto {
-  @ApiPropertyOptional({ maxLength: 64 })
-  @IsOptional()
+  @ApiPropertyOptional({ maxLength: 64, description: 'Absent: unchanged.' })
+  @IsOmittable()
   @IsString({ message: 'name must be text' })
   @MaxLength(64, { message: 'name must be at most 64 characters' })
   @Matches(/\S/, { message: 'name must not be blank' })
   name?: string;
 
-  @ApiPropertyOptional({ maxLength: 255, nullable: true })
+  @ApiPropertyOptional({ maxLength: 255, nullable: true, description: 'null clears it.' })
   @IsOptional()
   @IsString({ message: 'description must be text' })
   @MaxLength(255, { message: 'description must be at most 255 characters' })

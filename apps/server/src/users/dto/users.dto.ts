@@ -3,6 +3,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { MAX_PAGE_SIZE } from '../../common/cursor';
+import { IsOmittable } from '../../common/omittable.decorator';
 
 export class PageQueryDto {
   @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE_SIZE, default: 50 })
@@ -34,14 +35,14 @@ export class UserListQueryDto extends PageQueryDto {
 }
 
 export class UpdateUserDto {
-  @ApiPropertyOptional({ description: 'A pre-defined or custom role name, case-insensitive.' })
-  @IsOptional()
+  @ApiPropertyOptional({ description: 'A pre-defined or custom role name, case-insensitive. Absent: unchanged.' })
+  @IsOmittable()
   @IsString({ message: 'role must be a role name' })
   @MaxLength(64, { message: 'role must be at most 64 characters' })
   role?: string;
 
-  @ApiPropertyOptional({ description: 'false deactivates, true reactivates.' })
-  @IsOptional()
+  @ApiPropertyOptional({ description: 'false deactivates, true reactivates. Absent: unchanged.' })
+  @IsOmittable()
   @IsBoolean({ message: 'active must be true or false' })
   active?: boolean;
 }

@@ -1,0 +1,96 @@
+import { scimOrganization, ScimOrganization } from './support/scim';
+import { startTestApp, TestApp } from './support/test-app';
+
+/*
+ * Hostile and unlucky input: each case here once answered 500 (or, for the filters, the wrong
+ * users) and must now be a 400 with a sentence that names what is wrong, with nothing changed.
+ */
+describe('robustness: bad input is a 400 that names the problem, never a 500', () => {
+  let t: TestApp;
+  let o: ScimOrganization;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    o = await scimOrganization(t);
+  });
+
+  afterAll(async () => {
+    await t.close();
+  });
+
+  describe('null for a field of the admin API', () => {
+    it('should refuse null role and active of a user, naming the field, and change nothing', async () => {
+      const user = (await o.scim.post('/Users', { body: { userName: 'null@robust.test', userType: 'Read-only' } })).body;
+      for (const body of [{ role: null }, { active: null }, { role: null, active: false }]) {
+        const response = await o.admin.patch(`/v1.0/users/${user.id}`, { body });
+        expect(response.status).toBe(400);
+        const field = Object.keys(body)[0];
+        expect(response.body.details).toEqual(expect.arrayContaining([expect.objectContaining({ field })]));
+        expect(response.body.message).toContain(`${field} cannot be null`);
+      }
+      const after = await o.admin.get(`/v1.0/users/${user.id}`);
+      expect(after.body).toMatchObject({ role: 'Read-only', active: true });
+    });
+
+    it('should refuse a null role name, and keep the role', async () => {
+      const role = (await o.admin.post('/v1.0/settings/roles', { body: { name: 'Nullable' } })).body;
+      const response = await o.admin.patch(`/v1.0/settings/roles/${role.id}`, { body: { name: null } });
+      expect(response.status).toBe(400);
+      expect(response.body.details).toEqual([expect.objectContaining({ field: 'name' })]);
+      expect((await o.admin.get('/v1.0/settings/roles')).body.roles.map((r: { name: string }) => r.name)).toContain('Nullable');
+    });
+
+    it('should take null where it is documented: a description cleared, a key without expiry', async () => {
+      const key = await o.admin.post('/v1.0/settings/api-keys', {
+        body: { type: 'api', description: 'temp', expiresAt: null },
+      });
+      expect(key.status).toBe(201);
+      expect(key.body.expiresAt).toBeNull();
+      const cleared = await o.admin.patch(`/v1.0/settings/api-keys/${key.body.id}`, { body: { description: null } });
+      expect(cleared.status).toBe(200);
+      expect(cleared.body.description).toBeNull();
+    });
+  });
+
+  describe('JSON nested deeper than 64 levels', () => {
+    const deep = (levels: number) => '['.repeat(levels) + ']'.repeat(levels);
+
+    it('should be a 400 on the admin API, whatever the depth', async () => {
+      for (const levels of [65, 100_000]) {
+        const response = await o.admin.post('/v1.0/settings/api-keys', { rawBody: deep(levels) });
+        expect(response.status).toBe(400);
+        expect(response.body.message).toBe('The request body nests JSON deeper than 64 levels; send a flatter body.');
+      }
+      const nested = `{"type":"api","description":${'{"a":'.repeat(70)}1${'}'.repeat(70)}}`;
+      expect((await o.admin.post('/v1.0/settings/api-keys', { rawBody: nested })).status).toBe(400);
+    });
+
+    it('should be a 400 invalidSyntax on SCIM, for both media types', async () => {
+      for (const contentType of ['application/scim+json', 'application/json']) {
+        const response = await o.scim.post('/Users', { rawBody: deep(100_000), contentType });
+        expect(response.status).toBe(400);
+        expect(response.body).toMatchObject({ scimType: 'invalidSyntax', status: '400' });
+        expect(response.body.detail).toContain('deeper than 64 levels');
+      }
+    });
+
+    it('should still take 64 levels, and brackets inside strings do not count', async () => {
+      const atLimit = `{"userName":"deep@robust.test","displayName":"${'['.repeat(200)}","x":${deep(63)}}`;
+      const response = await o.scim.post('/Users', { rawBody: atLimit, contentType: 'application/scim+json' });
+      expect(response.status).toBe(201);
+      expect(response.body.displayName).toBe('['.repeat(200));
+    });
+  });
+
+  describe('control characters in filter strings', () => {
+    it('should refuse them (a NUL made SQLite match every user with ew and co)', async () => {
+      await o.scim.post('/Users', { body: { userName: 'nul@robust.test' } });
+      for (const filter of ['userName ew "\\u0000nonexistent"', 'userName co "a\\u0001"', 'displayName eq "\\u007f"']) {
+        const response = await o.scim.get(`/Users?filter=${encodeURIComponent(filter)}`);
+        expect(response.status).toBe(400);
+        expect(response.body.scimType).toBe('invalidFilter');
+        expect(response.body.detail).toMatch(/control character/);
+      }
+    });
+  });
+});
