@@ -82,6 +82,45 @@ describe('robustness: bad input is a 400 that names the problem, never a 500', (
     });
   });
 
+  describe('media types and headers', () => {
+    it('should take only JSON bodies on the admin API: a form or text body is 415', async () => {
+      for (const [contentType, rawBody] of [
+        ['application/x-www-form-urlencoded', 'type=api&description=form'],
+        ['text/plain', '{"type":"api"}'],
+      ]) {
+        const response = await o.admin.post('/v1.0/settings/api-keys', { rawBody, contentType });
+        expect([contentType, response.status]).toEqual([contentType, 415]);
+      }
+      const keys = (await o.admin.get('/v1.0/settings/api-keys')).body.apiKeys;
+      expect(keys.map((k: { description: string | null }) => k.description)).not.toContain('form');
+    });
+
+    it('should mark every API answer no-store and nosniff, errors and the one that carries a new secret included', async () => {
+      const answers = [
+        await o.admin.post('/v1.0/settings/api-keys', { body: { type: 'api', description: 'headers' } }),
+        await o.admin.get('/v1.0/organization'),
+        await o.admin.get('/v1.0/users/999999'),
+        await o.scim.get('/Users?count=1'),
+        await o.scim.get('/Users/nope'),
+        await o.scim.get('/Nothing'),
+      ];
+      expect(answers.map((r) => r.status)).toEqual([201, 200, 404, 200, 404, 404]);
+      for (const response of answers) {
+        expect(response.headers.get('cache-control')).toBe('no-store');
+        expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+      }
+    });
+
+    it('should give /docs a Content-Security-Policy and refuse framing', async () => {
+      for (const path of ['/docs', '/docs/openapi.json']) {
+        const response = await fetch(`${t.url}${path}`);
+        expect(response.status).toBe(200);
+        expect(response.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+        expect(response.headers.get('x-frame-options')).toBe('DENY');
+      }
+    });
+  });
+
   describe('control characters in filter strings', () => {
     it('should refuse them (a NUL made SQLite match every user with ew and co)', async () => {
       await o.scim.post('/Users', { body: { userName: 'nul@robust.test' } });

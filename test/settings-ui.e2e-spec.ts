@@ -137,6 +137,20 @@ describe('Settings UI in a real browser', () => {
       // The API around it is unchanged: still needs a key.
       expect((await request(t.url, 'GET', '/v1.0/organization')).status).toBe(401);
     });
+
+    it('should render the OpenAPI viewer at /docs under its Content-Security-Policy, with no violation', async () => {
+      const page = await openPage();
+      const violations: string[] = [];
+      page.on('console', (message) => {
+        if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
+      });
+      const response = await page.goto(`${t.url}/docs`);
+      expect(response?.headers()['content-security-policy']).toContain("script-src 'self'");
+      expect(response?.headers()['x-frame-options']).toBe('DENY');
+      await page.getByText('Torii SCIM backend').first().waitFor();
+      await page.getByText('/v1.0/scim/v2/Users').first().waitFor();
+      expect(violations).toEqual([]);
+    });
   });
 
   describe('sign-in', () => {

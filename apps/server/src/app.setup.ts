@@ -61,6 +61,7 @@ export function configureApp(app: NestFastifyApplication, logger: Logger): void 
   fastify.addContentTypeParser('application/scim+json', options, jsonParser(fastify.getDefaultJsonParser('error', 'ignore')));
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header(REQUEST_ID_HEADER, request.id);
+    securityHeaders(request.url, reply);
   });
   if (logger.isLevelEnabled('info')) {
     fastify.addHook('onResponse', async (request, reply) => {
@@ -77,6 +78,36 @@ export function configureApp(app: NestFastifyApplication, logger: Logger): void 
   setUpOpenApi(app);
   serveSettingsUi(app);
 }
+
+/**
+ * The API's answers (admin and SCIM, errors included) are never cached (a created key's secret is in
+ * one) nor sniffed as another type; the OpenAPI viewer at /docs gets a Content-Security-Policy that
+ * allows only its own files, and cannot be framed. The settings UI sets its own (settings-ui.routes.ts).
+ */
+function securityHeaders(url: string, reply: FastifyReply): void {
+  if (url.startsWith('/v1.0/') || url === '/v1.0') {
+    void reply.header('cache-control', 'no-store').header('x-content-type-options', 'nosniff');
+  } else if (url === '/docs' || url.startsWith('/docs/') || url.startsWith('/docs?')) {
+    void reply
+      .header('content-security-policy', DOCS_CSP)
+      .header('x-frame-options', 'DENY')
+      .header('x-content-type-options', 'nosniff');
+  }
+}
+
+/** Swagger UI loads its scripts and styles from /docs; it styles elements inline and uses data: images. */
+const DOCS_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "font-src 'self' data:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
 
 function setUpOpenApi(app: NestFastifyApplication): void {
   const document = SwaggerModule.createDocument(
