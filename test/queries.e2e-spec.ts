@@ -127,7 +127,12 @@ describe('the statements the repositories send', () => {
       ),
     );
     await record('RolesRepository.update', () => roles.update(organizationId, custom.id, { description: 'x', updatedAt: now }));
-    await record('RolesRepository.countUsers', () => roles.countUsers(manager, organizationId, custom.id));
+    await record('RolesRepository.lockRow (in a transaction)', () =>
+      t.dataSource.transaction((m) => roles.lockRow(m, organizationId, custom.id)),
+    );
+    await record('RolesRepository.countUsers (in a transaction)', () =>
+      t.dataSource.transaction((m) => roles.countUsers(m, organizationId, custom.id)),
+    );
     await record('RolesRepository.delete', () => roles.delete(manager, organizationId, custom.id));
 
     // users: the SCIM hot paths

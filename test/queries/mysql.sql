@@ -36,8 +36,11 @@ INSERT INTO `roles`(`id`, `organization_id`, `name`, `name_lower`, `description`
 -- RolesRepository.update
 UPDATE `roles` SET `description` = ?, `updated_at` = ? WHERE (`id` = ? AND `organization_id` = ?);
 
--- RolesRepository.countUsers
-SELECT COUNT(1) AS `cnt` FROM `users` `User` WHERE ((`User`.`organization_id` = ?) AND (`User`.`role_id` = ?));
+-- RolesRepository.lockRow (in a transaction)
+SELECT `r`.`id` AS `r_id`, `r`.`organization_id` AS `r_organization_id`, `r`.`name` AS `r_name`, `r`.`name_lower` AS `r_name_lower`, `r`.`description` AS `r_description`, `r`.`predefined` AS `r_predefined`, `r`.`created_at` AS `r_created_at`, `r`.`updated_at` AS `r_updated_at` FROM `roles` `r` WHERE `r`.`id` = ? AND `r`.`organization_id` = ? FOR UPDATE;
+
+-- RolesRepository.countUsers (in a transaction)
+SELECT COUNT(*) AS `n` FROM `users` `u` WHERE `u`.`organization_id` = ? AND `u`.`role_id` = ? LOCK IN SHARE MODE;
 
 -- RolesRepository.delete
 DELETE FROM `roles` WHERE (`id` = ? AND `organization_id` = ?);

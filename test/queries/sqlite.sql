@@ -41,8 +41,11 @@ SELECT "Role"."id" AS "Role_id", "Role"."predefined" AS "Role_predefined" FROM "
 -- RolesRepository.update
 UPDATE "roles" SET "description" = ?, "updated_at" = ? WHERE ("id" = 6 AND "organization_id" = 1);
 
--- RolesRepository.countUsers
-SELECT COUNT(1) AS "cnt" FROM "users" "User" WHERE (("User"."organization_id" = 1) AND ("User"."role_id" = 6));
+-- RolesRepository.lockRow (in a transaction)
+-- (none on this engine)
+
+-- RolesRepository.countUsers (in a transaction)
+SELECT COUNT(*) AS "n" FROM "users" "u" WHERE "u"."organization_id" = 1 AND "u"."role_id" = 6;
 
 -- RolesRepository.delete
 DELETE FROM "roles" WHERE ("id" = 6 AND "organization_id" = 1);

@@ -8,6 +8,20 @@ export function isUniqueViolation(error: unknown): boolean {
   );
 }
 
+/** True when a write failed on a foreign key: a parent row gone (1452) or a child row left behind (1451). */
+export function isForeignKeyViolation(error: unknown): boolean {
+  const e = error as { code?: string; errno?: number; driverError?: { code?: string; errno?: number } };
+  const code = e?.driverError?.code ?? e?.code;
+  const errno = e?.driverError?.errno ?? e?.errno;
+  return (
+    code === 'ER_NO_REFERENCED_ROW_2' ||
+    code === 'ER_ROW_IS_REFERENCED_2' ||
+    errno === 1451 ||
+    errno === 1452 ||
+    code === 'SQLITE_CONSTRAINT_FOREIGNKEY'
+  );
+}
+
 /** True when MySQL/InnoDB chose this statement as a deadlock victim or timed out on a lock (safe to retry). */
 export function isDeadlock(error: unknown): boolean {
   const e = error as { code?: string; errno?: number; driverError?: { code?: string; errno?: number } };

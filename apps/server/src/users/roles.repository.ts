@@ -78,7 +78,7 @@ export class RolesRepository {
   }
 
   /** Every role name of the organization, pre-defined first (for the sentence that lists the valid ones). */
-  async names(manager: EntityManager, organizationId: number): Promise<string[]> {
+  async names(manager: EntityManager = this.roles.manager, organizationId: number): Promise<string[]> {
     const roles = await manager.find(Role, { where: { organizationId }, order: { predefined: 'DESC', id: 'ASC' } });
     return roles.map((r) => r.name);
   }
@@ -87,9 +87,28 @@ export class RolesRepository {
     await this.roles.update({ id, organizationId }, patch);
   }
 
-  /** Users holding the role, deleted users included (their rows keep the role). */
-  countUsers(manager: EntityManager, organizationId: number, roleId: number): Promise<number> {
-    return manager.count(User, { where: { organizationId, roleId } });
+  /** MySQL: the role row locked until the transaction ends (SQLite runs one transaction at a time). */
+  async lockRow(manager: EntityManager, organizationId: number, id: number): Promise<void> {
+    if (manager.connection.options.type === 'better-sqlite3') return;
+    await manager
+      .createQueryBuilder(Role, 'r')
+      .setLock('pessimistic_write')
+      .where('r.id = :id AND r.organization_id = :organizationId', { id, organizationId })
+      .getOne();
+  }
+
+  /**
+   * Users holding the role, deleted users included (their rows keep the role). On MySQL a locking
+   * read, so it counts users committed since the transaction began, not its snapshot.
+   */
+  async countUsers(manager: EntityManager, organizationId: number, roleId: number): Promise<number> {
+    const query = manager
+      .createQueryBuilder(User, 'u')
+      .select('COUNT(*)', 'n')
+      .where('u.organization_id = :organizationId AND u.role_id = :roleId', { organizationId, roleId });
+    if (manager.connection.options.type !== 'better-sqlite3') query.setLock('pessimistic_read');
+    const row = await query.getRawOne<{ n: number | string }>();
+    return Number(row?.n ?? 0);
   }
 
   async delete(manager: EntityManager, organizationId: number, id: number): Promise<void> {

@@ -4,7 +4,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { badRequest, conflict, notFound } from '../common/app-error';
 import { Clock } from '../common/clock';
-import { isUniqueViolation } from '../common/db-errors';
+import { isForeignKeyViolation, isUniqueViolation, retryOnDeadlock } from '../common/db-errors';
 import { parseId } from '../common/ids';
 import { DEFAULT_ROLE, PREDEFINED_ROLES, Role } from './role.entity';
 import { RolesRepository, RoleWithCount } from './roles.repository';
@@ -92,18 +92,31 @@ export class RolesService {
     return this.get(organizationId, rawId);
   }
 
+  /**
+   * Deletes a custom role that no user holds. The role row is locked first and its users counted
+   * with a locking read (MySQL), so a user given the role at the same moment is either counted or
+   * refused the role; should one still slip in, the foreign key refuses the delete, which is the
+   * same 409.
+   */
   async delete(organizationId: number, rawId: string): Promise<void> {
     const role = await this.findCustom(organizationId, rawId, 'deleted');
-    await this.transactions.run(async (manager) => {
-      // Users of the role are counted inside the transaction; the foreign key is the backstop.
-      const users = await this.roles.countUsers(manager, organizationId, role.id);
-      if (users > 0) {
-        throw conflict(
-          `The role "${role.name}" still has ${users} user${users === 1 ? '' : 's'} (deleted users included); give them another role first.`,
-        );
-      }
-      await this.roles.delete(manager, organizationId, role.id);
-    });
+    const stillHas = (users: number | undefined) =>
+      conflict(
+        `The role "${role.name}" still has ${users ? `${users} user${users === 1 ? '' : 's'}` : 'users'} (deleted users included); give them another role first.`,
+      );
+    try {
+      await retryOnDeadlock(() =>
+        this.transactions.run(async (manager) => {
+          await this.roles.lockRow(manager, organizationId, role.id);
+          const users = await this.roles.countUsers(manager, organizationId, role.id);
+          if (users > 0) throw stillHas(users);
+          await this.roles.delete(manager, organizationId, role.id);
+        }),
+      );
+    } catch (error) {
+      if (isForeignKeyViolation(error)) throw stillHas(undefined);
+      throw error;
+    }
   }
 
   /**
@@ -118,6 +131,11 @@ export class RolesService {
   ): Promise<Pick<Role, 'id' | 'name'>> {
     const role = await this.roles.findByName(manager, organizationId, (name ?? DEFAULT_ROLE).trim().toLowerCase());
     if (role) return role;
+    return this.refuseUnknown(organizationId, name, manager);
+  }
+
+  /** The 400 for a role name that is not (or no longer) one of the organization's, listing the valid ones. */
+  async refuseUnknown(organizationId: number, name: string | null | undefined, manager?: EntityManager): Promise<never> {
     const names = await this.roles.names(manager, organizationId);
     throw badRequest(`"${name}" is not a role of this organization. Valid roles: ${names.join(', ')}.`, 'invalidValue');
   }

@@ -6,7 +6,7 @@ import { EntityManager } from 'typeorm';
 import { badRequest, conflict, notFound, preconditionFailed } from '../common/app-error';
 import { Clock } from '../common/clock';
 import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor } from '../common/cursor';
-import { isUniqueViolation, retryOnDeadlock } from '../common/db-errors';
+import { isForeignKeyViolation, isUniqueViolation, retryOnDeadlock } from '../common/db-errors';
 import { parseId } from '../common/ids';
 import { OrganizationsService } from '../organizations/organizations.service';
 import { ADMIN_ROLE, DEFAULT_ROLE, Role } from './role.entity';
@@ -141,41 +141,60 @@ export class UsersService {
    * belongs to a deactivated user, reactivates and updates that user (same id).
    * An active user with that userName is a 409. The unique index decides
    * between concurrent creations.
+   *
+   * A create whose INSERT hits the unique index ends its transaction before the
+   * user is read under a lock in a second one: on MySQL the failed INSERT leaves
+   * a shared lock on the index record, and asking for the row lock in the same
+   * transaction deadlocked when many clients sent one userName at once (each
+   * held the shared lock the others waited on).
    */
   async provision(organizationId: number, input: ScimUserInput): Promise<{ user: UserResource; created: boolean }> {
     const write = toUserWrite(input);
     const userName = this.assertValidUserName(write.userName);
-    return retryOnDeadlock(() =>
-      this.transactions.run(async (manager) => {
-        const role = await this.roles.resolve(manager, organizationId, write.role);
-        const now = this.clock.now();
-        const user = Object.assign(new User(), {
-          organizationId,
-          userName,
-          userNameLower: userName.toLowerCase(),
-          roleId: role.id,
-          active: write.active ?? true,
-          ...write.attributes,
-          createdAt: now,
-          updatedAt: now,
-          version: 1,
-          deletedAt: null,
-        });
-        try {
-          user.id = await this.repository.insertUser(manager, user);
-        } catch (error) {
-          if (!isUniqueViolation(error)) throw error;
-          const existing = await this.repository.findByUserName(manager, organizationId, userName.toLowerCase(), true);
-          if (!existing || existing.user.active) {
-            throw conflict(`A user with userName "${userName}" already exists in this organization.`, 'uniqueness');
-          }
-          const updated = await this.applyWrite(manager, existing, { ...write, active: write.active ?? true });
-          return { user: toResource(updated), created: false };
-        }
-        const values = await this.repository.replaceValues(manager, user, [], write.values);
-        return { user: toResource({ user, roleName: role.name, values }), created: true };
-      }),
-    );
+    const taken = () => conflict(`A user with userName "${userName}" already exists in this organization.`, 'uniqueness');
+    return this.refusingVanishedRole(organizationId, write.role, async () => {
+      // A taken userName whose user is deleted before it can be read is free again: create once more.
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const created = await retryOnDeadlock(() =>
+          this.transactions.run(async (manager) => {
+            const role = await this.roles.resolve(manager, organizationId, write.role);
+            const now = this.clock.now();
+            const user = Object.assign(new User(), {
+              organizationId,
+              userName,
+              userNameLower: userName.toLowerCase(),
+              roleId: role.id,
+              active: write.active ?? true,
+              ...write.attributes,
+              createdAt: now,
+              updatedAt: now,
+              version: 1,
+              deletedAt: null,
+            });
+            try {
+              user.id = await this.repository.insertUser(manager, user);
+            } catch (error) {
+              if (isUniqueViolation(error)) return null;
+              throw error;
+            }
+            const values = await this.repository.replaceValues(manager, user, [], write.values);
+            return { user: toResource({ user, roleName: role.name, values }), created: true };
+          }),
+        );
+        if (created) return created;
+        const reactivated = await retryOnDeadlock(() =>
+          this.transactions.run(async (manager) => {
+            const existing = await this.repository.findByUserName(manager, organizationId, userName.toLowerCase(), true);
+            if (!existing) return null;
+            if (existing.user.active) throw taken();
+            const updated = await this.applyWrite(manager, existing, { ...write, active: write.active ?? true });
+            return { user: toResource(updated), created: false };
+          }),
+        );
+        if (reactivated) return reactivated;
+      }
+      throw taken();
+    });
   }
 
   /**
@@ -207,7 +226,26 @@ export class UsersService {
   }
 
   /** Changes a user under a row lock; `ifMatch` is the client's If-Match version, if any. */
-  private change(
+  private async change(
+    organizationId: number,
+    rawId: string,
+    wanted: (current: UserRow) => UserWrite,
+    ifMatch: ((version: number) => boolean) | undefined,
+  ): Promise<UserResource> {
+    let role: string | undefined;
+    const track = (current: UserRow) => {
+      const write = wanted(current);
+      role = write.role;
+      return write;
+    };
+    return this.refusingVanishedRole(
+      organizationId,
+      () => role,
+      () => this.changeOnce(organizationId, rawId, track, ifMatch),
+    );
+  }
+
+  private changeOnce(
     organizationId: number,
     rawId: string,
     wanted: (current: UserRow) => UserWrite,
@@ -283,6 +321,25 @@ export class UsersService {
     this.touch(user);
     await this.repository.updateUser(manager, user, [...properties, 'updatedAt', 'version']);
     return { user, roleName: role.name, values };
+  }
+
+  /**
+   * A role deleted between being read and being written (an admin deletes it while the identity
+   * provider assigns it) fails the write on the foreign key, on MySQL: that is the same 400 as a
+   * role that never existed, not a 500.
+   */
+  private async refusingVanishedRole<T>(
+    organizationId: number,
+    role: string | undefined | (() => string | undefined),
+    work: () => Promise<T>,
+  ): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      const name = typeof role === 'function' ? role() : role;
+      if (!isForeignKeyViolation(error) || name === undefined) throw error;
+      return this.roles.refuseUnknown(organizationId, name);
+    }
   }
 
   private async loadForUpdate(manager: EntityManager, organizationId: number, rawId: string): Promise<UserRow> {
