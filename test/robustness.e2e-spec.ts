@@ -121,6 +121,70 @@ describe('robustness: bad input is a 400 that names the problem, never a 500', (
     });
   });
 
+  describe('input hygiene', () => {
+    it('should refuse control characters in role names, descriptions and userNames', async () => {
+      for (const [path, body] of [
+        ['/v1.0/settings/roles', { name: 'Admin\u0000' }],
+        ['/v1.0/settings/roles', { name: 'Ops', description: 'bell\u0007' }],
+        ['/v1.0/settings/api-keys', { type: 'api', description: 'tab\there' }],
+      ] as const) {
+        const response = await o.admin.post(path, { body });
+        expect([path, response.status]).toEqual([path, 400]);
+        expect(response.body.message).toMatch(/must not contain control characters/);
+      }
+      expect((await o.admin.get('/v1.0/settings/roles')).body.roles.map((r: { name: string }) => r.name)).not.toContain('Ops');
+      const user = await o.scim.post('/Users', { body: { userName: 'ctl\u0001@robust.test' } });
+      expect(user.status).toBe(400);
+      expect(user.body.detail).toMatch(/control characters/);
+    });
+
+    it('should treat NFC and NFD spellings of one userName or role name as the same', async () => {
+      const nfd = 'jose\u0301@robust.test';
+      const nfc = 'jos\u00e9@robust.test';
+      const created = await o.scim.post('/Users', { body: { userName: nfd } });
+      expect(created.status).toBe(201);
+      expect(created.body.userName).toBe(nfc);
+      const again = await o.scim.post('/Users', { body: { userName: nfc } });
+      expect(again.status).toBe(409);
+      const found = await o.scim.get(`/Users?filter=${encodeURIComponent(`userName eq "${nfd.toUpperCase()}"`)}`);
+      expect(found.body.Resources.map((u: { id: string }) => u.id)).toEqual([created.body.id]);
+
+      expect((await o.admin.post('/v1.0/settings/roles', { body: { name: 'Cafe\u0301' } })).status).toBe(201);
+      expect((await o.admin.post('/v1.0/settings/roles', { body: { name: 'CAF\u00c9' } })).status).toBe(409);
+      const assigned = await o.scim.post('/Users', { body: { userName: 'role@robust.test', userType: 'caf\u00e9' } });
+      expect(assigned.status).toBe(201);
+      expect(assigned.body.userType).toBe('Caf\u00e9');
+    });
+
+    it('should refuse a body that is not UTF-8 instead of storing U+FFFD', async () => {
+      for (const [path, key, contentType] of [
+        ['/v1.0/scim/v2/Users', o.scimKey, 'application/scim+json'],
+        ['/v1.0/settings/roles', o.org.apiKey.key, 'application/json'],
+      ]) {
+        const field = path.endsWith('Users') ? 'userName' : 'name';
+        const body = Buffer.concat([Buffer.from(`{"${field}":"bad`), Buffer.from([0xff, 0xfe]), Buffer.from('@robust.test"}')]);
+        const response = await fetch(`${t.url}${path}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${key}`, 'content-type': contentType },
+          body,
+        });
+        expect([path, response.status]).toEqual([path, 400]);
+        expect(await response.text()).toContain('not valid UTF-8');
+      }
+      const stored = await t.dataSource.query('SELECT COUNT(*) AS n FROM users WHERE user_name LIKE ?', ['bad%']);
+      expect(Number(stored[0].n)).toBe(0);
+    });
+
+    it('should match ids as the server writes them: id eq "01" is no user, as GET /Users/01 is a 404', async () => {
+      const user = (await o.scim.post('/Users', { body: { userName: 'ids@robust.test' } })).body;
+      const ids = async (filter: string) =>
+        (await o.scim.get(`/Users?filter=${encodeURIComponent(filter)}`)).body.Resources.map((u: { id: string }) => u.id);
+      expect(await ids(`id eq "${user.id}"`)).toEqual([user.id]);
+      expect(await ids(`id eq "0${user.id}"`)).toEqual([]);
+      expect((await o.scim.get(`/Users/0${user.id}`)).status).toBe(404);
+    });
+  });
+
   describe('control characters in filter strings', () => {
     it('should refuse them (a NUL made SQLite match every user with ew and co)', async () => {
       await o.scim.post('/Users', { body: { userName: 'nul@robust.test' } });

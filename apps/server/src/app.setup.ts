@@ -4,7 +4,8 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { Logger } from 'pino';
 import { lazyChildLogger, PinoLoggerService } from './common/logger';
 import { renderError } from './common/http-error';
-import { jsonTooDeep, MAX_JSON_DEPTH, nestsDeeperThan } from './common/json-body';
+import { isUtf8 } from 'node:buffer';
+import { jsonTooDeep, MAX_JSON_DEPTH, nestsDeeperThan, notUtf8 } from './common/json-body';
 import { REQUEST_ID_HEADER, requestId } from './common/request-id';
 import { serveSettingsUi } from './settings-ui/settings-ui.routes';
 
@@ -51,12 +52,15 @@ export function configureApp(app: NestFastifyApplication, logger: Logger): void 
   // __proto__ keys refused and nesting deeper than MAX_JSON_DEPTH refused before parsing, so no deep
   // body reaches recursive code. Fastify's text/plain parser goes: a text body is 415 like a form.
   fastify.removeContentTypeParser(['application/json', 'text/plain']);
+  // Bytes that are not UTF-8 are refused rather than decoded to U+FFFD and stored as such.
   const jsonParser = (parse: ReturnType<typeof fastify.getDefaultJsonParser>) =>
-    ((request, body, done) => {
-      if (nestsDeeperThan(body as string, MAX_JSON_DEPTH)) return done(jsonTooDeep(), undefined);
-      parse(request, body as string, done);
+    ((request, body: Buffer, done) => {
+      if (!isUtf8(body)) return done(notUtf8(), undefined);
+      const text = body.toString('utf8');
+      if (nestsDeeperThan(text, MAX_JSON_DEPTH)) return done(jsonTooDeep(), undefined);
+      parse(request, text, done);
     }) as Parameters<typeof fastify.addContentTypeParser>[2];
-  const options = { parseAs: 'string' as const, bodyLimit: BODY_LIMIT_BYTES };
+  const options = { parseAs: 'buffer' as const, bodyLimit: BODY_LIMIT_BYTES };
   fastify.addContentTypeParser('application/json', options, jsonParser(fastify.getDefaultJsonParser('error', 'error')));
   fastify.addContentTypeParser('application/scim+json', options, jsonParser(fastify.getDefaultJsonParser('error', 'ignore')));
   fastify.addHook('onRequest', async (request, reply) => {

@@ -184,7 +184,8 @@ export function compareValue(def: AttributeDefinition, op: CompareOperator, actu
   }
 }
 
-const NUMERIC_ID = /^\d{1,15}$/;
+/** An id as the server writes it: no sign, no leading zero (`01` is not the id `1`, as GET /Users/01 is a 404). */
+const NUMERIC_ID = /^(0|[1-9]\d{0,14})$/;
 
 function compareId(op: CompareOperator, actual: unknown, expected: FilterValue): boolean {
   const id = String(actual);

@@ -5,6 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import { parseArgs } from 'node:util';
 import { ApiKeysService } from '../api-keys/api-keys.service';
 import { AppError } from '../common/app-error';
+import { hasControlCharacter } from '../common/validators';
 import { RemindersService } from '../notifications/reminders.service';
 import { OnboardingService } from '../onboarding/onboarding.service';
 import { isValidUserName } from '../users/user-name';
@@ -45,6 +46,7 @@ const COMMANDS: Record<
       const name = required(o, 'name');
       const email = required(o, 'admin-email');
       if (name.trim().length === 0 || name.length > 255) throw new UsageError('--name must be 1 to 255 characters.');
+      if (hasControlCharacter(name)) throw new UsageError('--name must not contain control characters.');
       if (!isValidUserName(email.trim())) throw new UsageError(`--admin-email must be an email address; "${email}" is not.`);
       const created = await app.get(OnboardingService).createOrganization(name, email);
       return {

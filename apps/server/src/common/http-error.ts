@@ -1,7 +1,7 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
 import { AppError, FieldError, ScimErrorType } from './app-error';
-import { JSON_TOO_DEEP } from './json-body';
+import { BODY_NOT_UTF8, JSON_TOO_DEEP } from './json-body';
 
 export const SCIM_BASE_PATH = '/v1.0/scim/v2';
 export const SCIM_CONTENT_TYPE = 'application/scim+json; charset=utf-8';
@@ -92,6 +92,7 @@ function classify(error: unknown): {
   // Errors raised by Fastify before a route runs (body parsing, size limits, media types).
   switch (e.code) {
     case JSON_TOO_DEEP:
+    case BODY_NOT_UTF8:
       return { status: 400, message: e.message ?? '', scimType: 'invalidSyntax', internal: false };
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':

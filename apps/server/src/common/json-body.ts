@@ -2,6 +2,7 @@
 export const MAX_JSON_DEPTH = 64;
 
 export const JSON_TOO_DEEP = 'TORII_JSON_TOO_DEEP';
+export const BODY_NOT_UTF8 = 'TORII_BODY_NOT_UTF8';
 
 /**
  * Whether a JSON text nests arrays and objects deeper than `limit`, counted in one pass over the
@@ -29,6 +30,14 @@ export function nestsDeeperThan(text: string, limit: number): boolean {
 export function jsonTooDeep(): Error {
   return Object.assign(new Error(`The request body nests JSON deeper than ${MAX_JSON_DEPTH} levels; send a flatter body.`), {
     code: JSON_TOO_DEEP,
+    statusCode: 400,
+  });
+}
+
+/** The error a body that is not UTF-8 raises in the body parser (rendered as a 400 by renderError). */
+export function notUtf8(): Error {
+  return Object.assign(new Error('The request body is not valid UTF-8; send JSON text encoded as UTF-8.'), {
+    code: BODY_NOT_UTF8,
     statusCode: 400,
   });
 }

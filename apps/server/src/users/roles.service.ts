@@ -129,7 +129,11 @@ export class RolesService {
     organizationId: number,
     name: string | null | undefined,
   ): Promise<Pick<Role, 'id' | 'name'>> {
-    const role = await this.roles.findByName(manager, organizationId, (name ?? DEFAULT_ROLE).trim().toLowerCase());
+    const role = await this.roles.findByName(
+      manager,
+      organizationId,
+      (name ?? DEFAULT_ROLE).trim().normalize('NFC').toLowerCase(),
+    );
     if (role) return role;
     return this.refuseUnknown(organizationId, name, manager);
   }
@@ -153,6 +157,7 @@ function toView(role: RoleWithCount): RoleView {
   return { ...role, id: String(role.id) };
 }
 
+/** Role names are kept and compared in NFC, with runs of spaces as one. */
 function normalizeName(name: string): string {
-  return name.trim().replace(/\s+/g, ' ');
+  return name.trim().replace(/\s+/g, ' ').normalize('NFC');
 }

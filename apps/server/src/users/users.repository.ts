@@ -169,7 +169,7 @@ export class UsersRepository {
   async search(organizationId: number, query: UserSearch): Promise<{ total: number; users: UserRow[] }> {
     const userName = userNameLookup(query.filter);
     if (userName !== undefined) {
-      const found = await this.findByUserName(this.dataSource.manager, organizationId, userName.toLowerCase());
+      const found = await this.findByUserName(this.dataSource.manager, organizationId, userName.normalize('NFC').toLowerCase());
       return { total: found ? 1 : 0, users: found && query.offset === 0 && query.limit > 0 ? [found] : [] };
     }
     const where = query.filter ? filterToSql(query.filter, scopedToOrganization(this.mapping, organizationId)) : null;

@@ -7,6 +7,7 @@ import { badRequest, conflict, notFound, preconditionFailed } from '../common/ap
 import { Clock } from '../common/clock';
 import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor } from '../common/cursor';
 import { isForeignKeyViolation, isUniqueViolation, retryOnDeadlock } from '../common/db-errors';
+import { hasControlCharacter } from '../common/validators';
 import { parseId } from '../common/ids';
 import { OrganizationsService } from '../organizations/organizations.service';
 import { ADMIN_ROLE, DEFAULT_ROLE, Role } from './role.entity';
@@ -65,7 +66,11 @@ export class UsersService {
     if (typeof userName !== 'string' || !userName.trim()) {
       throw badRequest("userName is required: the user's email address.", 'invalidValue');
     }
-    const trimmed = userName.trim();
+    // Compared and stored in NFC: "é" typed as one code point or as e + U+0301 is one address.
+    const trimmed = userName.trim().normalize('NFC');
+    if (hasControlCharacter(trimmed)) {
+      throw badRequest('userName must not contain control characters (U+0000–U+001F, U+007F).', 'invalidValue');
+    }
     if (!isValidUserName(trimmed)) {
       throw badRequest(`userName must be the user's email address; "${truncate(trimmed)}" is not a valid email.`, 'invalidValue');
     }
@@ -104,7 +109,7 @@ export class UsersService {
       afterId: decodeCursor(query.cursor),
       size: size + 1,
       active: query.status === undefined ? undefined : query.status === 'active',
-      roleLower: query.role ? query.role.trim().toLowerCase() : undefined,
+      roleLower: query.role ? query.role.trim().normalize('NFC').toLowerCase() : undefined,
       exceptRoleLower: query.membersOnly ? DEFAULT_ROLE.toLowerCase() : undefined,
     });
     const page = rows.slice(0, size);
@@ -256,7 +261,7 @@ export class UsersService {
         const current = await this.loadForUpdate(manager, organizationId, rawId);
         checkVersion(current.user, ifMatch);
         const write = wanted(current);
-        if (write.userName.trim().toLowerCase() !== current.user.userName.toLowerCase()) {
+        if (write.userName.trim().normalize('NFC').toLowerCase() !== current.user.userName.normalize('NFC').toLowerCase()) {
           throw badRequest(
             "userName is the user's email address and cannot be changed; create a new user instead.",
             'mutability',

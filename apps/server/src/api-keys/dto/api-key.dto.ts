@@ -1,3 +1,4 @@
+import { HasNoControlCharacters } from '../../common/validators';
 import type { ApiKeyView, CreatedApiKeyView } from '@app/api-types';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
@@ -15,6 +16,7 @@ export class CreateApiKeyDto {
   @IsOptional()
   @IsString({ message: 'description must be text' })
   @MaxLength(255, { message: 'description must be at most 255 characters' })
+  @HasNoControlCharacters()
   description?: string | null;
 
   @ApiPropertyOptional({
@@ -34,6 +36,7 @@ export class UpdateApiKeyDto {
   @IsOptional()
   @IsString({ message: 'description must be text' })
   @MaxLength(255, { message: 'description must be at most 255 characters' })
+  @HasNoControlCharacters()
   description?: string | null;
 
   /** Declared only to answer with the rotation sentence instead of "unknown field". */

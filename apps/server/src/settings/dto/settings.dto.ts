@@ -1,7 +1,7 @@
 import type { OrganizationView, RoleView, SecuritySettingsView } from '@app/api-types';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import { IsOmittable } from '../../common/omittable.decorator';
+import { HasNoControlCharacters, IsOmittable } from '../../common/validators';
 
 export class SecuritySettingsDto implements SecuritySettingsView {
   @ApiProperty({
@@ -22,6 +22,7 @@ export class CreateRoleDto {
   @IsString({ message: 'name must be text' })
   @IsNotEmpty({ message: 'name must not be empty' })
   @MaxLength(64, { message: 'name must be at most 64 characters' })
+  @HasNoControlCharacters()
   @Matches(/\S/, { message: 'name must not be blank' })
   name: string;
 
@@ -29,6 +30,7 @@ export class CreateRoleDto {
   @IsOptional()
   @IsString({ message: 'description must be text' })
   @MaxLength(255, { message: 'description must be at most 255 characters' })
+  @HasNoControlCharacters()
   description?: string | null;
 }
 
@@ -37,6 +39,7 @@ export class UpdateRoleDto {
   @IsOmittable()
   @IsString({ message: 'name must be text' })
   @MaxLength(64, { message: 'name must be at most 64 characters' })
+  @HasNoControlCharacters()
   @Matches(/\S/, { message: 'name must not be blank' })
   name?: string;
 
@@ -44,6 +47,7 @@ export class UpdateRoleDto {
   @IsOptional()
   @IsString({ message: 'description must be text' })
   @MaxLength(255, { message: 'description must be at most 255 characters' })
+  @HasNoControlCharacters()
   description?: string | null;
 }
 
