@@ -21,8 +21,9 @@ esac
 typeorm migration:run
 typeorm migration:generate "libs/database/src/migrations/$dialect/$name" --pretty
 dir="libs/database/src/migrations/$dialect"
-# MySQL tables are case-sensitive (utf8mb4_bin) like SQLite's: case-insensitive rules are explicit in the code.
-[ "$dialect" = mysql ] && sed -i 's/) ENGINE = InnoDB$/) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin/' "$dir"/*-"$name".ts
+# MySQL tables take the database default collation, binary NO PAD since the NoPadCollation migration (case- and
+# trailing-space-sensitive like SQLite: case-insensitive rules are explicit in the code).
+[ "$dialect" = mysql ] && sed -i "s/) ENGINE = InnoDB$/) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4/" "$dir"/*-"$name".ts
 # Rebuild the dialect's ordered list of migrations.
 node -e '
 const fs = require("fs"), dir = process.argv[1], upper = process.argv[2].toUpperCase();

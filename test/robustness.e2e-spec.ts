@@ -185,6 +185,22 @@ describe('robustness: bad input is a 400 that names the problem, never a 500', (
     });
   });
 
+  describe('both engines compare alike', () => {
+    it('should treat trailing spaces as significant in filters and uniqueness (MySQL/MariaDB padded them away)', async () => {
+      const plain = (await o.scim.post('/Users', { body: { userName: 'pad@robust.test', externalId: 'abc' } })).body;
+      const padded = (await o.scim.post('/Users', { body: { userName: 'pad2@robust.test', externalId: 'abc  ' } })).body;
+      const ids = async (filter: string) =>
+        (await o.scim.get(`/Users?filter=${encodeURIComponent(filter)}`)).body.Resources.map((u: { id: string }) => u.id);
+      expect(await ids('externalId eq "abc   "')).toEqual([]);
+      expect(await ids('externalId eq "abc"')).toEqual([plain.id]);
+      expect(await ids('externalId eq "abc  "')).toEqual([padded.id]);
+      expect(await ids('externalId gt "abc" and userName ew "@robust.test"')).toEqual([padded.id]);
+      // Role names are trimmed; a role's name with trailing characters that are not spaces stays distinct.
+      expect((await o.admin.post('/v1.0/settings/roles', { body: { name: 'Pad' } })).status).toBe(201);
+      expect((await o.admin.post('/v1.0/settings/roles', { body: { name: 'Pad.' } })).status).toBe(201);
+    });
+  });
+
   describe('control characters in filter strings', () => {
     it('should refuse them (a NUL made SQLite match every user with ew and co)', async () => {
       await o.scim.post('/Users', { body: { userName: 'nul@robust.test' } });
