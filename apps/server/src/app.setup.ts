@@ -2,7 +2,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { FastifyReply, FastifyRequest, LogController } from 'fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { Logger } from 'pino';
-import { lazyChildLogger, PinoLoggerService } from './common/logger';
+import { lazyChildLogger, loggedUrl, PinoLoggerService } from './common/logger';
 import { renderError } from './common/http-error';
 import { isUtf8 } from 'node:buffer';
 import { jsonTooDeep, MAX_JSON_DEPTH, nestsDeeperThan, notUtf8 } from './common/json-body';
@@ -71,7 +71,7 @@ export function configureApp(app: NestFastifyApplication, logger: Logger): void 
     fastify.addHook('onResponse', async (request, reply) => {
       const fields = {
         method: request.method,
-        url: request.url,
+        url: loggedUrl(request.url),
         statusCode: reply.statusCode,
         ms: Math.round(reply.elapsedTime * 10) / 10,
       };

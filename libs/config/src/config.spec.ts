@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CONFIG_VARIABLES, ConfigError, loadConfig } from './config';
+import { CONFIG_VARIABLES, ConfigError, loadConfig, maskPasswords } from './config';
 
 describe('configuration', () => {
   it('should start from the documented defaults with an empty environment', () => {
@@ -58,5 +58,19 @@ describe('configuration', () => {
     const config = loadConfig({ DATABASE_URL: 'mariadb://root@127.0.0.1:3306/torii', REMINDER_LEAD_TIMES: '1M, 7d,1d,7d' });
     expect(config.database).toMatchObject({ type: 'mysql', url: 'mysql://root@127.0.0.1:3306/torii', poolSize: 10 });
     expect(config.reminders.leadTimes.map((l) => l.label)).toEqual(['1M', '7d', '1d']);
+  });
+});
+
+describe('maskPasswords', () => {
+  it('should hide the password of every URL in a text, and leave the rest', () => {
+    expect(maskPasswords('mysql://torii:s3cr%40t@db:3306/torii and smtps://u:p@mail')).toBe(
+      'mysql://torii:***@db:3306/torii and smtps://u:***@mail',
+    );
+    expect(maskPasswords('mysql://root@127.0.0.1:3306/torii')).toBe('mysql://root@127.0.0.1:3306/torii');
+  });
+
+  it('should keep passwords out of configuration errors', () => {
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://torii:hunter2@db' })).toThrow(/mysql:\/\/torii:\*\*\*@db/);
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://torii:hunter2@db' })).not.toThrow(/hunter2/);
   });
 });

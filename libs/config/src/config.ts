@@ -14,7 +14,7 @@ export interface AppConfig {
   appUrl: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   database: DatabaseConfig;
-  bootstrap: { enabled: boolean; organizationName: string; adminEmail: string };
+  bootstrap: { enabled: boolean; organizationName: string; adminEmail: string; keyFile: string };
   scim: { rateLimitPerMinute: number; redisUrl?: string; redisKeyPrefix: string };
   apiKeys: { cacheTtlMs: number };
   mail: { smtpUrl?: string; outboxDir: string; from: string };
@@ -70,6 +70,11 @@ export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; he
   { name: 'BOOTSTRAP_ENABLED', default: 'true', help: 'On an empty database, create a first organization, Admin and API key.' },
   { name: 'BOOTSTRAP_ORG_NAME', default: 'My Organization', help: 'Name of the first organization.' },
   { name: 'BOOTSTRAP_ADMIN_EMAIL', default: 'admin@example.com', help: "Email (userName) of the first organization's Admin." },
+  {
+    name: 'BOOTSTRAP_KEY_FILE',
+    default: './data/first-run-key.txt',
+    help: 'Where the first-run key is written (readable only by its owner) when standard output is not a terminal.',
+  },
   {
     name: 'SCIM_RATE_LIMIT_PER_MINUTE',
     default: '200',
@@ -131,6 +136,7 @@ export function loadConfig(env: Env = readProcessEnv()): AppConfig {
       enabled: boolean(get, 'BOOTSTRAP_ENABLED'),
       organizationName: nonEmpty(get, 'BOOTSTRAP_ORG_NAME'),
       adminEmail: email(get, 'BOOTSTRAP_ADMIN_EMAIL'),
+      keyFile: nonEmpty(get, 'BOOTSTRAP_KEY_FILE'),
     },
     scim: {
       rateLimitPerMinute: integer(get, 'SCIM_RATE_LIMIT_PER_MINUTE', 0, 1_000_000),
@@ -172,7 +178,12 @@ function readProcessEnv(): Env {
 type Getter = (name: string) => string;
 
 function fail(name: string, value: string, allowed: string): never {
-  throw new ConfigError(`Invalid configuration: ${name} must be ${allowed} (got ${JSON.stringify(value)}).`);
+  throw new ConfigError(`Invalid configuration: ${name} must be ${allowed} (got ${JSON.stringify(maskPasswords(value))}).`);
+}
+
+/** A URL's password replaced by `***` (`mysql://torii:***@db/torii`), so that errors and logs never carry it. */
+export function maskPasswords(text: string): string {
+  return text.replace(/(\/\/[^/?#@:\s]*:)[^/?#@\s]*@/g, '$1***@');
 }
 
 function nonEmpty(get: Getter, name: string): string {

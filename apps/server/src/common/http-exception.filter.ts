@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { renderError } from './http-error';
+import { loggedUrl } from './logger';
 
 /**
  * The one exception filter of the app (registered as APP_FILTER): every error,
@@ -18,7 +19,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
     const rendered = renderError(exception, request.url);
     if (rendered.internal) {
       this.logger.error(
-        { err: exception, reqId: request.id, method: request.method, url: request.url },
+        { err: exception, reqId: request.id, method: request.method, url: loggedUrl(request.url) },
         'Unhandled error while serving a request',
       );
     }

@@ -1,7 +1,8 @@
 import Fastify from 'fastify';
 import pino from 'pino';
 import { Writable } from 'node:stream';
-import { lazyChildLogger } from './logger';
+import { QueryFailedError } from 'typeorm';
+import { lazyChildLogger, loggedUrl, logSafeError } from './logger';
 
 function capture(level: string) {
   const lines: Array<Record<string, unknown>> = [];
@@ -98,5 +99,31 @@ describe('lazyChildLogger', () => {
       { reqId: 'req-42', step: undefined },
       { reqId: 'req-42', step: 'nested' },
     ]);
+  });
+});
+
+describe('loggedUrl', () => {
+  it('should keep the path and the parameter names, and only harmless values', () => {
+    expect(loggedUrl('/v1.0/scim/v2/Users/42')).toBe('/v1.0/scim/v2/Users/42');
+    expect(loggedUrl('/v1.0/scim/v2/Users?filter=userName%20eq%20%22a%40b.c%22&startIndex=101&count=100')).toBe(
+      '/v1.0/scim/v2/Users?filter=…&startIndex=101&count=100',
+    );
+    expect(loggedUrl('/v1.0/organization?access_token=torii_api_secret&')).toBe('/v1.0/organization?access_token=…');
+  });
+});
+
+describe('logSafeError', () => {
+  it("should drop a failed statement's parameters and driver error, and quoted values from its message", () => {
+    const driverError = Object.assign(new Error("Duplicate entry 'a@b.c' for key 'UQ'"), {
+      code: 'ER_DUP_ENTRY',
+      errno: 1062,
+      sql: "INSERT INTO users VALUES ('a@b.c')",
+    });
+    const error = new QueryFailedError('INSERT INTO users (user_name) VALUES (?)', ['a@b.c'], driverError);
+    const logged = JSON.stringify(logSafeError(error));
+    expect(logged).not.toContain('a@b.c');
+    expect(logged).toContain('INSERT INTO users (user_name) VALUES (?)');
+    expect(logged).toContain('ER_DUP_ENTRY');
+    expect(logSafeError('not an error')).toBe('not an error');
   });
 });

@@ -6,14 +6,68 @@ import pino, { Logger } from 'pino';
 /**
  * One pino logger per process: Fastify writes one JSON line per request with
  * it (request id, method, path, status, time), and Nest's own logs go through
- * it too. Credentials never reach the logs: nothing logs headers, and the
- * Authorization header is redacted should anything try.
+ * it too. Neither credentials nor personal data reach the logs: nothing logs
+ * headers (the Authorization header is redacted should anything try), query
+ * strings are logged without their values (loggedUrl), and errors without the
+ * SQL parameters and driver messages that carry user data (logSafeError).
  */
-export function createLogger(config: Pick<AppConfig, 'logLevel'>): Logger {
-  return pino({
-    level: config.logLevel,
-    redact: { paths: ['req.headers.authorization', 'req.headers.cookie', '*.authorization'], censor: '[redacted]' },
-  });
+export function createLogger(config: Pick<AppConfig, 'logLevel'>, destination?: pino.DestinationStream): Logger {
+  return pino(
+    {
+      level: config.logLevel,
+      redact: { paths: ['req.headers.authorization', 'req.headers.cookie', '*.authorization'], censor: '[redacted]' },
+      serializers: { err: logSafeError },
+    },
+    destination as pino.DestinationStream,
+  );
+}
+
+/** Query parameters whose values carry neither personal data nor secrets, kept in logged URLs. */
+const HARMLESS_PARAMETERS = new Set(['startindex', 'count', 'sortorder', 'size', 'format']);
+
+/**
+ * A request URL as logged: the path, and the query's parameter names with their values left out
+ * (`?filter=…`): filter values are emails, and a key sent as `?access_token=` must not be logged.
+ */
+export function loggedUrl(url: string): string {
+  const at = url.indexOf('?');
+  if (at < 0) return url;
+  const query = url
+    .slice(at + 1)
+    .split('&')
+    .filter((part) => part !== '')
+    .map((part) => {
+      const eq = part.indexOf('=');
+      const name = eq < 0 ? part : part.slice(0, eq);
+      return HARMLESS_PARAMETERS.has(name.toLowerCase()) ? part.slice(0, 100) : `${name.slice(0, 40)}=…`;
+    });
+  return `${url.slice(0, at)}?${query.join('&')}`;
+}
+
+/**
+ * pino's error serializer, minus what carries user data: a failed statement's parameters
+ * (TypeORM's QueryFailedError), the driver's own error (mysql2 copies the SQL with the values
+ * inlined into it, and "Duplicate entry 'a@b.c'"-style messages), and quoted values in the message.
+ * The statement itself (with `?` placeholders), the error codes and the stack stay.
+ */
+export function logSafeError(error: unknown): unknown {
+  if (!(error instanceof Error)) return error;
+  const serialized = pino.stdSerializers.err(error) as unknown as Record<string, unknown>;
+  const driver = (error as { driverError?: { code?: unknown; errno?: unknown } }).driverError;
+  delete serialized.parameters;
+  delete serialized.driverError;
+  delete serialized.sql;
+  delete serialized.sqlMessage;
+  if (driver) {
+    serialized.code = driver.code;
+    serialized.errno = driver.errno;
+  }
+  if (driver || 'query' in serialized) {
+    const scrub = (text: unknown) => (typeof text === 'string' ? text.replace(/'[^']*'/g, "'…'") : text);
+    serialized.message = scrub(serialized.message);
+    serialized.stack = scrub(serialized.stack);
+  }
+  return serialized;
 }
 
 /**

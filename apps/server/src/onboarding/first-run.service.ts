@@ -1,10 +1,15 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { OnboardedOrganization, OnboardingService } from './onboarding.service';
 
 /**
  * On an empty database, `npm start` creates a first organization, its Admin
- * and a Torii API key, and prints the Organization ID and the key once.
+ * and a Torii API key, and shows the Organization ID and the key once: printed
+ * on a terminal; otherwise (journald, a container's log collector) written to
+ * BOOTSTRAP_KEY_FILE, readable only by its owner, whose path is logged, as
+ * GitLab does with its initial root password. The key never enters the logs.
  */
 @Injectable()
 export class FirstRunService implements OnApplicationBootstrap {
@@ -19,9 +24,19 @@ export class FirstRunService implements OnApplicationBootstrap {
     if (!this.config.bootstrap.enabled) return;
     const created = await this.onboarding.bootstrapOnce(this.config.bootstrap.organizationName, this.config.bootstrap.adminEmail);
     if (!created) return;
-    this.logger.log(`Created the first organization (id ${created.organizationId}) with Admin ${created.adminEmail}`);
-    // Printed to stdout, outside the JSON logs, so a person sees it; the key is never logged.
-    process.stdout.write(banner(created, this.config.appUrl));
+    this.logger.log(`Created the first organization (id ${created.organizationId}) and its Admin`);
+    const text = banner(created, this.config.appUrl);
+    if (process.stdout.isTTY) {
+      // Printed on the terminal, outside the JSON logs, so the person who started it sees it.
+      process.stdout.write(text);
+      return;
+    }
+    const file = resolve(this.config.bootstrap.keyFile);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, text, { mode: 0o600, flag: 'w' });
+    this.logger.warn(
+      `The first organization's Organization ID and Torii API key are in ${file} (readable only by this user): copy the key, then delete the file.`,
+    );
   }
 }
 
