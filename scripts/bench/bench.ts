@@ -13,6 +13,7 @@
  *   DATABASE_URL=mysql://root@127.0.0.1:3306/bench npm run bench
  *   npm run bench -- --duration 5 --connections 20 --workloads filter,get
  *   npm run bench -- --workloads get --cpu-prof   # + the server's CPU profile in bench-results/profiles
+ *   npm run bench -- --workloads isolation         # another organization's p99 while one sends the costliest filters
  */
 import autocannon from 'autocannon';
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
@@ -26,7 +27,9 @@ import { parseArgs } from 'node:util';
 const ROOT = resolve(__dirname, '../../..');
 const SERVER = join(ROOT, 'dist/apps/server/src/main.js');
 const BARE = join(ROOT, 'dist/scripts/bench/bare-server.js');
+const CLI = join(ROOT, 'dist/apps/server/src/cli/main.js');
 const PROFILE_DIR = join(ROOT, 'bench-results/profiles');
+const KEY_FILE = join(mkdtempSync(join(tmpdir(), 'torii-bench-key-')), 'first-run-key.txt');
 
 const { values: args } = parseArgs({
   options: {
@@ -81,11 +84,17 @@ async function main(): Promise<void> {
     SCHEDULER_ENABLED: 'false',
     MAIL_OUTBOX_DIR: join(tmpdir(), 'torii-bench-outbox'),
     BOOTSTRAP_ADMIN_EMAIL: 'admin@bench.test',
+    // Standard output is a pipe here, so the first-run key is written to this file (mode 0600).
+    BOOTSTRAP_KEY_FILE: KEY_FILE,
     HOST: '127.0.0.1',
     PORT: String(await freePort()),
   });
   try {
-    const target: Target = { url: server.url, pid: server.child.pid!, key: await scimKey(server.url, server.output()) };
+    const target: Target = {
+      url: server.url,
+      pid: server.child.pid!,
+      key: await scimKey(server.url, readFileSync(KEY_FILE, 'utf8')),
+    };
     const bareTarget: Target = { url: bare.url, pid: bare.child.pid! };
 
     // Timed from the first request to the last response: autocannon itself reports the end of an
@@ -107,7 +116,12 @@ async function main(): Promise<void> {
     const idRange = await idBounds(target);
 
     const results: Array<{ server: Measurement; bare: Measurement }> = [];
+    let isolationResult: Isolation | undefined;
     for (const name of String(args.workloads).split(',')) {
+      if (name === 'isolation') {
+        isolationResult = await isolation(target, databaseUrl);
+        continue;
+      }
       const workload = WORKLOADS[name];
       if (!workload) throw new Error(`Unknown workload ${name}; choose from ${Object.keys(WORKLOADS).join(', ')}`);
       const bareResult = await run(bareTarget, workload(idRange), { duration: DURATION, connections: CONNECTIONS });
@@ -116,7 +130,12 @@ async function main(): Promise<void> {
       log(`  ${name}: ${Math.round(serverResult.rps)} req/s (bare ${Math.round(bareResult.rps)})`);
     }
     const peakRssMb = peakRss(server.child.pid!);
-    printTable(engine, results, seedRate, peakRssMb);
+    if (results.length) printTable(engine, results, seedRate, peakRssMb);
+    else
+      process.stdout.write(
+        `\nSeeding: ${Math.round(seedRate).toLocaleString('en-US')} users/s; server peak RSS: ${peakRssMb.toFixed(0)} MB\n`,
+      );
+    if (isolationResult) printIsolation(isolationResult);
     mkdirSync(join(ROOT, 'bench-results'), { recursive: true });
     const file = join(
       ROOT,
@@ -126,7 +145,17 @@ async function main(): Promise<void> {
     writeFileSync(
       file,
       JSON.stringify(
-        { engine, users: USERS, duration: DURATION, connections: CONNECTIONS, pinned: PINNED, seedRate, peakRssMb, results },
+        {
+          engine,
+          users: USERS,
+          duration: DURATION,
+          connections: CONNECTIONS,
+          pinned: PINNED,
+          seedRate,
+          peakRssMb,
+          results,
+          isolation: isolationResult,
+        },
         null,
         2,
       ),
@@ -142,6 +171,7 @@ async function main(): Promise<void> {
     if (args['cpu-prof']) log(`CPU profile written to ${PROFILE_DIR}`);
     if (args['keep-database']) log(`Database kept: ${databaseUrl}`);
     else await removeDatabase(databaseUrl).catch((error) => log(`Could not remove ${databaseUrl}: ${String(error)}`));
+    rmSync(dirname(KEY_FILE), { recursive: true, force: true });
   }
 }
 
@@ -254,6 +284,124 @@ const WORKLOADS: Record<string, Workload> = {
   ],
 };
 
+// ---------------------------------------------------------------- isolation
+
+/**
+ * The most expensive filter a client may legally send: as many `emails co` terms as fit in the
+ * 4,096 characters a filter may have (each a LIKE over every value row of the organization).
+ */
+function expensiveFilter(): string {
+  const terms: string[] = [];
+  for (let i = 0; ; i++) {
+    const next = [...terms, `emails co "zz${i}"`].join(' or ');
+    if (next.length > 4096 || terms.length >= 200) break;
+    terms.push(`emails co "zz${i}"`);
+  }
+  return encodeURIComponent(terms.join(' or '));
+}
+
+interface Isolation {
+  attack: { connections: number; rps: number; p50: number; p99: number; errors: number; statuses: Record<string, number> };
+  quiet: { get: Measurement; health: Measurement };
+  underAttack: { get: Measurement; health: Measurement };
+}
+
+/**
+ * No organization can slow another: another organization's `GET /Users/{id}` and `/health`,
+ * measured alone and then while this organization's key sends the most expensive legal filters
+ * (a bounded loop: ISOLATION_ATTACKERS connections, each sending the next as soon as the last answers;
+ * half of them also sort by emails.value near the end of the list).
+ */
+async function isolation(attacker: Target, databaseUrl: string): Promise<Isolation> {
+  const victim = await secondOrganization(attacker.url, databaseUrl);
+  const getOptions = { duration: DURATION, connections: 2 };
+  const victimGet: autocannon.Options['requests'] = [{ method: 'GET', path: `/v1.0/scim/v2/Users/${victim.userId}` }];
+  const health: autocannon.Options['requests'] = [{ method: 'GET', path: '/health' }];
+  const quiet = {
+    get: await run({ ...attacker, key: victim.scimKey }, victimGet, getOptions),
+    health: await run({ ...attacker, key: undefined }, health, getOptions),
+  };
+  const filter = expensiveFilter();
+  const statuses: Record<string, number> = {};
+  const attack = autocannon({
+    url: attacker.url,
+    connections: ISOLATION_ATTACKERS,
+    duration: DURATION,
+    headers: { authorization: `Bearer ${attacker.key}` },
+    requests: [
+      {
+        method: 'GET',
+        setupRequest: (req) => ({
+          ...req,
+          path:
+            Math.random() < 0.5
+              ? `/v1.0/scim/v2/Users?count=1&filter=${filter}`
+              : `/v1.0/scim/v2/Users?count=1&filter=${filter}&sortBy=emails.value&startIndex=${Math.max(1, USERS - 1000)}`,
+        }),
+        onResponse: (status) => void (statuses[status] = (statuses[status] ?? 0) + 1),
+      },
+    ],
+  });
+  // Both victims at once, while the attack runs.
+  const [get, healthUnderAttack, attackResult] = await Promise.all([
+    run({ ...attacker, key: victim.scimKey }, victimGet, getOptions),
+    run({ ...attacker, key: undefined }, health, getOptions),
+    attack,
+  ]);
+  return {
+    attack: {
+      connections: ISOLATION_ATTACKERS,
+      rps: attackResult.requests.average,
+      p50: attackResult.latency.p50,
+      p99: attackResult.latency.p99,
+      errors: attackResult.errors + attackResult.timeouts,
+      statuses,
+    },
+    quiet,
+    underAttack: { get, health: healthUnderAttack },
+  };
+}
+
+const ISOLATION_ATTACKERS = 6;
+
+/** Another organization (the operator CLI against the same database), SCIM on, a key, one user. */
+async function secondOrganization(url: string, databaseUrl: string): Promise<{ scimKey: string; userId: string }> {
+  const created = JSON.parse(
+    execFileSync(process.execPath, [CLI, 'org:create', '--name', 'Victim', '--admin-email', 'admin@victim.test', '--json'], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn' },
+    }).toString(),
+  ) as { apiKey: { key: string } };
+  const key = await scimKey(url, `Torii API key   : ${created.apiKey.key}`);
+  const user = await fetch(`${url}/v1.0/scim/v2/Users`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/scim+json' },
+    body: userBody('victim.user@victim.test'),
+  });
+  return { scimKey: key, userId: ((await user.json()) as { id: string }).id };
+}
+
+function printIsolation(result: Isolation): void {
+  const row = (name: string, m: Measurement) =>
+    `| ${name.padEnd(34)} | ${String(Math.round(m.rps)).padStart(6)} | ${String(m.p50).padStart(6)} | ${String(m.p99).padStart(6)} | ${String(m.errors).padStart(6)} |`;
+  process.stdout.write(
+    [
+      '',
+      `Isolation: another organization while this one sends the most expensive legal filters (${result.attack.connections} connections)`,
+      '',
+      '| request of the other organization  |  req/s | p50 ms | p99 ms | errors |',
+      '| ---------------------------------- | -----: | -----: | -----: | -----: |',
+      row('GET /Users/{id}, quiet', result.quiet.get),
+      row('GET /Users/{id}, under attack', result.underAttack.get),
+      row('GET /health, quiet', result.quiet.health),
+      row('GET /health, under attack', result.underAttack.health),
+      '',
+      `Attacker: ${Math.round(result.attack.rps)} req/s, p50 ${result.attack.p50} ms, p99 ${result.attack.p99} ms; statuses ${JSON.stringify(result.attack.statuses)}`,
+      '',
+    ].join('\n'),
+  );
+}
+
 interface SyncContext {
   userName?: string;
   id?: string;
@@ -358,9 +506,9 @@ function freePort(): Promise<number> {
   });
 }
 
-async function scimKey(url: string, output: string): Promise<string> {
-  const apiKey = /Torii API key\s+:\s+(torii_api_\w+)/.exec(output)?.[1];
-  if (!apiKey) throw new Error(`No bootstrap key in the server output:\n${output}`);
+async function scimKey(url: string, firstRun: string): Promise<string> {
+  const apiKey = /Torii API key\s+:\s+(torii_api_\w+)/.exec(firstRun)?.[1];
+  if (!apiKey) throw new Error(`No bootstrap key in the first-run file:\n${firstRun}`);
   const headers = { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' };
   await fetch(`${url}/v1.0/settings/security`, { method: 'PATCH', headers, body: JSON.stringify({ scimEnabled: true }) });
   const created = await fetch(`${url}/v1.0/settings/api-keys`, {
