@@ -36,7 +36,7 @@ describe('logs: no secret, no personal data, no password', () => {
     });
     const secrets: string[] = [];
     const addresses = ['bootstrap.admin@logs.test', 'filtered.person@logs.test', 'forced.failure@logs.test'];
-    let serverOutput = '';
+    let serverOutput: string;
     try {
       const apiKey = /Torii API key {3}: (torii_api_\w+)/.exec(readFileSync(keyFile, 'utf8'))![1];
       secrets.push(apiKey);

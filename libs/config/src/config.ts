@@ -15,7 +15,7 @@ export interface AppConfig {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   database: DatabaseConfig;
   bootstrap: { enabled: boolean; organizationName: string; adminEmail: string; keyFile: string };
-  scim: { rateLimitPerMinute: number; redisUrl?: string; redisKeyPrefix: string };
+  scim: { rateLimitPerMinute: number; redisUrl?: string; redisKeyPrefix: string; searchTimeoutMs: number };
   apiKeys: { cacheTtlMs: number };
   mail: { smtpUrl?: string; outboxDir: string; from: string };
   reminders: {
@@ -74,6 +74,11 @@ export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; he
     name: 'BOOTSTRAP_KEY_FILE',
     default: './data/first-run-key.txt',
     help: 'Where the first-run key is written (readable only by its owner) when standard output is not a terminal.',
+  },
+  {
+    name: 'SCIM_SEARCH_TIMEOUT_MS',
+    default: '2000',
+    help: 'Time limit of one SCIM search statement (filter, sort, page); past it the request is refused with 400 tooMany.',
   },
   {
     name: 'SCIM_RATE_LIMIT_PER_MINUTE',
@@ -142,6 +147,7 @@ export function loadConfig(env: Env = readProcessEnv()): AppConfig {
       rateLimitPerMinute: integer(get, 'SCIM_RATE_LIMIT_PER_MINUTE', 0, 1_000_000),
       redisUrl: get('REDIS_URL') ? url(get, 'REDIS_URL', ['redis:', 'rediss:']) : undefined,
       redisKeyPrefix: redisKeyPrefix(get),
+      searchTimeoutMs: integer(get, 'SCIM_SEARCH_TIMEOUT_MS', 10, 60_000),
     },
     apiKeys: { cacheTtlMs: integer(get, 'API_KEY_CACHE_TTL_MS', 0, 1000) },
     mail: {

@@ -4,3 +4,4 @@ export * from './database-health';
 export * from './migrate';
 export * from './transaction-runner';
 export * from './row-reader';
+export * from './sqlite-search-worker';

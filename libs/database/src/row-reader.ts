@@ -1,5 +1,9 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
+import { SqliteSearchWorker, StatementTimeoutError } from './sqlite-search-worker';
+
+/** The default time limit of a search statement (SEARCH_TIMEOUT_MS). */
+export const DEFAULT_SEARCH_TIMEOUT_MS = 2000;
 
 /** A mysql2 pool or pooled connection, callback API (what TypeORM's MySQL driver holds). */
 interface MysqlQueryable {
@@ -28,9 +32,54 @@ const STATEMENT_CACHE_SIZE = 200;
 export class RowReader {
   private readonly sqlite: boolean;
   private readonly statements = new Map<string, Statement>();
+  private readonly searchWorker?: SqliteSearchWorker;
+  /** How a SELECT is given its time limit on MySQL/MariaDB, or undefined on SQLite. */
+  private readonly limited?: (sql: string) => string;
 
-  constructor(private readonly dataSource: DataSource) {
-    this.sqlite = dataSource.options.type === 'better-sqlite3';
+  /** `searchTimeoutMs`: the time limit of `search` statements (DEFAULT_SEARCH_TIMEOUT_MS). */
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly searchTimeoutMs = DEFAULT_SEARCH_TIMEOUT_MS,
+  ) {
+    const type = dataSource.options.type;
+    this.sqlite = type === 'better-sqlite3';
+    const file = this.sqlite ? String(dataSource.options.database) : '';
+    if (this.sqlite && file !== ':memory:' && file !== '') this.searchWorker = new SqliteSearchWorker(file, searchTimeoutMs);
+    if (type === 'mariadb') this.limited = (sql) => `SET STATEMENT max_statement_time=${searchTimeoutMs / 1000} FOR ${sql}`;
+    else if (type === 'mysql')
+      this.limited = (sql) => sql.replace(/^SELECT /, `SELECT /*+ MAX_EXECUTION_TIME(${searchTimeoutMs}) */ `);
+  }
+
+  /**
+   * A SELECT that may be expensive (a SCIM search: any filter, sort and page a client sends), with
+   * a time limit, outside any transaction. On SQLite it runs on a worker thread, never on the event
+   * loop, taken in turns by `fairnessKey` (SqliteSearchWorker); on MySQL/MariaDB the server stops
+   * it at the limit (`max_statement_time` / `MAX_EXECUTION_TIME`). Past the limit it fails with
+   * StatementTimeoutError.
+   */
+  async search(sql: string, params: unknown[], fairnessKey: string): Promise<unknown[][]> {
+    if (this.searchWorker) {
+      this.dataSource.logger.logQuery(sql, params);
+      try {
+        return await this.searchWorker.rows(sql, params, fairnessKey);
+      } catch (error) {
+        if (error instanceof StatementTimeoutError) throw error;
+        throw new QueryFailedError(sql, params, error as Error);
+      }
+    }
+    try {
+      return await this.rows(this.dataSource.manager, this.limited ? this.limited(sql) : sql, params);
+    } catch (error) {
+      const errno = (error as { driverError?: { errno?: number } }).driverError?.errno;
+      // MariaDB ER_STATEMENT_TIMEOUT, MySQL ER_QUERY_TIMEOUT.
+      if (errno === 1969 || errno === 3024) throw new StatementTimeoutError(this.searchTimeoutMs);
+      throw error;
+    }
+  }
+
+  /** Stops the search worker (at shutdown). */
+  async close(): Promise<void> {
+    await this.searchWorker?.close();
   }
 
   rows(manager: EntityManager, sql: string, params: unknown[]): Promise<unknown[][]> {

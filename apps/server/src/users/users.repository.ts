@@ -1,6 +1,7 @@
 import { RowReader } from '@app/database';
 import { AttributePath, CORE_USER_SCHEMA, FilterNode, filterToSql, SortOrder, sortToSql, SqlMapping } from '@app/scim-protocol';
-import { Injectable } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '@app/config';
+import { Inject, Injectable, OnModuleDestroy, Optional } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 import { Role } from './role.entity';
@@ -39,7 +40,7 @@ export interface UserListFilter {
  * values as TypeORM's hydration, faster.
  */
 @Injectable()
-export class UsersRepository {
+export class UsersRepository implements OnModuleDestroy {
   /** Where each SCIM attribute is stored, for filterToSql and sortToSql. */
   private readonly mapping: SqlMapping;
   private readonly userColumns: ColumnMetadata[];
@@ -73,13 +74,16 @@ export class UsersRepository {
   private readonly selectUserRow: string;
   private readonly pageStatements = new Map<string, string>();
 
-  constructor(private readonly dataSource: DataSource) {
+  constructor(
+    private readonly dataSource: DataSource,
+    @Optional() @Inject(APP_CONFIG) config?: AppConfig,
+  ) {
     this.mapping = userSqlMapping(dataSource);
     this.userColumns = dataSource.getMetadata(User).columns;
     this.userInsertColumns = this.userColumns.filter((c) => !c.isGenerated);
     const valueColumns = dataSource.getMetadata(UserAttributeValue).columns;
     this.valueInsertColumns = valueColumns.filter((c) => !c.isGenerated);
-    this.reader = new RowReader(dataSource);
+    this.reader = new RowReader(dataSource, config?.scim.searchTimeoutMs);
     this.userRows = new RowHydrator(() => new User(), this.userColumns, dataSource.driver);
     this.valueRows = new RowHydrator(() => new UserAttributeValue(), valueColumns, dataSource.driver);
     const sqlite = dataSource.options.type === 'better-sqlite3';
@@ -108,6 +112,10 @@ export class UsersRepository {
   async findStored(manager: EntityManager, organizationId: number, id: number, lock = false): Promise<UserRow | null> {
     if (lock && this.locking) return this.lockedRead(manager, LIVE_USER, [id, organizationId]);
     return this.findOne(manager, this.oneById, [id, organizationId]);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.reader.close();
   }
 
   /** A live user of the organization with its role name and values, outside any transaction. */
@@ -178,19 +186,18 @@ export class UsersRepository {
     const manager = this.dataSource.manager;
     const conditions = `u.organization_id = ? AND u.deleted_at IS NULL${where ? ` AND (${where.sql})` : ''}`;
     const params = [organizationId, ...(where?.params ?? [])];
+    // Statements of any cost a client may ask for: time-limited, off the event loop on SQLite, taken in turns by organization.
+    const fair = String(organizationId);
     let rows: unknown[][] = [];
     if (limit > 0) {
       if (!Number.isSafeInteger(limit) || !Number.isSafeInteger(offset) || offset < 0) throw new Error('Invalid page bounds');
-      rows = await this.reader.rows(manager, this.pageSql(conditions, orderBy.sql, limit, offset), [
-        ...params,
-        ...orderBy.params,
-      ]);
+      rows = await this.reader.search(this.pageSql(conditions, orderBy.sql, limit, offset), [...params, ...orderBy.params], fair);
     }
     let total: number;
     if (limit > 0 && rows.length < limit && (rows.length > 0 || offset === 0)) {
       total = offset + rows.length;
     } else {
-      const [[count]] = await this.reader.rows(manager, `SELECT COUNT(*) FROM users u WHERE ${conditions}`, params);
+      const [[count]] = await this.reader.search(`SELECT COUNT(*) FROM users u WHERE ${conditions}`, params, fair);
       total = Number(count);
     }
     return { total, users: await this.stored(manager, rows) };

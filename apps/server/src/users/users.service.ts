@@ -1,5 +1,5 @@
 import type { UserPage, UserView } from '@app/api-types';
-import { TransactionRunner } from '@app/database';
+import { StatementTimeoutError, TransactionRunner } from '@app/database';
 import { ScimUserInput } from '@app/scim-protocol';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
@@ -291,8 +291,16 @@ export class UsersService {
 
   /** A page of the organization's live users matching a SCIM filter, in the SCIM sort order. */
   async search(organizationId: number, query: UserSearch): Promise<{ total: number; users: UserResource[] }> {
-    const { total, users } = await this.repository.search(organizationId, query);
-    return { total, users: users.map(toResource) };
+    try {
+      const { total, users } = await this.repository.search(organizationId, query);
+      return { total, users: users.map(toResource) };
+    } catch (error) {
+      if (!(error instanceof StatementTimeoutError)) throw error;
+      throw badRequest(
+        `The search took longer than the ${error.timeoutMs / 1000} s this server allows one and was stopped; use fewer or more selective filter terms (eq on userName, externalId or emails.value is fastest), or sort by a plain attribute.`,
+        'tooMany',
+      );
+    }
   }
 
   /** Email addresses of the organization's active Admins (who get key-expiry reminders). */
