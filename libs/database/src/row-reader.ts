@@ -55,10 +55,12 @@ export class RowReader {
    * a time limit, outside any transaction. On SQLite it runs on a worker thread, never on the event
    * loop, taken in turns by `fairnessKey` (SqliteSearchWorker); on MySQL/MariaDB the server stops
    * it at the limit (`max_statement_time` / `MAX_EXECUTION_TIME`). Past the limit it fails with
-   * StatementTimeoutError.
+   * StatementTimeoutError. `cheap`: the caller knows the statement is bounded (an index narrows it):
+   * on SQLite it then runs on the main connection, saving the worker's round trip.
    */
-  async search(sql: string, params: unknown[], fairnessKey: string): Promise<unknown[][]> {
-    if (this.searchWorker) {
+  async search(sql: string, params: unknown[], fairnessKey: string, cheap = false): Promise<unknown[][]> {
+    // A statement the caller knows to be cheap (an index narrows it) is not worth a trip to the worker.
+    if (this.searchWorker && !cheap) {
       this.dataSource.logger.logQuery(sql, params);
       try {
         return await this.searchWorker.rows(sql, params, fairnessKey);

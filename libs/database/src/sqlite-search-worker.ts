@@ -56,9 +56,13 @@ interface Task {
  *   organization), so an organization that sends many expensive searches delays another's by at
  *   most one statement, itself bounded by the time limit.
  */
+const IDLE_MS = 30_000;
+
 export class SqliteSearchWorker {
   private worker?: Worker;
   private running?: { task: Task; timer: NodeJS.Timeout };
+  /** An idle worker is stopped after a while: its connection and V8 heap cost ~30 MB. */
+  private idle?: NodeJS.Timeout;
   private readonly queues = new Map<string, Task[]>();
 
   constructor(
@@ -77,6 +81,8 @@ export class SqliteSearchWorker {
   }
 
   async close(): Promise<void> {
+    clearTimeout(this.idle);
+    if (this.running) return; // busy again: the next idle period closes it
     const worker = this.worker;
     this.worker = undefined;
     await worker?.terminate();
@@ -87,7 +93,12 @@ export class SqliteSearchWorker {
     // Maps iterate in insertion order: take the first organization's oldest task, then move that
     // organization to the back of the line.
     const first = this.queues.entries().next();
-    if (first.done) return;
+    if (first.done) {
+      clearTimeout(this.idle);
+      this.idle = setTimeout(() => void this.close(), IDLE_MS).unref();
+      return;
+    }
+    clearTimeout(this.idle);
     const [key, queue] = first.value;
     const task = queue.shift()!;
     this.queues.delete(key);

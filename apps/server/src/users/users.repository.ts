@@ -1,5 +1,14 @@
 import { RowReader } from '@app/database';
-import { AttributePath, CORE_USER_SCHEMA, FilterNode, filterToSql, SortOrder, sortToSql, SqlMapping } from '@app/scim-protocol';
+import {
+  AttributePath,
+  CORE_USER_SCHEMA,
+  FilterNode,
+  filterToSql,
+  pathToString,
+  SortOrder,
+  sortToSql,
+  SqlMapping,
+} from '@app/scim-protocol';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { Inject, Injectable, OnModuleDestroy, Optional } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
@@ -186,18 +195,25 @@ export class UsersRepository implements OnModuleDestroy {
     const manager = this.dataSource.manager;
     const conditions = `u.organization_id = ? AND u.deleted_at IS NULL${where ? ` AND (${where.sql})` : ''}`;
     const params = [organizationId, ...(where?.params ?? [])];
-    // Statements of any cost a client may ask for: time-limited, off the event loop on SQLite, taken in turns by organization.
+    // Statements of any cost a client may ask for: time-limited, off the event loop on SQLite (unless an index
+    // bounds them), taken in turns by organization.
     const fair = String(organizationId);
+    const cheap = query.sortBy === undefined && offset <= CHEAP_OFFSET && (!query.filter || narrowedByIndex(query.filter));
     let rows: unknown[][] = [];
     if (limit > 0) {
       if (!Number.isSafeInteger(limit) || !Number.isSafeInteger(offset) || offset < 0) throw new Error('Invalid page bounds');
-      rows = await this.reader.search(this.pageSql(conditions, orderBy.sql, limit, offset), [...params, ...orderBy.params], fair);
+      rows = await this.reader.search(
+        this.pageSql(conditions, orderBy.sql, limit, offset),
+        [...params, ...orderBy.params],
+        fair,
+        cheap,
+      );
     }
     let total: number;
     if (limit > 0 && rows.length < limit && (rows.length > 0 || offset === 0)) {
       total = offset + rows.length;
     } else {
-      const [[count]] = await this.reader.search(`SELECT COUNT(*) FROM users u WHERE ${conditions}`, params, fair);
+      const [[count]] = await this.reader.search(`SELECT COUNT(*) FROM users u WHERE ${conditions}`, params, fair, cheap);
       total = Number(count);
     }
     return { total, users: await this.stored(manager, rows) };
@@ -381,6 +397,35 @@ const PAGE_STATEMENTS_KEPT = 200;
 
 function byAttributeAndPosition(a: UserAttributeValue, b: UserAttributeValue): number {
   return a.attribute < b.attribute ? -1 : a.attribute > b.attribute ? 1 : a.position - b.position;
+}
+
+/**
+ * Pages up to this offset, in id order, walk the (organization, deleted_at, id) index a few
+ * thousand entries at most: cheap enough for the main connection.
+ */
+const CHEAP_OFFSET = 10_000;
+
+/** Attributes whose `eq` is an indexed lookup (users' unique and external-id indexes, the value rows' index). */
+const INDEXED_EQ = new Set(['id', 'userName', 'externalId', 'emails.value']);
+
+/**
+ * Whether an index bounds the rows a filter reads: an `eq` on an indexed attribute, an `and` with
+ * one such term (the rest is checked on the few rows it finds), an `or` of such filters. Anything
+ * else (co, sw, ew, ranges, not, pr, unindexed attributes) may read every row of the organization.
+ */
+function narrowedByIndex(filter: FilterNode): boolean {
+  switch (filter.op) {
+    case 'and':
+      return filter.filters.some(narrowedByIndex);
+    case 'or':
+      return filter.filters.every(narrowedByIndex);
+    case '[]':
+      return narrowedByIndex(filter.filter);
+    case 'eq':
+      return typeof filter.value === 'string' && filter.value !== '' && INDEXED_EQ.has(pathToString(filter.path));
+    default:
+      return false;
+  }
 }
 
 /** The userName of a `userName eq "…"` filter (userName is unique per organization, case-insensitively). */
