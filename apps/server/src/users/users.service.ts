@@ -13,7 +13,7 @@ import { OrganizationsService } from '../organizations/organizations.service';
 import { ADMIN_ROLE, DEFAULT_ROLE, Role } from './role.entity';
 import { RolesService } from './roles.service';
 import { isValidUserName } from './user-name';
-import { toScimUser, toUserWrite, USER_ATTRIBUTE_PROPERTIES, UserRow, UserWrite } from './user-storage.mapping';
+import { toScimUser, toUserWrite, USER_ATTRIBUTE_PROPERTIES, UserAttributes, UserRow, UserWrite } from './user-storage.mapping';
 import { User } from './user.entity';
 import { UserSearch, UsersRepository } from './users.repository';
 
@@ -81,19 +81,8 @@ export class UsersService {
   async createAdmin(manager: EntityManager, organizationId: number, email: string): Promise<{ id: number; userName: string }> {
     const userName = this.assertValidUserName(email);
     const role = await this.roles.resolve(manager, organizationId, ADMIN_ROLE);
-    const now = this.clock.now();
-    const user = Object.assign(new User(), {
-      organizationId,
-      userName,
-      userNameLower: userName.toLowerCase(),
-      roleId: role.id,
-      active: true,
-      ...Object.fromEntries(USER_ATTRIBUTE_PROPERTIES.map((property) => [property, null])),
-      createdAt: now,
-      updatedAt: now,
-      version: 1,
-      deletedAt: null,
-    });
+    const none = Object.fromEntries(USER_ATTRIBUTE_PROPERTIES.map((property) => [property, null]));
+    const user = this.newUser(organizationId, userName, role.id, true, none);
     try {
       return { id: await this.repository.insertUser(manager, user), userName };
     } catch (error) {
@@ -163,19 +152,7 @@ export class UsersService {
         const created = await retryOnDeadlock(() =>
           this.transactions.run(async (manager) => {
             const role = await this.roles.resolve(manager, organizationId, write.role);
-            const now = this.clock.now();
-            const user = Object.assign(new User(), {
-              organizationId,
-              userName,
-              userNameLower: userName.toLowerCase(),
-              roleId: role.id,
-              active: write.active ?? true,
-              ...write.attributes,
-              createdAt: now,
-              updatedAt: now,
-              version: 1,
-              deletedAt: null,
-            });
+            const user = this.newUser(organizationId, userName, role.id, write.active ?? true, write.attributes);
             try {
               user.id = await this.repository.insertUser(manager, user);
             } catch (error) {
@@ -397,6 +374,23 @@ export class UsersService {
       user.userNameLower = null;
     }
     return { role: next, changed };
+  }
+
+  /** A user row not yet inserted: version 1, created and modified now. */
+  private newUser(organizationId: number, userName: string, roleId: number, active: boolean, attributes: UserAttributes): User {
+    const now = this.clock.now();
+    return Object.assign(new User(), {
+      organizationId,
+      userName,
+      userNameLower: userName.toLowerCase(),
+      roleId,
+      active,
+      ...attributes,
+      createdAt: now,
+      updatedAt: now,
+      version: 1,
+      deletedAt: null,
+    });
   }
 
   /** Every change moves lastModified and the version (the SCIM ETag). */
