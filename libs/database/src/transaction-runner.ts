@@ -101,3 +101,11 @@ async function abandon(runner: QueryRunner): Promise<void> {
   state.isTransactionActive = false;
   state.transactionDepth = 0;
 }
+
+/**
+ * Whether row locks are needed to serialize concurrent transactions: on MySQL/MariaDB, yes; on
+ * SQLite, TransactionRunner already runs them one at a time (and SQLite has no row locks).
+ */
+export function takesRowLocks(manager: EntityManager): boolean {
+  return manager.connection.options.type !== 'better-sqlite3';
+}

@@ -59,7 +59,7 @@ export function ScimAttribute(path: string, options: ScimColumnOptions = {}): Pr
 
 /** The SCIM columns of an entity, in declaration order. */
 export function scimColumnsOf(entity: abstract new () => unknown): readonly ScimColumn[] {
-  return registry.get(entity.prototype.constructor) ?? [];
+  return registry.get(entity) ?? [];
 }
 
 /** The SqlMapping entry of a column (`alias.column`, or bare without an alias), with its lower-cased twin when it has one. */

@@ -1,3 +1,4 @@
+import { takesRowLocks } from '@app/database';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
@@ -25,7 +26,7 @@ export class OrganizationsRepository {
    * transactions already run one at a time (TransactionRunner), so there is nothing to take.
    */
   async lockRow(manager: EntityManager, id: number): Promise<void> {
-    if (manager.connection.options.type === 'better-sqlite3') return;
+    if (!takesRowLocks(manager)) return;
     await manager.createQueryBuilder(Organization, 'o').setLock('pessimistic_write').where('o.id = :id', { id }).getOne();
   }
 }

@@ -1,3 +1,4 @@
+import { takesRowLocks } from '@app/database';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
@@ -89,7 +90,7 @@ export class RolesRepository {
 
   /** MySQL: the role row locked until the transaction ends (SQLite runs one transaction at a time). */
   async lockRow(manager: EntityManager, organizationId: number, id: number): Promise<void> {
-    if (manager.connection.options.type === 'better-sqlite3') return;
+    if (!takesRowLocks(manager)) return;
     await manager
       .createQueryBuilder(Role, 'r')
       .setLock('pessimistic_write')
@@ -106,7 +107,7 @@ export class RolesRepository {
       .createQueryBuilder(User, 'u')
       .select('COUNT(*)', 'n')
       .where('u.organization_id = :organizationId AND u.role_id = :roleId', { organizationId, roleId });
-    if (manager.connection.options.type !== 'better-sqlite3') query.setLock('pessimistic_read');
+    if (takesRowLocks(manager)) query.setLock('pessimistic_read');
     const row = await query.getRawOne<{ n: number | string }>();
     return Number(row?.n ?? 0);
   }
