@@ -1,4 +1,13 @@
-import { parseFilter } from '@app/scim-protocol';
+import {
+  AttributeDefinition,
+  CORE_USER_ATTRIBUTES,
+  ENTERPRISE_USER_ATTRIBUTES,
+  ENTERPRISE_USER_SCHEMA,
+  filterToSql,
+  lookupAttribute,
+  parseFilter,
+  sortToSql,
+} from '@app/scim-protocol';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'typeorm';
@@ -9,6 +18,7 @@ import { OrganizationsRepository } from '../apps/server/src/organizations/organi
 import { RolesRepository } from '../apps/server/src/users/roles.repository';
 import { UsersRepository } from '../apps/server/src/users/users.repository';
 import { User } from '../apps/server/src/users/user.entity';
+import { userSqlMapping } from '../apps/server/src/users/user-storage.mapping';
 import { startTestApp, TestApp } from './support/test-app';
 
 /*
@@ -261,5 +271,53 @@ describe('the statements the repositories send', () => {
     expect(existsSync(file)).toBe(true);
     // A failure here means a statement changed: review the diff, then regenerate (see the top of this file).
     expect(actual).toBe(readFileSync(file, 'utf8'));
+  });
+});
+
+describe('case-insensitive comparisons', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  /** Every stored text attribute and sub-attribute of the User schemas that compares case-insensitively. */
+  function caseInsensitivePaths(): string[] {
+    const paths: string[] = [];
+    const visit = (prefix: string, defs: readonly AttributeDefinition[]) => {
+      for (const def of defs) {
+        if (def.subAttributes) visit(`${prefix}${def.name}.`, def.subAttributes);
+        else if ((def.type === 'string' || def.type === 'reference') && !def.caseExact && def.mutability !== 'writeOnly')
+          paths.push(`${prefix}${def.name}`);
+      }
+    };
+    visit('', CORE_USER_ATTRIBUTES);
+    visit(`${ENTERPRISE_USER_SCHEMA}:`, ENTERPRISE_USER_ATTRIBUTES);
+    return paths.filter((p) => !/^(meta|groups)\./.test(p));
+  }
+
+  it('should compare stored lower-cased text, never LOWER() on every row', () => {
+    const mapping = userSqlMapping(t.dataSource);
+    const paths = caseInsensitivePaths();
+    expect(paths.length).toBeGreaterThan(30);
+    for (const path of paths) {
+      for (const op of ['eq', 'co', 'sw', 'ew', 'gt']) {
+        const { sql } = filterToSql(parseFilter(`${path} ${op} "Ab"`), mapping);
+        // LOWER() may only stand in for a twin that is NULL (a value whose lower-cased form is too long for it).
+        expect({ path, op, sql: sql.replace(/COALESCE\(\S+, LOWER\(\S+\)\)/g, 'twin') }).not.toEqual(
+          expect.objectContaining({ sql: expect.stringContaining('LOWER(') }),
+        );
+      }
+      const found = lookupAttribute(path);
+      if (found.kind !== 'attribute') throw new Error(`${path} is not an attribute`);
+      const order = sortToSql(found.resolved.path, 'ascending', mapping).sql;
+      expect({ path, order: order.replace(/COALESCE\(\S+, LOWER\(\S+\)\)/g, 'twin') }).not.toEqual(
+        expect.objectContaining({ order: expect.stringContaining('LOWER(') }),
+      );
+    }
   });
 });

@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { RowHydrator } from '../apps/server/src/users/row-hydrator';
 import { UserAttributeValue } from '../apps/server/src/users/user-attribute-value.entity';
 import { User } from '../apps/server/src/users/user.entity';
+import { FILTER_ONLY_PROPERTIES } from '../apps/server/src/users/user-storage.mapping';
 import { UsersRepository } from '../apps/server/src/users/users.repository';
 import { createTestDatabase, TestDatabase } from './support/database';
 
@@ -108,12 +109,14 @@ describe('RowHydrator and UsersRepository reads', () => {
 
   it('should read a user with its role and values exactly as TypeORM does', async () => {
     const repository = new UsersRepository(dataSource);
-    const viaTypeOrmValues = await dataSource
-      .getRepository(UserAttributeValue)
-      .find({ where: { userId: 2 }, order: { attribute: 'ASC', position: 'ASC' } });
+    const viaTypeOrmValues = (
+      await dataSource
+        .getRepository(UserAttributeValue)
+        .find({ where: { userId: 2 }, order: { attribute: 'ASC', position: 'ASC' } })
+    ).map(withoutTwins);
     expect(viaTypeOrmValues).toHaveLength(4);
     const expected = {
-      user: await dataSource.getRepository(User).findOneByOrFail({ id: 2 }),
+      user: withoutTwins(await dataSource.getRepository(User).findOneByOrFail({ id: 2 })),
       roleName: 'Admin',
       values: viaTypeOrmValues,
     };
@@ -144,7 +147,7 @@ describe('RowHydrator and UsersRepository reads', () => {
       "INSERT INTO users (organization_id, user_name, user_name_lower, role_id, active, created_at, updated_at, version) VALUES (1, 'C@x', 'c@x', 1, 1, '2026-05-06 07:08:09.010', '2026-05-06 07:08:09.010', 1)",
     );
     try {
-      const user = await dataSource.getRepository(User).findOneByOrFail({ userNameLower: 'c@x' });
+      const user = withoutTwins(await dataSource.getRepository(User).findOneByOrFail({ userNameLower: 'c@x' }));
       const expected = { user, roleName: 'Admin', values: [] };
       const repository = new UsersRepository(dataSource);
       expect(await repository.findStored(dataSource.manager, 1, user.id)).toStrictEqual(expected);
@@ -190,3 +193,9 @@ describe('RowHydrator and UsersRepository reads', () => {
     }
   });
 });
+
+/** An entity as TypeORM reads it, less the lower-cased twins, which filters compare and reads leave out. */
+function withoutTwins<T extends object>(entity: T): T {
+  for (const property of FILTER_ONLY_PROPERTIES) delete (entity as Record<string, unknown>)[property];
+  return entity;
+}

@@ -66,4 +66,48 @@ describe('database schema', () => {
       await dataSource.destroy();
     }
   });
+
+  it('should fill the lower-cased twins of rows written before the LowerCasedTwins migration', async () => {
+    const dataSource = new DataSource(await dataSourceOptions(db.config, ENTITIES));
+    await dataSource.initialize();
+    try {
+      await runMigrations(dataSource);
+      // Back to the schema before the twins, with rows written then; 1,500 values cross a batch boundary.
+      await dataSource.undoLastMigration({ transaction: 'all' });
+      const now = '2026-12-01 00:00:00.000';
+      await dataSource.query('INSERT INTO organizations (name, created_at, updated_at) VALUES (?, ?, ?)', ['Twins', now, now]);
+      const [{ id: organizationId }] = await dataSource.query('SELECT MAX(id) AS id FROM organizations');
+      await dataSource.query(
+        'INSERT INTO roles (organization_id, name, name_lower, predefined, created_at, updated_at) VALUES (?, ?, ?, 1, ?, ?)',
+        [organizationId, 'Admin', 'admin', now, now],
+      );
+      const [{ id: roleId }] = await dataSource.query('SELECT MAX(id) AS id FROM roles');
+      await dataSource.query(
+        'INSERT INTO users (organization_id, user_name, user_name_lower, role_id, display_name, title, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        [organizationId, 'emile@twins.test', 'emile@twins.test', roleId, 'ÉMILE Zola', null, now, now],
+      );
+      const [{ id: userId }] = await dataSource.query('SELECT MAX(id) AS id FROM users');
+      for (let position = 0; position < 1500; position++) {
+        await dataSource.query(
+          'INSERT INTO user_attribute_values (user_id, organization_id, attribute, position, value, type) VALUES (?, ?, ?, ?, ?, ?)',
+          [userId, organizationId, 'phoneNumbers', position, `+1 555 ${position}`, position % 2 ? 'Work' : null],
+        );
+      }
+
+      await runMigrations(dataSource);
+
+      const [user] = await dataSource.query('SELECT display_name_lower, title_lower FROM users WHERE id = ?', [userId]);
+      expect(user).toEqual({ display_name_lower: 'émile zola', title_lower: null });
+      const types = await dataSource.query(
+        'SELECT type_lower, COUNT(*) AS n FROM user_attribute_values WHERE user_id = ? GROUP BY type_lower ORDER BY type_lower',
+        [userId],
+      );
+      expect(types.map((r: { type_lower: string | null; n: unknown }) => [r.type_lower, Number(r.n)])).toEqual([
+        [null, 750],
+        ['work', 750],
+      ]);
+    } finally {
+      await dataSource.destroy();
+    }
+  });
 });

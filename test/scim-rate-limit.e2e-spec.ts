@@ -9,7 +9,7 @@ import { startTestApp, TestApp } from './support/test-app';
 const REDIS_URL = 'redis://127.0.0.1:6379';
 
 const scimConfig = (rateLimitPerMinute: number, extra: Partial<AppConfig['scim']> = {}): Partial<AppConfig> => ({
-  scim: { rateLimitPerMinute, redisKeyPrefix: 'torii:', searchTimeoutMs: 2000, ...extra },
+  scim: { rateLimitPerMinute, redisKeyPrefix: 'torii:', searchTimeoutMs: 2000, searchMaxRows: 5_000_000, ...extra },
 });
 
 describe('SCIM rate limit per key', () => {

@@ -30,12 +30,19 @@ const BADGE = `${ENTERPRISE_USER_SCHEMA}:badgeNumber`;
 });
 
 // The one storage entry, as it would be written in apps/server/src/users/user.entity.ts:
-//   @ScimAttribute(`${ENT}:badgeNumber`, { column: { type: 'varchar', length: 32, nullable: true } })
+// (case-insensitive, as the schema says, so it also gets its lower-cased twin, badge_number_lower)
+//   @ScimAttribute(`${ENT}:badgeNumber`, { column: { type: 'varchar', length: 32, nullable: true }, caseInsensitive: true })
 //   badgeNumber: string | null;
-ScimAttribute(BADGE, { column: { type: 'varchar', length: 32, nullable: true } })(User.prototype, 'badgeNumber');
+ScimAttribute(BADGE, { column: { type: 'varchar', length: 32, nullable: true }, caseInsensitive: true })(
+  User.prototype,
+  'badgeNumber',
+);
 
 // The migration, as it would be written for each dialect.
-const MIGRATION = 'ALTER TABLE users ADD COLUMN badge_number varchar(32) NULL';
+const MIGRATIONS = [
+  'ALTER TABLE users ADD COLUMN badge_number varchar(32) NULL',
+  'ALTER TABLE users ADD COLUMN badge_number_lower varchar(32) NULL',
+];
 
 describe('a SCIM attribute added by one storage entry and a migration', () => {
   let t: TestApp;
@@ -46,7 +53,7 @@ describe('a SCIM attribute added by one storage entry and a migration', () => {
     const { startTestApp } = await import('./support/test-app');
     const { scimOrganization } = await import('./support/scim');
     t = await startTestApp();
-    await t.dataSource.query(MIGRATION);
+    for (const migration of MIGRATIONS) await t.dataSource.query(migration);
     o = await scimOrganization(t);
   });
 

@@ -23,6 +23,8 @@ import { cpus, tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { lookupAttribute, parseFilter } from '@app/scim-protocol';
+import { DEFAULT_SEARCH_MAX_ROWS, searchCost } from '../../apps/server/src/users/search-cost';
 
 const ROOT = resolve(__dirname, '../../..');
 const SERVER = join(ROOT, 'dist/apps/server/src/main.js');
@@ -286,18 +288,41 @@ const WORKLOADS: Record<string, Workload> = {
 
 // ---------------------------------------------------------------- isolation
 
-/**
- * The most expensive filter a client may legally send: as many `emails co` terms as fit in the
- * 4,096 characters a filter may have (each a LIKE over every value row of the organization).
- */
-function expensiveFilter(): string {
+/** `emails co` terms joined by `or`: `limit` of them, or as many as fit in a filter's 4,096 characters. */
+function emailsCoFilter(limit = 200): string {
   const terms: string[] = [];
-  for (let i = 0; ; i++) {
+  for (let i = 0; terms.length < limit; i++) {
     const next = [...terms, `emails co "zz${i}"`].join(' or ');
-    if (next.length > 4096 || terms.length >= 200) break;
+    if (next.length > 4096) break;
     terms.push(`emails co "zz${i}"`);
   }
-  return encodeURIComponent(terms.join(' or '));
+  return terms.join(' or ');
+}
+
+/**
+ * The costliest searches a client can send, as paths: the longest legal filter (as many `emails co`
+ * terms as fit in 4,096 characters, each a LIKE over every value row of the organization), which the
+ * cost estimate refuses at this size; and the costliest ones it lets through (the most `emails co`
+ * terms under SCIM_SEARCH_MAX_ROWS's default, found with the server's own estimate, also sorted by
+ * emails.value near the end of the list). Seeded users have one email each.
+ */
+function expensiveSearches(): string[] {
+  const size = { users: USERS + 1, values: USERS };
+  const found = lookupAttribute('emails.value');
+  const sortBy = found.kind === 'attribute' ? found.resolved.path : undefined;
+  const admitted = (sorted: boolean) => {
+    let n = 1;
+    const cost = (terms: number) =>
+      searchCost({ filter: parseFilter(emailsCoFilter(terms)), sortBy: sorted ? sortBy : undefined, offset: 0 }, size).rows;
+    while (n < 200 && cost(n + 1) <= DEFAULT_SEARCH_MAX_ROWS) n++;
+    return encodeURIComponent(emailsCoFilter(n));
+  };
+  const deep = `&sortBy=emails.value&startIndex=${Math.max(1, USERS - 1000)}`;
+  return [
+    `/v1.0/scim/v2/Users?count=1&filter=${encodeURIComponent(emailsCoFilter())}`,
+    `/v1.0/scim/v2/Users?count=1&filter=${admitted(false)}`,
+    `/v1.0/scim/v2/Users?count=1&filter=${admitted(true)}${deep}`,
+  ];
 }
 
 interface Isolation {
@@ -309,8 +334,8 @@ interface Isolation {
 /**
  * No organization can slow another: another organization's `GET /Users/{id}` and `/health`,
  * measured alone and then while this organization's key sends the most expensive legal filters
- * (a bounded loop: ISOLATION_ATTACKERS connections, each sending the next as soon as the last answers;
- * half of them also sort by emails.value near the end of the list).
+ * (a bounded loop: ISOLATION_ATTACKERS connections, each sending the next as soon as the last answers,
+ * one of expensiveSearches() at random).
  */
 async function isolation(attacker: Target, databaseUrl: string): Promise<Isolation> {
   const victim = await secondOrganization(attacker.url, databaseUrl);
@@ -321,7 +346,7 @@ async function isolation(attacker: Target, databaseUrl: string): Promise<Isolati
     get: await run({ ...attacker, key: victim.scimKey }, victimGet, getOptions),
     health: await run({ ...attacker, key: undefined }, health, getOptions),
   };
-  const filter = expensiveFilter();
+  const searches = expensiveSearches();
   const statuses: Record<string, number> = {};
   const attack = autocannon({
     url: attacker.url,
@@ -333,10 +358,7 @@ async function isolation(attacker: Target, databaseUrl: string): Promise<Isolati
         method: 'GET',
         setupRequest: (req) => ({
           ...req,
-          path:
-            Math.random() < 0.5
-              ? `/v1.0/scim/v2/Users?count=1&filter=${filter}`
-              : `/v1.0/scim/v2/Users?count=1&filter=${filter}&sortBy=emails.value&startIndex=${Math.max(1, USERS - 1000)}`,
+          path: searches[Math.floor(Math.random() * searches.length)],
         }),
         onResponse: (status) => void (statuses[status] = (statuses[status] ?? 0) + 1),
       },

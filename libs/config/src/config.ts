@@ -15,7 +15,7 @@ export interface AppConfig {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   database: DatabaseConfig;
   bootstrap: { enabled: boolean; organizationName: string; adminEmail: string; keyFile: string };
-  scim: { rateLimitPerMinute: number; redisUrl?: string; redisKeyPrefix: string; searchTimeoutMs: number };
+  scim: { rateLimitPerMinute: number; redisUrl?: string; redisKeyPrefix: string; searchTimeoutMs: number; searchMaxRows: number };
   apiKeys: { cacheTtlMs: number };
   mail: { smtpUrl?: string; outboxDir: string; from: string };
   reminders: {
@@ -79,6 +79,11 @@ export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; he
     name: 'SCIM_SEARCH_TIMEOUT_MS',
     default: '2000',
     help: 'Time limit of one SCIM search statement (filter, sort, page); past it the request is refused with 400 tooMany.',
+  },
+  {
+    name: 'SCIM_SEARCH_MAX_ROWS',
+    default: '1000000',
+    help: 'Rows a SCIM search may be estimated to read (filter comparisons × rows compared, sorting); above it the search is refused with 400 tooMany before it runs.',
   },
   {
     name: 'SCIM_RATE_LIMIT_PER_MINUTE',
@@ -148,6 +153,7 @@ export function loadConfig(env: Env = readProcessEnv()): AppConfig {
       redisUrl: get('REDIS_URL') ? url(get, 'REDIS_URL', ['redis:', 'rediss:']) : undefined,
       redisKeyPrefix: redisKeyPrefix(get),
       searchTimeoutMs: integer(get, 'SCIM_SEARCH_TIMEOUT_MS', 10, 60_000),
+      searchMaxRows: integer(get, 'SCIM_SEARCH_MAX_ROWS', 1000, 1_000_000_000),
     },
     apiKeys: { cacheTtlMs: integer(get, 'API_KEY_CACHE_TTL_MS', 0, 1000) },
     mail: {

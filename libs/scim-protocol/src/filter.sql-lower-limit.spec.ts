@@ -21,23 +21,29 @@ describe('filterToSql with a length-limited lower-case column', () => {
     expect(params).toContain('a@b.co');
   });
 
-  it('should compare LOWER(value) for a longer value, which has no lower-case copy', () => {
+  it('should compare the copy, or LOWER(value) where it is NULL, for a value longer than the copies', () => {
     const { sql, params } = filterToSql(parseFilter('emails.value eq "Someone.Long@Example.com"'), mapping);
     expect(sql).not.toContain('value_lower =');
-    expect(sql).toContain('LOWER(v1.value) = LOWER(?)');
-    expect(params).toContain('Someone.Long@Example.com');
+    expect(sql).toContain('COALESCE(v1.value_lower, LOWER(v1.value)) = ?');
+    expect(params).toContain('someone.long@example.com');
   });
 
-  it('should never use the length-limited column for pr, co, sw, ew, gt', () => {
-    for (const filter of [
-      'emails.value pr',
-      'emails.value co "x"',
-      'emails.value sw "x"',
-      'emails.value ew "x"',
-      'emails.value gt "x"',
+  it('should compare co, sw, ew and ranges on the copy, with LOWER(value) only where it is NULL', () => {
+    for (const [filter, compared] of [
+      ['emails.value co "X"', "LIKE ? ESCAPE '!'"],
+      ['emails.value sw "X"', "LIKE ? ESCAPE '!'"],
+      ['emails.value ew "X"', "LIKE ? ESCAPE '!'"],
+      ['emails.value gt "X"', '> ?'],
     ]) {
-      expect(filterToSql(parseFilter(filter), mapping).sql).not.toContain('value_lower');
+      const { sql, params } = filterToSql(parseFilter(filter), mapping);
+      expect(sql).toContain(`COALESCE(v1.value_lower, LOWER(v1.value)) ${compared}`);
+      expect(params.some((p) => typeof p === 'string' && p.includes('x'))).toBe(true);
     }
+  });
+
+  it('should test presence on the copy, reading the column only where the copy is NULL', () => {
+    const { sql } = filterToSql(parseFilter('emails.value pr'), mapping);
+    expect(sql).toContain("COALESCE(v1.value_lower <> '', v1.value IS NOT NULL AND v1.value <> '')");
   });
 
   it('should keep using an unlimited lower-case column for every operator', () => {

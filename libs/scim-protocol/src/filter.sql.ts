@@ -8,10 +8,10 @@
  * - Every atomic predicate is two-valued (a NULL column gives FALSE, never
  *   NULL), so `NOT (...)` is the complement and `ne`/`not` match users that
  *   lack the attribute.
- * - caseExact false: `<lowerColumn> = ?` with a lower-cased parameter when the
- *   mapping has a lower-cased column (indexed), else `LOWER(col) = LOWER(?)`.
- *   SQLite's LOWER folds ASCII only; give non-ASCII attributes a lowerColumn
- *   filled with JavaScript's toLowerCase when that matters.
+ * - caseExact false: the column's lower-cased twin (`lowerColumn`, filled with
+ *   JavaScript's toLowerCase) against a lower-cased parameter, so no row pays
+ *   LOWER() (on SQLite a JavaScript function); `LOWER(col)` only for columns
+ *   without a twin, and for the rows whose twin is NULL (too long).
  * - co/sw/ew: case-insensitive ones use `LIKE ? ESCAPE '!'` on lower-cased
  *   text, escaping ! % _ (backslash is not portable as an escape character).
  *   Case-exact ones use INSTR/SUBSTR, because SQLite's LIKE ignores ASCII case.
@@ -278,8 +278,15 @@ function isText(def: AttributeDefinition): boolean {
 function presentPredicate(col: SqlColumn, def: AttributeDefinition): SqlFragment {
   if (def.type === 'boolean' && col.falseIsAbsent)
     return { sql: `(${col.column} IS NOT NULL AND ${col.column} <> 0)`, params: [] };
-  const c = col.lowerMaxLength === undefined ? (col.lowerColumn ?? col.column) : col.column;
-  return { sql: isText(def) ? `(${c} IS NOT NULL AND ${c} <> '')` : `${c} IS NOT NULL`, params: [] };
+  if (!isText(def)) return { sql: `${col.column} IS NOT NULL`, params: [] };
+  if (col.lowerColumn && col.lowerMaxLength !== undefined) {
+    // The twin is '' exactly when the column is, and NULL when the column is NULL or too long: the column
+    // itself is read only then (on SQLite, a scan of the twin's index then stays in the index).
+    const { lowerColumn: lower, column } = col;
+    return { sql: `COALESCE(${lower} <> '', ${column} IS NOT NULL AND ${column} <> '')`, params: [] };
+  }
+  const c = col.lowerColumn ?? col.column;
+  return { sql: `(${c} IS NOT NULL AND ${c} <> '')`, params: [] };
 }
 
 /** `col op value` for a present column and a non-null value; `ne` never reaches here. */
@@ -299,11 +306,6 @@ function predicate(col: SqlColumn, def: AttributeDefinition, op: CompareOperator
   }
   const text = String(value);
   const foldCase = !def.caseExact && def.type !== 'binary';
-  const lower =
-    col.lowerColumn &&
-    (col.lowerMaxLength === undefined || (op === 'eq' && Array.from(text.toLowerCase()).length <= col.lowerMaxLength))
-      ? col.lowerColumn
-      : undefined;
   if (op === 'co' || op === 'sw' || op === 'ew') {
     if (text === '') return { sql: guard, params: [] };
     if (!foldCase) {
@@ -311,15 +313,26 @@ function predicate(col: SqlColumn, def: AttributeDefinition, op: CompareOperator
       if (op === 'sw') return and(`INSTR(${col.column}, ?) = 1`, text);
       return and(`SUBSTR(${col.column}, ?) = ?`, -Array.from(text).length, text);
     }
-    const body = escapeLike(text);
+    const body = escapeLike(text.toLowerCase());
     const pattern = op === 'co' ? `%${body}%` : op === 'sw' ? `${body}%` : `%${body}`;
-    return lower
-      ? and(`${lower} LIKE ? ESCAPE '!'`, pattern.toLowerCase())
-      : and(`LOWER(${col.column}) LIKE LOWER(?) ESCAPE '!'`, pattern);
+    return and(`${folded(col)} LIKE ? ESCAPE '!'`, pattern);
   }
   const sqlOp = SQL_OPERATOR[op] as string;
   if (!foldCase) return and(`${col.column} ${sqlOp} ?`, text);
-  return lower ? and(`${lower} ${sqlOp} ?`, text.toLowerCase()) : and(`LOWER(${col.column}) ${sqlOp} LOWER(?)`, text);
+  const lowered = text.toLowerCase();
+  // An equal value has a lower-cased form as long as this one: a short one is in the (indexable) twin itself.
+  const twin =
+    col.lowerColumn && op === 'eq' && (col.lowerMaxLength === undefined || Array.from(lowered).length <= col.lowerMaxLength);
+  return and(`${twin ? col.lowerColumn : folded(col)} ${sqlOp} ?`, lowered);
+}
+
+/**
+ * The lower-cased text of a present column: its twin when it has one, which is NULL only where the
+ * lower-cased form is longer than `lowerMaxLength` (LOWER() then runs for that row alone).
+ */
+function folded(col: SqlColumn): string {
+  if (!col.lowerColumn) return `LOWER(${col.column})`;
+  return col.lowerMaxLength === undefined ? col.lowerColumn : `COALESCE(${col.lowerColumn}, LOWER(${col.column}))`;
 }
 
 /** Ids are integers in the database and opaque strings on the wire; a non-numeric id matches nothing. */
@@ -399,7 +412,5 @@ export function sortToSql(sortBy: AttributePath | undefined, sortOrder: SortOrde
 function sortKey(col: SqlColumn, def: AttributeDefinition): string {
   if (def.type === 'boolean' && col.falseIsAbsent) return `NULLIF(${col.column}, 0)`;
   if (!isText(def)) return col.column;
-  const lower = col.lowerMaxLength === undefined ? col.lowerColumn : undefined;
-  const folded = def.caseExact || def.type === 'binary' ? col.column : (lower ?? `LOWER(${col.column})`);
-  return `NULLIF(${folded}, '')`;
+  return `NULLIF(${def.caseExact || def.type === 'binary' ? col.column : folded(col)}, '')`;
 }

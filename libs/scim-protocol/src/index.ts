@@ -13,6 +13,7 @@ export {
   MAX_BINARY_LENGTH,
   MAX_MULTI_VALUED_ELEMENTS,
   lookupAttribute,
+  definitionOf,
   pathToString,
 } from './user.schema';
 export type {

@@ -33,6 +33,14 @@ export interface ScimColumn {
 export interface ScimColumnOptions {
   /** TypeORM column options; the default is `{ type: 'varchar', length: 255, nullable: true }`. */
   column?: ColumnOptions;
+  /**
+   * The attribute compares case-insensitively (its schema says `caseExact: false`): the decorator also
+   * declares its lower-cased twin, property `<property>Lower` (column `<column>_lower`, same length),
+   * filled by `lowerTwin` on every write, so that filters and sorts compare stored lower-cased text
+   * instead of calling LOWER() on every row (a JavaScript function on SQLite).
+   */
+  caseInsensitive?: boolean;
+  /** A lower-cased twin declared by the entity itself (e.g. to index it), with its own length. */
   lowerProperty?: string;
   lowerMaxLength?: number;
 }
@@ -44,14 +52,21 @@ export function ScimAttribute(path: string, options: ScimColumnOptions = {}): Pr
   const declare = Column(column);
   return (target, property) => {
     declare(target, property);
+    const maxLength = column.length !== undefined ? Number(column.length) : undefined;
+    let { lowerProperty, lowerMaxLength } = options;
+    if (options.caseInsensitive) {
+      lowerProperty = `${String(property)}Lower`;
+      lowerMaxLength = maxLength;
+      Column({ type: 'varchar', length: maxLength, nullable: true })(target, lowerProperty);
+    }
     const list = registry.get(target.constructor) ?? [];
     list.push({
       property: String(property),
       path,
-      maxLength: column.length !== undefined ? Number(column.length) : undefined,
+      maxLength,
       type: column.type === 'boolean' ? 'boolean' : 'string',
-      lowerProperty: options.lowerProperty,
-      lowerMaxLength: options.lowerMaxLength,
+      lowerProperty,
+      lowerMaxLength,
     });
     registry.set(target.constructor, list);
   };
@@ -60,6 +75,17 @@ export function ScimAttribute(path: string, options: ScimColumnOptions = {}): Pr
 /** The SCIM columns of an entity, in declaration order. */
 export function scimColumnsOf(entity: abstract new () => unknown): readonly ScimColumn[] {
   return registry.get(entity) ?? [];
+}
+
+/**
+ * The lower-cased twin of a value (JavaScript's toLowerCase, as filter values are lower-cased), or
+ * NULL when the value is NULL or its lower-cased form is longer than `maxLength` characters (a few
+ * characters lower-case to two, e.g. U+0130): filters then fall back to LOWER(column) for that row.
+ */
+export function lowerTwin(value: string | null | undefined, maxLength: number | undefined): string | null {
+  if (value === null || value === undefined) return null;
+  const lower = value.toLowerCase();
+  return maxLength !== undefined && lower.length > maxLength && Array.from(lower).length > maxLength ? null : lower;
 }
 
 /** The SqlMapping entry of a column (`alias.column`, or bare without an alias), with its lower-cased twin when it has one. */

@@ -23,7 +23,8 @@ export const INDEXED_VALUE_LENGTH = 255;
  * an address, ...). One row per element so that filters such as
  * `emails[type eq "work" and value co "@x.com"]` are a single subquery on one row.
  * `attribute` says which attribute (MULTI_VALUED_ATTRIBUTES); each sub-attribute
- * column is marked with the sub-attribute it stores (`@ScimAttribute`).
+ * column is marked with the sub-attribute it stores (`@ScimAttribute`); the text ones carry
+ * lower-cased twins that filters compare (`value`'s is indexed, for `emails.value eq`).
  */
 @Entity('user_attribute_values')
 @Index('IDX_uav_user', ['userId', 'attribute', 'position'])
@@ -60,10 +61,10 @@ export class UserAttributeValue {
   @Column({ type: 'varchar', length: 255, nullable: true })
   valueLower: string | null;
 
-  @ScimAttribute('display')
+  @ScimAttribute('display', { caseInsensitive: true })
   display: string | null;
 
-  @ScimAttribute('type', { column: { type: 'varchar', length: 64, nullable: true } })
+  @ScimAttribute('type', { column: { type: 'varchar', length: 64, nullable: true }, caseInsensitive: true })
   type: string | null;
 
   /** Stored NOT NULL, rendered only when true: false is "absent" to filters too. */
@@ -71,21 +72,21 @@ export class UserAttributeValue {
   primary: boolean;
 
   // Address sub-attributes (attribute = 'addresses').
-  @ScimAttribute('formatted', { column: { type: 'varchar', length: 1024, nullable: true } })
+  @ScimAttribute('formatted', { column: { type: 'varchar', length: 1024, nullable: true }, caseInsensitive: true })
   formatted: string | null;
 
-  @ScimAttribute('streetAddress')
+  @ScimAttribute('streetAddress', { caseInsensitive: true })
   streetAddress: string | null;
 
-  @ScimAttribute('locality')
+  @ScimAttribute('locality', { caseInsensitive: true })
   locality: string | null;
 
-  @ScimAttribute('region')
+  @ScimAttribute('region', { caseInsensitive: true })
   region: string | null;
 
-  @ScimAttribute('postalCode', { column: { type: 'varchar', length: 64, nullable: true } })
+  @ScimAttribute('postalCode', { column: { type: 'varchar', length: 64, nullable: true }, caseInsensitive: true })
   postalCode: string | null;
 
-  @ScimAttribute('country', { column: { type: 'varchar', length: 64, nullable: true } })
+  @ScimAttribute('country', { column: { type: 'varchar', length: 64, nullable: true }, caseInsensitive: true })
   country: string | null;
 }

@@ -8,7 +8,15 @@ import {
   SqlMapping,
 } from '@app/scim-protocol';
 import type { DataSource } from 'typeorm';
-import { AttributeAccessor, attributeAccessor, checkLength, ScimColumn, scimColumnsOf, sqlColumn } from '../common/scim-columns';
+import {
+  AttributeAccessor,
+  attributeAccessor,
+  checkLength,
+  lowerTwin,
+  ScimColumn,
+  scimColumnsOf,
+  sqlColumn,
+} from '../common/scim-columns';
 import { MULTI_VALUED_ATTRIBUTES, UserAttributeValue } from './user-attribute-value.entity';
 import { User } from './user.entity';
 
@@ -31,6 +39,13 @@ const ATTRIBUTES: ReadonlyArray<{ spec: ScimColumn; access: AttributeAccessor }>
   if (found.kind !== 'attribute' || pathToString(found.resolved.path) !== spec.path) {
     throw new Error(`User.${spec.property}: "${spec.path}" is not a canonical attribute path of the User schema`);
   }
+  // Filters compare a case-insensitive attribute through its lower-cased twin: without one, every row would pay LOWER().
+  const def = found.resolved.subDefinition ?? found.resolved.definition;
+  if (spec.type === 'string' && !def.caseExact !== Boolean(spec.lowerProperty)) {
+    throw new Error(
+      `User.${spec.property}: "${spec.path}" is caseExact ${def.caseExact}; mark it caseInsensitive exactly when false`,
+    );
+  }
   return { spec, access: attributeAccessor(spec.path) };
 });
 
@@ -40,10 +55,29 @@ const SUB_ATTRIBUTES = scimColumnsOf(UserAttributeValue);
 /** Entity properties of the singular attributes (what a write may change), e.g. `nameGivenName`. */
 export const USER_ATTRIBUTE_PROPERTIES: readonly string[] = ATTRIBUTES.map((a) => a.spec.property);
 
-/** Singular attribute values by entity property. */
+/** The lower-cased twin of each case-insensitive singular attribute's property (`nameGivenName` → `nameGivenNameLower`). */
+export const USER_LOWER_TWINS: ReadonlyMap<string, string> = new Map(
+  ATTRIBUTES.filter((a) => a.spec.lowerProperty).map((a) => [a.spec.property, a.spec.lowerProperty!]),
+);
+
+/**
+ * Properties stored for filters only (the lower-cased twins of users and value rows, userName's
+ * unique key aside): written with their attribute, never read back with a user.
+ */
+export const FILTER_ONLY_PROPERTIES: ReadonlySet<string> = new Set([
+  ...USER_LOWER_TWINS.values(),
+  ...SUB_ATTRIBUTES.flatMap((s) => (s.lowerProperty ? [s.lowerProperty] : [])),
+]);
+
+/** A user without any singular attribute (an organization's first Admin). */
+export const NO_ATTRIBUTES: UserAttributes = Object.fromEntries(
+  [...USER_ATTRIBUTE_PROPERTIES, ...USER_LOWER_TWINS.values()].map((property) => [property, null]),
+);
+
+/** Singular attribute values (and their lower-cased twins) by entity property. */
 export type UserAttributes = Record<string, string | null>;
 
-/** A value row as a write wants it (the owner fills ids and the lower-cased copy). */
+/** A value row as a write wants it (the owner fills ids; toUserWrite also sets the lower-cased twins). */
 export type UserValueRow = Omit<UserAttributeValue, 'id' | 'userId' | 'user' | 'organizationId' | 'valueLower'>;
 
 /**
@@ -82,7 +116,7 @@ export function userSqlMapping(dataSource: DataSource): SqlMapping {
   const id = `u.${userColumn('id')}`;
   const columns: SqlMapping['columns'] = {
     userName: { column: `u.${userColumn('userName')}`, lowerColumn: `u.${userColumn('userNameLower')}` },
-    userType: ROLE_NAME_SQL,
+    userType: { column: ROLE_NAME_SQL, lowerColumn: '(SELECT r.name_lower FROM roles r WHERE r.id = u.role_id)' },
     active: `u.${userColumn('active')}`,
     'meta.created': `u.${userColumn('createdAt')}`,
     'meta.lastModified': `u.${userColumn('updatedAt')}`,
@@ -131,6 +165,7 @@ export function toUserWrite(input: ScimUserInput): UserWrite {
     const value = access.get(resource) ?? null;
     checkLength(spec, value, spec.path);
     attributes[spec.property] = value as string | null;
+    if (spec.lowerProperty) attributes[spec.lowerProperty] = lowerTwin(value as string | null, spec.lowerMaxLength);
   }
   const values: UserValueRow[] = [];
   for (const attribute of MULTI_VALUED_ATTRIBUTES) {
@@ -143,6 +178,7 @@ export function toUserWrite(input: ScimUserInput): UserWrite {
         else {
           checkLength(spec, value, `${attribute}.${spec.path}`);
           row[spec.property] = value ?? null;
+          if (spec.lowerProperty) row[spec.lowerProperty] = lowerTwin(value as string | undefined, spec.lowerMaxLength);
         }
       }
       values.push(row as UserValueRow);

@@ -10,6 +10,8 @@ import { Role } from './role.entity';
  * the attribute it stores (`@ScimAttribute`): that mark is all the SQL mapping,
  * the conversions and the length checks need (user-storage.mapping.ts). Multi-valued
  * ones (emails, phoneNumbers, addresses, ...) live in UserAttributeValue rows.
+ * Case-insensitive attributes (`caseInsensitive`) carry a lower-cased twin column
+ * that filters and sorts compare, never LOWER() per row.
  * userName, the role (userType) and active carry rules and are mapped by hand.
  */
 @Entity('users')
@@ -54,65 +56,65 @@ export class User {
   @Column({ type: 'boolean', default: true })
   active: boolean;
 
-  @ScimAttribute('name.formatted')
+  @ScimAttribute('name.formatted', { caseInsensitive: true })
   nameFormatted: string | null;
 
-  @ScimAttribute('name.familyName')
+  @ScimAttribute('name.familyName', { caseInsensitive: true })
   nameFamilyName: string | null;
 
-  @ScimAttribute('name.givenName')
+  @ScimAttribute('name.givenName', { caseInsensitive: true })
   nameGivenName: string | null;
 
-  @ScimAttribute('name.middleName')
+  @ScimAttribute('name.middleName', { caseInsensitive: true })
   nameMiddleName: string | null;
 
-  @ScimAttribute('name.honorificPrefix')
+  @ScimAttribute('name.honorificPrefix', { caseInsensitive: true })
   nameHonorificPrefix: string | null;
 
-  @ScimAttribute('name.honorificSuffix')
+  @ScimAttribute('name.honorificSuffix', { caseInsensitive: true })
   nameHonorificSuffix: string | null;
 
-  @ScimAttribute('displayName')
+  @ScimAttribute('displayName', { caseInsensitive: true })
   displayName: string | null;
 
-  @ScimAttribute('nickName')
+  @ScimAttribute('nickName', { caseInsensitive: true })
   nickName: string | null;
 
-  @ScimAttribute('profileUrl', { column: { type: 'varchar', length: 1024, nullable: true } })
+  @ScimAttribute('profileUrl', { column: { type: 'varchar', length: 1024, nullable: true }, caseInsensitive: true })
   profileUrl: string | null;
 
-  @ScimAttribute('title')
+  @ScimAttribute('title', { caseInsensitive: true })
   title: string | null;
 
-  @ScimAttribute('preferredLanguage', { column: { type: 'varchar', length: 64, nullable: true } })
+  @ScimAttribute('preferredLanguage', { column: { type: 'varchar', length: 64, nullable: true }, caseInsensitive: true })
   preferredLanguage: string | null;
 
-  @ScimAttribute('locale', { column: { type: 'varchar', length: 64, nullable: true } })
+  @ScimAttribute('locale', { column: { type: 'varchar', length: 64, nullable: true }, caseInsensitive: true })
   locale: string | null;
 
-  @ScimAttribute('timezone', { column: { type: 'varchar', length: 64, nullable: true } })
+  @ScimAttribute('timezone', { column: { type: 'varchar', length: 64, nullable: true }, caseInsensitive: true })
   timezone: string | null;
 
   // Enterprise extension (urn:ietf:params:scim:schemas:extension:enterprise:2.0:User)
-  @ScimAttribute(`${ENT}:employeeNumber`)
+  @ScimAttribute(`${ENT}:employeeNumber`, { caseInsensitive: true })
   employeeNumber: string | null;
 
-  @ScimAttribute(`${ENT}:costCenter`)
+  @ScimAttribute(`${ENT}:costCenter`, { caseInsensitive: true })
   costCenter: string | null;
 
-  @ScimAttribute(`${ENT}:organization`)
+  @ScimAttribute(`${ENT}:organization`, { caseInsensitive: true })
   organizationName: string | null;
 
-  @ScimAttribute(`${ENT}:division`)
+  @ScimAttribute(`${ENT}:division`, { caseInsensitive: true })
   division: string | null;
 
-  @ScimAttribute(`${ENT}:department`)
+  @ScimAttribute(`${ENT}:department`, { caseInsensitive: true })
   department: string | null;
 
-  @ScimAttribute(`${ENT}:manager.value`)
+  @ScimAttribute(`${ENT}:manager.value`, { caseInsensitive: true })
   managerValue: string | null;
 
-  @ScimAttribute(`${ENT}:manager.displayName`)
+  @ScimAttribute(`${ENT}:manager.displayName`, { caseInsensitive: true })
   managerDisplayName: string | null;
 
   @Column({ type: 'datetime', precision: 3 })

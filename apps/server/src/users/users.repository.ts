@@ -1,22 +1,22 @@
 import { RowReader } from '@app/database';
-import {
-  AttributePath,
-  CORE_USER_SCHEMA,
-  FilterNode,
-  filterToSql,
-  pathToString,
-  SortOrder,
-  sortToSql,
-  SqlMapping,
-} from '@app/scim-protocol';
+import { AttributePath, CORE_USER_SCHEMA, FilterNode, filterToSql, SortOrder, sortToSql, SqlMapping } from '@app/scim-protocol';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { Inject, Injectable, OnModuleDestroy, Optional } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 import { Role } from './role.entity';
+import { DEFAULT_SEARCH_MAX_ROWS, isCheapSearch, OrganizationSize, searchCost, SearchTooCostlyError } from './search-cost';
 import { RowHydrator } from './row-hydrator';
-import { INDEXED_VALUE_LENGTH, UserAttributeValue } from './user-attribute-value.entity';
-import { ROLE_NAME_SQL, sameValues, scopedToOrganization, userSqlMapping, UserRow, UserValueRow } from './user-storage.mapping';
+import { UserAttributeValue } from './user-attribute-value.entity';
+import {
+  FILTER_ONLY_PROPERTIES,
+  ROLE_NAME_SQL,
+  sameValues,
+  scopedToOrganization,
+  userSqlMapping,
+  UserRow,
+  UserValueRow,
+} from './user-storage.mapping';
 import { User } from './user.entity';
 
 /** A SCIM list query over one organization's live users, already parsed (parseListQuery). */
@@ -52,6 +52,7 @@ export interface UserListFilter {
 export class UsersRepository implements OnModuleDestroy {
   /** Where each SCIM attribute is stored, for filterToSql and sortToSql. */
   private readonly mapping: SqlMapping;
+  private readonly allUserColumns: ColumnMetadata[];
   private readonly userColumns: ColumnMetadata[];
   private readonly userInsertColumns: ColumnMetadata[];
   private readonly valueInsertColumns: ColumnMetadata[];
@@ -82,17 +83,24 @@ export class UsersRepository implements OnModuleDestroy {
   /** The user row and its role name, completed with a condition, for a locked read on MySQL. */
   private readonly selectUserRow: string;
   private readonly pageStatements = new Map<string, string>();
+  private readonly sizes = new Map<number, { size: OrganizationSize; at: number }>();
+  private readonly maxSearchRows: number;
 
   constructor(
     private readonly dataSource: DataSource,
     @Optional() @Inject(APP_CONFIG) config?: AppConfig,
   ) {
     this.mapping = userSqlMapping(dataSource);
-    this.userColumns = dataSource.getMetadata(User).columns;
-    this.userInsertColumns = this.userColumns.filter((c) => !c.isGenerated);
-    const valueColumns = dataSource.getMetadata(UserAttributeValue).columns;
-    this.valueInsertColumns = valueColumns.filter((c) => !c.isGenerated);
+    // Reads leave out the lower-cased twins: filters compare them, nothing reads them back.
+    const read = (c: ColumnMetadata) => !FILTER_ONLY_PROPERTIES.has(c.propertyName);
+    this.allUserColumns = dataSource.getMetadata(User).columns;
+    this.userColumns = this.allUserColumns.filter(read);
+    this.userInsertColumns = this.allUserColumns.filter((c) => !c.isGenerated);
+    const allValueColumns = dataSource.getMetadata(UserAttributeValue).columns;
+    const valueColumns = allValueColumns.filter(read);
+    this.valueInsertColumns = allValueColumns.filter((c) => !c.isGenerated);
     this.reader = new RowReader(dataSource, config?.scim.searchTimeoutMs);
+    this.maxSearchRows = config?.scim.searchMaxRows ?? DEFAULT_SEARCH_MAX_ROWS;
     this.userRows = new RowHydrator(() => new User(), this.userColumns, dataSource.driver);
     this.valueRows = new RowHydrator(() => new UserAttributeValue(), valueColumns, dataSource.driver);
     const sqlite = dataSource.options.type === 'better-sqlite3';
@@ -198,7 +206,8 @@ export class UsersRepository implements OnModuleDestroy {
     // Statements of any cost a client may ask for: time-limited, off the event loop on SQLite (unless an index
     // bounds them), taken in turns by organization.
     const fair = String(organizationId);
-    const cheap = query.sortBy === undefined && offset <= CHEAP_OFFSET && (!query.filter || narrowedByIndex(query.filter));
+    const cheap = isCheapSearch(query);
+    if (!cheap) await this.refuseCostly(organizationId, query);
     let rows: unknown[][] = [];
     if (limit > 0) {
       if (!Number.isSafeInteger(limit) || !Number.isSafeInteger(offset) || offset < 0) throw new Error('Invalid page bounds');
@@ -237,7 +246,7 @@ export class UsersRepository implements OnModuleDestroy {
   /** UPDATE of the given properties only. */
   async updateUser(manager: EntityManager, user: User, properties: Array<keyof User>): Promise<void> {
     if (!properties.length) return;
-    const columns = properties.map((p) => this.userColumns.find((c) => c.propertyName === p)!);
+    const columns = properties.map((p) => this.allUserColumns.find((c) => c.propertyName === p)!);
     await manager.query(`UPDATE users SET ${columns.map((c) => `${this.quote(c.databaseName)} = ?`).join(', ')} WHERE id = ?`, [
       ...columns.map((c) => this.dataSource.driver.preparePersistentValue(user[c.propertyName as keyof User], c)),
       user.id,
@@ -251,14 +260,9 @@ export class UsersRepository implements OnModuleDestroy {
     current: UserAttributeValue[],
     wanted: UserValueRow[],
   ): Promise<UserAttributeValue[]> {
-    const rows = wanted.map((v) => {
-      const lower = v.value?.toLowerCase() ?? null;
-      return Object.assign(new UserAttributeValue(), v, {
-        userId: user.id,
-        organizationId: user.organizationId,
-        valueLower: lower !== null && Array.from(lower).length <= INDEXED_VALUE_LENGTH ? lower : null,
-      });
-    });
+    const rows = wanted.map((v) =>
+      Object.assign(new UserAttributeValue(), v, { userId: user.id, organizationId: user.organizationId }),
+    );
     if (sameValues(current, rows)) return current;
     if (current.length) await manager.query('DELETE FROM user_attribute_values WHERE user_id = ?', [user.id]);
     if (rows.length) {
@@ -385,6 +389,32 @@ export class UsersRepository implements OnModuleDestroy {
     for (const s of stored) s.values = byUser.get(s.user.id) ?? [];
   }
 
+  /**
+   * Refuses a search whose estimated cost (search-cost.ts) is above SCIM_SEARCH_MAX_ROWS, before it
+   * runs. The organization's size is counted on the search connection (the worker on SQLite) and
+   * kept for a while: an estimate does not need to-the-row counts.
+   */
+  private async refuseCostly(organizationId: number, query: UserSearch): Promise<void> {
+    const cost = searchCost(query, await this.organizationSize(organizationId));
+    if (cost.rows > this.maxSearchRows) throw new SearchTooCostlyError(cost, this.maxSearchRows);
+  }
+
+  private async organizationSize(organizationId: number): Promise<OrganizationSize> {
+    const now = Date.now();
+    const known = this.sizes.get(organizationId);
+    if (known && known.at > now - SIZE_KEPT_MS) return known.size;
+    const [[users, values]] = await this.reader.search(
+      'SELECT (SELECT COUNT(*) FROM users u WHERE u.organization_id = ? AND u.deleted_at IS NULL), (SELECT COUNT(*) FROM user_attribute_values v WHERE v.organization_id = ?)',
+      [organizationId, organizationId],
+      String(organizationId),
+    );
+    const size = { users: Number(users), values: Number(values) };
+    this.sizes.delete(organizationId);
+    this.sizes.set(organizationId, { size, at: now });
+    if (this.sizes.size > SIZES_KEPT) this.sizes.delete(this.sizes.keys().next().value!);
+    return size;
+  }
+
   private quote(name: string): string {
     return this.dataSource.driver.escape(name);
   }
@@ -392,40 +422,14 @@ export class UsersRepository implements OnModuleDestroy {
 
 const LIVE_USER = 'u.id = ? AND u.organization_id = ? AND u.deleted_at IS NULL';
 const BY_USER_NAME = 'u.organization_id = ? AND u.user_name_lower = ? AND u.deleted_at IS NULL';
+/** How long an organization's counted size serves cost estimates, and for how many organizations. */
+const SIZE_KEPT_MS = 60_000;
+const SIZES_KEPT = 1000;
 /** Page statements kept (one per filter shape, order and page bounds in use). */
 const PAGE_STATEMENTS_KEPT = 200;
 
 function byAttributeAndPosition(a: UserAttributeValue, b: UserAttributeValue): number {
   return a.attribute < b.attribute ? -1 : a.attribute > b.attribute ? 1 : a.position - b.position;
-}
-
-/**
- * Pages up to this offset, in id order, walk the (organization, deleted_at, id) index a few
- * thousand entries at most: cheap enough for the main connection.
- */
-const CHEAP_OFFSET = 10_000;
-
-/** Attributes whose `eq` is an indexed lookup (users' unique and external-id indexes, the value rows' index). */
-const INDEXED_EQ = new Set(['id', 'userName', 'externalId', 'emails.value']);
-
-/**
- * Whether an index bounds the rows a filter reads: an `eq` on an indexed attribute, an `and` with
- * one such term (the rest is checked on the few rows it finds), an `or` of such filters. Anything
- * else (co, sw, ew, ranges, not, pr, unindexed attributes) may read every row of the organization.
- */
-function narrowedByIndex(filter: FilterNode): boolean {
-  switch (filter.op) {
-    case 'and':
-      return filter.filters.some(narrowedByIndex);
-    case 'or':
-      return filter.filters.every(narrowedByIndex);
-    case '[]':
-      return narrowedByIndex(filter.filter);
-    case 'eq':
-      return typeof filter.value === 'string' && filter.value !== '' && INDEXED_EQ.has(pathToString(filter.path));
-    default:
-      return false;
-  }
 }
 
 /** The userName of a `userName eq "…"` filter (userName is unique per organization, case-insensitively). */

@@ -13,7 +13,17 @@ import { OrganizationsService } from '../organizations/organizations.service';
 import { ADMIN_ROLE, DEFAULT_ROLE, Role } from './role.entity';
 import { RolesService } from './roles.service';
 import { isValidUserName } from './user-name';
-import { toScimUser, toUserWrite, USER_ATTRIBUTE_PROPERTIES, UserAttributes, UserRow, UserWrite } from './user-storage.mapping';
+import { SearchTooCostlyError } from './search-cost';
+import {
+  NO_ATTRIBUTES,
+  toScimUser,
+  toUserWrite,
+  USER_ATTRIBUTE_PROPERTIES,
+  USER_LOWER_TWINS,
+  UserAttributes,
+  UserRow,
+  UserWrite,
+} from './user-storage.mapping';
 import { User } from './user.entity';
 import { UserSearch, UsersRepository } from './users.repository';
 
@@ -81,8 +91,7 @@ export class UsersService {
   async createAdmin(manager: EntityManager, organizationId: number, email: string): Promise<{ id: number; userName: string }> {
     const userName = this.assertValidUserName(email);
     const role = await this.roles.resolve(manager, organizationId, ADMIN_ROLE);
-    const none = Object.fromEntries(USER_ATTRIBUTE_PROPERTIES.map((property) => [property, null]));
-    const user = this.newUser(organizationId, userName, role.id, true, none);
+    const user = this.newUser(organizationId, userName, role.id, true, NO_ATTRIBUTES);
     try {
       return { id: await this.repository.insertUser(manager, user), userName };
     } catch (error) {
@@ -272,6 +281,13 @@ export class UsersService {
       const { total, users } = await this.repository.search(organizationId, query);
       return { total, users: users.map(toResource) };
     } catch (error) {
+      if (error instanceof SearchTooCostlyError) {
+        const { cost, limit } = error;
+        throw badRequest(
+          `This search would read about ${cost.rows.toLocaleString('en-US')} rows (${cost.parts.join(', ')}); this server reads at most ${limit.toLocaleString('en-US')} for one. Narrow it with an eq on userName, externalId, id or emails.value, use fewer comparisons, or sort by a plain attribute.`,
+          'tooMany',
+        );
+      }
       if (!(error instanceof StatementTimeoutError)) throw error;
       throw badRequest(
         `The search took longer than the ${error.timeoutMs / 1000} s this server allows one and was stopped; use fewer or more selective filter terms (eq on userName, externalId or emails.value is fastest), or sort by a plain attribute.`,
@@ -303,6 +319,11 @@ export class UsersService {
       if (columns[property] !== write.attributes[property]) {
         columns[property] = write.attributes[property];
         properties.push(property as keyof User);
+        const twin = USER_LOWER_TWINS.get(property);
+        if (twin) {
+          columns[twin] = write.attributes[twin];
+          properties.push(twin as keyof User);
+        }
       }
     }
     const values = await this.repository.replaceValues(manager, user, current.values, write.values);
