@@ -41,6 +41,8 @@ const { values: args } = parseArgs({
     // Reads first, so that they measure the organization as seeded (POST and okta-sync add users).
     workloads: { type: 'string', default: 'filter,get,page,patch,post,okta-sync' },
     'seed-connections': { type: 'string', default: '20' },
+    // Connections of the isolation workload's attacker: more than MySQL's pool (DATABASE_POOL_SIZE, 10) by default.
+    attackers: { type: 'string', default: '16' },
     // Writes the server's V8 CPU profile (open it in Chrome DevTools) to bench-results/profiles.
     'cpu-prof': { type: 'boolean', default: false },
     // Keeps the seeded database (SQLite file or MySQL database) for inspection instead of removing it.
@@ -384,7 +386,7 @@ async function isolation(attacker: Target, databaseUrl: string): Promise<Isolati
   };
 }
 
-const ISOLATION_ATTACKERS = 6;
+const ISOLATION_ATTACKERS = Number(args.attackers);
 
 /** Another organization (the operator CLI against the same database), SCIM on, a key, one user. */
 async function secondOrganization(url: string, databaseUrl: string): Promise<{ scimKey: string; userId: string }> {

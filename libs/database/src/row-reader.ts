@@ -1,5 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
+import { SearchGate } from './search-gate';
 import { SqliteSearchWorker, StatementTimeoutError } from './sqlite-search-worker';
 
 /** The default time limit of a search statement (SEARCH_TIMEOUT_MS). */
@@ -33,6 +34,7 @@ export class RowReader {
   private readonly sqlite: boolean;
   private readonly statements = new Map<string, Statement>();
   private readonly searchWorker?: SqliteSearchWorker;
+  private readonly gate?: SearchGate;
   /** How a SELECT is given its time limit on MySQL/MariaDB, or undefined on SQLite. */
   private readonly limited?: (sql: string) => string;
 
@@ -45,6 +47,13 @@ export class RowReader {
     this.sqlite = type === 'better-sqlite3';
     const file = this.sqlite ? String(dataSource.options.database) : '';
     if (this.sqlite && file !== ':memory:' && file !== '') this.searchWorker = new SqliteSearchWorker(file, searchTimeoutMs);
+    if (!this.sqlite) {
+      // Half the pool at most for costly searches, two of those per organization: the rest of the pool always
+      // serves single reads, writes and the other organizations, however many searches one of them sends.
+      const pool = Number((dataSource.options as { poolSize?: number }).poolSize ?? 10);
+      const total = Math.max(1, Math.ceil(pool / 2));
+      this.gate = new SearchGate(total, Math.max(1, Math.floor(total / 2)));
+    }
     if (type === 'mariadb') this.limited = (sql) => `SET STATEMENT max_statement_time=${searchTimeoutMs / 1000} FOR ${sql}`;
     else if (type === 'mysql')
       this.limited = (sql) => sql.replace(/^SELECT /, `SELECT /*+ MAX_EXECUTION_TIME(${searchTimeoutMs}) */ `);
@@ -54,7 +63,8 @@ export class RowReader {
    * A SELECT that may be expensive (a SCIM search: any filter, sort and page a client sends), with
    * a time limit, outside any transaction. On SQLite it runs on a worker thread, never on the event
    * loop, taken in turns by `fairnessKey` (SqliteSearchWorker); on MySQL/MariaDB the server stops
-   * it at the limit (`max_statement_time` / `MAX_EXECUTION_TIME`). Past the limit it fails with
+   * it at the limit (`max_statement_time` / `MAX_EXECUTION_TIME`), and a SearchGate keeps costly ones from
+   * taking the whole pool. Past the limit it fails with
    * StatementTimeoutError. `cheap`: the caller knows the statement is bounded (an index narrows it):
    * on SQLite it then runs on the main connection, saving the worker's round trip.
    */
@@ -69,8 +79,11 @@ export class RowReader {
         throw new QueryFailedError(sql, params, error as Error);
       }
     }
+    const statement = this.limited ? this.limited(sql) : sql;
     try {
-      return await this.rows(this.dataSource.manager, this.limited ? this.limited(sql) : sql, params);
+      if (this.gate && !cheap)
+        return await this.gate.run(fairnessKey, () => this.rows(this.dataSource.manager, statement, params));
+      return await this.rows(this.dataSource.manager, statement, params);
     } catch (error) {
       const errno = (error as { driverError?: { errno?: number } }).driverError?.errno;
       // MariaDB ER_STATEMENT_TIMEOUT, MySQL ER_QUERY_TIMEOUT.
