@@ -21,6 +21,7 @@ const db = new Database(workerData.path, { readonly: true, fileMustExist: true }
 db.pragma('busy_timeout = 5000');
 db.function('lower', { deterministic: true }, (value) => (typeof value === 'string' ? value.toLowerCase() : value));
 const statements = new Map();
+parentPort.postMessage({ ready: true });
 parentPort.on('message', ({ sql, params }) => {
   try {
     let statement = statements.get(sql);
@@ -57,10 +58,14 @@ interface Task {
  *   most one statement, itself bounded by the time limit.
  */
 const IDLE_MS = 30_000;
+/** Time a new worker may take to start (load the driver, open the file) before its first statement's limit runs. */
+const STARTUP_MS = 5_000;
 
 export class SqliteSearchWorker {
   private worker?: Worker;
-  private running?: { task: Task; timer: NodeJS.Timeout };
+  /** Whether the worker has opened its connection: a statement's time limit starts then, not while it starts. */
+  private ready = false;
+  private running?: { task: Task; timer: NodeJS.Timeout; stop: () => void };
   /** An idle worker is stopped after a while: its connection and V8 heap cost ~30 MB. */
   private idle?: NodeJS.Timeout;
   private readonly queues = new Map<string, Task[]>();
@@ -104,14 +109,16 @@ export class SqliteSearchWorker {
     this.queues.delete(key);
     if (queue.length) this.queues.set(key, queue);
     const worker = this.ensureWorker();
-    const timer = setTimeout(() => {
+    const stop = () => {
       this.running = undefined;
       this.worker = undefined;
       void worker.terminate();
       task.reject(new StatementTimeoutError(this.timeoutMs));
       this.next();
-    }, this.timeoutMs);
-    this.running = { task, timer };
+    };
+    // A worker still starting gets STARTUP_MS more; its 'ready' restarts the limit from zero.
+    const timer = setTimeout(stop, this.ready ? this.timeoutMs : this.timeoutMs + STARTUP_MS);
+    this.running = { task, timer, stop };
     worker.postMessage({ sql: task.sql, params: task.params });
   }
 
@@ -121,9 +128,18 @@ export class SqliteSearchWorker {
       eval: true,
       workerData: { driver: require.resolve('better-sqlite3'), path: this.path },
     });
-    worker.on('message', (message: { rows?: unknown[][]; error?: { message: string; code?: string } }) => {
+    worker.on('message', (message: { ready?: true; rows?: unknown[][]; error?: { message: string; code?: string } }) => {
       const running = this.running;
-      if (!running || this.worker !== worker) return;
+      if (this.worker !== worker) return;
+      if (message.ready) {
+        this.ready = true;
+        if (running) {
+          clearTimeout(running.timer);
+          running.timer = setTimeout(running.stop, this.timeoutMs);
+        }
+        return;
+      }
+      if (!running) return;
       clearTimeout(running.timer);
       this.running = undefined;
       if (message.error) running.task.reject(Object.assign(new Error(message.error.message), { code: message.error.code }));
@@ -144,6 +160,7 @@ export class SqliteSearchWorker {
     // After the listeners (adding one refs the worker again): an idle worker never keeps the process alive.
     worker.unref();
     this.worker = worker;
+    this.ready = false;
     return worker;
   }
 }
