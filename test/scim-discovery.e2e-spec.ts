@@ -40,6 +40,8 @@ function sampleValue(a: AttributeDoc, owner: string): unknown {
 
 const writable = (a: AttributeDoc) => a.mutability === 'readWrite' || a.mutability === 'immutable';
 
+const CORE_GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
+
 describe('SCIM: discovery documents are accurate', () => {
   let t: TestApp;
   let o: ScimOrganization;
@@ -70,10 +72,11 @@ describe('SCIM: discovery documents are accurate', () => {
     });
   });
 
-  it('should list the User resource type with the enterprise extension, and refuse others with 404', async () => {
+  it('should list the User resource type with the enterprise extension, and Group, and refuse others with 404', async () => {
     const list = await o.scim.get('/ResourceTypes');
     expect(list.status).toBe(200);
-    expect(list.body).toMatchObject({ schemas: [LIST_RESPONSE], totalResults: 1, itemsPerPage: 1, startIndex: 1 });
+    expect(list.body).toMatchObject({ schemas: [LIST_RESPONSE], totalResults: 2, itemsPerPage: 2, startIndex: 1 });
+    expect(list.body.Resources[1]).toMatchObject({ id: 'Group', endpoint: '/Groups', schema: CORE_GROUP });
     const one = await o.scim.get('/ResourceTypes/User');
     expect(one.body).toEqual(list.body.Resources[0]);
     expect(one.body).toMatchObject({
@@ -84,29 +87,26 @@ describe('SCIM: discovery documents are accurate', () => {
       meta: { location: `${t.config.appUrl}${SCIM}/ResourceTypes/User` },
     });
     expect((await o.scim.get('/resourcetypes/user')).body).toEqual(one.body);
-    expect(expectScimError(await o.scim.get('/ResourceTypes/Group'), 404).detail).toMatch(/Users only/);
+    expect((await o.scim.get('/ResourceTypes/group')).body).toEqual(list.body.Resources[1]);
+    expect(expectScimError(await o.scim.get('/ResourceTypes/Device'), 404).detail).toMatch(/Users and Groups/);
   });
 
-  it('should serve the core and enterprise schemas, each also by URN, and 404 an unknown URN', async () => {
+  it('should serve the core and enterprise User schemas and the Group schema, each also by URN, and 404 an unknown URN', async () => {
     const list = await o.scim.get('/Schemas');
     expect(list.status).toBe(200);
-    expect(list.body.totalResults).toBe(2);
-    expect(list.body.Resources.map((s: { id: string }) => s.id)).toEqual([CORE_USER, ENTERPRISE_USER]);
+    expect(list.body.totalResults).toBe(3);
+    expect(list.body.Resources.map((s: { id: string }) => s.id)).toEqual([CORE_USER, ENTERPRISE_USER, CORE_GROUP]);
     for (const schema of list.body.Resources) {
       const one = await o.scim.get(`/Schemas/${schema.id}`);
       expect(one.status).toBe(200);
       expect(one.body).toEqual(schema);
       expect(schema.meta.location).toBe(`${t.config.appUrl}${SCIM}/Schemas/${schema.id}`);
     }
-    expectScimError(await o.scim.get('/Schemas/urn:ietf:params:scim:schemas:core:2.0:Group'), 404);
+    expectScimError(await o.scim.get('/Schemas/urn:ietf:params:scim:schemas:core:2.0:Device'), 404);
     expectScimError(await o.scim.get('/Schemas/nonsense'), 404);
   });
 
   it.each([
-    ['GET', '/Groups'],
-    ['POST', '/Groups'],
-    ['GET', '/Groups/1'],
-    ['PATCH', '/Groups/1'],
     ['POST', '/Bulk'],
     ['GET', '/Me'],
     ['PUT', '/Me'],
@@ -125,7 +125,10 @@ describe('SCIM: discovery documents are accurate', () => {
   });
 
   it('should keep, return and filter on every writable attribute the schemas advertise', async () => {
-    const schemas = (await o.scim.get('/Schemas')).body.Resources as Array<{ id: string; attributes: AttributeDoc[] }>;
+    // The User resource's schemas (Groups have their own suite: scim-groups.e2e-spec.ts).
+    const schemas = ((await o.scim.get('/Schemas')).body.Resources as Array<{ id: string; attributes: AttributeDoc[] }>).filter(
+      (s) => s.id !== CORE_GROUP,
+    );
     const body: Record<string, any> = { schemas: [CORE_USER, ENTERPRISE_USER], userName: 'Every.Attribute@x.test' };
     /** [filter path, value] for each leaf we set. */
     const leaves: Array<[string, unknown, AttributeDoc]> = [];

@@ -7,7 +7,13 @@ import {
   listResponse,
 } from './discovery';
 import { parseFilter } from './filter.parser';
-import { lookupAttribute, CORE_USER_SCHEMA as CORE, ENTERPRISE_USER_SCHEMA as ENT, pathToString } from './user.schema';
+import {
+  lookupAttribute,
+  CORE_GROUP_SCHEMA as GROUP,
+  CORE_USER_SCHEMA as CORE,
+  ENTERPRISE_USER_SCHEMA as ENT,
+  pathToString,
+} from './user.schema';
 import { USER_SQL_MAPPING } from './testing/users.sqlite';
 
 const BASE = 'https://scim.example.com/v1.0/scim/v2';
@@ -45,15 +51,15 @@ describe('ServiceProviderConfig', () => {
 });
 
 describe('Schemas', () => {
-  it('should list the core User schema and the enterprise extension', () => {
+  it('should list the core User schema, the enterprise extension and the Group schema', () => {
     const list = schemasListResponse(BASE);
     expect(list).toMatchObject({
       schemas: ['urn:ietf:params:scim:api:messages:2.0:ListResponse'],
-      totalResults: 2,
+      totalResults: 3,
       startIndex: 1,
-      itemsPerPage: 2,
+      itemsPerPage: 3,
     });
-    expect(list.Resources.map((r) => r.id)).toEqual([CORE, ENT]);
+    expect(list.Resources.map((r) => r.id)).toEqual([CORE, ENT, GROUP]);
     for (const r of list.Resources) {
       expect(r.schemas).toEqual(['urn:ietf:params:scim:schemas:core:2.0:Schema']);
       expect(r.meta).toEqual({ resourceType: 'Schema', location: `${BASE}/Schemas/${r.id}` });
@@ -62,7 +68,8 @@ describe('Schemas', () => {
 
   it('should find a schema case-insensitively and nothing else', () => {
     expect(schemaDocument(CORE.toUpperCase(), BASE)?.id).toBe(CORE);
-    expect(schemaDocument('urn:ietf:params:scim:schemas:core:2.0:Group', BASE)).toBeUndefined();
+    expect(schemaDocument(GROUP.toLowerCase(), BASE)?.id).toBe(GROUP);
+    expect(schemaDocument('urn:ietf:params:scim:schemas:core:2.0:Device', BASE)).toBeUndefined();
   });
 
   it('should describe the attributes per RFC 7643 with the documented differences', () => {
@@ -72,6 +79,8 @@ describe('Schemas', () => {
       caseExact: false,
       uniqueness: 'server',
       returned: 'always',
+      // A change is refused (400 mutability): advertised as such, as Okta's and Microsoft's validators check.
+      mutability: 'immutable',
     });
     expect(find(CORE, 'id')).toMatchObject({ caseExact: true, mutability: 'readOnly', returned: 'always' });
     expect(find(CORE, 'externalId')).toMatchObject({ caseExact: true, mutability: 'readWrite' });
@@ -129,9 +138,9 @@ describe('Schemas', () => {
 });
 
 describe('ResourceTypes', () => {
-  it('should list the User resource type with the optional enterprise extension', () => {
+  it('should list the User resource type with the optional enterprise extension, and the Group resource type', () => {
     const list = resourceTypes(BASE);
-    expect(list).toMatchObject({ totalResults: 1, itemsPerPage: 1, startIndex: 1 });
+    expect(list).toMatchObject({ totalResults: 2, itemsPerPage: 2, startIndex: 1 });
     expect(list.Resources[0]).toEqual({
       schemas: ['urn:ietf:params:scim:schemas:core:2.0:ResourceType'],
       id: 'User',
@@ -143,7 +152,18 @@ describe('ResourceTypes', () => {
       meta: { resourceType: 'ResourceType', location: `${BASE}/ResourceTypes/User` },
     });
     expect(resourceTypeDocument('user', BASE)).toEqual(list.Resources[0]);
-    expect(resourceTypeDocument('Group', BASE)).toBeUndefined();
+    expect(list.Resources[1]).toEqual({
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:ResourceType'],
+      id: 'Group',
+      name: 'Group',
+      endpoint: '/Groups',
+      description: 'Group',
+      schema: GROUP,
+      schemaExtensions: [],
+      meta: { resourceType: 'ResourceType', location: `${BASE}/ResourceTypes/Group` },
+    });
+    expect(resourceTypeDocument('GROUP', BASE)).toEqual(list.Resources[1]);
+    expect(resourceTypeDocument('Device', BASE)).toBeUndefined();
   });
 
   it('should build list responses with integer counters', () => {

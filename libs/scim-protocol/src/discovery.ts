@@ -1,9 +1,11 @@
 import {
   AttributeDefinition,
+  CORE_GROUP_SCHEMA,
   CORE_USER_SCHEMA,
   ENTERPRISE_USER_SCHEMA,
   LIST_RESPONSE_SCHEMA,
   SchemaDefinition,
+  GROUP_SCHEMAS,
   USER_SCHEMAS,
   findSchema,
 } from './user.schema';
@@ -73,29 +75,45 @@ export function schemaDocument(urn: string, baseUrl: string): JsonObject | undef
 
 /** `GET /Schemas`. */
 export function schemasListResponse(baseUrl: string): ListResponse<JsonObject> {
-  const docs = USER_SCHEMAS.map((s) => schemaToDocument(s, baseUrl));
+  const docs = [...USER_SCHEMAS, ...GROUP_SCHEMAS].map((s) => schemaToDocument(s, baseUrl));
   return listResponse(docs, docs.length);
 }
 
-/** `GET /ResourceTypes/User`; undefined for any other name. */
+/** `GET /ResourceTypes/{User|Group}` (the name matches case-insensitively); undefined for any other name. */
 export function resourceTypeDocument(name: string, baseUrl: string): JsonObject | undefined {
-  if (name.toLowerCase() !== 'user') return undefined;
-  return {
-    schemas: [RESOURCE_TYPE_SCHEMA],
-    id: 'User',
-    name: 'User',
-    endpoint: '/Users',
-    description: 'User Account',
-    schema: CORE_USER_SCHEMA,
-    schemaExtensions: [{ schema: ENTERPRISE_USER_SCHEMA, required: false }],
-    meta: { resourceType: 'ResourceType', location: `${trimBase(baseUrl)}/ResourceTypes/User` },
-  };
+  const meta = (id: string) => ({ resourceType: 'ResourceType', location: `${trimBase(baseUrl)}/ResourceTypes/${id}` });
+  switch (name.toLowerCase()) {
+    case 'user':
+      return {
+        schemas: [RESOURCE_TYPE_SCHEMA],
+        id: 'User',
+        name: 'User',
+        endpoint: '/Users',
+        description: 'User Account',
+        schema: CORE_USER_SCHEMA,
+        schemaExtensions: [{ schema: ENTERPRISE_USER_SCHEMA, required: false }],
+        meta: meta('User'),
+      };
+    case 'group':
+      return {
+        schemas: [RESOURCE_TYPE_SCHEMA],
+        id: 'Group',
+        name: 'Group',
+        endpoint: '/Groups',
+        description: 'Group',
+        schema: CORE_GROUP_SCHEMA,
+        schemaExtensions: [],
+        meta: meta('Group'),
+      };
+    default:
+      return undefined;
+  }
 }
 
 /** `GET /ResourceTypes`. */
 export function resourceTypes(baseUrl: string): ListResponse<JsonObject> {
-  const user = resourceTypeDocument('User', baseUrl) as JsonObject;
-  return listResponse([user], 1);
+  const types = ['User', 'Group'].map((name) => resourceTypeDocument(name, baseUrl) as JsonObject);
+  return listResponse(types, types.length);
 }
 
 export interface ServiceProviderConfigOptions {

@@ -19,7 +19,7 @@
  */
 import { FilterNode, FilterValue, CompareOperator } from './filter.ast';
 import { parseDateTime } from './datetime';
-import { AttributeDefinition, AttributePath, CORE_USER_SCHEMA, definitionOf } from './user.schema';
+import { AttributeDefinition, AttributePath, definitionOf, isCoreSchema } from './user.schema';
 
 type Json = Record<string, unknown>;
 
@@ -90,11 +90,11 @@ export function isPresent(value: unknown): boolean {
 }
 
 function isIdPath(path: AttributePath): boolean {
-  return path.schema === CORE_USER_SCHEMA && path.attribute === 'id';
+  return isCoreSchema(path.schema) && path.attribute === 'id';
 }
 
 function containerOf(resource: Json, path: AttributePath): Json | undefined {
-  if (path.schema === CORE_USER_SCHEMA) return resource;
+  if (isCoreSchema(path.schema)) return resource;
   const ext = resource[path.schema];
   return ext && typeof ext === 'object' ? (ext as Json) : undefined;
 }

@@ -13,7 +13,14 @@
 import { ScimError, ScimType } from './scim-error';
 import { parseDateTime } from './datetime';
 import { COMPARE_OPERATORS, CompareOperator, FilterNode, FilterValue } from './filter.ast';
-import { AttributeDefinition, ResolvedAttribute, lookupAttribute, lookupSubAttribute, pathToString } from './user.schema';
+import {
+  AttributeDefinition,
+  ResolvedAttribute,
+  SchemaDefinition,
+  lookupAttribute,
+  lookupSubAttribute,
+  pathToString,
+} from './user.schema';
 
 export const MAX_FILTER_LENGTH = 4096;
 export const MAX_FILTER_DEPTH = 50;
@@ -277,6 +284,8 @@ class Parser {
 
 interface Scope {
   fail: (message: string) => never;
+  /** The resource type's schemas, where attribute names are looked up (USER_SCHEMAS unless told). */
+  schemas?: readonly SchemaDefinition[];
   /** Set inside a value path: names are sub-attributes of this attribute. */
   parent?: ResolvedAttribute;
 }
@@ -290,7 +299,7 @@ function resolve(path: string, pos: number, scope: Scope): ResolvedAttribute {
     }
     return sub;
   }
-  const found = lookupAttribute(path);
+  const found = lookupAttribute(path, scope.schemas);
   switch (found.kind) {
     case 'attribute':
       return found.resolved;
@@ -419,7 +428,7 @@ function failWith(scimType: ScimType, prefix: string): (message: string) => neve
  * The text must already be URL-decoded by the caller; a '+' inside it is kept
  * as a '+'.
  */
-export function parseFilter(text: string): FilterNode {
+export function parseFilter(text: string, schemas?: readonly SchemaDefinition[]): FilterNode {
   const fail = failWith('invalidFilter', 'Invalid filter: ');
   if (typeof text !== 'string' || text.trim() === '') {
     fail('the filter is empty; write an expression such as userName eq "bjensen@example.com".');
@@ -430,7 +439,7 @@ export function parseFilter(text: string): FilterNode {
   const parser = new Parser(tokenize(text, fail), fail);
   const raw = parser.parseOr(false);
   parser.expectEnd();
-  return validate(raw, { fail });
+  return validate(raw, { fail, schemas });
 }
 
 /** A PATCH path (RFC 7644 §3.5.2): `attrPath`, `attrPath[valFilter]` or `attrPath[valFilter].subAttr`. */

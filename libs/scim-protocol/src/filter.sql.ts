@@ -21,7 +21,7 @@
 import { FilterNode, CompareOperator, FilterValue, CompareFilter } from './filter.ast';
 import { compareValue, isPresent, NUMERIC_ID } from './filter.evaluate';
 import { toSqlDateTime } from './datetime';
-import { AttributeDefinition, AttributePath, CORE_USER_SCHEMA, definitionOf, pathToString } from './user.schema';
+import { AttributeDefinition, AttributePath, definitionOf, isCoreSchema, pathToString } from './user.schema';
 
 export type SqlParam = string | number | null;
 
@@ -48,6 +48,11 @@ export interface SqlColumn {
    * clients see.
    */
   falseIsAbsent?: boolean;
+  /**
+   * An integer id column that SCIM sees as a string (a member's or a group's id): compared as ids are,
+   * so `"01"` or `"x"` match nothing (never converted by the engine), and co/sw/ew on its decimal text.
+   */
+  numericId?: boolean;
 }
 
 function withAlias(alias: string, spec: SqlColumn): SqlColumn {
@@ -76,9 +81,12 @@ export interface MultiValuedSqlMapping {
    * lets the side table's index start with that column, and keeps the subquery uncorrelated.
    */
   scope?: Readonly<Record<string, SqlParam>>;
-  /** Column naming the attribute of a row, e.g. `attribute`. */
-  discriminator: string;
-  /** Canonical attribute path (`emails`) → discriminator value stored for it. Unlisted attributes are not stored. */
+  /**
+   * Column naming the attribute of a row, e.g. `attribute`, when the table holds several attributes;
+   * a table that holds one (a membership table) has none.
+   */
+  discriminator?: string;
+  /** Canonical attribute path (`emails`) → discriminator value stored for it. Unlisted attributes are not stored here. */
   attributes: Readonly<Record<string, string>>;
   /** Sub-attribute name → bare column of the side table (quote reserved words: `` `primary` ``). */
   subAttributes: Readonly<Record<string, string | SqlColumn>>;
@@ -100,7 +108,20 @@ export interface SqlMapping {
   columns: Readonly<Record<string, string | SqlColumn>>;
   /** Attributes with one value for every resource, e.g. `{ 'meta.resourceType': 'User' }`. */
   constants?: Readonly<Record<string, string | boolean | number>>;
-  multiValued?: MultiValuedSqlMapping;
+  /** Side tables of multi-valued attributes: one, or several (each lists the attributes it holds). */
+  multiValued?: MultiValuedSqlMapping | readonly MultiValuedSqlMapping[];
+}
+
+/** The side table holding a multi-valued attribute, if the mapping stores it. */
+function sideTableOf(mapping: SqlMapping, path: AttributePath): { mv: MultiValuedSqlMapping; stored: string } | undefined {
+  const key = pathToString({ schema: path.schema, attribute: path.attribute });
+  const tables =
+    mapping.multiValued === undefined ? [] : Array.isArray(mapping.multiValued) ? mapping.multiValued : [mapping.multiValued];
+  for (const mv of tables as readonly MultiValuedSqlMapping[]) {
+    const stored = mv.attributes[key];
+    if (stored !== undefined) return { mv, stored };
+  }
+  return undefined;
 }
 
 const TRUE: SqlFragment = { sql: '1=1', params: [] };
@@ -166,7 +187,7 @@ class Translator {
     }
     if (node.op === 'ne') return not(this.compare({ ...node, op: 'eq' }));
     const { definition, subDefinition } = definitionOf(node.path);
-    if (node.path.schema === CORE_USER_SCHEMA && node.path.attribute === 'id') {
+    if (isCoreSchema(node.path.schema) && node.path.attribute === 'id') {
       return idPredicate(this.mapping.id, node.op, String(node.value));
     }
     if (definition.multiValued) {
@@ -184,7 +205,7 @@ class Translator {
 
   private present(path: AttributePath): SqlFragment {
     const { definition, subDefinition } = definitionOf(path);
-    if (path.schema === CORE_USER_SCHEMA && path.attribute === 'id') return TRUE;
+    if (isCoreSchema(path.schema) && path.attribute === 'id') return TRUE;
     if (definition.multiValued) {
       return this.exists(path, (alias) =>
         path.subAttribute === undefined ? TRUE : this.translateRow({ op: 'pr', path }, alias),
@@ -239,7 +260,7 @@ class Translator {
   }
 
   private rowColumn(path: AttributePath, alias: string): SqlColumn | undefined {
-    const spec = column(this.mapping.multiValued?.subAttributes[path.subAttribute as string]);
+    const spec = column(sideTableOf(this.mapping, path)?.mv.subAttributes[path.subAttribute as string]);
     if (!spec) return undefined;
     return withAlias(alias, spec);
   }
@@ -251,9 +272,9 @@ class Translator {
    * organization) but drives an IN list from the side table's (organization, attribute, value) index.
    */
   private exists(path: AttributePath, row: (alias: string) => SqlFragment): SqlFragment {
-    const mv = this.mapping.multiValued;
-    const stored = mv?.attributes[pathToString({ schema: path.schema, attribute: path.attribute })];
-    if (!mv || stored === undefined) return FALSE;
+    const side = sideTableOf(this.mapping, path);
+    if (!side) return FALSE;
+    const { mv, stored } = side;
     const alias = `${mv.alias}${++this.aliases}`;
     const condition = row(alias);
     if (condition.sql === FALSE.sql) return FALSE;
@@ -262,10 +283,11 @@ class Translator {
       .filter(([col]) => col !== key)
       .map(([col, expr]) => `${alias}.${col} = ${expr}`);
     const scope = Object.entries(mv.scope ?? {});
-    const where = [...correlation, ...scope.map(([col]) => `${alias}.${col} = ?`), `${alias}.${mv.discriminator} = ?`];
+    const where = [...correlation, ...scope.map(([col]) => `${alias}.${col} = ?`)];
+    if (mv.discriminator) where.push(`${alias}.${mv.discriminator} = ?`);
     if (condition.sql !== TRUE.sql) where.push(condition.sql);
-    const params = [...scope.map(([, value]) => value), stored, ...condition.params];
-    const from = `FROM ${mv.table} ${alias} WHERE ${where.join(' AND ')}`;
+    const params = [...scope.map(([, value]) => value), ...(mv.discriminator ? [stored] : []), ...condition.params];
+    const from = `FROM ${mv.table} ${alias}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`;
     if (key === undefined) return { sql: `EXISTS (SELECT 1 ${from})`, params };
     return { sql: `${this.mapping.id} IN (SELECT ${alias}.${key} ${from})`, params };
   }
@@ -276,6 +298,7 @@ function isText(def: AttributeDefinition): boolean {
 }
 
 function presentPredicate(col: SqlColumn, def: AttributeDefinition): SqlFragment {
+  if (col.numericId) return { sql: `${col.column} IS NOT NULL`, params: [] };
   if (def.type === 'boolean' && col.falseIsAbsent)
     return { sql: `(${col.column} IS NOT NULL AND ${col.column} <> 0)`, params: [] };
   if (!isText(def)) return { sql: `${col.column} IS NOT NULL`, params: [] };
@@ -291,6 +314,7 @@ function presentPredicate(col: SqlColumn, def: AttributeDefinition): SqlFragment
 
 /** `col op value` for a present column and a non-null value; `ne` never reaches here. */
 function predicate(col: SqlColumn, def: AttributeDefinition, op: CompareOperator, value: FilterValue): SqlFragment {
+  if (col.numericId) return idPredicate(col.column, op, String(value));
   const guard = presentPredicate(col, def).sql;
   const and = (sql: string, ...params: SqlParam[]): SqlFragment => ({ sql: `(${guard} AND ${sql})`, params });
   switch (def.type) {
@@ -373,16 +397,16 @@ export function sortToSql(sortBy: AttributePath | undefined, sortOrder: SortOrde
   if (!sortBy) return { sql: tiebreak, params: [] };
   const dir = sortOrder === 'descending' ? 'DESC' : 'ASC';
   const { definition, subDefinition } = definitionOf(sortBy);
-  if (sortBy.schema === CORE_USER_SCHEMA && sortBy.attribute === 'id') {
+  if (isCoreSchema(sortBy.schema) && sortBy.attribute === 'id') {
     return { sql: `${mapping.id} ${dir}`, params: [] };
   }
   let key: SqlFragment | undefined;
   const def = subDefinition ?? definition;
   if (definition.multiValued) {
-    const mv = mapping.multiValued;
-    const stored = mv?.attributes[pathToString({ schema: sortBy.schema, attribute: sortBy.attribute })];
-    const spec = column(mv?.subAttributes[sortBy.subAttribute ?? 'value']);
-    if (mv && stored !== undefined && spec) {
+    const side = sideTableOf(mapping, sortBy);
+    const spec = column(side?.mv.subAttributes[sortBy.subAttribute ?? 'value']);
+    if (side && spec) {
+      const { mv, stored } = side;
       const alias = `${mv.alias}s`;
       const correlation = Object.entries(mv.correlation).map(([col, expr]) => `${alias}.${col} = ${expr}`);
       const order = [
@@ -391,11 +415,10 @@ export function sortToSql(sortBy: AttributePath | undefined, sortOrder: SortOrde
         `${alias}.${spec.column} ASC`,
       ];
       const value = sortKey(withAlias(alias, spec), def);
+      const where = mv.discriminator ? [...correlation, `${alias}.${mv.discriminator} = ?`] : correlation;
       key = {
-        sql: `(SELECT ${value} FROM ${mv.table} ${alias} WHERE ${[...correlation, `${alias}.${mv.discriminator} = ?`].join(
-          ' AND ',
-        )} ORDER BY ${order.join(', ')} LIMIT 1)`,
-        params: [stored],
+        sql: `(SELECT ${value} FROM ${mv.table} ${alias} WHERE ${where.join(' AND ')} ORDER BY ${order.join(', ')} LIMIT 1)`,
+        params: mv.discriminator ? [stored] : [],
       };
     }
   } else {

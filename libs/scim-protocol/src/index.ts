@@ -3,12 +3,15 @@ export type { ScimType, ScimErrorBody } from './scim-error';
 
 export {
   CORE_USER_SCHEMA,
+  CORE_GROUP_SCHEMA,
   ENTERPRISE_USER_SCHEMA,
   LIST_RESPONSE_SCHEMA,
   PATCH_OP_SCHEMA,
   CORE_USER_ATTRIBUTES,
   ENTERPRISE_USER_ATTRIBUTES,
   USER_SCHEMAS,
+  CORE_GROUP_ATTRIBUTES,
+  GROUP_SCHEMAS,
   MAX_STRING_LENGTH,
   MAX_BINARY_LENGTH,
   MAX_MULTI_VALUED_ELEMENTS,
@@ -66,3 +69,5 @@ export { projectResource } from './projection';
 export type { ProjectionOptions } from './projection';
 export { parseListQuery } from './list-query';
 export type { ListQuery, ListQueryOptions } from './list-query';
+export { parseGroupInput, parseGroupPatch, buildGroupResource } from './group.resource';
+export type { GroupInput, GroupChange, GroupResourceInput } from './group.resource';

@@ -2,7 +2,7 @@ import { ScimError } from './scim-error';
 import { FilterNode } from './filter.ast';
 import { parseFilter } from './filter.parser';
 import { SortOrder } from './filter.sql';
-import { AttributePath, lookupAttribute, lookupSubAttribute, pathToString } from './user.schema';
+import { AttributePath, lookupAttribute, lookupSubAttribute, pathToString, SchemaDefinition } from './user.schema';
 
 export interface ListQuery {
   filter?: FilterNode;
@@ -20,6 +20,8 @@ export interface ListQueryOptions {
   /** Largest page; bigger counts are lowered to it (ServiceProviderConfig filter.maxResults). */
   maxResults?: number;
   defaultCount?: number;
+  /** The resource type's schemas, for filter and sortBy names (USER_SCHEMAS unless told). */
+  schemas?: readonly SchemaDefinition[];
 }
 
 const MAX_START_INDEX = 2 ** 31 - 1;
@@ -64,8 +66,8 @@ function list(text: string | undefined): string[] {
     .filter((s) => s !== '');
 }
 
-function sortPath(text: string): AttributePath {
-  const found = lookupAttribute(text.trim());
+function sortPath(text: string, schemas?: readonly SchemaDefinition[]): AttributePath {
+  const found = lookupAttribute(text.trim(), schemas);
   if (found.kind !== 'attribute') {
     throw ScimError.invalidValue(`sortBy "${text.slice(0, 100)}" is not an attribute of the User schema.`);
   }
@@ -123,7 +125,7 @@ export function parseListQuery(query: Record<string, unknown>, options: ListQuer
     attributes: list(param(params, 'attributes')),
     excludedAttributes: list(param(params, 'excludedAttributes')),
   };
-  if (filterText !== undefined) result.filter = parseFilter(filterText);
-  if (sortByText !== undefined && sortByText.trim() !== '') result.sortBy = sortPath(sortByText);
+  if (filterText !== undefined) result.filter = parseFilter(filterText, options.schemas);
+  if (sortByText !== undefined && sortByText.trim() !== '') result.sortBy = sortPath(sortByText, options.schemas);
   return result;
 }

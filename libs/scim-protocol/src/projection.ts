@@ -6,23 +6,28 @@
  * `schemas` and "returned: always" attributes (id, userName) are always kept;
  * "returned: never" attributes (password) never appear.
  */
-import { AttributeDefinition, CORE_USER_SCHEMA, USER_SCHEMAS, findAttribute, findSchema, lookupAttribute } from './user.schema';
+import { AttributeDefinition, SchemaDefinition, USER_SCHEMAS, findAttribute, lookupAttribute } from './user.schema';
 
 type Json = Record<string, unknown>;
 
 export interface ProjectionOptions {
   attributes?: readonly string[];
   excludedAttributes?: readonly string[];
+  /** The resource type's schemas, the core one first (USER_SCHEMAS unless told). */
+  schemas?: readonly SchemaDefinition[];
 }
 
 /** Selected names, per schema → attribute → `true` (whole) or the set of sub-attributes. */
 type Selection = Map<string, Map<string, true | Set<string>>>;
 
-function select(names: readonly string[]): { selection: Selection; wholeSchemas: Set<string> } {
+function select(
+  names: readonly string[],
+  schemas: readonly SchemaDefinition[],
+): { selection: Selection; wholeSchemas: Set<string> } {
   const selection: Selection = new Map();
   const wholeSchemas = new Set<string>();
   for (const name of names) {
-    const found = lookupAttribute(name.trim());
+    const found = lookupAttribute(name.trim(), schemas);
     if (found.kind === 'schema') wholeSchemas.add(found.schema.id);
     if (found.kind !== 'attribute') continue;
     const { path } = found.resolved;
@@ -98,16 +103,17 @@ function projectObject(
 /** Applies attributes/excludedAttributes to a resource in canonical JSON form; returns a new object. */
 export function projectResource(resource: Json, options: ProjectionOptions = {}): Json {
   const attributes = (options.attributes ?? []).filter((a) => a.trim() !== '');
-  const include = attributes.length > 0 ? select(attributes) : undefined;
-  const exclude = select(options.excludedAttributes ?? []);
-  const core = findSchema(CORE_USER_SCHEMA) as (typeof USER_SCHEMAS)[number];
+  const schemas = options.schemas ?? USER_SCHEMAS;
+  const include = attributes.length > 0 ? select(attributes, schemas) : undefined;
+  const exclude = select(options.excludedAttributes ?? [], schemas);
+  const [core] = schemas as [SchemaDefinition];
   const out: Json = {};
   if (resource.schemas !== undefined) out.schemas = resource.schemas;
   const rest: Json = {};
   for (const [key, value] of Object.entries(resource)) if (key !== 'schemas') rest[key] = value;
   const coreKeys: Json = {};
   for (const [key, value] of Object.entries(rest)) {
-    const extension = USER_SCHEMAS.find((s) => s.id !== CORE_USER_SCHEMA && s.id.toLowerCase() === key.toLowerCase());
+    const extension = schemas.find((s) => s !== core && s.id.toLowerCase() === key.toLowerCase());
     if (!extension) {
       coreKeys[key] = value;
       continue;

@@ -7,7 +7,7 @@
  * differences (each visible in the published schema):
  * - userName: required, uniqueness "server", caseExact false (as the RFC), but
  *   returned "always": Okta and Entra match users on it, so it survives
- *   `attributes=` projections.
+ *   `attributes=` projections; mutability "immutable", because a change is refused.
  * - x509Certificates.value: caseExact true, because RFC 7643 §2.3.6 says binary
  *   values are case exact (the §8.7.1 listing says false; base64 is case
  *   significant).
@@ -18,6 +18,7 @@
  */
 
 export const CORE_USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
+export const CORE_GROUP_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Group';
 export const ENTERPRISE_USER_SCHEMA = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 export const LIST_RESPONSE_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
 export const PATCH_OP_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
@@ -112,32 +113,41 @@ function multiValued(
   );
 }
 
+/** id, externalId and meta: the common attributes of every resource (RFC 7643 §3.1). */
+function commonAttributes(resource: string): AttributeDefinition[] {
+  return [
+    str('id', `Unique identifier for the ${resource}, assigned by the service provider.`, {
+      caseExact: true,
+      mutability: 'readOnly',
+      returned: 'always',
+      uniqueness: 'server',
+    }),
+    str('externalId', `Identifier of the ${resource} in the provisioning client.`, { caseExact: true }),
+    complex(
+      'meta',
+      'Resource metadata.',
+      [
+        str('resourceType', 'The name of the resource type of the resource.', { caseExact: true, mutability: 'readOnly' }),
+        attr('created', 'dateTime', 'When the resource was added to the service provider.', { mutability: 'readOnly' }),
+        attr('lastModified', 'dateTime', 'When the resource was last updated.', { mutability: 'readOnly' }),
+        attr('location', 'reference', 'The URI of the resource.', {
+          caseExact: true,
+          mutability: 'readOnly',
+          referenceTypes: ['uri'],
+        }),
+        str('version', 'The version (ETag) of the resource.', { caseExact: true, mutability: 'readOnly' }),
+      ],
+      { mutability: 'readOnly' },
+    ),
+  ];
+}
+
 export const CORE_USER_ATTRIBUTES: readonly AttributeDefinition[] = [
-  str('id', 'Unique identifier for the User, assigned by the service provider.', {
-    caseExact: true,
-    mutability: 'readOnly',
-    returned: 'always',
-    uniqueness: 'server',
-  }),
-  str('externalId', 'Identifier of the User in the provisioning client.', { caseExact: true }),
-  complex(
-    'meta',
-    'Resource metadata.',
-    [
-      str('resourceType', 'The name of the resource type of the resource.', { caseExact: true, mutability: 'readOnly' }),
-      attr('created', 'dateTime', 'When the resource was added to the service provider.', { mutability: 'readOnly' }),
-      attr('lastModified', 'dateTime', 'When the resource was last updated.', { mutability: 'readOnly' }),
-      attr('location', 'reference', 'The URI of the resource.', {
-        caseExact: true,
-        mutability: 'readOnly',
-        referenceTypes: ['uri'],
-      }),
-      str('version', 'The version (ETag) of the resource.', { caseExact: true, mutability: 'readOnly' }),
-    ],
-    { mutability: 'readOnly' },
-  ),
+  ...commonAttributes('User'),
+  // immutable: set on create, never changed (a PUT or PATCH that changes it is 400 mutability).
   str('userName', 'Unique identifier for the User, used to authenticate; here the email address.', {
     required: true,
+    mutability: 'immutable',
     returned: 'always',
     uniqueness: 'server',
   }),
@@ -198,7 +208,7 @@ export const CORE_USER_ATTRIBUTES: readonly AttributeDefinition[] = [
   ),
   complex(
     'groups',
-    'Groups the user belongs to; read-only, this service provider has no groups.',
+    "Groups the user belongs to; read-only: membership is changed through the Group resource's members.",
     [
       str('value', "The identifier of the User's group.", { mutability: 'readOnly' }),
       attr('$ref', 'reference', "The URI of the corresponding 'Group' resource.", {
@@ -251,6 +261,42 @@ export const USER_SCHEMAS: readonly SchemaDefinition[] = [
   },
 ];
 
+/**
+ * RFC 7643 §4.2 / §8.7.1, with these choices: displayName is required and unique per organization,
+ * case-insensitively (Okta and Entra find a group by it before creating one); members are Users only
+ * (`type` "User"), `display` is read-only (the member's own displayName or userName, never stored).
+ */
+export const CORE_GROUP_ATTRIBUTES: readonly AttributeDefinition[] = [
+  ...commonAttributes('Group'),
+  str('displayName', 'A human-readable name for the Group; unique in the organization, case-insensitively.', {
+    required: true,
+    uniqueness: 'server',
+  }),
+  complex(
+    'members',
+    'The members of the Group: Users of the organization.',
+    [
+      str('value', 'The id of a User of the organization.', { mutability: 'immutable', caseExact: true }),
+      attr('$ref', 'reference', 'The URI of the member User.', { mutability: 'readOnly', referenceTypes: ['User'] }),
+      str('display', "The member's displayName (its userName without one).", { mutability: 'readOnly' }),
+      str('type', 'The type of the member: User.', { mutability: 'immutable', canonicalValues: ['User'] }),
+    ],
+    { multiValued: true },
+  ),
+];
+
+export const GROUP_SCHEMAS: readonly SchemaDefinition[] = [
+  { id: CORE_GROUP_SCHEMA, name: 'Group', description: 'Group', attributes: CORE_GROUP_ATTRIBUTES },
+];
+
+/** Whether a schema is the core schema of a resource type (whose attributes are named without their URN). */
+export function isCoreSchema(urn: string): boolean {
+  return urn === CORE_USER_SCHEMA || urn === CORE_GROUP_SCHEMA;
+}
+
+/** Every schema this library knows, for lookups by URN. */
+const ALL_SCHEMAS: readonly SchemaDefinition[] = [...USER_SCHEMAS, ...GROUP_SCHEMAS];
+
 /** An attribute of one of the User schemas, with its canonical (schema-cased) names. */
 export interface AttributePath {
   /** URN of the schema the attribute belongs to (core or enterprise). */
@@ -267,7 +313,7 @@ export interface ResolvedAttribute {
 
 export function findSchema(urn: string): SchemaDefinition | undefined {
   const wanted = urn.toLowerCase();
-  return USER_SCHEMAS.find((s) => s.id.toLowerCase() === wanted);
+  return ALL_SCHEMAS.find((s) => s.id.toLowerCase() === wanted);
 }
 
 export function findAttribute(list: readonly AttributeDefinition[] | undefined, name: string): AttributeDefinition | undefined {
@@ -286,18 +332,19 @@ export type AttributeLookup =
 
 /**
  * Resolves `userName`, `name.givenName`, `urn:...:core:2.0:User:userName`,
- * `urn:...:enterprise:2.0:User:manager.value`, case-insensitively.
+ * `urn:...:enterprise:2.0:User:manager.value`, case-insensitively, in the schemas of one resource
+ * type (USER_SCHEMAS unless told: GROUP_SCHEMAS for Groups).
  * Unqualified names are looked up in the core schema first, then in the
- * enterprise extension (their names do not collide).
+ * extensions (their names do not collide).
  */
-export function lookupAttribute(text: string): AttributeLookup {
-  let schemas: readonly SchemaDefinition[] = USER_SCHEMAS;
+export function lookupAttribute(text: string, resourceSchemas: readonly SchemaDefinition[] = USER_SCHEMAS): AttributeLookup {
+  let schemas: readonly SchemaDefinition[] = resourceSchemas;
   let rest = text;
   if (/^urn:/i.test(text)) {
     const lower = text.toLowerCase();
-    const whole = USER_SCHEMAS.find((s) => s.id.toLowerCase() === lower);
+    const whole = resourceSchemas.find((s) => s.id.toLowerCase() === lower);
     if (whole) return { kind: 'schema', schema: whole };
-    const owner = USER_SCHEMAS.find((s) => lower.startsWith(`${s.id.toLowerCase()}:`));
+    const owner = resourceSchemas.find((s) => lower.startsWith(`${s.id.toLowerCase()}:`));
     if (!owner) {
       const cut = text.lastIndexOf(':');
       return { kind: 'unknownSchema', urn: cut > 0 ? text.slice(0, cut) : text };
@@ -339,7 +386,7 @@ export function lookupAttribute(text: string): AttributeLookup {
       },
     };
   }
-  return { kind: 'unknownAttribute', reason: `'${text}' is not an attribute of the User schema` };
+  return { kind: 'unknownAttribute', reason: `'${text}' is not an attribute of the ${resourceSchemas[0]!.name} schema` };
 }
 
 /** Resolves a sub-attribute name of a complex attribute (inside a value filter). */
@@ -371,5 +418,5 @@ export function definitionOf(path: AttributePath): ResolvedAttribute {
  */
 export function pathToString(path: AttributePath): string {
   const local = path.subAttribute === undefined ? path.attribute : `${path.attribute}.${path.subAttribute}`;
-  return path.schema === CORE_USER_SCHEMA ? local : `${path.schema}:${local}`;
+  return isCoreSchema(path.schema) ? local : `${path.schema}:${local}`;
 }

@@ -38,7 +38,10 @@ export class ScimDiscoveryController {
 
   @Get('ResourceTypes/:name')
   resourceType(@Param('name') name: string): Json {
-    return found(resourceTypeDocument(name, this.scim.baseUrl), `No resource type "${name}": this server provisions Users only.`);
+    return found(
+      resourceTypeDocument(name, this.scim.baseUrl),
+      `No resource type "${name}": this server provisions Users and Groups.`,
+    );
   }
 
   @Get('Schemas')

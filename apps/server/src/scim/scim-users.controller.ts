@@ -4,7 +4,7 @@ import type { FastifyReply } from 'fastify';
 import { OrganizationId, RequiresKey } from '../auth/auth.decorators';
 import { ScimMediaTypeGuard } from './scim-media-type.guard';
 import { ScimRateLimitGuard } from './scim-rate-limit.guard';
-import { ScimUserResponse, ScimUsersService } from './scim-users.service';
+import { ScimResponse, ScimUsersService } from './scim-users.service';
 
 type Json = Record<string, unknown>;
 
@@ -95,7 +95,7 @@ export class ScimUsersController {
   }
 }
 
-function send(reply: FastifyReply, response: ScimUserResponse): Json {
+function send(reply: FastifyReply, response: ScimResponse): Json {
   void reply.header('etag', response.etag);
   return response.body;
 }

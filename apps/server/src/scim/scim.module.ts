@@ -1,15 +1,18 @@
 import { Module } from '@nestjs/common';
+import { GroupsModule } from '../groups/groups.module';
 import { UsersModule } from '../users/users.module';
 import { ScimDiscoveryController } from './scim-discovery.controller';
+import { ScimGroupsController } from './scim-groups.controller';
+import { ScimGroupsService } from './scim-groups.service';
 import { ScimUsersController } from './scim-users.controller';
 import { ScimUsersService } from './scim-users.service';
 
-/** SCIM 2.0 at /v1.0/scim/v2: Users and discovery, for Okta and Microsoft Entra ID. */
+/** SCIM 2.0 at /v1.0/scim/v2: Users, Groups and discovery, for Okta and Microsoft Entra ID. */
 @Module({
-  imports: [UsersModule],
-  controllers: [ScimDiscoveryController, ScimUsersController],
+  imports: [UsersModule, GroupsModule],
+  controllers: [ScimDiscoveryController, ScimUsersController, ScimGroupsController],
   // ScimRateLimitGuard is not a provider: @UseGuards makes Nest create the one instance the controllers share
   // (as a provider too, there would be a second, idle one with its own Redis connection).
-  providers: [ScimUsersService],
+  providers: [ScimUsersService, ScimGroupsService],
 })
 export class ScimModule {}

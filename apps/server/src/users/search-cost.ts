@@ -39,7 +39,7 @@ export interface SearchShape {
 }
 
 /** Attributes whose `eq` is an indexed lookup (users' unique and external-id indexes, the value rows' index). */
-const INDEXED_EQ = new Set(['id', 'userName', 'externalId', 'emails.value']);
+const INDEXED_EQ = new Set(['id', 'userName', 'externalId', 'emails.value', 'groups.value']);
 
 /**
  * Pages up to this offset, in id order, walk the (organization, deleted_at, id) index a few

@@ -3,6 +3,7 @@ import {
   ENTERPRISE_USER_ATTRIBUTES,
   ENTERPRISE_USER_SCHEMA,
   lookupAttribute,
+  MultiValuedSqlMapping,
   pathToString,
   ScimUserInput,
   SqlMapping,
@@ -128,17 +129,27 @@ export function userSqlMapping(dataSource: DataSource): SqlMapping {
     id,
     columns,
     constants: { 'meta.resourceType': 'User' },
-    multiValued: {
-      table: dataSource.getMetadata(UserAttributeValue).tableName,
-      alias: 'v',
-      // The column equal to the user's id makes a filter `u.id IN (SELECT user_id …)` (see SqlMapping).
-      correlation: { [valueColumn('userId')]: id, [valueColumn('organizationId')]: `u.${userColumn('organizationId')}` },
-      discriminator: valueColumn('attribute'),
-      attributes: Object.fromEntries(MULTI_VALUED_ATTRIBUTES.map((a) => [a, a])),
-      subAttributes,
-      primaryColumn: valueColumn('primary'),
-      positionColumn: valueColumn('position'),
-    },
+    multiValued: [
+      {
+        table: dataSource.getMetadata(UserAttributeValue).tableName,
+        alias: 'v',
+        // The column equal to the user's id makes a filter `u.id IN (SELECT user_id …)` (see SqlMapping).
+        correlation: { [valueColumn('userId')]: id, [valueColumn('organizationId')]: `u.${userColumn('organizationId')}` },
+        discriminator: valueColumn('attribute'),
+        attributes: Object.fromEntries(MULTI_VALUED_ATTRIBUTES.map((a) => [a, a])),
+        subAttributes,
+        primaryColumn: valueColumn('primary'),
+        positionColumn: valueColumn('position'),
+      },
+      // `groups` (read-only, from the Groups' members): `groups.value eq "<group id>"`.
+      {
+        table: 'group_members',
+        alias: 'g',
+        correlation: { user_id: id },
+        attributes: { groups: 'groups' },
+        subAttributes: { value: { column: 'group_id', numericId: true } },
+      },
+    ],
   };
 }
 
@@ -149,11 +160,11 @@ export function userSqlMapping(dataSource: DataSource): SqlMapping {
  * value_lower) index.
  */
 export function scopedToOrganization(mapping: SqlMapping, organizationId: number): SqlMapping {
-  const multiValued = mapping.multiValued!;
-  const [userId, organization] = Object.keys(multiValued.correlation);
+  const [values, ...others] = mapping.multiValued as readonly MultiValuedSqlMapping[];
+  const [userId, organization] = Object.keys(values.correlation);
   return {
     ...mapping,
-    multiValued: { ...multiValued, correlation: { [userId]: mapping.id }, scope: { [organization]: organizationId } },
+    multiValued: [{ ...values, correlation: { [userId]: mapping.id }, scope: { [organization]: organizationId } }, ...others],
   };
 }
 

@@ -253,6 +253,11 @@ export class UsersRepository implements OnModuleDestroy {
     ]);
   }
 
+  /** A deleted user leaves every group (its memberships, rows of the groups module's `group_members`, go with it). */
+  async leaveAllGroups(manager: EntityManager, userId: number): Promise<void> {
+    await manager.query('DELETE FROM group_members WHERE user_id = ?', [userId]);
+  }
+
   /** Replaces a user's multi-valued attributes, unless they are unchanged; returns the rows as stored. */
   async replaceValues(
     manager: EntityManager,

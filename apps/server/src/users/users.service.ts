@@ -267,6 +267,7 @@ export class UsersService {
         await this.applyRoleAndState(manager, user, roleName, { delete: true });
         this.touch(user);
         await this.repository.updateUser(manager, user, ['deletedAt', 'userNameLower', 'updatedAt', 'version']);
+        await this.repository.leaveAllGroups(manager, user.id);
       }),
     );
   }

@@ -1,0 +1,115 @@
+import { APP_CONFIG, AppConfig } from '@app/config';
+import {
+  buildGroupResource,
+  GROUP_SCHEMAS,
+  listResponse,
+  parseGroupInput,
+  parseGroupPatch,
+  parseListQuery,
+  projectResource,
+} from '@app/scim-protocol';
+import { Inject, Injectable } from '@nestjs/common';
+import { SCIM_BASE_PATH } from '../common/http-error';
+import { GroupResource, GroupsService } from '../groups/groups.service';
+import { MAX_RESULTS, pickProjection, ScimResponse, searchParams, versionCheck } from './scim-users.service';
+
+type Json = Record<string, unknown>;
+
+interface Projection {
+  attributes: string[];
+  excludedAttributes: string[];
+}
+
+/**
+ * SCIM Groups on top of the groups module: parses bodies and PATCHes with the protocol library,
+ * renders what GroupsService returns. Members are loaded only when the answer shows them:
+ * `excludedAttributes=members` (Okta's and Entra's usual list) never reads a membership.
+ */
+@Injectable()
+export class ScimGroupsService {
+  readonly baseUrl: string;
+
+  constructor(
+    private readonly groups: GroupsService,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.baseUrl = `${config.appUrl}${SCIM_BASE_PATH}`;
+  }
+
+  async create(organizationId: number, body: unknown): Promise<ScimResponse> {
+    return this.render(await this.groups.create(organizationId, parseGroupInput(body)));
+  }
+
+  async get(organizationId: number, id: string, query: Json = {}): Promise<ScimResponse> {
+    const projection = this.projection(query);
+    return this.render(await this.groups.get(organizationId, id, showsMembers(projection)), projection);
+  }
+
+  async replace(organizationId: number, id: string, body: unknown, ifMatch?: string): Promise<ScimResponse> {
+    return this.render(await this.groups.replace(organizationId, id, parseGroupInput(body), versionCheck(ifMatch)));
+  }
+
+  /** PATCH answers 204, as Okta and Entra expect: a group of 10,000 members is not sent back for each change. */
+  async patch(organizationId: number, id: string, body: unknown, ifMatch?: string): Promise<void> {
+    await this.groups.patch(organizationId, id, parseGroupPatch(body), versionCheck(ifMatch));
+  }
+
+  delete(organizationId: number, id: string, ifMatch?: string): Promise<void> {
+    return this.groups.remove(organizationId, id, versionCheck(ifMatch));
+  }
+
+  search(organizationId: number, body: unknown): Promise<Json> {
+    return this.list(organizationId, searchParams(body));
+  }
+
+  async list(organizationId: number, params: Json): Promise<Json> {
+    const query = parseListQuery(params, { maxResults: MAX_RESULTS, defaultCount: 100, schemas: GROUP_SCHEMAS });
+    const page = await this.groups.search(
+      organizationId,
+      {
+        filter: query.filter,
+        sortBy: query.sortBy,
+        sortOrder: query.sortOrder,
+        offset: query.startIndex - 1,
+        limit: query.count,
+      },
+      showsMembers(query),
+    );
+    return listResponse(
+      page.groups.map((group) => this.render(group, query).body),
+      page.total,
+      query.startIndex,
+    ) as unknown as Json;
+  }
+
+  private projection(query: Json): Projection {
+    return parseListQuery(pickProjection(query), { schemas: GROUP_SCHEMAS });
+  }
+
+  private render(group: GroupResource, projection?: Projection): ScimResponse {
+    const etag = `W/"${group.version}"`;
+    const full = buildGroupResource({
+      id: String(group.id),
+      displayName: group.displayName,
+      externalId: group.externalId,
+      members: group.members,
+      created: group.created,
+      lastModified: group.lastModified,
+      version: etag,
+      baseUrl: this.baseUrl,
+    });
+    const body =
+      projection && (projection.attributes.length || projection.excludedAttributes.length)
+        ? projectResource(full, { ...projection, schemas: GROUP_SCHEMAS })
+        : full;
+    return { body, etag, location: `${this.baseUrl}/Groups/${group.id}` };
+  }
+}
+
+/** Whether an answer with this projection shows members (then, and only then, they are read). */
+function showsMembers(projection: Projection): boolean {
+  const named = (list: string[]) =>
+    list.some((a) => /^(urn:ietf:params:scim:schemas:core:2\.0:group:)?members(\.|$)/i.test(a.trim()));
+  if (projection.attributes.length) return named(projection.attributes);
+  return !projection.excludedAttributes.some((a) => /^(urn:ietf:params:scim:schemas:core:2\.0:group:)?members$/i.test(a.trim()));
+}
