@@ -74,7 +74,7 @@ describe('database schema', () => {
       await runMigrations(dataSource);
       // Back to the schema before the twins (undoing the later migrations first), with rows written then;
       // 1,500 values cross a batch boundary.
-      for (let undone = ''; !undone.startsWith('LowerCasedTwins'); ) {
+      for (let undone = ''; !undone.startsWith('LowerCasedTwins');) {
         const [last] = await dataSource.query('SELECT name FROM migrations ORDER BY id DESC LIMIT 1');
         undone = last.name;
         await dataSource.undoLastMigration({ transaction: 'all' });
