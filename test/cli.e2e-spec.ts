@@ -46,6 +46,47 @@ describe('operator CLI (npm run cli)', () => {
     }
   });
 
+  it("should give the Admin its address as email, and its name with --admin-name (what Okta's spec test reads)", async () => {
+    const created = JSON.parse(
+      (
+        await cli(
+          'org:create',
+          '--name',
+          'Named',
+          '--admin-email',
+          'Ada@Named.test',
+          '--admin-name',
+          'Ada  King Lovelace',
+          '--json',
+        )
+      ).stdout,
+    );
+    const app = await startTestApp({}, db);
+    try {
+      const admin = client(app.url, created.apiKey.key);
+      await admin.patch('/v1.0/settings/security', { body: { scimEnabled: true } });
+      const key = (await admin.post('/v1.0/settings/api-keys', { body: { type: 'scim' } })).body.key;
+      const scim = client(`${app.url}/v1.0/scim/v2`, key);
+      const [first] = (await scim.get('/Users?startIndex=1&count=1')).body.Resources;
+      expect(first).toMatchObject({
+        userName: 'Ada@Named.test',
+        displayName: 'Ada King Lovelace',
+        name: { formatted: 'Ada King Lovelace', givenName: 'Ada King', familyName: 'Lovelace' },
+        emails: [{ value: 'Ada@Named.test', type: 'work', primary: true }],
+        userType: 'Admin',
+      });
+    } finally {
+      await app.close();
+    }
+    const unnamed = JSON.parse(
+      (await cli('org:create', '--name', 'Unnamed', '--admin-email', 'x@unnamed.test', '--json')).stdout,
+    );
+    expect(unnamed.adminEmail).toBe('x@unnamed.test');
+    expect((await cli('org:create', '--name', 'X', '--admin-email', 'y@x.test', '--admin-name', ' ')).stderr).toMatch(
+      /--admin-name must be 1 to 255 characters/,
+    );
+  });
+
   it('should create keys for an organization, and refuse a SCIM key while SCIM is off', async () => {
     const org = JSON.parse((await cli('org:create', '--name', 'Keys Inc', '--admin-email', 'it@keys.test', '--json')).stdout);
     const apiKey = await cli(

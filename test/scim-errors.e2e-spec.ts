@@ -358,14 +358,21 @@ describe('SCIM errors: every status with the SCIM Error body', () => {
       );
     });
 
-    it('should refuse a body without a Content-Type with 415', async () => {
+    it('should read a body sent without a Content-Type as JSON', async () => {
       const response = await fetch(`${t.url}${SCIM}/Users`, {
         method: 'POST',
         headers: { authorization: `Bearer ${o.scimKey}` },
         body: new TextEncoder().encode(JSON.stringify(userBody('no.type@x.test'))),
       });
-      expect(response.status).toBe(415);
-      expect(await response.json()).toMatchObject({ schemas: [ERROR_SCHEMA], status: '415' });
+      expect(response.status).toBe(201);
+      expect(await response.json()).toMatchObject({ userName: 'no.type@x.test' });
+      const malformed = await fetch(`${t.url}${SCIM}/Users`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${o.scimKey}` },
+        body: new TextEncoder().encode('{"userName": '),
+      });
+      expect(malformed.status).toBe(400);
+      expect(await malformed.json()).toMatchObject({ schemas: [ERROR_SCHEMA], scimType: 'invalidSyntax' });
     });
 
     it.each(['text/plain', 'application/xml', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x'])(

@@ -273,6 +273,25 @@ describe('SCIM Users: Torii rules, PUT/PATCH semantics, ETags, media types', () 
       );
     });
 
+    it('should keep the version and lastModified when a PUT or PATCH changes nothing', async () => {
+      const body = userBody('same@x.test', { title: 'Same', emails: [{ value: 'same@x.test', type: 'work', primary: true }] });
+      const created = (await o.scim.post('/Users', { body })).body;
+      const put = await o.scim.put(`/Users/${created.id}`, { body });
+      expect(put.status).toBe(200);
+      const patched = await o.scim.patch(`/Users/${created.id}`, {
+        body: patchBody({ op: 'replace', path: 'title', value: 'Same' }, { op: 'replace', path: 'active', value: true }),
+      });
+      expect(patched.status).toBe(200);
+      for (const response of [put, patched]) {
+        expect(response.headers.get('etag')).toBe(created.meta.version);
+        expect(response.body.meta).toEqual(created.meta);
+      }
+      const changed = await o.scim.patch(`/Users/${created.id}`, {
+        body: patchBody({ op: 'replace', path: 'title', value: 'Other' }),
+      });
+      expect(changed.body.meta.version).not.toBe(created.meta.version);
+    });
+
     it('should apply PUT, PATCH and DELETE when If-Match is current or *, and refuse a stale one with 412', async () => {
       const user = await createUser(o.scim, userBody('match@x.test'));
       const current = user.meta.version as string;

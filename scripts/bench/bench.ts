@@ -14,6 +14,7 @@
  *   npm run bench -- --duration 5 --connections 20 --workloads filter,get
  *   npm run bench -- --workloads get --cpu-prof   # + the server's CPU profile in bench-results/profiles
  *   npm run bench -- --workloads isolation         # another organization's p99 while one sends the costliest filters
+ *   npm run bench -- --workloads groups            # group lookup, one-member PATCHes on a 10,000- and a 10-member group
  */
 import autocannon from 'autocannon';
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
@@ -121,11 +122,15 @@ async function main(): Promise<void> {
 
     const results: Array<{ server: Measurement; bare: Measurement }> = [];
     let isolationResult: Isolation | undefined;
-    for (const name of String(args.workloads).split(',')) {
+    const names = String(args.workloads)
+      .split(',')
+      .flatMap((name) => (name === 'groups' ? GROUP_WORKLOADS : [name]));
+    for (const name of names) {
       if (name === 'isolation') {
         isolationResult = await isolation(target, databaseUrl);
         continue;
       }
+      if (GROUP_WORKLOADS.includes(name) && !benchGroups) benchGroups = await createBenchGroups(target, idRange);
       const workload = WORKLOADS[name];
       if (!workload) throw new Error(`Unknown workload ${name}; choose from ${Object.keys(WORKLOADS).join(', ')}`);
       const bareResult = await run(bareTarget, workload(idRange), { duration: DURATION, connections: CONNECTIONS });
@@ -219,7 +224,78 @@ function seedWorkload(count: number, onResponse: () => void): autocannon.Options
   ];
 }
 
+// ---------------------------------------------------------------- groups
+
+/** `--workloads groups`: Okta's group lookup, and one-member PATCHes on a 10,000-member group and on a 10-member one. */
+const GROUP_WORKLOADS = ['group-filter', 'group-add', 'group-remove', 'group-add-small', 'group-remove-small'];
+
+/** Users kept out of both groups, that the add and remove workloads move in and out. */
+const FLOATING = 200;
+
+interface BenchGroups {
+  large: string;
+  small: string;
+  floating: { min: number; max: number };
+}
+let benchGroups: BenchGroups | undefined;
+
+/**
+ * "Bench Large" with every seeded user but the last FLOATING (10,000 users: 9,800 members), added by
+ * PATCHes of 5,000, and "Bench Small" with 10.
+ */
+async function createBenchGroups(target: Target, ids: { min: number; max: number }): Promise<BenchGroups> {
+  const call = async (method: string, path: string, body: unknown) => {
+    const response = await fetch(`${target.url}/v1.0/scim/v2${path}`, {
+      method,
+      headers: { authorization: `Bearer ${target.key}`, 'content-type': 'application/scim+json' },
+      body: JSON.stringify(body),
+    });
+    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+    return response.status === 204 ? undefined : ((await response.json()) as { id: string });
+  };
+  const large = (await call('POST', '/Groups', { displayName: 'Bench Large' }))!.id;
+  const small = (await call('POST', '/Groups', { displayName: 'Bench Small' }))!.id;
+  const last = ids.max - FLOATING;
+  for (let start = ids.min; start <= last; start += 5000) {
+    const value = Array.from({ length: Math.min(5000, last - start + 1) }, (_, i) => ({ value: String(start + i) }));
+    await call('PATCH', `/Groups/${large}`, { Operations: [{ op: 'add', path: 'members', value }] });
+  }
+  const few = Array.from({ length: 10 }, (_, i) => ({ value: String(ids.min + i) }));
+  await call('PATCH', `/Groups/${small}`, { Operations: [{ op: 'add', path: 'members', value: few }] });
+  log(`Groups: "Bench Large" (${last - ids.min + 1} members), "Bench Small" (10)`);
+  return { large, small, floating: { min: last + 1, max: ids.max } };
+}
+
+function memberPatch(which: 'large' | 'small', op: 'add' | 'remove'): Workload {
+  return () => [
+    {
+      method: 'PATCH',
+      headers: JSON_HEADERS,
+      setupRequest: (req) => {
+        const groups = benchGroups!;
+        const user = String(randomId(groups.floating));
+        const operation =
+          op === 'add'
+            ? { op: 'add', path: 'members', value: [{ value: user }] }
+            : { op: 'remove', path: `members[value eq "${user}"]` };
+        return {
+          ...req,
+          path: `/v1.0/scim/v2/Groups/${groups[which]}`,
+          body: JSON.stringify({ schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [operation] }),
+        };
+      },
+    },
+  ];
+}
+
 const WORKLOADS: Record<string, Workload> = {
+  'group-filter': () => [
+    { method: 'GET', path: '/v1.0/scim/v2/Groups?filter=displayName+eq+%22Bench+Large%22&excludedAttributes=members' },
+  ],
+  'group-add': memberPatch('large', 'add'),
+  'group-remove': memberPatch('large', 'remove'),
+  'group-add-small': memberPatch('small', 'add'),
+  'group-remove-small': memberPatch('small', 'remove'),
   // Okta's existence check.
   filter: () => [
     {

@@ -3,9 +3,9 @@ import { FastifyReply, FastifyRequest, LogController } from 'fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { Logger } from 'pino';
 import { lazyChildLogger, loggedUrl, PinoLoggerService } from './common/logger';
-import { renderError } from './common/http-error';
+import { isScimPath, renderError } from './common/http-error';
 import { isUtf8 } from 'node:buffer';
-import { jsonTooDeep, MAX_JSON_DEPTH, nestsDeeperThan, notUtf8 } from './common/json-body';
+import { hasBody, jsonTooDeep, MAX_JSON_DEPTH, nestsDeeperThan, notUtf8 } from './common/json-body';
 import { REQUEST_ID_HEADER, requestId } from './common/request-id';
 import { serveSettingsUi } from './settings-ui/settings-ui.routes';
 
@@ -32,7 +32,7 @@ export function createHttpAdapter(logger: Logger): FastifyAdapter {
     // Malformed or over-long path segments are refused by the router before any route (or Nest's
     // exception filter) runs; render them like every other error (a SCIM Error under the SCIM path).
     frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) => {
-      const rendered = renderError(error, request.url);
+      const rendered = renderError(error, request.url, request.method);
       void reply
         .status(rendered.status)
         .headers({ ...rendered.headers, [REQUEST_ID_HEADER]: request.id })
@@ -66,6 +66,10 @@ export function configureApp(app: NestFastifyApplication, logger: Logger): void 
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header(REQUEST_ID_HEADER, request.id);
     securityHeaders(request.url, reply);
+    // A SCIM body sent without Content-Type is read as JSON (some scripts and validators omit it).
+    if (request.headers['content-type'] === undefined && isScimPath(request.url) && hasBody(request.headers)) {
+      request.headers['content-type'] = 'application/json';
+    }
   });
   if (logger.isLevelEnabled('info')) {
     fastify.addHook('onResponse', async (request, reply) => {

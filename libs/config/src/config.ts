@@ -14,7 +14,7 @@ export interface AppConfig {
   appUrl: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   database: DatabaseConfig;
-  bootstrap: { enabled: boolean; organizationName: string; adminEmail: string; keyFile: string };
+  bootstrap: { enabled: boolean; organizationName: string; adminEmail: string; adminName?: string; keyFile: string };
   scim: { rateLimitPerMinute: number; redisUrl?: string; redisKeyPrefix: string; searchTimeoutMs: number; searchMaxRows: number };
   apiKeys: { cacheTtlMs: number };
   mail: { smtpUrl?: string; outboxDir: string; from: string };
@@ -70,6 +70,11 @@ export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; he
   { name: 'BOOTSTRAP_ENABLED', default: 'true', help: 'On an empty database, create a first organization, Admin and API key.' },
   { name: 'BOOTSTRAP_ORG_NAME', default: 'My Organization', help: 'Name of the first organization.' },
   { name: 'BOOTSTRAP_ADMIN_EMAIL', default: 'admin@example.com', help: "Email (userName) of the first organization's Admin." },
+  {
+    name: 'BOOTSTRAP_ADMIN_NAME',
+    default: '',
+    help: "Full name of the first organization's Admin (displayName and name); none if empty.",
+  },
   {
     name: 'BOOTSTRAP_KEY_FILE',
     default: './data/first-run-key.txt',
@@ -146,6 +151,7 @@ export function loadConfig(env: Env = readProcessEnv()): AppConfig {
       enabled: boolean(get, 'BOOTSTRAP_ENABLED'),
       organizationName: nonEmpty(get, 'BOOTSTRAP_ORG_NAME'),
       adminEmail: email(get, 'BOOTSTRAP_ADMIN_EMAIL'),
+      adminName: get('BOOTSTRAP_ADMIN_NAME')?.trim() || undefined,
       keyFile: nonEmpty(get, 'BOOTSTRAP_KEY_FILE'),
     },
     scim: {

@@ -14,8 +14,9 @@ import { CliModule } from './cli.module';
 export const USAGE = `Usage: npm run cli -- <command> [options] [--json]
 
 Commands:
-  org:create  --name <name> --admin-email <email>
-              Create an organization with its Admin user and a Torii API key.
+  org:create  --name <name> --admin-email <email> [--admin-name <full name>]
+              Create an organization with its Admin user (its email, and its name when given)
+              and a Torii API key.
   keys:create --org <id> --type api|scim [--expires YYYY-MM-DD] [--description <text>]
               Generate a key for an organization (e.g. when every key was lost).
   reminders:run
@@ -41,14 +42,21 @@ const COMMANDS: Record<
   { options: string[]; run: (app: INestApplicationContext, o: Options) => Promise<{ json: unknown; text: string }> }
 > = {
   'org:create': {
-    options: ['name', 'admin-email'],
+    options: ['name', 'admin-email', 'admin-name'],
     run: async (app, o) => {
       const name = required(o, 'name');
       const email = required(o, 'admin-email');
+      const adminName = typeof o['admin-name'] === 'string' ? o['admin-name'] : undefined;
+      if (
+        adminName !== undefined &&
+        (adminName.trim().length === 0 || adminName.length > 255 || hasControlCharacter(adminName))
+      ) {
+        throw new UsageError('--admin-name must be 1 to 255 characters, without control characters.');
+      }
       if (name.trim().length === 0 || name.length > 255) throw new UsageError('--name must be 1 to 255 characters.');
       if (hasControlCharacter(name)) throw new UsageError('--name must not contain control characters.');
       if (!isValidUserName(email.trim())) throw new UsageError(`--admin-email must be an email address; "${email}" is not.`);
-      const created = await app.get(OnboardingService).createOrganization(name, email);
+      const created = await app.get(OnboardingService).createOrganization(name, email, adminName);
       return {
         json: created,
         text: [
@@ -124,6 +132,7 @@ export async function runCli(argv: string[], io: Output, env?: Record<string, st
         help: { type: 'boolean' },
         name: { type: 'string' },
         'admin-email': { type: 'string' },
+        'admin-name': { type: 'string' },
         org: { type: 'string' },
         type: { type: 'string' },
         expires: { type: 'string' },

@@ -1,4 +1,4 @@
-import { HttpException, HttpStatus } from '@nestjs/common';
+import { HttpException, HttpStatus, NotFoundException } from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
 import { AppError, FieldError, ScimErrorType } from './app-error';
 import { BODY_NOT_UTF8, JSON_TOO_DEEP } from './json-body';
@@ -34,9 +34,11 @@ interface ErrorLike {
  * the SCIM Error body under the SCIM base path, the admin API's JSON error
  * elsewhere. Unexpected errors become a 500 that leaks nothing.
  */
-export function renderError(error: unknown, url: string): RenderedError {
-  const { status, message, scimType, details, internal } = classify(error);
+export function renderError(error: unknown, url: string, method = 'GET'): RenderedError {
+  const unrouted = noRoute(error, url, method);
+  const { status, message, scimType, details, internal } = unrouted ?? classify(error);
   const headers: Record<string, string> = { ...(error instanceof AppError ? error.headers : undefined) };
+  if (unrouted?.allow) headers.allow = unrouted.allow;
   const scim = isScimPath(url);
   if (status === 401) headers['www-authenticate'] = scim ? 'Bearer realm="Torii SCIM"' : 'Bearer realm="Torii API"';
   if (scim) {
@@ -131,6 +133,47 @@ function classify(error: unknown): {
 const INVALID_JSON = 'The request body is not valid JSON; check quotes, commas and brackets.';
 const BODY_TOO_LARGE = 'The request body is larger than the 1 MiB this server accepts; send less data per request.';
 export const UNSUPPORTED_MEDIA_TYPE = 'Send the request body as application/json or application/scim+json.';
+
+/** The SCIM endpoints under the base path and the methods each takes (what discovery advertises). */
+const SCIM_ROUTES: ReadonlyArray<{ pattern: RegExp; methods: string }> = [
+  { pattern: /^\/serviceproviderconfig$/, methods: 'GET' },
+  { pattern: /^\/(resourcetypes|schemas)(\/[^/]+)?$/, methods: 'GET' },
+  { pattern: /^\/(users|groups)$/, methods: 'GET, POST' },
+  { pattern: /^\/(users|groups)\/\.search$/, methods: 'POST' },
+  { pattern: /^\/(users|groups)\/[^/]+$/, methods: 'GET, PUT, PATCH, DELETE' },
+];
+
+/**
+ * A request no route took (the framework's "Cannot GET /path?query", which would echo the query
+ * string): under the SCIM base, 405 with `Allow` when the path is an endpoint that takes other
+ * methods, else 404; elsewhere 404. Each with a sentence that names the path, never the query.
+ */
+function noRoute(
+  error: unknown,
+  url: string,
+  method: string,
+): { status: number; message: string; allow?: string; scimType?: undefined; details?: undefined; internal: false } | undefined {
+  if (!(error instanceof NotFoundException) || !/^Cannot [A-Z]+ /.test(httpExceptionMessage(error))) return undefined;
+  const path = url.split('?')[0];
+  if (!isScimPath(url)) {
+    return { status: 404, message: `There is no ${method} ${path} in this API; see /docs for its endpoints.`, internal: false };
+  }
+  const local = path.slice(SCIM_BASE_PATH.length).replace(/\/+$/, '').toLowerCase();
+  const route = SCIM_ROUTES.find((r) => r.pattern.test(local));
+  if (route) {
+    return {
+      status: 405,
+      message: `${method} is not allowed on ${path}; it takes ${route.methods}.`,
+      allow: route.methods,
+      internal: false,
+    };
+  }
+  return {
+    status: 404,
+    message: `There is no ${path} in this SCIM API; its endpoints are /Users, /Groups, /ServiceProviderConfig, /ResourceTypes and /Schemas.`,
+    internal: false,
+  };
+}
 
 function httpExceptionMessage(error: HttpException): string {
   const response = error.getResponse();

@@ -16,7 +16,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
-    const rendered = renderError(exception, request.url);
+    const rendered = renderError(exception, request.url, request.method);
     if (rendered.internal) {
       this.logger.error(
         { err: exception, reqId: request.id, method: request.method, url: loggedUrl(request.url) },

@@ -41,3 +41,9 @@ export function notUtf8(): Error {
     statusCode: 400,
   });
 }
+
+/** Whether a request carries a body (a length above zero, or a chunked one). */
+export function hasBody(headers: Record<string, string | string[] | undefined>): boolean {
+  const length = headers['content-length'];
+  return (length !== undefined && length !== '0') || headers['transfer-encoding'] !== undefined;
+}

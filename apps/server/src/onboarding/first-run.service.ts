@@ -22,7 +22,8 @@ export class FirstRunService implements OnApplicationBootstrap {
 
   async onApplicationBootstrap(): Promise<void> {
     if (!this.config.bootstrap.enabled) return;
-    const created = await this.onboarding.bootstrapOnce(this.config.bootstrap.organizationName, this.config.bootstrap.adminEmail);
+    const { organizationName, adminEmail, adminName } = this.config.bootstrap;
+    const created = await this.onboarding.bootstrapOnce(organizationName, adminEmail, adminName);
     if (!created) return;
     this.logger.log(`Created the first organization (id ${created.organizationId}) and its Admin`);
     const text = banner(created, this.config.appUrl);

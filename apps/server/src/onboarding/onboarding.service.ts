@@ -36,8 +36,8 @@ export class OnboardingService {
     private readonly clock: Clock,
   ) {}
 
-  async createOrganization(name: string, adminEmail: string): Promise<OnboardedOrganization> {
-    return this.transactions.run((manager) => this.createIn(manager, name, adminEmail));
+  async createOrganization(name: string, adminEmail: string, adminName?: string): Promise<OnboardedOrganization> {
+    return this.transactions.run((manager) => this.createIn(manager, name, adminEmail, adminName));
   }
 
   /**
@@ -45,11 +45,11 @@ export class OnboardingService {
    * however many instances start at once (the flag's primary key decides).
    * Returns null when it was already done.
    */
-  async bootstrapOnce(name: string, adminEmail: string): Promise<OnboardedOrganization | null> {
+  async bootstrapOnce(name: string, adminEmail: string, adminName?: string): Promise<OnboardedOrganization | null> {
     try {
       return await this.transactions.run(async (manager) => {
         await this.flags.insert(manager, BOOTSTRAP_FLAG, this.clock.now());
-        return this.createIn(manager, name, adminEmail);
+        return this.createIn(manager, name, adminEmail, adminName);
       });
     } catch (error) {
       if (isUniqueViolation(error)) return null;
@@ -57,12 +57,17 @@ export class OnboardingService {
     }
   }
 
-  private async createIn(manager: EntityManager, name: string, adminEmail: string): Promise<OnboardedOrganization> {
+  private async createIn(
+    manager: EntityManager,
+    name: string,
+    adminEmail: string,
+    adminName?: string,
+  ): Promise<OnboardedOrganization> {
     const cleanName = name.trim();
     const email = this.users.assertValidUserName(adminEmail);
     const organization = await this.organizations.create(manager, cleanName);
     await this.roles.seedPredefined(manager, organization.id);
-    const admin = await this.users.createAdmin(manager, organization.id, email);
+    const admin = await this.users.createAdmin(manager, organization.id, email, adminName);
     const apiKey = await this.apiKeys.create(
       organization.id,
       { type: 'api', description: 'Created with the organization' },

@@ -2,6 +2,7 @@ import { CanActivate, ExecutionContext, HttpStatus, Injectable } from '@nestjs/c
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../common/app-error';
 import { SCIM_CONTENT_TYPE, UNSUPPORTED_MEDIA_TYPE } from '../common/http-error';
+import { hasBody } from '../common/json-body';
 
 /** The request media types SCIM bodies may come in (RFC 7644 §3.1 and what clients send). */
 const ACCEPTED_MEDIA_TYPES = new Set(['application/scim+json', 'application/json']);
@@ -20,15 +21,10 @@ export class ScimMediaTypeGuard implements CanActivate {
     void http.getResponse<FastifyReply>().header('content-type', SCIM_CONTENT_TYPE);
     const request = http.getRequest<FastifyRequest>();
     const contentType = request.headers['content-type'];
-    if (contentType !== undefined && hasBody(request)) {
+    if (contentType !== undefined && hasBody(request.headers)) {
       const mediaType = contentType.split(';')[0].trim().toLowerCase();
       if (!ACCEPTED_MEDIA_TYPES.has(mediaType)) throw new AppError(HttpStatus.UNSUPPORTED_MEDIA_TYPE, UNSUPPORTED_MEDIA_TYPE);
     }
     return true;
   }
-}
-
-function hasBody(request: FastifyRequest): boolean {
-  const length = request.headers['content-length'];
-  return (length !== undefined && length !== '0') || request.headers['transfer-encoding'] !== undefined;
 }

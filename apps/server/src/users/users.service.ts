@@ -87,13 +87,41 @@ export class UsersService {
     return trimmed;
   }
 
-  /** Creates an organization's first Admin, inside the caller's transaction. */
-  async createAdmin(manager: EntityManager, organizationId: number, email: string): Promise<{ id: number; userName: string }> {
+  /**
+   * Creates an organization's first Admin, inside the caller's transaction: its address is its userName
+   * and its primary work email; `fullName` (optional) gives displayName and name (the last word is the
+   * family name), as a provisioning client would have sent them.
+   */
+  async createAdmin(
+    manager: EntityManager,
+    organizationId: number,
+    email: string,
+    fullName?: string,
+  ): Promise<{ id: number; userName: string }> {
     const userName = this.assertValidUserName(email);
     const role = await this.roles.resolve(manager, organizationId, ADMIN_ROLE);
-    const user = this.newUser(organizationId, userName, role.id, true, NO_ATTRIBUTES);
+    const name = fullName?.trim().replace(/\s+/g, ' ');
+    const words = name ? name.split(' ') : [];
+    const write = toUserWrite({
+      userName,
+      emails: [{ value: userName, type: 'work', primary: true }],
+      ...(name
+        ? {
+            displayName: name,
+            name: {
+              formatted: name,
+              ...(words.length > 1
+                ? { givenName: words.slice(0, -1).join(' '), familyName: words[words.length - 1] }
+                : { givenName: name }),
+            },
+          }
+        : {}),
+    } as ScimUserInput);
+    const user = this.newUser(organizationId, userName, role.id, true, { ...NO_ATTRIBUTES, ...write.attributes });
     try {
-      return { id: await this.repository.insertUser(manager, user), userName };
+      user.id = await this.repository.insertUser(manager, user);
+      await this.repository.replaceValues(manager, user, [], write.values);
+      return { id: user.id, userName };
     } catch (error) {
       if (isUniqueViolation(error))
         throw conflict(`A user with userName "${userName}" already exists in this organization.`, 'uniqueness');
@@ -328,8 +356,9 @@ export class UsersService {
       }
     }
     const values = await this.repository.replaceValues(manager, user, current.values, write.values);
-    // A write is a change (new version, new lastModified) even when it repeats what is stored: clients
-    // that compare versions see that their request was applied.
+    // A write that changes nothing keeps the version and lastModified (RFC 7644 §3.14: the version
+    // tracks the resource, not the requests; Okta and Entra repeat unchanged PUTs on every sync).
+    if (properties.length === 0 && values === current.values) return { user, roleName: role.name, values };
     this.touch(user);
     await this.repository.updateUser(manager, user, [...properties, 'updatedAt', 'version']);
     return { user, roleName: role.name, values };
