@@ -83,6 +83,35 @@ describe('SCIM Groups', () => {
     expect(bad.body.scimType).toBe('invalidFilter');
   });
 
+  it('should search by POST /Groups/.search, sort by displayName, and project attributes', async () => {
+    for (const name of ['b-sorted', 'A-sorted', 'c-sorted']) await o.scim.post('/Groups', { body: { displayName: name } });
+    const searched = await o.scim.post('/Groups/.search', {
+      body: {
+        schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'],
+        filter: 'displayName ew "-sorted"',
+        sortBy: 'displayName',
+        sortOrder: 'descending',
+        attributes: ['displayName'],
+        count: 2,
+      },
+    });
+    expect(searched.status).toBe(200);
+    expect(searched.body.totalResults).toBe(3);
+    expect(searched.body.Resources).toEqual([
+      { schemas: [CORE_GROUP], id: expect.any(String), displayName: 'c-sorted' },
+      { schemas: [CORE_GROUP], id: expect.any(String), displayName: 'b-sorted' },
+    ]);
+    const ascending = await o.scim.get(`/Groups?filter=${encodeURIComponent('displayName ew "-SORTED"')}&sortBy=displayName`);
+    expect(ascending.body.Resources.map((g: { displayName: string }) => g.displayName)).toEqual([
+      'A-sorted',
+      'b-sorted',
+      'c-sorted',
+    ]);
+    const refused = await o.scim.post('/Groups', { body: { displayName: '  ' } });
+    expect(refused.status).toBe(400);
+    expect(refused.body.scimType).toBe('invalidValue');
+  });
+
   it("should take Okta's membership PATCHes: add, remove exactly the filtered member, rename without a path", async () => {
     const id = (await o.scim.post('/Groups', { body: { displayName: 'Okta Push' } })).body.id;
     expect(
