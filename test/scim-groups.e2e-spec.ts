@@ -44,6 +44,17 @@ describe('SCIM Groups', () => {
     expect(user.attributes.find((a: { name: string }) => a.name === 'userName').mutability).toBe('immutable');
   });
 
+  it('should be in the OpenAPI document, whose keys are opaque bearer tokens (not JWTs)', async () => {
+    const document = (await (await fetch(`${t.url}/docs/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, unknown>>;
+      components: { securitySchemes: Record<string, { bearerFormat?: string }> };
+    };
+    expect(Object.keys(document.paths['/v1.0/scim/v2/Groups/{id}']).sort()).toEqual(['delete', 'get', 'patch', 'put']);
+    expect(Object.keys(document.paths['/v1.0/scim/v2/Groups']).sort()).toEqual(['get', 'post']);
+    expect(document.paths['/v1.0/scim/v2/Groups/.search']).toBeDefined();
+    for (const scheme of Object.values(document.components.securitySchemes)) expect(scheme.bearerFormat).not.toBe('JWT');
+  });
+
   it("should create a group with Okta's body, show it, and refuse a second one of the same name in any case", async () => {
     const created = await o.scim.post('/Groups', {
       body: { schemas: [CORE_GROUP], displayName: 'Torii Admins', members: [{ value: ids[0], display: 'g0@groups.test' }] },

@@ -127,8 +127,9 @@ function setUpOpenApi(app: NestFastifyApplication): void {
           'See the project README and docs/ for the rules behind each endpoint.',
       )
       .setVersion('1.0')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'torii_api_… key' }, 'apiKey')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'torii_scim_… key' }, 'scimKey')
+      // The keys are opaque random strings, not JWTs (the builder's default bearerFormat).
+      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'opaque', description: 'torii_api_… key' }, 'apiKey')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'opaque', description: 'torii_scim_… key' }, 'scimKey')
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json', yamlDocumentUrl: 'docs/openapi.yaml' });
