@@ -19,11 +19,14 @@ async function bootstrap(): Promise<void> {
   configureApp(app, logger);
   await app.listen({ port: config.port, host: config.host });
   new Logger('Bootstrap').log(
-    `Listening on ${config.host}:${config.port} (${config.database.type}); docs at ${config.appUrl}/docs`,
+    `Listening on ${config.host}:${config.port} (${config.database.type}, mail ${config.mail.smtpUrl ? 'by SMTP' : `to ${config.mail.outboxDir}`}); settings at ${config.appUrl}/settings, docs at ${config.appUrl}/docs`,
   );
   // Graceful shutdown: stop accepting, let in-flight requests finish, close the pool; bounded by SHUTDOWN_TIMEOUT_MS.
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
+      new Logger('Bootstrap').log(
+        `${signal}: stopping (in-flight requests finish first, at most ${config.shutdownTimeoutMs} ms)`,
+      );
       setTimeout(() => process.exit(1), config.shutdownTimeoutMs).unref();
       app.close().then(
         () => process.exit(0),

@@ -2,7 +2,7 @@ import Fastify from 'fastify';
 import pino from 'pino';
 import { Writable } from 'node:stream';
 import { QueryFailedError } from 'typeorm';
-import { lazyChildLogger, loggedUrl, logSafeError } from './logger';
+import { lazyChildLogger, loggedUrl, logSafeError, PinoLoggerService } from './logger';
 
 function capture(level: string) {
   const lines: Array<Record<string, unknown>> = [];
@@ -125,5 +125,17 @@ describe('logSafeError', () => {
     expect(logged).toContain('INSERT INTO users (user_name) VALUES (?)');
     expect(logged).toContain('ER_DUP_ENTRY');
     expect(logSafeError('not an error')).toBe('not an error');
+  });
+});
+
+describe("Nest's start-up narration", () => {
+  it('should log route mapping and module initialisation at debug, and the rest at info', () => {
+    const lines: Array<{ level: number; msg: string }> = [];
+    const destination = { write: (line: string) => lines.push(JSON.parse(line)) };
+    const service = new PinoLoggerService(pino({ level: 'info' }, destination));
+    service.log('Mapped {/v1.0/scim/v2/Users, GET} route', 'RouterExplorer');
+    service.log('UsersModule dependencies initialized', 'InstanceLoader');
+    service.log('Listening on 0.0.0.0:3000', 'Bootstrap');
+    expect(lines.map((l) => l.msg)).toEqual(['Listening on 0.0.0.0:3000']);
   });
 });

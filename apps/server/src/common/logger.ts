@@ -157,11 +157,16 @@ class LazyChild {
 }
 
 /** Nest's LoggerService on top of the same pino logger. */
+/** Nest's loggers that narrate start-up: "Mapped {/v1.0/..., GET} route", "UsersModule dependencies initialized". */
+const NEST_STARTUP_CONTEXTS = new Set(['RoutesResolver', 'RouterExplorer', 'InstanceLoader', 'NestFactory', 'NestApplication']);
+
 export class PinoLoggerService implements LoggerService {
   constructor(private readonly logger: Logger) {}
 
   log(message: unknown, ...params: unknown[]): void {
-    this.write('info', message, params);
+    // Nest's start-up narration (a line per module and per route) is for debugging, not the info log.
+    const context = params[params.length - 1];
+    this.write(typeof context === 'string' && NEST_STARTUP_CONTEXTS.has(context) ? 'debug' : 'info', message, params);
   }
 
   error(message: unknown, ...params: unknown[]): void {
