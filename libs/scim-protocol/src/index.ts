@@ -65,7 +65,7 @@ export type {
 } from './user.resource';
 export { applyUserPatch } from './user.patch';
 
-export { projectResource } from './projection';
+export { projectResource, projectionShows } from './projection';
 export type { ProjectionOptions } from './projection';
 export { parseListQuery } from './list-query';
 export type { ListQuery, ListQueryOptions } from './list-query';

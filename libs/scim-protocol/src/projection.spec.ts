@@ -1,6 +1,6 @@
-import { projectResource } from './projection';
+import { projectionShows, projectResource } from './projection';
 import { buildUserResource, parseUserInput } from './user.resource';
-import { CORE_USER_SCHEMA as CORE, ENTERPRISE_USER_SCHEMA as ENT } from './user.schema';
+import { CORE_USER_SCHEMA as CORE, ENTERPRISE_USER_SCHEMA as ENT, GROUP_SCHEMAS } from './user.schema';
 
 const resource: Readonly<Record<string, unknown>> = Object.freeze({
   ...buildUserResource(
@@ -76,5 +76,25 @@ describe('projectResource', () => {
   it('should drop an excluded sub-attribute from every element and empty containers', () => {
     const result = projectResource(resource, { excludedAttributes: ['emails.value', 'emails.type', 'emails.primary'] });
     expect(result).not.toHaveProperty('emails');
+  });
+});
+
+describe('projectionShows', () => {
+  it('should say whether a core attribute is shown, as projectResource decides', () => {
+    expect(projectionShows({}, 'groups')).toBe(true);
+    expect(projectionShows({ excludedAttributes: ['Groups'] }, 'groups')).toBe(false);
+    expect(projectionShows({ excludedAttributes: ['groups.display'] }, 'groups')).toBe(true);
+    expect(projectionShows({ attributes: ['userName'] }, 'groups')).toBe(false);
+    expect(projectionShows({ attributes: ['groups.value'] }, 'groups')).toBe(true);
+    expect(projectionShows({ attributes: [CORE] }, 'groups')).toBe(true);
+    expect(projectionShows({ attributes: ['displayName'] }, 'userName')).toBe(true);
+    expect(projectionShows({}, 'password')).toBe(false);
+    const group = { schemas: GROUP_SCHEMAS };
+    expect(projectionShows({ ...group, excludedAttributes: ['members'] }, 'members')).toBe(false);
+    expect(
+      projectionShows({ ...group, excludedAttributes: ['urn:ietf:params:scim:schemas:core:2.0:Group:members'] }, 'members'),
+    ).toBe(false);
+    expect(projectionShows({ ...group, attributes: ['displayName'] }, 'members')).toBe(false);
+    expect(projectionShows({ ...group, attributes: ['members.value'] }, 'members')).toBe(true);
   });
 });

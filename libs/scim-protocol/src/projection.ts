@@ -130,3 +130,26 @@ export function projectResource(resource: Json, options: ProjectionOptions = {})
   for (const [key, value] of Object.entries(out)) if (key !== 'schemas') ordered[key] = value;
   return ordered;
 }
+
+/**
+ * Whether an answer with this projection shows a top-level attribute of the resource's core schema,
+ * as projectResource would: the caller may skip reading what will not be shown (a group's members,
+ * a user's groups).
+ */
+export function projectionShows(options: ProjectionOptions, attribute: string): boolean {
+  const schemas = options.schemas ?? USER_SCHEMAS;
+  const [core] = schemas as [SchemaDefinition];
+  const def = findAttribute(core.attributes, attribute);
+  if (!def || def.returned === 'never') return false;
+  if (def.returned === 'always') return true;
+  const attributes = (options.attributes ?? []).filter((a) => a.trim() !== '');
+  if (attributes.length > 0) {
+    const include = select(attributes, schemas);
+    return include.wholeSchemas.has(core.id) || include.selection.get(core.id)?.has(def.name) === true;
+  }
+  return (
+    select(options.excludedAttributes ?? [], schemas)
+      .selection.get(core.id)
+      ?.get(def.name) !== true
+  );
+}

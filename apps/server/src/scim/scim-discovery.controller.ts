@@ -12,7 +12,8 @@ import { notFound } from '../common/app-error';
 import { BODY_LIMIT_BYTES } from '../app.setup';
 import { ScimMediaTypeGuard } from './scim-media-type.guard';
 import { ScimRateLimitGuard } from './scim-rate-limit.guard';
-import { MAX_RESULTS, ScimUsersService } from './scim-users.service';
+import { MAX_RESULTS } from './scim-request';
+import { ScimUsersService } from './scim-users.service';
 
 type Json = Record<string, unknown>;
 

@@ -5,7 +5,7 @@ import { OrganizationId, RequiresKey } from '../auth/auth.decorators';
 import { ScimGroupsService } from './scim-groups.service';
 import { ScimMediaTypeGuard } from './scim-media-type.guard';
 import { ScimRateLimitGuard } from './scim-rate-limit.guard';
-import { ScimResponse } from './scim-users.service';
+import { withEtag } from './scim-request';
 
 type Json = Record<string, unknown>;
 
@@ -42,7 +42,7 @@ export class ScimGroupsController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Json> {
     const response = await this.scim.create(organizationId, body);
-    return send(reply.status(201).header('location', response.location), response);
+    return withEtag(reply.status(201).header('location', response.location), response);
   }
 
   @Get(':id')
@@ -52,7 +52,7 @@ export class ScimGroupsController {
     @Query() query: Json,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Json> {
-    return send(reply, await this.scim.get(organizationId, id, query));
+    return withEtag(reply, await this.scim.get(organizationId, id, query));
   }
 
   @Put(':id')
@@ -64,7 +64,7 @@ export class ScimGroupsController {
     @Headers('if-match') ifMatch: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Json> {
-    return send(reply, await this.scim.replace(organizationId, id, body, ifMatch));
+    return withEtag(reply, await this.scim.replace(organizationId, id, body, ifMatch));
   }
 
   @Patch(':id')
@@ -91,9 +91,4 @@ export class ScimGroupsController {
   ): Promise<void> {
     return this.scim.delete(organizationId, id, ifMatch);
   }
-}
-
-function send(reply: FastifyReply, response: ScimResponse): Json {
-  void reply.header('etag', response.etag);
-  return response.body;
 }

@@ -6,19 +6,16 @@ import {
   parseGroupInput,
   parseGroupPatch,
   parseListQuery,
+  projectionShows,
+  ProjectionOptions,
   projectResource,
 } from '@app/scim-protocol';
 import { Inject, Injectable } from '@nestjs/common';
 import { SCIM_BASE_PATH } from '../common/http-error';
 import { GroupResource, GroupsService } from '../groups/groups.service';
-import { MAX_RESULTS, pickProjection, ScimResponse, searchParams, versionCheck } from './scim-users.service';
+import { MAX_RESULTS, pickProjection, ScimResponse, searchParams, versionCheck } from './scim-request';
 
 type Json = Record<string, unknown>;
-
-interface Projection {
-  attributes: string[];
-  excludedAttributes: string[];
-}
 
 /**
  * SCIM Groups on top of the groups module: parses bodies and PATCHes with the protocol library,
@@ -42,7 +39,7 @@ export class ScimGroupsService {
 
   async get(organizationId: number, id: string, query: Json = {}): Promise<ScimResponse> {
     const projection = this.projection(query);
-    return this.render(await this.groups.get(organizationId, id, showsMembers(projection)), projection);
+    return this.render(await this.groups.get(organizationId, id, projectionShows(projection, 'members')), projection);
   }
 
   async replace(organizationId: number, id: string, body: unknown, ifMatch?: string): Promise<ScimResponse> {
@@ -73,7 +70,7 @@ export class ScimGroupsService {
         offset: query.startIndex - 1,
         limit: query.count,
       },
-      showsMembers(query),
+      projectionShows({ ...query, schemas: GROUP_SCHEMAS }, 'members'),
     );
     return listResponse(
       page.groups.map((group) => this.render(group, query).body),
@@ -82,11 +79,12 @@ export class ScimGroupsService {
     ) as unknown as Json;
   }
 
-  private projection(query: Json): Projection {
-    return parseListQuery(pickProjection(query), { schemas: GROUP_SCHEMAS });
+  private projection(query: Json): ProjectionOptions {
+    const { attributes, excludedAttributes } = parseListQuery(pickProjection(query), { schemas: GROUP_SCHEMAS });
+    return { attributes, excludedAttributes, schemas: GROUP_SCHEMAS };
   }
 
-  private render(group: GroupResource, projection?: Projection): ScimResponse {
+  private render(group: GroupResource, projection: ProjectionOptions = {}): ScimResponse {
     const etag = `W/"${group.version}"`;
     const full = buildGroupResource({
       id: String(group.id),
@@ -99,17 +97,9 @@ export class ScimGroupsService {
       baseUrl: this.baseUrl,
     });
     const body =
-      projection && (projection.attributes.length || projection.excludedAttributes.length)
+      projection.attributes?.length || projection.excludedAttributes?.length
         ? projectResource(full, { ...projection, schemas: GROUP_SCHEMAS })
         : full;
     return { body, etag, location: `${this.baseUrl}/Groups/${group.id}` };
   }
-}
-
-/** Whether an answer with this projection shows members (then, and only then, they are read). */
-function showsMembers(projection: Projection): boolean {
-  const named = (list: string[]) =>
-    list.some((a) => /^(urn:ietf:params:scim:schemas:core:2\.0:group:)?members(\.|$)/i.test(a.trim()));
-  if (projection.attributes.length) return named(projection.attributes);
-  return !projection.excludedAttributes.some((a) => /^(urn:ietf:params:scim:schemas:core:2\.0:group:)?members$/i.test(a.trim()));
 }

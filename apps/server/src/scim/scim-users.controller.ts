@@ -4,7 +4,8 @@ import type { FastifyReply } from 'fastify';
 import { OrganizationId, RequiresKey } from '../auth/auth.decorators';
 import { ScimMediaTypeGuard } from './scim-media-type.guard';
 import { ScimRateLimitGuard } from './scim-rate-limit.guard';
-import { ScimResponse, ScimUsersService } from './scim-users.service';
+import { withEtag } from './scim-request';
+import { ScimUsersService } from './scim-users.service';
 
 type Json = Record<string, unknown>;
 
@@ -44,7 +45,7 @@ export class ScimUsersController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Json> {
     const { response } = await this.scim.create(organizationId, body);
-    return send(reply.status(201).header('location', response.location), response);
+    return withEtag(reply.status(201).header('location', response.location), response);
   }
 
   @Get(':id')
@@ -54,7 +55,7 @@ export class ScimUsersController {
     @Query() query: Json,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Json> {
-    return send(reply, await this.scim.get(organizationId, id, query));
+    return withEtag(reply, await this.scim.get(organizationId, id, query));
   }
 
   @Put(':id')
@@ -68,7 +69,7 @@ export class ScimUsersController {
     @Headers('if-match') ifMatch: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Json> {
-    return send(reply, await this.scim.replace(organizationId, id, body, ifMatch));
+    return withEtag(reply, await this.scim.replace(organizationId, id, body, ifMatch));
   }
 
   @Patch(':id')
@@ -80,7 +81,7 @@ export class ScimUsersController {
     @Headers('if-match') ifMatch: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Json> {
-    return send(reply, await this.scim.patch(organizationId, id, body, ifMatch));
+    return withEtag(reply, await this.scim.patch(organizationId, id, body, ifMatch));
   }
 
   @Delete(':id')
@@ -93,9 +94,4 @@ export class ScimUsersController {
   ): Promise<void> {
     return this.scim.delete(organizationId, id, ifMatch);
   }
-}
-
-function send(reply: FastifyReply, response: ScimResponse): Json {
-  void reply.header('etag', response.etag);
-  return response.body;
 }

@@ -5,37 +5,17 @@ import {
   listResponse,
   parseListQuery,
   parseUserInput,
+  projectionShows,
+  ProjectionOptions,
   projectResource,
-  ScimError,
 } from '@app/scim-protocol';
 import { Inject, Injectable } from '@nestjs/common';
 import { SCIM_BASE_PATH } from '../common/http-error';
 import { GroupsService } from '../groups/groups.service';
 import { UserResource, UsersService } from '../users/users.service';
-
-interface Projection {
-  attributes: string[];
-  excludedAttributes: string[];
-}
-
-/** Whether an answer with this projection shows a user's groups. */
-function showsGroups(projection: Projection | undefined): boolean {
-  const groups = /^(urn:ietf:params:scim:schemas:core:2\.0:user:)?groups(\.|$)/i;
-  if (!projection) return true;
-  if (projection.attributes.length) return projection.attributes.some((a) => groups.test(a.trim()));
-  return !projection.excludedAttributes.some((a) => /^(urn:ietf:params:scim:schemas:core:2\.0:user:)?groups$/i.test(a.trim()));
-}
+import { MAX_RESULTS, pickProjection, ScimResponse, searchParams, versionCheck } from './scim-request';
 
 type Json = Record<string, unknown>;
-
-/** A SCIM resource with what goes in the headers. */
-export interface ScimResponse {
-  body: Json;
-  etag: string;
-  location: string;
-}
-
-export const MAX_RESULTS = 200;
 
 /**
  * SCIM Users on top of the users module: parses and validates SCIM bodies
@@ -58,22 +38,22 @@ export class ScimUsersService {
   async create(organizationId: number, body: unknown): Promise<{ response: ScimResponse; created: boolean }> {
     const { user, created } = await this.users.provision(organizationId, parseUserInput(body, 'create'));
     // A reactivated user may still be in groups.
-    return { response: (await this.renderAll([user]))[0], created };
+    return { response: await this.renderOne(user), created };
   }
 
   async get(organizationId: number, id: string, projection: Json = {}): Promise<ScimResponse> {
     const query = parseListQuery(pickProjection(projection));
-    return (await this.renderAll([await this.users.getResource(organizationId, id)], query))[0];
+    return this.renderOne(await this.users.getResource(organizationId, id), query);
   }
 
   async replace(organizationId: number, id: string, body: unknown, ifMatch?: string): Promise<ScimResponse> {
     const input = parseUserInput(body, 'replace');
-    return (await this.renderAll([await this.users.replace(organizationId, id, input, versionCheck(ifMatch))]))[0];
+    return this.renderOne(await this.users.replace(organizationId, id, input, versionCheck(ifMatch)));
   }
 
   async patch(organizationId: number, id: string, body: unknown, ifMatch?: string): Promise<ScimResponse> {
     const user = await this.users.patch(organizationId, id, (current) => applyUserPatch(current, body), versionCheck(ifMatch));
-    return (await this.renderAll([user]))[0];
+    return this.renderOne(user);
   }
 
   async delete(organizationId: number, id: string, ifMatch?: string): Promise<void> {
@@ -100,14 +80,20 @@ export class ScimUsersService {
   }
 
   /** Users rendered with their groups (read-only `groups`), which are read only when the answer shows them. */
-  private async renderAll(users: UserResource[], projection?: Projection): Promise<ScimResponse[]> {
-    const groups = users.length && showsGroups(projection) ? await this.groups.groupsOfUsers(users.map((u) => u.id)) : undefined;
+  private async renderAll(users: UserResource[], projection: ProjectionOptions = {}): Promise<ScimResponse[]> {
+    const groups =
+      users.length && projectionShows(projection, 'groups') ? await this.groups.groupsOfUsers(users.map((u) => u.id)) : undefined;
     return users.map((user) => this.render(user, projection, groups?.get(user.id)));
+  }
+
+  private async renderOne(user: UserResource, projection?: ProjectionOptions): Promise<ScimResponse> {
+    const [response] = await this.renderAll([user], projection);
+    return response;
   }
 
   private render(
     user: UserResource,
-    projection?: Projection,
+    projection: ProjectionOptions,
     groups?: ReadonlyArray<{ id: number; displayName: string }>,
   ): ScimResponse {
     const etag = `W/"${user.version}"`;
@@ -131,47 +117,7 @@ export class ScimUsersService {
     });
     // Without attributes/excludedAttributes the full resource is the answer (we never store a returned:never attribute).
     const body =
-      projection && (projection.attributes.length || projection.excludedAttributes.length)
-        ? projectResource(full, projection)
-        : full;
+      projection.attributes?.length || projection.excludedAttributes?.length ? projectResource(full, projection) : full;
     return { body, etag, location: `${this.baseUrl}/Users/${user.id}` };
   }
-}
-
-/** A SearchRequest body (RFC 7644 §3.4.3, POST /.search) as list query parameters, attribute lists as arrays. */
-export function searchParams(body: unknown): Json {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw ScimError.invalidSyntax(
-      'Send a SearchRequest object, e.g. {"filter": "userName eq \\"a@b.com\\"", "startIndex": 1, "count": 10}.',
-    );
-  }
-  const params: Json = {};
-  for (const [key, value] of Object.entries(body as Json)) {
-    if (key.toLowerCase() === 'schemas') continue;
-    params[key] = Array.isArray(value) ? value.join(',') : typeof value === 'number' ? String(value) : value;
-  }
-  return params;
-}
-
-/** The `attributes`/`excludedAttributes` query parameters of a single-resource GET. */
-export function pickProjection(query: Json): Json {
-  const out: Json = {};
-  for (const [key, value] of Object.entries(query)) {
-    if (/^(excluded)?attributes$/i.test(key)) out[key] = value;
-  }
-  return out;
-}
-
-/**
- * If-Match: `*` or a list of entity tags; weak comparison (RFC 7232), since our
- * ETags are weak. A stale or malformed tag is a 412.
- */
-export function versionCheck(ifMatch: string | undefined): ((version: number) => boolean) | undefined {
-  if (ifMatch === undefined || ifMatch.trim() === '') return undefined;
-  if (ifMatch.trim() === '*') return () => true;
-  const versions = ifMatch.split(',').map((tag) => /^\s*(?:W\/)?"([^"]*)"\s*$/.exec(tag)?.[1]);
-  if (versions.some((v) => v === undefined)) {
-    throw new ScimError(412, 'If-Match must be "*" or entity tags such as W/"3", as sent in the ETag header.');
-  }
-  return (version) => versions.includes(String(version));
 }
