@@ -35,8 +35,9 @@ describe('isolation: one organization cannot stall another', () => {
     busy = await scimOrganization(t, 'Busy');
     other = await scimOrganization(t, 'Other');
     otherUserId = (await other.scim.post('/Users', { body: { userName: 'calm@other.test' } })).body.id;
-    // 1,500 users with two emails each: 3,000 value rows for every LIKE of the costly filter.
-    for (let start = 0; start < 1500; start += 50) {
+    // 4,500 users with two emails each: 9,000 value rows for every LIKE of the costly filter, so that one
+    // such search takes well over the limit even alone on a fast machine (1,500 took 73 ms on a 2026 EPYC).
+    for (let start = 0; start < 4500; start += 50) {
       await Promise.all(
         Array.from({ length: 50 }, (_, i) =>
           busy.scim.post('/Users', {
@@ -64,7 +65,7 @@ describe('isolation: one organization cannot stall another', () => {
     const costly = Promise.all(
       Array.from({ length: 16 }, () =>
         busy.scim
-          .get(`/Users?count=1&sortBy=emails.value&startIndex=1400&filter=${filter}`)
+          .get(`/Users?count=1&sortBy=emails.value&startIndex=4400&filter=${filter}`)
           .then((response) => ({ response, ms: Date.now() - started })),
       ),
     );

@@ -50,9 +50,37 @@ export interface UserView {
   lastName: string | null;
   displayName: string | null;
   role: string;
+  /** Where the role comes from: a group's role mapping, or the user itself (SCIM userType, the admin API, the default). */
+  roleSource: 'group' | 'user';
+  /** The group whose mapping gives the role, when roleSource is "group". */
+  roleGroup: { id: string; displayName: string } | null;
   active: boolean;
   status: 'active' | 'inactive';
   externalId: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** A role mapping: members of the group have the role (lowest priority number wins). */
+export interface RoleMappingView {
+  id: string;
+  groupId: string;
+  groupDisplayName: string;
+  role: string;
+  priority: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** A group as the admin API shows it: the identity provider's, read-only here. */
+export interface GroupView {
+  id: string;
+  displayName: string;
+  externalId: string | null;
+  memberCount: number;
+  /** The role its mapping gives its members, or null when it has none. */
+  role: string | null;
+  roleMappingId: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -85,6 +113,7 @@ export interface CursorPage {
 
 export type UserPage = CursorPage & { users: UserView[] };
 export type MemberPage = CursorPage & { members: UserView[] };
+export type GroupPage = CursorPage & { groups: GroupView[] };
 export type ReminderPage = CursorPage & { notifications: ReminderView[] };
 
 /** The error body of every admin API refusal. */

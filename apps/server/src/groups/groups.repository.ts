@@ -207,6 +207,23 @@ export class GroupsRepository {
     return { total, groups: rows.map((row: Record<string, unknown>) => this.hydrate(row)) };
   }
 
+  /** The admin API's page of groups in id order after `afterId`, each with its number of members, and the total. */
+  async page(
+    organizationId: number,
+    afterId: number,
+    size: number,
+  ): Promise<{ rows: Array<{ group: Group; memberCount: number }>; total: number }> {
+    const rows: Array<Record<string, unknown>> = await this.dataSource.query(
+      `SELECT ${COLUMNS}, (SELECT COUNT(*) FROM group_members m WHERE m.group_id = g.id) AS member_count
+        FROM user_groups g WHERE g.organization_id = ? AND g.id > ? ORDER BY g.id LIMIT ${Number(size)}`,
+      [organizationId, afterId],
+    );
+    const [{ n }] = await this.dataSource.query('SELECT COUNT(*) AS n FROM user_groups WHERE organization_id = ?', [
+      organizationId,
+    ]);
+    return { rows: rows.map((row) => ({ group: this.hydrate(row), memberCount: Number(row.member_count) })), total: Number(n) };
+  }
+
   private get sqlite(): boolean {
     return this.dataSource.options.type === 'better-sqlite3';
   }

@@ -1,13 +1,16 @@
+import type { GroupPage, GroupView } from '@app/api-types';
 import { TransactionRunner } from '@app/database';
 import { GroupChange, GroupInput } from '@app/scim-protocol';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { badRequest, conflict, notFound, preconditionFailed } from '../common/app-error';
 import { Clock } from '../common/clock';
+import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor } from '../common/cursor';
 import { isUniqueViolation, retryOnDeadlock } from '../common/db-errors';
 import { parseId } from '../common/ids';
 import { Group } from './group.entity';
 import { GroupSearch, GroupsRepository, MemberRow } from './groups.repository';
+import { RoleMappingsService } from './role-mappings.service';
 
 /** A group as SCIM sees it; `members` only when asked for. */
 export interface GroupResource {
@@ -27,11 +30,14 @@ const NAMED = 5;
  * The groups of an organization and their members: the rules (displayName unique per organization
  * case-insensitively, members are live users of the organization, every request all or nothing) on
  * top of GroupsRepository. A change bumps the version (the ETag) only when it changes something.
+ * Every membership change settles the roles of the users it touches (roles from groups) in the
+ * same transaction, so a refusal (the last active Admin) leaves the group as it was.
  */
 @Injectable()
 export class GroupsService {
   constructor(
     private readonly repository: GroupsRepository,
+    private readonly roleMappings: RoleMappingsService,
     private readonly transactions: TransactionRunner,
     private readonly clock: Clock,
   ) {}
@@ -56,6 +62,7 @@ export class GroupsService {
           throw error;
         }
         await this.repository.addMembers(manager, group.id, members);
+        await this.roleMappings.settle(manager, organizationId, members);
         return this.resource(manager, group, true);
       }),
     );
@@ -78,9 +85,10 @@ export class GroupsService {
         const group = await this.find(manager, organizationId, rawId, true);
         checkVersion(group, ifMatch);
         const members = await this.memberIds(manager, organizationId, input.members);
-        let changed = this.set(group, { displayName: input.displayName, externalId: input.externalId ?? null });
-        changed = (await this.replaceMembers(manager, group.id, members)) || changed;
-        await this.save(manager, group, changed);
+        const touched = await this.replaceMembers(manager, group.id, members);
+        const changed = this.set(group, { displayName: input.displayName, externalId: input.externalId ?? null });
+        await this.roleMappings.settle(manager, organizationId, touched);
+        await this.save(manager, group, changed || touched.length > 0);
         return this.resource(manager, group, true);
       }),
     );
@@ -103,36 +111,53 @@ export class GroupsService {
         const known = new Map(named.map((raw, i) => [raw, ids[i]]));
         const idsOf = (raw: readonly string[]) => raw.map((r) => known.get(r)!);
         let changed = false;
+        const touched = new Set<number>();
+        const members = (ids: readonly number[], count: number) => {
+          for (const id of ids) touched.add(id);
+          changed = count > 0 || changed;
+        };
         for (const change of changes) {
           switch (change.op) {
             case 'set':
               changed = this.set(group, change) || changed;
               break;
             case 'addMembers':
-              changed = (await this.repository.addMembers(manager, group.id, idsOf(change.ids))) > 0 || changed;
+              members(idsOf(change.ids), await this.repository.addMembers(manager, group.id, idsOf(change.ids)));
               break;
             case 'removeMembers':
-              changed = (await this.repository.removeMembers(manager, group.id, idsOf(change.ids))) > 0 || changed;
+              members(idsOf(change.ids), await this.repository.removeMembers(manager, group.id, idsOf(change.ids)));
               break;
-            case 'removeAllMembers':
-              changed = (await this.repository.removeAllMembers(manager, group.id)) > 0 || changed;
+            case 'removeAllMembers': {
+              const ids = await this.repository.memberIds(manager, group.id);
+              members(ids, await this.repository.removeMembers(manager, group.id, ids));
               break;
-            case 'replaceMembers':
-              changed = (await this.replaceMembers(manager, group.id, idsOf(change.ids))) || changed;
+            }
+            case 'replaceMembers': {
+              const ids = await this.replaceMembers(manager, group.id, idsOf(change.ids));
+              members(ids, ids.length);
               break;
+            }
           }
         }
+        await this.roleMappings.settle(manager, organizationId, [...touched]);
         await this.save(manager, group, changed);
       }),
     );
   }
 
-  /** DELETE: the group and its memberships; the users stay. */
+  /**
+   * DELETE: the group, its memberships and its role mapping; the users stay. Its members leave it
+   * first, so their roles are settled while its mapping still exists (the last mapping of the
+   * organization included).
+   */
   async remove(organizationId: number, rawId: string, ifMatch?: (version: number) => boolean): Promise<void> {
     await retryOnDeadlock(() =>
       this.transactions.run(async (manager) => {
         const group = await this.find(manager, organizationId, rawId, true);
         checkVersion(group, ifMatch);
+        const members = await this.repository.memberIds(manager, group.id);
+        await this.repository.removeMembers(manager, group.id, members);
+        await this.roleMappings.settle(manager, organizationId, members);
         await this.repository.delete(manager, group.id);
       }),
     );
@@ -149,6 +174,27 @@ export class GroupsService {
     const byGroup = new Map<number, MemberRow[]>(groups.map((g) => [g.id, []]));
     for (const member of await this.repository.members(groups.map((g) => g.id))) byGroup.get(member.groupId)!.push(member);
     return { total, groups: groups.map((g) => toResource(g, byGroup.get(g.id))) };
+  }
+
+  /** The admin API's groups: cursor-paged, with their member counts and mapped roles. */
+  async list(organizationId: number, query: { size?: number; cursor?: string }): Promise<GroupPage> {
+    const size = query.size ?? DEFAULT_PAGE_SIZE;
+    const { rows, total } = await this.repository.page(organizationId, decodeCursor(query.cursor), size + 1);
+    const page = rows.slice(0, size);
+    const roles = await this.roleMappings.rolesOfGroups(page.map((r) => r.group.id));
+    return {
+      groups: page.map((r) => toView(r.group, r.memberCount, roles.get(r.group.id))),
+      count: page.length,
+      total,
+      nextCursor: rows.length > size ? encodeCursor(page[page.length - 1].group.id) : null,
+    };
+  }
+
+  /** One group as the admin API shows it. */
+  async view(organizationId: number, rawId: string): Promise<GroupView> {
+    const group = await this.find(undefined, organizationId, rawId);
+    const [{ memberCount }] = (await this.repository.page(organizationId, group.id - 1, 1)).rows;
+    return toView(group, memberCount, (await this.roleMappings.rolesOfGroups([group.id])).get(group.id));
   }
 
   /** The groups of these users, by user id: what a User's read-only `groups` shows. */
@@ -194,15 +240,15 @@ export class GroupsService {
     return ids;
   }
 
-  /** Makes the member list exactly `wanted`; whether it changed. */
-  private async replaceMembers(manager: EntityManager, groupId: number, wanted: readonly number[]): Promise<boolean> {
+  /** Makes the member list exactly `wanted`; returns the users who left or joined. */
+  private async replaceMembers(manager: EntityManager, groupId: number, wanted: readonly number[]): Promise<number[]> {
     const current = new Set(await this.repository.memberIds(manager, groupId));
     const keep = new Set(wanted);
     const gone = [...current].filter((id) => !keep.has(id));
-    const added = wanted.filter((id) => !current.has(id));
+    const added = [...new Set(wanted)].filter((id) => !current.has(id));
     await this.repository.removeMembers(manager, groupId, gone);
     await this.repository.addMembers(manager, groupId, added);
-    return gone.length > 0 || added.length > 0;
+    return [...gone, ...added];
   }
 
   /** Sets displayName and externalId when given; whether either changed. */
@@ -251,6 +297,19 @@ function checkVersion(group: Group, ifMatch: ((version: number) => boolean) | un
   if (ifMatch && !ifMatch(group.version)) {
     throw preconditionFailed(`The group has changed since you read it (now version ${group.version}); read it again and retry.`);
   }
+}
+
+function toView(group: Group, memberCount: number, mapping?: { mappingId: number; role: string }): GroupView {
+  return {
+    id: String(group.id),
+    displayName: group.displayName,
+    externalId: group.externalId,
+    memberCount,
+    role: mapping?.role ?? null,
+    roleMappingId: mapping ? String(mapping.mappingId) : null,
+    createdAt: group.createdAt.toISOString(),
+    updatedAt: group.updatedAt.toISOString(),
+  };
 }
 
 function toResource(group: Group, members?: Array<{ userId: number; display: string }>): GroupResource {

@@ -78,6 +78,11 @@ export class RolesRepository {
     return row ? { id: Number(row.id), name: row.name } : null;
   }
 
+  async nameById(manager: EntityManager, id: number): Promise<string> {
+    const [row] = await manager.query('SELECT name FROM roles WHERE id = ?', [id]);
+    return String(row?.name ?? '');
+  }
+
   /** Every role name of the organization, pre-defined first (for the sentence that lists the valid ones). */
   async names(manager: EntityManager = this.roles.manager, organizationId: number): Promise<string[]> {
     const roles = await manager.find(Role, { where: { organizationId }, order: { predefined: 'DESC', id: 'ASC' } });
@@ -99,17 +104,31 @@ export class RolesRepository {
   }
 
   /**
-   * Users holding the role, deleted users included (their rows keep the role). On MySQL a locking
+   * Users holding the role, deleted users included (their rows keep the role), and users whose own
+   * role it is behind a group's role. On MySQL a locking
    * read, so it counts users committed since the transaction began, not its snapshot.
    */
   async countUsers(manager: EntityManager, organizationId: number, roleId: number): Promise<number> {
     const query = manager
       .createQueryBuilder(User, 'u')
       .select('COUNT(*)', 'n')
-      .where('u.organization_id = :organizationId AND u.role_id = :roleId', { organizationId, roleId });
+      .where('u.organization_id = :organizationId AND (u.role_id = :roleId OR u.own_role_id = :roleId)', {
+        organizationId,
+        roleId,
+      });
     if (takesRowLocks(manager)) query.setLock('pessimistic_read');
     const row = await query.getRawOne<{ n: number | string }>();
     return Number(row?.n ?? 0);
+  }
+
+  /** displayNames of the groups whose role mapping gives the role (the groups module's tables), locking on MySQL. */
+  async mappedGroups(manager: EntityManager, roleId: number): Promise<string[]> {
+    const share = takesRowLocks(manager) ? ' LOCK IN SHARE MODE' : '';
+    const rows = await manager.query(
+      `SELECT g.display_name FROM role_mappings rm JOIN user_groups g ON g.id = rm.group_id WHERE rm.role_id = ? ORDER BY rm.priority, rm.id${share}`,
+      [roleId],
+    );
+    return rows.map((r: { display_name: string }) => r.display_name);
   }
 
   async delete(manager: EntityManager, organizationId: number, id: number): Promise<void> {

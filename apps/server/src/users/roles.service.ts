@@ -93,7 +93,8 @@ export class RolesService {
   }
 
   /**
-   * Deletes a custom role that no user holds. The role row is locked first and its users counted
+   * Deletes a custom role that no user holds (as its role, or as its own role behind a group's) and
+   * no role mapping gives. The role row is locked first and its users counted
    * with a locking read (MySQL), so a user given the role at the same moment is either counted or
    * refused the role; should one still slip in, the foreign key refuses the delete, which is the
    * same 409.
@@ -108,6 +109,11 @@ export class RolesService {
       await retryOnDeadlock(() =>
         this.transactions.run(async (manager) => {
           await this.roles.lockRow(manager, organizationId, role.id);
+          const groups = await this.roles.mappedGroups(manager, role.id);
+          if (groups.length)
+            throw conflict(
+              `The role "${role.name}" is given by the role mapping of ${groups.length === 1 ? 'the group' : 'the groups'} ${groups.map((g) => `"${g}"`).join(', ')}; change or delete ${groups.length === 1 ? 'that mapping' : 'those mappings'} first.`,
+            );
           const users = await this.roles.countUsers(manager, organizationId, role.id);
           if (users > 0) throw stillHas(users);
           await this.roles.delete(manager, organizationId, role.id);
@@ -136,6 +142,11 @@ export class RolesService {
     );
     if (role) return role;
     return this.refuseUnknown(organizationId, name, manager);
+  }
+
+  /** A role's name by id (the own role behind a group's). */
+  nameOf(manager: EntityManager, id: number): Promise<string> {
+    return this.roles.nameById(manager, id);
   }
 
   /** The 400 for a role name that is not (or no longer) one of the organization's, listing the valid ones. */

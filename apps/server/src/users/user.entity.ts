@@ -53,6 +53,23 @@ export class User {
   @JoinColumn({ name: 'role_id' })
   role?: Role;
 
+  /**
+   * The user's own role (from SCIM userType, the admin API, or the default) while a group's role
+   * mapping overrides it; NULL when roleId is the user's own role. Kept so that it comes back when
+   * no mapping applies any more.
+   */
+  @Column({ type: 'int', nullable: true })
+  ownRoleId: number | null;
+
+  /**
+   * The group whose role mapping gives roleId; NULL when roleId is the user's own role. Set and
+   * cleared together with ownRoleId by the groups module in the same transaction as the membership
+   * or mapping change. Neither column has a foreign key: adding one rebuilds the users table on both
+   * engines; the rules are kept under row locks instead (docs/decisions.md).
+   */
+  @Column({ type: 'int', nullable: true })
+  roleGroupId: number | null;
+
   @Column({ type: 'boolean', default: true })
   active: boolean;
 

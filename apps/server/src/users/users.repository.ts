@@ -19,6 +19,19 @@ import {
 } from './user-storage.mapping';
 import { User } from './user.entity';
 
+/** What the role rules need of a user: its effective role, its own role behind a group's, the group, its state. */
+export interface UserRoleState {
+  id: number;
+  userName: string;
+  roleId: number;
+  ownRoleId: number | null;
+  roleGroupId: number | null;
+  active: boolean;
+}
+
+/** Users per statement when roles change with a group (a PATCH may add 10,000 members). */
+const ROLE_CHUNK = 500;
+
 /** A SCIM list query over one organization's live users, already parsed (parseListQuery). */
 export interface UserSearch {
   filter?: FilterNode;
@@ -37,6 +50,8 @@ export interface UserListFilter {
   roleLower?: string;
   /** Leaves out users of this role (the Members page leaves out Employees). */
   exceptRoleLower?: string;
+  /** Members of this group only (the groups module's `group_members`). */
+  groupId?: number;
 }
 
 /**
@@ -296,6 +311,8 @@ export class UsersRepository implements OnModuleDestroy {
     if (filter.active !== undefined) base.andWhere('u.active = :active', { active: filter.active ? 1 : 0 });
     if (filter.roleLower !== undefined) base.andWhere('r.name_lower = :role', { role: filter.roleLower });
     if (filter.exceptRoleLower !== undefined) base.andWhere('r.name_lower <> :except', { except: filter.exceptRoleLower });
+    if (filter.groupId !== undefined)
+      base.andWhere('u.id IN (SELECT m.user_id FROM group_members m WHERE m.group_id = :group)', { group: filter.groupId });
     const total = await base.clone().getCount();
     const page = await base
       .clone()
@@ -324,6 +341,73 @@ export class UsersRepository implements OnModuleDestroy {
     if (this.locking) query.setLock('pessimistic_read');
     const row = await query.getRawOne<{ n: number | string }>();
     return Number(row?.n ?? 0);
+  }
+
+  /** Live, active users of the role (a locking read on MySQL, like countOthersInRole). */
+  async countActiveInRole(manager: EntityManager, organizationId: number, roleId: number): Promise<number> {
+    const share = this.locking ? ' LOCK IN SHARE MODE' : '';
+    const [row] = await manager.query(
+      `SELECT COUNT(*) AS n FROM users u WHERE u.organization_id = ? AND u.role_id = ? AND u.active = 1 AND u.deleted_at IS NULL${share}`,
+      [organizationId, roleId],
+    );
+    return Number(row?.n ?? 0);
+  }
+
+  /** The role columns of these live users of the organization, in id order; rows locked for update on MySQL. */
+  async roleStates(manager: EntityManager, organizationId: number, ids: readonly number[]): Promise<UserRoleState[]> {
+    const out: UserRoleState[] = [];
+    const lock = this.locking ? ' FOR UPDATE' : '';
+    for (let i = 0; i < ids.length; i += ROLE_CHUNK) {
+      const chunk = ids.slice(i, i + ROLE_CHUNK);
+      const rows: Array<Record<string, unknown>> = await manager.query(
+        `SELECT id, user_name, role_id, own_role_id, role_group_id, active FROM users
+          WHERE organization_id = ? AND deleted_at IS NULL AND id IN (${chunk.map(() => '?').join(', ')}) ORDER BY id${lock}`,
+        [organizationId, ...chunk],
+      );
+      for (const r of rows)
+        out.push({
+          id: Number(r.id),
+          userName: String(r.user_name),
+          roleId: Number(r.role_id),
+          ownRoleId: r.own_role_id === null ? null : Number(r.own_role_id),
+          roleGroupId: r.role_group_id === null ? null : Number(r.role_group_id),
+          active: Boolean(Number(r.active)),
+        });
+    }
+    return out;
+  }
+
+  /**
+   * Sets the role columns of these users. `modifiedAt` (when the effective role changes, which SCIM shows
+   * as userType) also moves lastModified and the version; otherwise the SCIM resource is unchanged.
+   */
+  async setRoles(
+    manager: EntityManager,
+    ids: readonly number[],
+    roles: { roleId: number; ownRoleId: number | null; roleGroupId: number | null },
+    modifiedAt: Date | null,
+  ): Promise<void> {
+    const touch = modifiedAt ? ', updated_at = ?, version = version + 1' : '';
+    const when = modifiedAt ? [this.dataSource.driver.preparePersistentValue(modifiedAt, this.column('updatedAt'))] : [];
+    for (let i = 0; i < ids.length; i += ROLE_CHUNK) {
+      const chunk = ids.slice(i, i + ROLE_CHUNK);
+      await manager.query(
+        `UPDATE users SET role_id = ?, own_role_id = ?, role_group_id = ?${touch} WHERE id IN (${chunk.map(() => '?').join(', ')})`,
+        [roles.roleId, roles.ownRoleId, roles.roleGroupId, ...when, ...chunk],
+      );
+    }
+  }
+
+  /** displayNames of these groups (the groups module's `user_groups`), for showing where a role comes from. */
+  async groupNames(ids: readonly number[]): Promise<Map<number, string>> {
+    const out = new Map<number, string>();
+    if (!ids.length) return out;
+    const rows = await this.dataSource.query(
+      `SELECT id, display_name FROM user_groups WHERE id IN (${ids.map(() => '?').join(', ')})`,
+      [...ids],
+    );
+    for (const r of rows) out.set(Number(r.id), String(r.display_name));
+    return out;
   }
 
   /** userNames of the organization's live, active users holding the role, in id order. */
@@ -422,6 +506,10 @@ export class UsersRepository implements OnModuleDestroy {
 
   private quote(name: string): string {
     return this.dataSource.driver.escape(name);
+  }
+
+  private column(property: keyof User): ColumnMetadata {
+    return this.allUserColumns.find((c) => c.propertyName === property)!;
   }
 }
 

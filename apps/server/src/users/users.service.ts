@@ -45,6 +45,14 @@ export interface UserListQuery {
   role?: string;
   /** The Members page: everyone whose role is not Employee. */
   membersOnly?: boolean;
+  /** A group's id: its members only. */
+  group?: string;
+}
+
+/** The role a user's groups give it (the winning role mapping's role, and its group). */
+export interface GroupRole {
+  roleId: number;
+  groupId: number;
 }
 
 /** What a change asks of a user's role and state; undefined means unchanged. */
@@ -137,10 +145,14 @@ export class UsersService {
       active: query.status === undefined ? undefined : query.status === 'active',
       roleLower: query.role ? query.role.trim().normalize('NFC').toLowerCase() : undefined,
       exceptRoleLower: query.membersOnly ? DEFAULT_ROLE.toLowerCase() : undefined,
+      groupId: query.group === undefined ? undefined : parseId(query.group, 'group'),
     });
     const page = rows.slice(0, size);
+    const groups = await this.repository.groupNames([
+      ...new Set(page.map((r) => r.user.roleGroupId).filter((id): id is number => id !== null)),
+    ]);
     return {
-      users: page.map((r) => toView(r.user, r.roleName)),
+      users: page.map((r) => toView(r.user, r.roleName, groups)),
       count: page.length,
       total,
       nextCursor: rows.length > size ? encodeCursor(page[page.length - 1].user.id) : null,
@@ -149,22 +161,82 @@ export class UsersService {
 
   async get(organizationId: number, rawId: string): Promise<UserView> {
     const { user, roleName } = await this.findRow(organizationId, rawId);
-    return toView(user, roleName);
+    return this.view(user, roleName);
   }
 
-  /** The admin API's PATCH /v1.0/users/{id}: role and active, with the same rules as SCIM. */
+  /**
+   * The admin API's PATCH /v1.0/users/{id}: role and active, with the same rules as SCIM. A role that
+   * comes from a group cannot be changed here (409 naming the group): the mapping would give it back.
+   */
   async updateRoleAndState(organizationId: number, rawId: string, change: RoleAndStateChange): Promise<UserView> {
-    return retryOnDeadlock(() =>
+    const { user, roleName } = await retryOnDeadlock(() =>
       this.transactions.run(async (manager) => {
         const { user, roleName } = await this.loadForUpdate(manager, organizationId, rawId);
+        if (user.roleGroupId !== null && change.role !== undefined) {
+          if (change.role.trim().normalize('NFC').toLowerCase() !== roleName.toLowerCase()) {
+            const group = (await this.repository.groupNames([user.roleGroupId])).get(user.roleGroupId);
+            throw conflict(
+              `${user.userName} is ${roleName} because they are a member of the group "${group}", which is mapped to ${roleName}; change the role mapping or their groups in your identity provider instead.`,
+            );
+          }
+          change = { ...change, role: undefined };
+        }
         const { role, changed } = await this.applyRoleAndState(manager, user, roleName, change);
         if (changed) {
           this.touch(user);
           await this.repository.updateUser(manager, user, ['roleId', 'active', 'updatedAt', 'version']);
         }
-        return toView(user, role.name);
+        return { user, roleName: role.name };
       }),
     );
+    return this.view(user, roleName);
+  }
+
+  /**
+   * Applies what users' groups now say about their roles, inside the caller's transaction (the groups
+   * module calls it after every membership or mapping change): a user whose groups give a role gets
+   * it and keeps its own role behind it; a user whose groups give none gets its own role back. The
+   * last active Admin rule holds: a change that would leave the organization without one is refused,
+   * and the caller's whole transaction rolls back.
+   */
+  async applyGroupRoles(
+    manager: EntityManager,
+    organizationId: number,
+    userIds: readonly number[],
+    grants: ReadonlyMap<number, GroupRole>,
+  ): Promise<void> {
+    if (!userIds.length) return;
+    const states = await this.repository.roleStates(manager, organizationId, userIds);
+    const admin = await this.roles.resolve(manager, organizationId, ADMIN_ROLE);
+    type Roles = { roleId: number; ownRoleId: number | null; roleGroupId: number | null };
+    const batches = new Map<string, { roles: Roles; touch: boolean; ids: number[] }>();
+    const losing: string[] = [];
+    for (const state of states) {
+      const own = state.roleGroupId === null ? state.roleId : (state.ownRoleId ?? state.roleId);
+      const grant = grants.get(state.id);
+      const roles: Roles = grant
+        ? { roleId: grant.roleId, ownRoleId: own, roleGroupId: grant.groupId }
+        : { roleId: own, ownRoleId: null, roleGroupId: null };
+      if (roles.roleId === state.roleId && roles.ownRoleId === state.ownRoleId && roles.roleGroupId === state.roleGroupId)
+        continue;
+      const touch = roles.roleId !== state.roleId;
+      if (state.active && state.roleId === admin.id && roles.roleId !== admin.id) losing.push(state.userName);
+      const key = `${roles.roleId}/${roles.ownRoleId}/${roles.roleGroupId}/${touch}`;
+      const batch = batches.get(key) ?? { roles, touch, ids: [] };
+      batch.ids.push(state.id);
+      batches.set(key, batch);
+    }
+    // Serializes with every other change that may remove an Admin, before any row changes (MySQL).
+    if (losing.length) await this.organizations.lock(manager, organizationId);
+    const now = this.clock.now();
+    for (const { roles, touch, ids } of batches.values()) await this.repository.setRoles(manager, ids, roles, touch ? now : null);
+    if (losing.length && (await this.repository.countActiveInRole(manager, organizationId, admin.id)) === 0) {
+      const named = losing.slice(0, 3).join(', ') + (losing.length > 3 ? ` and ${losing.length - 3} more` : '');
+      throw badRequest(
+        `This change would leave the organization without an active Admin (${named} would no longer be Admin); make another user an Admin, or map another group to Admin, first.`,
+        'mutability',
+      );
+    }
   }
 
   /**
@@ -274,7 +346,11 @@ export class UsersService {
       this.transactions.run(async (manager) => {
         const current = await this.loadForUpdate(manager, organizationId, rawId);
         checkVersion(current.user, ifMatch);
-        const write = wanted(current);
+        // Behind a group's role, userType is the user's own role: a PATCH that leaves userType alone keeps it.
+        const ownRoleId = current.user.roleGroupId === null ? null : current.user.ownRoleId;
+        const write = wanted(
+          ownRoleId === null ? current : { ...current, roleName: await this.roles.nameOf(manager, ownRoleId) },
+        );
         if (write.userName.trim().normalize('NFC').toLowerCase() !== current.user.userName.normalize('NFC').toLowerCase()) {
           throw badRequest(
             "userName is the user's email address and cannot be changed; create a new user instead.",
@@ -338,7 +414,7 @@ export class UsersService {
 
   private async applyWrite(manager: EntityManager, current: UserRow, write: UserWrite): Promise<UserRow> {
     const { user } = current;
-    const { role, changed } = await this.applyRoleAndState(manager, user, current.roleName, {
+    const { role, changed, ownChanged } = await this.applyRoleAndState(manager, user, current.roleName, {
       role: write.role,
       active: write.active,
     });
@@ -358,7 +434,12 @@ export class UsersService {
     const values = await this.repository.replaceValues(manager, user, current.values, write.values);
     // A write that changes nothing keeps the version and lastModified (RFC 7644 §3.14: the version
     // tracks the resource, not the requests; Okta and Entra repeat unchanged PUTs on every sync).
-    if (properties.length === 0 && values === current.values) return { user, roleName: role.name, values };
+    if (properties.length === 0 && values === current.values) {
+      // The own role behind a group's is not part of the SCIM resource: stored without a new version.
+      if (ownChanged) await this.repository.updateUser(manager, user, ['ownRoleId']);
+      return { user, roleName: role.name, values };
+    }
+    if (ownChanged) properties.push('ownRoleId');
     this.touch(user);
     await this.repository.updateUser(manager, user, [...properties, 'updatedAt', 'version']);
     return { user, roleName: role.name, values };
@@ -399,7 +480,15 @@ export class UsersService {
     user: User,
     currentRoleName: string,
     change: RoleAndStateChange,
-  ): Promise<{ role: Pick<Role, 'id' | 'name'>; changed: boolean }> {
+  ): Promise<{ role: Pick<Role, 'id' | 'name'>; changed: boolean; ownChanged: boolean }> {
+    let ownChanged = false;
+    if (user.roleGroupId !== null && change.role !== undefined) {
+      // The effective role comes from a group: userType sets the own role, which comes back when no mapping applies.
+      const own = await this.roles.resolve(manager, user.organizationId, change.role);
+      ownChanged = own.id !== user.ownRoleId;
+      user.ownRoleId = own.id;
+      change = { ...change, role: undefined };
+    }
     const current = { id: user.roleId, name: currentRoleName };
     const sameRole = change.role === undefined || change.role.trim().toLowerCase() === currentRoleName.toLowerCase();
     const next = sameRole ? current : await this.roles.resolve(manager, user.organizationId, change.role);
@@ -424,7 +513,7 @@ export class UsersService {
       user.deletedAt = this.clock.now();
       user.userNameLower = null;
     }
-    return { role: next, changed };
+    return { role: next, changed, ownChanged };
   }
 
   /** A user row not yet inserted: version 1, created and modified now. */
@@ -435,6 +524,8 @@ export class UsersService {
       userName,
       userNameLower: userName.toLowerCase(),
       roleId,
+      ownRoleId: null,
+      roleGroupId: null,
       active,
       ...attributes,
       createdAt: now,
@@ -442,6 +533,11 @@ export class UsersService {
       version: 1,
       deletedAt: null,
     });
+  }
+
+  /** The admin API's view of a user, with the group its role comes from. */
+  private async view(user: User, roleName: string): Promise<UserView> {
+    return toView(user, roleName, await this.repository.groupNames(user.roleGroupId === null ? [] : [user.roleGroupId]));
   }
 
   /** Every change moves lastModified and the version (the SCIM ETag). */
@@ -467,7 +563,8 @@ function checkVersion(user: User, ifMatch: ((version: number) => boolean) | unde
   }
 }
 
-export function toView(user: User, roleName: string): UserView {
+function toView(user: User, roleName: string, groupNames: ReadonlyMap<number, string>): UserView {
+  const groupId = user.roleGroupId;
   return {
     id: String(user.id),
     userName: user.userName,
@@ -476,6 +573,8 @@ export function toView(user: User, roleName: string): UserView {
     lastName: user.nameFamilyName,
     displayName: user.displayName,
     role: roleName,
+    roleSource: groupId === null ? 'user' : 'group',
+    roleGroup: groupId === null ? null : { id: String(groupId), displayName: groupNames.get(groupId) ?? '' },
     active: user.active,
     status: user.active ? 'active' : 'inactive',
     externalId: user.externalId,

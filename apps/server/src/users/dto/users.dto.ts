@@ -32,6 +32,12 @@ export class UserListQueryDto extends PageQueryDto {
   @IsString()
   @MaxLength(64, { message: 'role must be at most 64 characters' })
   role?: string;
+
+  @ApiPropertyOptional({ description: "A group's id: only its members (the Groups page)." })
+  @IsOptional()
+  @IsString()
+  @MaxLength(20, { message: 'group must be a group id' })
+  group?: string;
 }
 
 export class UpdateUserDto {
@@ -47,6 +53,11 @@ export class UpdateUserDto {
   active?: boolean;
 }
 
+export class RoleGroupResponse {
+  @ApiProperty() id: string;
+  @ApiProperty() displayName: string;
+}
+
 export class UserResponse implements UserView {
   @ApiProperty() id: string;
   @ApiProperty({ description: 'The email address; cannot be changed.' }) userName: string;
@@ -55,6 +66,14 @@ export class UserResponse implements UserView {
   @ApiProperty({ nullable: true, type: String }) lastName: string | null;
   @ApiProperty({ nullable: true, type: String }) displayName: string | null;
   @ApiProperty() role: string;
+  @ApiProperty({
+    enum: ['group', 'user'],
+    description:
+      "group: a role mapping of one of the user's groups gives the role (it cannot be changed here); user: the user's own role.",
+  })
+  roleSource: 'group' | 'user';
+  @ApiProperty({ nullable: true, type: RoleGroupResponse, description: 'The group whose mapping gives the role.' })
+  roleGroup: RoleGroupResponse | null;
   @ApiProperty() active: boolean;
   @ApiProperty({ enum: ['active', 'inactive'] }) status: 'active' | 'inactive';
   @ApiProperty({ nullable: true, type: String }) externalId: string | null;
