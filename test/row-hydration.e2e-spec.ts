@@ -47,7 +47,8 @@ describe('RowHydrator and UsersRepository reads', () => {
     for (const sparse of [false, true]) {
       const values = userColumns.map((c) => {
         if (c.propertyName in everything) return everything[c.propertyName];
-        return sparse ? null : `${c.propertyName} é ${sparse}`.slice(0, 60);
+        if (sparse) return null;
+        return c.type === 'int' ? 42 : `${c.propertyName} é ${sparse}`.slice(0, 60);
       });
       await dataSource.query(
         `INSERT INTO users (${userColumns.map((c) => c.databaseName).join(', ')}) VALUES (${userColumns.map(() => '?').join(', ')})`,

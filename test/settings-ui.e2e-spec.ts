@@ -421,6 +421,58 @@ describe('Settings UI in a real browser', () => {
     });
   });
 
+  describe('Groups', () => {
+    it("should map a pushed group to a role, show where members' roles come from, and give the role back", async () => {
+      const org = await t.createOrganization('Groups Inc', 'owner@groups-ui.test');
+      const admin = client(t.url, org.apiKey.key);
+      await admin.patch('/v1.0/settings/security', { body: { scimEnabled: true } });
+      const scimKey = (await admin.post('/v1.0/settings/api-keys', { body: { type: 'scim' } })).body.key;
+      const scim = client(`${t.url}/v1.0/scim/v2`, scimKey);
+      const ana = (await scim.post('/Users', { body: { userName: 'ana@groups-ui.test', displayName: 'Ana Silva' } })).body.id;
+      const ben = (await scim.post('/Users', { body: { userName: 'ben@groups-ui.test', userType: 'Read-only' } })).body.id;
+      const group = (await scim.post('/Groups', { body: { displayName: 'IT Team', members: [{ value: ana }, { value: ben }] } }))
+        .body.id;
+      const page = await openPage();
+      await signIn(page, org.apiKey.key, '/settings/groups');
+
+      const row = page.getByRole('row').filter({ hasText: 'IT Team' });
+      await row.getByText('Their own').waitFor();
+      await row.getByRole('button', { name: 'Show the 2 members of IT Team' }).click();
+      const members = page.getByRole('dialog', { name: 'Members of "IT Team"' });
+      await members.getByText('ana@groups-ui.test').waitFor();
+      await members.getByText('ben@groups-ui.test').waitFor();
+      await members.getByRole('button', { name: 'Done' }).click();
+
+      await row.getByRole('button', { name: 'Map to a role: IT Team' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Map "IT Team" to a role' });
+      await dialog.getByLabel('Role of its members').selectOption('IT Admin');
+      await dialog.getByRole('button', { name: 'Map to role' }).click();
+      await page.getByText('Members of "IT Team" now have the role IT Admin.').waitFor();
+      await page.getByRole('row').filter({ hasText: 'IT Team' }).first().waitFor();
+      expect((await scim.get(`/Users/${ben}`)).body.userType).toBe('IT Admin');
+      await screenshot(page, 'groups-mapped-1280');
+
+      // Members: the role and the group it comes from, with no role picker.
+      await goTo(page, 'Members');
+      const benRow = page.getByRole('row').filter({ hasText: 'ben@groups-ui.test' });
+      await benRow.getByText('From the group').waitFor();
+      await expect(benRow.getByText('IT Team').count()).resolves.toBe(1);
+      await expect(page.getByLabel('Role of ben@groups-ui.test').count()).resolves.toBe(0);
+
+      // Deleting the mapping gives the own role back.
+      await goTo(page, 'Groups');
+      await page.getByRole('button', { name: 'Delete the mapping of IT Team' }).click();
+      await page
+        .getByRole('dialog', { name: 'Stop giving IT Admin to "IT Team"?' })
+        .getByRole('button', { name: 'Delete mapping' })
+        .click();
+      await page.getByText('"IT Team" no longer gives a role; its members have their own role back.').waitFor();
+      expect((await scim.get(`/Users/${ben}`)).body.userType).toBe('Read-only');
+      expect((await admin.get('/v1.0/settings/role-mappings')).body.roleMappings).toEqual([]);
+      expect(group).toBeDefined();
+    });
+  });
+
   describe('screenshots', () => {
     let org: OnboardedOrganization;
 
@@ -431,7 +483,9 @@ describe('Settings UI in a real browser', () => {
       await admin.patch('/v1.0/settings/security', { body: { scimEnabled: true } });
       const soon = isoDay(new Date(Date.now() + 12 * DAY));
       const later = isoDay(new Date(Date.now() + 200 * DAY));
-      await admin.post('/v1.0/settings/api-keys', { body: { type: 'scim', description: 'Okta provisioning', expiresAt: soon } });
+      const okta = await admin.post('/v1.0/settings/api-keys', {
+        body: { type: 'scim', description: 'Okta provisioning', expiresAt: soon },
+      });
       await admin.post('/v1.0/settings/api-keys', {
         body: { type: 'scim', description: 'Okta provisioning (rotated)', expiresAt: later },
       });
@@ -445,8 +499,19 @@ describe('Settings UI in a real browser', () => {
         ['emma.jones@northwind.test', 'Employee'],
         ['farid.haddad@northwind.test', 'Employee'],
       ];
-      for (const [email, role] of people) await insertUser(t.dataSource, org.organizationId, email, { role });
+      const ids: string[] = [];
+      for (const [email, role] of people)
+        ids.push(String((await insertUser(t.dataSource, org.organizationId, email, { role })).id));
       await insertUser(t.dataSource, org.organizationId, 'gina.rossi@northwind.test', { active: false });
+      // Groups pushed by Okta, two of them mapped to roles.
+      const scim = client(`${t.url}/v1.0/scim/v2`, okta.body.key);
+      const pushed = async (displayName: string, members: string[]) =>
+        (await scim.post('/Groups', { body: { displayName, members: members.map((value) => ({ value })) } })).body.id;
+      const itTeam = await pushed('IT Team', [ids[0], ids[3]]);
+      const finance = await pushed('Finance Team', [ids[2]]);
+      await pushed('All Staff', ids);
+      await admin.post('/v1.0/settings/role-mappings', { body: { groupId: itTeam, role: 'IT Admin' } });
+      await admin.post('/v1.0/settings/role-mappings', { body: { groupId: finance, role: 'Finance' } });
       await t.app.get(RemindersService).run();
     });
 
@@ -464,10 +529,12 @@ describe('Settings UI in a real browser', () => {
         ['api-access', 'API Access'],
         ['roles', 'Roles'],
         ['members', 'Members'],
+        ['groups', 'Groups'],
         ['notifications', 'Notifications'],
       ]) {
         await goTo(page, title);
-        await page.locator('.loading').waitFor({ state: 'detached' });
+        // Every part of the page loaded (the Groups page has two).
+        await page.waitForFunction(() => !document.querySelector('.loading'));
         await screenshot(page, `${slug}-${name}`);
       }
       await goTo(page, 'Members');

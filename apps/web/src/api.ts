@@ -3,9 +3,11 @@
 import type {
   ApiKeyView,
   CreatedApiKeyView,
+  GroupView,
   KeyType,
   OrganizationView,
   ReminderView,
+  RoleMappingView,
   RoleView,
   SecuritySettingsView,
   UserView,
@@ -18,6 +20,8 @@ export type CreatedApiKey = CreatedApiKeyView;
 export type Role = RoleView;
 export type User = UserView;
 export type Reminder = ReminderView;
+export type Group = GroupView;
+export type RoleMapping = RoleMappingView;
 
 export interface Page<T> {
   items: T[];
@@ -106,6 +110,16 @@ export function createApi(key: string, onUnauthorized: (message: string) => void
     deleteRole: (id: string) => request<void>('DELETE', `/v1.0/settings/roles/${encodeURIComponent(id)}`),
     members: (cursor?: string | null) => page<User>('/v1.0/settings/members', 'members', cursor),
     users: (cursor?: string | null) => page<User>('/v1.0/users', 'users', cursor),
+    groupMembers: (groupId: string, cursor?: string | null) =>
+      page<User>(`/v1.0/users?group=${encodeURIComponent(groupId)}`, 'users', cursor),
+    groups: (cursor?: string | null) => page<Group>('/v1.0/groups', 'groups', cursor),
+    roleMappings: async () =>
+      (await request<{ roleMappings: RoleMapping[] }>('GET', '/v1.0/settings/role-mappings')).roleMappings,
+    createRoleMapping: (input: { groupId: string; role: string; priority?: number }) =>
+      request<RoleMapping>('POST', '/v1.0/settings/role-mappings', input),
+    updateRoleMapping: (id: string, input: { role?: string; priority?: number }) =>
+      request<RoleMapping>('PATCH', `/v1.0/settings/role-mappings/${encodeURIComponent(id)}`, input),
+    deleteRoleMapping: (id: string) => request<void>('DELETE', `/v1.0/settings/role-mappings/${encodeURIComponent(id)}`),
     updateUser: (id: string, input: { role?: string; active?: boolean }) =>
       request<User>('PATCH', `/v1.0/users/${encodeURIComponent(id)}`, input),
     notifications: (cursor?: string | null) => page<Reminder>('/v1.0/settings/notifications', 'notifications', cursor),

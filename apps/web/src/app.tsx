@@ -5,6 +5,7 @@ import { Logo } from './components/logo';
 import { Loading, Notice } from './components/ui';
 import { SessionContext, useSession, type Session } from './context';
 import { ApiAccessPage } from './pages/api-access';
+import { GroupsPage } from './pages/groups';
 import { MembersPage } from './pages/members';
 import { NotificationsPage } from './pages/notifications';
 import { RolesPage } from './pages/roles';
@@ -160,6 +161,7 @@ function Shell() {
           {page?.slug === 'api-access' && <ApiAccessPage />}
           {page?.slug === 'roles' && <RolesPage />}
           {page?.slug === 'members' && <MembersPage />}
+          {page?.slug === 'groups' && <GroupsPage />}
           {page?.slug === 'notifications' && <NotificationsPage />}
         </main>
       </div>

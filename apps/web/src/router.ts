@@ -13,6 +13,7 @@ export const PAGES: PageDef[] = [
   { slug: 'api-access', title: 'API Access' },
   { slug: 'roles', title: 'Roles' },
   { slug: 'members', title: 'Members' },
+  { slug: 'groups', title: 'Groups' },
   { slug: 'notifications', title: 'Notifications' },
 ];
 

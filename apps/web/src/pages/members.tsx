@@ -4,6 +4,7 @@ import { Dialog } from '../components/dialog';
 import { Badge, EmptyState, Loading, LoadError, Notice, PageHeader, useAsync } from '../components/ui';
 import { useSession } from '../context';
 import { userLabel } from '../format';
+import { followLink, pageHref } from '../router';
 
 type View = 'members' | 'users';
 
@@ -76,7 +77,7 @@ export function MembersPage() {
     <>
       <PageHeader
         title="Members"
-        description="Members are the people with a role other than Employee. Roles and status normally come from your identity provider; you can change them here too."
+        description="Members are the people with a role other than Employee. Roles and status normally come from your identity provider; you can change them here too, except a role that a group gives (change it on the Groups page)."
       />
       <div class="toolbar">
         <div class="segmented" role="group" aria-label="Show">
@@ -140,22 +141,36 @@ export function MembersPage() {
                       </span>
                     </td>
                     <td data-label="Role">
-                      <label class="visually-hidden" for={`role-${user.id}`}>
-                        Role of {user.userName}
-                      </label>
-                      <select
-                        id={`role-${user.id}`}
-                        class="select select-small"
-                        value={user.role}
-                        disabled={busy || !roles.data}
-                        onChange={(e) => void update(user, { role: (e.target as HTMLSelectElement).value })}
-                      >
-                        {options.map((r) => (
-                          <option key={r} value={r}>
-                            {r}
-                          </option>
-                        ))}
-                      </select>
+                      {user.roleSource === 'group' ? (
+                        <span class="role-source" data-role-source="group">
+                          <span class="strong">{user.role}</span>
+                          <span class="muted small">
+                            From the group{' '}
+                            <a href={pageHref('groups')} onClick={(event) => followLink(event, pageHref('groups'))}>
+                              {user.roleGroup?.displayName}
+                            </a>
+                          </span>
+                        </span>
+                      ) : (
+                        <>
+                          <label class="visually-hidden" for={`role-${user.id}`}>
+                            Role of {user.userName}
+                          </label>
+                          <select
+                            id={`role-${user.id}`}
+                            class="select select-small"
+                            value={user.role}
+                            disabled={busy || !roles.data}
+                            onChange={(e) => void update(user, { role: (e.target as HTMLSelectElement).value })}
+                          >
+                            {options.map((r) => (
+                              <option key={r} value={r}>
+                                {r}
+                              </option>
+                            ))}
+                          </select>
+                        </>
+                      )}
                     </td>
                     <td data-label="Status">{user.active ? <Badge tone="success">Active</Badge> : <Badge>Inactive</Badge>}</td>
                     <td class="cell-actions">
