@@ -534,7 +534,10 @@ describe('Settings UI in a real browser', () => {
       ]) {
         await goTo(page, title);
         // Every part of the page loaded (the Groups page has two).
-        await page.waitForFunction("!document.querySelector('.loading')");
+        await page.waitForFunction(
+          () =>
+            !(globalThis as unknown as { document: { querySelector(s: string): unknown } }).document.querySelector('.loading'),
+        );
         await screenshot(page, `${slug}-${name}`);
       }
       await goTo(page, 'Members');
