@@ -95,7 +95,9 @@ describe('the statements the repositories send', () => {
       organizations.insert(manager, { name: 'Other', scimEnabled: false, createdAt: now, updatedAt: now }),
     );
     await record('OrganizationsRepository.findById', () => organizations.findById(organizationId));
-    await record('OrganizationsRepository.setScimEnabled', () => organizations.setScimEnabled(organizationId, true, now));
+    await record('OrganizationsRepository.setScimEnabled', () =>
+      organizations.setScimEnabled(t.dataSource.manager, organizationId, true, now),
+    );
     await record('OrganizationsRepository.lockRow', () =>
       t.dataSource.transaction((m) => organizations.lockRow(m, organizationId)),
     );
@@ -108,7 +110,7 @@ describe('the statements the repositories send', () => {
     await record('RolesRepository.findById', () => roles.findById(organizationId, 1));
     await record('RolesRepository.findByName', () => roles.findByName(manager, organizationId, 'admin'));
     await record('RolesRepository.names', () => roles.names(manager, organizationId));
-    const custom = await roles.insert({
+    const custom = await roles.insert(manager, {
       organizationId,
       name: 'Auditor',
       nameLower: 'auditor',
@@ -118,7 +120,7 @@ describe('the statements the repositories send', () => {
       updatedAt: now,
     });
     await record('RolesRepository.insert', () =>
-      roles.insert({
+      roles.insert(manager, {
         organizationId,
         name: 'Finance',
         nameLower: 'finance',
@@ -136,7 +138,9 @@ describe('the statements the repositories send', () => {
         ]),
       ),
     );
-    await record('RolesRepository.update', () => roles.update(organizationId, custom.id, { description: 'x', updatedAt: now }));
+    await record('RolesRepository.update', () =>
+      roles.update(manager, organizationId, custom.id, { description: 'x', updatedAt: now }),
+    );
     await record('RolesRepository.lockRow (in a transaction)', () =>
       t.dataSource.transaction((m) => roles.lockRow(m, organizationId, custom.id)),
     );
@@ -230,10 +234,10 @@ describe('the statements the repositories send', () => {
     await record('ApiKeysRepository.findLive', () => keys.findLive(organizationId, keyId));
     await record('ApiKeysRepository.findLiveByHash', () => keys.findLiveByHash('0'.repeat(64)));
     await record('ApiKeysRepository.touchLastUsed', () => keys.touchLastUsed(keyId, now, now));
-    await record('ApiKeysRepository.updateDescription', () => keys.updateDescription(keyId, 'x'));
+    await record('ApiKeysRepository.updateDescription', () => keys.updateDescription(t.dataSource.manager, keyId, 'x'));
     await record('ApiKeysRepository.expiringBetween', () => keys.expiringBetween(now, now));
     await record('ApiKeysRepository.findByIds', () => keys.findByIds([keyId, keyId + 1]));
-    await record('ApiKeysRepository.softDelete', () => keys.softDelete(keyId, now));
+    await record('ApiKeysRepository.softDelete', () => keys.softDelete(t.dataSource.manager, keyId, now));
 
     // reminders
     await record('RemindersRepository.insertIgnoringDuplicates', () =>
@@ -257,7 +261,9 @@ describe('the statements the repositories send', () => {
     const [due] = await reminders.dueIds(now, 100);
     await record('RemindersRepository.claim', () => reminders.claim(due, 'token', now, now));
     await record('RemindersRepository.findById', () => reminders.findById(due));
-    await record('RemindersRepository.finish', () => reminders.finish(due, 'token', { status: 'sent', updatedAt: now }));
+    await record('RemindersRepository.finish', () =>
+      reminders.finish(t.dataSource.manager, due, 'token', { status: 'sent', updatedAt: now }),
+    );
     await record('RemindersRepository.page', () => reminders.page(organizationId, 0, 51));
     await record('RemindersRepository.page: after a cursor', () => reminders.page(organizationId, 1000, 51));
 

@@ -8,7 +8,7 @@ SELECT "Organization"."id" AS "Organization_id", "Organization"."scim_enabled" A
 SELECT "Organization"."id" AS "Organization_id", "Organization"."name" AS "Organization_name", "Organization"."scim_enabled" AS "Organization_scim_enabled", "Organization"."created_at" AS "Organization_created_at", "Organization"."updated_at" AS "Organization_updated_at" FROM "organizations" "Organization" WHERE (("Organization"."id" = 1)) LIMIT 1;
 
 -- OrganizationsRepository.setScimEnabled
-UPDATE "organizations" SET "scim_enabled" = 1, "updated_at" = ? WHERE "id" = 1;
+UPDATE "organizations" SET "scim_enabled" = 1, "updated_at" = ? WHERE ("id" = 1 AND "scim_enabled" = ?);
 
 -- OrganizationsRepository.lockRow
 -- (none on this engine)
@@ -123,7 +123,7 @@ SELECT "ApiKey"."id" AS "ApiKey_id", "ApiKey"."organization_id" AS "ApiKey_organ
 SELECT "ApiKey"."id" AS "ApiKey_id", "ApiKey"."organization_id" AS "ApiKey_organization_id", "ApiKey"."type" AS "ApiKey_type", "ApiKey"."description" AS "ApiKey_description", "ApiKey"."key_hash" AS "ApiKey_key_hash", "ApiKey"."key_last4" AS "ApiKey_key_last4", "ApiKey"."created_at" AS "ApiKey_created_at", "ApiKey"."expires_at" AS "ApiKey_expires_at", "ApiKey"."last_used_at" AS "ApiKey_last_used_at", "ApiKey"."deleted_at" AS "ApiKey_deleted_at" FROM "api_keys" "ApiKey" WHERE (("ApiKey"."id" = 1) AND ("ApiKey"."organization_id" = 1) AND ("ApiKey"."deleted_at" IS NULL)) LIMIT 1;
 
 -- ApiKeysRepository.findLiveByHash
-SELECT "k"."id" AS id, "k"."organization_id" AS organizationId, "k"."type" AS type, "k"."expires_at" AS expiresAt, "k"."last_used_at" AS lastUsedAt, "o"."scim_enabled" AS scimEnabled FROM "api_keys" "k" INNER JOIN "organizations" "o" ON "o"."id" = "k"."organization_id" WHERE "k"."key_hash" = ? AND "k"."deleted_at" IS NULL;
+SELECT "k"."id" AS id, "k"."organization_id" AS organizationId, "k"."type" AS type, "k"."expires_at" AS expiresAt, "k"."last_used_at" AS lastUsedAt, "k"."key_last4" AS keyLast4, "k"."description" AS description, "o"."scim_enabled" AS scimEnabled FROM "api_keys" "k" INNER JOIN "organizations" "o" ON "o"."id" = "k"."organization_id" WHERE "k"."key_hash" = ? AND "k"."deleted_at" IS NULL;
 
 -- ApiKeysRepository.touchLastUsed
 UPDATE api_keys SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?);

@@ -1,9 +1,11 @@
 import { AppConfig, ConfigModule } from '@app/config';
 import { DatabaseModule } from '@app/database';
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { ApiKeysModule } from './api-keys/api-keys.module';
 import { ApiKeyGuard } from './auth/api-key.guard';
+import { AuditContextInterceptor } from './audit/audit-context.interceptor';
+import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { CommonModule } from './common/common.module';
 import { GroupsModule } from './groups/groups.module';
@@ -23,7 +25,7 @@ import { UsersModule } from './users/users.module';
  *
  * The global request pipeline is registered here, in the order a request meets it: the key guard
  * (every route needs a Torii API key unless it says `@RequiresKey('scim')` or `@Public()`), the
- * validation pipe (admin API bodies and queries), and the error filter (the admin JSON error, or a
+ * audit context (who acts, for the audit log's events), the validation pipe (admin API bodies and queries), and the error filter (the admin JSON error, or a
  * SCIM Error under /v1.0/scim/v2). As providers of the module graph, tests get the same pipeline.
  */
 @Module({})
@@ -35,6 +37,7 @@ export class AppModule {
         ConfigModule.forRoot(config),
         DatabaseModule.forRoot(),
         CommonModule,
+        AuditModule,
         AuthModule,
         HealthModule,
         ApiKeysModule,
@@ -47,6 +50,7 @@ export class AppModule {
       ],
       providers: [
         { provide: APP_GUARD, useExisting: ApiKeyGuard },
+        { provide: APP_INTERCEPTOR, useClass: AuditContextInterceptor },
         { provide: APP_PIPE, useFactory: createValidationPipe },
         { provide: APP_FILTER, useClass: HttpExceptionFilter },
         FirstRunService,

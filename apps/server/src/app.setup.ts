@@ -2,6 +2,8 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { FastifyReply, FastifyRequest, LogController } from 'fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { Logger } from 'pino';
+import { FailedRequestRecorder } from './audit/failed-requests';
+import type { AuthenticatedRequest } from './auth/auth.decorators';
 import { lazyChildLogger, loggedUrl, PinoLoggerService } from './common/logger';
 import { isScimPath, renderError } from './common/http-error';
 import { isUtf8 } from 'node:buffer';
@@ -71,13 +73,19 @@ export function configureApp(app: NestFastifyApplication, logger: Logger): void 
       request.headers['content-type'] = 'application/json';
     }
   });
+  // Failed SCIM requests go to their organization's audit log once answered.
+  const failures = app.get(FailedRequestRecorder);
+  fastify.addHook('onResponse', async (request, reply) => failures.onResponse(request, reply));
   if (logger.isLevelEnabled('info')) {
     fastify.addHook('onResponse', async (request, reply) => {
+      const auth = (request as AuthenticatedRequest).auth;
       const fields = {
         method: request.method,
         url: loggedUrl(request.url),
         statusCode: reply.statusCode,
         ms: Math.round(reply.elapsedTime * 10) / 10,
+        // Who: the organization and key of an authenticated request (ids only, never the key).
+        ...(auth ? { organizationId: auth.organizationId, keyId: auth.keyId } : {}),
       };
       if (reply.statusCode >= 500) request.log.error(fields, 'request failed');
       else request.log.info(fields, 'request completed');

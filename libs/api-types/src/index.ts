@@ -85,6 +85,35 @@ export interface GroupView {
   updatedAt: string;
 }
 
+/** Who acted: a key (admin API or SCIM), the operator CLI, or the system itself (jobs, first run). */
+export interface AuditActorView {
+  type: 'api-key' | 'scim-key' | 'cli' | 'system';
+  keyId?: string;
+  maskedKey?: string;
+  description?: string | null;
+}
+
+/** One event of the audit log. */
+export interface AuditEventView {
+  id: string;
+  occurredAt: string;
+  action: string;
+  actor: AuditActorView;
+  target: { type: string; id: string | null; display: string | null };
+  changes?: Array<{ attribute: string; from?: unknown; to?: unknown }>;
+  outcome: 'success' | 'failure';
+  status?: number;
+  scimType?: string;
+  detail?: string;
+  requestId: string | null;
+}
+
+export interface AuditPage {
+  events: AuditEventView[];
+  count: number;
+  nextCursor: string | null;
+}
+
 export type ReminderStatus = 'pending' | 'sent' | 'failed' | 'cancelled' | 'superseded';
 
 export interface ReminderView {

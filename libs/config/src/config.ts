@@ -27,6 +27,9 @@ export interface AppConfig {
     retryBaseSeconds: number;
     leaseSeconds: number;
   };
+  audit: { retentionDays: number; pruneCron: string };
+  scimHealth: { silentHours: number; cron: string };
+  metrics: { enabled: boolean; token?: string };
   shutdownTimeoutMs: number;
 }
 
@@ -123,6 +126,24 @@ export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; he
     default: '300',
     help: 'How long a claimed reminder is reserved for its sender before another may retake it.',
   },
+  { name: 'AUDIT_RETENTION_DAYS', default: '180', help: 'Days an audit-log event is kept before the pruning job deletes it.' },
+  { name: 'AUDIT_PRUNE_CRON', default: '30 3 * * *', help: 'When the audit-log pruning job runs (cron syntax, UTC).' },
+  {
+    name: 'SCIM_SILENT_HOURS',
+    default: '24',
+    help: 'Hours without a SCIM request after which a connected organization (SCIM on) is "silent" and its Admins are emailed.',
+  },
+  {
+    name: 'SCIM_HEALTH_CRON',
+    default: '*/5 * * * *',
+    help: 'When SCIM connection health is checked for transitions (emails on entering degraded or silent), cron syntax, UTC.',
+  },
+  { name: 'METRICS_ENABLED', default: 'false', help: 'Serve Prometheus metrics at GET /metrics.' },
+  {
+    name: 'METRICS_TOKEN',
+    default: '',
+    help: 'When set, GET /metrics needs "Authorization: Bearer <token>"; empty: /metrics is open (keep it off the public network).',
+  },
   { name: 'SHUTDOWN_TIMEOUT_MS', default: '10000', help: 'Grace period for in-flight requests on SIGTERM.' },
 ];
 
@@ -175,6 +196,9 @@ export function loadConfig(env: Env = readProcessEnv()): AppConfig {
       retryBaseSeconds: integer(get, 'REMINDER_RETRY_BASE_SECONDS', 1, 86_400),
       leaseSeconds: integer(get, 'REMINDER_LEASE_SECONDS', 10, 86_400),
     },
+    audit: { retentionDays: integer(get, 'AUDIT_RETENTION_DAYS', 1, 36_500), pruneCron: cron(get, 'AUDIT_PRUNE_CRON') },
+    scimHealth: { silentHours: integer(get, 'SCIM_SILENT_HOURS', 1, 8_760), cron: cron(get, 'SCIM_HEALTH_CRON') },
+    metrics: { enabled: boolean(get, 'METRICS_ENABLED'), token: get('METRICS_TOKEN') || undefined },
     shutdownTimeoutMs: integer(get, 'SHUTDOWN_TIMEOUT_MS', 0, 600_000),
   };
   return config;

@@ -10,3 +10,8 @@ export interface ApiKeyDeletedEvent {
   keyId: number;
   keyHash: string;
 }
+
+/** A key's description changed: cached verifications carry it (as the actor of audit events), so they are dropped. */
+export const API_KEY_DESCRIBED = 'api-key.described';
+
+export type ApiKeyDescribedEvent = ApiKeyDeletedEvent;

@@ -12,6 +12,8 @@ export interface KeyByHash {
   type: ApiKeyType;
   expiresAt: Date | null;
   lastUsedAt: Date | null;
+  keyLast4: string;
+  description: string | null;
   scimEnabled: boolean;
 }
 
@@ -33,12 +35,12 @@ export class ApiKeysRepository {
     return this.keys.findOneBy({ id, organizationId, deletedAt: IsNull() });
   }
 
-  async updateDescription(id: number, description: string | null): Promise<void> {
-    await this.keys.update({ id }, { description });
+  async updateDescription(manager: EntityManager, id: number, description: string | null): Promise<void> {
+    await manager.update(ApiKey, { id }, { description });
   }
 
-  async softDelete(id: number, now: Date): Promise<void> {
-    await this.keys.update({ id, deletedAt: IsNull() }, { deletedAt: now });
+  async softDelete(manager: EntityManager, id: number, now: Date): Promise<void> {
+    await manager.update(ApiKey, { id, deletedAt: IsNull() }, { deletedAt: now });
   }
 
   /** The one read behind every authenticated request: hash → live key and its organization's SCIM switch. */
@@ -52,6 +54,8 @@ export class ApiKeysRepository {
         'k.type AS type',
         'k.expires_at AS expiresAt',
         'k.last_used_at AS lastUsedAt',
+        'k.key_last4 AS keyLast4',
+        'k.description AS description',
         'o.scim_enabled AS scimEnabled',
       ])
       .where('k.key_hash = :hash', { hash })
@@ -62,6 +66,8 @@ export class ApiKeysRepository {
         type: ApiKeyType;
         expiresAt: Date | string | null;
         lastUsedAt: Date | string | null;
+        keyLast4: string;
+        description: string | null;
         scimEnabled: number | boolean;
       }>();
     if (!row) return null;
@@ -71,6 +77,8 @@ export class ApiKeysRepository {
       type: row.type,
       expiresAt: toDate(row.expiresAt),
       lastUsedAt: toDate(row.lastUsedAt),
+      keyLast4: row.keyLast4,
+      description: row.description,
       scimEnabled: Boolean(Number(row.scimEnabled)),
     };
   }

@@ -1,13 +1,15 @@
 import type { ApiKeyView, CreatedApiKeyView } from '@app/api-types';
+import { TransactionRunner } from '@app/database';
 import { Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { EntityManager } from 'typeorm';
 import { badRequest, conflict, notFound } from '../common/app-error';
 import { Clock } from '../common/clock';
 import { parseId } from '../common/ids';
+import { AuditService } from '../audit/audit.service';
 import { OrganizationsService } from '../organizations/organizations.service';
 import { ApiKey, ApiKeyType } from './api-key.entity';
-import { API_KEY_DELETED, ApiKeyDeletedEvent } from './api-key.events';
+import { API_KEY_DELETED, API_KEY_DESCRIBED, ApiKeyDeletedEvent, ApiKeyDescribedEvent } from './api-key.events';
 import { parseExpiry } from './api-key.expiry';
 import { generateKey, hashKey, maskKey } from './api-key.format';
 import { ApiKeysRepository, KeyByHash } from './api-keys.repository';
@@ -46,6 +48,8 @@ export class ApiKeysService {
     private readonly keys: ApiKeysRepository,
     private readonly organizations: OrganizationsService,
     private readonly events: EventEmitter2,
+    private readonly audit: AuditService,
+    private readonly transactions: TransactionRunner,
     private readonly clock: Clock,
   ) {}
 
@@ -64,21 +68,37 @@ export class ApiKeysService {
       }
     }
     const key = generateKey(input.type);
-    const row = await this.keys.insert(
-      {
+    const insert = async (tx: EntityManager) => {
+      const row = await this.keys.insert(
+        {
+          organizationId,
+          type: input.type,
+          description: input.description?.trim() || null,
+          keyHash: hashKey(key),
+          keyLast4: key.slice(-4),
+          createdAt: now,
+          expiresAt,
+          lastUsedAt: null,
+          deletedAt: null,
+        },
+        tx,
+      );
+      // The event names the key by its masked form; the secret never leaves this function but in the response.
+      const view = this.toView(row);
+      await this.audit.record(tx, {
         organizationId,
-        type: input.type,
-        description: input.description?.trim() || null,
-        keyHash: hashKey(key),
-        keyLast4: key.slice(-4),
-        createdAt: now,
-        expiresAt,
-        lastUsedAt: null,
-        deletedAt: null,
-      },
-      manager,
-    );
-    return { ...this.toView(row), key };
+        action: 'api-key.created',
+        target: targetOf(row),
+        changes: [
+          { attribute: 'type', to: KEY_TYPE_NAMES[row.type] },
+          { attribute: 'description', to: row.description },
+          { attribute: 'expiresAt', to: view.expiresAt },
+        ],
+      });
+      return view;
+    };
+    const view = await (manager ? insert(manager) : this.transactions.run(insert));
+    return { ...view, key };
   }
 
   /** For the operator CLI: the organization is named by the operator, so check it exists first. */
@@ -109,16 +129,30 @@ export class ApiKeysService {
         [{ field: 'expiresAt', message: 'expiresAt cannot be changed after creation; rotate the key instead' }],
       );
     }
-    if (changes.description === undefined) return this.toView(row);
-    row.description = changes.description?.trim() || null;
-    await this.keys.updateDescription(row.id, row.description);
+    const description = changes.description === undefined ? row.description : changes.description?.trim() || null;
+    if (description === row.description) return this.toView(row);
+    await this.transactions.run(async (tx) => {
+      await this.keys.updateDescription(tx, row.id, description);
+      await this.audit.record(tx, {
+        organizationId,
+        action: 'api-key.updated',
+        target: targetOf(row),
+        changes: [{ attribute: 'description', from: row.description, to: description }],
+      });
+    });
+    row.description = description;
+    const event: ApiKeyDescribedEvent = { organizationId, keyId: row.id, keyHash: row.keyHash };
+    this.events.emit(API_KEY_DESCRIBED, event);
     return this.toView(row);
   }
 
   /** Soft-deletes; the key is refused from the moment this returns (on this instance at once, elsewhere within the cache TTL). */
   async delete(organizationId: number, rawId: string): Promise<void> {
     const row = await this.find(organizationId, rawId);
-    await this.keys.softDelete(row.id, this.clock.now());
+    await this.transactions.run(async (tx) => {
+      await this.keys.softDelete(tx, row.id, this.clock.now());
+      await this.audit.record(tx, { organizationId, action: 'api-key.deleted', target: targetOf(row) });
+    });
     const event: ApiKeyDeletedEvent = { organizationId, keyId: row.id, keyHash: row.keyHash };
     this.events.emit(API_KEY_DELETED, event);
   }
@@ -180,4 +214,10 @@ function details(row: ApiKey): ApiKeyDetails {
     expiresAt: row.expiresAt,
     deleted: row.deletedAt !== null,
   };
+}
+
+/** A key as events name it: its id and its masked form with the description, never the secret. */
+function targetOf(row: ApiKey): { type: string; id: number; display: string } {
+  const masked = maskKey(row.type, row.keyLast4);
+  return { type: 'api-key', id: row.id, display: row.description ? `${masked} (${row.description})` : masked };
 }

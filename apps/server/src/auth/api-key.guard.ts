@@ -2,8 +2,8 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiKeyType } from '../api-keys/api-key.entity';
-import { AuthService } from './auth.service';
-import { AuthenticatedRequest, KEY_TYPE_METADATA } from './auth.decorators';
+import { AuthService, KeyRefusedError } from './auth.service';
+import { AuthContext, AuthenticatedRequest, KEY_TYPE_METADATA } from './auth.decorators';
 
 export const KEY_EXPIRES_HEADER = 'torii-key-expires-at';
 
@@ -24,7 +24,13 @@ export class ApiKeyGuard implements CanActivate {
     if (required === 'none') return true;
     const http = context.switchToHttp();
     const request = http.getRequest<FastifyRequest & AuthenticatedRequest>();
-    const auth = await this.auth.authenticate(request.headers.authorization, required);
+    let auth: AuthContext;
+    try {
+      auth = await this.auth.authenticate(request.headers.authorization, required);
+    } catch (error) {
+      if (error instanceof KeyRefusedError) request.refusedKey = error.identity;
+      throw error;
+    }
     request.auth = auth;
     // Lets clients see their key's expiry coming on every response.
     if (auth.expiresAt) void http.getResponse<FastifyReply>().header(KEY_EXPIRES_HEADER, auth.expiresAt.toISOString());

@@ -16,9 +16,16 @@ export interface AuthContext {
   organizationId: number;
   type: ApiKeyType;
   expiresAt: Date | null;
+  /** The key as events and logs name it (`torii_scim_…abcd`), and its description: who acted. */
+  maskedKey: string;
+  description: string | null;
 }
 
-export type AuthenticatedRequest = { auth?: AuthContext };
+/**
+ * `auth`: the verified key. `refusedKey`: a key that was recognised but refused (wrong type, SCIM
+ * off): its organization may see that attempt in its audit log.
+ */
+export type AuthenticatedRequest = { auth?: AuthContext; refusedKey?: Omit<AuthContext, 'expiresAt'> };
 
 /** The organization of the calling key: every query is scoped by it. */
 export const OrganizationId = createParamDecorator((_: unknown, ctx: ExecutionContext): number => {

@@ -1,11 +1,11 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
-import { API_KEY_DELETED, ApiKeyDeletedEvent } from '../api-keys/api-key.events';
-import { hashKey, parseKey } from '../api-keys/api-key.format';
+import { API_KEY_DELETED, API_KEY_DESCRIBED, ApiKeyDeletedEvent } from '../api-keys/api-key.events';
+import { hashKey, maskKey, parseKey } from '../api-keys/api-key.format';
 import type { ApiKeyType } from '../api-keys/api-key.entity';
 import { ApiKeysService, KEY_TYPE_NAMES, KeyByHash } from '../api-keys/api-keys.service';
-import { forbidden, unauthorized } from '../common/app-error';
+import { AppError, forbidden, unauthorized } from '../common/app-error';
 import { Clock } from '../common/clock';
 import { SCIM_TOGGLED, ScimToggledEvent } from '../organizations/organization.events';
 import type { AuthContext } from './auth.decorators';
@@ -56,19 +56,33 @@ export class AuthService {
         `The key expired at ${key.expiresAt.toISOString()}. Generate a new key in Settings > API Access and replace it.`,
       );
     }
+    const identity = {
+      keyId: key.id,
+      organizationId: key.organizationId,
+      type: key.type,
+      maskedKey: maskKey(key.type, key.keyLast4),
+      description: key.description,
+    };
     if (key.type !== required) {
-      throw forbidden(
-        `This is a ${KEY_TYPE_NAMES[key.type]} key; this API needs a ${KEY_TYPE_NAMES[required]} key (generate one in Settings > API Access).`,
+      throw new KeyRefusedError(
+        forbidden(
+          `This is a ${KEY_TYPE_NAMES[key.type]} key; this API needs a ${KEY_TYPE_NAMES[required]} key (generate one in Settings > API Access).`,
+        ),
+        identity,
       );
     }
     if (required === 'scim' && !key.scimEnabled) {
-      throw forbidden('SCIM is turned off for this organization; an Admin can turn it on in Settings > Security.');
+      throw new KeyRefusedError(
+        forbidden('SCIM is turned off for this organization; an Admin can turn it on in Settings > Security.'),
+        identity,
+      );
     }
     this.recordUse(key, now);
-    return { keyId: key.id, organizationId: key.organizationId, type: key.type, expiresAt: key.expiresAt };
+    return { ...identity, expiresAt: key.expiresAt };
   }
 
   @OnEvent(API_KEY_DELETED)
+  @OnEvent(API_KEY_DESCRIBED)
   forgetKey(event: ApiKeyDeletedEvent): void {
     this.cache.delete(event.keyHash);
   }
@@ -105,4 +119,14 @@ export class AuthService {
 function bearerToken(header: string | undefined): string | null {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
   return match ? match[1] : null;
+}
+
+/** A refusal of a key that was recognised (wrong type, SCIM off): the guard keeps who it was for the audit log. */
+export class KeyRefusedError extends AppError {
+  constructor(
+    refusal: AppError,
+    readonly identity: Omit<AuthContext, 'expiresAt'>,
+  ) {
+    super(refusal.getStatus(), refusal.message, refusal.scimType);
+  }
 }

@@ -3,6 +3,7 @@ import { DatabaseMigrator } from '@app/database';
 import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { parseArgs } from 'node:util';
+import { AuditContext } from '../audit/audit-context';
 import { ApiKeysService } from '../api-keys/api-keys.service';
 import { AppError } from '../common/app-error';
 import { hasControlCharacter } from '../common/validators';
@@ -178,7 +179,9 @@ export async function runCli(argv: string[], io: Output, env?: Record<string, st
         abortOnError: false,
       },
     );
-    const result = await command.run(app, parsed.values);
+    const context = app;
+    // What a command changes is recorded in the audit log as done by the operator CLI.
+    const result = await AuditContext.runAs({ actor: { type: 'cli' } }, () => command.run(context, parsed.values));
     io.out(json ? JSON.stringify(result.json, null, 2) : result.text);
     return 0;
   } catch (error) {

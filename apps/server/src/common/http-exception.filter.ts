@@ -23,6 +23,14 @@ export class HttpExceptionFilter implements ExceptionFilter {
         'Unhandled error while serving a request',
       );
     }
+    // What a person reads of the refusal, kept for the audit log's record of failed SCIM requests (audit/).
+    (request as RefusedRequest).refusal = {
+      scimType: rendered.body.scimType as string | undefined,
+      detail: String(rendered.body.detail ?? rendered.body.message ?? ''),
+    };
     void reply.status(rendered.status).headers(rendered.headers).send(JSON.stringify(rendered.body));
   }
 }
+
+/** A request whose answer was an error: the sentence and SCIM error type it was given. */
+export type RefusedRequest = { refusal?: { scimType?: string; detail: string } };

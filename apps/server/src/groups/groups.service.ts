@@ -3,6 +3,7 @@ import { TransactionRunner } from '@app/database';
 import { GroupChange, GroupInput } from '@app/scim-protocol';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { AuditChange, AuditRecord, AuditService } from '../audit/audit.service';
 import { badRequest, conflict, notFound, preconditionFailed } from '../common/app-error';
 import { Clock } from '../common/clock';
 import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor } from '../common/cursor';
@@ -38,6 +39,7 @@ export class GroupsService {
   constructor(
     private readonly repository: GroupsRepository,
     private readonly roleMappings: RoleMappingsService,
+    private readonly audit: AuditService,
     private readonly transactions: TransactionRunner,
     private readonly clock: Clock,
   ) {}
@@ -63,6 +65,18 @@ export class GroupsService {
         }
         await this.repository.addMembers(manager, group.id, members);
         await this.roleMappings.settle(manager, organizationId, members);
+        const unique = [...new Set(members)];
+        await this.audit.record(manager, {
+          organizationId,
+          action: 'group.created',
+          target: targetOf(group),
+          changes: [
+            { attribute: 'displayName', to: group.displayName },
+            ...(group.externalId !== null ? [{ attribute: 'externalId', to: group.externalId }] : []),
+            ...(unique.length ? [{ attribute: 'members', to: unique.map(String) }] : []),
+          ],
+          ...(unique.length ? { detail: listed(unique.length, 'member') } : {}),
+        });
         return this.resource(manager, group, true);
       }),
     );
@@ -85,10 +99,12 @@ export class GroupsService {
         const group = await this.find(manager, organizationId, rawId, true);
         checkVersion(group, ifMatch);
         const members = await this.memberIds(manager, organizationId, input.members);
-        const touched = await this.replaceMembers(manager, group.id, members);
-        const changed = this.set(group, { displayName: input.displayName, externalId: input.externalId ?? null });
-        await this.roleMappings.settle(manager, organizationId, touched);
-        await this.save(manager, group, changed || touched.length > 0);
+        const { gone, added } = await this.replaceMembers(manager, group.id, members);
+        const changes: AuditChange[] = [];
+        this.set(group, { displayName: input.displayName, externalId: input.externalId ?? null }, changes);
+        await this.roleMappings.settle(manager, organizationId, [...gone, ...added]);
+        await this.save(manager, group, changes.length > 0 || gone.length + added.length > 0);
+        await this.audit.record(manager, ...groupEvents(group, changes, added, added.length, gone, gone.length));
         return this.resource(manager, group, true);
       }),
     );
@@ -110,37 +126,55 @@ export class GroupsService {
         const ids = await this.memberIds(manager, organizationId, named);
         const known = new Map(named.map((raw, i) => [raw, ids[i]]));
         const idsOf = (raw: readonly string[]) => raw.map((r) => known.get(r)!);
-        let changed = false;
-        const touched = new Set<number>();
-        const members = (ids: readonly number[], count: number) => {
-          for (const id of ids) touched.add(id);
-          changed = count > 0 || changed;
+        const attributes: AuditChange[] = [];
+        // Members named by the PATCH, and how many rows each direction really changed (adding a member twice changes nothing).
+        const added = new Set<number>();
+        const removed = new Set<number>();
+        let addedCount = 0;
+        let removedCount = 0;
+        const add = (ids: readonly number[], count: number) => {
+          if (count > 0)
+            for (const id of ids) {
+              added.add(id);
+              removed.delete(id);
+            }
+          addedCount += count;
+        };
+        const remove = (ids: readonly number[], count: number) => {
+          if (count > 0)
+            for (const id of ids) {
+              removed.add(id);
+              added.delete(id);
+            }
+          removedCount += count;
         };
         for (const change of changes) {
           switch (change.op) {
             case 'set':
-              changed = this.set(group, change) || changed;
+              this.set(group, change, attributes);
               break;
             case 'addMembers':
-              members(idsOf(change.ids), await this.repository.addMembers(manager, group.id, idsOf(change.ids)));
+              add(idsOf(change.ids), await this.repository.addMembers(manager, group.id, idsOf(change.ids)));
               break;
             case 'removeMembers':
-              members(idsOf(change.ids), await this.repository.removeMembers(manager, group.id, idsOf(change.ids)));
+              remove(idsOf(change.ids), await this.repository.removeMembers(manager, group.id, idsOf(change.ids)));
               break;
             case 'removeAllMembers': {
               const ids = await this.repository.memberIds(manager, group.id);
-              members(ids, await this.repository.removeMembers(manager, group.id, ids));
+              remove(ids, await this.repository.removeMembers(manager, group.id, ids));
               break;
             }
             case 'replaceMembers': {
-              const ids = await this.replaceMembers(manager, group.id, idsOf(change.ids));
-              members(ids, ids.length);
+              const { gone, added: joined } = await this.replaceMembers(manager, group.id, idsOf(change.ids));
+              remove(gone, gone.length);
+              add(joined, joined.length);
               break;
             }
           }
         }
-        await this.roleMappings.settle(manager, organizationId, [...touched]);
-        await this.save(manager, group, changed);
+        await this.roleMappings.settle(manager, organizationId, [...added, ...removed]);
+        await this.save(manager, group, attributes.length > 0 || addedCount + removedCount > 0);
+        await this.audit.record(manager, ...groupEvents(group, attributes, [...added], addedCount, [...removed], removedCount));
       }),
     );
   }
@@ -159,6 +193,12 @@ export class GroupsService {
         await this.repository.removeMembers(manager, group.id, members);
         await this.roleMappings.settle(manager, organizationId, members);
         await this.repository.delete(manager, group.id);
+        await this.audit.record(manager, {
+          organizationId,
+          action: 'group.deleted',
+          target: targetOf(group),
+          ...(members.length ? { detail: `It had ${listed(members.length, 'member')}; the users stay.` } : {}),
+        });
       }),
     );
   }
@@ -240,29 +280,37 @@ export class GroupsService {
     return ids;
   }
 
-  /** Makes the member list exactly `wanted`; returns the users who left or joined. */
-  private async replaceMembers(manager: EntityManager, groupId: number, wanted: readonly number[]): Promise<number[]> {
+  /** Makes the member list exactly `wanted`; returns the users who left and those who joined. */
+  private async replaceMembers(
+    manager: EntityManager,
+    groupId: number,
+    wanted: readonly number[],
+  ): Promise<{ gone: number[]; added: number[] }> {
     const current = new Set(await this.repository.memberIds(manager, groupId));
     const keep = new Set(wanted);
     const gone = [...current].filter((id) => !keep.has(id));
     const added = [...new Set(wanted)].filter((id) => !current.has(id));
     await this.repository.removeMembers(manager, groupId, gone);
     await this.repository.addMembers(manager, groupId, added);
-    return [...gone, ...added];
+    return { gone, added };
   }
 
-  /** Sets displayName and externalId when given; whether either changed. */
-  private set(group: Group, change: { displayName?: string; externalId?: string | null }): boolean {
-    let changed = false;
+  /** Sets displayName and externalId when given, noting each change (several PATCH operations on one attribute: one change). */
+  private set(group: Group, change: { displayName?: string; externalId?: string | null }, changes: AuditChange[]): void {
+    const note = (attribute: string, from: unknown, to: unknown) => {
+      const earlier = changes.find((c) => c.attribute === attribute);
+      if (earlier) earlier.to = to;
+      else changes.push({ attribute, from, to });
+    };
     if (change.displayName !== undefined && change.displayName !== group.displayName) {
+      const from = group.displayName;
       Object.assign(group, names(change.displayName));
-      changed = true;
+      note('displayName', from, group.displayName);
     }
     if (change.externalId !== undefined && change.externalId !== group.externalId) {
+      note('externalId', group.externalId, change.externalId);
       group.externalId = change.externalId;
-      changed = true;
     }
-    return changed;
   }
 
   /** Stores the group's row with a new version and lastModified, when the request changed something. */
@@ -322,4 +370,48 @@ function toResource(group: Group, members?: Array<{ userId: number; display: str
     lastModified: group.updatedAt,
     ...(members ? { members: members.map((m) => ({ value: String(m.userId), display: m.display })) } : {}),
   };
+}
+
+/** A group as events name it. */
+function targetOf(group: Group): { type: string; id: number; display: string } {
+  return { type: 'group', id: group.id, display: group.displayName };
+}
+
+function listed(count: number, word: string): string {
+  return `${count.toLocaleString('en-US')} ${word}${count === 1 ? '' : 's'}`;
+}
+
+/**
+ * The events of a group's update: group.updated for its attributes, group.members-added and
+ * group.members-removed with the members named (the first 100; the count says how many rows changed).
+ */
+function groupEvents(
+  group: Group,
+  attributes: AuditChange[],
+  added: readonly number[],
+  addedCount: number,
+  removed: readonly number[],
+  removedCount: number,
+): AuditRecord[] {
+  const organizationId = group.organizationId;
+  const target = targetOf(group);
+  const records: AuditRecord[] = [];
+  if (attributes.length) records.push({ organizationId, action: 'group.updated', target, changes: attributes });
+  if (addedCount > 0)
+    records.push({
+      organizationId,
+      action: 'group.members-added',
+      target,
+      changes: [{ attribute: 'members', to: added.map(String) }],
+      detail: `${listed(addedCount, 'member')} added.`,
+    });
+  if (removedCount > 0)
+    records.push({
+      organizationId,
+      action: 'group.members-removed',
+      target,
+      changes: [{ attribute: 'members', from: removed.map(String) }],
+      detail: `${listed(removedCount, 'member')} removed.`,
+    });
+  return records;
 }

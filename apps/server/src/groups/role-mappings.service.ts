@@ -2,6 +2,7 @@ import type { RoleMappingView } from '@app/api-types';
 import { TransactionRunner } from '@app/database';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
 import { badRequest, conflict, notFound } from '../common/app-error';
 import { Clock } from '../common/clock';
 import { isForeignKeyViolation, isUniqueViolation, retryOnDeadlock } from '../common/db-errors';
@@ -28,6 +29,7 @@ export class RoleMappingsService {
     private readonly groups: GroupsRepository,
     private readonly users: UsersService,
     private readonly roles: RolesService,
+    private readonly audit: AuditService,
     private readonly transactions: TransactionRunner,
     private readonly clock: Clock,
   ) {}
@@ -66,6 +68,16 @@ export class RoleMappingsService {
             throw error;
           }
           await this.recompute(manager, organizationId, await this.mappings.memberIds(manager, group.id));
+          await this.audit.record(manager, {
+            organizationId,
+            action: 'role-mapping.created',
+            target: { type: 'role-mapping', id, display: group.displayName },
+            changes: [
+              { attribute: 'group', to: group.displayName },
+              { attribute: 'role', to: role.name },
+              { attribute: 'priority', to: priority },
+            ],
+          });
           return toView((await this.mappings.find(manager, organizationId, id))!);
         }),
       ),
@@ -77,12 +89,23 @@ export class RoleMappingsService {
       retryOnDeadlock(() =>
         this.transactions.run(async (manager) => {
           const mapping = await this.find(manager, organizationId, rawId);
-          const roleId =
-            body.role === undefined ? mapping.roleId : (await this.roles.resolve(manager, organizationId, body.role)).id;
+          const role =
+            body.role === undefined
+              ? { id: mapping.roleId, name: mapping.role }
+              : await this.roles.resolve(manager, organizationId, body.role);
           const priority = body.priority ?? mapping.priority;
-          if (roleId !== mapping.roleId || priority !== mapping.priority) {
-            await this.mappings.update(manager, mapping.id, { roleId, priority, now: this.clock.now() });
+          if (role.id !== mapping.roleId || priority !== mapping.priority) {
+            await this.mappings.update(manager, mapping.id, { roleId: role.id, priority, now: this.clock.now() });
             await this.recompute(manager, organizationId, await this.mappings.memberIds(manager, mapping.groupId));
+            await this.audit.record(manager, {
+              organizationId,
+              action: 'role-mapping.updated',
+              target: { type: 'role-mapping', id: mapping.id, display: mapping.groupDisplayName },
+              changes: [
+                ...(role.id !== mapping.roleId ? [{ attribute: 'role', from: mapping.role, to: role.name }] : []),
+                ...(priority !== mapping.priority ? [{ attribute: 'priority', from: mapping.priority, to: priority }] : []),
+              ],
+            });
           }
           return toView((await this.mappings.find(manager, organizationId, mapping.id))!);
         }),
@@ -97,6 +120,12 @@ export class RoleMappingsService {
         const mapping = await this.find(manager, organizationId, rawId);
         await this.mappings.delete(manager, mapping.id);
         await this.recompute(manager, organizationId, await this.mappings.memberIds(manager, mapping.groupId));
+        await this.audit.record(manager, {
+          organizationId,
+          action: 'role-mapping.deleted',
+          target: { type: 'role-mapping', id: mapping.id, display: mapping.groupDisplayName },
+          changes: [{ attribute: 'role', from: mapping.role }],
+        });
       }),
     );
   }

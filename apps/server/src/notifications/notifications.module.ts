@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditModule } from '../audit/audit.module';
 import { ApiKeysModule } from '../api-keys/api-keys.module';
 import { OrganizationsModule } from '../organizations/organizations.module';
 import { UsersModule } from '../users/users.module';
@@ -13,7 +14,14 @@ import { RemindersService } from './reminders.service';
 
 /** Key-expiry reminders: the outbox, the scheduled job, the mail transport, and their history. */
 @Module({
-  imports: [ScheduleModule.forRoot(), TypeOrmModule.forFeature([KeyReminder]), ApiKeysModule, UsersModule, OrganizationsModule],
+  imports: [
+    ScheduleModule.forRoot(),
+    TypeOrmModule.forFeature([KeyReminder]),
+    ApiKeysModule,
+    UsersModule,
+    OrganizationsModule,
+    AuditModule,
+  ],
   controllers: [NotificationsController],
   providers: [RemindersService, RemindersRepository, MailerService, ExpiryReminderCron],
   exports: [RemindersService],

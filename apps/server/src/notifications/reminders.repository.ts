@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { In, Repository } from 'typeorm';
+import { EntityManager, In, Repository } from 'typeorm';
 import { KeyReminder } from './key-reminder.entity';
 
 /** A reminder as recorded when its key enters a window (see RemindersService.recordDue). */
@@ -91,13 +91,14 @@ export class RemindersRepository {
     return this.reminders.findOneByOrFail({ id });
   }
 
-  /** Records the outcome and releases the lease, only if `token` still holds it. */
-  async finish(id: number, token: string, changes: Partial<KeyReminder>): Promise<void> {
-    await this.reminders
+  /** Records the outcome and releases the lease, only if `token` still holds it; whether it did. */
+  async finish(manager: EntityManager, id: number, token: string, changes: Partial<KeyReminder>): Promise<boolean> {
+    const result = await manager
       .createQueryBuilder()
       .update(KeyReminder)
       .set({ ...changes, claimedUntil: null, claimToken: null })
       .where('id = :id AND claim_token = :token', { id, token })
       .execute();
+    return (result.affected ?? 0) > 0;
   }
 }

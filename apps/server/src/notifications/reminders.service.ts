@@ -1,8 +1,10 @@
 import type { ReminderPage } from '@app/api-types';
 import { APP_CONFIG, AppConfig } from '@app/config';
+import { TransactionRunner } from '@app/database';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { ApiKeysService } from '../api-keys/api-keys.service';
+import { AuditRecord, AuditService } from '../audit/audit.service';
 import { Clock } from '../common/clock';
 import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor } from '../common/cursor';
 import { retryOnDeadlock } from '../common/db-errors';
@@ -43,6 +45,8 @@ export class RemindersService {
     private readonly users: UsersService,
     private readonly organizations: OrganizationsService,
     private readonly mailer: MailerService,
+    private readonly audit: AuditService,
+    private readonly transactions: TransactionRunner,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -174,14 +178,25 @@ export class RemindersService {
             recipients,
           }),
         );
-        await this.finish(id, token, {
-          status: 'sent',
-          sentAt: this.clock.now(),
-          attempts: reminder.attempts + 1,
-          recipients: JSON.stringify(recipients),
-          messageId,
-          lastError: null,
-        });
+        await this.finish(
+          id,
+          token,
+          {
+            status: 'sent',
+            sentAt: this.clock.now(),
+            attempts: reminder.attempts + 1,
+            recipients: JSON.stringify(recipients),
+            messageId,
+            lastError: null,
+          },
+          {
+            organizationId: key.organizationId,
+            action: 'reminder.sent',
+            target: { type: 'api-key', id: key.id, display: keyDisplay(key) },
+            changes: [{ attribute: 'recipients', to: recipients }],
+            detail: `The ${reminder.leadTime} expiry reminder, sent to ${recipients.length} Admin${recipients.length === 1 ? '' : 's'}.`,
+          },
+        );
         result.sent.push({ reminderId: id, apiKeyId: key.id, leadTime: reminder.leadTime, recipients });
         this.logger.log(`Sent the ${reminder.leadTime} expiry reminder of key ${key.id} to ${recipients.length} Admin(s)`);
         return;
@@ -193,7 +208,17 @@ export class RemindersService {
     }
     const attempts = reminder.attempts + 1;
     if (attempts >= this.config.reminders.maxAttempts) {
-      await this.finish(id, token, { status: 'failed', attempts, lastError: error, recipients: JSON.stringify(recipients) });
+      await this.finish(
+        id,
+        token,
+        { status: 'failed', attempts, lastError: error, recipients: JSON.stringify(recipients) },
+        {
+          organizationId: key.organizationId,
+          action: 'reminder.failed',
+          target: { type: 'api-key', id: key.id, display: keyDisplay(key) },
+          detail: `The ${reminder.leadTime} expiry reminder was not sent after ${attempts} attempts: ${error}`,
+        },
+      );
       result.failed.push({ reminderId: id, error });
       this.logger.error(`Gave up on the expiry reminder ${id} after ${attempts} attempts: ${error}`);
       return;
@@ -212,8 +237,17 @@ export class RemindersService {
     );
   }
 
-  /** Records the outcome, only if this instance still holds the claim. */
-  private async finish(id: number, token: string, changes: Partial<KeyReminder>): Promise<void> {
-    await retryOnDeadlock(() => this.reminders.finish(id, token, { ...changes, updatedAt: this.clock.now() }));
+  /** Records the outcome, only if this instance still holds the claim, with its audit event in the same transaction. */
+  private async finish(id: number, token: string, changes: Partial<KeyReminder>, event?: AuditRecord): Promise<void> {
+    await retryOnDeadlock(() =>
+      this.transactions.run(async (manager) => {
+        const held = await this.reminders.finish(manager, id, token, { ...changes, updatedAt: this.clock.now() });
+        if (held && event) await this.audit.record(manager, event);
+      }),
+    );
   }
+}
+
+function keyDisplay(key: { maskedKey: string; description: string | null }): string {
+  return key.description ? `${key.maskedKey} (${key.description})` : key.maskedKey;
 }

@@ -17,8 +17,10 @@ export class OrganizationsRepository {
     return manager.findOneBy(Organization, { id });
   }
 
-  async setScimEnabled(id: number, scimEnabled: boolean, now: Date): Promise<void> {
-    await this.organizations.update({ id }, { scimEnabled, updatedAt: now });
+  /** Sets the switch; whether it changed (a conditional UPDATE, so two toggles at once record one change). */
+  async setScimEnabled(manager: EntityManager, id: number, scimEnabled: boolean, now: Date): Promise<boolean> {
+    const result = await manager.update(Organization, { id, scimEnabled: !scimEnabled }, { scimEnabled, updatedAt: now });
+    return (result.affected ?? 0) > 0;
   }
 
   /**

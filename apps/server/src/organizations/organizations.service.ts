@@ -1,8 +1,10 @@
+import { TransactionRunner } from '@app/database';
 import type { OrganizationView, SecuritySettingsView } from '@app/api-types';
 import { Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { EntityManager } from 'typeorm';
 import { notFound } from '../common/app-error';
+import { AuditService } from '../audit/audit.service';
 import { Clock } from '../common/clock';
 import { Organization } from './organization.entity';
 import { SCIM_TOGGLED, ScimToggledEvent } from './organization.events';
@@ -13,6 +15,8 @@ export class OrganizationsService {
   constructor(
     private readonly organizations: OrganizationsRepository,
     private readonly events: EventEmitter2,
+    private readonly audit: AuditService,
+    private readonly transactions: TransactionRunner,
     private readonly clock: Clock,
   ) {}
 
@@ -34,7 +38,16 @@ export class OrganizationsService {
 
   /** Takes effect at once: cached key verifications of the organization are dropped (auth module). */
   async setScimEnabled(id: number, scimEnabled: boolean): Promise<SecuritySettingsView> {
-    await this.organizations.setScimEnabled(id, scimEnabled, this.clock.now());
+    await this.find(id);
+    await this.transactions.run(async (manager) => {
+      if (!(await this.organizations.setScimEnabled(manager, id, scimEnabled, this.clock.now()))) return;
+      await this.audit.record(manager, {
+        organizationId: id,
+        action: scimEnabled ? 'security.scim-enabled' : 'security.scim-disabled',
+        target: { type: 'organization', id, display: 'SCIM provisioning' },
+        changes: [{ attribute: 'scimEnabled', from: !scimEnabled, to: scimEnabled }],
+      });
+    });
     const event: ScimToggledEvent = { organizationId: id, scimEnabled };
     this.events.emit(SCIM_TOGGLED, event);
     return this.getSecurity(id);

@@ -25,8 +25,8 @@ export class RolesRepository {
     return manager.save(rows.map((row) => manager.create(Role, row)));
   }
 
-  insert(row: Omit<Role, 'id'>): Promise<Role> {
-    return this.roles.save(this.roles.create(row));
+  insert(manager: EntityManager, row: Omit<Role, 'id'>): Promise<Role> {
+    return manager.save(manager.create(Role, row));
   }
 
   /** The organization's roles, pre-defined first, each with its live users counted. */
@@ -83,14 +83,23 @@ export class RolesRepository {
     return String(row?.name ?? '');
   }
 
+  async namesByIds(manager: EntityManager, ids: readonly number[]): Promise<Map<number, string>> {
+    if (!ids.length) return new Map();
+    const rows: Array<{ id: number; name: string }> = await manager.query(
+      `SELECT id, name FROM roles WHERE id IN (${ids.map(() => '?').join(', ')})`,
+      [...ids],
+    );
+    return new Map(rows.map((r) => [Number(r.id), r.name]));
+  }
+
   /** Every role name of the organization, pre-defined first (for the sentence that lists the valid ones). */
   async names(manager: EntityManager = this.roles.manager, organizationId: number): Promise<string[]> {
     const roles = await manager.find(Role, { where: { organizationId }, order: { predefined: 'DESC', id: 'ASC' } });
     return roles.map((r) => r.name);
   }
 
-  async update(organizationId: number, id: number, patch: Partial<Role>): Promise<void> {
-    await this.roles.update({ id, organizationId }, patch);
+  async update(manager: EntityManager, organizationId: number, id: number, patch: Partial<Role>): Promise<void> {
+    await manager.update(Role, { id, organizationId }, patch);
   }
 
   /** MySQL: the role row locked until the transaction ends (SQLite runs one transaction at a time). */

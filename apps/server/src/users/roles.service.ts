@@ -2,6 +2,7 @@ import type { RoleView } from '@app/api-types';
 import { TransactionRunner } from '@app/database';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
 import { badRequest, conflict, notFound } from '../common/app-error';
 import { Clock } from '../common/clock';
 import { isForeignKeyViolation, isUniqueViolation, retryOnDeadlock } from '../common/db-errors';
@@ -15,6 +16,7 @@ export class RolesService {
   constructor(
     private readonly roles: RolesRepository,
     private readonly transactions: TransactionRunner,
+    private readonly audit: AuditService,
     private readonly clock: Clock,
   ) {}
 
@@ -50,14 +52,26 @@ export class RolesService {
     const now = this.clock.now();
     const clean = normalizeName(name);
     try {
-      const role = await this.roles.insert({
-        organizationId,
-        name: clean,
-        nameLower: clean.toLowerCase(),
-        description: description ?? null,
-        predefined: false,
-        createdAt: now,
-        updatedAt: now,
+      const role = await this.transactions.run(async (manager) => {
+        const role = await this.roles.insert(manager, {
+          organizationId,
+          name: clean,
+          nameLower: clean.toLowerCase(),
+          description: description ?? null,
+          predefined: false,
+          createdAt: now,
+          updatedAt: now,
+        });
+        await this.audit.record(manager, {
+          organizationId,
+          action: 'role.created',
+          target: { type: 'role', id: role.id, display: role.name },
+          changes: [
+            { attribute: 'name', to: role.name },
+            { attribute: 'description', to: role.description },
+          ],
+        });
+        return role;
       });
       return this.get(organizationId, String(role.id));
     } catch (error) {
@@ -79,8 +93,23 @@ export class RolesService {
       patch.nameLower = patch.name.toLowerCase();
     }
     if (changes.description !== undefined) patch.description = changes.description;
+    const changed = [
+      ...(patch.name !== undefined && patch.name !== role.name ? [{ attribute: 'name', from: role.name, to: patch.name }] : []),
+      ...(patch.description !== undefined && patch.description !== role.description
+        ? [{ attribute: 'description', from: role.description, to: patch.description }]
+        : []),
+    ];
+    if (!changed.length) return this.get(organizationId, rawId);
     try {
-      await this.roles.update(organizationId, role.id, patch);
+      await this.transactions.run(async (manager) => {
+        await this.roles.update(manager, organizationId, role.id, patch);
+        await this.audit.record(manager, {
+          organizationId,
+          action: 'role.updated',
+          target: { type: 'role', id: role.id, display: patch.name ?? role.name },
+          changes: changed,
+        });
+      });
     } catch (error) {
       if (isUniqueViolation(error))
         throw conflict(
@@ -117,6 +146,11 @@ export class RolesService {
           const users = await this.roles.countUsers(manager, organizationId, role.id);
           if (users > 0) throw stillHas(users);
           await this.roles.delete(manager, organizationId, role.id);
+          await this.audit.record(manager, {
+            organizationId,
+            action: 'role.deleted',
+            target: { type: 'role', id: role.id, display: role.name },
+          });
         }),
       );
     } catch (error) {
@@ -147,6 +181,11 @@ export class RolesService {
   /** A role's name by id (the own role behind a group's). */
   nameOf(manager: EntityManager, id: number): Promise<string> {
     return this.roles.nameById(manager, id);
+  }
+
+  /** Role names by id. */
+  namesOf(manager: EntityManager, ids: readonly number[]): Promise<Map<number, string>> {
+    return this.roles.namesByIds(manager, ids);
   }
 
   /** The 400 for a role name that is not (or no longer) one of the organization's, listing the valid ones. */

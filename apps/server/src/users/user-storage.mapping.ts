@@ -56,6 +56,9 @@ const SUB_ATTRIBUTES = scimColumnsOf(UserAttributeValue);
 /** Entity properties of the singular attributes (what a write may change), e.g. `nameGivenName`. */
 export const USER_ATTRIBUTE_PROPERTIES: readonly string[] = ATTRIBUTES.map((a) => a.spec.property);
 
+/** The SCIM path of each singular attribute's property (`nameGivenName` → `name.givenName`), for the audit log. */
+export const USER_ATTRIBUTE_PATHS: ReadonlyMap<string, string> = new Map(ATTRIBUTES.map((a) => [a.spec.property, a.spec.path]));
+
 /** The lower-cased twin of each case-insensitive singular attribute's property (`nameGivenName` → `nameGivenNameLower`). */
 export const USER_LOWER_TWINS: ReadonlyMap<string, string> = new Map(
   ATTRIBUTES.filter((a) => a.spec.lowerProperty).map((a) => [a.spec.property, a.spec.lowerProperty!]),

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditModule } from '../audit/audit.module';
 import { OrganizationsModule } from '../organizations/organizations.module';
 import { Role } from './role.entity';
 import { RolesRepository } from './roles.repository';
@@ -11,7 +12,7 @@ import { UsersRepository } from './users.repository';
 import { UsersService } from './users.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([User, UserAttributeValue, Role]), OrganizationsModule],
+  imports: [TypeOrmModule.forFeature([User, UserAttributeValue, Role]), OrganizationsModule, AuditModule],
   controllers: [UsersController],
   providers: [UsersService, RolesService, UsersRepository, RolesRepository],
   exports: [UsersService, RolesService],

@@ -3,6 +3,7 @@ import { StatementTimeoutError, TransactionRunner } from '@app/database';
 import { ScimUserInput } from '@app/scim-protocol';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { AuditChange, AuditRecord, AuditService } from '../audit/audit.service';
 import { badRequest, conflict, notFound, preconditionFailed } from '../common/app-error';
 import { Clock } from '../common/clock';
 import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor } from '../common/cursor';
@@ -14,6 +15,7 @@ import { ADMIN_ROLE, DEFAULT_ROLE, Role } from './role.entity';
 import { RolesService } from './roles.service';
 import { isValidUserName } from './user-name';
 import { SearchTooCostlyError } from './search-cost';
+import { attributeChanges, createdAttributes } from './user-changes';
 import {
   NO_ATTRIBUTES,
   toScimUser,
@@ -21,6 +23,7 @@ import {
   USER_ATTRIBUTE_PROPERTIES,
   USER_LOWER_TWINS,
   UserAttributes,
+  UserValueRow,
   UserRow,
   UserWrite,
 } from './user-storage.mapping';
@@ -76,6 +79,7 @@ export class UsersService {
     private readonly roles: RolesService,
     private readonly organizations: OrganizationsService,
     private readonly transactions: TransactionRunner,
+    private readonly audit: AuditService,
     private readonly clock: Clock,
   ) {}
 
@@ -129,6 +133,7 @@ export class UsersService {
     try {
       user.id = await this.repository.insertUser(manager, user);
       await this.repository.replaceValues(manager, user, [], write.values);
+      await this.audit.record(manager, createdEvent(user, role.name, write.attributes, write.values));
       return { id: user.id, userName };
     } catch (error) {
       if (isUniqueViolation(error))
@@ -181,10 +186,12 @@ export class UsersService {
           }
           change = { ...change, role: undefined };
         }
+        const wasActive = user.active;
         const { role, changed } = await this.applyRoleAndState(manager, user, roleName, change);
         if (changed) {
           this.touch(user);
           await this.repository.updateUser(manager, user, ['roleId', 'active', 'updatedAt', 'version']);
+          await this.audit.record(manager, ...events(user, { role: [roleName, role.name], active: [wasActive, user.active] }));
         }
         return { user, roleName: role.name };
       }),
@@ -230,6 +237,7 @@ export class UsersService {
     if (losing.length) await this.organizations.lock(manager, organizationId);
     const now = this.clock.now();
     for (const { roles, touch, ids } of batches.values()) await this.repository.setRoles(manager, ids, roles, touch ? now : null);
+    await this.recordGroupRoles(manager, organizationId, states, batches.values());
     if (losing.length && (await this.repository.countActiveInRole(manager, organizationId, admin.id)) === 0) {
       const named = losing.slice(0, 3).join(', ') + (losing.length > 3 ? ` and ${losing.length - 3} more` : '');
       throw badRequest(
@@ -237,6 +245,47 @@ export class UsersService {
         'mutability',
       );
     }
+  }
+
+  /** user.role-changed for every user whose effective role a membership or mapping change moved, saying which group. */
+  private async recordGroupRoles(
+    manager: EntityManager,
+    organizationId: number,
+    states: ReadonlyArray<{ id: number; userName: string; roleId: number }>,
+    batches: Iterable<{ roles: { roleId: number; roleGroupId: number | null }; touch: boolean; ids: number[] }>,
+  ): Promise<void> {
+    const moved = [...batches].filter((b) => b.touch);
+    if (!moved.length) return;
+    const byId = new Map(states.map((s) => [s.id, s]));
+    const roleIds = new Set<number>();
+    const groupIds = new Set<number>();
+    for (const b of moved) {
+      roleIds.add(b.roles.roleId);
+      if (b.roles.roleGroupId !== null) groupIds.add(b.roles.roleGroupId);
+      for (const id of b.ids) roleIds.add(byId.get(id)!.roleId);
+    }
+    const [roleNames, groupNames] = await Promise.all([
+      this.roles.namesOf(manager, [...roleIds]),
+      this.repository.groupNames([...groupIds]),
+    ]);
+    const records: AuditRecord[] = [];
+    for (const b of moved) {
+      const detail =
+        b.roles.roleGroupId === null
+          ? 'No role mapping of their groups applies any more: their own role.'
+          : `Given by the role mapping of the group "${groupNames.get(b.roles.roleGroupId)}".`;
+      for (const id of b.ids) {
+        const state = byId.get(id)!;
+        records.push({
+          organizationId,
+          action: 'user.role-changed',
+          target: { type: 'user', id, display: state.userName },
+          changes: [{ attribute: 'userType', from: roleNames.get(state.roleId), to: roleNames.get(b.roles.roleId) }],
+          detail,
+        });
+      }
+    }
+    await this.audit.record(manager, ...records);
   }
 
   /**
@@ -269,6 +318,7 @@ export class UsersService {
               throw error;
             }
             const values = await this.repository.replaceValues(manager, user, [], write.values);
+            await this.audit.record(manager, createdEvent(user, role.name, write.attributes, values));
             return { user: toResource({ user, roleName: role.name, values }), created: true };
           }),
         );
@@ -372,6 +422,11 @@ export class UsersService {
         this.touch(user);
         await this.repository.updateUser(manager, user, ['deletedAt', 'userNameLower', 'updatedAt', 'version']);
         await this.repository.leaveAllGroups(manager, user.id);
+        await this.audit.record(manager, {
+          organizationId,
+          action: 'user.deleted',
+          target: { type: 'user', id: user.id, display: user.userName },
+        });
       }),
     );
   }
@@ -414,13 +469,17 @@ export class UsersService {
 
   private async applyWrite(manager: EntityManager, current: UserRow, write: UserWrite): Promise<UserRow> {
     const { user } = current;
-    const { role, changed, ownChanged } = await this.applyRoleAndState(manager, user, current.roleName, {
+    const wasActive = user.active;
+    const { role, changed, ownChange } = await this.applyRoleAndState(manager, user, current.roleName, {
       role: write.role,
       active: write.active,
     });
+    const ownChanged = ownChange !== undefined;
     const properties: Array<keyof User> = changed ? ['roleId', 'active'] : [];
     const columns = user as unknown as Record<string, string | null>;
+    const before: UserAttributes = {};
     for (const property of USER_ATTRIBUTE_PROPERTIES) {
+      before[property] = columns[property];
       if (columns[property] !== write.attributes[property]) {
         columns[property] = write.attributes[property];
         properties.push(property as keyof User);
@@ -432,16 +491,24 @@ export class UsersService {
       }
     }
     const values = await this.repository.replaceValues(manager, user, current.values, write.values);
+    const changes: AuditChange[] =
+      properties.length > (changed ? 2 : 0) || values !== current.values
+        ? attributeChanges(before, columns, current.values, values)
+        : [];
+    if (ownChange) changes.push({ attribute: 'userType (own role, behind a group role)', ...ownChange });
+    const records = events(user, { role: [current.roleName, role.name], active: [wasActive, user.active], changes });
     // A write that changes nothing keeps the version and lastModified (RFC 7644 §3.14: the version
     // tracks the resource, not the requests; Okta and Entra repeat unchanged PUTs on every sync).
     if (properties.length === 0 && values === current.values) {
       // The own role behind a group's is not part of the SCIM resource: stored without a new version.
       if (ownChanged) await this.repository.updateUser(manager, user, ['ownRoleId']);
+      await this.audit.record(manager, ...records);
       return { user, roleName: role.name, values };
     }
     if (ownChanged) properties.push('ownRoleId');
     this.touch(user);
     await this.repository.updateUser(manager, user, [...properties, 'updatedAt', 'version']);
+    await this.audit.record(manager, ...records);
     return { user, roleName: role.name, values };
   }
 
@@ -480,13 +547,15 @@ export class UsersService {
     user: User,
     currentRoleName: string,
     change: RoleAndStateChange,
-  ): Promise<{ role: Pick<Role, 'id' | 'name'>; changed: boolean; ownChanged: boolean }> {
-    let ownChanged = false;
+  ): Promise<{ role: Pick<Role, 'id' | 'name'>; changed: boolean; ownChange?: { from: string; to: string } }> {
+    let ownChange: { from: string; to: string } | undefined;
     if (user.roleGroupId !== null && change.role !== undefined) {
       // The effective role comes from a group: userType sets the own role, which comes back when no mapping applies.
       const own = await this.roles.resolve(manager, user.organizationId, change.role);
-      ownChanged = own.id !== user.ownRoleId;
-      user.ownRoleId = own.id;
+      if (own.id !== user.ownRoleId) {
+        ownChange = { from: user.ownRoleId === null ? '' : await this.roles.nameOf(manager, user.ownRoleId), to: own.name };
+        user.ownRoleId = own.id;
+      }
       change = { ...change, role: undefined };
     }
     const current = { id: user.roleId, name: currentRoleName };
@@ -513,7 +582,7 @@ export class UsersService {
       user.deletedAt = this.clock.now();
       user.userNameLower = null;
     }
-    return { role: next, changed, ownChanged };
+    return { role: next, changed, ownChange };
   }
 
   /** A user row not yet inserted: version 1, created and modified now. */
@@ -585,4 +654,47 @@ function toView(user: User, roleName: string, groupNames: ReadonlyMap<number, st
 
 function truncate(value: string): string {
   return value.length > 80 ? `${value.slice(0, 77)}...` : value;
+}
+
+/** user.created, with what the user was given. */
+function createdEvent(user: User, roleName: string, attributes: UserAttributes, values: readonly UserValueRow[]): AuditRecord {
+  return {
+    organizationId: user.organizationId,
+    action: 'user.created',
+    target: { type: 'user', id: user.id, display: user.userName },
+    changes: [
+      { attribute: 'userName', to: user.userName },
+      { attribute: 'userType', to: roleName },
+      { attribute: 'active', to: user.active },
+      ...createdAttributes(attributes, values),
+    ],
+  };
+}
+
+/** The events of one change of a user, each only when it happened: its state, its role, its other attributes. */
+function events(
+  user: User,
+  change: { role: [string, string]; active: [boolean, boolean]; changes?: AuditChange[] },
+): AuditRecord[] {
+  const target = { type: 'user', id: user.id, display: user.userName };
+  const organizationId = user.organizationId;
+  const records: AuditRecord[] = [];
+  const [wasActive, isActive] = change.active;
+  if (wasActive !== isActive)
+    records.push({
+      organizationId,
+      action: isActive ? 'user.reactivated' : 'user.deactivated',
+      target,
+      changes: [{ attribute: 'active', from: wasActive, to: isActive }],
+    });
+  const [fromRole, toRole] = change.role;
+  if (fromRole !== toRole)
+    records.push({
+      organizationId,
+      action: 'user.role-changed',
+      target,
+      changes: [{ attribute: 'userType', from: fromRole, to: toRole }],
+    });
+  if (change.changes?.length) records.push({ organizationId, action: 'user.updated', target, changes: change.changes });
+  return records;
 }

@@ -1,0 +1,20 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditEvent } from './audit-event.entity';
+import { AuditController } from './audit.controller';
+import { AuditPruneCron } from './audit-prune.cron';
+import { AuditRepository } from './audit.repository';
+import { AuditService } from './audit.service';
+import { FailedRequestRecorder } from './failed-requests';
+
+/**
+ * The audit log: every module that changes something records its event through AuditService in
+ * the same transaction. Depends on no other feature module, so everyone may depend on it.
+ */
+@Module({
+  imports: [TypeOrmModule.forFeature([AuditEvent])],
+  controllers: [AuditController],
+  providers: [AuditService, AuditRepository, AuditPruneCron, FailedRequestRecorder],
+  exports: [AuditService, FailedRequestRecorder],
+})
+export class AuditModule {}

@@ -1,0 +1,143 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { toDate, toDbDate } from '../common/db-values';
+import { AuditEvent } from './audit-event.entity';
+
+/** The columns of an event, in INSERT order. */
+const COLUMNS = [
+  'organization_id',
+  'occurred_at',
+  'action',
+  'actor_type',
+  'actor_key_id',
+  'actor_masked_key',
+  'actor_description',
+  'target_type',
+  'target_id',
+  'target_display',
+  'changes',
+  'outcome',
+  'status',
+  'scim_type',
+  'detail',
+  'request_id',
+] as const;
+
+/** Events per INSERT (a group of 10,000 members changes 10,000 roles). */
+const CHUNK = 200;
+
+export interface AuditQuery {
+  /** Events with a smaller id (the cursor), newest first. */
+  beforeId?: number;
+  limit: number;
+  action?: string;
+  actorKeyId?: number;
+  targetType?: string;
+  targetId?: string;
+  since?: Date;
+  until?: Date;
+  outcome?: 'success' | 'failure';
+}
+
+/** The `audit_events` table: append, read newest first with filters, prune by age. */
+@Injectable()
+export class AuditRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** Appends events inside the caller's transaction (or on their own, for a failed request). */
+  async insert(manager: EntityManager, events: ReadonlyArray<Omit<AuditEvent, 'id'>>): Promise<void> {
+    for (let i = 0; i < events.length; i += CHUNK) {
+      const chunk = events.slice(i, i + CHUNK);
+      const row = `(${COLUMNS.map(() => '?').join(', ')})`;
+      await manager.query(
+        `INSERT INTO audit_events (${COLUMNS.join(', ')}) VALUES ${chunk.map(() => row).join(', ')}`,
+        chunk.flatMap((e) => [
+          e.organizationId,
+          toDbDate(e.occurredAt),
+          e.action,
+          e.actorType,
+          e.actorKeyId,
+          e.actorMaskedKey,
+          e.actorDescription,
+          e.targetType,
+          e.targetId,
+          e.targetDisplay,
+          e.changes,
+          e.outcome,
+          e.status,
+          e.scimType,
+          e.detail,
+          e.requestId,
+        ]),
+      );
+    }
+  }
+
+  /** Appends events in a transaction of their own. */
+  insertAlone(events: ReadonlyArray<Omit<AuditEvent, 'id'>>): Promise<void> {
+    return this.insert(this.dataSource.manager, events);
+  }
+
+  /** One page of an organization's events, newest first. */
+  async page(organizationId: number, query: AuditQuery): Promise<AuditEvent[]> {
+    const where = ['organization_id = ?'];
+    const params: unknown[] = [organizationId];
+    const add = (condition: string, value: unknown) => {
+      if (value === undefined) return;
+      where.push(condition);
+      params.push(value);
+    };
+    add('id < ?', query.beforeId);
+    add('action = ?', query.action);
+    add('actor_key_id = ?', query.actorKeyId);
+    add('target_type = ?', query.targetType);
+    add('target_id = ?', query.targetId);
+    add('occurred_at >= ?', query.since && toDbDate(query.since));
+    add('occurred_at < ?', query.until && toDbDate(query.until));
+    add('outcome = ?', query.outcome);
+    const rows: Array<Record<string, unknown>> = await this.dataSource.query(
+      `SELECT * FROM audit_events WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ${Number(query.limit)}`,
+      params,
+    );
+    return rows.map(hydrate);
+  }
+
+  /**
+   * Deletes up to `batch` events older than `before` (any organization), oldest first; returns how
+   * many. Instances pruning at once delete disjoint or already-deleted rows: harmless.
+   */
+  async prune(before: Date, batch: number): Promise<number> {
+    const rows: Array<{ id: number }> = await this.dataSource.query(
+      `SELECT id FROM audit_events WHERE occurred_at < ? ORDER BY occurred_at LIMIT ${Number(batch)}`,
+      [toDbDate(before)],
+    );
+    if (!rows.length) return 0;
+    await this.dataSource.query(`DELETE FROM audit_events WHERE id IN (${rows.map(() => '?').join(', ')})`, [
+      ...rows.map((r) => Number(r.id)),
+    ]);
+    return rows.length;
+  }
+}
+
+function hydrate(row: Record<string, unknown>): AuditEvent {
+  const int = (value: unknown) => (value === null || value === undefined ? null : Number(value));
+  return Object.assign(new AuditEvent(), {
+    id: Number(row.id),
+    organizationId: Number(row.organization_id),
+    occurredAt: toDate(row.occurred_at as Date | string)!,
+    action: String(row.action),
+    actorType: String(row.actor_type),
+    actorKeyId: int(row.actor_key_id),
+    actorMaskedKey: (row.actor_masked_key as string | null) ?? null,
+    actorDescription: (row.actor_description as string | null) ?? null,
+    targetType: String(row.target_type),
+    targetId: (row.target_id as string | null) ?? null,
+    targetDisplay: (row.target_display as string | null) ?? null,
+    changes: (row.changes as string | null) ?? null,
+    outcome: String(row.outcome),
+    status: int(row.status),
+    scimType: (row.scim_type as string | null) ?? null,
+    detail: (row.detail as string | null) ?? null,
+    requestId: (row.request_id as string | null) ?? null,
+  });
+}

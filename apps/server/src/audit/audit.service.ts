@@ -1,0 +1,268 @@
+import type { AuditEventView, AuditPage } from '@app/api-types';
+import { APP_CONFIG, AppConfig } from '@app/config';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { badRequest } from '../common/app-error';
+import { Clock } from '../common/clock';
+import { AuditContext } from './audit-context';
+import { AuditEvent } from './audit-event.entity';
+import { AuditQuery, AuditRepository } from './audit.repository';
+
+/** The actions of the audit log (docs/audit.md). */
+export type AuditAction =
+  | 'api-key.created'
+  | 'api-key.updated'
+  | 'api-key.deleted'
+  | 'security.scim-enabled'
+  | 'security.scim-disabled'
+  | 'role.created'
+  | 'role.updated'
+  | 'role.deleted'
+  | 'role-mapping.created'
+  | 'role-mapping.updated'
+  | 'role-mapping.deleted'
+  | 'user.created'
+  | 'user.updated'
+  | 'user.role-changed'
+  | 'user.deactivated'
+  | 'user.reactivated'
+  | 'user.deleted'
+  | 'group.created'
+  | 'group.updated'
+  | 'group.deleted'
+  | 'group.members-added'
+  | 'group.members-removed'
+  | 'reminder.sent'
+  | 'reminder.failed'
+  | 'scim.request-failed';
+
+export const AUDIT_ACTIONS: readonly AuditAction[] = [
+  'api-key.created',
+  'api-key.updated',
+  'api-key.deleted',
+  'security.scim-enabled',
+  'security.scim-disabled',
+  'role.created',
+  'role.updated',
+  'role.deleted',
+  'role-mapping.created',
+  'role-mapping.updated',
+  'role-mapping.deleted',
+  'user.created',
+  'user.updated',
+  'user.role-changed',
+  'user.deactivated',
+  'user.reactivated',
+  'user.deleted',
+  'group.created',
+  'group.updated',
+  'group.deleted',
+  'group.members-added',
+  'group.members-removed',
+  'reminder.sent',
+  'reminder.failed',
+  'scim.request-failed',
+];
+
+export interface AuditChange {
+  attribute: string;
+  from?: unknown;
+  to?: unknown;
+}
+
+/** What a service tells the audit log; the actor, the time and the request id are filled in here. */
+export interface AuditRecord {
+  organizationId: number;
+  action: AuditAction;
+  target: { type: string; id?: string | number | null; display?: string | null };
+  changes?: AuditChange[];
+  /** A sentence for what the changes do not say (e.g. "10,000 members added; the first 100 are listed"). */
+  detail?: string;
+}
+
+/** A failed SCIM request, recorded on its own after the response (its change, if any, rolled back). */
+export interface FailedRequest {
+  organizationId: number;
+  status: number;
+  scimType?: string;
+  detail: string;
+  method: string;
+  /** The route's resource type and id, e.g. `User` and `42`; never the query string. */
+  resource: string;
+  resourceId?: string;
+}
+
+/** Longest text kept in an event field; values beyond it are cut (never an error). */
+const MAX_TEXT = 1024;
+/** Longest list of values kept in one change (e.g. member ids); the count is in the detail. */
+export const MAX_LISTED = 100;
+
+/**
+ * The audit log: events appended in the caller's transaction, so a change and its event commit or
+ * roll back together; the actor comes from AuditContext. Reading (list, export) and pruning are here
+ * too. Nothing secret is ever passed in: services describe changes by attribute, and key events
+ * carry the masked key only.
+ */
+@Injectable()
+export class AuditService {
+  private readonly logger = new Logger('Audit');
+
+  constructor(
+    private readonly repository: AuditRepository,
+    private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** Appends events inside the caller's transaction. */
+  async record(manager: EntityManager, ...records: AuditRecord[]): Promise<void> {
+    if (!records.length) return;
+    const scope = AuditContext.current();
+    const now = this.clock.now();
+    await this.repository.insert(
+      manager,
+      records.map((r) => this.row(r, scope, now)),
+    );
+  }
+
+  /**
+   * Records a failed SCIM request, outside any transaction (after the response went out). A failure
+   * to record is logged, never the request's problem.
+   */
+  async recordFailure(
+    failure: FailedRequest,
+    requestId: string | undefined,
+    actor: ReturnType<typeof AuditContext.current>['actor'],
+  ): Promise<void> {
+    const event = this.row(
+      {
+        organizationId: failure.organizationId,
+        action: 'scim.request-failed',
+        target: { type: 'scim-request', id: failure.resourceId ?? null, display: `${failure.method} /${failure.resource}` },
+        detail: failure.detail,
+      },
+      { actor, requestId },
+      this.clock.now(),
+    );
+    event.outcome = 'failure';
+    event.status = failure.status;
+    event.scimType = failure.scimType ?? null;
+    try {
+      await this.repository.insertAlone([event]);
+    } catch (error) {
+      this.logger.error({ err: error }, 'Could not record a failed SCIM request in the audit log');
+    }
+  }
+
+  async list(organizationId: number, query: Omit<AuditQuery, 'beforeId'> & { cursor?: string }): Promise<AuditPage> {
+    const { cursor, ...filters } = query;
+    const rows = await this.repository.page(organizationId, {
+      ...filters,
+      beforeId: decodeCursor(cursor),
+      limit: query.limit + 1,
+    });
+    const page = rows.slice(0, query.limit);
+    return {
+      events: page.map(toView),
+      count: page.length,
+      nextCursor: rows.length > query.limit ? encodeCursor(page[page.length - 1].id) : null,
+    };
+  }
+
+  /** Every event matching the filters, newest first, a batch at a time (the export streams them). */
+  async *all(organizationId: number, filters: Omit<AuditQuery, 'beforeId' | 'limit'>): AsyncGenerator<AuditEventView> {
+    let beforeId: number | undefined;
+    for (;;) {
+      const rows = await this.repository.page(organizationId, { ...filters, beforeId, limit: EXPORT_BATCH });
+      for (const row of rows) yield toView(row);
+      if (rows.length < EXPORT_BATCH) return;
+      beforeId = rows[rows.length - 1].id;
+    }
+  }
+
+  /** Deletes events older than the retention, in batches; returns how many. */
+  async prune(): Promise<number> {
+    const before = new Date(this.clock.now().getTime() - this.config.audit.retentionDays * 24 * 60 * 60 * 1000);
+    let total = 0;
+    for (;;) {
+      const deleted = await this.repository.prune(before, PRUNE_BATCH);
+      total += deleted;
+      if (deleted < PRUNE_BATCH) return total;
+    }
+  }
+
+  private row(record: AuditRecord, scope: ReturnType<typeof AuditContext.current>, now: Date): Omit<AuditEvent, 'id'> {
+    const { actor } = scope;
+    const key = actor.type === 'api-key' || actor.type === 'scim-key' ? actor : undefined;
+    return {
+      organizationId: record.organizationId,
+      occurredAt: now,
+      action: record.action,
+      actorType: actor.type,
+      actorKeyId: key?.keyId ?? null,
+      actorMaskedKey: key?.maskedKey ?? null,
+      actorDescription: key?.description ? cut(key.description, 255) : null,
+      targetType: record.target.type,
+      targetId: record.target.id === undefined || record.target.id === null ? null : String(record.target.id),
+      targetDisplay: record.target.display ? cut(record.target.display, 255) : null,
+      changes: record.changes?.length ? JSON.stringify(record.changes.map(limitChange)) : null,
+      outcome: 'success',
+      status: null,
+      scimType: null,
+      detail: record.detail ? cut(record.detail, MAX_TEXT) : null,
+      requestId: scope.requestId ?? null,
+    };
+  }
+}
+
+const EXPORT_BATCH = 1000;
+const PRUNE_BATCH = 1000;
+
+function cut(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/** Long texts cut, long lists cut to MAX_LISTED: an event stays a few kilobytes at most. */
+function limitChange(change: AuditChange): AuditChange {
+  const limit = (value: unknown): unknown =>
+    typeof value === 'string' ? cut(value, MAX_TEXT) : Array.isArray(value) ? value.slice(0, MAX_LISTED).map(limit) : value;
+  const out: AuditChange = { attribute: change.attribute };
+  if ('from' in change) out.from = limit(change.from);
+  if ('to' in change) out.to = limit(change.to);
+  return out;
+}
+
+function toView(event: AuditEvent): AuditEventView {
+  const actor: AuditEventView['actor'] = { type: event.actorType as AuditEventView['actor']['type'] };
+  if (event.actorKeyId !== null) {
+    actor.keyId = String(event.actorKeyId);
+    actor.maskedKey = event.actorMaskedKey ?? undefined;
+    actor.description = event.actorDescription;
+  }
+  return {
+    id: String(event.id),
+    occurredAt: event.occurredAt.toISOString(),
+    action: event.action,
+    actor,
+    target: { type: event.targetType, id: event.targetId, display: event.targetDisplay },
+    ...(event.changes ? { changes: JSON.parse(event.changes) } : {}),
+    outcome: event.outcome as 'success' | 'failure',
+    ...(event.status !== null ? { status: event.status } : {}),
+    ...(event.scimType !== null ? { scimType: event.scimType } : {}),
+    ...(event.detail !== null ? { detail: event.detail } : {}),
+    requestId: event.requestId,
+  };
+}
+
+function encodeCursor(id: number): string {
+  return Buffer.from(`before:${id}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string | undefined): number | undefined {
+  if (cursor === undefined || cursor === '') return undefined;
+  const match = /^before:(\d{1,10})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!match)
+    throw badRequest('cursor is not a cursor this API returned; start again without it.', 'invalidValue', [
+      { field: 'cursor', message: 'cursor is not a cursor this API returned' },
+    ]);
+  return Number(match[1]);
+}

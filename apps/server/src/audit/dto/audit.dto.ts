@@ -1,0 +1,99 @@
+import type { AuditEventView, AuditPage } from '@app/api-types';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { MAX_PAGE_SIZE } from '../../common/cursor';
+import { AUDIT_ACTIONS } from '../audit.service';
+
+const TARGET_TYPES = ['api-key', 'organization', 'role', 'role-mapping', 'user', 'group', 'scim-request'];
+
+export class AuditFilterDto {
+  @ApiPropertyOptional({ enum: AUDIT_ACTIONS })
+  @IsOptional()
+  @IsIn(AUDIT_ACTIONS, { message: `action must be one of: ${AUDIT_ACTIONS.join(', ')}` })
+  action?: string;
+
+  @ApiPropertyOptional({ description: 'Events of this key (its id, as listed in Settings › API Access).' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt({ message: 'actorKeyId must be a key id' })
+  @Min(1, { message: 'actorKeyId must be a key id' })
+  @Max(2_147_483_647, { message: 'actorKeyId must be a key id' })
+  actorKeyId?: number;
+
+  @ApiPropertyOptional({ enum: TARGET_TYPES })
+  @IsOptional()
+  @IsIn(TARGET_TYPES, { message: `targetType must be one of: ${TARGET_TYPES.join(', ')}` })
+  targetType?: string;
+
+  @ApiPropertyOptional({ description: "The target's id, e.g. a user's id: that user's history." })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64, { message: 'targetId must be at most 64 characters' })
+  targetId?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'From this instant (inclusive).' })
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'since must be an ISO-8601 date or date-time, e.g. 2026-11-01' })
+  since?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'Before this instant (exclusive).' })
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'until must be an ISO-8601 date or date-time, e.g. 2026-12-01' })
+  until?: string;
+
+  @ApiPropertyOptional({ enum: ['success', 'failure'], description: 'failure: the SCIM requests that were refused or failed.' })
+  @IsOptional()
+  @IsIn(['success', 'failure'], { message: 'outcome must be "success" or "failure"' })
+  outcome?: 'success' | 'failure';
+}
+
+export class AuditListQueryDto extends AuditFilterDto {
+  @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE_SIZE, default: 50 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt({ message: 'size must be a whole number' })
+  @Min(1, { message: 'size must be at least 1' })
+  @Max(MAX_PAGE_SIZE, { message: `size must be at most ${MAX_PAGE_SIZE}` })
+  size?: number;
+
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200, { message: 'cursor is not a cursor this API returned' })
+  cursor?: string;
+}
+
+export class AuditExportQueryDto extends AuditFilterDto {
+  @ApiPropertyOptional({ enum: ['ndjson', 'csv'], default: 'ndjson' })
+  @IsOptional()
+  @IsIn(['ndjson', 'csv'], { message: 'format must be "ndjson" or "csv"' })
+  format?: 'ndjson' | 'csv';
+}
+
+export class AuditEventResponse implements AuditEventView {
+  @ApiProperty() id: string;
+  @ApiProperty({ format: 'date-time' }) occurredAt: string;
+  @ApiProperty({ enum: AUDIT_ACTIONS }) action: string;
+  @ApiProperty({
+    description: 'type: api-key | scim-key | cli | system; a key also has keyId, maskedKey and description.',
+    example: { type: 'scim-key', keyId: '3', maskedKey: 'torii_scim_…a1b2', description: 'Okta' },
+  })
+  actor: AuditEventView['actor'];
+  @ApiProperty({ example: { type: 'user', id: '42', display: 'ana@example.com' } })
+  target: AuditEventView['target'];
+  @ApiPropertyOptional({ example: [{ attribute: 'title', from: 'Engineer', to: 'Lead' }] })
+  changes?: AuditEventView['changes'];
+  @ApiProperty({ enum: ['success', 'failure'] }) outcome: 'success' | 'failure';
+  @ApiPropertyOptional({ description: 'The HTTP status of a failed SCIM request.' }) status?: number;
+  @ApiPropertyOptional() scimType?: string;
+  @ApiPropertyOptional({ description: "The refusal's sentence, or what the changes do not say." }) detail?: string;
+  @ApiProperty({ nullable: true, type: String, description: 'X-Request-Id of the request that did it.' })
+  requestId: string | null;
+}
+
+export class AuditPageResponse implements AuditPage {
+  @ApiProperty({ type: [AuditEventResponse] }) events: AuditEventResponse[];
+  @ApiProperty() count: number;
+  @ApiProperty({ nullable: true, type: String }) nextCursor: string | null;
+}
