@@ -15,6 +15,7 @@ import { HealthModule } from './health/health.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { FirstRunService } from './onboarding/first-run.service';
 import { OnboardingModule } from './onboarding/onboarding.module';
+import { ScimHealthModule } from './scim-health/scim-health.module';
 import { ScimModule } from './scim/scim.module';
 import { SettingsModule } from './settings/settings.module';
 import { UsersModule } from './users/users.module';
@@ -46,6 +47,7 @@ export class AppModule {
         SettingsModule,
         OnboardingModule,
         ScimModule,
+        ScimHealthModule,
         NotificationsModule,
       ],
       providers: [

@@ -4,6 +4,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { Logger } from 'pino';
 import { FailedRequestRecorder } from './audit/failed-requests';
 import type { AuthenticatedRequest } from './auth/auth.decorators';
+import { ScimTrafficService } from './scim-health/scim-traffic.service';
 import { lazyChildLogger, loggedUrl, PinoLoggerService } from './common/logger';
 import { isScimPath, renderError } from './common/http-error';
 import { isUtf8 } from 'node:buffer';
@@ -74,8 +75,13 @@ export function configureApp(app: NestFastifyApplication, logger: Logger): void 
     }
   });
   // Failed SCIM requests go to their organization's audit log once answered.
+  // and every SCIM request is counted for the connection health (in memory, written once a minute).
   const failures = app.get(FailedRequestRecorder);
-  fastify.addHook('onResponse', async (request, reply) => failures.onResponse(request, reply));
+  const traffic = app.get(ScimTrafficService);
+  fastify.addHook('onResponse', async (request, reply) => {
+    failures.onResponse(request, reply);
+    traffic.onResponse(request, reply);
+  });
   if (logger.isLevelEnabled('info')) {
     fastify.addHook('onResponse', async (request, reply) => {
       const auth = (request as AuthenticatedRequest).auth;

@@ -114,6 +114,27 @@ export interface AuditPage {
   nextCursor: string | null;
 }
 
+export type ScimHealthStatus = 'never-connected' | 'healthy' | 'degraded' | 'silent' | 'off';
+
+/** The SCIM connection as the identity provider uses it. */
+export interface ScimHealthView {
+  status: ScimHealthStatus;
+  /** A sentence saying what the status means and what to do. */
+  summary: string;
+  lastRequestAt: string | null;
+  requests24h: number;
+  errors24h: number;
+  keys: Array<{
+    keyId: string;
+    maskedKey: string;
+    description: string | null;
+    lastUsedAt: string | null;
+    requests24h: number;
+    errors24h: number;
+    lastError?: { at: string; status: number; detail: string };
+  }>;
+}
+
 export type ReminderStatus = 'pending' | 'sent' | 'failed' | 'cancelled' | 'superseded';
 
 export interface ReminderView {

@@ -83,6 +83,15 @@ export class ApiKeysRepository {
     };
   }
 
+  /** The latest use of any key of this type of the organization, deleted keys included (they were used once). */
+  async lastUsed(organizationId: number, type: ApiKeyType): Promise<Date | null> {
+    const [row] = await this.keys.query('SELECT MAX(last_used_at) AS at FROM api_keys WHERE organization_id = ? AND type = ?', [
+      organizationId,
+      type,
+    ]);
+    return toDate(row?.at ?? null);
+  }
+
   /** Sets lastUsedAt unless another instance recorded a use since `staleBefore` (a conditional UPDATE, no race). */
   async touchLastUsed(id: number, now: Date, staleBefore: Date): Promise<void> {
     await this.keys.query('UPDATE api_keys SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)', [

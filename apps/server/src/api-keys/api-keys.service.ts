@@ -157,6 +157,11 @@ export class ApiKeysService {
     this.events.emit(API_KEY_DELETED, event);
   }
 
+  /** When a key of this type of the organization was last used, deleted keys included; null if never. */
+  lastUsed(organizationId: number, type: ApiKeyType): Promise<Date | null> {
+    return this.keys.lastUsed(organizationId, type);
+  }
+
   /** The live key with this hash (see auth/auth.service.ts), or null. */
   findLiveByHash(hash: string): Promise<KeyByHash | null> {
     return this.keys.findLiveByHash(hash);

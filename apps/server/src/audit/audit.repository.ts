@@ -102,6 +102,19 @@ export class AuditRepository {
     return rows.map(hydrate);
   }
 
+  /** The latest failed SCIM request of each of these keys of the organization. */
+  async lastFailures(organizationId: number, keyIds: readonly number[]): Promise<Map<number, AuditEvent>> {
+    const out = new Map<number, AuditEvent>();
+    for (const keyId of keyIds) {
+      const rows: Array<Record<string, unknown>> = await this.dataSource.query(
+        "SELECT * FROM audit_events WHERE organization_id = ? AND actor_key_id = ? AND action = 'scim.request-failed' ORDER BY id DESC LIMIT 1",
+        [organizationId, keyId],
+      );
+      if (rows.length) out.set(keyId, hydrate(rows[0]));
+    }
+    return out;
+  }
+
   /**
    * Deletes up to `batch` events older than `before` (any organization), oldest first; returns how
    * many. Instances pruning at once delete disjoint or already-deleted rows: harmless.

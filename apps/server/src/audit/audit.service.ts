@@ -168,6 +168,17 @@ export class AuditService {
     };
   }
 
+  /** The latest failed SCIM request of each key (connection health): when, the status and the sentence. */
+  async lastFailures(
+    organizationId: number,
+    keyIds: readonly number[],
+  ): Promise<Map<number, { at: string; status: number; detail: string }>> {
+    const rows = await this.repository.lastFailures(organizationId, keyIds);
+    return new Map(
+      [...rows].map(([keyId, e]) => [keyId, { at: e.occurredAt.toISOString(), status: e.status ?? 0, detail: e.detail ?? '' }]),
+    );
+  }
+
   /** Every event matching the filters, newest first, a batch at a time (the export streams them). */
   async *all(organizationId: number, filters: Omit<AuditQuery, 'beforeId' | 'limit'>): AsyncGenerator<AuditEventView> {
     let beforeId: number | undefined;

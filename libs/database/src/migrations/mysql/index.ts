@@ -6,6 +6,7 @@ import { LowerCasedTwins1796104724837 } from "./1796104724837-LowerCasedTwins";
 import { Groups1796107754310 } from "./1796107754310-Groups";
 import { RoleMappings1796117873403 } from "./1796117873403-RoleMappings";
 import { AuditLog1796119761177 } from "./1796119761177-AuditLog";
+import { ScimTraffic1796120174314 } from "./1796120174314-ScimTraffic";
 
 /** Applied in this order; add each new migration at the end. */
-export const MYSQL_MIGRATIONS = [Initial1795885596704, KeyReminders1795886012080, UserPagingIndexes1795889390744, NoPadCollation1795995000000, LowerCasedTwins1796104724837, Groups1796107754310, RoleMappings1796117873403, AuditLog1796119761177];
+export const MYSQL_MIGRATIONS = [Initial1795885596704, KeyReminders1795886012080, UserPagingIndexes1795889390744, NoPadCollation1795995000000, LowerCasedTwins1796104724837, Groups1796107754310, RoleMappings1796117873403, AuditLog1796119761177, ScimTraffic1796120174314];

@@ -1,0 +1,111 @@
+import type { ScimHealthStatus, ScimHealthView } from '@app/api-types';
+import { APP_CONFIG, AppConfig } from '@app/config';
+import { Inject, Injectable } from '@nestjs/common';
+import { ApiKeysService } from '../api-keys/api-keys.service';
+import { AuditService } from '../audit/audit.service';
+import { Clock } from '../common/clock';
+import { OrganizationsService } from '../organizations/organizations.service';
+import { ScimTrafficRepository } from './scim-traffic.repository';
+import { ScimTrafficService } from './scim-traffic.service';
+
+/** Failures above this share of the last 24 hours' SCIM requests make the connection degraded (Entra quarantines at 40%). */
+export const DEGRADED_ERROR_RATE = 0.2;
+/** Fewer requests than this in 24 hours are too few to call the connection degraded (one failure of two is not a trend). */
+export const DEGRADED_MIN_REQUESTS = 10;
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * How the identity provider's SCIM connection is doing, from what this server sees: whether SCIM
+ * is on, when a SCIM key was last used, and the last 24 hours' requests and failures per key
+ * (ScimTrafficService), with each key's last failure from the audit log.
+ */
+@Injectable()
+export class ScimHealthService {
+  constructor(
+    private readonly organizations: OrganizationsService,
+    private readonly apiKeys: ApiKeysService,
+    private readonly audit: AuditService,
+    private readonly traffic: ScimTrafficService,
+    private readonly counts: ScimTrafficRepository,
+    private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async health(organizationId: number): Promise<ScimHealthView> {
+    const now = this.clock.now();
+    const since = new Date(now.getTime() - DAY_MS);
+    const [enabled, keys, lastUse, stored] = await Promise.all([
+      this.organizations.isScimEnabled(organizationId),
+      this.apiKeys.list(organizationId),
+      this.apiKeys.lastUsed(organizationId, 'scim'),
+      this.counts.totals(organizationId, since),
+    ]);
+    const pending = this.traffic.unflushed(organizationId, since);
+    const countOf = (keyId: number) => {
+      const a = stored.get(keyId) ?? { requests: 0, errors: 0 };
+      const b = pending.get(keyId) ?? { requests: 0, errors: 0 };
+      return { requests: a.requests + b.requests, errors: a.errors + b.errors };
+    };
+    const scimKeys = keys.filter((k) => k.type === 'scim');
+    const failures = await this.audit.lastFailures(
+      organizationId,
+      scimKeys.map((k) => Number(k.id)),
+    );
+    // Every key's counts, deleted keys' too: the identity provider may have used one until an hour ago.
+    let requests24h = 0;
+    let errors24h = 0;
+    for (const keyId of new Set([...stored.keys(), ...pending.keys()])) {
+      const c = countOf(keyId);
+      requests24h += c.requests;
+      errors24h += c.errors;
+    }
+    const status = this.status(enabled, lastUse, now, requests24h, errors24h);
+    return {
+      status,
+      summary: this.summary(status, requests24h, errors24h),
+      lastRequestAt: lastUse?.toISOString() ?? null,
+      requests24h,
+      errors24h,
+      keys: scimKeys.map((k) => {
+        const c = countOf(Number(k.id));
+        const lastError = failures.get(Number(k.id));
+        return {
+          keyId: k.id,
+          maskedKey: k.maskedKey,
+          description: k.description,
+          lastUsedAt: k.lastUsedAt,
+          requests24h: c.requests,
+          errors24h: c.errors,
+          ...(lastError ? { lastError } : {}),
+        };
+      }),
+    };
+  }
+
+  status(enabled: boolean, lastUse: Date | null, now: Date, requests: number, errors: number): ScimHealthStatus {
+    if (!enabled) return 'off';
+    if (!lastUse) return 'never-connected';
+    if (now.getTime() - lastUse.getTime() > this.config.scimHealth.silentHours * 60 * 60 * 1000) return 'silent';
+    if (requests >= DEGRADED_MIN_REQUESTS && errors / requests > DEGRADED_ERROR_RATE) return 'degraded';
+    return 'healthy';
+  }
+
+  private summary(status: ScimHealthStatus, requests: number, errors: number): string {
+    const hours = this.config.scimHealth.silentHours;
+    switch (status) {
+      case 'off':
+        return 'SCIM is turned off: identity providers are refused. Turn it on to provision users.';
+      case 'never-connected':
+        return 'No identity provider has called yet. Paste a Torii SCIM key and the base URL into Okta or Entra, then test the connection.';
+      case 'silent':
+        return `No SCIM request for more than ${hours} hours. Check that provisioning is still on in your identity provider and that its key has not expired or been deleted.`;
+      case 'degraded':
+        return `${errors} of the last 24 hours' ${requests} SCIM requests failed (${Math.round((errors / requests) * 100)}%). Entra quarantines a job above 40%: see the failures in the audit log.`;
+      case 'healthy':
+        return requests
+          ? `${requests} SCIM request${requests === 1 ? '' : 's'} in the last 24 hours, ${errors} failed.`
+          : 'Connected; no SCIM request in the last 24 hours.';
+    }
+  }
+}
