@@ -12,6 +12,7 @@ import { GroupsModule } from './groups/groups.module';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { createValidationPipe } from './common/validation.pipe';
 import { HealthModule } from './health/health.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { FirstRunService } from './onboarding/first-run.service';
 import { OnboardingModule } from './onboarding/onboarding.module';
@@ -49,6 +50,7 @@ export class AppModule {
         ScimModule,
         ScimHealthModule,
         NotificationsModule,
+        MetricsModule,
       ],
       providers: [
         { provide: APP_GUARD, useExisting: ApiKeyGuard },

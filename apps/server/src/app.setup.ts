@@ -4,6 +4,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { Logger } from 'pino';
 import { FailedRequestRecorder } from './audit/failed-requests';
 import type { AuthenticatedRequest } from './auth/auth.decorators';
+import { MetricsService } from './metrics/metrics.service';
 import { ScimTrafficService } from './scim-health/scim-traffic.service';
 import { lazyChildLogger, loggedUrl, PinoLoggerService } from './common/logger';
 import { isScimPath, renderError } from './common/http-error';
@@ -76,11 +77,15 @@ export function configureApp(app: NestFastifyApplication, logger: Logger): void 
   });
   // Failed SCIM requests go to their organization's audit log once answered.
   // and every SCIM request is counted for the connection health (in memory, written once a minute).
+  // With METRICS_ENABLED, every request is counted for /metrics by its route template.
   const failures = app.get(FailedRequestRecorder);
   const traffic = app.get(ScimTrafficService);
+  const metrics = app.get(MetricsService);
+  const measured = metrics.config.metrics.enabled;
   fastify.addHook('onResponse', async (request, reply) => {
     failures.onResponse(request, reply);
     traffic.onResponse(request, reply);
+    if (measured) metrics.onResponse(request, reply);
   });
   if (logger.isLevelEnabled('info')) {
     fastify.addHook('onResponse', async (request, reply) => {

@@ -87,6 +87,14 @@ export class RemindersRepository {
     return result.affected === 1;
   }
 
+  /** How many reminders are in each status (all organizations): the metrics' outbox gauge. */
+  async countByStatus(): Promise<Map<string, number>> {
+    const rows: Array<{ status: string; n: number | string }> = await this.reminders.query(
+      'SELECT status, COUNT(*) AS n FROM key_reminders GROUP BY status',
+    );
+    return new Map(rows.map((r) => [r.status, Number(r.n)]));
+  }
+
   findById(id: number): Promise<KeyReminder> {
     return this.reminders.findOneByOrFail({ id });
   }

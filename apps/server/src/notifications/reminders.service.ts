@@ -51,6 +51,11 @@ export class RemindersService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
+  /** Reminders per status, every organization together (for /metrics). */
+  countByStatus(): Promise<Map<string, number>> {
+    return this.reminders.countByStatus();
+  }
+
   /** One run of the job: record what became due, then deliver what is due. */
   async run(): Promise<ReminderRunResult> {
     const result: ReminderRunResult = { recorded: 0, sent: [], retrying: [], failed: [], cancelled: [] };
