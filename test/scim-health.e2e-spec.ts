@@ -1,3 +1,8 @@
+import { loadConfig } from '@app/config';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ScimHealthMonitor } from '../apps/server/src/scim-health/scim-health.monitor';
 import { ScimTrafficService } from '../apps/server/src/scim-health/scim-traffic.service';
 import { client } from './support/http';
 import { scimOrganization, ScimOrganization } from './support/scim';
@@ -9,7 +14,9 @@ import { startTestApp, TestApp } from './support/test-app';
  */
 describe('SCIM connection health', () => {
   let t: TestApp;
+  let second: TestApp;
   let o: ScimOrganization;
+  let outbox: string;
   const health = async (org: ScimOrganization = o) => {
     const response = await org.admin.get('/v1.0/settings/scim-health');
     expect(response.status).toBe(200);
@@ -17,13 +24,29 @@ describe('SCIM connection health', () => {
   };
 
   beforeAll(async () => {
-    t = await startTestApp();
-    o = await scimOrganization(t, 'Connected');
+    outbox = mkdtempSync(join(tmpdir(), 'torii-health-outbox-'));
+    const mail = loadConfig({ MAIL_OUTBOX_DIR: outbox }).mail;
+    t = await startTestApp({ mail });
+    // A second instance on the same database, as in a deployment with two replicas.
+    second = await startTestApp({ mail }, t.db);
+    o = await scimOrganization(t, 'Connected', 'admin@connected.test');
   });
 
   afterAll(async () => {
+    await second?.close();
     await t?.close();
+    rmSync(outbox, { recursive: true, force: true });
   });
+
+  const emails = () =>
+    readdirSync(outbox)
+      .filter((f) => f.endsWith('.eml'))
+      .map((f) => readFileSync(join(outbox, f), 'utf8'));
+  /** Both instances check at once: each transition is recorded, and alerted, by one of them. */
+  const checkBoth = async () => {
+    const [a, b] = await Promise.all([t.app.get(ScimHealthMonitor).run(), second.app.get(ScimHealthMonitor).run()]);
+    return [...a, ...b];
+  };
 
   it('should say off, then never-connected, with the key listed', async () => {
     const fresh = await t.createOrganization('Fresh');
@@ -68,17 +91,45 @@ describe('SCIM connection health', () => {
     expect(await health(other)).toMatchObject({ status: 'healthy', requests24h: 1, errors24h: 0 });
   });
 
+  it('should email the Admins once when the connection becomes degraded, whatever the number of instances', async () => {
+    await t.app.get(ScimTrafficService).flush();
+    const organizationId = Number(o.org.organizationId);
+    const alerted = await checkBoth();
+    expect(alerted.filter((id) => id === organizationId)).toEqual([organizationId]);
+    const mails = emails().filter((m) => m.includes('is degraded'));
+    expect(mails).toHaveLength(1);
+    expect(mails[0]).toContain('To: admin@connected.test');
+    expect(mails[0]).toContain('Subject: SCIM provisioning of Connected is degraded');
+    // Checked again, unchanged: no second email.
+    expect((await checkBoth()).filter((id) => id === organizationId)).toEqual([]);
+    expect(emails().filter((m) => m.includes('is degraded'))).toHaveLength(1);
+    // The alert is in the notifications history, and its sending in the audit log.
+    const history = (await o.admin.get('/v1.0/settings/notifications')).body.notifications;
+    expect(history[0]).toMatchObject({ kind: 'scim-health', status: 'sent', health: { status: 'degraded' } });
+    const sent = (await o.admin.get('/v1.0/audit-log?action=reminder.sent&size=1')).body.events[0];
+    expect(sent).toMatchObject({
+      actor: { type: 'system' },
+      detail: expect.stringContaining('SCIM connection alert (degraded)'),
+    });
+  });
+
   it('should turn silent when no request came for SCIM_SILENT_HOURS, and off when SCIM is off', async () => {
     await t.app.get(ScimTrafficService).flush();
-    t.clock.set(new Date(Date.now() + 25 * 60 * 60 * 1000));
+    const later = new Date(Date.now() + 25 * 60 * 60 * 1000);
+    t.clock.set(later);
+    second.clock.set(later);
     try {
       const view = await health();
       expect(view).toMatchObject({ status: 'silent', requests24h: 0 });
       expect(view.summary).toContain('more than 24 hours');
+      // A new transition: one more email.
+      expect(await checkBoth()).toContain(Number(o.org.organizationId));
+      expect(emails().filter((m) => m.includes('Subject: SCIM provisioning of Connected is silent'))).toHaveLength(1);
       await o.admin.patch('/v1.0/settings/security', { body: { scimEnabled: false } });
       expect((await health()).status).toBe('off');
     } finally {
       t.clock.reset();
+      second.clock.reset();
       await o.admin.patch('/v1.0/settings/security', { body: { scimEnabled: true } });
     }
   });

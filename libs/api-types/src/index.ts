@@ -139,6 +139,10 @@ export type ReminderStatus = 'pending' | 'sent' | 'failed' | 'cancelled' | 'supe
 
 export interface ReminderView {
   id: string;
+  /** expiry: a key-expiry reminder; scim-health: a SCIM connection alert (degraded or silent). */
+  kind: 'expiry' | 'scim-health';
+  /** For a scim-health alert: the status it announced and its sentence. */
+  health?: { status: string; summary: string };
   apiKeyId: string;
   keyType: KeyType;
   keyDescription: string | null;

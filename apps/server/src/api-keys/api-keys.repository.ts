@@ -83,6 +83,15 @@ export class ApiKeysRepository {
     };
   }
 
+  /** The id of the key of this type of the organization used last, deleted keys included; null if none was ever used. */
+  async lastUsedId(organizationId: number, type: ApiKeyType): Promise<number | null> {
+    const [row] = await this.keys.query(
+      'SELECT id FROM api_keys WHERE organization_id = ? AND type = ? AND last_used_at IS NOT NULL ORDER BY last_used_at DESC, id DESC LIMIT 1',
+      [organizationId, type],
+    );
+    return row ? Number(row.id) : null;
+  }
+
   /** The latest use of any key of this type of the organization, deleted keys included (they were used once). */
   async lastUsed(organizationId: number, type: ApiKeyType): Promise<Date | null> {
     const [row] = await this.keys.query('SELECT MAX(last_used_at) AS at FROM api_keys WHERE organization_id = ? AND type = ?', [

@@ -157,6 +157,11 @@ export class ApiKeysService {
     this.events.emit(API_KEY_DELETED, event);
   }
 
+  /** The key of this type of the organization used last (deleted keys included), or null. */
+  lastUsedId(organizationId: number, type: ApiKeyType): Promise<number | null> {
+    return this.keys.lastUsedId(organizationId, type);
+  }
+
   /** When a key of this type of the organization was last used, deleted keys included; null if never. */
   lastUsed(organizationId: number, type: ApiKeyType): Promise<Date | null> {
     return this.keys.lastUsed(organizationId, type);

@@ -27,6 +27,18 @@ export class KeyReminder {
   @JoinColumn({ name: 'api_key_id' })
   apiKey?: ApiKey;
 
+  /**
+   * `expiry`: a key-expiry reminder. `scim-health`: the alert that the organization's SCIM connection
+   * became degraded or silent (its key is the one concerned: failing, or last used; `leadTime` is
+   * `health-<n>`, the organization's n-th health transition, so each transition is one row).
+   */
+  @Column({ type: 'varchar', length: 16, default: 'expiry' })
+  kind: 'expiry' | 'scim-health';
+
+  /** For a scim-health alert, JSON: `{ status, summary }` at the transition. */
+  @Column({ type: 'text', nullable: true })
+  payload: string | null;
+
   /** The configured lead time this reminder is for, e.g. `1M`, `7d`. */
   @Column({ type: 'varchar', length: 16 })
   leadTime: string;

@@ -35,7 +35,7 @@ export class RemindersRepository {
     for (let i = 0; i < apiKeyIds.length; i += 500) {
       const rows = await this.reminders.find({
         select: ['apiKeyId', 'leadTime'],
-        where: { apiKeyId: In(apiKeyIds.slice(i, i + 500)) },
+        where: { apiKeyId: In(apiKeyIds.slice(i, i + 500)), kind: 'expiry' },
       });
       for (const row of rows) existing.add(`${row.apiKeyId}/${row.leadTime}`);
     }
@@ -53,7 +53,7 @@ export class RemindersRepository {
       .createQueryBuilder()
       .update(KeyReminder)
       .set({ status: 'superseded', updatedAt: now })
-      .where('api_key_id = :id AND status = :pending AND lead_time <> :lead', {
+      .where("api_key_id = :id AND kind = 'expiry' AND status = :pending AND lead_time <> :lead", {
         id: apiKeyId,
         pending: 'pending',
         lead: leadTime,
@@ -85,6 +85,11 @@ export class RemindersRepository {
       .andWhere('(claimed_until IS NULL OR claimed_until < :now)', { now })
       .execute();
     return result.affected === 1;
+  }
+
+  /** Records a SCIM connection alert in the outbox, inside the caller's transaction (the health transition's). */
+  async insertAlert(manager: EntityManager, row: NewReminder & { kind: 'scim-health'; payload: string }): Promise<void> {
+    await manager.insert(KeyReminder, row);
   }
 
   /** How many reminders are in each status (all organizations): the metrics' outbox gauge. */

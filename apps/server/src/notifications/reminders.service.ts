@@ -2,6 +2,7 @@ import type { ReminderPage } from '@app/api-types';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { TransactionRunner } from '@app/database';
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
 import { randomUUID } from 'node:crypto';
 import { ApiKeysService } from '../api-keys/api-keys.service';
 import { AuditRecord, AuditService } from '../audit/audit.service';
@@ -14,6 +15,7 @@ import { KeyReminder, ReminderStatus } from './key-reminder.entity';
 import { RemindersRepository } from './reminders.repository';
 import { longestLead, mostUrgentOpenLead, windowOpensAt } from './lead-time';
 import { MailerService } from './mailer/mailer.service';
+import { healthAlertEmail } from './health-alert-email';
 import { reminderEmail } from './reminder-email';
 
 export interface ReminderRunResult {
@@ -51,6 +53,36 @@ export class RemindersService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
+  /**
+   * Records, inside the caller's transaction, the alert that an organization's SCIM connection
+   * became degraded or silent: one outbox row per health transition (`transition` is its number),
+   * delivered to the active Admins like a reminder (lease, retries, at least once).
+   */
+  async enqueueHealthAlert(
+    manager: EntityManager,
+    alert: { organizationId: number; apiKeyId: number; transition: number; status: string; summary: string },
+  ): Promise<void> {
+    const now = this.clock.now();
+    await this.reminders.insertAlert(manager, {
+      kind: 'scim-health',
+      payload: JSON.stringify({ status: alert.status, summary: alert.summary }),
+      organizationId: alert.organizationId,
+      apiKeyId: alert.apiKeyId,
+      leadTime: `health-${alert.transition}`,
+      expiresAt: now,
+      status: 'pending',
+      attempts: 0,
+      nextAttemptAt: now,
+      createdAt: now,
+      updatedAt: now,
+    });
+  }
+
+  /** Delivers what is due now (the health monitor calls it right after recording an alert). */
+  async deliverNow(): Promise<void> {
+    await this.deliverDue({ recorded: 0, sent: [], retrying: [], failed: [], cancelled: [] });
+  }
+
   /** Reminders per status, every organization together (for /metrics). */
   countByStatus(): Promise<Map<string, number>> {
     return this.reminders.countByStatus();
@@ -75,6 +107,10 @@ export class RemindersService {
         const key = keys.get(r.apiKeyId);
         return {
           id: String(r.id),
+          kind: r.kind,
+          ...(r.kind === 'scim-health' && r.payload
+            ? { health: JSON.parse(r.payload) as { status: string; summary: string } }
+            : {}),
           apiKeyId: String(r.apiKeyId),
           keyType: key?.type ?? 'api',
           keyDescription: key?.description ?? null,
@@ -155,7 +191,9 @@ export class RemindersService {
     if (!claimed) return; // another instance has it
     const reminder = await this.reminders.findById(id);
     const key = await this.apiKeys.findDetails(reminder.apiKeyId);
-    if (!key || key.deleted || !key.expiresAt || key.expiresAt.getTime() <= now.getTime()) {
+    const alert = reminder.kind === 'scim-health';
+    // A health alert concerns the connection, not the key's validity: it is sent whatever became of the key.
+    if (!key || (!alert && (key.deleted || !key.expiresAt || key.expiresAt.getTime() <= now.getTime()))) {
       const reason =
         !key || key.deleted
           ? 'The key was deleted before the reminder was sent.'
@@ -170,18 +208,28 @@ export class RemindersService {
       const organization = await this.organizations.get(key.organizationId);
       try {
         const messageId = await this.mailer.send(
-          reminderEmail({
-            organizationName: organization.name,
-            organizationId: key.organizationId,
-            keyType: key.type,
-            keyDescription: key.description,
-            maskedKey: key.maskedKey,
-            keyCreatedAt: key.createdAt,
-            expiresAt: key.expiresAt,
-            now,
-            appUrl: this.config.appUrl,
-            recipients,
-          }),
+          alert
+            ? healthAlertEmail({
+                ...(JSON.parse(reminder.payload ?? '{}') as { status: string; summary: string }),
+                organizationName: organization.name,
+                organizationId: key.organizationId,
+                maskedKey: key.maskedKey,
+                keyDescription: key.description,
+                appUrl: this.config.appUrl,
+                recipients,
+              })
+            : reminderEmail({
+                organizationName: organization.name,
+                organizationId: key.organizationId,
+                keyType: key.type,
+                keyDescription: key.description,
+                maskedKey: key.maskedKey,
+                keyCreatedAt: key.createdAt,
+                expiresAt: key.expiresAt!,
+                now,
+                appUrl: this.config.appUrl,
+                recipients,
+              }),
         );
         await this.finish(
           id,
@@ -199,7 +247,7 @@ export class RemindersService {
             action: 'reminder.sent',
             target: { type: 'api-key', id: key.id, display: keyDisplay(key) },
             changes: [{ attribute: 'recipients', to: recipients }],
-            detail: `The ${reminder.leadTime} expiry reminder, sent to ${recipients.length} Admin${recipients.length === 1 ? '' : 's'}.`,
+            detail: `${what(reminder)}, sent to ${recipients.length} Admin${recipients.length === 1 ? '' : 's'}.`,
           },
         );
         result.sent.push({ reminderId: id, apiKeyId: key.id, leadTime: reminder.leadTime, recipients });
@@ -221,7 +269,7 @@ export class RemindersService {
           organizationId: key.organizationId,
           action: 'reminder.failed',
           target: { type: 'api-key', id: key.id, display: keyDisplay(key) },
-          detail: `The ${reminder.leadTime} expiry reminder was not sent after ${attempts} attempts: ${error}`,
+          detail: `${what(reminder)} was not sent after ${attempts} attempts: ${error}`,
         },
       );
       result.failed.push({ reminderId: id, error });
@@ -255,4 +303,13 @@ export class RemindersService {
 
 function keyDisplay(key: { maskedKey: string; description: string | null }): string {
   return key.description ? `${key.maskedKey} (${key.description})` : key.maskedKey;
+}
+
+/** How events name an outbox row: "The 1M expiry reminder", "The SCIM connection alert (degraded)". */
+function what(reminder: KeyReminder): string {
+  if (reminder.kind === 'scim-health') {
+    const { status } = JSON.parse(reminder.payload ?? '{}') as { status?: string };
+    return `The SCIM connection alert (${status ?? 'unknown'})`;
+  }
+  return `The ${reminder.leadTime} expiry reminder`;
 }

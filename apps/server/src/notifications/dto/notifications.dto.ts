@@ -1,8 +1,15 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { ReminderPage, ReminderStatus, ReminderView } from '@app/api-types';
 
 export class NotificationResponse implements ReminderView {
   @ApiProperty() id: string;
+  @ApiProperty({
+    enum: ['expiry', 'scim-health'],
+    description: 'expiry: a key-expiry reminder; scim-health: a SCIM connection alert.',
+  })
+  kind: 'expiry' | 'scim-health';
+  @ApiPropertyOptional({ description: 'For a SCIM connection alert: the status it announced and its sentence.' })
+  health?: { status: string; summary: string };
   @ApiProperty() apiKeyId: string;
   @ApiProperty({ enum: ['api', 'scim'] }) keyType: 'api' | 'scim';
   @ApiProperty({ nullable: true, type: String }) keyDescription: string | null;
