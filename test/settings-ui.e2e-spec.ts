@@ -473,6 +473,51 @@ describe('Settings UI in a real browser', () => {
     });
   });
 
+  describe('Audit log and connection', () => {
+    it('should show what the identity provider did and why a request was refused, and the live connection', async () => {
+      const org = await t.createOrganization('Audit UI', 'owner@audit-ui.test');
+      const admin = client(t.url, org.apiKey.key);
+      await admin.patch('/v1.0/settings/security', { body: { scimEnabled: true } });
+      const scimKey = (await admin.post('/v1.0/settings/api-keys', { body: { type: 'scim', description: 'Okta' } })).body.key;
+      const scim = client(`${t.url}/v1.0/scim/v2`, scimKey);
+      const ana = (await scim.post('/Users', { body: { userName: 'ana@audit-ui.test', title: 'Engineer' } })).body.id;
+      await scim.patch(`/Users/${ana}`, {
+        body: {
+          schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+          Operations: [{ op: 'replace', path: 'title', value: 'Lead' }],
+        },
+      });
+      await scim.post('/Users', { body: { userName: 'not-an-email' } });
+      const page = await openPage();
+      await signIn(page, org.apiKey.key, '/settings/security');
+
+      // The connection card: live status and the key's counts and last refusal.
+      const card = page.locator('[data-health]');
+      await card.getByText('Healthy').waitFor();
+      await card.getByText('3 SCIM requests in the last 24 hours, 1 failed.').waitFor();
+      await card.getByText(/400: userName must be/).waitFor();
+
+      // The audit log: newest first, the refusal highlighted with its sentence.
+      await card.getByRole('link', { name: 'See the refused requests' }).click();
+      await page.getByRole('heading', { level: 1, name: 'Audit log' }).waitFor();
+      const refused = page.locator('tr[data-action="scim.request-failed"]');
+      await refused.getByText(/400 invalidValue: userName must be/).waitFor();
+      await expect(page.locator('tr[data-action="user.created"]').count()).resolves.toBe(0);
+      await screenshot(page, 'audit-log-failures-1280');
+
+      // Everything, then one user's history from the Members page's link.
+      await page.getByLabel('Refused SCIM requests only').uncheck();
+      await page.locator('tr[data-action="user.updated"]').getByText('title: "Engineer" → "Lead"').waitFor();
+      await goTo(page, 'Members');
+      await page.getByRole('button', { name: 'All users' }).click();
+      await page.getByRole('link', { name: 'History of ana@audit-ui.test' }).click();
+      await page.getByRole('heading', { level: 1, name: 'Audit log' }).waitFor();
+      await page.getByText(`History of user ${ana}`).waitFor();
+      await page.locator('tr[data-action="user.created"]').waitFor();
+      await expect(page.locator('tr[data-action="security.scim-enabled"]').count()).resolves.toBe(0);
+    });
+  });
+
   describe('screenshots', () => {
     let org: OnboardedOrganization;
 
@@ -531,6 +576,7 @@ describe('Settings UI in a real browser', () => {
         ['members', 'Members'],
         ['groups', 'Groups'],
         ['notifications', 'Notifications'],
+        ['audit-log', 'Audit log'],
       ]) {
         await goTo(page, title);
         // Every part of the page loaded (the Groups page has two).

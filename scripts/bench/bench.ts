@@ -15,6 +15,7 @@
  *   npm run bench -- --workloads get --cpu-prof   # + the server's CPU profile in bench-results/profiles
  *   npm run bench -- --workloads isolation         # another organization's p99 while one sends the costliest filters
  *   npm run bench -- --workloads groups            # group lookup, one-member PATCHes on a 10,000- and a 10-member group
+ *   npm run bench -- --workloads audit-export      # 100,000 audit events streamed as NDJSON: the server's peak RSS
  */
 import autocannon from 'autocannon';
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
@@ -122,12 +123,17 @@ async function main(): Promise<void> {
 
     const results: Array<{ server: Measurement; bare: Measurement }> = [];
     let isolationResult: Isolation | undefined;
+    let exportResult: AuditExport[] | undefined;
     const names = String(args.workloads)
       .split(',')
       .flatMap((name) => (name === 'groups' ? GROUP_WORKLOADS : [name]));
     for (const name of names) {
       if (name === 'isolation') {
         isolationResult = await isolation(target, databaseUrl);
+        continue;
+      }
+      if (name === 'audit-export') {
+        exportResult = await auditExport(target, readFileSync(KEY_FILE, 'utf8'));
         continue;
       }
       if (GROUP_WORKLOADS.includes(name) && !benchGroups) benchGroups = await createBenchGroups(target, idRange);
@@ -145,6 +151,7 @@ async function main(): Promise<void> {
         `\nSeeding: ${Math.round(seedRate).toLocaleString('en-US')} users/s; server peak RSS: ${peakRssMb.toFixed(0)} MB\n`,
       );
     if (isolationResult) printIsolation(isolationResult);
+    if (exportResult) printAuditExport(exportResult);
     mkdirSync(join(ROOT, 'bench-results'), { recursive: true });
     const file = join(
       ROOT,
@@ -164,6 +171,7 @@ async function main(): Promise<void> {
           peakRssMb,
           results,
           isolation: isolationResult,
+          auditExport: exportResult,
         },
         null,
         2,
@@ -519,6 +527,86 @@ interface SyncContext {
 }
 
 // ---------------------------------------------------------------- running
+
+// ---------------------------------------------------------------- audit export
+
+interface AuditExport {
+  filter: string;
+  events: number;
+  megabytes: number;
+  seconds: number;
+  rssBeforeMb: number;
+  peakRssMb: number;
+}
+
+const AUDIT_EVENTS = 100_000;
+
+/**
+ * `--workloads audit-export`: enough PATCHes for the organization's audit log to hold 100,000 events
+ * (one per change), then GET /v1.0/audit-log/export?format=ndjson read to the end, once for the
+ * 10,000 user.created events and once for all of them. The server's peak RSS is reset before each
+ * (`/proc/<pid>/clear_refs`), so each figure is that export's own peak.
+ */
+async function auditExport(target: Target, firstRun: string): Promise<AuditExport[]> {
+  const apiKey = /Torii API key\s+:\s+(torii_api_\w+)/.exec(firstRun)?.[1];
+  if (!apiKey) throw new Error('No bootstrap key in the first-run file');
+  const ids = await idBounds(target);
+  const patches = Math.max(0, AUDIT_EVENTS - USERS);
+  log(`  audit-export: ${patches} PATCHes so that the audit log holds ${AUDIT_EVENTS} events…`);
+  const seeded = await run(target, WORKLOADS.patch(ids), { amount: patches, connections: CONNECTIONS });
+  if (seeded.errors) throw new Error(`Audit seeding failed: ${seeded.errors} errors`);
+  const out: AuditExport[] = [];
+  for (const filter of ['action=user.created', '']) {
+    const before = rssNow(target.pid);
+    resetPeakRss(target.pid);
+    const started = process.hrtime.bigint();
+    const response = await fetch(`${target.url}/v1.0/audit-log/export?format=ndjson${filter ? `&${filter}` : ''}`, {
+      headers: { authorization: `Bearer ${apiKey}` },
+    });
+    let bytes = 0;
+    let events = 0;
+    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+      bytes += chunk.byteLength;
+      for (const byte of chunk) if (byte === 10) events += 1;
+    }
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    out.push({
+      filter: filter || '(all)',
+      events,
+      megabytes: bytes / 1e6,
+      seconds,
+      rssBeforeMb: before,
+      peakRssMb: peakRss(target.pid),
+    });
+    log(`  audit-export ${filter || '(all)'}: ${events} events, ${(bytes / 1e6).toFixed(1)} MB in ${seconds.toFixed(1)} s`);
+  }
+  return out;
+}
+
+function printAuditExport(results: AuditExport[]): void {
+  process.stdout.write(
+    '\nAudit log export (NDJSON, streamed)\n\n| export | events | size | time | server RSS before | server peak RSS during |\n| --- | ---: | ---: | ---: | ---: | ---: |\n',
+  );
+  for (const r of results) {
+    process.stdout.write(
+      `| ${r.filter} | ${r.events.toLocaleString('en-US')} | ${r.megabytes.toFixed(1)} MB | ${r.seconds.toFixed(1)} s | ${r.rssBeforeMb.toFixed(0)} MB | ${r.peakRssMb.toFixed(0)} MB |\n`,
+    );
+  }
+}
+
+function rssNow(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Number(match[1]) / 1024 : NaN;
+}
+
+/** Resets the process's peak RSS (VmHWM) to its current RSS (Linux: `5` to /proc/<pid>/clear_refs). */
+function resetPeakRss(pid: number): void {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+  } catch {
+    log("  (could not reset the peak RSS: the figure is the whole run's)");
+  }
+}
 
 async function run(
   target: Target,

@@ -2,6 +2,8 @@
 // Its response types are the server's own (libs/api-types), so the two cannot drift apart.
 import type {
   ApiKeyView,
+  AuditEventView,
+  ScimHealthView,
   CreatedApiKeyView,
   GroupView,
   KeyType,
@@ -22,6 +24,19 @@ export type User = UserView;
 export type Reminder = ReminderView;
 export type Group = GroupView;
 export type RoleMapping = RoleMappingView;
+export type AuditEvent = AuditEventView;
+export type ScimHealth = ScimHealthView;
+
+/** The audit log's filters, as GET /v1.0/audit-log takes them. */
+export interface AuditFilters {
+  action?: string;
+  actorKeyId?: string;
+  targetType?: string;
+  targetId?: string;
+  since?: string;
+  until?: string;
+  outcome?: 'success' | 'failure';
+}
 
 export interface Page<T> {
   items: T[];
@@ -122,6 +137,13 @@ export function createApi(key: string, onUnauthorized: (message: string) => void
     deleteRoleMapping: (id: string) => request<void>('DELETE', `/v1.0/settings/role-mappings/${encodeURIComponent(id)}`),
     updateUser: (id: string, input: { role?: string; active?: boolean }) =>
       request<User>('PATCH', `/v1.0/users/${encodeURIComponent(id)}`, input),
+    scimHealth: () => request<ScimHealth>('GET', '/v1.0/settings/scim-health'),
+    auditLog: (filters: AuditFilters, cursor?: string | null) => {
+      const query = new URLSearchParams(
+        Object.entries(filters).filter((entry): entry is [string, string] => Boolean(entry[1])),
+      ).toString();
+      return page<AuditEvent>(`/v1.0/audit-log${query ? `?${query}` : ''}`, 'events', cursor);
+    },
     notifications: (cursor?: string | null) => page<Reminder>('/v1.0/settings/notifications', 'notifications', cursor),
   };
 }

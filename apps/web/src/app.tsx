@@ -5,6 +5,7 @@ import { Logo } from './components/logo';
 import { Loading, Notice } from './components/ui';
 import { SessionContext, useSession, type Session } from './context';
 import { ApiAccessPage } from './pages/api-access';
+import { AuditLogPage } from './pages/audit-log';
 import { GroupsPage } from './pages/groups';
 import { MembersPage } from './pages/members';
 import { NotificationsPage } from './pages/notifications';
@@ -163,6 +164,7 @@ function Shell() {
           {page?.slug === 'members' && <MembersPage />}
           {page?.slug === 'groups' && <GroupsPage />}
           {page?.slug === 'notifications' && <NotificationsPage />}
+          {page?.slug === 'audit-log' && <AuditLogPage />}
         </main>
       </div>
     </div>

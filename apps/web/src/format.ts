@@ -89,3 +89,47 @@ export function describeLeadTime(lead: string): string {
   const unit = { M: 'month', d: 'day', h: 'hour' }[match[2] as 'M' | 'd' | 'h'];
   return `${plural(count, unit)} before`;
 }
+
+/** The audit log's actions, as a person says them. */
+export const AUDIT_ACTION_LABELS: Record<string, string> = {
+  'api-key.created': 'Key generated',
+  'api-key.updated': 'Key description changed',
+  'api-key.deleted': 'Key deleted',
+  'security.scim-enabled': 'SCIM turned on',
+  'security.scim-disabled': 'SCIM turned off',
+  'role.created': 'Role created',
+  'role.updated': 'Role changed',
+  'role.deleted': 'Role deleted',
+  'role-mapping.created': 'Group mapped to a role',
+  'role-mapping.updated': 'Role mapping changed',
+  'role-mapping.deleted': 'Role mapping deleted',
+  'user.created': 'User created',
+  'user.updated': 'User updated',
+  'user.role-changed': 'Role of a user changed',
+  'user.deactivated': 'User deactivated',
+  'user.reactivated': 'User reactivated',
+  'user.deleted': 'User deleted',
+  'group.created': 'Group created',
+  'group.updated': 'Group changed',
+  'group.deleted': 'Group deleted',
+  'group.members-added': 'Members added to a group',
+  'group.members-removed': 'Members removed from a group',
+  'reminder.sent': 'Email sent',
+  'reminder.failed': 'Email not sent',
+  'scim.request-failed': 'SCIM request refused',
+};
+
+/** A change as one line: `title: "Engineer" → "Lead"`, lists shortened. */
+export function describeChange(change: { attribute: string; from?: unknown; to?: unknown }): string {
+  const show = (value: unknown): string => {
+    if (value === null || value === undefined || value === '') return '(none)';
+    if (Array.isArray(value))
+      return value.length > 3
+        ? `${value.slice(0, 3).map(show).join(', ')} and ${value.length - 3} more`
+        : value.map(show).join(', ') || '(none)';
+    return typeof value === 'string' ? `"${value}"` : String(value);
+  };
+  if (!('from' in change)) return `${change.attribute}: ${show(change.to)}`;
+  if (!('to' in change)) return `${change.attribute}: was ${show(change.from)}`;
+  return `${change.attribute}: ${show(change.from)} → ${show(change.to)}`;
+}

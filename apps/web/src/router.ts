@@ -15,6 +15,7 @@ export const PAGES: PageDef[] = [
   { slug: 'members', title: 'Members' },
   { slug: 'groups', title: 'Groups' },
   { slug: 'notifications', title: 'Notifications' },
+  { slug: 'audit-log', title: 'Audit log' },
 ];
 
 export const DEFAULT_PAGE = 'security';

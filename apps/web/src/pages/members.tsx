@@ -174,6 +174,14 @@ export function MembersPage() {
                     </td>
                     <td data-label="Status">{user.active ? <Badge tone="success">Active</Badge> : <Badge>Inactive</Badge>}</td>
                     <td class="cell-actions">
+                      <a
+                        class="btn btn-ghost btn-small"
+                        href={`${pageHref('audit-log')}?targetType=user&targetId=${user.id}`}
+                        aria-label={`History of ${user.userName}`}
+                        onClick={(event) => followLink(event, `${pageHref('audit-log')}?targetType=user&targetId=${user.id}`)}
+                      >
+                        History
+                      </a>
                       {user.active ? (
                         <button
                           type="button"

@@ -48,7 +48,8 @@ export function NotificationsPage() {
             <a href={pageHref('api-access')} onClick={(e) => followLink(e, pageHref('api-access'))}>
               rotate it
             </a>
-            . A send that fails is retried with back-off; nothing is lost.
+            , and when the SCIM connection becomes degraded or silent. A send that fails is retried with back-off; nothing is
+            lost.
           </>
         }
         actions={
@@ -71,11 +72,11 @@ export function NotificationsPage() {
       ) : (
         <div class="card card-flush table-scroll">
           <table class="table table-responsive">
-            <caption class="visually-hidden">Key expiry reminders, newest first</caption>
+            <caption class="visually-hidden">Key expiry reminders and connection alerts, newest first</caption>
             <thead>
               <tr>
                 <th scope="col">Key</th>
-                <th scope="col">Key expires</th>
+                <th scope="col">About</th>
                 <th scope="col">Recipients</th>
                 <th scope="col">Status</th>
                 <th scope="col">Sent</th>
@@ -93,13 +94,22 @@ export function NotificationsPage() {
                       {r.keyDescription && <span class="muted small">{r.keyDescription}</span>}
                     </span>
                   </td>
-                  <td data-label="Key expires">
-                    <span class="stack">
-                      <span class="nowrap" title={formatDateTime(r.expiresAt)}>
-                        {formatDate(r.expiresAt)}
+                  <td data-label="About">
+                    {r.kind === 'scim-health' ? (
+                      <span class="stack">
+                        <span>
+                          <Badge tone="danger">SCIM connection {r.health?.status}</Badge>
+                        </span>
+                        <span class="muted small">{r.health?.summary}</span>
                       </span>
-                      <span class="muted small">Reminder {describeLeadTime(r.leadTime)}</span>
-                    </span>
+                    ) : (
+                      <span class="stack">
+                        <span class="nowrap" title={formatDateTime(r.expiresAt)}>
+                          Key expires {formatDate(r.expiresAt)}
+                        </span>
+                        <span class="muted small">Reminder {describeLeadTime(r.leadTime)}</span>
+                      </span>
+                    )}
                   </td>
                   <td data-label="Recipients" class="cell-wrap">
                     {r.recipients.length ? <span>{r.recipients.join(', ')}</span> : <span class="muted">No active Admin</span>}

@@ -1,14 +1,16 @@
 import { useState } from 'preact/hooks';
-import { describeError } from '../api';
+import { describeError, type ScimHealth } from '../api';
 import { CopyButton } from '../components/copy-button';
 import { Dialog } from '../components/dialog';
-import { Badge, Loading, LoadError, Notice, PageHeader, Switch, useAsync } from '../components/ui';
+import { type Async, Badge, Loading, LoadError, Notice, PageHeader, Switch, useAsync } from '../components/ui';
+import { formatDateTime } from '../format';
 import { useSession } from '../context';
 import { followLink, pageHref } from '../router';
 
 export function SecurityPage() {
   const { api, organization } = useSession();
   const security = useAsync(() => api.security());
+  const health = useAsync(() => api.scimHealth());
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
   const [confirmOff, setConfirmOff] = useState(false);
@@ -19,6 +21,7 @@ export function SecurityPage() {
     setError(undefined);
     try {
       security.setData(await api.setScimEnabled(scimEnabled));
+      void health.reload();
     } catch (e) {
       setError(`Could not turn SCIM ${scimEnabled ? 'on' : 'off'}: ${describeError(e)}`);
     } finally {
@@ -59,12 +62,14 @@ export function SecurityPage() {
             </div>
           </section>
 
+          <ConnectionCard health={health} />
+
           <section class="card" aria-labelledby="connect-title">
             <h2 id="connect-title" class="card-title">
               Connect your identity provider
             </h2>
             <ol class="steps">
-              <li>Turn on SCIM provisioning above.</li>
+              <li>Turn on SCIM provisioning above. {security.data.scimEnabled && <Badge tone="success">Done</Badge>}</li>
               <li>
                 In{' '}
                 <a href={pageHref('api-access')} onClick={(e) => followLink(e, pageHref('api-access'))}>
@@ -117,5 +122,106 @@ export function SecurityPage() {
         </Dialog>
       )}
     </>
+  );
+}
+
+const HEALTH_BADGES: Record<ScimHealth['status'], { label: string; tone: 'success' | 'warning' | 'danger' | 'neutral' }> = {
+  healthy: { label: 'Healthy', tone: 'success' },
+  degraded: { label: 'Degraded', tone: 'danger' },
+  silent: { label: 'Silent', tone: 'warning' },
+  'never-connected': { label: 'Not connected yet', tone: 'neutral' },
+  off: { label: 'Off', tone: 'neutral' },
+};
+
+/** The identity provider's connection, live: status, last request, per-key counts and last error. */
+function ConnectionCard({ health }: { health: Async<ScimHealth> }) {
+  const data = health.data;
+  return (
+    <section class="card" aria-labelledby="health-title" data-health={data?.status}>
+      <h2 id="health-title" class="card-title">
+        Connection {data && <Badge tone={HEALTH_BADGES[data.status].tone}>{HEALTH_BADGES[data.status].label}</Badge>}
+        <button type="button" class="btn btn-ghost btn-small" disabled={health.loading} onClick={() => void health.reload()}>
+          Refresh
+        </button>
+      </h2>
+      {health.error && !data ? (
+        <LoadError error={health.error} onRetry={health.reload} />
+      ) : !data ? (
+        <Loading />
+      ) : (
+        <>
+          <p class="card-text health-summary">{data.summary}</p>
+          <p class="health-stats">
+            <span>
+              Last request: <strong>{data.lastRequestAt ? formatDateTime(data.lastRequestAt) : 'never'}</strong>
+            </span>
+            <span>
+              Last 24 hours: <strong>{data.requests24h}</strong> requests, <strong>{data.errors24h}</strong> refused
+            </span>
+            {data.errors24h > 0 && (
+              <a
+                href={`${pageHref('audit-log')}?outcome=failure`}
+                onClick={(e) => followLink(e, `${pageHref('audit-log')}?outcome=failure`)}
+              >
+                See the refused requests
+              </a>
+            )}
+          </p>
+          {data.keys.length > 0 && (
+            <div class="table-scroll">
+              <table class="table table-responsive">
+                <caption class="visually-hidden">SCIM keys and their requests in the last 24 hours</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">SCIM key</th>
+                    <th scope="col">Last used</th>
+                    <th scope="col" class="num">
+                      Requests (24 h)
+                    </th>
+                    <th scope="col" class="num">
+                      Refused
+                    </th>
+                    <th scope="col">Last refusal</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {data.keys.map((k) => (
+                    <tr key={k.keyId}>
+                      <td data-label="SCIM key">
+                        <span class="stack">
+                          <code class="masked-key">{k.maskedKey}</code>
+                          {k.description && <span class="muted small">{k.description}</span>}
+                        </span>
+                      </td>
+                      <td data-label="Last used" class="nowrap">
+                        {k.lastUsedAt ? formatDateTime(k.lastUsedAt) : <span class="muted">Never</span>}
+                      </td>
+                      <td data-label="Requests (24 h)" class="num">
+                        {k.requests24h}
+                      </td>
+                      <td data-label="Refused" class="num">
+                        {k.errors24h}
+                      </td>
+                      <td data-label="Last refusal" class="cell-wrap">
+                        {k.lastError ? (
+                          <span class="stack">
+                            <span class="error-text small">
+                              {k.lastError.status}: {k.lastError.detail}
+                            </span>
+                            <span class="muted small">{formatDateTime(k.lastError.at)}</span>
+                          </span>
+                        ) : (
+                          <span class="muted">None</span>
+                        )}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+        </>
+      )}
+    </section>
   );
 }
