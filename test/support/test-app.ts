@@ -4,6 +4,7 @@ import { Test } from '@nestjs/testing';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../../apps/server/src/app.module';
 import { APP_OPTIONS, configureApp, createHttpAdapter } from '../../apps/server/src/app.setup';
+import { SYSTEM_SCOPE } from '../../apps/server/src/audit/audit-context';
 import { Clock } from '../../apps/server/src/common/clock';
 import { createLogger } from '../../apps/server/src/common/logger';
 import { OnboardedOrganization, OnboardingService } from '../../apps/server/src/onboarding/onboarding.service';
@@ -55,7 +56,12 @@ export async function startTestApp(overrides: Partial<AppConfig> = {}, existing?
     dataSource: app.get(DataSource),
     createOrganization: (name, adminEmail) => {
       counter += 1;
-      return onboarding.createOrganization(name ?? `Org ${counter}`, adminEmail ?? `admin${counter}@org${counter}.test`);
+      return onboarding.createOrganization(
+        name ?? `Org ${counter}`,
+        adminEmail ?? `admin${counter}@org${counter}.test`,
+        undefined,
+        SYSTEM_SCOPE,
+      );
     },
     close: async () => {
       await app.close();

@@ -1,10 +1,9 @@
 import { AppConfig, ConfigModule } from '@app/config';
 import { DatabaseModule } from '@app/database';
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { ApiKeysModule } from './api-keys/api-keys.module';
 import { ApiKeyGuard } from './auth/api-key.guard';
-import { AuditContextInterceptor } from './audit/audit-context.interceptor';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { CommonModule } from './common/common.module';
@@ -27,7 +26,7 @@ import { UsersModule } from './users/users.module';
  *
  * The global request pipeline is registered here, in the order a request meets it: the key guard
  * (every route needs a Torii API key unless it says `@RequiresKey('scim')` or `@Public()`), the
- * audit context (who acts, for the audit log's events), the validation pipe (admin API bodies and queries), and the error filter (the admin JSON error, or a
+ * validation pipe (admin API bodies and queries), and the error filter (the admin JSON error, or a
  * SCIM Error under /v1.0/scim/v2). As providers of the module graph, tests get the same pipeline.
  */
 @Module({})
@@ -54,7 +53,6 @@ export class AppModule {
       ],
       providers: [
         { provide: APP_GUARD, useExisting: ApiKeyGuard },
-        { provide: APP_INTERCEPTOR, useClass: AuditContextInterceptor },
         { provide: APP_PIPE, useFactory: createValidationPipe },
         { provide: APP_FILTER, useClass: HttpExceptionFilter },
         FirstRunService,

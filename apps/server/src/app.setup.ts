@@ -82,10 +82,12 @@ export function configureApp(app: NestFastifyApplication, logger: Logger): void 
   const traffic = app.get(ScimTrafficService);
   const metrics = app.get(MetricsService);
   const measured = metrics.config.metrics.enabled;
-  fastify.addHook('onResponse', async (request, reply) => {
+  // A callback hook, not an async one: no promise per request.
+  fastify.addHook('onResponse', (request, reply, done) => {
     failures.onResponse(request, reply);
     traffic.onResponse(request, reply);
     if (measured) metrics.onResponse(request, reply);
+    done();
   });
   if (logger.isLevelEnabled('info')) {
     fastify.addHook('onResponse', async (request, reply) => {

@@ -1,7 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ApiKeysService } from './api-keys.service';
-import { OrganizationId } from '../auth/auth.decorators';
+import type { AuditScope } from '../audit/audit-context';
+import { Acting, OrganizationId } from '../auth/auth.decorators';
 import { ApiKeyListResponse, ApiKeyResponse, CreateApiKeyDto, CreatedApiKeyResponse, UpdateApiKeyDto } from './dto/api-key.dto';
 
 @ApiTags('Settings: API Access')
@@ -21,8 +22,12 @@ export class ApiKeysController {
   @ApiOperation({ summary: 'Generate a key. The response is the only time the full key is shown.' })
   @ApiResponse({ status: 201, type: CreatedApiKeyResponse })
   @ApiResponse({ status: 409, description: 'A SCIM key while SCIM is turned off.' })
-  create(@OrganizationId() organizationId: number, @Body() body: CreateApiKeyDto): Promise<CreatedApiKeyResponse> {
-    return this.keys.create(organizationId, body);
+  create(
+    @OrganizationId() organizationId: number,
+    @Acting() scope: AuditScope,
+    @Body() body: CreateApiKeyDto,
+  ): Promise<CreatedApiKeyResponse> {
+    return this.keys.create(organizationId, body, scope);
   }
 
   @Get(':id')
@@ -39,14 +44,15 @@ export class ApiKeysController {
     @OrganizationId() organizationId: number,
     @Param('id') id: string,
     @Body() body: UpdateApiKeyDto,
+    @Acting() scope: AuditScope,
   ): Promise<ApiKeyResponse> {
-    return this.keys.update(organizationId, id, body);
+    return this.keys.update(organizationId, id, body, scope);
   }
 
   @Delete(':id')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a key. Systems using it are refused from the moment this returns.' })
-  async remove(@OrganizationId() organizationId: number, @Param('id') id: string): Promise<void> {
-    await this.keys.delete(organizationId, id);
+  async remove(@OrganizationId() organizationId: number, @Param('id') id: string, @Acting() scope: AuditScope): Promise<void> {
+    await this.keys.delete(organizationId, id, scope);
   }
 }

@@ -1,4 +1,5 @@
 import type { ApiKeyView, CreatedApiKeyView } from '@app/api-types';
+import type { AuditScope } from '../audit/audit-context';
 import { TransactionRunner } from '@app/database';
 import { Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
@@ -57,7 +58,7 @@ export class ApiKeysService {
    * Generates a key. `manager` lets onboarding create the first key in its
    * own transaction. A SCIM key needs SCIM enabled for the organization.
    */
-  async create(organizationId: number, input: NewApiKey, manager?: EntityManager): Promise<CreatedApiKeyView> {
+  async create(organizationId: number, input: NewApiKey, scope: AuditScope, manager?: EntityManager): Promise<CreatedApiKeyView> {
     const now = this.clock.now();
     const expiresAt = input.expiresAt ? parseExpiry(input.expiresAt, now) : null;
     if (input.type === 'scim') {
@@ -85,7 +86,7 @@ export class ApiKeysService {
       );
       // The event names the key by its masked form; the secret never leaves this function but in the response.
       const view = this.toView(row);
-      await this.audit.record(tx, {
+      await this.audit.record(tx, scope, {
         organizationId,
         action: 'api-key.created',
         target: targetOf(row),
@@ -102,9 +103,9 @@ export class ApiKeysService {
   }
 
   /** For the operator CLI: the organization is named by the operator, so check it exists first. */
-  async createForOrganization(organizationId: number, input: NewApiKey): Promise<CreatedApiKeyView> {
+  async createForOrganization(organizationId: number, input: NewApiKey, scope: AuditScope): Promise<CreatedApiKeyView> {
     await this.organizations.get(organizationId);
-    return this.create(organizationId, input);
+    return this.create(organizationId, input, scope);
   }
 
   async list(organizationId: number): Promise<ApiKeyView[]> {
@@ -120,6 +121,7 @@ export class ApiKeysService {
     organizationId: number,
     rawId: string,
     changes: { description?: string | null; expiresAt?: unknown },
+    scope: AuditScope,
   ): Promise<ApiKeyView> {
     const row = await this.find(organizationId, rawId);
     if (changes.expiresAt !== undefined) {
@@ -133,7 +135,7 @@ export class ApiKeysService {
     if (description === row.description) return this.toView(row);
     await this.transactions.run(async (tx) => {
       await this.keys.updateDescription(tx, row.id, description);
-      await this.audit.record(tx, {
+      await this.audit.record(tx, scope, {
         organizationId,
         action: 'api-key.updated',
         target: targetOf(row),
@@ -147,11 +149,11 @@ export class ApiKeysService {
   }
 
   /** Soft-deletes; the key is refused from the moment this returns (on this instance at once, elsewhere within the cache TTL). */
-  async delete(organizationId: number, rawId: string): Promise<void> {
+  async delete(organizationId: number, rawId: string, scope: AuditScope): Promise<void> {
     const row = await this.find(organizationId, rawId);
     await this.transactions.run(async (tx) => {
       await this.keys.softDelete(tx, row.id, this.clock.now());
-      await this.audit.record(tx, { organizationId, action: 'api-key.deleted', target: targetOf(row) });
+      await this.audit.record(tx, scope, { organizationId, action: 'api-key.deleted', target: targetOf(row) });
     });
     const event: ApiKeyDeletedEvent = { organizationId, keyId: row.id, keyHash: row.keyHash };
     this.events.emit(API_KEY_DELETED, event);

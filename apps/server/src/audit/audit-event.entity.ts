@@ -10,7 +10,11 @@ import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 // Newest first, per organization, with each filter the API offers.
 @Index('IDX_audit_events_org_id', ['organizationId', 'id'])
 @Index('IDX_audit_events_org_action', ['organizationId', 'action', 'id'])
-@Index('IDX_audit_events_org_target', ['organizationId', 'targetType', 'targetId', 'id'])
+// (organization_id, target_type, target_id, id): one object's history. MySQL/MariaDB only (its migration creates it; `synchronize: false` keeps the schema
+// check from asking for it on SQLite): its key is random, and on SQLite each insert then dirties a cold page,
+// which measured 25 µs of the ~40 µs an event costs there. InnoDB buffers such inserts (the change buffer).
+// On SQLite a history is read through IDX_audit_events_org_id, newest first.
+@Index('IDX_audit_events_org_target', { synchronize: false })
 @Index('IDX_audit_events_org_actor', ['organizationId', 'actorKeyId', 'id'])
 @Index('IDX_audit_events_occurred', ['occurredAt'])
 export class AuditEvent {

@@ -1,3 +1,4 @@
+import { RowReader } from '@app/database';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { toDate, toDbDate } from '../common/db-values';
@@ -42,14 +43,20 @@ export interface AuditQuery {
 /** The `audit_events` table: append, read newest first with filters, prune by age. */
 @Injectable()
 export class AuditRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  /** Events are appended on every change, inside its transaction: through kept prepared statements. */
+  private readonly writer: RowReader;
+
+  constructor(private readonly dataSource: DataSource) {
+    this.writer = new RowReader(dataSource);
+  }
 
   /** Appends events inside the caller's transaction (or on their own, for a failed request). */
   async insert(manager: EntityManager, events: ReadonlyArray<Omit<AuditEvent, 'id'>>): Promise<void> {
     for (let i = 0; i < events.length; i += CHUNK) {
       const chunk = events.slice(i, i + CHUNK);
       const row = `(${COLUMNS.map(() => '?').join(', ')})`;
-      await manager.query(
+      await this.writer.write(
+        manager,
         `INSERT INTO audit_events (${COLUMNS.join(', ')}) VALUES ${chunk.map(() => row).join(', ')}`,
         chunk.flatMap((e) => [
           e.organizationId,

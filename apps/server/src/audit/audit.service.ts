@@ -4,7 +4,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { badRequest } from '../common/app-error';
 import { Clock } from '../common/clock';
-import { AuditContext } from './audit-context';
+import { AuditActor, AuditScope } from './audit-context';
 import { AuditEvent } from './audit-event.entity';
 import { AuditQuery, AuditRepository } from './audit.repository';
 
@@ -99,7 +99,7 @@ export const MAX_LISTED = 100;
 
 /**
  * The audit log: events appended in the caller's transaction, so a change and its event commit or
- * roll back together; the actor comes from AuditContext. Reading (list, export) and pruning are here
+ * roll back together; the actor is the caller's AuditScope. Reading (list, export) and pruning are here
  * too. Nothing secret is ever passed in: services describe changes by attribute, and key events
  * carry the masked key only.
  */
@@ -114,9 +114,8 @@ export class AuditService {
   ) {}
 
   /** Appends events inside the caller's transaction. */
-  async record(manager: EntityManager, ...records: AuditRecord[]): Promise<void> {
+  async record(manager: EntityManager, scope: AuditScope, ...records: AuditRecord[]): Promise<void> {
     if (!records.length) return;
-    const scope = AuditContext.current();
     const now = this.clock.now();
     await this.repository.insert(
       manager,
@@ -128,11 +127,7 @@ export class AuditService {
    * Records a failed SCIM request, outside any transaction (after the response went out). A failure
    * to record is logged, never the request's problem.
    */
-  async recordFailure(
-    failure: FailedRequest,
-    requestId: string | undefined,
-    actor: ReturnType<typeof AuditContext.current>['actor'],
-  ): Promise<void> {
+  async recordFailure(failure: FailedRequest, requestId: string | undefined, actor: AuditActor): Promise<void> {
     const event = this.row(
       {
         organizationId: failure.organizationId,
@@ -201,7 +196,7 @@ export class AuditService {
     }
   }
 
-  private row(record: AuditRecord, scope: ReturnType<typeof AuditContext.current>, now: Date): Omit<AuditEvent, 'id'> {
+  private row(record: AuditRecord, scope: AuditScope, now: Date): Omit<AuditEvent, 'id'> {
     const { actor } = scope;
     const key = actor.type === 'api-key' || actor.type === 'scim-key' ? actor : undefined;
     return {

@@ -1,5 +1,6 @@
 import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
 import type { ApiKeyType } from '../api-keys/api-key.entity';
+import type { AuditScope } from '../audit/audit-context';
 
 export const KEY_TYPE_METADATA = 'torii:keyType';
 
@@ -26,6 +27,22 @@ export interface AuthContext {
  * off): its organization may see that attempt in its audit log.
  */
 export type AuthenticatedRequest = { auth?: AuthContext; refusedKey?: Omit<AuthContext, 'expiresAt'> };
+
+/** Who is acting, for the audit log: the calling key and the request id (see audit/audit-context.ts). */
+export const Acting = createParamDecorator((_: unknown, ctx: ExecutionContext): AuditScope => {
+  const request = ctx.switchToHttp().getRequest<AuthenticatedRequest & { id?: string }>();
+  const auth = request.auth;
+  if (!auth) throw new Error('Acting used on a route without authentication');
+  return {
+    actor: {
+      type: auth.type === 'scim' ? 'scim-key' : 'api-key',
+      keyId: auth.keyId,
+      maskedKey: auth.maskedKey,
+      description: auth.description,
+    },
+    requestId: request.id,
+  };
+});
 
 /** The organization of the calling key: every query is scoped by it. */
 export const OrganizationId = createParamDecorator((_: unknown, ctx: ExecutionContext): number => {

@@ -3,7 +3,7 @@ import { DatabaseMigrator } from '@app/database';
 import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { parseArgs } from 'node:util';
-import { AuditContext } from '../audit/audit-context';
+import { CLI_SCOPE } from '../audit/audit-context';
 import { ApiKeysService } from '../api-keys/api-keys.service';
 import { AppError } from '../common/app-error';
 import { hasControlCharacter } from '../common/validators';
@@ -57,7 +57,7 @@ const COMMANDS: Record<
       if (name.trim().length === 0 || name.length > 255) throw new UsageError('--name must be 1 to 255 characters.');
       if (hasControlCharacter(name)) throw new UsageError('--name must not contain control characters.');
       if (!isValidUserName(email.trim())) throw new UsageError(`--admin-email must be an email address; "${email}" is not.`);
-      const created = await app.get(OnboardingService).createOrganization(name, email, adminName);
+      const created = await app.get(OnboardingService).createOrganization(name, email, adminName, CLI_SCOPE);
       return {
         json: created,
         text: [
@@ -79,7 +79,7 @@ const COMMANDS: Record<
       const description = typeof o.description === 'string' ? o.description : undefined;
       if (description && description.length > 255) throw new UsageError('--description must be at most 255 characters.');
       const expiresAt = typeof o.expires === 'string' ? o.expires : undefined;
-      const key = await app.get(ApiKeysService).createForOrganization(Number(org), { type, description, expiresAt });
+      const key = await app.get(ApiKeysService).createForOrganization(Number(org), { type, description, expiresAt }, CLI_SCOPE);
       return {
         json: { apiKey: key },
         text: [
@@ -94,7 +94,7 @@ const COMMANDS: Record<
   'reminders:run': {
     options: [],
     run: async (app) => {
-      const result = await app.get(RemindersService).run();
+      const result = await app.get(RemindersService).run(CLI_SCOPE);
       const lines = [
         `Keys entering a reminder window: ${result.recorded}`,
         `Sent: ${result.sent.length}`,
@@ -179,9 +179,7 @@ export async function runCli(argv: string[], io: Output, env?: Record<string, st
         abortOnError: false,
       },
     );
-    const context = app;
-    // What a command changes is recorded in the audit log as done by the operator CLI.
-    const result = await AuditContext.runAs({ actor: { type: 'cli' } }, () => command.run(context, parsed.values));
+    const result = await command.run(app, parsed.values);
     io.out(json ? JSON.stringify(result.json, null, 2) : result.text);
     return 0;
   } catch (error) {

@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { OrganizationId } from '../auth/auth.decorators';
+import type { AuditScope } from '../audit/audit-context';
+import { Acting, OrganizationId } from '../auth/auth.decorators';
 import { PageQueryDto } from '../users/dto/users.dto';
 import {
   CreateRoleMappingDto,
@@ -55,8 +56,12 @@ export class GroupsController {
       "Give a group's members a role. It wins over their own role (userType) and takes effect at once; the last active Admin is protected.",
   })
   @ApiResponse({ status: 201, type: RoleMappingResponse })
-  create(@OrganizationId() organizationId: number, @Body() body: CreateRoleMappingDto): Promise<RoleMappingResponse> {
-    return this.roleMappings.create(organizationId, body);
+  create(
+    @OrganizationId() organizationId: number,
+    @Acting() scope: AuditScope,
+    @Body() body: CreateRoleMappingDto,
+  ): Promise<RoleMappingResponse> {
+    return this.roleMappings.create(organizationId, body, scope);
   }
 
   @Patch('settings/role-mappings/:id')
@@ -66,14 +71,15 @@ export class GroupsController {
     @OrganizationId() organizationId: number,
     @Param('id') id: string,
     @Body() body: UpdateRoleMappingDto,
+    @Acting() scope: AuditScope,
   ): Promise<RoleMappingResponse> {
-    return this.roleMappings.update(organizationId, id, body);
+    return this.roleMappings.update(organizationId, id, body, scope);
   }
 
   @Delete('settings/role-mappings/:id')
   @HttpCode(204)
   @ApiOperation({ summary: "Delete a mapping; its group's members get back their other mapped role or their own." })
-  async remove(@OrganizationId() organizationId: number, @Param('id') id: string): Promise<void> {
-    await this.roleMappings.remove(organizationId, id);
+  async remove(@OrganizationId() organizationId: number, @Param('id') id: string, @Acting() scope: AuditScope): Promise<void> {
+    await this.roleMappings.remove(organizationId, id, scope);
   }
 }

@@ -1,4 +1,5 @@
 import type { GroupPage, GroupView } from '@app/api-types';
+import type { AuditScope } from '../audit/audit-context';
 import { TransactionRunner } from '@app/database';
 import { GroupChange, GroupInput } from '@app/scim-protocol';
 import { Injectable } from '@nestjs/common';
@@ -44,7 +45,7 @@ export class GroupsService {
     private readonly clock: Clock,
   ) {}
 
-  async create(organizationId: number, input: GroupInput): Promise<GroupResource> {
+  async create(organizationId: number, input: GroupInput, scope: AuditScope): Promise<GroupResource> {
     return retryOnDeadlock(() =>
       this.transactions.run(async (manager) => {
         const members = await this.memberIds(manager, organizationId, input.members);
@@ -64,9 +65,9 @@ export class GroupsService {
           throw error;
         }
         await this.repository.addMembers(manager, group.id, members);
-        await this.roleMappings.settle(manager, organizationId, members);
+        await this.roleMappings.settle(manager, organizationId, members, scope);
         const unique = [...new Set(members)];
-        await this.audit.record(manager, {
+        await this.audit.record(manager, scope, {
           organizationId,
           action: 'group.created',
           target: targetOf(group),
@@ -92,6 +93,7 @@ export class GroupsService {
     organizationId: number,
     rawId: string,
     input: GroupInput,
+    scope: AuditScope,
     ifMatch?: (version: number) => boolean,
   ): Promise<GroupResource> {
     return retryOnDeadlock(() =>
@@ -102,9 +104,9 @@ export class GroupsService {
         const { gone, added } = await this.replaceMembers(manager, group.id, members);
         const changes: AuditChange[] = [];
         this.set(group, { displayName: input.displayName, externalId: input.externalId ?? null }, changes);
-        await this.roleMappings.settle(manager, organizationId, [...gone, ...added]);
+        await this.roleMappings.settle(manager, organizationId, [...gone, ...added], scope);
         await this.save(manager, group, changes.length > 0 || gone.length + added.length > 0);
-        await this.audit.record(manager, ...groupEvents(group, changes, added, added.length, gone, gone.length));
+        await this.audit.record(manager, scope, ...groupEvents(group, changes, added, added.length, gone, gone.length));
         return this.resource(manager, group, true);
       }),
     );
@@ -115,6 +117,7 @@ export class GroupsService {
     organizationId: number,
     rawId: string,
     changes: readonly GroupChange[],
+    scope: AuditScope,
     ifMatch?: (version: number) => boolean,
   ): Promise<void> {
     await retryOnDeadlock(() =>
@@ -172,9 +175,13 @@ export class GroupsService {
             }
           }
         }
-        await this.roleMappings.settle(manager, organizationId, [...added, ...removed]);
+        await this.roleMappings.settle(manager, organizationId, [...added, ...removed], scope);
         await this.save(manager, group, attributes.length > 0 || addedCount + removedCount > 0);
-        await this.audit.record(manager, ...groupEvents(group, attributes, [...added], addedCount, [...removed], removedCount));
+        await this.audit.record(
+          manager,
+          scope,
+          ...groupEvents(group, attributes, [...added], addedCount, [...removed], removedCount),
+        );
       }),
     );
   }
@@ -184,16 +191,16 @@ export class GroupsService {
    * first, so their roles are settled while its mapping still exists (the last mapping of the
    * organization included).
    */
-  async remove(organizationId: number, rawId: string, ifMatch?: (version: number) => boolean): Promise<void> {
+  async remove(organizationId: number, rawId: string, scope: AuditScope, ifMatch?: (version: number) => boolean): Promise<void> {
     await retryOnDeadlock(() =>
       this.transactions.run(async (manager) => {
         const group = await this.find(manager, organizationId, rawId, true);
         checkVersion(group, ifMatch);
         const members = await this.repository.memberIds(manager, group.id);
         await this.repository.removeMembers(manager, group.id, members);
-        await this.roleMappings.settle(manager, organizationId, members);
+        await this.roleMappings.settle(manager, organizationId, members, scope);
         await this.repository.delete(manager, group.id);
-        await this.audit.record(manager, {
+        await this.audit.record(manager, scope, {
           organizationId,
           action: 'group.deleted',
           target: targetOf(group),

@@ -1,4 +1,5 @@
 import type { RoleMappingView } from '@app/api-types';
+import type { AuditScope } from '../audit/audit-context';
 import { TransactionRunner } from '@app/database';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
@@ -38,7 +39,11 @@ export class RoleMappingsService {
     return (await this.mappings.list(organizationId)).map(toView);
   }
 
-  async create(organizationId: number, body: { groupId: string; role: string; priority?: number }): Promise<RoleMappingView> {
+  async create(
+    organizationId: number,
+    body: { groupId: string; role: string; priority?: number },
+    scope: AuditScope,
+  ): Promise<RoleMappingView> {
     return this.refusingVanishedRole(organizationId, body.role, () =>
       retryOnDeadlock(() =>
         this.transactions.run(async (manager) => {
@@ -67,8 +72,8 @@ export class RoleMappingsService {
             if (isUniqueViolation(error)) throw conflict(`The group "${group.displayName}" is already mapped to a role.`);
             throw error;
           }
-          await this.recompute(manager, organizationId, await this.mappings.memberIds(manager, group.id));
-          await this.audit.record(manager, {
+          await this.recompute(manager, organizationId, await this.mappings.memberIds(manager, group.id), scope);
+          await this.audit.record(manager, scope, {
             organizationId,
             action: 'role-mapping.created',
             target: { type: 'role-mapping', id, display: group.displayName },
@@ -84,7 +89,12 @@ export class RoleMappingsService {
     );
   }
 
-  async update(organizationId: number, rawId: string, body: { role?: string; priority?: number }): Promise<RoleMappingView> {
+  async update(
+    organizationId: number,
+    rawId: string,
+    body: { role?: string; priority?: number },
+    scope: AuditScope,
+  ): Promise<RoleMappingView> {
     return this.refusingVanishedRole(organizationId, body.role, () =>
       retryOnDeadlock(() =>
         this.transactions.run(async (manager) => {
@@ -96,8 +106,8 @@ export class RoleMappingsService {
           const priority = body.priority ?? mapping.priority;
           if (role.id !== mapping.roleId || priority !== mapping.priority) {
             await this.mappings.update(manager, mapping.id, { roleId: role.id, priority, now: this.clock.now() });
-            await this.recompute(manager, organizationId, await this.mappings.memberIds(manager, mapping.groupId));
-            await this.audit.record(manager, {
+            await this.recompute(manager, organizationId, await this.mappings.memberIds(manager, mapping.groupId), scope);
+            await this.audit.record(manager, scope, {
               organizationId,
               action: 'role-mapping.updated',
               target: { type: 'role-mapping', id: mapping.id, display: mapping.groupDisplayName },
@@ -114,13 +124,13 @@ export class RoleMappingsService {
   }
 
   /** Deletes a mapping; its group's members get back the role of their other mapped groups, or their own. */
-  async remove(organizationId: number, rawId: string): Promise<void> {
+  async remove(organizationId: number, rawId: string, scope: AuditScope): Promise<void> {
     await retryOnDeadlock(() =>
       this.transactions.run(async (manager) => {
         const mapping = await this.find(manager, organizationId, rawId);
         await this.mappings.delete(manager, mapping.id);
-        await this.recompute(manager, organizationId, await this.mappings.memberIds(manager, mapping.groupId));
-        await this.audit.record(manager, {
+        await this.recompute(manager, organizationId, await this.mappings.memberIds(manager, mapping.groupId), scope);
+        await this.audit.record(manager, scope, {
           organizationId,
           action: 'role-mapping.deleted',
           target: { type: 'role-mapping', id: mapping.id, display: mapping.groupDisplayName },
@@ -139,14 +149,19 @@ export class RoleMappingsService {
    * After a membership change, inside its transaction: recomputes the roles of these users, unless
    * the organization maps no group to a role (then no user has a role from a group to lose).
    */
-  async settle(manager: EntityManager, organizationId: number, userIds: readonly number[]): Promise<void> {
+  async settle(manager: EntityManager, organizationId: number, userIds: readonly number[], scope: AuditScope): Promise<void> {
     if (!userIds.length || !(await this.mappings.any(manager, organizationId))) return;
-    await this.recompute(manager, organizationId, userIds);
+    await this.recompute(manager, organizationId, userIds, scope);
   }
 
-  private async recompute(manager: EntityManager, organizationId: number, userIds: readonly number[]): Promise<void> {
+  private async recompute(
+    manager: EntityManager,
+    organizationId: number,
+    userIds: readonly number[],
+    scope: AuditScope,
+  ): Promise<void> {
     if (!userIds.length) return;
-    await this.users.applyGroupRoles(manager, organizationId, userIds, await this.mappings.grants(manager, userIds));
+    await this.users.applyGroupRoles(manager, organizationId, userIds, await this.mappings.grants(manager, userIds), scope);
   }
 
   private async find(manager: EntityManager, organizationId: number, rawId: string): Promise<RoleMappingRow> {

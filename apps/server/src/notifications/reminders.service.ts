@@ -1,4 +1,5 @@
 import type { ReminderPage } from '@app/api-types';
+import { AuditScope, SYSTEM_SCOPE } from '../audit/audit-context';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { TransactionRunner } from '@app/database';
 import { Inject, Injectable, Logger } from '@nestjs/common';
@@ -80,7 +81,7 @@ export class RemindersService {
 
   /** Delivers what is due now (the health monitor calls it right after recording an alert). */
   async deliverNow(): Promise<void> {
-    await this.deliverDue({ recorded: 0, sent: [], retrying: [], failed: [], cancelled: [] });
+    await this.deliverDue({ recorded: 0, sent: [], retrying: [], failed: [], cancelled: [] }, SYSTEM_SCOPE);
   }
 
   /** Reminders per status, every organization together (for /metrics). */
@@ -89,10 +90,10 @@ export class RemindersService {
   }
 
   /** One run of the job: record what became due, then deliver what is due. */
-  async run(): Promise<ReminderRunResult> {
+  async run(scope: AuditScope = SYSTEM_SCOPE): Promise<ReminderRunResult> {
     const result: ReminderRunResult = { recorded: 0, sent: [], retrying: [], failed: [], cancelled: [] };
     result.recorded = await this.recordDue(this.clock.now());
-    await this.deliverDue(result);
+    await this.deliverDue(result, scope);
     return result;
   }
 
@@ -169,7 +170,7 @@ export class RemindersService {
     return recorded;
   }
 
-  private async deliverDue(result: ReminderRunResult): Promise<void> {
+  private async deliverDue(result: ReminderRunResult, scope: AuditScope): Promise<void> {
     const seen = new Set<number>();
     for (;;) {
       const now = this.clock.now();
@@ -178,12 +179,12 @@ export class RemindersService {
       if (!fresh.length) return;
       for (const id of fresh) {
         seen.add(id);
-        await this.deliverOne(id, result);
+        await this.deliverOne(id, result, scope);
       }
     }
   }
 
-  private async deliverOne(id: number, result: ReminderRunResult): Promise<void> {
+  private async deliverOne(id: number, result: ReminderRunResult, scope: AuditScope): Promise<void> {
     const now = this.clock.now();
     const token = randomUUID();
     const leaseUntil = new Date(now.getTime() + this.config.reminders.leaseSeconds * 1000);
@@ -198,7 +199,7 @@ export class RemindersService {
         !key || key.deleted
           ? 'The key was deleted before the reminder was sent.'
           : 'The key expired before the reminder could be sent.';
-      await this.finish(id, token, { status: 'cancelled', lastError: reason });
+      await this.finish(scope, id, token, { status: 'cancelled', lastError: reason });
       result.cancelled.push({ reminderId: id, reason });
       return;
     }
@@ -232,6 +233,7 @@ export class RemindersService {
               }),
         );
         await this.finish(
+          scope,
           id,
           token,
           {
@@ -262,6 +264,7 @@ export class RemindersService {
     const attempts = reminder.attempts + 1;
     if (attempts >= this.config.reminders.maxAttempts) {
       await this.finish(
+        scope,
         id,
         token,
         { status: 'failed', attempts, lastError: error, recipients: JSON.stringify(recipients) },
@@ -277,7 +280,7 @@ export class RemindersService {
       return;
     }
     const nextAttemptAt = new Date(now.getTime() + this.config.reminders.retryBaseSeconds * 1000 * 2 ** (attempts - 1));
-    await this.finish(id, token, {
+    await this.finish(scope, id, token, {
       status: 'pending',
       attempts,
       lastError: error,
@@ -291,11 +294,17 @@ export class RemindersService {
   }
 
   /** Records the outcome, only if this instance still holds the claim, with its audit event in the same transaction. */
-  private async finish(id: number, token: string, changes: Partial<KeyReminder>, event?: AuditRecord): Promise<void> {
+  private async finish(
+    scope: AuditScope,
+    id: number,
+    token: string,
+    changes: Partial<KeyReminder>,
+    event?: AuditRecord,
+  ): Promise<void> {
     await retryOnDeadlock(() =>
       this.transactions.run(async (manager) => {
         const held = await this.reminders.finish(manager, id, token, { ...changes, updatedAt: this.clock.now() });
-        if (held && event) await this.audit.record(manager, event);
+        if (held && event) await this.audit.record(manager, scope, event);
       }),
     );
   }

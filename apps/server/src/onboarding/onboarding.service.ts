@@ -1,4 +1,5 @@
 import type { CreatedApiKeyView } from '@app/api-types';
+import { AuditScope, SYSTEM_SCOPE } from '../audit/audit-context';
 import { TransactionRunner } from '@app/database';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
@@ -36,8 +37,13 @@ export class OnboardingService {
     private readonly clock: Clock,
   ) {}
 
-  async createOrganization(name: string, adminEmail: string, adminName?: string): Promise<OnboardedOrganization> {
-    return this.transactions.run((manager) => this.createIn(manager, name, adminEmail, adminName));
+  async createOrganization(
+    name: string,
+    adminEmail: string,
+    adminName: string | undefined,
+    scope: AuditScope,
+  ): Promise<OnboardedOrganization> {
+    return this.transactions.run((manager) => this.createIn(manager, name, adminEmail, adminName, scope));
   }
 
   /**
@@ -49,7 +55,7 @@ export class OnboardingService {
     try {
       return await this.transactions.run(async (manager) => {
         await this.flags.insert(manager, BOOTSTRAP_FLAG, this.clock.now());
-        return this.createIn(manager, name, adminEmail, adminName);
+        return this.createIn(manager, name, adminEmail, adminName, SYSTEM_SCOPE);
       });
     } catch (error) {
       if (isUniqueViolation(error)) return null;
@@ -61,16 +67,18 @@ export class OnboardingService {
     manager: EntityManager,
     name: string,
     adminEmail: string,
-    adminName?: string,
+    adminName: string | undefined,
+    scope: AuditScope,
   ): Promise<OnboardedOrganization> {
     const cleanName = name.trim();
     const email = this.users.assertValidUserName(adminEmail);
     const organization = await this.organizations.create(manager, cleanName);
     await this.roles.seedPredefined(manager, organization.id);
-    const admin = await this.users.createAdmin(manager, organization.id, email, adminName);
+    const admin = await this.users.createAdmin(manager, organization.id, email, adminName, scope);
     const apiKey = await this.apiKeys.create(
       organization.id,
       { type: 'api', description: 'Created with the organization' },
+      scope,
       manager,
     );
     return {

@@ -1,4 +1,5 @@
 import { TransactionRunner } from '@app/database';
+import type { AuditScope } from '../audit/audit-context';
 import type { OrganizationView, SecuritySettingsView } from '@app/api-types';
 import { Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
@@ -37,11 +38,11 @@ export class OrganizationsService {
   }
 
   /** Takes effect at once: cached key verifications of the organization are dropped (auth module). */
-  async setScimEnabled(id: number, scimEnabled: boolean): Promise<SecuritySettingsView> {
+  async setScimEnabled(id: number, scimEnabled: boolean, scope: AuditScope): Promise<SecuritySettingsView> {
     await this.find(id);
     await this.transactions.run(async (manager) => {
       if (!(await this.organizations.setScimEnabled(manager, id, scimEnabled, this.clock.now()))) return;
-      await this.audit.record(manager, {
+      await this.audit.record(manager, scope, {
         organizationId: id,
         action: scimEnabled ? 'security.scim-enabled' : 'security.scim-disabled',
         target: { type: 'organization', id, display: 'SCIM provisioning' },

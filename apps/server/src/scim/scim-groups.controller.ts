@@ -1,7 +1,8 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Put, Query, Res, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { OrganizationId, RequiresKey } from '../auth/auth.decorators';
+import type { AuditScope } from '../audit/audit-context';
+import { Acting, OrganizationId, RequiresKey } from '../auth/auth.decorators';
 import { ScimGroupsService } from './scim-groups.service';
 import { ScimMediaTypeGuard } from './scim-media-type.guard';
 import { ScimRateLimitGuard } from './scim-rate-limit.guard';
@@ -38,10 +39,11 @@ export class ScimGroupsController {
   @ApiOperation({ summary: 'Create a group (displayName unique per organization, case-insensitively) with its members.' })
   async create(
     @OrganizationId() organizationId: number,
+    @Acting() scope: AuditScope,
     @Body() body: unknown,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Json> {
-    const response = await this.scim.create(organizationId, body);
+    const response = await this.scim.create(organizationId, body, scope);
     return withEtag(reply.status(201).header('location', response.location), response);
   }
 
@@ -59,12 +61,13 @@ export class ScimGroupsController {
   @ApiOperation({ summary: 'Replace displayName, externalId and the whole member list.' })
   async replace(
     @OrganizationId() organizationId: number,
+    @Acting() scope: AuditScope,
     @Param('id') id: string,
     @Body() body: unknown,
     @Headers('if-match') ifMatch: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Json> {
-    return withEtag(reply, await this.scim.replace(organizationId, id, body, ifMatch));
+    return withEtag(reply, await this.scim.replace(organizationId, id, body, scope, ifMatch));
   }
 
   @Patch(':id')
@@ -74,11 +77,12 @@ export class ScimGroupsController {
   })
   patch(
     @OrganizationId() organizationId: number,
+    @Acting() scope: AuditScope,
     @Param('id') id: string,
     @Body() body: unknown,
     @Headers('if-match') ifMatch: string | undefined,
   ): Promise<void> {
-    return this.scim.patch(organizationId, id, body, ifMatch);
+    return this.scim.patch(organizationId, id, body, scope, ifMatch);
   }
 
   @Delete(':id')
@@ -86,9 +90,10 @@ export class ScimGroupsController {
   @ApiOperation({ summary: 'Delete the group and its memberships; the users stay.' })
   delete(
     @OrganizationId() organizationId: number,
+    @Acting() scope: AuditScope,
     @Param('id') id: string,
     @Headers('if-match') ifMatch: string | undefined,
   ): Promise<void> {
-    return this.scim.delete(organizationId, id, ifMatch);
+    return this.scim.delete(organizationId, id, scope, ifMatch);
   }
 }

@@ -1,3 +1,4 @@
+import type { AuditScope } from '../audit/audit-context';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import {
   buildGroupResource,
@@ -33,8 +34,8 @@ export class ScimGroupsService {
     this.baseUrl = `${config.appUrl}${SCIM_BASE_PATH}`;
   }
 
-  async create(organizationId: number, body: unknown): Promise<ScimResponse> {
-    return this.render(await this.groups.create(organizationId, parseGroupInput(body)));
+  async create(organizationId: number, body: unknown, scope: AuditScope): Promise<ScimResponse> {
+    return this.render(await this.groups.create(organizationId, parseGroupInput(body), scope));
   }
 
   async get(organizationId: number, id: string, query: Json = {}): Promise<ScimResponse> {
@@ -42,17 +43,17 @@ export class ScimGroupsService {
     return this.render(await this.groups.get(organizationId, id, projectionShows(projection, 'members')), projection);
   }
 
-  async replace(organizationId: number, id: string, body: unknown, ifMatch?: string): Promise<ScimResponse> {
-    return this.render(await this.groups.replace(organizationId, id, parseGroupInput(body), versionCheck(ifMatch)));
+  async replace(organizationId: number, id: string, body: unknown, scope: AuditScope, ifMatch?: string): Promise<ScimResponse> {
+    return this.render(await this.groups.replace(organizationId, id, parseGroupInput(body), scope, versionCheck(ifMatch)));
   }
 
   /** PATCH answers 204, as Okta and Entra expect: a group of 10,000 members is not sent back for each change. */
-  async patch(organizationId: number, id: string, body: unknown, ifMatch?: string): Promise<void> {
-    await this.groups.patch(organizationId, id, parseGroupPatch(body), versionCheck(ifMatch));
+  async patch(organizationId: number, id: string, body: unknown, scope: AuditScope, ifMatch?: string): Promise<void> {
+    await this.groups.patch(organizationId, id, parseGroupPatch(body), scope, versionCheck(ifMatch));
   }
 
-  delete(organizationId: number, id: string, ifMatch?: string): Promise<void> {
-    return this.groups.remove(organizationId, id, versionCheck(ifMatch));
+  delete(organizationId: number, id: string, scope: AuditScope, ifMatch?: string): Promise<void> {
+    return this.groups.remove(organizationId, id, scope, versionCheck(ifMatch));
   }
 
   search(organizationId: number, body: unknown): Promise<Json> {

@@ -1,7 +1,8 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Put, Query, Res, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { OrganizationId, RequiresKey } from '../auth/auth.decorators';
+import type { AuditScope } from '../audit/audit-context';
+import { Acting, OrganizationId, RequiresKey } from '../auth/auth.decorators';
 import { ScimMediaTypeGuard } from './scim-media-type.guard';
 import { ScimRateLimitGuard } from './scim-rate-limit.guard';
 import { withEtag } from './scim-request';
@@ -41,10 +42,11 @@ export class ScimUsersController {
   @ApiOperation({ summary: 'Create a user; a deactivated user with the same userName is reactivated (201, same id).' })
   async create(
     @OrganizationId() organizationId: number,
+    @Acting() scope: AuditScope,
     @Body() body: unknown,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Json> {
-    const { response } = await this.scim.create(organizationId, body);
+    const { response } = await this.scim.create(organizationId, body, scope);
     return withEtag(reply.status(201).header('location', response.location), response);
   }
 
@@ -64,24 +66,26 @@ export class ScimUsersController {
   })
   async replace(
     @OrganizationId() organizationId: number,
+    @Acting() scope: AuditScope,
     @Param('id') id: string,
     @Body() body: unknown,
     @Headers('if-match') ifMatch: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Json> {
-    return withEtag(reply, await this.scim.replace(organizationId, id, body, ifMatch));
+    return withEtag(reply, await this.scim.replace(organizationId, id, body, scope, ifMatch));
   }
 
   @Patch(':id')
   @ApiOperation({ summary: 'add / replace / remove operations, with the Okta and Entra forms; answers 200 with the user.' })
   async patch(
     @OrganizationId() organizationId: number,
+    @Acting() scope: AuditScope,
     @Param('id') id: string,
     @Body() body: unknown,
     @Headers('if-match') ifMatch: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Json> {
-    return withEtag(reply, await this.scim.patch(organizationId, id, body, ifMatch));
+    return withEtag(reply, await this.scim.patch(organizationId, id, body, scope, ifMatch));
   }
 
   @Delete(':id')
@@ -89,9 +93,10 @@ export class ScimUsersController {
   @ApiOperation({ summary: 'Delete (soft): 204, then 404 to SCIM; the record is kept.' })
   delete(
     @OrganizationId() organizationId: number,
+    @Acting() scope: AuditScope,
     @Param('id') id: string,
     @Headers('if-match') ifMatch: string | undefined,
   ): Promise<void> {
-    return this.scim.delete(organizationId, id, ifMatch);
+    return this.scim.delete(organizationId, id, scope, ifMatch);
   }
 }

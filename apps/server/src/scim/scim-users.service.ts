@@ -1,3 +1,4 @@
+import type { AuditScope } from '../audit/audit-context';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import {
   applyUserPatch,
@@ -35,8 +36,8 @@ export class ScimUsersService {
     this.baseUrl = `${config.appUrl}${SCIM_BASE_PATH}`;
   }
 
-  async create(organizationId: number, body: unknown): Promise<{ response: ScimResponse; created: boolean }> {
-    const { user, created } = await this.users.provision(organizationId, parseUserInput(body, 'create'));
+  async create(organizationId: number, body: unknown, scope: AuditScope): Promise<{ response: ScimResponse; created: boolean }> {
+    const { user, created } = await this.users.provision(organizationId, parseUserInput(body, 'create'), scope);
     // A reactivated user may still be in groups.
     return { response: await this.renderOne(user), created };
   }
@@ -46,18 +47,24 @@ export class ScimUsersService {
     return this.renderOne(await this.users.getResource(organizationId, id), query);
   }
 
-  async replace(organizationId: number, id: string, body: unknown, ifMatch?: string): Promise<ScimResponse> {
+  async replace(organizationId: number, id: string, body: unknown, scope: AuditScope, ifMatch?: string): Promise<ScimResponse> {
     const input = parseUserInput(body, 'replace');
-    return this.renderOne(await this.users.replace(organizationId, id, input, versionCheck(ifMatch)));
+    return this.renderOne(await this.users.replace(organizationId, id, input, scope, versionCheck(ifMatch)));
   }
 
-  async patch(organizationId: number, id: string, body: unknown, ifMatch?: string): Promise<ScimResponse> {
-    const user = await this.users.patch(organizationId, id, (current) => applyUserPatch(current, body), versionCheck(ifMatch));
+  async patch(organizationId: number, id: string, body: unknown, scope: AuditScope, ifMatch?: string): Promise<ScimResponse> {
+    const user = await this.users.patch(
+      organizationId,
+      id,
+      (current) => applyUserPatch(current, body),
+      scope,
+      versionCheck(ifMatch),
+    );
     return this.renderOne(user);
   }
 
-  async delete(organizationId: number, id: string, ifMatch?: string): Promise<void> {
-    await this.users.remove(organizationId, id, versionCheck(ifMatch));
+  async delete(organizationId: number, id: string, scope: AuditScope, ifMatch?: string): Promise<void> {
+    await this.users.remove(organizationId, id, scope, versionCheck(ifMatch));
   }
 
   /** POST /Users/.search. */

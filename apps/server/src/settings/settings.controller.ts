@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { OrganizationId } from '../auth/auth.decorators';
+import type { AuditScope } from '../audit/audit-context';
+import { Acting, OrganizationId } from '../auth/auth.decorators';
 import { MemberPageResponse, PageQueryDto } from '../users/dto/users.dto';
 import {
   CreateRoleDto,
@@ -36,8 +37,12 @@ export class SettingsController {
     summary: 'Turn SCIM on or off. Off refuses SCIM requests at once; keys are kept and work again when it is turned back on.',
   })
   @ApiResponse({ status: 200, type: SecuritySettingsDto })
-  updateSecurity(@OrganizationId() organizationId: number, @Body() body: SecuritySettingsDto): Promise<SecuritySettingsDto> {
-    return this.settings.setScimEnabled(organizationId, body.scimEnabled);
+  updateSecurity(
+    @OrganizationId() organizationId: number,
+    @Acting() scope: AuditScope,
+    @Body() body: SecuritySettingsDto,
+  ): Promise<SecuritySettingsDto> {
+    return this.settings.setScimEnabled(organizationId, body.scimEnabled, scope);
   }
 
   @Get('settings/roles')
@@ -52,8 +57,12 @@ export class SettingsController {
     summary: 'Create a custom role (names unique per organization, case-insensitively, pre-defined ones included).',
   })
   @ApiResponse({ status: 201, type: RoleResponse })
-  createRole(@OrganizationId() organizationId: number, @Body() body: CreateRoleDto): Promise<RoleResponse> {
-    return this.settings.createRole(organizationId, body);
+  createRole(
+    @OrganizationId() organizationId: number,
+    @Acting() scope: AuditScope,
+    @Body() body: CreateRoleDto,
+  ): Promise<RoleResponse> {
+    return this.settings.createRole(organizationId, body, scope);
   }
 
   @Patch('settings/roles/:id')
@@ -63,15 +72,20 @@ export class SettingsController {
     @OrganizationId() organizationId: number,
     @Param('id') id: string,
     @Body() body: UpdateRoleDto,
+    @Acting() scope: AuditScope,
   ): Promise<RoleResponse> {
-    return this.settings.updateRole(organizationId, id, body);
+    return this.settings.updateRole(organizationId, id, body, scope);
   }
 
   @Delete('settings/roles/:id')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a custom role that has no users.' })
-  async deleteRole(@OrganizationId() organizationId: number, @Param('id') id: string): Promise<void> {
-    await this.settings.deleteRole(organizationId, id);
+  async deleteRole(
+    @OrganizationId() organizationId: number,
+    @Param('id') id: string,
+    @Acting() scope: AuditScope,
+  ): Promise<void> {
+    await this.settings.deleteRole(organizationId, id, scope);
   }
 
   @Get('settings/members')

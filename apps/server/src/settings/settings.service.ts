@@ -1,4 +1,5 @@
 import type { MemberPage, OrganizationView, RoleView, SecuritySettingsView } from '@app/api-types';
+import type { AuditScope } from '../audit/audit-context';
 import { Injectable } from '@nestjs/common';
 import { OrganizationsService } from '../organizations/organizations.service';
 import { RolesService } from '../users/roles.service';
@@ -21,24 +22,29 @@ export class SettingsService {
     return this.organizations.getSecurity(organizationId);
   }
 
-  setScimEnabled(organizationId: number, scimEnabled: boolean): Promise<SecuritySettingsView> {
-    return this.organizations.setScimEnabled(organizationId, scimEnabled);
+  setScimEnabled(organizationId: number, scimEnabled: boolean, scope: AuditScope): Promise<SecuritySettingsView> {
+    return this.organizations.setScimEnabled(organizationId, scimEnabled, scope);
   }
 
   async roles(organizationId: number): Promise<{ roles: RoleView[] }> {
     return { roles: await this.roleService.list(organizationId) };
   }
 
-  createRole(organizationId: number, body: { name: string; description?: string | null }): Promise<RoleView> {
-    return this.roleService.create(organizationId, body.name, body.description);
+  createRole(organizationId: number, body: { name: string; description?: string | null }, scope: AuditScope): Promise<RoleView> {
+    return this.roleService.create(organizationId, body.name, body.description, scope);
   }
 
-  updateRole(organizationId: number, id: string, body: { name?: string; description?: string | null }): Promise<RoleView> {
-    return this.roleService.update(organizationId, id, body);
+  updateRole(
+    organizationId: number,
+    id: string,
+    body: { name?: string; description?: string | null },
+    scope: AuditScope,
+  ): Promise<RoleView> {
+    return this.roleService.update(organizationId, id, body, scope);
   }
 
-  deleteRole(organizationId: number, id: string): Promise<void> {
-    return this.roleService.delete(organizationId, id);
+  deleteRole(organizationId: number, id: string, scope: AuditScope): Promise<void> {
+    return this.roleService.delete(organizationId, id, scope);
   }
 
   async members(organizationId: number, page: { size?: number; cursor?: string }): Promise<MemberPage> {

@@ -1,4 +1,5 @@
 import type { RoleView } from '@app/api-types';
+import type { AuditScope } from '../audit/audit-context';
 import { TransactionRunner } from '@app/database';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
@@ -48,7 +49,12 @@ export class RolesService {
     return toView(role);
   }
 
-  async create(organizationId: number, name: string, description?: string | null): Promise<RoleView> {
+  async create(
+    organizationId: number,
+    name: string,
+    description: string | null | undefined,
+    scope: AuditScope,
+  ): Promise<RoleView> {
     const now = this.clock.now();
     const clean = normalizeName(name);
     try {
@@ -62,7 +68,7 @@ export class RolesService {
           createdAt: now,
           updatedAt: now,
         });
-        await this.audit.record(manager, {
+        await this.audit.record(manager, scope, {
           organizationId,
           action: 'role.created',
           target: { type: 'role', id: role.id, display: role.name },
@@ -85,6 +91,7 @@ export class RolesService {
     organizationId: number,
     rawId: string,
     changes: { name?: string; description?: string | null },
+    scope: AuditScope,
   ): Promise<RoleView> {
     const role = await this.findCustom(organizationId, rawId, 'changed');
     const patch: Partial<Role> = { updatedAt: this.clock.now() };
@@ -103,7 +110,7 @@ export class RolesService {
     try {
       await this.transactions.run(async (manager) => {
         await this.roles.update(manager, organizationId, role.id, patch);
-        await this.audit.record(manager, {
+        await this.audit.record(manager, scope, {
           organizationId,
           action: 'role.updated',
           target: { type: 'role', id: role.id, display: patch.name ?? role.name },
@@ -128,7 +135,7 @@ export class RolesService {
    * refused the role; should one still slip in, the foreign key refuses the delete, which is the
    * same 409.
    */
-  async delete(organizationId: number, rawId: string): Promise<void> {
+  async delete(organizationId: number, rawId: string, scope: AuditScope): Promise<void> {
     const role = await this.findCustom(organizationId, rawId, 'deleted');
     const stillHas = (users: number | undefined) =>
       conflict(
@@ -146,7 +153,7 @@ export class RolesService {
           const users = await this.roles.countUsers(manager, organizationId, role.id);
           if (users > 0) throw stillHas(users);
           await this.roles.delete(manager, organizationId, role.id);
-          await this.audit.record(manager, {
+          await this.audit.record(manager, scope, {
             organizationId,
             action: 'role.deleted',
             target: { type: 'role', id: role.id, display: role.name },

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Param, Patch, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { OrganizationId } from '../auth/auth.decorators';
+import type { AuditScope } from '../audit/audit-context';
+import { Acting, OrganizationId } from '../auth/auth.decorators';
 import { UpdateUserDto, UserListQueryDto, UserPageResponse, UserResponse } from './dto/users.dto';
 import { UsersService } from './users.service';
 
@@ -26,7 +27,12 @@ export class UsersController {
   @Patch(':id')
   @ApiOperation({ summary: 'Change role and/or active. The last active Admin is protected.' })
   @ApiResponse({ status: 200, type: UserResponse })
-  update(@OrganizationId() organizationId: number, @Param('id') id: string, @Body() body: UpdateUserDto): Promise<UserResponse> {
-    return this.users.updateRoleAndState(organizationId, id, body);
+  update(
+    @OrganizationId() organizationId: number,
+    @Param('id') id: string,
+    @Body() body: UpdateUserDto,
+    @Acting() scope: AuditScope,
+  ): Promise<UserResponse> {
+    return this.users.updateRoleAndState(organizationId, id, body, scope);
   }
 }

@@ -1,4 +1,5 @@
 import type { UserPage, UserView } from '@app/api-types';
+import type { AuditScope } from '../audit/audit-context';
 import { StatementTimeoutError, TransactionRunner } from '@app/database';
 import { ScimUserInput } from '@app/scim-protocol';
 import { Injectable } from '@nestjs/common';
@@ -108,7 +109,8 @@ export class UsersService {
     manager: EntityManager,
     organizationId: number,
     email: string,
-    fullName?: string,
+    fullName: string | undefined,
+    scope: AuditScope,
   ): Promise<{ id: number; userName: string }> {
     const userName = this.assertValidUserName(email);
     const role = await this.roles.resolve(manager, organizationId, ADMIN_ROLE);
@@ -133,7 +135,7 @@ export class UsersService {
     try {
       user.id = await this.repository.insertUser(manager, user);
       await this.repository.replaceValues(manager, user, [], write.values);
-      await this.audit.record(manager, createdEvent(user, role.name, write.attributes, write.values));
+      await this.audit.record(manager, scope, createdEvent(user, role.name, write.attributes, write.values));
       return { id: user.id, userName };
     } catch (error) {
       if (isUniqueViolation(error))
@@ -173,7 +175,12 @@ export class UsersService {
    * The admin API's PATCH /v1.0/users/{id}: role and active, with the same rules as SCIM. A role that
    * comes from a group cannot be changed here (409 naming the group): the mapping would give it back.
    */
-  async updateRoleAndState(organizationId: number, rawId: string, change: RoleAndStateChange): Promise<UserView> {
+  async updateRoleAndState(
+    organizationId: number,
+    rawId: string,
+    change: RoleAndStateChange,
+    scope: AuditScope,
+  ): Promise<UserView> {
     const { user, roleName } = await retryOnDeadlock(() =>
       this.transactions.run(async (manager) => {
         const { user, roleName } = await this.loadForUpdate(manager, organizationId, rawId);
@@ -191,7 +198,11 @@ export class UsersService {
         if (changed) {
           this.touch(user);
           await this.repository.updateUser(manager, user, ['roleId', 'active', 'updatedAt', 'version']);
-          await this.audit.record(manager, ...events(user, { role: [roleName, role.name], active: [wasActive, user.active] }));
+          await this.audit.record(
+            manager,
+            scope,
+            ...events(user, { role: [roleName, role.name], active: [wasActive, user.active] }),
+          );
         }
         return { user, roleName: role.name };
       }),
@@ -211,6 +222,7 @@ export class UsersService {
     organizationId: number,
     userIds: readonly number[],
     grants: ReadonlyMap<number, GroupRole>,
+    scope: AuditScope,
   ): Promise<void> {
     if (!userIds.length) return;
     const states = await this.repository.roleStates(manager, organizationId, userIds);
@@ -237,7 +249,7 @@ export class UsersService {
     if (losing.length) await this.organizations.lock(manager, organizationId);
     const now = this.clock.now();
     for (const { roles, touch, ids } of batches.values()) await this.repository.setRoles(manager, ids, roles, touch ? now : null);
-    await this.recordGroupRoles(manager, organizationId, states, batches.values());
+    await this.recordGroupRoles(manager, organizationId, states, batches.values(), scope);
     if (losing.length && (await this.repository.countActiveInRole(manager, organizationId, admin.id)) === 0) {
       const named = losing.slice(0, 3).join(', ') + (losing.length > 3 ? ` and ${losing.length - 3} more` : '');
       throw badRequest(
@@ -253,6 +265,7 @@ export class UsersService {
     organizationId: number,
     states: ReadonlyArray<{ id: number; userName: string; roleId: number }>,
     batches: Iterable<{ roles: { roleId: number; roleGroupId: number | null }; touch: boolean; ids: number[] }>,
+    scope: AuditScope,
   ): Promise<void> {
     const moved = [...batches].filter((b) => b.touch);
     if (!moved.length) return;
@@ -285,7 +298,7 @@ export class UsersService {
         });
       }
     }
-    await this.audit.record(manager, ...records);
+    await this.audit.record(manager, scope, ...records);
   }
 
   /**
@@ -300,7 +313,11 @@ export class UsersService {
    * transaction deadlocked when many clients sent one userName at once (each
    * held the shared lock the others waited on).
    */
-  async provision(organizationId: number, input: ScimUserInput): Promise<{ user: UserResource; created: boolean }> {
+  async provision(
+    organizationId: number,
+    input: ScimUserInput,
+    scope: AuditScope,
+  ): Promise<{ user: UserResource; created: boolean }> {
     const write = toUserWrite(input);
     const userName = this.assertValidUserName(write.userName);
     const taken = () => conflict(`A user with userName "${userName}" already exists in this organization.`, 'uniqueness');
@@ -318,7 +335,7 @@ export class UsersService {
               throw error;
             }
             const values = await this.repository.replaceValues(manager, user, [], write.values);
-            await this.audit.record(manager, createdEvent(user, role.name, write.attributes, values));
+            await this.audit.record(manager, scope, createdEvent(user, role.name, write.attributes, values));
             return { user: toResource({ user, roleName: role.name, values }), created: true };
           }),
         );
@@ -328,7 +345,7 @@ export class UsersService {
             const existing = await this.repository.findByUserName(manager, organizationId, userName.toLowerCase(), true);
             if (!existing) return null;
             if (existing.user.active) throw taken();
-            const updated = await this.applyWrite(manager, existing, { ...write, active: write.active ?? true });
+            const updated = await this.applyWrite(manager, existing, { ...write, active: write.active ?? true }, scope);
             return { user: toResource(updated), created: false };
           }),
         );
@@ -347,10 +364,11 @@ export class UsersService {
     organizationId: number,
     rawId: string,
     input: ScimUserInput,
+    scope: AuditScope,
     ifMatch?: (version: number) => boolean,
   ): Promise<UserResource> {
     const write = toUserWrite(input);
-    return this.change(organizationId, rawId, () => write, ifMatch);
+    return this.change(organizationId, rawId, () => write, scope, ifMatch);
   }
 
   /**
@@ -361,9 +379,10 @@ export class UsersService {
     organizationId: number,
     rawId: string,
     patch: (current: ScimUserInput) => ScimUserInput,
+    scope: AuditScope,
     ifMatch?: (version: number) => boolean,
   ): Promise<UserResource> {
-    return this.change(organizationId, rawId, (current) => toUserWrite(patch(toScimUser(current))), ifMatch);
+    return this.change(organizationId, rawId, (current) => toUserWrite(patch(toScimUser(current))), scope, ifMatch);
   }
 
   /** Changes a user under a row lock; `ifMatch` is the client's If-Match version, if any. */
@@ -371,6 +390,7 @@ export class UsersService {
     organizationId: number,
     rawId: string,
     wanted: (current: UserRow) => UserWrite,
+    scope: AuditScope,
     ifMatch: ((version: number) => boolean) | undefined,
   ): Promise<UserResource> {
     let role: string | undefined;
@@ -382,7 +402,7 @@ export class UsersService {
     return this.refusingVanishedRole(
       organizationId,
       () => role,
-      () => this.changeOnce(organizationId, rawId, track, ifMatch),
+      () => this.changeOnce(organizationId, rawId, track, scope, ifMatch),
     );
   }
 
@@ -390,6 +410,7 @@ export class UsersService {
     organizationId: number,
     rawId: string,
     wanted: (current: UserRow) => UserWrite,
+    scope: AuditScope,
     ifMatch: ((version: number) => boolean) | undefined,
   ): Promise<UserResource> {
     return retryOnDeadlock(() =>
@@ -407,13 +428,13 @@ export class UsersService {
             'mutability',
           );
         }
-        return toResource(await this.applyWrite(manager, current, write));
+        return toResource(await this.applyWrite(manager, current, write, scope));
       }),
     );
   }
 
   /** SCIM DELETE: a soft delete. The row and its history stay; every API answers 404 from now on. */
-  async remove(organizationId: number, rawId: string, ifMatch?: (version: number) => boolean): Promise<void> {
+  async remove(organizationId: number, rawId: string, scope: AuditScope, ifMatch?: (version: number) => boolean): Promise<void> {
     await retryOnDeadlock(() =>
       this.transactions.run(async (manager) => {
         const { user, roleName } = await this.loadForUpdate(manager, organizationId, rawId);
@@ -422,7 +443,7 @@ export class UsersService {
         this.touch(user);
         await this.repository.updateUser(manager, user, ['deletedAt', 'userNameLower', 'updatedAt', 'version']);
         await this.repository.leaveAllGroups(manager, user.id);
-        await this.audit.record(manager, {
+        await this.audit.record(manager, scope, {
           organizationId,
           action: 'user.deleted',
           target: { type: 'user', id: user.id, display: user.userName },
@@ -467,7 +488,7 @@ export class UsersService {
     return row;
   }
 
-  private async applyWrite(manager: EntityManager, current: UserRow, write: UserWrite): Promise<UserRow> {
+  private async applyWrite(manager: EntityManager, current: UserRow, write: UserWrite, scope: AuditScope): Promise<UserRow> {
     const { user } = current;
     const wasActive = user.active;
     const { role, changed, ownChange } = await this.applyRoleAndState(manager, user, current.roleName, {
@@ -502,13 +523,13 @@ export class UsersService {
     if (properties.length === 0 && values === current.values) {
       // The own role behind a group's is not part of the SCIM resource: stored without a new version.
       if (ownChanged) await this.repository.updateUser(manager, user, ['ownRoleId']);
-      await this.audit.record(manager, ...records);
+      await this.audit.record(manager, scope, ...records);
       return { user, roleName: role.name, values };
     }
     if (ownChanged) properties.push('ownRoleId');
     this.touch(user);
     await this.repository.updateUser(manager, user, [...properties, 'updatedAt', 'version']);
-    await this.audit.record(manager, ...records);
+    await this.audit.record(manager, scope, ...records);
     return { user, roleName: role.name, values };
   }
 

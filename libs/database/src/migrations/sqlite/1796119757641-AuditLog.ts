@@ -32,14 +32,6 @@ export class AuditLog1796119757641 implements MigrationInterface {
             CREATE INDEX "IDX_audit_events_org_actor" ON "audit_events" ("organization_id", "actor_key_id", "id")
         `);
         await queryRunner.query(`
-            CREATE INDEX "IDX_audit_events_org_target" ON "audit_events" (
-                "organization_id",
-                "target_type",
-                "target_id",
-                "id"
-            )
-        `);
-        await queryRunner.query(`
             CREATE INDEX "IDX_audit_events_org_action" ON "audit_events" ("organization_id", "action", "id")
         `);
         await queryRunner.query(`
@@ -53,9 +45,6 @@ export class AuditLog1796119757641 implements MigrationInterface {
         `);
         await queryRunner.query(`
             DROP INDEX "IDX_audit_events_org_action"
-        `);
-        await queryRunner.query(`
-            DROP INDEX "IDX_audit_events_org_target"
         `);
         await queryRunner.query(`
             DROP INDEX "IDX_audit_events_org_actor"
