@@ -16,7 +16,6 @@ import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 // On SQLite a history is read through IDX_audit_events_org_id, newest first.
 @Index('IDX_audit_events_org_target', { synchronize: false })
 @Index('IDX_audit_events_org_actor', ['organizationId', 'actorKeyId', 'id'])
-@Index('IDX_audit_events_occurred', ['occurredAt'])
 export class AuditEvent {
   @PrimaryGeneratedColumn()
   id: number;

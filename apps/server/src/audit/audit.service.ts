@@ -190,9 +190,9 @@ export class AuditService {
     const before = new Date(this.clock.now().getTime() - this.config.audit.retentionDays * 24 * 60 * 60 * 1000);
     let total = 0;
     for (;;) {
-      const deleted = await this.repository.prune(before, PRUNE_BATCH);
+      const { deleted, more } = await this.repository.prune(before, PRUNE_BATCH);
       total += deleted;
-      if (deleted < PRUNE_BATCH) return total;
+      if (!more) return total;
     }
   }
 

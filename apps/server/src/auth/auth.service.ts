@@ -56,13 +56,7 @@ export class AuthService {
         `The key expired at ${key.expiresAt.toISOString()}. Generate a new key in Settings > API Access and replace it.`,
       );
     }
-    const identity = {
-      keyId: key.id,
-      organizationId: key.organizationId,
-      type: key.type,
-      maskedKey: maskKey(key.type, key.keyLast4),
-      description: key.description,
-    };
+    const identity = identityOf(key);
     if (key.type !== required) {
       throw new KeyRefusedError(
         forbidden(
@@ -78,7 +72,7 @@ export class AuthService {
       );
     }
     this.recordUse(key, now);
-    return { ...identity, expiresAt: key.expiresAt };
+    return identity;
   }
 
   @OnEvent(API_KEY_DELETED)
@@ -125,8 +119,29 @@ function bearerToken(header: string | undefined): string | null {
 export class KeyRefusedError extends AppError {
   constructor(
     refusal: AppError,
-    readonly identity: Omit<AuthContext, 'expiresAt'>,
+    readonly identity: AuthContext,
   ) {
     super(refusal.getStatus(), refusal.message, refusal.scimType);
   }
+}
+
+/**
+ * The request's AuthContext, built once per verified key and shared by the requests that key
+ * makes while it is cached (read-only: nothing writes to request.auth).
+ */
+const identities = new WeakMap<KeyByHash, AuthContext>();
+function identityOf(key: KeyByHash): AuthContext {
+  let identity = identities.get(key);
+  if (!identity) {
+    identity = {
+      keyId: key.id,
+      organizationId: key.organizationId,
+      type: key.type,
+      maskedKey: maskKey(key.type, key.keyLast4),
+      description: key.description,
+      expiresAt: key.expiresAt,
+    };
+    identities.set(key, identity);
+  }
+  return identity;
 }

@@ -19,6 +19,8 @@ const KEEP_MS = 2 * 24 * 60 * MINUTE_MS;
 export class ScimTrafficService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('ScimTraffic');
   private counts = new Map<string, TrafficCount>();
+  /** Each key's entry of its latest minute (in `counts` until the next flush). */
+  private latest = new Map<number, TrafficCount>();
   private timer?: NodeJS.Timeout;
 
   constructor(
@@ -50,11 +52,16 @@ export class ScimTrafficService implements OnModuleInit, OnApplicationShutdown {
 
   count(organizationId: number, apiKeyId: number, failed: boolean): void {
     const minute = Math.floor(this.clock.now().getTime() / MINUTE_MS) * MINUTE_MS;
-    const id = `${apiKeyId}:${minute}`;
-    let entry = this.counts.get(id);
-    if (!entry) {
-      entry = { organizationId, apiKeyId, minute: new Date(minute), requests: 0, errors: 0 };
-      this.counts.set(id, entry);
+    // The key's entry of the current minute, found without building a string key on every request.
+    let entry = this.latest.get(apiKeyId);
+    if (!entry || entry.minute.getTime() !== minute) {
+      const id = `${apiKeyId}:${minute}`;
+      entry = this.counts.get(id);
+      if (!entry) {
+        entry = { organizationId, apiKeyId, minute: new Date(minute), requests: 0, errors: 0 };
+        this.counts.set(id, entry);
+      }
+      this.latest.set(apiKeyId, entry);
     }
     entry.requests += 1;
     if (failed) entry.errors += 1;
@@ -78,6 +85,7 @@ export class ScimTrafficService implements OnModuleInit, OnApplicationShutdown {
     if (!this.counts.size) return;
     const taken = [...this.counts.values()];
     this.counts = new Map();
+    this.latest = new Map();
     try {
       await this.repository.add(taken);
       await this.repository.prune(new Date(this.clock.now().getTime() - KEEP_MS));

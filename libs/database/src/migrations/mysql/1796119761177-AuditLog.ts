@@ -23,7 +23,6 @@ export class AuditLog1796119761177 implements MigrationInterface {
                 \`scim_type\` varchar(32) NULL,
                 \`detail\` varchar(1024) NULL,
                 \`request_id\` varchar(128) NULL,
-                INDEX \`IDX_audit_events_occurred\` (\`occurred_at\`),
                 INDEX \`IDX_audit_events_org_actor\` (\`organization_id\`, \`actor_key_id\`, \`id\`),
                 INDEX \`IDX_audit_events_org_target\` (
                     \`organization_id\`,
@@ -50,9 +49,6 @@ export class AuditLog1796119761177 implements MigrationInterface {
         `);
         await queryRunner.query(`
             DROP INDEX \`IDX_audit_events_org_actor\` ON \`audit_events\`
-        `);
-        await queryRunner.query(`
-            DROP INDEX \`IDX_audit_events_occurred\` ON \`audit_events\`
         `);
         await queryRunner.query(`
             DROP TABLE \`audit_events\`

@@ -26,9 +26,6 @@ export class AuditLog1796119757641 implements MigrationInterface {
             )
         `);
         await queryRunner.query(`
-            CREATE INDEX "IDX_audit_events_occurred" ON "audit_events" ("occurred_at")
-        `);
-        await queryRunner.query(`
             CREATE INDEX "IDX_audit_events_org_actor" ON "audit_events" ("organization_id", "actor_key_id", "id")
         `);
         await queryRunner.query(`
@@ -48,9 +45,6 @@ export class AuditLog1796119757641 implements MigrationInterface {
         `);
         await queryRunner.query(`
             DROP INDEX "IDX_audit_events_org_actor"
-        `);
-        await queryRunner.query(`
-            DROP INDEX "IDX_audit_events_occurred"
         `);
         await queryRunner.query(`
             DROP TABLE "audit_events"
