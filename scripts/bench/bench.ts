@@ -553,7 +553,23 @@ async function auditExport(target: Target, firstRun: string): Promise<AuditExpor
   const ids = await idBounds(target);
   const patches = Math.max(0, AUDIT_EVENTS - USERS);
   log(`  audit-export: ${patches} PATCHes so that the audit log holds ${AUDIT_EVENTS} events…`);
-  const seeded = await run(target, WORKLOADS.patch(ids), { amount: patches, connections: CONNECTIONS });
+  // Each PATCH sets a new title, so each is a change, and an event (a PATCH that changes nothing records none).
+  let title = 0;
+  const retitle: autocannon.Options['requests'] = [
+    {
+      method: 'PATCH',
+      headers: JSON_HEADERS,
+      setupRequest: (req) => ({
+        ...req,
+        path: `/v1.0/scim/v2/Users/${randomId(ids)}`,
+        body: JSON.stringify({
+          schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+          Operations: [{ op: 'replace', path: 'title', value: `Title ${++title}` }],
+        }),
+      }),
+    },
+  ];
+  const seeded = await run(target, retitle, { amount: patches, connections: CONNECTIONS });
   if (seeded.errors) throw new Error(`Audit seeding failed: ${seeded.errors} errors`);
   const out: AuditExport[] = [];
   for (const filter of ['action=user.created', '']) {
