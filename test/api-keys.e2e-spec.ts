@@ -10,7 +10,7 @@ describe('API keys (Settings > API Access)', () => {
   let admin: ReturnType<typeof client>;
 
   beforeAll(async () => {
-    t = await startTestApp({ apiKeys: { cacheTtlMs: 1000 } });
+    t = await startTestApp({ apiKeys: { cacheTtlMs: 1000, maxLifetimeDays: 3653 } });
   });
 
   beforeEach(async () => {
@@ -27,7 +27,7 @@ describe('API keys (Settings > API Access)', () => {
 
   it('should show the full key once, in the create response, and never again', async () => {
     const created = await admin.post('/v1.0/settings/api-keys', {
-      body: { type: 'api', description: 'CI', expiresAt: '2999-12-31' },
+      body: { type: 'api', description: 'CI', expiresAt: '2031-12-31' },
     });
     expect(created.status).toBe(201);
     expect(created.body).toEqual({
@@ -35,7 +35,7 @@ describe('API keys (Settings > API Access)', () => {
       type: 'api',
       description: 'CI',
       createdAt: expect.any(String),
-      expiresAt: '2999-12-31T00:00:00.000Z',
+      expiresAt: '2031-12-31T00:00:00.000Z',
       lastUsedAt: null,
       status: 'active',
       maskedKey: `torii_api_…${created.body.key.slice(-4)}`,
@@ -100,6 +100,26 @@ describe('API keys (Settings > API Access)', () => {
     expect((await admin.get('/v1.0/settings/api-keys')).body.apiKeys.length).toBe(before);
   });
 
+  it("should bound an expiration by the server's maximum lifetime, list it as policy, and list keys newest first", async () => {
+    const far = await admin.post('/v1.0/settings/api-keys', { body: { type: 'api', expiresAt: '2999-01-01' } });
+    expect(far.status).toBe(400);
+    expect(far.body.message).toMatch(
+      /^expiresAt must be at most 3653 days away \(this server's limit\); the latest possible is \d{4}-\d{2}-\d{2}\./,
+    );
+    expect(far.body.details).toEqual([{ field: 'expiresAt', message: expect.stringContaining('at most 3653 days') }]);
+    // Keys without an expiration stay possible (the contract's optional expiresAt).
+    const older = await admin.post('/v1.0/settings/api-keys', { body: { type: 'api', description: 'older' } });
+    const newer = await admin.post('/v1.0/settings/api-keys', {
+      body: { type: 'api', description: 'newer', expiresAt: '2031-01-01' },
+    });
+    expect([older.status, newer.status]).toEqual([201, 201]);
+    const list = (await admin.get('/v1.0/settings/api-keys')).body;
+    expect(list.policy).toEqual({ maxLifetimeDays: 3653 });
+    const ids = list.apiKeys.map((k: { id: string }) => Number(k.id));
+    expect(ids).toEqual([...ids].sort((a, b) => b - a));
+    expect(list.apiKeys[0].description).toBe('newer');
+  });
+
   it('should refuse a SCIM key while SCIM is off, saying to enable it first', async () => {
     const refused = await admin.post('/v1.0/settings/api-keys', { body: { type: 'scim' } });
     expect(refused.status).toBe(409);
@@ -110,16 +130,16 @@ describe('API keys (Settings > API Access)', () => {
 
   it('should let only the description change; the expiration points to rotation', async () => {
     const created = await admin.post('/v1.0/settings/api-keys', {
-      body: { type: 'api', description: 'old', expiresAt: '2999-01-01' },
+      body: { type: 'api', description: 'old', expiresAt: '2031-01-01' },
     });
     const edited = await admin.patch(`/v1.0/settings/api-keys/${created.body.id}`, { body: { description: 'new' } });
     expect(edited.status).toBe(200);
-    expect(edited.body).toMatchObject({ description: 'new', expiresAt: '2999-01-01T00:00:00.000Z' });
+    expect(edited.body).toMatchObject({ description: 'new', expiresAt: '2031-01-01T00:00:00.000Z' });
 
-    const refused = await admin.patch(`/v1.0/settings/api-keys/${created.body.id}`, { body: { expiresAt: '2999-06-01' } });
+    const refused = await admin.patch(`/v1.0/settings/api-keys/${created.body.id}`, { body: { expiresAt: '2031-06-01' } });
     expect(refused.status).toBe(400);
     expect(refused.body.message).toMatch(/cannot be changed after creation.*generate a new key, replace it.*delete this one/);
-    expect((await admin.get(`/v1.0/settings/api-keys/${created.body.id}`)).body.expiresAt).toBe('2999-01-01T00:00:00.000Z');
+    expect((await admin.get(`/v1.0/settings/api-keys/${created.body.id}`)).body.expiresAt).toBe('2031-01-01T00:00:00.000Z');
   });
 
   it('should refuse a key from the instant it expires, saying when', async () => {
@@ -191,7 +211,7 @@ describe('API keys (Settings > API Access)', () => {
   });
 
   it('should verify a key with one indexed read and no write per request (lastUsedAt at most once a minute)', async () => {
-    const uncached = await startTestApp({ apiKeys: { cacheTtlMs: 0 } }, t.db);
+    const uncached = await startTestApp({ apiKeys: { cacheTtlMs: 0, maxLifetimeDays: 3653 } }, t.db);
     try {
       const key = client(uncached.url, org.apiKey.key);
       const first = await countQueries(uncached.dataSource, () => key.get('/v1.0/settings/security'));

@@ -96,7 +96,7 @@ describe('operator CLI (npm run cli)', () => {
       '--type',
       'api',
       '--expires',
-      '2999-01-01',
+      '2031-01-01',
       '--description',
       'break glass',
       '--json',
@@ -105,7 +105,7 @@ describe('operator CLI (npm run cli)', () => {
     expect(JSON.parse(apiKey.stdout).apiKey).toMatchObject({
       type: 'api',
       description: 'break glass',
-      expiresAt: '2999-01-01T00:00:00.000Z',
+      expiresAt: '2031-01-01T00:00:00.000Z',
     });
 
     const scim = await cli('keys:create', '--org', org.organizationId, '--type', 'scim');
@@ -119,7 +119,11 @@ describe('operator CLI (npm run cli)', () => {
     [['keys:create', '--org', 'abc', '--type', 'api'], /--org must be an Organization ID/],
     [['keys:create', '--org', '1', '--type', 'root'], /--type must be api or scim/],
     [['frobnicate'], /Unknown command "frobnicate"/],
-    [['org:create', '--colour', 'red'], /Unknown option '--colour'/],
+    [
+      ['org:create', '--colour', 'red'],
+      /^Unknown option --colour\. Run "npm run cli -- org:create --help" for its options\.\n?$/,
+    ],
+    [['org:create', '--name'], /^--name needs a value\./],
     [[], /Usage: npm run cli/],
   ])('should refuse %j with a usage sentence and exit code 2, writing nothing', async (args, message) => {
     const before = await countOrganizations();
@@ -128,6 +132,30 @@ describe('operator CLI (npm run cli)', () => {
     expect(result.stderr).toMatch(message);
     expect(result.stderr).not.toMatch(/\n\s+at /);
     expect(await countOrganizations()).toBe(before);
+  });
+
+  it("should print each command's own help, and refuse in one sentence (JSON: { error })", async () => {
+    const help = await cli('keys:create', '--help');
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: npm run cli -- keys:create --org <id> --type api\|scim/);
+    expect(help.stdout).toContain('--expires YYYY-MM-DD');
+    expect(help.stdout).not.toContain('org:create');
+    const refused = await cli('keys:create', '--org', 'abc', '--type', 'api', '--json');
+    expect(refused.code).toBe(2);
+    expect(JSON.parse(refused.stderr)).toEqual({
+      error: '--org must be an Organization ID (a number). Run "npm run cli -- keys:create --help" for its options.',
+    });
+    const unknown = await cli('keys:create', '--colour', 'red', '--json');
+    expect(JSON.parse(unknown.stderr)).toEqual({
+      error: 'Unknown option --colour. Run "npm run cli -- keys:create --help" for its options.',
+    });
+  });
+
+  it('should name --expires when the expiration is refused (exit 1)', async () => {
+    const org = JSON.parse((await cli('org:create', '--name', 'Past', '--admin-email', 'it@past.test', '--json')).stdout);
+    const result = await cli('keys:create', '--org', org.organizationId, '--type', 'api', '--expires', '2020-01-01');
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim()).toBe('--expires must be in the future; 2020-01-01T00:00:00.000Z has already passed.');
   });
 
   it('should say when an organization does not exist (exit 1)', async () => {

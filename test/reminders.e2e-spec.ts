@@ -60,6 +60,33 @@ describe('key-expiry reminders', () => {
 
   const mailsFor = (keyMasked: string) => smtp.received.filter((m) => m.parsed.text?.includes(keyMasked));
 
+  it('should list the reminders to come with when the job runs next, and move one to the history once sent', async () => {
+    const { admin } = await orgWithScim();
+    const key = (
+      await admin.post('/v1.0/settings/api-keys', { body: { type: 'api', description: 'soon', expiresAt: '2027-03-15' } })
+    ).body;
+    await admin.post('/v1.0/settings/api-keys', { body: { type: 'api', description: 'forever' } });
+    const before = (await admin.get('/v1.0/settings/notifications')).body;
+    expect(before.upcoming).toEqual([
+      {
+        apiKeyId: key.id,
+        keyType: 'api',
+        keyDescription: 'soon',
+        maskedKey: key.maskedKey,
+        expiresAt: '2027-03-15T00:00:00.000Z',
+        leadTime: '1M',
+        remindAt: '2027-02-15T00:00:00.000Z',
+      },
+    ]);
+    // The job is scheduled in this process (REMINDER_CRON, hourly): its next run after the test clock's now.
+    expect(before.nextRunAt === null || Date.parse(before.nextRunAt) > 0).toBe(true);
+    t.clock.set('2027-02-15T01:00:00Z');
+    await runJob();
+    const after = (await admin.get('/v1.0/settings/notifications')).body;
+    expect(after.upcoming).toEqual([]);
+    expect(after.notifications[0]).toMatchObject({ apiKeyId: key.id, status: 'sent', leadTime: '1M' });
+  });
+
   it('should email each active Admin once when a key enters its one-month window, and nobody else', async () => {
     const { org, admin } = await orgWithScim();
     await insertUser(t.dataSource, org.organizationId, 'second.admin@x.test', { role: 'Admin' });

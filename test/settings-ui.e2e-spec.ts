@@ -170,6 +170,12 @@ describe('Settings UI in a real browser', () => {
       await banner.getByText('Acme Corp').waitFor();
       await expect(page.getByTestId('organization-id').textContent()).resolves.toBe(org.organizationId);
       expect(page.url()).toBe(`${t.url}/settings/security`);
+      // Focus lands on the page's heading, not the body.
+      await page.waitForFunction(
+        () =>
+          (globalThis as unknown as { document: { activeElement: { textContent: string } | null } }).document.activeElement
+            ?.textContent === 'Security',
+      );
 
       await banner.getByRole('button', { name: 'Copy Organization ID' }).click();
       await expect(inPage<string>(page, 'navigator.clipboard.readText()')).resolves.toBe(org.organizationId);
@@ -182,6 +188,8 @@ describe('Settings UI in a real browser', () => {
       await page.getByRole('heading', { name: 'Sign in to Settings' }).waitFor();
       await expect(inPage<number>(page, 'sessionStorage.length')).resolves.toBe(0);
       await page.getByText('You signed out').waitFor();
+      // The address no longer names the page of the ended session.
+      expect(page.url()).toBe(`${t.url}/settings`);
     });
 
     it('should open the page a reminder email links to after sign-in', async () => {
@@ -241,6 +249,12 @@ describe('Settings UI in a real browser', () => {
       dialog = page.getByRole('dialog', { name: 'Generate API Key' });
       await dialog.getByLabel('Torii SCIM').check();
       await dialog.getByText(/cannot be changed later/).waitFor();
+      // No expiration: a strong warning. A past date: a sentence, not the API's timestamp.
+      await dialog.getByLabel('Expiration date').fill('');
+      await dialog.getByText('This key will never expire').waitFor();
+      await dialog.getByLabel('Expiration date').fill('2020-01-01');
+      await dialog.getByRole('button', { name: 'Generate key' }).click();
+      await dialog.getByText('Choose an expiration date from tomorrow on: a key cannot expire in the past.').waitFor();
       await dialog.getByLabel('Expiration date').fill(isoDay(new Date(Date.now() + 20 * DAY)));
       await dialog.getByLabel('Description').fill('Okta provisioning');
       await dialog.getByRole('button', { name: 'Generate key' }).click();
@@ -259,6 +273,12 @@ describe('Settings UI in a real browser', () => {
       const scim = await request(t.url, 'GET', '/v1.0/scim/v2/Users', { key: copied });
       expect(scim.status).toBe(200);
 
+      // Escape does not lose the key: it asks first, and the key can be shown again.
+      await page.keyboard.press('Escape');
+      await shown.getByText('Have you copied the key?').waitFor();
+      await shown.getByRole('button', { name: 'Show the key again' }).click();
+      await expect(shown.getByRole('textbox', { name: 'Torii SCIM key' }).inputValue()).resolves.toBe(displayed);
+
       // After "Got it" the full key is gone from the page: only the masked key is listed.
       await shown.getByRole('button', { name: 'Got it' }).click();
       await expect(shown.count()).resolves.toBe(0);
@@ -273,10 +293,18 @@ describe('Settings UI in a real browser', () => {
         expect.stringMatching(/Expires in 20 days$/),
         'Never',
         'Active',
-        'Delete',
+        'EditDelete',
       ]);
       await expect(row.locator('.expires-warning').count()).resolves.toBe(1);
       expect(await page.content()).not.toContain(copied);
+
+      // The description can be edited (the expiration cannot).
+      await row.getByRole('button', { name: `Edit the description of ${masked}` }).click();
+      const describe = page.getByRole('dialog', { name: `Describe ${masked}` });
+      await describe.getByLabel('Description').fill('Okta provisioning (prod)');
+      await describe.getByRole('button', { name: 'Save' }).click();
+      await page.getByText(`The description of ${masked} was saved.`).waitFor();
+      await page.getByRole('row').filter({ hasText: 'Okta provisioning (prod)' }).waitFor();
 
       // Delete: the confirmation says what stops, and the SCIM API refuses the key from then on.
       await row.getByRole('button', { name: `Delete Torii SCIM key ${masked}` }).click();
@@ -348,9 +376,14 @@ describe('Settings UI in a real browser', () => {
       await page.reload();
       await page.getByRole('button', { name: 'Delete role Finance' }).click();
       let confirm = page.getByRole('dialog', { name: 'Delete role "Finance"?' });
-      await confirm.getByRole('button', { name: 'Delete role' }).click();
-      await expect(confirm.getByRole('alert').textContent()).resolves.toMatch(/still has 1 user/);
+      await confirm.getByText(/still has this role/).waitFor();
+      await expect(confirm.getByRole('button', { name: 'Delete role' }).isDisabled()).resolves.toBe(true);
       await confirm.getByRole('button', { name: 'Cancel' }).click();
+      // The user count leads to the users with the role.
+      await page.getByRole('link', { name: '1 user with the role Finance' }).click();
+      await page.getByRole('heading', { level: 1, name: 'Members' }).waitFor();
+      await page.getByRole('row').filter({ hasText: 'fin@acme.test' }).waitFor();
+      await goTo(page, 'Roles');
 
       await page.getByRole('button', { name: 'Rename role Finance' }).click();
       dialog = page.getByRole('dialog', { name: 'Rename role "Finance"' });
@@ -383,12 +416,23 @@ describe('Settings UI in a real browser', () => {
       await page.getByRole('row').filter({ hasText: 'buyer@members.test' }).waitFor();
       await expect(page.getByRole('row').filter({ hasText: 'worker@members.test' }).count()).resolves.toBe(0);
 
+      // A role change asks first, and nothing changes on Cancel.
       await page.getByLabel('Role of buyer@members.test').selectOption('IT Admin');
+      const confirm = page.getByRole('dialog', { name: 'Make buyer@members.test IT Admin?' });
+      await confirm.getByRole('button', { name: 'Cancel' }).click();
+      expect((await admin.get(`/v1.0/users/${buyer.id}`)).body.role).toBe('Procurement');
+      await expect(page.getByLabel('Role of buyer@members.test').inputValue()).resolves.toBe('Procurement');
+      await page.getByLabel('Role of buyer@members.test').selectOption('IT Admin');
+      await confirm.getByRole('button', { name: 'Change role' }).click();
       await page.getByText('buyer@members.test is now IT Admin.').waitFor();
       expect((await admin.get(`/v1.0/users/${buyer.id}`)).body.role).toBe('IT Admin');
 
       // The last Admin keeps the role: the API's sentence, and the select shows the role it still has.
       await page.getByLabel('Role of owner@members.test').selectOption('Employee');
+      await page
+        .getByRole('dialog', { name: 'Make owner@members.test Employee?' })
+        .getByRole('button', { name: 'Change role' })
+        .click();
       await expect(page.getByRole('alert').textContent()).resolves.toMatch(
         /Could not change the role of owner@members\.test.*last active Admin/,
       );
@@ -418,6 +462,22 @@ describe('Settings UI in a real browser', () => {
       await row.getByRole('button', { name: 'Reactivate worker@members.test' }).click();
       await page.getByText('worker@members.test was reactivated.').waitFor();
       expect((await admin.get(`/v1.0/users/${worker.id}`)).body.active).toBe(true);
+
+      // Search and filters: by part of the email, by role (also from the address, as the Roles page links).
+      await page.getByLabel('Search').fill('WORK');
+      await page.getByLabel('Search').press('Enter');
+      await page.waitForFunction(
+        () =>
+          (globalThis as unknown as { document: { querySelectorAll(s: string): { length: number } } }).document.querySelectorAll(
+            'tbody tr',
+          ).length === 1,
+      );
+      await page.getByRole('row').filter({ hasText: 'worker@members.test' }).waitFor();
+      await page.goto(`${t.url}/settings/members?role=IT%20Admin`);
+      await page.getByRole('heading', { level: 1, name: 'Members' }).waitFor();
+      await page.getByRole('row').filter({ hasText: 'buyer@members.test' }).waitFor();
+      await expect(page.getByRole('row').filter({ hasText: 'worker@members.test' }).count()).resolves.toBe(0);
+      await expect(page.getByLabel('Role', { exact: true }).inputValue()).resolves.toBe('IT Admin');
     });
   });
 

@@ -8,12 +8,14 @@ import type {
   GroupView,
   KeyType,
   OrganizationView,
+  ReminderPage,
   ReminderView,
   RoleMappingView,
   RoleView,
   SecuritySettingsView,
   UserView,
 } from '@app/api-types';
+import { humanizeInstants } from './format';
 
 export type { KeyType, ReminderStatus } from '@app/api-types';
 export type Organization = OrganizationView;
@@ -26,6 +28,21 @@ export type Group = GroupView;
 export type RoleMapping = RoleMappingView;
 export type AuditEvent = AuditEventView;
 export type ScimHealth = ScimHealthView;
+
+/** The users lists' filters (GET /v1.0/users and /v1.0/settings/members). */
+export interface UserFilters {
+  q?: string;
+  role?: string;
+  status?: 'active' | 'inactive';
+}
+
+/** `?a=1&b=2` of the filters that are set, or nothing. */
+function query(filters: object): string {
+  const text = new URLSearchParams(
+    Object.entries(filters).filter((entry): entry is [string, string] => Boolean(entry[1])),
+  ).toString();
+  return text ? `?${text}` : '';
+}
 
 /** The audit log's filters, as GET /v1.0/audit-log takes them. */
 export interface AuditFilters {
@@ -115,6 +132,11 @@ export function createApi(key: string, onUnauthorized: (message: string) => void
     security: () => request<SecuritySettingsView>('GET', '/v1.0/settings/security'),
     setScimEnabled: (scimEnabled: boolean) => request<SecuritySettingsView>('PATCH', '/v1.0/settings/security', { scimEnabled }),
     apiKeys: async () => (await request<{ apiKeys: ApiKey[] }>('GET', '/v1.0/settings/api-keys')).apiKeys,
+    /** The keys, newest first, with the server's policy for new ones. */
+    apiKeyList: () =>
+      request<{ apiKeys: ApiKey[]; policy: { maxLifetimeDays: number | null } }>('GET', '/v1.0/settings/api-keys'),
+    describeApiKey: (id: string, description: string | null) =>
+      request<ApiKey>('PATCH', `/v1.0/settings/api-keys/${encodeURIComponent(id)}`, { description }),
     createApiKey: (input: { type: KeyType; description?: string; expiresAt?: string }) =>
       request<CreatedApiKey>('POST', '/v1.0/settings/api-keys', input),
     deleteApiKey: (id: string) => request<void>('DELETE', `/v1.0/settings/api-keys/${encodeURIComponent(id)}`),
@@ -123,8 +145,9 @@ export function createApi(key: string, onUnauthorized: (message: string) => void
     updateRole: (id: string, input: { name?: string; description?: string | null }) =>
       request<Role>('PATCH', `/v1.0/settings/roles/${encodeURIComponent(id)}`, input),
     deleteRole: (id: string) => request<void>('DELETE', `/v1.0/settings/roles/${encodeURIComponent(id)}`),
-    members: (cursor?: string | null) => page<User>('/v1.0/settings/members', 'members', cursor),
-    users: (cursor?: string | null) => page<User>('/v1.0/users', 'users', cursor),
+    members: (cursor?: string | null, filters: UserFilters = {}) =>
+      page<User>(`/v1.0/settings/members${query(filters)}`, 'members', cursor),
+    users: (cursor?: string | null, filters: UserFilters = {}) => page<User>(`/v1.0/users${query(filters)}`, 'users', cursor),
     groupMembers: (groupId: string, cursor?: string | null) =>
       page<User>(`/v1.0/users?group=${encodeURIComponent(groupId)}`, 'users', cursor),
     groups: (cursor?: string | null) => page<Group>('/v1.0/groups', 'groups', cursor),
@@ -138,13 +161,13 @@ export function createApi(key: string, onUnauthorized: (message: string) => void
     updateUser: (id: string, input: { role?: string; active?: boolean }) =>
       request<User>('PATCH', `/v1.0/users/${encodeURIComponent(id)}`, input),
     scimHealth: () => request<ScimHealth>('GET', '/v1.0/settings/scim-health'),
-    auditLog: (filters: AuditFilters, cursor?: string | null) => {
-      const query = new URLSearchParams(
-        Object.entries(filters).filter((entry): entry is [string, string] => Boolean(entry[1])),
-      ).toString();
-      return page<AuditEvent>(`/v1.0/audit-log${query ? `?${query}` : ''}`, 'events', cursor);
-    },
+    auditLog: (filters: AuditFilters, cursor?: string | null) =>
+      page<AuditEvent>(`/v1.0/audit-log${query(filters)}`, 'events', cursor),
     notifications: (cursor?: string | null) => page<Reminder>('/v1.0/settings/notifications', 'notifications', cursor),
+    upcomingReminders: async () => {
+      const { upcoming, nextRunAt } = await request<ReminderPage>('GET', '/v1.0/settings/notifications?size=1');
+      return { upcoming, nextRunAt };
+    },
   };
 }
 
@@ -154,7 +177,7 @@ export type Api = ReturnType<typeof createApi>;
 export function describeError(error: unknown): string {
   if (error instanceof ApiError) {
     const fields = error.details.map((d) => d.message).filter((m) => m && !error.message.includes(m));
-    return [error.message, ...fields].join(' ');
+    return humanizeInstants([error.message, ...fields].join(' '));
   }
   return error instanceof Error ? error.message : String(error);
 }

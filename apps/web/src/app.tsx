@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
+import { humanizeInstants } from './format';
 import { ApiError, createApi, describeError, type Organization } from './api';
 import { CopyButton } from './components/copy-button';
 import { Logo } from './components/logo';
@@ -12,7 +13,7 @@ import { NotificationsPage } from './pages/notifications';
 import { RolesPage } from './pages/roles';
 import { SecurityPage } from './pages/security';
 import { SignInPage } from './pages/sign-in';
-import { DEFAULT_PAGE, followLink, navigate, pageHref, PAGES, useSlug } from './router';
+import { BASE, DEFAULT_PAGE, followLink, navigate, pageHref, PAGES, useSlug } from './router';
 import { clearKey, storedKey, storeKey } from './session';
 
 type AuthState =
@@ -23,7 +24,7 @@ type AuthState =
 
 /** Sentence shown on the sign-in page when the API refuses the stored key (deleted, expired, ...). */
 function sessionEndedMessage(reason: string): string {
-  return `You were signed out because the API key was refused: ${reason}`;
+  return `You were signed out because the API key was refused: ${humanizeInstants(reason)}`;
 }
 
 export function App() {
@@ -64,7 +65,11 @@ export function App() {
       api: createApi(auth.key, (message) => signOut(sessionEndedMessage(message), true)),
       organization: auth.organization,
       keyHint: auth.key.slice(-4),
-      signOut: () => signOut('You signed out. The key was removed from this browser tab.'),
+      signOut: () => {
+        // A sign-out leaves the page it was on: the address no longer names a page of the session.
+        window.history.replaceState(null, '', BASE);
+        signOut('You signed out. The key was removed from this browser tab.');
+      },
     };
   }, [auth, signOut]);
 
@@ -118,6 +123,11 @@ function Shell() {
     // /settings and unknown paths land on the first page; the address bar says where the admin is.
     if (!page) navigate(pageHref(DEFAULT_PAGE), { replace: true });
   }, [page]);
+
+  // Signed in: focus goes to the page's heading (screen readers announce where the admin landed), not the body.
+  useEffect(() => {
+    requestAnimationFrame(() => document.querySelector<HTMLElement>('[data-page-title]')?.focus());
+  }, []);
 
   useEffect(() => {
     if (!page) return;

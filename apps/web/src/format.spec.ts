@@ -1,5 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
-import { describeExpiry, describeLeadTime, formatDate, formatDateTime, userLabel } from './format';
+import {
+  describeChange,
+  describeExpiry,
+  describeLeadTime,
+  formatDate,
+  formatDateTime,
+  humanizeInstants,
+  userLabel,
+} from './format';
 
 describe('settings UI formatting', () => {
   const now = new Date('2026-05-01T12:00:00Z');
@@ -34,5 +42,18 @@ describe('settings UI formatting', () => {
     expect(describeLeadTime('7d')).toBe('7 days before');
     expect(userLabel({ displayName: null, firstName: 'Ada', lastName: 'Lovelace' })).toBe('Ada Lovelace');
     expect(userLabel({ displayName: null, firstName: null, lastName: null })).toBeNull();
+  });
+
+  it("should write the API's instants as people read them, and leave other text alone", () => {
+    expect(humanizeInstants('The key expired at 2026-11-29T20:57:39.000Z. Generate a new key.')).toBe(
+      'The key expired at Nov 29, 2026, 20:57 UTC. Generate a new key.',
+    );
+    expect(humanizeInstants('expiresAt must be a date (YYYY-MM-DD)')).toBe('expiresAt must be a date (YYYY-MM-DD)');
+  });
+
+  it('should describe an audit change in one line', () => {
+    expect(describeChange({ attribute: 'title', from: 'Engineer', to: 'Lead' })).toBe('title: "Engineer" → "Lead"');
+    expect(describeChange({ attribute: 'members', to: ['1', '2', '3', '4', '5'] })).toBe('members: "1", "2", "3" and 2 more');
+    expect(describeChange({ attribute: 'role', from: 'Admin' })).toBe('role: was "Admin"');
   });
 });

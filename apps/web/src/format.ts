@@ -133,3 +133,11 @@ export function describeChange(change: { attribute: string; from?: unknown; to?:
   if (!('to' in change)) return `${change.attribute}: was ${show(change.from)}`;
   return `${change.attribute}: ${show(change.from)} → ${show(change.to)}`;
 }
+
+/** The API's sentences name instants as ISO-8601 (`2026-11-29T20:57:39.000Z`); people read `Nov 29, 2026, 20:57 UTC`. */
+export function humanizeInstants(text: string): string {
+  return text.replace(/\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?Z\b/g, (iso) => {
+    const date = new Date(iso);
+    return Number.isNaN(date.getTime()) ? iso : formatDateTime(iso);
+  });
+}

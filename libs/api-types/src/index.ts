@@ -168,7 +168,25 @@ export interface CursorPage {
 export type UserPage = CursorPage & { users: UserView[] };
 export type MemberPage = CursorPage & { members: UserView[] };
 export type GroupPage = CursorPage & { groups: GroupView[] };
-export type ReminderPage = CursorPage & { notifications: ReminderView[] };
+/** A reminder that will be sent: a live key with an expiration whose next reminder is not recorded yet. */
+export interface UpcomingReminderView {
+  apiKeyId: string;
+  keyType: KeyType;
+  keyDescription: string | null;
+  maskedKey: string;
+  expiresAt: string;
+  leadTime: string;
+  /** When its window opens; the job sends it on its first run from then on. */
+  remindAt: string;
+}
+
+export type ReminderPage = CursorPage & {
+  notifications: ReminderView[];
+  /** Reminders to come, soonest first (keys with an expiration, whose reminder is not recorded yet). */
+  upcoming: UpcomingReminderView[];
+  /** When the reminder job runs next in this process (REMINDER_CRON), or null when this process does not run it. */
+  nextRunAt: string | null;
+};
 
 /** The error body of every admin API refusal. */
 export interface ApiErrorBody {

@@ -16,7 +16,7 @@ export interface AppConfig {
   database: DatabaseConfig;
   bootstrap: { enabled: boolean; organizationName: string; adminEmail: string; adminName?: string; keyFile: string };
   scim: { rateLimitPerMinute: number; redisUrl?: string; redisKeyPrefix: string; searchTimeoutMs: number; searchMaxRows: number };
-  apiKeys: { cacheTtlMs: number };
+  apiKeys: { cacheTtlMs: number; maxLifetimeDays: number };
   mail: { smtpUrl?: string; outboxDir: string; from: string };
   reminders: {
     /** Lead times before `expiresAt`, e.g. `1M` (one calendar month), `7d`, `12h`. */
@@ -105,6 +105,11 @@ export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; he
     help: 'Prefix of the Redis keys this deployment writes, so several deployments can share one Redis.',
   },
   {
+    name: 'API_KEY_MAX_LIFETIME_DAYS',
+    default: '3653',
+    help: 'Longest expiration a new key may have, in days from its creation (3653: ten years; 366 is GitHub\'s limit); 0 = no limit. Keys without an expiration stay possible.',
+  },
+  {
     name: 'API_KEY_CACHE_TTL_MS',
     default: '1000',
     help: 'How long a verified key is cached in a process (0 = no cache). Deletes take effect at once on the deleting instance.',
@@ -182,7 +187,10 @@ export function loadConfig(env: Env = readProcessEnv()): AppConfig {
       searchTimeoutMs: integer(get, 'SCIM_SEARCH_TIMEOUT_MS', 10, 60_000),
       searchMaxRows: integer(get, 'SCIM_SEARCH_MAX_ROWS', 1000, 1_000_000_000),
     },
-    apiKeys: { cacheTtlMs: integer(get, 'API_KEY_CACHE_TTL_MS', 0, 1000) },
+    apiKeys: {
+      cacheTtlMs: integer(get, 'API_KEY_CACHE_TTL_MS', 0, 1000),
+      maxLifetimeDays: integer(get, 'API_KEY_MAX_LIFETIME_DAYS', 0, 36_500),
+    },
     mail: {
       smtpUrl: get('SMTP_URL') ? url(get, 'SMTP_URL', ['smtp:', 'smtps:']) : undefined,
       outboxDir: resolve(nonEmpty(get, 'MAIL_OUTBOX_DIR')),

@@ -15,7 +15,7 @@ export class ApiKeysController {
   @ApiOperation({ summary: "List the organization's keys (never the secret)." })
   @ApiResponse({ status: 200, type: ApiKeyListResponse })
   async list(@OrganizationId() organizationId: number): Promise<ApiKeyListResponse> {
-    return { apiKeys: await this.keys.list(organizationId) };
+    return { apiKeys: await this.keys.list(organizationId), policy: this.keys.policy() };
   }
 
   @Post()

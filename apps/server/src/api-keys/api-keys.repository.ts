@@ -27,8 +27,9 @@ export class ApiKeysRepository {
     return manager.save(manager.create(ApiKey, row));
   }
 
+  /** The organization's live keys, newest first (as GitHub and GitLab list tokens). */
   listLive(organizationId: number): Promise<ApiKey[]> {
-    return this.keys.find({ where: { organizationId, deletedAt: IsNull() }, order: { id: 'ASC' } });
+    return this.keys.find({ where: { organizationId, deletedAt: IsNull() }, order: { id: 'DESC' } });
   }
 
   findLive(organizationId: number, id: number): Promise<ApiKey | null> {

@@ -1,7 +1,8 @@
 import type { ApiKeyView, CreatedApiKeyView } from '@app/api-types';
 import type { AuditScope } from '../audit/audit-context';
 import { TransactionRunner } from '@app/database';
-import { Injectable } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '@app/config';
+import { Inject, Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { EntityManager } from 'typeorm';
 import { badRequest, conflict, notFound } from '../common/app-error';
@@ -14,6 +15,8 @@ import { API_KEY_DELETED, API_KEY_DESCRIBED, ApiKeyDeletedEvent, ApiKeyDescribed
 import { parseExpiry } from './api-key.expiry';
 import { generateKey, hashKey, maskKey } from './api-key.format';
 import { ApiKeysRepository, KeyByHash } from './api-keys.repository';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 export const KEY_TYPE_NAMES: Record<ApiKeyType, string> = { api: 'Torii API', scim: 'Torii SCIM' };
 
@@ -52,7 +55,13 @@ export class ApiKeysService {
     private readonly audit: AuditService,
     private readonly transactions: TransactionRunner,
     private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
+
+  /** What a new key's expiration may be (the settings UI bounds its date picker with it). */
+  policy(): { maxLifetimeDays: number | null } {
+    return { maxLifetimeDays: this.config.apiKeys.maxLifetimeDays || null };
+  }
 
   /**
    * Generates a key. `manager` lets onboarding create the first key in its
@@ -61,6 +70,15 @@ export class ApiKeysService {
   async create(organizationId: number, input: NewApiKey, scope: AuditScope, manager?: EntityManager): Promise<CreatedApiKeyView> {
     const now = this.clock.now();
     const expiresAt = input.expiresAt ? parseExpiry(input.expiresAt, now) : null;
+    const maxDays = this.config.apiKeys.maxLifetimeDays;
+    if (expiresAt && maxDays && expiresAt.getTime() > now.getTime() + maxDays * DAY_MS) {
+      const latest = new Date(now.getTime() + maxDays * DAY_MS).toISOString().slice(0, 10);
+      throw badRequest(
+        `expiresAt must be at most ${maxDays} days away (this server's limit); the latest possible is ${latest}. Rotate the key before then instead.`,
+        'invalidValue',
+        [{ field: 'expiresAt', message: `expiresAt must be at most ${maxDays} days away (${latest} at the latest)` }],
+      );
+    }
     if (input.type === 'scim') {
       if (!(await this.organizations.isScimEnabled(organizationId, manager))) {
         throw conflict(

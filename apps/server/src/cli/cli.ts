@@ -28,7 +28,46 @@ Options:
   --json      Print the result as JSON (for scripts).
   --help      Show this help.`;
 
-/** A usage error: printed with the usage, exit code 2. */
+/** Each command's own help: `npm run cli -- <command> --help`. */
+const HELP: Record<string, string> = {
+  'org:create': `Usage: npm run cli -- org:create --name <name> --admin-email <email> [--admin-name <full name>] [--json]
+
+Creates an organization with its pre-defined roles, its first Admin user (the email is its userName
+and primary work email; --admin-name gives its displayName and name) and a Torii API key, printed once.
+
+Options:
+  --name <name>              The organization's name (1 to 255 characters).
+  --admin-email <email>      The Admin's email address.
+  --admin-name <full name>   Optional: the Admin's full name (the last word is the family name).
+  --json                     Print the result as JSON.`,
+  'keys:create': `Usage: npm run cli -- keys:create --org <id> --type api|scim [--expires YYYY-MM-DD] [--description <text>] [--json]
+
+Generates a key for an organization, printed once (e.g. when every key of the organization was lost).
+A Torii SCIM key needs SCIM turned on for the organization.
+
+Options:
+  --org <id>                 The Organization ID.
+  --type api|scim            api: the admin API (settings UI); scim: the SCIM API (Okta, Entra).
+  --expires YYYY-MM-DD       Optional: the expiration (00:00 UTC of that day), in the future; fixed once created.
+  --description <text>       Optional: what the key is for (at most 255 characters).
+  --json                     Print the result as JSON.`,
+  'reminders:run': `Usage: npm run cli -- reminders:run [--json]
+
+Runs the key-expiry reminder job once now (it also runs on REMINDER_CRON in the server) and prints
+what it sent, retried, gave up on or cancelled.`,
+  'db:migrate': `Usage: npm run cli -- db:migrate [--json]
+
+Applies the pending database migrations of DATABASE_URL (the server also applies them when it starts).`,
+};
+
+/** The CLI's option names, as the API's fields are called in its refusals (`expiresAt` is `--expires`). */
+const FLAG_OF_FIELD: Record<string, string> = {
+  expiresAt: '--expires',
+  description: '--description',
+  type: '--type',
+};
+
+/** A usage error: one sentence, exit code 2. */
 export class UsageError extends Error {}
 
 interface Output {
@@ -141,24 +180,35 @@ export async function runCli(argv: string[], io: Output, env?: Record<string, st
       },
     });
   } catch (error) {
-    io.err(`${(error as Error).message}\n\n${USAGE}`);
+    const json = argv.includes('--json');
+    const message = parseErrorSentence(error as Error & { code?: string }, argv);
+    io.err(json ? JSON.stringify({ error: message }) : message);
     return 2;
   }
   const [name, ...extra] = parsed.positionals;
-  if (parsed.values.help || !name) {
-    (parsed.values.help ? io.out : io.err)(USAGE);
-    return parsed.values.help ? 0 : 2;
-  }
-  const command = COMMANDS[name];
   const json = Boolean(parsed.values.json);
   const fail = (message: string, code: number): number => {
     io.err(json ? JSON.stringify({ error: message }) : message);
     return code;
   };
-  if (!command) return fail(`Unknown command "${name}".\n\n${USAGE}`, 2);
-  if (extra.length) return fail(`Unexpected argument "${extra[0]}".\n\n${USAGE}`, 2);
+  if (!name) {
+    if (parsed.values.help) {
+      io.out(USAGE);
+      return 0;
+    }
+    return fail(json ? 'Name a command; run "npm run cli -- --help" for the list.' : USAGE, 2);
+  }
+  const command = COMMANDS[name];
+  if (!command)
+    return fail(`Unknown command "${name}"; the commands are ${Object.keys(COMMANDS).join(', ')} ("npm run cli -- --help").`, 2);
+  if (parsed.values.help) {
+    io.out(HELP[name]);
+    return 0;
+  }
+  const seeHelp = `Run "npm run cli -- ${name} --help" for its options.`;
+  if (extra.length) return fail(`${name} takes no argument "${extra[0]}". ${seeHelp}`, 2);
   const unknown = Object.keys(parsed.values).filter((k) => k !== 'json' && k !== 'help' && !command.options.includes(k));
-  if (unknown.length) return fail(`${name} does not take --${unknown[0]}.\n\n${USAGE}`, 2);
+  if (unknown.length) return fail(`${name} does not take --${unknown[0]}. ${seeHelp}`, 2);
 
   let app: INestApplicationContext | undefined;
   try {
@@ -183,8 +233,9 @@ export async function runCli(argv: string[], io: Output, env?: Record<string, st
     io.out(json ? JSON.stringify(result.json, null, 2) : result.text);
     return 0;
   } catch (error) {
-    if (error instanceof UsageError) return fail(`${error.message}\n\n${USAGE}`, 2);
-    if (error instanceof ConfigError || error instanceof AppError) return fail(error.message, 1);
+    if (error instanceof UsageError) return fail(`${error.message} Run "npm run cli -- ${name} --help" for its options.`, 2);
+    if (error instanceof AppError) return fail(asFlags(error), 1);
+    if (error instanceof ConfigError) return fail(error.message, 1);
     return fail(`${name} failed: ${(error as Error).message ?? String(error)}`, 1);
   } finally {
     await app?.close();
@@ -195,4 +246,24 @@ function required(o: Options, name: string): string {
   const value = o[name];
   if (typeof value !== 'string' || value === '') throw new UsageError(`--${name} is required.`);
   return value;
+}
+
+/** Node's parseArgs refusals as one sentence naming the option. */
+function parseErrorSentence(error: Error & { code?: string }, argv: string[]): string {
+  const option = /'(-{1,2}[^' ]+)/.exec(error.message)?.[1];
+  const command = argv.find((a) => !a.startsWith('-'));
+  const seeHelp = command ? `Run "npm run cli -- ${command} --help" for its options.` : 'Run "npm run cli -- --help".';
+  if (error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option) return `Unknown option ${option}. ${seeHelp}`;
+  if (error.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && option) return `${option} needs a value. ${seeHelp}`;
+  return `${error.message.split('. ')[0]}. ${seeHelp}`;
+}
+
+/** A service's refusal in the CLI's words: the API's field names become the options that carry them. */
+function asFlags(error: AppError): string {
+  let message = error.message;
+  for (const detail of error.details ?? []) {
+    const flag = FLAG_OF_FIELD[detail.field];
+    if (flag) message = message.replace(new RegExp(`\\b${detail.field}\\b`, 'g'), flag);
+  }
+  return message;
 }

@@ -3,6 +3,7 @@ import { AuditScope, SYSTEM_SCOPE } from '../audit/audit-context';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { TransactionRunner } from '@app/database';
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { CronTime } from 'cron';
 import { EntityManager } from 'typeorm';
 import { randomUUID } from 'node:crypto';
 import { ApiKeysService } from '../api-keys/api-keys.service';
@@ -130,7 +131,45 @@ export class RemindersService {
       count: pageRows.length,
       total,
       nextCursor: rows.length > size ? encodeCursor(pageRows[pageRows.length - 1].id) : null,
+      upcoming: before ? [] : await this.upcoming(organizationId),
+      nextRunAt: this.config.reminders.schedulerEnabled ? nextRun(this.config.reminders.cron, this.clock.now()) : null,
     };
+  }
+
+  /**
+   * The reminders to come: for each live key with an expiration, its next lead time whose
+   * reminder is not recorded yet, and when that window opens (now, for a window already open:
+   * the next run sends it).
+   */
+  private async upcoming(organizationId: number): Promise<ReminderPage['upcoming']> {
+    const now = this.clock.now();
+    const keys = (await this.apiKeys.list(organizationId)).filter((k) => k.expiresAt && k.status === 'active');
+    if (!keys.length) return [];
+    const recorded = await this.reminders.recordedFor(keys.map((k) => Number(k.id)));
+    const leads = this.config.reminders.leadTimes;
+    const out: ReminderPage['upcoming'] = [];
+    for (const key of keys) {
+      const expiresAt = new Date(key.expiresAt!);
+      const open = mostUrgentOpenLead(expiresAt, leads, now);
+      // An open window already recorded is history; else the soonest window not yet recorded.
+      const candidates = leads
+        .filter((l) => !recorded.has(`${key.id}/${l.label}`))
+        .filter((l) => !open || windowOpensAt(expiresAt, l) >= windowOpensAt(expiresAt, open))
+        .map((l) => ({ lead: l, at: windowOpensAt(expiresAt, l) }))
+        .sort((a, b) => a.at.getTime() - b.at.getTime());
+      const next = candidates[0];
+      if (!next) continue;
+      out.push({
+        apiKeyId: key.id,
+        keyType: key.type,
+        keyDescription: key.description,
+        maskedKey: key.maskedKey,
+        expiresAt: key.expiresAt!,
+        leadTime: next.lead.label,
+        remindAt: (next.at < now ? now : next.at).toISOString(),
+      });
+    }
+    return out.sort((a, b) => a.remindAt.localeCompare(b.remindAt));
   }
 
   /**
@@ -321,4 +360,14 @@ function what(reminder: KeyReminder): string {
     return `The SCIM connection alert (${status ?? 'unknown'})`;
   }
   return `The ${reminder.leadTime} expiry reminder`;
+}
+
+/** The next time a cron expression (UTC) fires after `now`. */
+function nextRun(cronTime: string, now: Date): string | null {
+  try {
+    const next = new CronTime(cronTime, 'UTC').getNextDateFrom(now);
+    return next.toJSDate().toISOString();
+  } catch {
+    return null;
+  }
 }

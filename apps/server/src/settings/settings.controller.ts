@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } fr
 import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { AuditScope } from '../audit/audit-context';
 import { Acting, OrganizationId } from '../auth/auth.decorators';
-import { MemberPageResponse, PageQueryDto } from '../users/dto/users.dto';
+import { MemberPageResponse, UserListQueryDto } from '../users/dto/users.dto';
 import {
   CreateRoleDto,
   OrganizationResponse,
@@ -89,9 +89,9 @@ export class SettingsController {
   }
 
   @Get('settings/members')
-  @ApiOperation({ summary: 'The Members page: users whose role is not Employee.' })
+  @ApiOperation({ summary: 'The Members page: users whose role is not Employee; the same filters as /v1.0/users.' })
   @ApiResponse({ status: 200, type: MemberPageResponse })
-  members(@OrganizationId() organizationId: number, @Query() query: PageQueryDto): Promise<MemberPageResponse> {
+  members(@OrganizationId() organizationId: number, @Query() query: UserListQueryDto): Promise<MemberPageResponse> {
     return this.settings.members(organizationId, query);
   }
 }

@@ -3,7 +3,7 @@ import type { AuditScope } from '../audit/audit-context';
 import { Injectable } from '@nestjs/common';
 import { OrganizationsService } from '../organizations/organizations.service';
 import { RolesService } from '../users/roles.service';
-import { UsersService } from '../users/users.service';
+import { UserListQuery, UsersService } from '../users/users.service';
 
 /** Settings pages: Security (the SCIM toggle), Roles, Members. */
 @Injectable()
@@ -47,8 +47,8 @@ export class SettingsService {
     return this.roleService.delete(organizationId, id, scope);
   }
 
-  async members(organizationId: number, page: { size?: number; cursor?: string }): Promise<MemberPage> {
-    const { users, ...rest } = await this.users.list(organizationId, { ...page, membersOnly: true });
+  async members(organizationId: number, query: UserListQuery): Promise<MemberPage> {
+    const { users, ...rest } = await this.users.list(organizationId, { ...query, membersOnly: true });
     return { members: users, ...rest };
   }
 }

@@ -52,6 +52,8 @@ export interface UserListFilter {
   exceptRoleLower?: string;
   /** Members of this group only (the groups module's `group_members`). */
   groupId?: number;
+  /** Users whose userName or displayName contains this (lower-cased) text. */
+  containsLower?: string;
 }
 
 /**
@@ -311,6 +313,11 @@ export class UsersRepository implements OnModuleDestroy {
     if (filter.active !== undefined) base.andWhere('u.active = :active', { active: filter.active ? 1 : 0 });
     if (filter.roleLower !== undefined) base.andWhere('r.name_lower = :role', { role: filter.roleLower });
     if (filter.exceptRoleLower !== undefined) base.andWhere('r.name_lower <> :except', { except: filter.exceptRoleLower });
+    if (filter.containsLower !== undefined) {
+      // `!` escapes LIKE's wildcards: one escape character that means the same on SQLite and MySQL.
+      const like = `%${filter.containsLower.replace(/[!%_]/g, (c) => `!${c}`)}%`;
+      base.andWhere("(u.user_name_lower LIKE :like ESCAPE '!' OR u.display_name_lower LIKE :like ESCAPE '!')", { like });
+    }
     if (filter.groupId !== undefined)
       base.andWhere('u.id IN (SELECT m.user_id FROM group_members m WHERE m.group_id = :group)', { group: filter.groupId });
     const total = await base.clone().getCount();

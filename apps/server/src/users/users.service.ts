@@ -51,6 +51,8 @@ export interface UserListQuery {
   membersOnly?: boolean;
   /** A group's id: its members only. */
   group?: string;
+  /** Part of the userName or displayName, case-insensitive. */
+  q?: string;
 }
 
 /** The role a user's groups give it (the winning role mapping's role, and its group). */
@@ -153,6 +155,7 @@ export class UsersService {
       roleLower: query.role ? query.role.trim().normalize('NFC').toLowerCase() : undefined,
       exceptRoleLower: query.membersOnly ? DEFAULT_ROLE.toLowerCase() : undefined,
       groupId: query.group === undefined ? undefined : parseId(query.group, 'group'),
+      containsLower: query.q?.trim() ? query.q.trim().normalize('NFC').toLowerCase() : undefined,
     });
     const page = rows.slice(0, size);
     const groups = await this.repository.groupNames([

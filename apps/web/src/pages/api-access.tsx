@@ -19,11 +19,12 @@ import { followLink, pageHref } from '../router';
 export function ApiAccessPage() {
   const { api } = useSession();
   const data = useAsync(async () => {
-    const [keys, security] = await Promise.all([api.apiKeys(), api.security()]);
-    return { keys, scimEnabled: security.scimEnabled };
+    const [list, security] = await Promise.all([api.apiKeyList(), api.security()]);
+    return { keys: list.apiKeys, scimEnabled: security.scimEnabled, maxLifetimeDays: list.policy.maxLifetimeDays };
   });
   const [generating, setGenerating] = useState(false);
   const [deleting, setDeleting] = useState<ApiKey>();
+  const [describing, setDescribing] = useState<ApiKey>();
   const [done, setDone] = useState<string>();
   const now = new Date();
 
@@ -75,7 +76,13 @@ export function ApiAccessPage() {
             </thead>
             <tbody>
               {data.data.keys.map((key) => (
-                <KeyRow key={key.id} apiKey={key} now={now} onDelete={() => setDeleting(key)} />
+                <KeyRow
+                  key={key.id}
+                  apiKey={key}
+                  now={now}
+                  onDelete={() => setDeleting(key)}
+                  onDescribe={() => setDescribing(key)}
+                />
               ))}
             </tbody>
           </table>
@@ -100,10 +107,21 @@ export function ApiAccessPage() {
       {generating && data.data && (
         <GenerateKeyDialog
           scimEnabled={data.data.scimEnabled}
+          maxLifetimeDays={data.data.maxLifetimeDays}
           onClose={() => setGenerating(false)}
           onCreated={() => {
             setDone(undefined);
             void data.reload();
+          }}
+        />
+      )}
+      {describing && (
+        <DescribeKeyDialog
+          apiKey={describing}
+          onClose={() => setDescribing(undefined)}
+          onSaved={(key) => {
+            setDescribing(undefined);
+            void data.reload().then(() => setDone(`The description of ${key.maskedKey} was saved.`));
           }}
         />
       )}
@@ -123,7 +141,17 @@ export function ApiAccessPage() {
   );
 }
 
-function KeyRow({ apiKey, now, onDelete }: { apiKey: ApiKey; now: Date; onDelete: () => void }) {
+function KeyRow({
+  apiKey,
+  now,
+  onDelete,
+  onDescribe,
+}: {
+  apiKey: ApiKey;
+  now: Date;
+  onDelete: () => void;
+  onDescribe: () => void;
+}) {
   const expiry = describeExpiry(apiKey.expiresAt, now);
   return (
     <tr data-key-id={apiKey.id}>
@@ -173,14 +201,24 @@ function KeyRow({ apiKey, now, onDelete }: { apiKey: ApiKey; now: Date; onDelete
         {apiKey.status === 'active' ? <Badge tone="success">Active</Badge> : <Badge tone="danger">Expired</Badge>}
       </td>
       <td class="cell-actions">
-        <button
-          type="button"
-          class="btn btn-ghost-danger btn-small"
-          aria-label={`Delete ${KEY_TYPE_LABELS[apiKey.type]} key ${apiKey.maskedKey}`}
-          onClick={onDelete}
-        >
-          Delete
-        </button>
+        <div class="row-actions">
+          <button
+            type="button"
+            class="btn btn-ghost btn-small"
+            aria-label={`Edit the description of ${apiKey.maskedKey}`}
+            onClick={onDescribe}
+          >
+            Edit
+          </button>
+          <button
+            type="button"
+            class="btn btn-ghost-danger btn-small"
+            aria-label={`Delete ${KEY_TYPE_LABELS[apiKey.type]} key ${apiKey.maskedKey}`}
+            onClick={onDelete}
+          >
+            Delete
+          </button>
+        </div>
       </td>
     </tr>
   );
@@ -188,10 +226,12 @@ function KeyRow({ apiKey, now, onDelete }: { apiKey: ApiKey; now: Date; onDelete
 
 function GenerateKeyDialog({
   scimEnabled,
+  maxLifetimeDays,
   onClose,
   onCreated,
 }: {
   scimEnabled: boolean;
+  maxLifetimeDays: number | null;
   onClose: () => void;
   onCreated: () => void;
 }) {
@@ -202,12 +242,28 @@ function GenerateKeyDialog({
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<{ message: string; scimOff: boolean }>();
   const [created, setCreated] = useState<CreatedApiKey>();
+  // Escape or × on the shown key asks first: the key is never shown again (GitHub's and Torii's "Got it").
+  const [leaving, setLeaving] = useState(false);
   const tomorrow = isoDay(addDays(new Date(), 1));
+  // The server refuses later dates (API_KEY_MAX_LIFETIME_DAYS); the picker does not offer them.
+  const latest = maxLifetimeDays ? isoDay(addDays(new Date(), maxLifetimeDays - 1)) : undefined;
   const scimBlocked = type === 'scim' && !scimEnabled;
 
   const submit = async (event: Event) => {
     event.preventDefault();
     if (scimBlocked) return;
+    // The date picker offers only valid days, but a typed date need not be one: said here in words.
+    if (expiresAt && expiresAt < tomorrow) {
+      setError({ message: 'Choose an expiration date from tomorrow on: a key cannot expire in the past.', scimOff: false });
+      return;
+    }
+    if (expiresAt && latest && expiresAt > latest) {
+      setError({
+        message: `Choose an expiration date on or before ${formatDate(`${latest}T00:00:00Z`)}: this server allows keys of at most ${maxLifetimeDays} days.`,
+        scimOff: false,
+      });
+      return;
+    }
     setBusy(true);
     setError(undefined);
     try {
@@ -229,16 +285,35 @@ function GenerateKeyDialog({
     return (
       <Dialog
         title={`Your new ${KEY_TYPE_LABELS[created.type]} key`}
-        onClose={onClose}
+        onClose={() => setLeaving(true)}
         footer={
-          <button type="button" class="btn btn-primary" onClick={onClose}>
-            Got it
-          </button>
+          leaving ? (
+            <>
+              <button type="button" class="btn btn-secondary" data-autofocus onClick={() => setLeaving(false)}>
+                Show the key again
+              </button>
+              <button type="button" class="btn btn-danger" onClick={onClose}>
+                Close without the key
+              </button>
+            </>
+          ) : (
+            <button type="button" class="btn btn-primary" onClick={onClose}>
+              Got it, I have copied the key
+            </button>
+          )
         }
       >
-        <Notice tone="warning" title="Copy the key now">
-          This is the only time the full key is shown. After you close this window, only its last characters are visible.
-        </Notice>
+        {leaving ? (
+          <div role="alert">
+            <Notice tone="danger" title="Have you copied the key?">
+              Once this window is closed the key cannot be shown again: you would have to generate another one.
+            </Notice>
+          </div>
+        ) : (
+          <Notice tone="warning" title="Copy the key now">
+            This is the only time the full key is shown. After you close this window, only its last characters are visible.
+          </Notice>
+        )}
         <div class="field">
           <label for="new-key" class="label">
             {KEY_TYPE_LABELS[created.type]} key
@@ -317,14 +392,23 @@ function GenerateKeyDialog({
             class="input input-date"
             type="date"
             min={tomorrow}
+            max={latest}
             value={expiresAt}
             aria-describedby="key-expires-hint"
             onInput={(e) => setExpiresAt((e.target as HTMLInputElement).value)}
           />
           <p id="key-expires-hint" class="hint">
             The key stops working at 00:00 UTC on this day. <strong>The expiration cannot be changed later</strong>: to extend it,
-            generate a new key and delete this one. {!expiresAt && 'Without an expiration the key works until it is deleted.'}
+            generate a new key and delete this one.{latest ? ` At the latest ${formatDate(`${latest}T00:00:00Z`)}.` : ''}
           </p>
+          {!expiresAt && (
+            <div role="alert">
+              <Notice tone="danger" title="This key will never expire">
+                A key without an expiration keeps working until someone deletes it, including if it leaks. Torii cannot remind
+                anyone to rotate it. Choose an expiration date unless you have a reason not to.
+              </Notice>
+            </div>
+          )}
         </div>
         <div class="field">
           <label for="key-description" class="label">
@@ -402,6 +486,67 @@ function DeleteKeyDialog({ apiKey, onClose, onDeleted }: { apiKey: ApiKey; onClo
       </p>
       {isOwnKey && <Notice tone="warning">This looks like the key you are signed in with: you will be signed out.</Notice>}
       {error && <Notice tone="danger">{error}</Notice>}
+    </Dialog>
+  );
+}
+
+function DescribeKeyDialog({
+  apiKey,
+  onClose,
+  onSaved,
+}: {
+  apiKey: ApiKey;
+  onClose: () => void;
+  onSaved: (key: ApiKey) => void;
+}) {
+  const { api } = useSession();
+  const [description, setDescription] = useState(apiKey.description ?? '');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string>();
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    try {
+      onSaved(await api.describeApiKey(apiKey.id, description.trim() || null));
+    } catch (e) {
+      setError(describeError(e));
+      setBusy(false);
+    }
+  };
+  return (
+    <Dialog
+      title={`Describe ${apiKey.maskedKey}`}
+      size="small"
+      onClose={onClose}
+      footer={
+        <>
+          <button type="button" class="btn btn-secondary" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" form="describe-key-form" class="btn btn-primary" disabled={busy}>
+            {busy ? 'Saving…' : 'Save'}
+          </button>
+        </>
+      }
+    >
+      <form id="describe-key-form" onSubmit={submit} noValidate>
+        <div class="field">
+          <label for="describe-key" class="label">
+            Description
+          </label>
+          <input
+            id="describe-key"
+            class="input"
+            type="text"
+            maxLength={255}
+            value={description}
+            onInput={(e) => setDescription((e.target as HTMLInputElement).value)}
+          />
+          <p class="hint">What the key is for. Only the description can change: the expiration is fixed (rotate instead).</p>
+        </div>
+        {error && <Notice tone="danger">{error}</Notice>}
+      </form>
     </Dialog>
   );
 }

@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { describeError, type Page, type User } from '../api';
+import { describeError, type Page, type User, type UserFilters } from '../api';
 import { Dialog } from '../components/dialog';
 import { Badge, EmptyState, Loading, LoadError, Notice, PageHeader, useAsync } from '../components/ui';
 import { useSession } from '../context';
@@ -8,11 +8,28 @@ import { followLink, pageHref } from '../router';
 
 type View = 'members' | 'users';
 
+/** Filters from the address (`?role=Finance` from the Roles page). */
+function filtersFromUrl(): UserFilters {
+  const q = new URLSearchParams(window.location.search);
+  const status = q.get('status');
+  return {
+    q: q.get('q') ?? undefined,
+    role: q.get('role') ?? undefined,
+    status: status === 'active' || status === 'inactive' ? status : undefined,
+  };
+}
+
 export function MembersPage() {
   const { api } = useSession();
-  const [view, setView] = useState<View>('members');
+  const [filters, setFilters] = useState<UserFilters>(filtersFromUrl);
+  // A role filter shows everyone with that role, Employees included: the "All users" view.
+  const [view, setView] = useState<View>(() => (filtersFromUrl().role ? 'users' : 'members'));
+  const [search, setSearch] = useState(filters.q ?? '');
   const roles = useAsync(() => api.roles());
-  const list = useAsync(async () => ({ view, page: await (view === 'members' ? api.members() : api.users()) }), [view]);
+  const key = JSON.stringify({ view, filters });
+  const load = (cursor?: string | null) => (view === 'members' ? api.members(cursor, filters) : api.users(cursor, filters));
+  const list = useAsync(async () => ({ key, page: await load() }), [key]);
+  const [confirming, setConfirming] = useState<{ user: User; role: string }>();
   // Pages added with "Load more" belong to the first page they were loaded after; a reload starts over.
   const [more, setMore] = useState<{ after: Page<User>; pages: Page<User>[] }>();
   const [loadingMore, setLoadingMore] = useState(false);
@@ -26,7 +43,7 @@ export function MembersPage() {
     setMessage(undefined);
   };
 
-  const first = list.data?.view === view ? list.data.page : undefined;
+  const first = list.data?.key === key ? list.data.page : undefined;
   const pages = first ? [first, ...(more?.after === first ? more.pages : [])] : [];
   const users = pages.flatMap((p) => p.items);
   const last = pages[pages.length - 1];
@@ -35,7 +52,7 @@ export function MembersPage() {
     if (!last?.nextCursor) return;
     setLoadingMore(true);
     try {
-      const next = await (view === 'members' ? api.members(last.nextCursor) : api.users(last.nextCursor));
+      const next = await load(last.nextCursor);
       setMore({ after: first!, pages: [...pages.slice(1), next] });
     } catch (e) {
       setMessage({ tone: 'danger', text: describeError(e) });
@@ -73,6 +90,16 @@ export function MembersPage() {
 
   const roleNames = roles.data?.map((r) => r.name) ?? [];
 
+  const filter = (next: Partial<UserFilters>) => {
+    const merged = { ...filters, ...next };
+    setFilters(merged);
+    setMessage(undefined);
+    const text = new URLSearchParams(
+      Object.entries(merged).filter((entry): entry is [string, string] => Boolean(entry[1])),
+    ).toString();
+    window.history.replaceState(null, '', `${window.location.pathname}${text ? `?${text}` : ''}`);
+  };
+
   return (
     <>
       <PageHeader
@@ -94,6 +121,62 @@ export function MembersPage() {
           </p>
         )}
       </div>
+      <form
+        class="filters"
+        aria-label="Filter the users"
+        onSubmit={(e) => {
+          e.preventDefault();
+          filter({ q: search.trim() || undefined });
+        }}
+      >
+        <div class="field field-inline">
+          <label class="label" for="users-search">
+            Search
+          </label>
+          <input
+            id="users-search"
+            class="input input-small"
+            type="search"
+            placeholder="Email or name"
+            value={search}
+            onInput={(e) => setSearch((e.target as HTMLInputElement).value)}
+            onBlur={() => filter({ q: search.trim() || undefined })}
+          />
+        </div>
+        <div class="field field-inline">
+          <label class="label" for="users-role">
+            Role
+          </label>
+          <select
+            id="users-role"
+            class="select select-small"
+            value={filters.role ?? ''}
+            onChange={(e) => filter({ role: (e.target as HTMLSelectElement).value || undefined })}
+          >
+            <option value="">Any role</option>
+            {roleNames.map((r) => (
+              <option key={r} value={r}>
+                {r}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div class="field field-inline">
+          <label class="label" for="users-status">
+            Status
+          </label>
+          <select
+            id="users-status"
+            class="select select-small"
+            value={filters.status ?? ''}
+            onChange={(e) => filter({ status: ((e.target as HTMLSelectElement).value || undefined) as UserFilters['status'] })}
+          >
+            <option value="">Active and inactive</option>
+            <option value="active">Active</option>
+            <option value="inactive">Inactive</option>
+          </select>
+        </div>
+      </form>
       {message && (
         <div role={message.tone === 'danger' ? undefined : 'status'}>
           <Notice tone={message.tone} title={message.title}>
@@ -138,6 +221,7 @@ export function MembersPage() {
                       <span class="stack">
                         <span class="strong">{name ?? user.userName}</span>
                         {name && <span class="muted small">{user.userName}</span>}
+                        {user.externalId && <span class="muted small">Provisioned by your identity provider</span>}
                       </span>
                     </td>
                     <td data-label="Role">
@@ -161,7 +245,13 @@ export function MembersPage() {
                             class="select select-small"
                             value={user.role}
                             disabled={busy || !roles.data}
-                            onChange={(e) => void update(user, { role: (e.target as HTMLSelectElement).value })}
+                            onChange={(e) => {
+                              const select = e.target as HTMLSelectElement;
+                              const role = select.value;
+                              // Shown as it was until the change is confirmed.
+                              select.value = user.role;
+                              setConfirming({ user, role });
+                            }}
                           >
                             {options.map((r) => (
                               <option key={r} value={r}>
@@ -217,6 +307,42 @@ export function MembersPage() {
             </div>
           )}
         </div>
+      )}
+      {confirming && (
+        <Dialog
+          title={`Make ${confirming.user.userName} ${confirming.role}?`}
+          size="small"
+          onClose={() => setConfirming(undefined)}
+          footer={
+            <>
+              <button type="button" class="btn btn-secondary" data-autofocus onClick={() => setConfirming(undefined)}>
+                Cancel
+              </button>
+              <button
+                type="button"
+                class="btn btn-primary"
+                onClick={() => {
+                  const { user, role } = confirming;
+                  setConfirming(undefined);
+                  void update(user, { role });
+                }}
+              >
+                Change role
+              </button>
+            </>
+          }
+        >
+          <p>
+            {confirming.user.userName} is {confirming.user.role} now.{' '}
+            {confirming.role === 'Admin' ? 'An Admin has full access to the organization, its settings and its API keys.' : ''}
+          </p>
+          {confirming.user.externalId && (
+            <Notice tone="warning">
+              This user is provisioned by your identity provider: if it sends a role (<code>userType</code>), its next sync sets
+              the role again. Change it there to make it last.
+            </Notice>
+          )}
+        </Dialog>
       )}
       {deactivating && (
         <Dialog

@@ -16,6 +16,7 @@ const STATUS_TONES: Record<ReminderStatus, 'success' | 'warning' | 'danger' | 'n
 export function NotificationsPage() {
   const { api } = useSession();
   const list = useAsync(() => api.notifications());
+  const upcoming = useAsync(() => api.upcomingReminders());
   const [more, setMore] = useState<{ after: Page<Reminder>; pages: Page<Reminder>[] }>();
   const [loadingMore, setLoadingMore] = useState(false);
   const [error, setError] = useState<string>();
@@ -53,12 +54,73 @@ export function NotificationsPage() {
           </>
         }
         actions={
-          <button type="button" class="btn btn-secondary" disabled={list.loading} onClick={() => void list.reload()}>
+          <button
+            type="button"
+            class="btn btn-secondary"
+            disabled={list.loading}
+            onClick={() => {
+              void list.reload();
+              void upcoming.reload();
+            }}
+          >
             Refresh
           </button>
         }
       />
       {error && <Notice tone="danger">{error}</Notice>}
+      {upcoming.data && (
+        <section class="section" aria-labelledby="upcoming-title">
+          <h2 id="upcoming-title" class="section-title">
+            Upcoming <span class="count">{upcoming.data.upcoming.length}</span>
+          </h2>
+          <p class="section-note">
+            {upcoming.data.nextRunAt
+              ? `The reminder job runs next at ${formatDateTime(upcoming.data.nextRunAt)}.`
+              : 'This server does not run the reminder job itself (SCHEDULER_ENABLED=false): another instance does.'}
+          </p>
+          <div class="card card-flush table-scroll">
+            {upcoming.data.upcoming.length === 0 ? (
+              <p class="empty-inline">No reminder to come: no key with an expiration date is waiting for one.</p>
+            ) : (
+              <table class="table table-responsive">
+                <caption class="visually-hidden">Reminders to come, soonest first</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Key</th>
+                    <th scope="col">Key expires</th>
+                    <th scope="col">Reminder from</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {upcoming.data.upcoming.map((u) => (
+                    <tr key={`${u.apiKeyId}/${u.leadTime}`} data-upcoming={u.maskedKey}>
+                      <td data-label="Key">
+                        <span class="stack">
+                          <span>
+                            <Badge tone={u.keyType === 'scim' ? 'accent' : 'neutral'}>{KEY_TYPE_LABELS[u.keyType]}</Badge>{' '}
+                            <code class="masked-key">{u.maskedKey}</code>
+                          </span>
+                          {u.keyDescription && <span class="muted small">{u.keyDescription}</span>}
+                        </span>
+                      </td>
+                      <td data-label="Key expires" class="nowrap">
+                        {formatDate(u.expiresAt)}
+                      </td>
+                      <td data-label="Reminder from">
+                        <span class="stack">
+                          <span class="nowrap">{formatDateTime(u.remindAt)}</span>
+                          <span class="muted small">{describeLeadTime(u.leadTime)}</span>
+                        </span>
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
+          </div>
+        </section>
+      )}
+      <h2 class="section-title">Sent and scheduled</h2>
       {list.error && !first ? (
         <LoadError error={list.error} onRetry={list.reload} />
       ) : !first ? (

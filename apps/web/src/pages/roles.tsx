@@ -4,6 +4,7 @@ import { Dialog } from '../components/dialog';
 import { Badge, Loading, LoadError, Notice, PageHeader, useAsync } from '../components/ui';
 import { useSession } from '../context';
 import { plural } from '../format';
+import { followLink, pageHref } from '../router';
 
 type Editing = { mode: 'create' } | { mode: 'rename'; role: Role };
 
@@ -135,7 +136,17 @@ function RoleTable({ title, roles, empty, onRename, onDelete }: RoleTableProps) 
                     {role.description ? <span>{role.description}</span> : <span class="muted">—</span>}
                   </td>
                   <td data-label="Users" class="num">
-                    {role.userCount}
+                    {role.userCount > 0 ? (
+                      <a
+                        href={membersOf(role)}
+                        aria-label={`${plural(role.userCount, 'user')} with the role ${role.name}`}
+                        onClick={(e) => followLink(e, membersOf(role))}
+                      >
+                        {role.userCount}
+                      </a>
+                    ) : (
+                      role.userCount
+                    )}
                   </td>
                   <td class="cell-actions">
                     {!role.predefined && (
@@ -278,18 +289,31 @@ function DeleteRoleDialog({ role, onClose, onDeleted }: { role: Role; onClose: (
           <button type="button" class="btn btn-secondary" data-autofocus onClick={onClose}>
             Cancel
           </button>
-          <button type="button" class="btn btn-danger" disabled={busy} onClick={remove}>
+          <button type="button" class="btn btn-danger" disabled={busy || role.userCount > 0} onClick={remove}>
             {busy ? 'Deleting…' : 'Delete role'}
           </button>
         </>
       }
     >
       <p>
-        {role.userCount > 0
-          ? `${plural(role.userCount, 'user')} still ${role.userCount === 1 ? 'has' : 'have'} this role. Give them another role first; a role with users cannot be deleted.`
-          : 'No user has this role. Identity providers that still send it as userType will be refused.'}
+        {role.userCount > 0 ? (
+          <>
+            <a href={membersOf(role)} onClick={(e) => followLink(e, membersOf(role))}>
+              {plural(role.userCount, 'user')}
+            </a>{' '}
+            still {role.userCount === 1 ? 'has' : 'have'} this role. Give them another role first (or change the role your
+            identity provider sends them); a role with users cannot be deleted.
+          </>
+        ) : (
+          'No user has this role. Identity providers that still send it as userType will be refused.'
+        )}
       </p>
       {error && <Notice tone="danger">{error}</Notice>}
     </Dialog>
   );
+}
+
+/** The Members page, filtered to the users of a role. */
+function membersOf(role: Role): string {
+  return `${pageHref('members')}?role=${encodeURIComponent(role.name)}`;
 }

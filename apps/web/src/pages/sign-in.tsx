@@ -93,8 +93,10 @@ export function SignInPage({ message, refused = false, onSignIn }: SignInProps) 
               </button>
             </div>
             <p id="api-key-hint" class="hint">
-              It starts with <code>torii_api_</code>. Generate one in Settings › API Access, or ask an operator to run{' '}
-              <code>npm run cli -- keys:create --org &lt;id&gt; --type api</code>.
+              It starts with <code>torii_api_</code>. No key yet? The server's first start printed one (or wrote it to{' '}
+              <code>data/first-run-key.txt</code>); an operator can also create one with{' '}
+              <code>npm run cli -- keys:create --org &lt;id&gt; --type api</code>. Signed-in Admins generate more in Settings &gt;
+              API Access.
             </p>
             {error && (
               <p id={errorId} class="field-error" role="alert">

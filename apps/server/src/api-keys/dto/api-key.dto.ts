@@ -60,6 +60,16 @@ export class CreatedApiKeyResponse extends ApiKeyResponse implements CreatedApiK
   @ApiProperty({ description: 'The full key. Shown only in this response; store it now.' }) key: string;
 }
 
+export class KeyPolicyResponse {
+  @ApiProperty({
+    nullable: true,
+    type: Number,
+    description: "The longest expiration a new key may have, in days (API_KEY_MAX_LIFETIME_DAYS); null: no limit.",
+  })
+  maxLifetimeDays: number | null;
+}
+
 export class ApiKeyListResponse {
-  @ApiProperty({ type: [ApiKeyResponse] }) apiKeys: ApiKeyResponse[];
+  @ApiProperty({ type: [ApiKeyResponse], description: 'Newest first.' }) apiKeys: ApiKeyResponse[];
+  @ApiProperty({ type: KeyPolicyResponse }) policy: KeyPolicyResponse;
 }

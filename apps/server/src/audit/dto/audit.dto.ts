@@ -13,7 +13,7 @@ export class AuditFilterDto {
   @IsIn(AUDIT_ACTIONS, { message: `action must be one of: ${AUDIT_ACTIONS.join(', ')}` })
   action?: string;
 
-  @ApiPropertyOptional({ description: 'Events of this key (its id, as listed in Settings › API Access).' })
+  @ApiPropertyOptional({ description: 'Events of this key (its id, as listed in Settings > API Access).' })
   @IsOptional()
   @Type(() => Number)
   @IsInt({ message: 'actorKeyId must be a key id' })

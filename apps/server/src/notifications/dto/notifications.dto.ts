@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import type { ReminderPage, ReminderStatus, ReminderView } from '@app/api-types';
+import type { ReminderPage, ReminderStatus, ReminderView, UpcomingReminderView } from '@app/api-types';
 
 export class NotificationResponse implements ReminderView {
   @ApiProperty() id: string;
@@ -30,9 +30,29 @@ export class NotificationResponse implements ReminderView {
   @ApiProperty({ format: 'date-time' }) createdAt: string;
 }
 
+export class UpcomingReminderResponse implements UpcomingReminderView {
+  @ApiProperty() apiKeyId: string;
+  @ApiProperty({ enum: ['api', 'scim'] }) keyType: 'api' | 'scim';
+  @ApiProperty({ nullable: true, type: String }) keyDescription: string | null;
+  @ApiProperty() maskedKey: string;
+  @ApiProperty({ format: 'date-time' }) expiresAt: string;
+  @ApiProperty({ example: '1M' }) leadTime: string;
+  @ApiProperty({ format: 'date-time', description: 'When its window opens; the job sends it on its first run from then on.' })
+  remindAt: string;
+}
+
 export class NotificationPageResponse implements ReminderPage {
   @ApiProperty({ type: [NotificationResponse] }) notifications: NotificationResponse[];
   @ApiProperty() count: number;
   @ApiProperty() total: number;
   @ApiProperty({ nullable: true, type: String }) nextCursor: string | null;
+  @ApiProperty({ type: [UpcomingReminderResponse], description: 'Reminders to come, soonest first (first page only).' })
+  upcoming: UpcomingReminderResponse[];
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    format: 'date-time',
+    description: 'When the reminder job runs next in this process (REMINDER_CRON); null where SCHEDULER_ENABLED=false.',
+  })
+  nextRunAt: string | null;
 }

@@ -33,6 +33,12 @@ export class UserListQueryDto extends PageQueryDto {
   @MaxLength(64, { message: 'role must be at most 64 characters' })
   role?: string;
 
+  @ApiPropertyOptional({ description: 'Part of the email (userName) or display name, case-insensitive.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100, { message: 'q must be at most 100 characters' })
+  q?: string;
+
   @ApiPropertyOptional({ description: "A group's id: only its members (the Groups page)." })
   @IsOptional()
   @IsString()
