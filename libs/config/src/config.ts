@@ -107,7 +107,7 @@ export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; he
   {
     name: 'API_KEY_MAX_LIFETIME_DAYS',
     default: '3653',
-    help: 'Longest expiration a new key may have, in days from its creation (3653: ten years; 366 is GitHub\'s limit); 0 = no limit. Keys without an expiration stay possible.',
+    help: "Longest expiration a new key may have, in days from its creation (3653: ten years; 366 is GitHub's limit); 0 = no limit. Keys without an expiration stay possible.",
   },
   {
     name: 'API_KEY_CACHE_TTL_MS',

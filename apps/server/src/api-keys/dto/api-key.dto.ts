@@ -64,7 +64,7 @@ export class KeyPolicyResponse {
   @ApiProperty({
     nullable: true,
     type: Number,
-    description: "The longest expiration a new key may have, in days (API_KEY_MAX_LIFETIME_DAYS); null: no limit.",
+    description: 'The longest expiration a new key may have, in days (API_KEY_MAX_LIFETIME_DAYS); null: no limit.',
   })
   maxLifetimeDays: number | null;
 }
