@@ -37,6 +37,8 @@ describe('API keys (Settings > API Access)', () => {
       createdAt: expect.any(String),
       expiresAt: '2031-12-31T00:00:00.000Z',
       lastUsedAt: null,
+      firstUsedAt: null,
+      replacesKeyId: null,
       status: 'active',
       maskedKey: `torii_api_…${created.body.key.slice(-4)}`,
       key: expect.stringMatching(/^torii_api_[0-9A-Za-z]{49}$/),
@@ -180,6 +182,33 @@ describe('API keys (Settings > API Access)', () => {
     expect((await client(t.url, newKey.body.key).get('/v1.0/organization')).status).toBe(200);
   });
 
+  it('should rotate with one call: a successor of the same type and description, and show the switch', async () => {
+    await enableScim();
+    const old = (
+      await admin.post('/v1.0/settings/api-keys', { body: { type: 'scim', description: 'Okta', expiresAt: isoDayIn(90) } })
+    ).body;
+    await client(`${t.url}/v1.0/scim/v2`, old.key).get('/Users');
+    const rotated = await admin.post(`/v1.0/settings/api-keys/${old.id}/rotate`, { body: {} });
+    expect(rotated.status).toBe(201);
+    expect(rotated.body).toMatchObject({ type: 'scim', description: 'Okta', replacesKeyId: old.id, firstUsedAt: null });
+    expect(rotated.body.key).toMatch(/^torii_scim_/);
+    // The same lifetime from now: 90 days (to the day).
+    expect(rotated.body.expiresAt.slice(0, 10)).toBe(isoDayIn(90));
+    // Both work in between; the new key's first use is the switch.
+    expect((await client(`${t.url}/v1.0/scim/v2`, old.key).get('/Users')).status).toBe(200);
+    expect((await client(`${t.url}/v1.0/scim/v2`, rotated.body.key).get('/Users')).status).toBe(200);
+    const listed = (await admin.get('/v1.0/settings/api-keys')).body.apiKeys;
+    const successor = listed.find((k: { id: string }) => k.id === rotated.body.id);
+    expect(successor.firstUsedAt).toEqual(expect.any(String));
+    expect(listed.find((k: { id: string }) => k.id === old.id).lastUsedAt).toEqual(expect.any(String));
+    const event = (await admin.get('/v1.0/audit-log?action=api-key.created&size=1')).body.events[0];
+    expect(event).toMatchObject({ target: { id: rotated.body.id }, detail: `Generated to replace key ${old.id} (rotation).` });
+    // An explicit expiration, or none; a key of another organization is not found.
+    const none = await admin.post(`/v1.0/settings/api-keys/${old.id}/rotate`, { body: { expiresAt: null } });
+    expect(none.body.expiresAt).toBeNull();
+    expect((await admin.post('/v1.0/settings/api-keys/999999/rotate', { body: {} })).status).toBe(404);
+  });
+
   it('should refuse a key with one character changed without querying the database', async () => {
     const secret = org.apiKey.key;
     const i = secret.length - 10;
@@ -236,3 +265,8 @@ describe('API keys (Settings > API Access)', () => {
     }
   });
 });
+
+/** `YYYY-MM-DD` of the UTC day `days` from now. */
+function isoDayIn(days: number): string {
+  return new Date(Date.now() + days * 24 * 60 * 60 * 1000).toISOString().slice(0, 10);
+}

@@ -148,9 +148,10 @@ describe('key-expiry reminders', () => {
       expect(part).toContain(key.maskedKey);
       expect(part).toContain('2027-01-20 15:30 UTC');
       expect(part).toMatch(/Okta .*will no longer be able to create, update or deactivate users/);
-      expect(part).toMatch(/Generate a new Torii SCIM key/);
+      expect(part).toMatch(/Rotate it in/);
       expect(part).toMatch(/Delete the old key/);
-      expect(part).toContain('https://torii.example.test/settings/api-access');
+      // Straight to the key's rotation.
+      expect(part).toContain(`https://torii.example.test/settings/api-access?rotate=${key.id}`);
     }
     expect(mail.parsed.text).toContain(`Created:     2027-01-01 09:00 UTC`);
   });

@@ -293,7 +293,7 @@ describe('Settings UI in a real browser', () => {
         expect.stringMatching(/Expires in 20 days$/),
         'Never',
         'Active',
-        'EditDelete',
+        'RotateEditDelete',
       ]);
       await expect(row.locator('.expires-warning').count()).resolves.toBe(1);
       expect(await page.content()).not.toContain(copied);
@@ -338,6 +338,40 @@ describe('Settings UI in a real browser', () => {
       await page.keyboard.press('Shift+Tab');
       const outline = await inPage<string>(page, 'getComputedStyle(document.activeElement).outlineStyle');
       expect(outline).toBe('solid');
+    });
+  });
+
+  describe('Key rotation', () => {
+    it("should rotate from the reminder email's link, show the switch live, and offer to delete the old key", async () => {
+      const org = await t.createOrganization('Rotation Inc');
+      const admin = client(t.url, org.apiKey.key);
+      await admin.patch('/v1.0/settings/security', { body: { scimEnabled: true } });
+      const old = (
+        await admin.post('/v1.0/settings/api-keys', {
+          body: { type: 'scim', description: 'Okta', expiresAt: isoDay(new Date(Date.now() + 20 * DAY)) },
+        })
+      ).body;
+      const page = await openPage();
+      // The reminder email links straight to the key's rotation.
+      await signIn(page, org.apiKey.key, `/settings/api-access?rotate=${old.id}`);
+      const ask = page.getByRole('dialog', { name: `Rotate ${old.maskedKey}?` });
+      await ask.getByRole('button', { name: 'Generate its successor' }).click();
+      const shown = page.getByRole('dialog', { name: 'Your new Torii SCIM key' });
+      const successor = await shown.getByRole('textbox', { name: 'Torii SCIM key' }).inputValue();
+      await shown.getByText(`replace ${old.maskedKey} with it`).waitFor();
+      await shown.getByRole('button', { name: 'Got it' }).click();
+
+      const status = page.locator(`[data-rotation="torii_scim_…${successor.slice(-4)}"]`);
+      await status.getByText('waiting for its first use.').waitFor();
+      // The identity provider switches: the new key's first use shows, and the old key can go.
+      expect((await request(t.url, 'GET', '/v1.0/scim/v2/Users', { key: successor })).status).toBe(200);
+      await page.reload();
+      await status.getByText(/first used .*; this key last used never\./).waitFor();
+      await status.getByRole('button', { name: 'Not used since the switch: delete it' }).click();
+      await page.getByRole('dialog', { name: 'Delete this key?' }).getByRole('button', { name: 'Delete key' }).click();
+      await page.getByText(`The Torii SCIM key ${old.maskedKey} was deleted.`).waitFor();
+      const keys = (await admin.get('/v1.0/settings/api-keys')).body.apiKeys.map((k: { id: string }) => k.id);
+      expect(keys).not.toContain(old.id);
     });
   });
 

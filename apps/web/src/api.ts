@@ -135,6 +135,7 @@ export function createApi(key: string, onUnauthorized: (message: string) => void
     /** The keys, newest first, with the server's policy for new ones. */
     apiKeyList: () =>
       request<{ apiKeys: ApiKey[]; policy: { maxLifetimeDays: number | null } }>('GET', '/v1.0/settings/api-keys'),
+    rotateApiKey: (id: string) => request<CreatedApiKey>('POST', `/v1.0/settings/api-keys/${encodeURIComponent(id)}/rotate`, {}),
     describeApiKey: (id: string, description: string | null) =>
       request<ApiKey>('PATCH', `/v1.0/settings/api-keys/${encodeURIComponent(id)}`, { description }),
     createApiKey: (input: { type: KeyType; description?: string; expiresAt?: string }) =>

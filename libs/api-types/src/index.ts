@@ -24,6 +24,10 @@ export interface ApiKeyView {
   createdAt: string;
   expiresAt: string | null;
   lastUsedAt: string | null;
+  /** The key's first request: in a rotation, when the identity provider switched to it. */
+  firstUsedAt: string | null;
+  /** The key this one replaces (generated with Rotate), if any. */
+  replacesKeyId: string | null;
   status: 'active' | 'expired';
   maskedKey: string;
 }

@@ -47,6 +47,14 @@ export class ApiKey {
   @Column({ type: 'datetime', precision: 3, nullable: true })
   lastUsedAt: Date | null;
 
+  /** The first request made with the key: during a rotation, when the identity provider switched to it. */
+  @Column({ type: 'datetime', precision: 3, nullable: true })
+  firstUsedAt: Date | null;
+
+  /** The key this one was generated to replace (Rotate), if any. */
+  @Column({ type: 'int', nullable: true })
+  replacesKeyId: number | null;
+
   @Column({ type: 'datetime', precision: 3, nullable: true })
   deletedAt: Date | null;
 }

@@ -3,7 +3,14 @@ import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagg
 import { ApiKeysService } from './api-keys.service';
 import type { AuditScope } from '../audit/audit-context';
 import { Acting, OrganizationId } from '../auth/auth.decorators';
-import { ApiKeyListResponse, ApiKeyResponse, CreateApiKeyDto, CreatedApiKeyResponse, UpdateApiKeyDto } from './dto/api-key.dto';
+import {
+  ApiKeyListResponse,
+  ApiKeyResponse,
+  CreateApiKeyDto,
+  CreatedApiKeyResponse,
+  RotateApiKeyDto,
+  UpdateApiKeyDto,
+} from './dto/api-key.dto';
 
 @ApiTags('Settings: API Access')
 @ApiBearerAuth('apiKey')
@@ -28,6 +35,21 @@ export class ApiKeysController {
     @Body() body: CreateApiKeyDto,
   ): Promise<CreatedApiKeyResponse> {
     return this.keys.create(organizationId, body, scope);
+  }
+
+  @Post(':id/rotate')
+  @ApiOperation({
+    summary:
+      "Rotate: generate the key's successor (same type and description), shown once. The old key works until deleted; the list shows the new key's first use and the old key's last use.",
+  })
+  @ApiResponse({ status: 201, type: CreatedApiKeyResponse })
+  rotate(
+    @OrganizationId() organizationId: number,
+    @Param('id') id: string,
+    @Body() body: RotateApiKeyDto,
+    @Acting() scope: AuditScope,
+  ): Promise<CreatedApiKeyResponse> {
+    return this.keys.rotate(organizationId, id, body, scope);
   }
 
   @Get(':id')

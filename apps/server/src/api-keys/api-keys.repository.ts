@@ -102,13 +102,12 @@ export class ApiKeysRepository {
     return toDate(row?.at ?? null);
   }
 
-  /** Sets lastUsedAt unless another instance recorded a use since `staleBefore` (a conditional UPDATE, no race). */
+  /** Sets lastUsedAt (and firstUsedAt, the first time) unless another instance recorded a use since `staleBefore` (a conditional UPDATE, no race). */
   async touchLastUsed(id: number, now: Date, staleBefore: Date): Promise<void> {
-    await this.keys.query('UPDATE api_keys SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)', [
-      toDbDate(now),
-      id,
-      toDbDate(staleBefore),
-    ]);
+    await this.keys.query(
+      'UPDATE api_keys SET last_used_at = ?, first_used_at = COALESCE(first_used_at, ?) WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)',
+      [toDbDate(now), toDbDate(now), id, toDbDate(staleBefore)],
+    );
   }
 
   /** Live keys (not deleted, not yet expired) that expire after `now` and at or before `until`. */

@@ -25,6 +25,8 @@ export interface NewApiKey {
   description?: string | null;
   /** `YYYY-MM-DD` (00:00:00 UTC of that day) or a full ISO-8601 timestamp. */
   expiresAt?: string | null;
+  /** The key this one replaces (Rotate). */
+  replacesKeyId?: number;
 }
 
 /** A key as other modules see it (never the hash). */
@@ -98,6 +100,8 @@ export class ApiKeysService {
           createdAt: now,
           expiresAt,
           lastUsedAt: null,
+          firstUsedAt: null,
+          replacesKeyId: input.replacesKeyId ?? null,
           deletedAt: null,
         },
         tx,
@@ -112,12 +116,45 @@ export class ApiKeysService {
           { attribute: 'type', to: KEY_TYPE_NAMES[row.type] },
           { attribute: 'description', to: row.description },
           { attribute: 'expiresAt', to: view.expiresAt },
+          ...(row.replacesKeyId !== null ? [{ attribute: 'replacesKeyId', to: String(row.replacesKeyId) }] : []),
         ],
+        ...(row.replacesKeyId !== null ? { detail: `Generated to replace key ${row.replacesKeyId} (rotation).` } : {}),
       });
       return view;
     };
     const view = await (manager ? insert(manager) : this.transactions.run(insert));
     return { ...view, key };
+  }
+
+  /**
+   * Rotate: generates the key's successor, shown once: the same type and description, and by
+   * default the same lifetime from now (capped by the maximum), or `expiresAt` when given (null:
+   * none). The old key keeps working until it is deleted; the list shows when the new key was
+   * first used and the old one last used, so the switch can be seen before the old key goes.
+   */
+  async rotate(
+    organizationId: number,
+    rawId: string,
+    body: { expiresAt?: string | null },
+    scope: AuditScope,
+  ): Promise<CreatedApiKeyView> {
+    const old = await this.find(organizationId, rawId);
+    let expiresAt = body.expiresAt;
+    if (expiresAt === undefined && old.expiresAt) {
+      const now = this.clock.now().getTime();
+      const lifetime = old.expiresAt.getTime() - old.createdAt.getTime();
+      const maxDays = this.config.apiKeys.maxLifetimeDays;
+      const days = Math.max(1, Math.ceil(lifetime / DAY_MS));
+      expiresAt = new Date(now + Math.min(days, maxDays || days) * DAY_MS).toISOString().slice(0, 10);
+      // A date rounds down to 00:00 UTC: keep it inside the maximum.
+      if (maxDays && Date.parse(`${expiresAt}T00:00:00Z`) > now + maxDays * DAY_MS)
+        expiresAt = new Date(now + (maxDays - 1) * DAY_MS).toISOString().slice(0, 10);
+    }
+    return this.create(
+      organizationId,
+      { type: old.type, description: old.description, expiresAt: expiresAt ?? null, replacesKeyId: old.id },
+      scope,
+    );
   }
 
   /** For the operator CLI: the organization is named by the operator, so check it exists first. */
@@ -221,6 +258,8 @@ export class ApiKeysService {
       createdAt: row.createdAt.toISOString(),
       expiresAt: row.expiresAt?.toISOString() ?? null,
       lastUsedAt: row.lastUsedAt?.toISOString() ?? null,
+      firstUsedAt: row.firstUsedAt?.toISOString() ?? null,
+      replacesKeyId: row.replacesKeyId === null ? null : String(row.replacesKeyId),
       status: expired ? 'expired' : 'active',
       maskedKey: maskKey(row.type, row.keyLast4),
     };

@@ -3,6 +3,7 @@ import type { OutgoingMail } from './mailer/mailer.service';
 export interface ReminderFacts {
   organizationName: string;
   organizationId: number;
+  keyId: number;
   keyType: 'api' | 'scim';
   keyDescription: string | null;
   maskedKey: string;
@@ -22,7 +23,8 @@ export function reminderEmail(f: ReminderFacts): OutgoingMail {
   const when = formatUtc(f.expiresAt);
   const days = Math.max(0, Math.ceil((f.expiresAt.getTime() - f.now.getTime()) / 86_400_000));
   const inDays = days === 0 ? 'today' : days === 1 ? 'in 1 day' : `in ${days} days`;
-  const link = `${f.appUrl}/settings/api-access`;
+  // Straight to the key's rotation in the settings UI (sign-in first when needed).
+  const link = `${f.appUrl}/settings/api-access?rotate=${f.keyId}`;
   const stops =
     f.keyType === 'scim'
       ? 'Okta (or your other identity provider) will no longer be able to create, update or deactivate users in Torii.'
@@ -42,7 +44,7 @@ export function reminderEmail(f: ReminderFacts): OutgoingMail {
     `From that moment the key is refused. ${stops}`,
     ``,
     `To rotate it without downtime (an expiration cannot be extended):`,
-    `  1. Generate a new ${typeName} key in Settings > API Access: ${link}`,
+    `  1. Rotate it in Settings > API Access (it generates the new key): ${link}`,
     `  2. Replace the old key with the new one in ${f.keyType === 'scim' ? 'your identity provider (Okta: the Torii app > Provisioning > API token)' : 'every system that uses it'}.`,
     `  3. Delete the old key.`,
     `Both keys work in between.`,
@@ -62,7 +64,7 @@ export function reminderEmail(f: ReminderFacts): OutgoingMail {
 <p>From that moment the key is refused. ${esc(stops)}</p>
 <p>To rotate it without downtime (an expiration cannot be extended):</p>
 <ol>
-<li>Generate a new ${esc(typeName)} key in <a href="${esc(link)}">Settings &gt; API Access</a>.</li>
+<li>Rotate it in <a href="${esc(link)}">Settings &gt; API Access</a> (it generates the new key).</li>
 <li>Replace the old key with the new one in ${f.keyType === 'scim' ? 'your identity provider (Okta: the Torii app &gt; Provisioning &gt; API token)' : 'every system that uses it'}.</li>
 <li>Delete the old key.</li>
 </ol>

@@ -261,6 +261,7 @@ export class RemindersService {
             : reminderEmail({
                 organizationName: organization.name,
                 organizationId: key.organizationId,
+                keyId: key.id,
                 keyType: key.type,
                 keyDescription: key.description,
                 maskedKey: key.maskedKey,

@@ -25,6 +25,10 @@ export function ApiAccessPage() {
   const [generating, setGenerating] = useState(false);
   const [deleting, setDeleting] = useState<ApiKey>();
   const [describing, setDescribing] = useState<ApiKey>();
+  // `?rotate=<id>` (the link in reminder emails) opens the key's rotation.
+  const [rotatingId, setRotatingId] = useState(() => new URLSearchParams(window.location.search).get('rotate') ?? undefined);
+  const rotating = rotatingId ? data.data?.keys.find((k) => k.id === rotatingId) : undefined;
+  const successorOf = (key: ApiKey) => data.data?.keys.find((k) => k.replacesKeyId === key.id);
   const [done, setDone] = useState<string>();
   const now = new Date();
 
@@ -79,9 +83,11 @@ export function ApiAccessPage() {
                 <KeyRow
                   key={key.id}
                   apiKey={key}
+                  successor={successorOf(key)}
                   now={now}
                   onDelete={() => setDeleting(key)}
                   onDescribe={() => setDescribing(key)}
+                  onRotate={() => setRotatingId(key.id)}
                 />
               ))}
             </tbody>
@@ -94,9 +100,15 @@ export function ApiAccessPage() {
           Rotate a key
         </h2>
         <ol class="steps">
-          <li>Generate a new key of the same type, with a new expiration date.</li>
+          <li>
+            <strong>Rotate</strong> on the key: its successor is generated (same type and description, a new expiration) and shown
+            once.
+          </li>
           <li>Replace the old key with the new one where it is used (for a SCIM key: your identity provider's Torii app).</li>
-          <li>Delete the old key. Both keys work until you do, so nothing stops in between.</li>
+          <li>
+            The old key's row shows when the new key was first used; once the old one is no longer used, delete it. Both keys work
+            until you do, so nothing stops in between.
+          </li>
         </ol>
         <p class="card-text muted">
           Torii emails your organization's Admins a month before a key expires. Keys expiring within {REMINDER_WINDOW_DAYS} days
@@ -110,6 +122,19 @@ export function ApiAccessPage() {
           maxLifetimeDays={data.data.maxLifetimeDays}
           onClose={() => setGenerating(false)}
           onCreated={() => {
+            setDone(undefined);
+            void data.reload();
+          }}
+        />
+      )}
+      {rotating && (
+        <RotateKeyDialog
+          apiKey={rotating}
+          onClose={() => {
+            setRotatingId(undefined);
+            window.history.replaceState(null, '', window.location.pathname);
+          }}
+          onRotated={() => {
             setDone(undefined);
             void data.reload();
           }}
@@ -143,14 +168,18 @@ export function ApiAccessPage() {
 
 function KeyRow({
   apiKey,
+  successor,
   now,
   onDelete,
   onDescribe,
+  onRotate,
 }: {
   apiKey: ApiKey;
+  successor?: ApiKey;
   now: Date;
   onDelete: () => void;
   onDescribe: () => void;
+  onRotate: () => void;
 }) {
   const expiry = describeExpiry(apiKey.expiresAt, now);
   return (
@@ -159,7 +188,10 @@ function KeyRow({
         <Badge tone={apiKey.type === 'scim' ? 'accent' : 'neutral'}>{KEY_TYPE_LABELS[apiKey.type]}</Badge>
       </td>
       <td data-label="Description" class="cell-wrap">
-        {apiKey.description ? <span>{apiKey.description}</span> : <span class="muted">No description</span>}
+        <span class="stack">
+          {apiKey.description ? <span>{apiKey.description}</span> : <span class="muted">No description</span>}
+          {successor && <RotationStatus apiKey={apiKey} successor={successor} onDelete={onDelete} />}
+        </span>
       </td>
       <td data-label="Key">
         <code class="masked-key">{apiKey.maskedKey}</code>
@@ -202,6 +234,11 @@ function KeyRow({
       </td>
       <td class="cell-actions">
         <div class="row-actions">
+          {!successor && (
+            <button type="button" class="btn btn-ghost btn-small" aria-label={`Rotate ${apiKey.maskedKey}`} onClick={onRotate}>
+              Rotate
+            </button>
+          )}
           <button
             type="button"
             class="btn btn-ghost btn-small"
@@ -242,8 +279,6 @@ function GenerateKeyDialog({
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<{ message: string; scimOff: boolean }>();
   const [created, setCreated] = useState<CreatedApiKey>();
-  // Escape or × on the shown key asks first: the key is never shown again (GitHub's and Torii's "Got it").
-  const [leaving, setLeaving] = useState(false);
   const tomorrow = isoDay(addDays(new Date(), 1));
   // The server refuses later dates (API_KEY_MAX_LIFETIME_DAYS); the picker does not offer them.
   const latest = maxLifetimeDays ? isoDay(addDays(new Date(), maxLifetimeDays - 1)) : undefined;
@@ -281,63 +316,7 @@ function GenerateKeyDialog({
     }
   };
 
-  if (created) {
-    return (
-      <Dialog
-        title={`Your new ${KEY_TYPE_LABELS[created.type]} key`}
-        onClose={() => setLeaving(true)}
-        footer={
-          leaving ? (
-            <>
-              <button type="button" class="btn btn-secondary" data-autofocus onClick={() => setLeaving(false)}>
-                Show the key again
-              </button>
-              <button type="button" class="btn btn-danger" onClick={onClose}>
-                Close without the key
-              </button>
-            </>
-          ) : (
-            <button type="button" class="btn btn-primary" onClick={onClose}>
-              Got it, I have copied the key
-            </button>
-          )
-        }
-      >
-        {leaving ? (
-          <div role="alert">
-            <Notice tone="danger" title="Have you copied the key?">
-              Once this window is closed the key cannot be shown again: you would have to generate another one.
-            </Notice>
-          </div>
-        ) : (
-          <Notice tone="warning" title="Copy the key now">
-            This is the only time the full key is shown. After you close this window, only its last characters are visible.
-          </Notice>
-        )}
-        <div class="field">
-          <label for="new-key" class="label">
-            {KEY_TYPE_LABELS[created.type]} key
-          </label>
-          <div class="secret">
-            <textarea
-              id="new-key"
-              class="input input-mono secret-value"
-              readOnly
-              rows={2}
-              spellcheck={false}
-              value={created.key}
-              onFocus={(e) => (e.target as HTMLTextAreaElement).select()}
-            />
-            <CopyButton text={created.key} label={`Copy the ${KEY_TYPE_LABELS[created.type]} key`} variant="primary" />
-          </div>
-          <p class="hint">
-            {created.expiresAt ? `Expires ${formatDateTime(created.expiresAt)}.` : 'No expiration: it works until you delete it.'}{' '}
-            {created.type === 'scim' && 'Paste it into your identity provider’s Torii app with your Organization ID.'}
-          </p>
-        </div>
-      </Dialog>
-    );
-  }
+  if (created) return <NewKeyDialog created={created} onClose={onClose} />;
 
   return (
     <Dialog
@@ -548,5 +527,145 @@ function DescribeKeyDialog({
         {error && <Notice tone="danger">{error}</Notice>}
       </form>
     </Dialog>
+  );
+}
+
+/**
+ * The new key, shown once. Escape or × ask first: the key is never shown again (GitHub's and
+ * Torii's "Got it"). `rotating`: the key it replaces, for the next step of a rotation.
+ */
+function NewKeyDialog({ created, rotating, onClose }: { created: CreatedApiKey; rotating?: ApiKey; onClose: () => void }) {
+  const [leaving, setLeaving] = useState(false);
+  return (
+    <Dialog
+      title={`Your new ${KEY_TYPE_LABELS[created.type]} key`}
+      onClose={() => setLeaving(true)}
+      footer={
+        leaving ? (
+          <>
+            <button type="button" class="btn btn-secondary" data-autofocus onClick={() => setLeaving(false)}>
+              Show the key again
+            </button>
+            <button type="button" class="btn btn-danger" onClick={onClose}>
+              Close without the key
+            </button>
+          </>
+        ) : (
+          <button type="button" class="btn btn-primary" onClick={onClose}>
+            Got it, I have copied the key
+          </button>
+        )
+      }
+    >
+      {leaving ? (
+        <div role="alert">
+          <Notice tone="danger" title="Have you copied the key?">
+            Once this window is closed the key cannot be shown again: you would have to generate another one.
+          </Notice>
+        </div>
+      ) : (
+        <Notice tone="warning" title="Copy the key now">
+          This is the only time the full key is shown. After you close this window, only its last characters are visible.
+        </Notice>
+      )}
+      <div class="field">
+        <label for="new-key" class="label">
+          {KEY_TYPE_LABELS[created.type]} key
+        </label>
+        <div class="secret">
+          <textarea
+            id="new-key"
+            class="input input-mono secret-value"
+            readOnly
+            rows={2}
+            spellcheck={false}
+            value={created.key}
+            onFocus={(e) => (e.target as HTMLTextAreaElement).select()}
+          />
+          <CopyButton text={created.key} label={`Copy the ${KEY_TYPE_LABELS[created.type]} key`} variant="primary" />
+        </div>
+        <p class="hint">
+          {created.expiresAt ? `Expires ${formatDateTime(created.expiresAt)}.` : 'No expiration: it works until you delete it.'}{' '}
+          {created.type === 'scim' && 'Paste it into your identity provider’s Torii app with your Organization ID.'}
+        </p>
+        {rotating && (
+          <p class="hint">
+            Next: replace <code>{rotating.maskedKey}</code> with it where it is used. This page shows when the new key is first
+            used, and offers to delete the old one once it is no longer used.
+          </p>
+        )}
+      </div>
+    </Dialog>
+  );
+}
+
+/** Rotate: the key's successor, same type and description; by default the same lifetime from now. */
+function RotateKeyDialog({ apiKey, onClose, onRotated }: { apiKey: ApiKey; onClose: () => void; onRotated: () => void }) {
+  const { api } = useSession();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string>();
+  const [created, setCreated] = useState<CreatedApiKey>();
+  if (created) return <NewKeyDialog created={created} rotating={apiKey} onClose={onClose} />;
+  const rotate = async () => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      setCreated(await api.rotateApiKey(apiKey.id));
+      onRotated();
+    } catch (e) {
+      setError(describeError(e));
+      setBusy(false);
+    }
+  };
+  return (
+    <Dialog
+      title={`Rotate ${apiKey.maskedKey}?`}
+      size="small"
+      onClose={onClose}
+      footer={
+        <>
+          <button type="button" class="btn btn-secondary" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="button" class="btn btn-primary" data-autofocus disabled={busy} onClick={rotate}>
+            {busy ? 'Generating…' : 'Generate its successor'}
+          </button>
+        </>
+      }
+    >
+      <ol class="steps">
+        <li>
+          A new {KEY_TYPE_LABELS[apiKey.type]} key is generated{apiKey.description ? ` ("${apiKey.description}")` : ''}
+          {apiKey.expiresAt ? ', with the same lifetime from today' : ', without an expiration like this one'}, and shown once.
+        </li>
+        <li>You replace this key with it where it is used{apiKey.type === 'scim' ? ' (your identity provider)' : ''}.</li>
+        <li>This page shows when the new key is first used; once this key is no longer used, delete it.</li>
+      </ol>
+      <p class="hint">Both keys work until you delete this one, so nothing stops in between.</p>
+      {error && <Notice tone="danger">{error}</Notice>}
+    </Dialog>
+  );
+}
+
+/** Where a rotation stands, on the old key's row: has the new key been used, is the old one still used. */
+function RotationStatus({ apiKey, successor, onDelete }: { apiKey: ApiKey; successor: ApiKey; onDelete: () => void }) {
+  const switched = successor.firstUsedAt !== null;
+  const idle = switched && (apiKey.lastUsedAt === null || apiKey.lastUsedAt < successor.firstUsedAt!);
+  return (
+    <span class="stack rotation" data-rotation={successor.maskedKey}>
+      <span class="small">
+        Replaced by <code>{successor.maskedKey}</code>:{' '}
+        {switched
+          ? `first used ${formatDateTime(successor.firstUsedAt!)}; this key last used ${apiKey.lastUsedAt ? formatDateTime(apiKey.lastUsedAt) : 'never'}.`
+          : 'waiting for its first use.'}
+      </span>
+      {idle && (
+        <span>
+          <button type="button" class="btn btn-ghost-danger btn-small" onClick={onDelete}>
+            Not used since the switch: delete it
+          </button>
+        </span>
+      )}
+    </span>
   );
 }

@@ -52,12 +52,32 @@ export class ApiKeyResponse implements ApiKeyView {
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) expiresAt: string | null;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) lastUsedAt: string | null;
+  @ApiProperty({
+    format: 'date-time',
+    nullable: true,
+    type: String,
+    description: "The key's first request: in a rotation, when the identity provider switched to it.",
+  })
+  firstUsedAt: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'The key this one replaces (generated with rotate).' })
+  replacesKeyId: string | null;
   @ApiProperty({ enum: ['active', 'expired'] }) status: 'active' | 'expired';
   @ApiProperty({ example: 'torii_scim_…x9Qa' }) maskedKey: string;
 }
 
 export class CreatedApiKeyResponse extends ApiKeyResponse implements CreatedApiKeyView {
   @ApiProperty({ description: 'The full key. Shown only in this response; store it now.' }) key: string;
+}
+
+export class RotateApiKeyDto {
+  @ApiPropertyOptional({
+    nullable: true,
+    description:
+      "The successor's expiration (YYYY-MM-DD or ISO-8601); absent: the old key's lifetime from now (within the maximum); null: none.",
+  })
+  @IsOptional()
+  @IsString({ message: 'expiresAt must be a date (YYYY-MM-DD) or an ISO-8601 timestamp' })
+  expiresAt?: string | null;
 }
 
 export class KeyPolicyResponse {
