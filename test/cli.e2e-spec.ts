@@ -134,6 +134,27 @@ describe('operator CLI (npm run cli)', () => {
     expect(await countOrganizations()).toBe(before);
   });
 
+  it.each([
+    [
+      ['org:create', '--name', 'X'],
+      /^org:create needs --admin-email\. Run "npm run cli -- org:create --help" for its options\.$/,
+    ],
+    [['org:create', '--name', 'X', '--admin-email', 'not-an-email'], /^--admin-email must be an email address/],
+    [['keys:create', '--org', 'abc', '--type', 'api'], /^--org must be an Organization ID/],
+    [['keys:create', '--org', '1', '--type', 'root'], /^--type must be api or scim\./],
+    [['frobnicate'], /^Unknown command "frobnicate"; the commands are org:create, keys:create, reminders:run, db:migrate/],
+    [['org:create', '--colour', 'red'], /^Unknown option --colour\./],
+    [['org:create', '--name'], /^--name needs a value\./],
+    [[], /^Name a command; run "npm run cli -- --help" for the list\.$/],
+  ])('should refuse %j with --json as { error: <one sentence> } and exit code 2', async (args, message) => {
+    const result = await cli(...args, '--json');
+    expect(result.code).toBe(2);
+    const body = JSON.parse(result.stderr);
+    expect(Object.keys(body)).toEqual(['error']);
+    expect(body.error).toMatch(message);
+    expect(body.error).not.toContain('\n');
+  });
+
   it("should print each command's own help, and refuse in one sentence (JSON: { error })", async () => {
     const help = await cli('keys:create', '--help');
     expect(help.code).toBe(0);

@@ -654,6 +654,23 @@ describe('Settings UI in a real browser', () => {
       await t.app.get(RemindersService).run();
     });
 
+    it('should list the reminders to come, with when the job runs next', async () => {
+      const page = await openPage();
+      await signIn(page, org.apiKey.key, '/settings/notifications');
+      const upcoming = page.getByRole('region', { name: /Upcoming/ });
+      // The key expiring in 200 days: its one-month reminder is to come; the one in 12 days was sent (history).
+      const row = upcoming.getByRole('row').filter({ hasText: 'Okta provisioning (rotated)' });
+      await row.getByText('1 month before').waitFor();
+      await expect(
+        upcoming
+          .getByRole('row')
+          .filter({ hasText: /^Torii SCIM.*Okta provisioning$/ })
+          .count(),
+      ).resolves.toBe(0);
+      // The tests' server does not run the job itself; a production one says when it runs next.
+      await upcoming.getByText(/does not run the reminder job itself \(SCHEDULER_ENABLED=false\)/).waitFor();
+    });
+
     it.each([
       ['1280', DESKTOP],
       ['390', NARROW],

@@ -1,6 +1,6 @@
 import type { Logger } from '@nestjs/common';
 import type { SchedulerRegistry } from '@nestjs/schedule';
-import { CronJob } from 'cron';
+import { CronJob, CronTime } from 'cron';
 
 /**
  * Schedules `run` on a cron expression (UTC) under `name`. A tick is skipped while the previous
@@ -31,4 +31,13 @@ export function scheduleJob(
   job.start();
   logger.log(`${name} scheduled: "${cronTime}" (UTC)`);
   return tick;
+}
+
+/** The next time a cron expression (UTC) fires after `now`, as ISO-8601; null for an expression cron cannot read. */
+export function nextRunOf(cronTime: string, now: Date): string | null {
+  try {
+    return new CronTime(cronTime, 'UTC').getNextDateFrom(now).toJSDate().toISOString();
+  } catch {
+    return null;
+  }
 }

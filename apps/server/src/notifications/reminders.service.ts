@@ -3,7 +3,6 @@ import { AuditScope, SYSTEM_SCOPE } from '../audit/audit-context';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { TransactionRunner } from '@app/database';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { CronTime } from 'cron';
 import { EntityManager } from 'typeorm';
 import { randomUUID } from 'node:crypto';
 import { ApiKeysService } from '../api-keys/api-keys.service';
@@ -11,6 +10,7 @@ import { AuditRecord, AuditService } from '../audit/audit.service';
 import { Clock } from '../common/clock';
 import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor } from '../common/cursor';
 import { retryOnDeadlock } from '../common/db-errors';
+import { nextRunOf } from '../common/scheduled-job';
 import { OrganizationsService } from '../organizations/organizations.service';
 import { UsersService } from '../users/users.service';
 import { KeyReminder, ReminderStatus } from './key-reminder.entity';
@@ -132,7 +132,7 @@ export class RemindersService {
       total,
       nextCursor: rows.length > size ? encodeCursor(pageRows[pageRows.length - 1].id) : null,
       upcoming: before ? [] : await this.upcoming(organizationId),
-      nextRunAt: this.config.reminders.schedulerEnabled ? nextRun(this.config.reminders.cron, this.clock.now()) : null,
+      nextRunAt: this.config.reminders.schedulerEnabled ? nextRunOf(this.config.reminders.cron, this.clock.now()) : null,
     };
   }
 
@@ -361,14 +361,4 @@ function what(reminder: KeyReminder): string {
     return `The SCIM connection alert (${status ?? 'unknown'})`;
   }
   return `The ${reminder.leadTime} expiry reminder`;
-}
-
-/** The next time a cron expression (UTC) fires after `now`. */
-function nextRun(cronTime: string, now: Date): string | null {
-  try {
-    const next = new CronTime(cronTime, 'UTC').getNextDateFrom(now);
-    return next.toJSDate().toISOString();
-  } catch {
-    return null;
-  }
 }

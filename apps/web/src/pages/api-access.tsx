@@ -233,7 +233,7 @@ function KeyRow({
         {apiKey.status === 'active' ? <Badge tone="success">Active</Badge> : <Badge tone="danger">Expired</Badge>}
       </td>
       <td class="cell-actions">
-        <div class="row-actions">
+        <div class="row-actions row-actions-column">
           {!successor && (
             <button type="button" class="btn btn-ghost btn-small" aria-label={`Rotate ${apiKey.maskedKey}`} onClick={onRotate}>
               Rotate
