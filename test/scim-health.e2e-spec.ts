@@ -65,6 +65,8 @@ describe('SCIM connection health', () => {
     expect((await o.scim.get('/Users/424242')).status).toBe(404); // a GET's 404: not a failure
     const refused = await o.scim.post('/Users', { body: { userName: 'not-an-email' } });
     expect(refused.status).toBe(400);
+    // The refusal is recorded (the last error) just after its response went out.
+    for (let tries = 0; tries < 40 && !(await health()).keys[0].lastError; tries++) await new Promise((r) => setTimeout(r, 50));
     // Before the minute's counts are written, and after: the same figures.
     const before = await health();
     await t.app.get(ScimTrafficService).flush();

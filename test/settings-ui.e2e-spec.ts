@@ -582,6 +582,11 @@ describe('Settings UI in a real browser', () => {
         },
       });
       await scim.post('/Users', { body: { userName: 'not-an-email' } });
+      // The refusal is recorded just after its response went out.
+      for (let tries = 0; tries < 40; tries++) {
+        if ((await admin.get('/v1.0/audit-log?outcome=failure&size=1')).body.events.length) break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
       const page = await openPage();
       await signIn(page, org.apiKey.key, '/settings/security');
 

@@ -36,8 +36,8 @@ export interface UserFilters {
   status?: 'active' | 'inactive';
 }
 
-/** `?a=1&b=2` of the filters that are set, or nothing. */
-function query(filters: object): string {
+/** `?a=1&b=2` of the filters that are set, or nothing: for API paths, and for the page's own address. */
+export function query(filters: object): string {
   const text = new URLSearchParams(
     Object.entries(filters).filter((entry): entry is [string, string] => Boolean(entry[1])),
   ).toString();
@@ -127,14 +127,15 @@ export function createApi(key: string, onUnauthorized: (message: string) => void
     const result = await request<Record<string, any>>('GET', `${path}${separator}${query}`);
     return { items: result[field] as T[], total: result.total, nextCursor: result.nextCursor };
   };
+  const apiKeyList = () =>
+    request<{ apiKeys: ApiKey[]; policy: { maxLifetimeDays: number | null } }>('GET', '/v1.0/settings/api-keys');
   return {
     organization: () => request<Organization>('GET', '/v1.0/organization'),
     security: () => request<SecuritySettingsView>('GET', '/v1.0/settings/security'),
     setScimEnabled: (scimEnabled: boolean) => request<SecuritySettingsView>('PATCH', '/v1.0/settings/security', { scimEnabled }),
-    apiKeys: async () => (await request<{ apiKeys: ApiKey[] }>('GET', '/v1.0/settings/api-keys')).apiKeys,
     /** The keys, newest first, with the server's policy for new ones. */
-    apiKeyList: () =>
-      request<{ apiKeys: ApiKey[]; policy: { maxLifetimeDays: number | null } }>('GET', '/v1.0/settings/api-keys'),
+    apiKeyList,
+    apiKeys: async () => (await apiKeyList()).apiKeys,
     rotateApiKey: (id: string) => request<CreatedApiKey>('POST', `/v1.0/settings/api-keys/${encodeURIComponent(id)}/rotate`, {}),
     describeApiKey: (id: string, description: string | null) =>
       request<ApiKey>('PATCH', `/v1.0/settings/api-keys/${encodeURIComponent(id)}`, { description }),

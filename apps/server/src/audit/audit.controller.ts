@@ -2,6 +2,7 @@ import { Controller, Get, Header, Query, StreamableFile } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Readable } from 'node:stream';
 import { OrganizationId } from '../auth/auth.decorators';
+import { DEFAULT_PAGE_SIZE } from '../common/cursor';
 import { eventsAsCsv, eventsAsNdjson } from './audit-export';
 import { AuditService } from './audit.service';
 import { AuditExportQueryDto, AuditFilterDto, AuditListQueryDto, AuditPageResponse } from './dto/audit.dto';
@@ -17,7 +18,7 @@ export class AuditController {
   @ApiResponse({ status: 200, type: AuditPageResponse })
   list(@OrganizationId() organizationId: number, @Query() query: AuditListQueryDto): Promise<AuditPageResponse> {
     const { size, cursor, ...filters } = query;
-    return this.audit.list(organizationId, { ...filtersOf(filters), limit: size ?? 50, cursor });
+    return this.audit.list(organizationId, { ...filtersOf(filters), limit: size ?? DEFAULT_PAGE_SIZE, cursor });
   }
 
   @Get('export')

@@ -2,41 +2,14 @@ import type { AuditEventView, AuditPage } from '@app/api-types';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { badRequest } from '../common/app-error';
 import { Clock } from '../common/clock';
+import { decodeCursor, encodeCursor } from '../common/cursor';
 import { AuditActor, AuditScope } from './audit-context';
 import { AuditEvent } from './audit-event.entity';
 import { AuditQuery, AuditRepository } from './audit.repository';
 
 /** The actions of the audit log (docs/audit.md). */
-export type AuditAction =
-  | 'api-key.created'
-  | 'api-key.updated'
-  | 'api-key.deleted'
-  | 'security.scim-enabled'
-  | 'security.scim-disabled'
-  | 'role.created'
-  | 'role.updated'
-  | 'role.deleted'
-  | 'role-mapping.created'
-  | 'role-mapping.updated'
-  | 'role-mapping.deleted'
-  | 'user.created'
-  | 'user.updated'
-  | 'user.role-changed'
-  | 'user.deactivated'
-  | 'user.reactivated'
-  | 'user.deleted'
-  | 'group.created'
-  | 'group.updated'
-  | 'group.deleted'
-  | 'group.members-added'
-  | 'group.members-removed'
-  | 'reminder.sent'
-  | 'reminder.failed'
-  | 'scim.request-failed';
-
-export const AUDIT_ACTIONS: readonly AuditAction[] = [
+export const AUDIT_ACTIONS = [
   'api-key.created',
   'api-key.updated',
   'api-key.deleted',
@@ -62,7 +35,9 @@ export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'reminder.sent',
   'reminder.failed',
   'scim.request-failed',
-];
+] as const;
+
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 export interface AuditChange {
   attribute: string;
@@ -152,7 +127,7 @@ export class AuditService {
     const { cursor, ...filters } = query;
     const rows = await this.repository.page(organizationId, {
       ...filters,
-      beforeId: decodeCursor(cursor),
+      beforeId: decodeCursor(cursor) || undefined,
       limit: query.limit + 1,
     });
     const page = rows.slice(0, query.limit);
@@ -257,18 +232,4 @@ function toView(event: AuditEvent): AuditEventView {
     ...(event.detail !== null ? { detail: event.detail } : {}),
     requestId: event.requestId,
   };
-}
-
-function encodeCursor(id: number): string {
-  return Buffer.from(`before:${id}`).toString('base64url');
-}
-
-function decodeCursor(cursor: string | undefined): number | undefined {
-  if (cursor === undefined || cursor === '') return undefined;
-  const match = /^before:(\d{1,10})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!match)
-    throw badRequest('cursor is not a cursor this API returned; start again without it.', 'invalidValue', [
-      { field: 'cursor', message: 'cursor is not a cursor this API returned' },
-    ]);
-  return Number(match[1]);
 }

@@ -207,6 +207,12 @@ export class GroupsRepository {
     return { total, groups: rows.map((row: Record<string, unknown>) => this.hydrate(row)) };
   }
 
+  /** How many members a group has. */
+  async memberCount(groupId: number): Promise<number> {
+    const [{ n }] = await this.dataSource.query('SELECT COUNT(*) AS n FROM group_members WHERE group_id = ?', [groupId]);
+    return Number(n);
+  }
+
   /** The admin API's page of groups in id order after `afterId`, each with its number of members, and the total. */
   async page(
     organizationId: number,

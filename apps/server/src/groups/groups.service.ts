@@ -240,7 +240,7 @@ export class GroupsService {
   /** One group as the admin API shows it. */
   async view(organizationId: number, rawId: string): Promise<GroupView> {
     const group = await this.find(undefined, organizationId, rawId);
-    const [{ memberCount }] = (await this.repository.page(organizationId, group.id - 1, 1)).rows;
+    const memberCount = await this.repository.memberCount(group.id);
     return toView(group, memberCount, (await this.roleMappings.rolesOfGroups([group.id])).get(group.id));
   }
 

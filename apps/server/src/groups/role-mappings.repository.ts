@@ -1,7 +1,7 @@
 import { takesRowLocks } from '@app/database';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { toIso } from '../common/db-values';
+import { toDbDate, toIso } from '../common/db-values';
 import type { GroupRole } from '../users/users.service';
 
 /** A mapping as the admin API shows it. */
@@ -89,7 +89,7 @@ export class RoleMappingsRepository {
   ): Promise<number> {
     const runner = manager.queryRunner;
     if (!runner) throw new Error('Role mapping writes run inside a transaction');
-    const now = this.date(row.now);
+    const now = toDbDate(row.now);
     const result = await runner.query(
       'INSERT INTO role_mappings (organization_id, group_id, role_id, priority, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
       [row.organizationId, row.groupId, row.roleId, row.priority, now, now],
@@ -103,7 +103,7 @@ export class RoleMappingsRepository {
     await manager.query('UPDATE role_mappings SET role_id = ?, priority = ?, updated_at = ? WHERE id = ?', [
       change.roleId,
       change.priority,
-      this.date(change.now),
+      toDbDate(change.now),
       id,
     ]);
   }
@@ -140,10 +140,6 @@ export class RoleMappingsRepository {
       }
     }
     return out;
-  }
-
-  private date(value: Date): unknown {
-    return this.dataSource.driver.preparePersistentValue(value, { type: 'datetime', precision: 3 } as never);
   }
 }
 

@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { type AuditEvent, type AuditFilters, describeError, type Page } from '../api';
+import { type AuditEvent, type AuditFilters, describeError, type Page, query } from '../api';
 import { Badge, EmptyState, Loading, LoadError, Notice, PageHeader, useAsync } from '../components/ui';
 import { useSession } from '../context';
 import { AUDIT_ACTION_LABELS, describeChange, formatDateTime } from '../format';
@@ -45,10 +45,7 @@ export function AuditLogPage() {
     const merged = { ...filters, ...next };
     setFilters(merged);
     setError(undefined);
-    const query = new URLSearchParams(
-      Object.entries(merged).filter((entry): entry is [string, string] => Boolean(entry[1])),
-    ).toString();
-    window.history.replaceState(null, '', `${window.location.pathname}${query ? `?${query}` : ''}`);
+    window.history.replaceState(null, '', `${window.location.pathname}${query(merged)}`);
   };
 
   const loadMore = async () => {

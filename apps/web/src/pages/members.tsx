@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { describeError, type Page, type User, type UserFilters } from '../api';
+import { describeError, type Page, query, type User, type UserFilters } from '../api';
 import { Dialog } from '../components/dialog';
 import { Badge, EmptyState, Loading, LoadError, Notice, PageHeader, useAsync } from '../components/ui';
 import { useSession } from '../context';
@@ -94,10 +94,7 @@ export function MembersPage() {
     const merged = { ...filters, ...next };
     setFilters(merged);
     setMessage(undefined);
-    const text = new URLSearchParams(
-      Object.entries(merged).filter((entry): entry is [string, string] => Boolean(entry[1])),
-    ).toString();
-    window.history.replaceState(null, '', `${window.location.pathname}${text ? `?${text}` : ''}`);
+    window.history.replaceState(null, '', `${window.location.pathname}${query(merged)}`);
   };
 
   return (

@@ -1,8 +1,8 @@
 import type { AuditEventView, AuditPage } from '@app/api-types';
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
-import { MAX_PAGE_SIZE } from '../../common/cursor';
+import { PageQueryDto } from '../../users/dto/users.dto';
 import { AUDIT_ACTIONS } from '../audit.service';
 
 const TARGET_TYPES = ['api-key', 'organization', 'role', 'role-mapping', 'user', 'group', 'scim-request'];
@@ -48,21 +48,8 @@ export class AuditFilterDto {
   outcome?: 'success' | 'failure';
 }
 
-export class AuditListQueryDto extends AuditFilterDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE_SIZE, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt({ message: 'size must be a whole number' })
-  @Min(1, { message: 'size must be at least 1' })
-  @Max(MAX_PAGE_SIZE, { message: `size must be at most ${MAX_PAGE_SIZE}` })
-  size?: number;
-
-  @ApiPropertyOptional({ description: 'nextCursor of the previous page.' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(200, { message: 'cursor is not a cursor this API returned' })
-  cursor?: string;
-}
+/** The filters with the admin API's paging (`size`, `cursor`), validated as everywhere else. */
+export class AuditListQueryDto extends IntersectionType(AuditFilterDto, PageQueryDto) {}
 
 export class AuditExportQueryDto extends AuditFilterDto {
   @ApiPropertyOptional({ enum: ['ndjson', 'csv'], default: 'ndjson' })
