@@ -159,8 +159,14 @@ describe('the statements the repositories send', () => {
       t.dataSource.transaction((m) => users.findByUserName(m, organizationId, 'admin@queries.test', true)),
     );
     await record('UsersRepository.search: first page, no filter', () => users.search(organizationId, { offset: 0, limit: 100 }));
-    await record('UsersRepository.search: a page past the first (COUNT)', () =>
+    await record('UsersRepository.search: a page past the first (OFFSET, the kept count)', () =>
       users.search(organizationId, { offset: 100, limit: 100 }),
+    );
+    await record("UsersRepository.search: the next page of a walk (after the previous page's last id)", () =>
+      users.search(organizationId, { offset: 0, limit: 100, afterId: 100 }),
+    );
+    await record('UsersRepository.search: a filtered page of a walk (COUNT of the matches)', () =>
+      users.search(organizationId, { filter: parseFilter('title pr'), offset: 0, limit: 100, afterId: 100 }),
     );
     await record('UsersRepository.search: userName eq (a unique-key read)', () =>
       users.search(organizationId, { filter: parseFilter('userName eq "admin@queries.test"'), offset: 0, limit: 100 }),

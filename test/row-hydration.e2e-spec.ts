@@ -4,6 +4,7 @@ import { RowHydrator } from '../apps/server/src/users/row-hydrator';
 import { UserAttributeValue } from '../apps/server/src/users/user-attribute-value.entity';
 import { User } from '../apps/server/src/users/user.entity';
 import { FILTER_ONLY_PROPERTIES } from '../apps/server/src/users/user-storage.mapping';
+import { UserCountsRepository } from '../apps/server/src/users/user-counts.repository';
 import { UsersRepository } from '../apps/server/src/users/users.repository';
 import { createTestDatabase, TestDatabase } from './support/database';
 
@@ -60,6 +61,8 @@ describe('RowHydrator and UsersRepository reads', () => {
     const primary = dataSource.driver.escape('primary');
     // User 2 is live and has every value column set, in an order the table does not keep.
     await dataSource.query('UPDATE users SET deleted_at = NULL WHERE id = 2');
+    // The organization's kept count of live users, which the repository keeps when it writes users itself.
+    await new UserCountsRepository(dataSource).addLive(dataSource.manager, 1, 1);
     await dataSource.query(
       `INSERT INTO user_attribute_values (user_id, organization_id, attribute, position, value, value_lower, display, type, ${primary}, formatted, street_address, locality, region, postal_code, country) VALUES ` +
         "(2, 1, 'phoneNumbers', 1, '+1 555', NULL, NULL, 'work', 0, NULL, NULL, NULL, NULL, NULL, NULL), " +
@@ -109,7 +112,7 @@ describe('RowHydrator and UsersRepository reads', () => {
   });
 
   it('should read a user with its role and values exactly as TypeORM does', async () => {
-    const repository = new UsersRepository(dataSource);
+    const repository = new UsersRepository(dataSource, new UserCountsRepository(dataSource));
     const viaTypeOrmValues = (
       await dataSource
         .getRepository(UserAttributeValue)
@@ -150,7 +153,7 @@ describe('RowHydrator and UsersRepository reads', () => {
     try {
       const user = withoutTwins(await dataSource.getRepository(User).findOneByOrFail({ userNameLower: 'c@x' }));
       const expected = { user, roleName: 'Admin', values: [] };
-      const repository = new UsersRepository(dataSource);
+      const repository = new UsersRepository(dataSource, new UserCountsRepository(dataSource));
       expect(await repository.findStored(dataSource.manager, 1, user.id)).toStrictEqual(expected);
       expect(await repository.findByUserName(dataSource.manager, 1, 'c@x')).toStrictEqual(expected);
     } finally {
@@ -164,7 +167,10 @@ describe('RowHydrator and UsersRepository reads', () => {
       await other.connect();
       try {
         await dataSource.transaction(async (manager) => {
-          expect((await new UsersRepository(dataSource).findStored(manager, 1, 2, true))?.roleName).toBe('Admin');
+          expect(
+            (await new UsersRepository(dataSource, new UserCountsRepository(dataSource)).findStored(manager, 1, 2, true))
+              ?.roleName,
+          ).toBe('Admin');
           await other.startTransaction();
           try {
             expect(await other.query('SELECT id FROM roles WHERE id = 1 FOR UPDATE NOWAIT')).toHaveLength(1);
@@ -187,7 +193,11 @@ describe('RowHydrator and UsersRepository reads', () => {
       big.flatMap((value, i) => [i, value]),
     );
     try {
-      const stored = await new UsersRepository(dataSource).findStored(dataSource.manager, 1, 2);
+      const stored = await new UsersRepository(dataSource, new UserCountsRepository(dataSource)).findStored(
+        dataSource.manager,
+        1,
+        2,
+      );
       expect(stored!.values.filter((v) => v.attribute === 'x509Certificates').map((v) => v.value)).toEqual(big);
     } finally {
       await dataSource.query("DELETE FROM user_attribute_values WHERE attribute = 'x509Certificates'");

@@ -67,6 +67,7 @@ describe('SCIM: discovery documents are accurate', () => {
       changePassword: { supported: false },
       sort: { supported: true },
       etag: { supported: true },
+      pagination: { cursor: true, index: true, defaultPaginationMethod: 'index', defaultPageSize: 100, maxPageSize: 200 },
       authenticationSchemes: [expect.objectContaining({ type: 'oauthbearertoken', primary: true })],
       meta: { resourceType: 'ServiceProviderConfig', location: `${t.config.appUrl}${SCIM}/ServiceProviderConfig` },
     });

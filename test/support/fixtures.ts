@@ -1,6 +1,7 @@
 import { DataSource } from 'typeorm';
 import { Role } from '../../apps/server/src/users/role.entity';
 import { User } from '../../apps/server/src/users/user.entity';
+import { UserCountsRepository } from '../../apps/server/src/users/user-counts.repository';
 
 /** Test data written straight to the database, for suites whose subject is not user creation. */
 export async function insertUser(
@@ -14,15 +15,20 @@ export async function insertUser(
     .getRepository(Role)
     .findOneByOrFail({ organizationId: orgId, nameLower: (options.role ?? 'Employee').toLowerCase() });
   const now = new Date();
-  return dataSource.getRepository(User).save({
-    organizationId: orgId,
-    userName,
-    userNameLower: userName.toLowerCase(),
-    roleId: role.id,
-    active: options.active ?? true,
-    createdAt: now,
-    updatedAt: now,
-    version: 1,
+  // With the organization's count of live users, as the users repository keeps it.
+  return dataSource.transaction(async (manager) => {
+    const user = await manager.getRepository(User).save({
+      organizationId: orgId,
+      userName,
+      userNameLower: userName.toLowerCase(),
+      roleId: role.id,
+      active: options.active ?? true,
+      createdAt: now,
+      updatedAt: now,
+      version: 1,
+    });
+    await new UserCountsRepository(dataSource).addLive(manager, orgId, 1);
+    return user;
   });
 }
 

@@ -42,6 +42,9 @@ export async function dataSourceOptions(
       prepareDatabase: (db: SqliteHandle) => {
         db.pragma('busy_timeout = 5000');
         db.pragma('synchronous = NORMAL');
+        // 16 MiB of page cache rather than 2: the B-trees' inner pages of a million-user organization stay
+        // in memory (a userName lookup 53 → 45 µs at a million users; no change at 10,000; docs/performance.md).
+        db.pragma('cache_size = -16384');
         db.pragma('foreign_keys = ON');
         // SQLite's LOWER() folds ASCII only; MySQL's folds all of Unicode. This makes SQLite agree,
         // so case-insensitive SCIM filters behave the same on both engines.

@@ -32,6 +32,7 @@ describe('ServiceProviderConfig', () => {
       changePassword: { supported: false },
       sort: { supported: true },
       etag: { supported: true },
+      pagination: { cursor: true, index: true, defaultPaginationMethod: 'index', defaultPageSize: 100, maxPageSize: 200 },
       authenticationSchemes: [
         {
           type: 'oauthbearertoken',

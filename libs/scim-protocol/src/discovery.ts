@@ -22,6 +22,25 @@ export interface ListResponse<T> {
   Resources: T[];
 }
 
+/** A page of RFC 9865 cursor paging: no startIndex; `nextCursor` unless it is the last page. */
+export interface CursorListResponse<T> {
+  schemas: [typeof LIST_RESPONSE_SCHEMA];
+  totalResults: number;
+  itemsPerPage: number;
+  nextCursor?: string;
+  Resources: T[];
+}
+
+export function cursorListResponse<T>(resources: T[], totalResults: number, nextCursor?: string): CursorListResponse<T> {
+  return {
+    schemas: [LIST_RESPONSE_SCHEMA],
+    totalResults,
+    itemsPerPage: resources.length,
+    ...(nextCursor !== undefined ? { nextCursor } : {}),
+    Resources: resources,
+  };
+}
+
 export function listResponse<T>(resources: T[], totalResults: number, startIndex = 1): ListResponse<T> {
   return {
     schemas: [LIST_RESPONSE_SCHEMA],
@@ -122,6 +141,8 @@ export interface ServiceProviderConfigOptions {
   maxResults?: number;
   /** Largest request body, in bytes. */
   maxPayloadSize?: number;
+  /** Page size when a list names no `count`. */
+  defaultPageSize?: number;
   documentationUri?: string;
 }
 
@@ -140,6 +161,15 @@ export function serviceProviderConfig(options: ServiceProviderConfigOptions): Js
     changePassword: { supported: false },
     sort: { supported: true },
     etag: { supported: true },
+    // RFC 9865: both paging methods; startIndex when a client names neither (what every client sends today).
+    // No cursorTimeout: a cursor holds a position, not server state, so it does not expire.
+    pagination: {
+      cursor: true,
+      index: true,
+      defaultPaginationMethod: 'index',
+      defaultPageSize: options.defaultPageSize ?? 100,
+      maxPageSize: options.maxResults ?? 200,
+    },
     authenticationSchemes: [
       {
         type: 'oauthbearertoken',

@@ -36,13 +36,14 @@ export {
   RESOURCE_TYPE_SCHEMA,
   SERVICE_PROVIDER_CONFIG_SCHEMA,
   listResponse,
+  cursorListResponse,
   schemaDocument,
   schemasListResponse,
   resourceTypeDocument,
   resourceTypes,
   serviceProviderConfig,
 } from './discovery';
-export type { ListResponse, ServiceProviderConfigOptions } from './discovery';
+export type { CursorListResponse, ListResponse, ServiceProviderConfigOptions } from './discovery';
 
 export { filterToString } from './filter.ast';
 export type { FilterNode, FilterValue, CompareOperator } from './filter.ast';

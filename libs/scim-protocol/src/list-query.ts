@@ -10,6 +10,11 @@ export interface ListQuery {
   startIndex: number;
   /** 0 asks for totalResults only. */
   count: number;
+  /**
+   * RFC 9865 cursor paging: present (`''` for the first page) when the client asked for it with
+   * `cursor`, the previous answer's `nextCursor` after that. Never given together with startIndex.
+   */
+  cursor?: string;
   sortBy?: AttributePath;
   sortOrder: SortOrder;
   attributes: string[];
@@ -105,6 +110,17 @@ export function parseListQuery(query: Record<string, unknown>, options: ListQuer
   const countText = param(params, 'count');
   const sortByText = param(params, 'sortBy');
   const sortOrderText = param(params, 'sortOrder');
+  const cursor = param(params, 'cursor');
+  if (cursor !== undefined && startText !== undefined) {
+    throw ScimError.invalidValue('Send either startIndex (index paging) or cursor (cursor paging), not both.');
+  }
+  if (cursor !== undefined && !/^[A-Za-z0-9._~-]*$/.test(cursor)) {
+    throw new ScimError(
+      400,
+      'This cursor is not one this server gave: send an empty cursor for the first page, then each answer\'s nextCursor.',
+      'invalidCursor',
+    );
+  }
 
   const startIndex = startText === undefined ? 1 : Math.min(Math.max(integer(startText, 'startIndex'), 1), MAX_START_INDEX);
   const count = countText === undefined ? defaultCount : Math.min(Math.max(integer(countText, 'count'), 0), maxResults);
@@ -125,6 +141,7 @@ export function parseListQuery(query: Record<string, unknown>, options: ListQuer
     attributes: list(param(params, 'attributes')),
     excludedAttributes: list(param(params, 'excludedAttributes')),
   };
+  if (cursor !== undefined) result.cursor = cursor;
   if (filterText !== undefined) result.filter = parseFilter(filterText, options.schemas);
   if (sortByText !== undefined && sortByText.trim() !== '') result.sortBy = sortPath(sortByText, options.schemas);
   return result;

@@ -1,7 +1,8 @@
 export const SCIM_ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
 
-/** The `scimType` values of RFC 7644 §3.12. */
+/** The `scimType` values of RFC 7644 §3.12, and RFC 9865's `invalidCursor`. */
 export type ScimType =
+  | 'invalidCursor'
   | 'invalidFilter'
   | 'tooMany'
   | 'uniqueness'

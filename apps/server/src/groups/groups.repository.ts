@@ -15,9 +15,11 @@ export interface GroupSearch {
   filter?: FilterNode;
   sortBy?: AttributePath;
   sortOrder?: SortOrder;
-  /** 0-based. */
+  /** 0-based, after `afterId` when given. */
   offset: number;
   limit: number;
+  /** Keyset paging (the default order only): groups whose id is above this one. */
+  afterId?: number;
 }
 
 /** Rows per INSERT or DELETE of memberships (a PATCH may carry 10,000 members). */
@@ -189,17 +191,19 @@ export class GroupsRepository {
     const conditions = `g.organization_id = ?${where ? ` AND (${where.sql})` : ''}`;
     const params = [organizationId, ...(where?.params ?? [])];
     const manager = this.dataSource.manager;
-    const { limit, offset } = query;
+    const { limit, offset, afterId } = query;
     if (!Number.isSafeInteger(limit) || !Number.isSafeInteger(offset) || offset < 0) throw new Error('Invalid page bounds');
+    if (afterId !== undefined && (query.sortBy || !Number.isSafeInteger(afterId))) throw new Error('Keyset paging is by id only');
+    const after = afterId === undefined ? [] : [afterId];
     const rows =
       limit > 0
         ? await manager.query(
-            `SELECT ${COLUMNS} FROM user_groups g WHERE ${conditions} ORDER BY ${orderBy.sql} LIMIT ${limit} OFFSET ${offset}`,
-            [...params, ...orderBy.params],
+            `SELECT ${COLUMNS} FROM user_groups g WHERE ${conditions}${after.length ? ' AND g.id > ?' : ''} ORDER BY ${orderBy.sql} LIMIT ${limit} OFFSET ${offset}`,
+            [...params, ...after, ...orderBy.params],
           )
         : [];
     let total: number;
-    if (limit > 0 && rows.length < limit && (rows.length > 0 || offset === 0)) total = offset + rows.length;
+    if (afterId === undefined && limit > 0 && rows.length < limit && (rows.length > 0 || offset === 0)) total = offset + rows.length;
     else {
       const [{ n }] = await manager.query(`SELECT COUNT(*) AS n FROM user_groups g WHERE ${conditions}`, params);
       total = Number(n);

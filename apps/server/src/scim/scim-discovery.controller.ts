@@ -26,7 +26,10 @@ export class ScimDiscoveryController {
   constructor(private readonly scim: ScimUsersService) {}
 
   @Get('ServiceProviderConfig')
-  @ApiOperation({ summary: 'What this server supports: PATCH, filter (max 200), sort, ETag; no bulk, no password change.' })
+  @ApiOperation({
+    summary:
+      'What this server supports: PATCH, filter (max 200), sort, ETag, index and cursor paging; no bulk, no password change.',
+  })
   serviceProviderConfig(): Json {
     return serviceProviderConfig({ baseUrl: this.scim.baseUrl, maxResults: MAX_RESULTS, maxPayloadSize: BODY_LIMIT_BYTES });
   }

@@ -22,7 +22,7 @@ export class ScimGroupsController {
   @Get()
   @ApiOperation({
     summary:
-      'List or filter groups (displayName, externalId, id, members.value): filter, startIndex, count (≤ 200), sortBy, sortOrder, attributes, excludedAttributes (excludedAttributes=members reads no member).',
+      'List or filter groups (displayName, externalId, id, members.value): filter, startIndex or cursor (RFC 9865), count (≤ 200), sortBy, sortOrder, attributes, excludedAttributes (excludedAttributes=members reads no member).',
   })
   list(@OrganizationId() organizationId: number, @Query() query: Json): Promise<Json> {
     return this.scim.list(organizationId, query);

@@ -3,7 +3,6 @@ import { APP_CONFIG, AppConfig } from '@app/config';
 import {
   buildGroupResource,
   GROUP_SCHEMAS,
-  listResponse,
   parseGroupInput,
   parseGroupPatch,
   parseListQuery,
@@ -14,6 +13,7 @@ import {
 import { Inject, Injectable } from '@nestjs/common';
 import { SCIM_BASE_PATH } from '../common/http-error';
 import { GroupResource, GroupsService } from '../groups/groups.service';
+import { ScimPaging } from './scim-paging';
 import { MAX_RESULTS, pickProjection, ScimResponse, searchParams, versionCheck } from './scim-request';
 
 type Json = Record<string, unknown>;
@@ -29,6 +29,7 @@ export class ScimGroupsService {
 
   constructor(
     private readonly groups: GroupsService,
+    private readonly paging: ScimPaging,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.baseUrl = `${config.appUrl}${SCIM_BASE_PATH}`;
@@ -62,22 +63,29 @@ export class ScimGroupsService {
 
   async list(organizationId: number, params: Json): Promise<Json> {
     const query = parseListQuery(params, { maxResults: MAX_RESULTS, defaultCount: 100, schemas: GROUP_SCHEMAS });
+    const plan = this.paging.plan('Groups', organizationId, query);
     const page = await this.groups.search(
       organizationId,
       {
         filter: query.filter,
         sortBy: query.sortBy,
         sortOrder: query.sortOrder,
-        offset: query.startIndex - 1,
-        limit: query.count,
+        offset: plan.offset,
+        limit: plan.limit,
+        afterId: plan.afterId,
       },
       projectionShows({ ...query, schemas: GROUP_SCHEMAS }, 'members'),
     );
-    return listResponse(
-      page.groups.map((group) => this.render(group, query).body),
-      page.total,
-      query.startIndex,
-    ) as unknown as Json;
+    const resources = page.groups.map((group) => this.render(group, query).body);
+    return {
+      ...this.paging.respond(
+        plan,
+        query,
+        resources,
+        page.groups.map((g) => g.id),
+        page.total,
+      ),
+    };
   }
 
   private projection(query: Json): ProjectionOptions {

@@ -25,7 +25,8 @@ export class ScimUsersController {
 
   @Get()
   @ApiOperation({
-    summary: 'List or filter users: filter, startIndex, count (≤ 200), sortBy, sortOrder, attributes, excludedAttributes.',
+    summary:
+      'List or filter users: filter, startIndex or cursor (RFC 9865), count (≤ 200), sortBy, sortOrder, attributes, excludedAttributes.',
   })
   list(@OrganizationId() organizationId: number, @Query() query: Json): Promise<Json> {
     return this.scim.list(organizationId, query);

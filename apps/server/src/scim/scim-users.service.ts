@@ -3,7 +3,6 @@ import { APP_CONFIG, AppConfig } from '@app/config';
 import {
   applyUserPatch,
   buildUserResource,
-  listResponse,
   parseListQuery,
   parseUserInput,
   projectionShows,
@@ -14,6 +13,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { SCIM_BASE_PATH } from '../common/http-error';
 import { GroupsService } from '../groups/groups.service';
 import { UserResource, UsersService } from '../users/users.service';
+import { ScimPaging } from './scim-paging';
 import { MAX_RESULTS, pickProjection, ScimResponse, searchParams, versionCheck } from './scim-request';
 
 type Json = Record<string, unknown>;
@@ -31,6 +31,7 @@ export class ScimUsersService {
   constructor(
     private readonly users: UsersService,
     private readonly groups: GroupsService,
+    private readonly paging: ScimPaging,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.baseUrl = `${config.appUrl}${SCIM_BASE_PATH}`;
@@ -75,15 +76,25 @@ export class ScimUsersService {
   /** GET /Users and POST /Users/.search. */
   async list(organizationId: number, params: Json): Promise<Json> {
     const query = parseListQuery(params, { maxResults: MAX_RESULTS, defaultCount: 100 });
+    const plan = this.paging.plan('Users', organizationId, query);
     const page = await this.users.search(organizationId, {
       filter: query.filter,
       sortBy: query.sortBy,
       sortOrder: query.sortOrder,
-      offset: query.startIndex - 1,
-      limit: query.count,
+      offset: plan.offset,
+      limit: plan.limit,
+      afterId: plan.afterId,
     });
     const resources = (await this.renderAll(page.users, query)).map((response) => response.body);
-    return { ...listResponse(resources, page.total, query.startIndex) };
+    return {
+      ...this.paging.respond(
+        plan,
+        query,
+        resources,
+        page.users.map((u) => u.id),
+        page.total,
+      ),
+    };
   }
 
   /** Users rendered with their groups (read-only `groups`), which are read only when the answer shows them. */

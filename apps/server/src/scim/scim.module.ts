@@ -4,6 +4,7 @@ import { UsersModule } from '../users/users.module';
 import { ScimDiscoveryController } from './scim-discovery.controller';
 import { ScimGroupsController } from './scim-groups.controller';
 import { ScimGroupsService } from './scim-groups.service';
+import { ScimPaging } from './scim-paging';
 import { ScimUsersController } from './scim-users.controller';
 import { ScimUsersService } from './scim-users.service';
 
@@ -13,6 +14,6 @@ import { ScimUsersService } from './scim-users.service';
   controllers: [ScimDiscoveryController, ScimUsersController, ScimGroupsController],
   // ScimRateLimitGuard is not a provider: @UseGuards makes Nest create the one instance the controllers share
   // (as a provider too, there would be a second, idle one with its own Redis connection).
-  providers: [ScimUsersService, ScimGroupsService],
+  providers: [ScimUsersService, ScimGroupsService, ScimPaging],
 })
 export class ScimModule {}

@@ -6,15 +6,17 @@ import { Role } from './role.entity';
 import { RolesRepository } from './roles.repository';
 import { RolesService } from './roles.service';
 import { UserAttributeValue } from './user-attribute-value.entity';
+import { UserCount } from './user-count.entity';
 import { User } from './user.entity';
 import { UsersController } from './users.controller';
+import { UserCountsRepository } from './user-counts.repository';
 import { UsersRepository } from './users.repository';
 import { UsersService } from './users.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([User, UserAttributeValue, Role]), OrganizationsModule, AuditModule],
+  imports: [TypeOrmModule.forFeature([User, UserAttributeValue, UserCount, Role]), OrganizationsModule, AuditModule],
   controllers: [UsersController],
-  providers: [UsersService, RolesService, UsersRepository, RolesRepository],
+  providers: [UsersService, RolesService, UsersRepository, UserCountsRepository, RolesRepository],
   exports: [UsersService, RolesService],
 })
 export class UsersModule {}

@@ -8,6 +8,7 @@ import { Role } from './role.entity';
 import { DEFAULT_SEARCH_MAX_ROWS, isCheapSearch, OrganizationSize, searchCost, SearchTooCostlyError } from './search-cost';
 import { RowHydrator } from './row-hydrator';
 import { UserAttributeValue } from './user-attribute-value.entity';
+import { UserCountsRepository } from './user-counts.repository';
 import {
   FILTER_ONLY_PROPERTIES,
   ROLE_NAME_SQL,
@@ -37,9 +38,14 @@ export interface UserSearch {
   filter?: FilterNode;
   sortBy?: AttributePath;
   sortOrder?: SortOrder;
-  /** 0-based. */
+  /** 0-based, after `afterId` when given. */
   offset: number;
   limit: number;
+  /**
+   * Keyset paging: only users whose id is above this one (the last of the previous page), for the
+   * default order (by id) only. A page then costs the same wherever it is in the list.
+   */
+  afterId?: number;
 }
 
 /** The admin API's list: live users in id order after a cursor, optionally by state and role. */
@@ -105,6 +111,7 @@ export class UsersRepository implements OnModuleDestroy {
 
   constructor(
     private readonly dataSource: DataSource,
+    private readonly counts: UserCountsRepository,
     @Optional() @Inject(APP_CONFIG) config?: AppConfig,
   ) {
     this.mapping = userSqlMapping(dataSource);
@@ -209,14 +216,16 @@ export class UsersRepository implements OnModuleDestroy {
    * sortBy change nothing but whether it is shown.
    */
   async search(organizationId: number, query: UserSearch): Promise<{ total: number; users: UserRow[] }> {
+    const { offset, limit, afterId } = query;
+    if (afterId !== undefined && (query.sortBy || !Number.isSafeInteger(afterId))) throw new Error('Keyset paging is by id only');
     const userName = userNameLookup(query.filter);
     if (userName !== undefined) {
       const found = await this.findByUserName(this.dataSource.manager, organizationId, userName.normalize('NFC').toLowerCase());
-      return { total: found ? 1 : 0, users: found && query.offset === 0 && query.limit > 0 ? [found] : [] };
+      const shown = found && offset === 0 && limit > 0 && (afterId === undefined || found.user.id > afterId);
+      return { total: found ? 1 : 0, users: shown ? [found] : [] };
     }
     const where = query.filter ? filterToSql(query.filter, scopedToOrganization(this.mapping, organizationId)) : null;
     const orderBy = sortToSql(query.sortBy, query.sortOrder ?? 'ascending', this.mapping);
-    const { offset, limit } = query;
     const manager = this.dataSource.manager;
     const conditions = `u.organization_id = ? AND u.deleted_at IS NULL${where ? ` AND (${where.sql})` : ''}`;
     const params = [organizationId, ...(where?.params ?? [])];
@@ -228,15 +237,19 @@ export class UsersRepository implements OnModuleDestroy {
     let rows: unknown[][] = [];
     if (limit > 0) {
       if (!Number.isSafeInteger(limit) || !Number.isSafeInteger(offset) || offset < 0) throw new Error('Invalid page bounds');
+      const after = afterId === undefined ? [] : [afterId];
       rows = await this.reader.search(
-        this.pageSql(conditions, orderBy.sql, limit, offset),
-        [...params, ...orderBy.params],
+        this.pageSql(after.length ? `${conditions} AND u.id > ?` : conditions, orderBy.sql, limit, offset),
+        [...params, ...after, ...orderBy.params],
         fair,
         cheap,
       );
     }
     let total: number;
-    if (limit > 0 && rows.length < limit && (rows.length > 0 || offset === 0)) {
+    if (!where) {
+      // Every live user: the organization's kept count, never a count of its rows.
+      total = await this.counts.live(organizationId);
+    } else if (afterId === undefined && limit > 0 && rows.length < limit && (rows.length > 0 || offset === 0)) {
       total = offset + rows.length;
     } else {
       const [[count]] = await this.reader.search(`SELECT COUNT(*) FROM users u WHERE ${conditions}`, params, fair, cheap);
@@ -255,9 +268,21 @@ export class UsersRepository implements OnModuleDestroy {
       columns.map((c) => this.dataSource.driver.preparePersistentValue(user[c.propertyName as keyof typeof user], c)),
       true,
     );
+    await this.counts.addLive(manager, user.organizationId, 1);
     // better-sqlite3 reports lastInsertRowid; mysql2 a ResultSetHeader with insertId.
     const raw = result.raw as number | bigint | { insertId: number };
     return Number(typeof raw === 'object' ? raw.insertId : raw);
+  }
+
+  /**
+   * Writes a soft delete (`deletedAt` set, `userNameLower` cleared so the userName is free again, the
+   * version moved) and leaves every group: the user's memberships, rows of the groups module's
+   * `group_members`, go with it.
+   */
+  async deleteUser(manager: EntityManager, user: User): Promise<void> {
+    await this.updateUser(manager, user, ['deletedAt', 'userNameLower', 'updatedAt', 'version']);
+    await manager.query('DELETE FROM group_members WHERE user_id = ?', [user.id]);
+    await this.counts.addLive(manager, user.organizationId, -1);
   }
 
   /** UPDATE of the given properties only. */
@@ -268,11 +293,6 @@ export class UsersRepository implements OnModuleDestroy {
       ...columns.map((c) => this.dataSource.driver.preparePersistentValue(user[c.propertyName as keyof User], c)),
       user.id,
     ]);
-  }
-
-  /** A deleted user leaves every group (its memberships, rows of the groups module's `group_members`, go with it). */
-  async leaveAllGroups(manager: EntityManager, userId: number): Promise<void> {
-    await manager.query('DELETE FROM group_members WHERE user_id = ?', [userId]);
   }
 
   /** Replaces a user's multi-valued attributes, unless they are unchanged; returns the rows as stored. */

@@ -444,8 +444,7 @@ export class UsersService {
         checkVersion(user, ifMatch);
         await this.applyRoleAndState(manager, user, roleName, { delete: true });
         this.touch(user);
-        await this.repository.updateUser(manager, user, ['deletedAt', 'userNameLower', 'updatedAt', 'version']);
-        await this.repository.leaveAllGroups(manager, user.id);
+        await this.repository.deleteUser(manager, user);
         await this.audit.record(manager, scope, {
           organizationId,
           action: 'user.deleted',

@@ -1,0 +1,144 @@
+import { cursorListResponse, CursorListResponse, listResponse, ListQuery, ListResponse, ScimError } from '@app/scim-protocol';
+import { Injectable } from '@nestjs/common';
+import { hash } from 'node:crypto';
+
+/** Where a list's page starts, in the store's terms (the repositories' `offset`, `limit`, `afterId`). */
+export interface PagePlan {
+  /** 0-based, counted after `afterId` when there is one. */
+  offset: number;
+  /** Rows to read: cursor paging reads one more than it shows, to know whether a next page exists. */
+  limit: number;
+  /** Keyset paging: resources with a greater id only (the list is then in id order). */
+  afterId?: number;
+  /** The answer's form, and what is remembered of it. */
+  readonly mode: 'cursor' | 'index';
+  /** The query's identity (resource, organization, filter) when it is in id order; null when sorted by an attribute. */
+  walk(): string | null;
+  /** The 0-based position of the page's first resource in the list (index paging). */
+  readonly position: number;
+  /** Whether the page continues a remembered position (index paging). */
+  readonly continued: boolean;
+}
+
+/** Positions kept, and for how long: a walk's next page comes within seconds; Okta pauses between imports. */
+const POSITIONS_KEPT = 20_000;
+const POSITION_TTL_MS = 15 * 60_000;
+
+/**
+ * Paging of SCIM lists (Users, Groups) so that a page costs the same wherever it is in the list.
+ *
+ * - **Index paging** (`startIndex`, what Okta and Entra send) walks a list page by page. For lists in
+ *   the default order (by id, no `sortBy`), each page's answer remembers where the next one starts:
+ *   the position `startIndex - 1 + itemsPerPage` is the id of the page's last resource. The next
+ *   request of the same query at that startIndex reads "id greater than that", an index seek, instead
+ *   of skipping every earlier row with OFFSET. A walk across concurrent creates and deletes then never
+ *   repeats or skips a resource that exists throughout (OFFSET skips one for every delete before the
+ *   page). Positions are kept in this process's memory (POSITIONS_KEPT, 15 minutes): a startIndex
+ *   nobody reached by walking, a sorted list, or a walk spread over several instances, reads with
+ *   OFFSET as before.
+ * - **Cursor paging** (RFC 9865: `cursor`, then each answer's `nextCursor`) carries that position
+ *   in the cursor itself, so it holds on any instance and never expires. A cursor is bound to its
+ *   query (resource and filter); sortBy is refused with it.
+ */
+@Injectable()
+export class ScimPaging {
+  private readonly positions = new Map<string, { afterId: number; at: number }>();
+
+  plan(resource: string, organizationId: number, query: ListQuery): PagePlan {
+    // Built when needed: most lists are a lookup (`userName eq`) that neither continues nor is continued.
+    let identity: string | undefined;
+    const walk = () =>
+      query.sortBy ? null : (identity ??= `${resource}\u0000${organizationId}\u0000${JSON.stringify(query.filter ?? null)}`);
+    if (query.cursor !== undefined) {
+      if (query.sortBy) {
+        throw ScimError.invalidValue(
+          'Cursor paging returns resources in the order they were created, so sortBy cannot be combined with cursor; page a sorted list with startIndex.',
+        );
+      }
+      return {
+        mode: 'cursor',
+        walk,
+        offset: 0,
+        limit: query.count === 0 ? 0 : query.count + 1,
+        afterId: query.cursor === '' ? undefined : decodeCursor(query.cursor, fingerprint(walk()!)),
+        position: 0,
+        continued: false,
+      };
+    }
+    const position = query.startIndex - 1;
+    const afterId = position > 0 && !query.sortBy ? this.recall(walk()!, position) : undefined;
+    return afterId === undefined
+      ? { mode: 'index', walk, offset: position, limit: query.count, position, continued: false }
+      : { mode: 'index', walk, offset: 0, limit: query.count, afterId, position, continued: true };
+  }
+
+  /** The list's answer for a planned page, given the resources read (in order), their ids and the total. */
+  respond<T>(
+    plan: PagePlan,
+    query: ListQuery,
+    resources: T[],
+    ids: readonly number[],
+    total: number,
+  ): ListResponse<T> | CursorListResponse<T> {
+    if (plan.mode === 'cursor') {
+      const more = resources.length > query.count;
+      const shown = more ? resources.slice(0, query.count) : resources;
+      return cursorListResponse(shown, total, more ? encodeCursor(ids[query.count - 1], fingerprint(plan.walk()!)) : undefined);
+    }
+    // Only a full page has a next one to continue; a lookup's single answer (Okta's `userName eq`) is not a walk.
+    const walk = ids.length === query.count ? plan.walk() : null;
+    if (walk !== null && ids.length) {
+      this.remember(walk, plan.position + ids.length, ids[ids.length - 1]);
+      // A page read with OFFSET also tells where it started: the same page asked again is a seek.
+      if (!plan.continued && plan.position > 0) this.remember(walk, plan.position, ids[0] - 1);
+    }
+    return listResponse(resources, total, query.startIndex);
+  }
+
+  private recall(walk: string, position: number): number | undefined {
+    const key = `${walk}\u0000${position}`;
+    const known = this.positions.get(key);
+    if (!known) return undefined;
+    if (known.at < Date.now() - POSITION_TTL_MS) {
+      this.positions.delete(key);
+      return undefined;
+    }
+    return known.afterId;
+  }
+
+  private remember(walk: string, position: number, afterId: number): void {
+    const key = `${walk}\u0000${position}`;
+    this.positions.delete(key);
+    this.positions.set(key, { afterId, at: Date.now() });
+    if (this.positions.size > POSITIONS_KEPT) this.positions.delete(this.positions.keys().next().value!);
+  }
+}
+
+/** A short digest of a query's identity: a cursor only continues the query that gave it. */
+function fingerprint(walk: string): string {
+  return hash('sha256', walk, 'base64url').slice(0, 12);
+}
+
+/** `<after id>.<fingerprint>` in base64url: characters RFC 9865 allows in a cursor (RFC 3986 unreserved). */
+function encodeCursor(afterId: number, print: string): string {
+  return Buffer.from(`${afterId}.${print}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string, print: string): number {
+  const match = /^(\d{1,15})\.([A-Za-z0-9_-]{12})$/.exec(Buffer.from(cursor, 'base64url').toString());
+  if (!match) {
+    throw new ScimError(
+      400,
+      "This cursor is not one this server gave: send an empty cursor for the first page, then each answer's nextCursor.",
+      'invalidCursor',
+    );
+  }
+  if (match[2] !== print) {
+    throw new ScimError(
+      400,
+      'This cursor continues a different query: send the same filter as the request that returned it, or an empty cursor to start over.',
+      'invalidCursor',
+    );
+  }
+  return Number(match[1]);
+}
