@@ -16,33 +16,37 @@ export interface PagePlan {
   walk(): string | null;
   /** The 0-based position of the page's first resource in the list (index paging). */
   readonly position: number;
-  /** Whether the page continues a remembered position (index paging). */
-  readonly continued: boolean;
 }
 
-/** Positions kept, and for how long: a walk's next page comes within seconds; Okta pauses between imports. */
-const POSITIONS_KEPT = 20_000;
+/**
+ * Walks kept (their queries), positions kept per walk (a million users walked 100 at a time is 10,000), and
+ * for how long after a walk's last page: its next page comes within seconds; Okta pauses between imports.
+ */
+const WALKS_KEPT = 1_000;
+const POSITIONS_PER_WALK = 20_000;
 const POSITION_TTL_MS = 15 * 60_000;
 
 /**
  * Paging of SCIM lists (Users, Groups) so that a page costs the same wherever it is in the list.
  *
  * - **Index paging** (`startIndex`, what Okta and Entra send) walks a list page by page. For lists in
- *   the default order (by id, no `sortBy`), each page's answer remembers where the next one starts:
- *   the position `startIndex - 1 + itemsPerPage` is the id of the page's last resource. The next
- *   request of the same query at that startIndex reads "id greater than that", an index seek, instead
- *   of skipping every earlier row with OFFSET. A walk across concurrent creates and deletes then never
- *   repeats or skips a resource that exists throughout (OFFSET skips one for every delete before the
- *   page). Positions are kept in this process's memory (POSITIONS_KEPT, 15 minutes): a startIndex
- *   nobody reached by walking, a sorted list, or a walk spread over several instances, reads with
- *   OFFSET as before.
+ *   the default order (by id, no `sortBy`), each full page's answer remembers where the next one
+ *   starts: the position `startIndex - 1 + itemsPerPage` is the id of the page's last resource. The
+ *   next request of the same query at that startIndex reads "id greater than that", an index seek,
+ *   instead of skipping every earlier row with OFFSET. A walk across concurrent creates and deletes
+ *   then never repeats or skips a resource that exists throughout (OFFSET skips one for every delete
+ *   before the page). Any other startIndex skips from the nearest known position before it, so a
+ *   page near one already served is a short skip too. Positions are kept in this process's memory
+ *   (WALKS_KEPT queries, 15 minutes after a walk's last page): a sorted list, a startIndex with no
+ *   known position before it, or a walk spread over several instances, skips from the list's start.
  * - **Cursor paging** (RFC 9865: `cursor`, then each answer's `nextCursor`) carries that position
  *   in the cursor itself, so it holds on any instance and never expires. A cursor is bound to its
  *   query (resource and filter); sortBy is refused with it.
  */
 @Injectable()
 export class ScimPaging {
-  private readonly positions = new Map<string, { afterId: number; at: number }>();
+  /** Per walk (query identity), the positions known, least recently used walk first. */
+  private readonly walks = new Map<string, Positions>();
 
   plan(resource: string, organizationId: number, query: ListQuery): PagePlan {
     // Built when needed: most lists are a lookup (`userName eq`) that neither continues nor is continued.
@@ -62,14 +66,13 @@ export class ScimPaging {
         limit: query.count === 0 ? 0 : query.count + 1,
         afterId: query.cursor === '' ? undefined : decodeCursor(query.cursor, fingerprint(walk()!)),
         position: 0,
-        continued: false,
       };
     }
     const position = query.startIndex - 1;
-    const afterId = position > 0 && !query.sortBy ? this.recall(walk()!, position) : undefined;
-    return afterId === undefined
-      ? { mode: 'index', walk, offset: position, limit: query.count, position, continued: false }
-      : { mode: 'index', walk, offset: 0, limit: query.count, afterId, position, continued: true };
+    const known = position > 0 && !query.sortBy ? this.recall(walk()!, position) : undefined;
+    return known === undefined
+      ? { mode: 'index', walk, offset: position, limit: query.count, position }
+      : { mode: 'index', walk, offset: position - known.position, limit: query.count, afterId: known.afterId, position };
   }
 
   /** The list's answer for a planned page, given the resources read (in order), their ids and the total. */
@@ -86,31 +89,69 @@ export class ScimPaging {
       return cursorListResponse(shown, total, more ? encodeCursor(ids[query.count - 1], fingerprint(plan.walk()!)) : undefined);
     }
     // Only a full page has a next one to continue; a lookup's single answer (Okta's `userName eq`) is not a walk.
-    const walk = ids.length === query.count ? plan.walk() : null;
-    if (walk !== null && ids.length) {
-      this.remember(walk, plan.position + ids.length, ids[ids.length - 1]);
-      // A page read with OFFSET also tells where it started: the same page asked again is a seek.
-      if (!plan.continued && plan.position > 0) this.remember(walk, plan.position, ids[0] - 1);
+    const walk = ids.length && ids.length === query.count ? plan.walk() : null;
+    if (walk !== null) {
+      const positions = this.positionsOf(walk);
+      positions.set(plan.position + ids.length, ids[ids.length - 1]);
+      // A page reached by skipping rows (OFFSET) also tells where it starts: a page near it is then a short skip.
+      if (plan.offset > 0) positions.set(plan.position, ids[0] - 1);
     }
     return listResponse(resources, total, query.startIndex);
   }
 
-  private recall(walk: string, position: number): number | undefined {
-    const key = `${walk}\u0000${position}`;
-    const known = this.positions.get(key);
-    if (!known) return undefined;
-    if (known.at < Date.now() - POSITION_TTL_MS) {
-      this.positions.delete(key);
+  /** The nearest known position at or before `position` in this walk. */
+  private recall(walk: string, position: number): { position: number; afterId: number } | undefined {
+    const positions = this.walks.get(walk);
+    if (!positions) return undefined;
+    if (positions.usedAt < Date.now() - POSITION_TTL_MS) {
+      this.walks.delete(walk);
       return undefined;
     }
-    return known.afterId;
+    return positions.atOrBefore(position);
   }
 
-  private remember(walk: string, position: number, afterId: number): void {
-    const key = `${walk}\u0000${position}`;
-    this.positions.delete(key);
-    this.positions.set(key, { afterId, at: Date.now() });
-    if (this.positions.size > POSITIONS_KEPT) this.positions.delete(this.positions.keys().next().value!);
+  private positionsOf(walk: string): Positions {
+    let positions = this.walks.get(walk);
+    if (positions) this.walks.delete(walk);
+    else positions = new Positions();
+    positions.usedAt = Date.now();
+    this.walks.set(walk, positions);
+    if (this.walks.size > WALKS_KEPT) this.walks.delete(this.walks.keys().next().value!);
+    return positions;
+  }
+}
+
+/** One walk's known positions: after how many resources (ascending) comes which id. */
+class Positions {
+  usedAt = 0;
+  private readonly sorted: number[] = [];
+  private readonly afterIds = new Map<number, number>();
+
+  set(position: number, afterId: number): void {
+    if (!this.afterIds.has(position)) {
+      if (this.sorted.length >= POSITIONS_PER_WALK) this.afterIds.delete(this.sorted.splice(0, 1)[0]);
+      this.sorted.splice(this.indexAfter(position), 0, position);
+    }
+    this.afterIds.set(position, afterId);
+  }
+
+  atOrBefore(position: number): { position: number; afterId: number } | undefined {
+    const i = this.indexAfter(position) - 1;
+    if (i < 0) return undefined;
+    const known = this.sorted[i];
+    return { position: known, afterId: this.afterIds.get(known)! };
+  }
+
+  /** The index of the first known position above `position`. */
+  private indexAfter(position: number): number {
+    let low = 0;
+    let high = this.sorted.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (this.sorted[middle] <= position) low = middle + 1;
+      else high = middle;
+    }
+    return low;
   }
 }
 

@@ -1,0 +1,93 @@
+import { parseListQuery, ScimError } from '@app/scim-protocol';
+import { ScimPaging } from './scim-paging';
+
+const query = (params: Record<string, string>) => parseListQuery(params);
+const at = (plan: { offset: number; afterId?: number; limit: number; mode: string }) => ({
+  mode: plan.mode,
+  offset: plan.offset,
+  limit: plan.limit,
+  afterId: plan.afterId,
+});
+const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
+
+describe('ScimPaging', () => {
+  it('should continue a walk after the previous page, and skip from the nearest known position otherwise', () => {
+    const paging = new ScimPaging();
+    const first = query({ startIndex: '1', count: '100' });
+    expect(at(paging.plan('Users', 1, first))).toMatchObject({ offset: 0, afterId: undefined });
+    // Ids with gaps (deleted users): positions are counted in resources, not ids.
+    const ids = range(10, 100).map((id) => id * 2);
+    paging.respond(paging.plan('Users', 1, first), first, ids, ids, 1000);
+
+    expect(at(paging.plan('Users', 1, query({ startIndex: '101', count: '100' })))).toMatchObject({ offset: 0, afterId: 218 });
+    expect(at(paging.plan('Users', 1, query({ startIndex: '151', count: '100' })))).toMatchObject({ offset: 50, afterId: 218 });
+    // Another organization, filter or resource type is another walk; a sorted list is never continued.
+    expect(at(paging.plan('Users', 2, query({ startIndex: '101', count: '100' })))).toMatchObject({
+      offset: 100,
+      afterId: undefined,
+    });
+    expect(at(paging.plan('Groups', 1, query({ startIndex: '101', count: '100' })))).toMatchObject({ afterId: undefined });
+    expect(at(paging.plan('Users', 1, query({ startIndex: '101', filter: 'title pr' })))).toMatchObject({ afterId: undefined });
+    expect(at(paging.plan('Users', 1, query({ startIndex: '101', sortBy: 'userName' })))).toMatchObject({
+      offset: 100,
+      afterId: undefined,
+    });
+  });
+
+  it('should remember where a page reached by skipping starts, and not remember a partial page', () => {
+    const paging = new ScimPaging();
+    const deep = query({ startIndex: '5001', count: '10' });
+    const plan = paging.plan('Users', 1, deep);
+    expect(at(plan)).toMatchObject({ offset: 5000, afterId: undefined });
+    paging.respond(plan, deep, range(7001, 10), range(7001, 10), 9000);
+    expect(at(paging.plan('Users', 1, query({ startIndex: '5001', count: '10' })))).toMatchObject({ offset: 0, afterId: 7000 });
+    expect(at(paging.plan('Users', 1, query({ startIndex: '5011', count: '10' })))).toMatchObject({ offset: 0, afterId: 7010 });
+
+    const lookup = query({ filter: 'userName eq "a@b.c"' });
+    paging.respond(paging.plan('Users', 1, lookup), lookup, [1], [1], 1);
+    expect(at(paging.plan('Users', 1, query({ filter: 'userName eq "a@b.c"', startIndex: '2' })))).toMatchObject({
+      afterId: undefined,
+    });
+  });
+
+  it('should forget a walk 15 minutes after its last page', () => {
+    jest.useFakeTimers({ now: new Date('2026-12-01T10:00:00Z') });
+    try {
+      const paging = new ScimPaging();
+      const first = query({ count: '10' });
+      paging.respond(paging.plan('Users', 1, first), first, range(1, 10), range(1, 10), 100);
+      jest.setSystemTime(new Date('2026-12-01T10:14:59Z'));
+      expect(at(paging.plan('Users', 1, query({ startIndex: '11', count: '10' })))).toMatchObject({ afterId: 10 });
+      jest.setSystemTime(new Date('2026-12-01T10:15:01Z'));
+      expect(at(paging.plan('Users', 1, query({ startIndex: '11', count: '10' })))).toMatchObject({ afterId: undefined });
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('should give cursors that continue their own query only', () => {
+    const paging = new ScimPaging();
+    const first = query({ cursor: '', count: '2' });
+    const plan = paging.plan('Users', 1, first);
+    expect(plan).toMatchObject({ mode: 'cursor', limit: 3, afterId: undefined });
+    const answer = paging.respond(plan, first, ['a', 'b', 'c'], [4, 9, 12], 3);
+    expect(answer).toMatchObject({ itemsPerPage: 2, Resources: ['a', 'b'] });
+    const next = (answer as { nextCursor: string }).nextCursor;
+    expect(next).toMatch(/^[A-Za-z0-9_-]+$/);
+    expect(at(paging.plan('Users', 1, query({ cursor: next, count: '2' })))).toMatchObject({ afterId: 9 });
+    const refused = (params: Record<string, string>) => {
+      try {
+        paging.plan('Users', 1, query(params));
+      } catch (error) {
+        return (error as ScimError).scimType;
+      }
+      return undefined;
+    };
+    expect(refused({ cursor: next, filter: 'title pr' })).toBe('invalidCursor');
+    expect(refused({ cursor: 'abc' })).toBe('invalidCursor');
+    expect(refused({ cursor: '', sortBy: 'title' })).toBe('invalidValue');
+    // The last page has no nextCursor.
+    const last = query({ cursor: next, count: '2' });
+    expect(paging.respond(paging.plan('Users', 1, last), last, ['c'], [12], 3)).not.toHaveProperty('nextCursor');
+  });
+});
