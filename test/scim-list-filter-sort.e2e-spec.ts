@@ -466,13 +466,16 @@ describe('SCIM: listing, filtering, sorting, paging and projection', () => {
       },
     );
 
-    it('should run a page in a fixed number of queries, however many users it holds', async () => {
+    it('should run a page in a few queries, never one per user', async () => {
       const small = await countQueries(t.dataSource, () => big.scim.get('/Users?count=5'));
       const large = await countQueries(t.dataSource, () => big.scim.get('/Users?count=200'));
       expect(large.result.body.Resources).toHaveLength(200);
       const selects = (queries: string[]) => queries.filter((q) => /^\s*SELECT/i.test(q)).length;
-      expect(selects(large.queries)).toBe(selects(small.queries));
-      expect(selects(large.queries)).toBeLessThanOrEqual(6);
+      // Reads by ids take 100 ids a statement (IDS_PER_LOOKUP): on MySQL a user's values and groups, so
+      // a page of 200 reads them in two statements each; on SQLite values come with the page's rows.
+      const perHundred = t.dataSource.options.type === 'better-sqlite3' ? 1 : 2;
+      expect(selects(large.queries)).toBe(selects(small.queries) + perHundred);
+      expect(selects(large.queries)).toBeLessThanOrEqual(7);
     });
 
     it.each([

@@ -1,4 +1,4 @@
-import { RowReader, takesRowLocks } from '@app/database';
+import { IDS_PER_LOOKUP, RowReader, takesRowLocks } from '@app/database';
 import { AttributePath, FilterNode, filterToSql, SortOrder, sortToSql, SqlMapping } from '@app/scim-protocol';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager, QueryResult } from 'typeorm';
@@ -158,11 +158,16 @@ export class GroupsRepository {
 
   /** The members of these groups, in user id order, with what a Group shows of each. */
   async members(groupIds: readonly number[], manager = this.dataSource.manager): Promise<MemberRow[]> {
-    if (!groupIds.length) return [];
-    const rows: Array<{ group_id: number; user_id: number; display: string }> = await manager.query(
-      `SELECT m.group_id, m.user_id, COALESCE(NULLIF(u.display_name, ''), u.user_name) AS display FROM group_members m JOIN users u ON u.id = m.user_id WHERE m.group_id IN (${groupIds.map(() => '?').join(', ')}) ORDER BY m.group_id, m.user_id`,
-      [...groupIds],
-    );
+    const rows: Array<{ group_id: number; user_id: number; display: string }> = [];
+    for (let i = 0; i < groupIds.length; i += IDS_PER_LOOKUP) {
+      const ids = groupIds.slice(i, i + IDS_PER_LOOKUP);
+      rows.push(
+        ...(await manager.query(
+          `SELECT m.group_id, m.user_id, COALESCE(NULLIF(u.display_name, ''), u.user_name) AS display FROM group_members m JOIN users u ON u.id = m.user_id WHERE m.group_id IN (${ids.map(() => '?').join(', ')}) ORDER BY m.group_id, m.user_id`,
+          [...ids],
+        )),
+      );
+    }
     return rows.map((r) => ({ groupId: Number(r.group_id), userId: Number(r.user_id), display: r.display }));
   }
 
@@ -171,12 +176,17 @@ export class GroupsRepository {
    * through RowReader (rows as arrays, prepared statements kept): TypeORM's query() cost ~9% of GET /Users/{id}.
    */
   async groupsOfUsers(userIds: readonly number[]): Promise<Array<{ userId: number; groupId: number; displayName: string }>> {
-    if (!userIds.length) return [];
-    const rows = await this.reader.rows(
-      this.dataSource.manager,
-      `SELECT m.user_id, g.id, g.display_name FROM group_members m JOIN user_groups g ON g.id = m.group_id WHERE m.user_id IN (${userIds.map(() => '?').join(', ')}) ORDER BY m.user_id, g.id`,
-      [...userIds],
-    );
+    const rows: unknown[][] = [];
+    for (let i = 0; i < userIds.length; i += IDS_PER_LOOKUP) {
+      const ids = userIds.slice(i, i + IDS_PER_LOOKUP);
+      rows.push(
+        ...(await this.reader.rows(
+          this.dataSource.manager,
+          `SELECT m.user_id, g.id, g.display_name FROM group_members m JOIN user_groups g ON g.id = m.group_id WHERE m.user_id IN (${ids.map(() => '?').join(', ')}) ORDER BY m.user_id, g.id`,
+          [...ids],
+        )),
+      );
+    }
     return rows.map(([userId, groupId, displayName]) => ({
       userId: Number(userId),
       groupId: Number(groupId),
@@ -203,7 +213,8 @@ export class GroupsRepository {
           )
         : [];
     let total: number;
-    if (afterId === undefined && limit > 0 && rows.length < limit && (rows.length > 0 || offset === 0)) total = offset + rows.length;
+    if (afterId === undefined && limit > 0 && rows.length < limit && (rows.length > 0 || offset === 0))
+      total = offset + rows.length;
     else {
       const [{ n }] = await manager.query(`SELECT COUNT(*) AS n FROM user_groups g WHERE ${conditions}`, params);
       total = Number(n);
