@@ -93,7 +93,7 @@ SELECT SUM(live) AS n FROM user_counts WHERE organization_id = ?;
 
 -- UsersRepository.insertUser
 INSERT INTO users ("organization_id", "user_name", "user_name_lower", "external_id", "role_id", "own_role_id", "role_group_id", "active", "name_formatted", "name_formatted_lower", "name_family_name", "name_family_name_lower", "name_given_name", "name_given_name_lower", "name_middle_name", "name_middle_name_lower", "name_honorific_prefix", "name_honorific_prefix_lower", "name_honorific_suffix", "name_honorific_suffix_lower", "display_name", "display_name_lower", "nick_name", "nick_name_lower", "profile_url", "profile_url_lower", "title", "title_lower", "preferred_language", "preferred_language_lower", "locale", "locale_lower", "timezone", "timezone_lower", "employee_number", "employee_number_lower", "cost_center", "cost_center_lower", "organization_name", "organization_name_lower", "division", "division_lower", "department", "department_lower", "manager_value", "manager_value_lower", "manager_display_name", "manager_display_name_lower", "created_at", "updated_at", "version", "deleted_at") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
-INSERT INTO user_counts (organization_id, slot, live) VALUES (?, 0, ?) ON CONFLICT (organization_id, slot) DO UPDATE SET live = live + excluded.live;
+INSERT INTO user_counts (organization_id, slot, live) VALUES (?, 0, ?) ON CONFLICT (organization_id, slot) DO UPDATE SET live = live + ?;
 
 -- UsersRepository.updateUser
 UPDATE users SET "display_name" = ?, "updated_at" = ?, "version" = ? WHERE id = ?;

@@ -17,13 +17,13 @@ export class UserCountsRepository {
     // MySQL: each connection its own slot, so concurrent creates never wait for each other's row lock.
     this.add =
       dataSource.options.type === 'better-sqlite3'
-        ? 'INSERT INTO user_counts (organization_id, slot, live) VALUES (?, 0, ?) ON CONFLICT (organization_id, slot) DO UPDATE SET live = live + excluded.live'
-        : `INSERT INTO user_counts (organization_id, slot, live) VALUES (?, CONNECTION_ID() % ${SLOTS}, ?) ON DUPLICATE KEY UPDATE live = live + VALUES(live)`;
+        ? 'INSERT INTO user_counts (organization_id, slot, live) VALUES (?, 0, ?) ON CONFLICT (organization_id, slot) DO UPDATE SET live = live + ?'
+        : `INSERT INTO user_counts (organization_id, slot, live) VALUES (?, CONNECTION_ID() % ${SLOTS}, ?) ON DUPLICATE KEY UPDATE live = live + ?`;
   }
 
   /** Adds `delta` live users to the organization, inside the caller's transaction. */
   async addLive(manager: EntityManager, organizationId: number, delta: number): Promise<void> {
-    await manager.query(this.add, [organizationId, delta]);
+    await manager.query(this.add, [organizationId, delta, delta]);
   }
 
   /** The organization's live users. */
