@@ -340,7 +340,14 @@ export class UsersRepository implements OnModuleDestroy {
     }
     if (filter.groupId !== undefined)
       base.andWhere('u.id IN (SELECT m.user_id FROM group_members m WHERE m.group_id = :group)', { group: filter.groupId });
-    const total = await base.clone().getCount();
+    const unfiltered =
+      filter.active === undefined &&
+      filter.roleLower === undefined &&
+      filter.exceptRoleLower === undefined &&
+      filter.containsLower === undefined &&
+      filter.groupId === undefined;
+    // Every live user: the organization's kept count, not a count of a million rows per page.
+    const total = unfiltered ? await this.counts.live(organizationId) : await base.clone().getCount();
     const page = await base
       .clone()
       .addSelect('r.name', 'roleName')
