@@ -1,3 +1,4 @@
+import { RowReader } from '@app/database';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 
@@ -12,8 +13,11 @@ const SLOTS = 16;
 @Injectable()
 export class UserCountsRepository {
   private readonly add: string;
+  /** Kept prepared statements (on every create and delete, and every unfiltered list). */
+  private readonly statements: RowReader;
 
   constructor(private readonly dataSource: DataSource) {
+    this.statements = new RowReader(dataSource);
     // MySQL: each connection its own slot, so concurrent creates never wait for each other's row lock.
     this.add =
       dataSource.options.type === 'better-sqlite3'
@@ -23,14 +27,16 @@ export class UserCountsRepository {
 
   /** Adds `delta` live users to the organization, inside the caller's transaction. */
   async addLive(manager: EntityManager, organizationId: number, delta: number): Promise<void> {
-    await manager.query(this.add, [organizationId, delta, delta]);
+    await this.statements.write(manager, this.add, [organizationId, delta, delta]);
   }
 
   /** The organization's live users. */
   async live(organizationId: number): Promise<number> {
-    const [row] = await this.dataSource.query('SELECT SUM(live) AS n FROM user_counts WHERE organization_id = ?', [
-      organizationId,
-    ]);
-    return Number(row?.n ?? 0);
+    const [[n]] = await this.statements.rows(
+      this.dataSource.manager,
+      'SELECT SUM(live) FROM user_counts WHERE organization_id = ?',
+      [organizationId],
+    );
+    return Number(n ?? 0);
   }
 }
