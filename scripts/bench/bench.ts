@@ -605,7 +605,7 @@ interface Walk {
 class WalkError extends Error {}
 
 interface ImportWalk {
-  /** The first request (no walk before it), then the median of 10 more of the same (which find its position remembered). */
+  /** The first request of its kind, then the median of 10 more of the same (which find its position remembered). */
   probes: Array<{ request: string; firstMs: number; medianMs: number; refused?: string }>;
   walks: Walk[];
 }
@@ -616,9 +616,9 @@ const WALK_LIMIT_SECONDS = Number(process.env.BENCH_WALK_LIMIT_SECONDS ?? 300);
 /**
  * `--workloads import`: Okta's and Entra's import, one client walking every page of `GET /Users` in
  * order (`startIndex` += count) with count=100 and count=200, then with RFC 9865 cursors when the server
- * advertises them; each page timed alone. Then lone requests (no walk before them): the first, middle and
- * last page and `count=0`, each timed once and then as the median of 10 repeats. Run it on a fresh server
- * (its own `npm run bench -- --workloads import`) for lone figures that no earlier walk helped.
+ * advertises them; each page timed alone. Then single requests out of any walk: the first, middle and
+ * last page and `count=0`, each timed once and then as the median of 10 repeats. The `deep-page` workload,
+ * run alone on a fresh server, measures pages that nothing is known near.
  */
 async function importWalk(target: Target): Promise<ImportWalk> {
   const headers = { authorization: `Bearer ${target.key}` };
@@ -740,7 +740,7 @@ function printImportWalk(result: ImportWalk): void {
         `| ${w.method} | ${w.count} | ${w.pages.toLocaleString('en-US')}${w.complete ? '' : w.refused ? ` (refused: ${w.refused})` : ' (stopped)'} | ${w.users.toLocaleString('en-US')} (${w.distinct.toLocaleString('en-US')}) | ${w.totalResults.toLocaleString('en-US')} | ${w.seconds.toFixed(1)} | ${w.first.p50} / ${w.first.p99} | ${w.middle.p50} / ${w.middle.p99} | ${w.last.p50} / ${w.last.p99} |`,
     ),
     '',
-    'Lone requests (no walk before them): the first, then the median of 10 more of the same',
+    'Single requests after the walks (which left positions a page may skip from): the first, then the median of 10 more of the same',
     '',
     '| request | first ms | then ms |',
     '| --- | ---: | ---: |',
