@@ -10,13 +10,26 @@ import { SqliteSearchWorker, StatementTimeoutError } from './sqlite-search-worke
  */
 export const IDS_PER_LOOKUP = 100;
 
+/** The rows `read` gives for these ids, IDS_PER_LOOKUP ids a statement; `read` gets a chunk and its `?, ?, …`. */
+export async function readByIds<T>(
+  ids: readonly number[],
+  read: (chunk: number[], placeholders: string) => Promise<T[]>,
+): Promise<T[]> {
+  const rows: T[] = [];
+  for (let i = 0; i < ids.length; i += IDS_PER_LOOKUP) {
+    const chunk = ids.slice(i, i + IDS_PER_LOOKUP);
+    rows.push(...(await read(chunk, chunk.map(() => '?').join(', '))));
+  }
+  return rows;
+}
+
 /** The default time limit of a search statement (SEARCH_TIMEOUT_MS). */
 export const DEFAULT_SEARCH_TIMEOUT_MS = 2000;
 
 /** A mysql2 pool or pooled connection, callback API (what TypeORM's MySQL driver holds). */
 interface MysqlQueryable {
   query(
-    options: { sql: string; values: unknown[]; rowsAsArray: true },
+    options: { sql: string; values: unknown[]; rowsAsArray?: true },
     callback: (error: Error | null, rows: unknown) => void,
   ): void;
 }
@@ -109,16 +122,12 @@ export class RowReader {
     // Logged as TypeORM logs its own statements (DATABASE_LOG_QUERIES), so that every statement shows there.
     this.dataSource.logger.logQuery(sql, params);
     try {
-      if (this.sqlite) return Promise.resolve(this.statement(sql).all(...params) as unknown[][]);
+      if (this.sqlite) return Promise.resolve(this.prepared(this.statements, sql, true).all(...params) as unknown[][]);
     } catch (error) {
       return Promise.reject(new QueryFailedError(sql, params, error as Error));
     }
-    const runner = manager.queryRunner;
-    const connection = runner?.isTransactionActive
-      ? (runner as unknown as { databaseConnection: MysqlQueryable }).databaseConnection
-      : (this.dataSource.driver as unknown as { pool: MysqlQueryable }).pool;
     return new Promise((resolve, reject) =>
-      connection.query({ sql, values: params, rowsAsArray: true }, (error, rows) =>
+      this.mysqlConnection(manager).query({ sql, values: params, rowsAsArray: true }, (error, rows) =>
         error ? reject(new QueryFailedError(sql, params, error)) : resolve(rows as unknown[][]),
       ),
     );
@@ -130,41 +139,37 @@ export class RowReader {
    */
   write(manager: EntityManager, sql: string, params: unknown[]): Promise<void> {
     this.dataSource.logger.logQuery(sql, params);
-    if (this.sqlite) {
-      try {
-        let statement = this.writes.get(sql);
-        if (!statement) {
-          const database = (this.dataSource.driver as unknown as { databaseConnection: Database }).databaseConnection;
-          statement = database.prepare(sql);
-          this.writes.set(sql, statement);
-          if (this.writes.size > STATEMENT_CACHE_SIZE) this.writes.delete(this.writes.keys().next().value!);
-        }
-        statement.run(...params);
+    try {
+      if (this.sqlite) {
+        this.prepared(this.writes, sql, false).run(...params);
         return Promise.resolve();
-      } catch (error) {
-        return Promise.reject(new QueryFailedError(sql, params, error as Error));
       }
+    } catch (error) {
+      return Promise.reject(new QueryFailedError(sql, params, error as Error));
     }
-    const runner = manager.queryRunner;
-    const connection = runner?.isTransactionActive
-      ? (runner as unknown as { databaseConnection: MysqlQueryable }).databaseConnection
-      : (this.dataSource.driver as unknown as { pool: MysqlQueryable }).pool;
     return new Promise((resolve, reject) =>
-      (connection as unknown as { query: (sql: string, values: unknown[], cb: (error: Error | null) => void) => void }).query(
-        sql,
-        params,
-        (error) => (error ? reject(new QueryFailedError(sql, params, error)) : resolve()),
+      this.mysqlConnection(manager).query({ sql, values: params }, (error) =>
+        error ? reject(new QueryFailedError(sql, params, error)) : resolve(),
       ),
     );
   }
 
-  private statement(sql: string): Statement {
-    let statement = this.statements.get(sql);
+  /** MySQL: the transaction's connection when there is one, else the pool. */
+  private mysqlConnection(manager: EntityManager): MysqlQueryable {
+    const runner = manager.queryRunner;
+    return runner?.isTransactionActive
+      ? (runner as unknown as { databaseConnection: MysqlQueryable }).databaseConnection
+      : (this.dataSource.driver as unknown as { pool: MysqlQueryable }).pool;
+  }
+
+  /** SQLite: a kept prepared statement (rows as arrays for reads), at most STATEMENT_CACHE_SIZE per kind. */
+  private prepared(kept: Map<string, Statement>, sql: string, raw: boolean): Statement {
+    let statement = kept.get(sql);
     if (!statement) {
       const database = (this.dataSource.driver as unknown as { databaseConnection: Database }).databaseConnection;
-      statement = database.prepare(sql).raw(true);
-      this.statements.set(sql, statement);
-      if (this.statements.size > STATEMENT_CACHE_SIZE) this.statements.delete(this.statements.keys().next().value!);
+      statement = raw ? database.prepare(sql).raw(true) : database.prepare(sql);
+      kept.set(sql, statement);
+      if (kept.size > STATEMENT_CACHE_SIZE) kept.delete(kept.keys().next().value!);
     }
     return statement;
   }

@@ -1,4 +1,4 @@
-import { IDS_PER_LOOKUP, RowReader, takesRowLocks } from '@app/database';
+import { readByIds, RowReader, takesRowLocks } from '@app/database';
 import { AttributePath, FilterNode, filterToSql, SortOrder, sortToSql, SqlMapping } from '@app/scim-protocol';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager, QueryResult } from 'typeorm';
@@ -158,16 +158,12 @@ export class GroupsRepository {
 
   /** The members of these groups, in user id order, with what a Group shows of each. */
   async members(groupIds: readonly number[], manager = this.dataSource.manager): Promise<MemberRow[]> {
-    const rows: Array<{ group_id: number; user_id: number; display: string }> = [];
-    for (let i = 0; i < groupIds.length; i += IDS_PER_LOOKUP) {
-      const ids = groupIds.slice(i, i + IDS_PER_LOOKUP);
-      rows.push(
-        ...(await manager.query(
-          `SELECT m.group_id, m.user_id, COALESCE(NULLIF(u.display_name, ''), u.user_name) AS display FROM group_members m JOIN users u ON u.id = m.user_id WHERE m.group_id IN (${ids.map(() => '?').join(', ')}) ORDER BY m.group_id, m.user_id`,
-          [...ids],
-        )),
-      );
-    }
+    const rows = await readByIds(groupIds, (ids, list): Promise<Array<{ group_id: number; user_id: number; display: string }>> =>
+      manager.query(
+        `SELECT m.group_id, m.user_id, COALESCE(NULLIF(u.display_name, ''), u.user_name) AS display FROM group_members m JOIN users u ON u.id = m.user_id WHERE m.group_id IN (${list}) ORDER BY m.group_id, m.user_id`,
+        ids,
+      ),
+    );
     return rows.map((r) => ({ groupId: Number(r.group_id), userId: Number(r.user_id), display: r.display }));
   }
 
@@ -176,17 +172,13 @@ export class GroupsRepository {
    * through RowReader (rows as arrays, prepared statements kept): TypeORM's query() cost ~9% of GET /Users/{id}.
    */
   async groupsOfUsers(userIds: readonly number[]): Promise<Array<{ userId: number; groupId: number; displayName: string }>> {
-    const rows: unknown[][] = [];
-    for (let i = 0; i < userIds.length; i += IDS_PER_LOOKUP) {
-      const ids = userIds.slice(i, i + IDS_PER_LOOKUP);
-      rows.push(
-        ...(await this.reader.rows(
-          this.dataSource.manager,
-          `SELECT m.user_id, g.id, g.display_name FROM group_members m JOIN user_groups g ON g.id = m.group_id WHERE m.user_id IN (${ids.map(() => '?').join(', ')}) ORDER BY m.user_id, g.id`,
-          [...ids],
-        )),
-      );
-    }
+    const rows = await readByIds(userIds, (ids, list) =>
+      this.reader.rows(
+        this.dataSource.manager,
+        `SELECT m.user_id, g.id, g.display_name FROM group_members m JOIN user_groups g ON g.id = m.group_id WHERE m.user_id IN (${list}) ORDER BY m.user_id, g.id`,
+        ids,
+      ),
+    );
     return rows.map(([userId, groupId, displayName]) => ({
       userId: Number(userId),
       groupId: Number(groupId),

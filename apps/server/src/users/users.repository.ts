@@ -1,4 +1,4 @@
-import { IDS_PER_LOOKUP, RowReader } from '@app/database';
+import { readByIds, RowReader } from '@app/database';
 import { AttributePath, CORE_USER_SCHEMA, FilterNode, filterToSql, SortOrder, sortToSql, SqlMapping } from '@app/scim-protocol';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { Inject, Injectable, OnModuleDestroy, Optional } from '@nestjs/common';
@@ -493,20 +493,13 @@ export class UsersRepository implements OnModuleDestroy {
     return values.length > 1 ? values.sort(byAttributeAndPosition) : values;
   }
 
-  /** MySQL: the values of these users, one statement per IDS_PER_LOOKUP users. */
+  /** MySQL: the values of these users, IDS_PER_LOOKUP users a statement (readByIds). */
   private async attachValues(manager: EntityManager, stored: UserRow[]): Promise<void> {
     if (!stored.length) return;
-    const rows: unknown[][] = [];
-    for (let i = 0; i < stored.length; i += IDS_PER_LOOKUP) {
-      const ids = stored.slice(i, i + IDS_PER_LOOKUP).map((s) => s.user.id);
-      rows.push(
-        ...(await this.reader.rows(
-          manager,
-          `${this.selectValues}(${ids.map(() => '?').join(', ')}) ORDER BY v.user_id, v.attribute, v.position`,
-          ids,
-        )),
-      );
-    }
+    const rows = await readByIds(
+      stored.map((s) => s.user.id),
+      (ids, list) => this.reader.rows(manager, `${this.selectValues}(${list}) ORDER BY v.user_id, v.attribute, v.position`, ids),
+    );
     const byUser = new Map<number, UserAttributeValue[]>();
     for (const row of rows) {
       const value = this.valueRows.hydrate(row);

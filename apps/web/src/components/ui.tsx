@@ -86,6 +86,18 @@ export function LoadError({ error, onRetry }: { error: unknown; onRetry: () => v
   );
 }
 
+/** The footer of a cursor-paged table: "Load more" while there is a next page. */
+export function LoadMore({ shown, loading, onClick }: { shown: boolean; loading: boolean; onClick: () => void }) {
+  if (!shown) return null;
+  return (
+    <div class="table-footer">
+      <button type="button" class="btn btn-secondary btn-small" disabled={loading} onClick={onClick}>
+        {loading ? 'Loading…' : 'Load more'}
+      </button>
+    </div>
+  );
+}
+
 export function EmptyState({ title, children }: { title: string; children?: ComponentChildren }) {
   return (
     <div class="empty">

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { type AuditEvent, type AuditFilters, describeError, type Page, query } from '../api';
-import { Badge, EmptyState, Loading, LoadError, Notice, PageHeader, useAsync } from '../components/ui';
+import { Badge, EmptyState, Loading, LoadError, LoadMore, Notice, PageHeader, useAsync } from '../components/ui';
 import { useSession } from '../context';
 import { AUDIT_ACTION_LABELS, describeChange, formatDateTime } from '../format';
 
@@ -212,13 +212,7 @@ export function AuditLogPage() {
               ))}
             </tbody>
           </table>
-          {last?.nextCursor && (
-            <div class="table-footer">
-              <button type="button" class="btn btn-secondary btn-small" disabled={loadingMore} onClick={loadMore}>
-                {loadingMore ? 'Loading…' : 'Load more'}
-              </button>
-            </div>
-          )}
+          <LoadMore shown={Boolean(last?.nextCursor)} loading={loadingMore} onClick={() => void loadMore()} />
         </div>
       )}
     </>

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { describeError, type Page, query, type User, type UserFilters } from '../api';
 import { Dialog } from '../components/dialog';
-import { Badge, EmptyState, Loading, LoadError, Notice, PageHeader, useAsync } from '../components/ui';
+import { Badge, EmptyState, Loading, LoadError, LoadMore, Notice, PageHeader, useAsync } from '../components/ui';
 import { useSession } from '../context';
 import { userLabel } from '../format';
 import { followLink, pageHref } from '../router';
@@ -296,13 +296,7 @@ export function MembersPage() {
               })}
             </tbody>
           </table>
-          {last?.nextCursor && (
-            <div class="table-footer">
-              <button type="button" class="btn btn-secondary btn-small" disabled={loadingMore} onClick={loadMore}>
-                {loadingMore ? 'Loading…' : 'Load more'}
-              </button>
-            </div>
-          )}
+          <LoadMore shown={Boolean(last?.nextCursor)} loading={loadingMore} onClick={() => void loadMore()} />
         </div>
       )}
       {confirming && (

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { describeError, type Page, type Reminder, type ReminderStatus } from '../api';
-import { Badge, EmptyState, Loading, LoadError, Notice, PageHeader, useAsync } from '../components/ui';
+import { Badge, EmptyState, Loading, LoadError, LoadMore, Notice, PageHeader, useAsync } from '../components/ui';
 import { useSession } from '../context';
 import { describeLeadTime, formatDate, formatDateTime, KEY_TYPE_LABELS, REMINDER_STATUS_LABELS } from '../format';
 import { followLink, pageHref } from '../router';
@@ -200,13 +200,7 @@ export function NotificationsPage() {
               ))}
             </tbody>
           </table>
-          {last?.nextCursor && (
-            <div class="table-footer">
-              <button type="button" class="btn btn-secondary btn-small" disabled={loadingMore} onClick={loadMore}>
-                {loadingMore ? 'Loading…' : 'Load more'}
-              </button>
-            </div>
-          )}
+          <LoadMore shown={Boolean(last?.nextCursor)} loading={loadingMore} onClick={() => void loadMore()} />
         </div>
       )}
     </>
