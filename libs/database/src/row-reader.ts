@@ -137,19 +137,26 @@ export class RowReader {
    * An INSERT, UPDATE or DELETE on a hot path, on the transaction's connection when there is one:
    * on SQLite through a kept prepared statement (TypeORM's query() costs more than a small insert).
    */
-  write(manager: EntityManager, sql: string, params: unknown[]): Promise<void> {
+  async write(manager: EntityManager, sql: string, params: unknown[]): Promise<void> {
+    await this.run(manager, sql, params);
+  }
+
+  /** An INSERT of one row, the same way as `write`; its generated id. */
+  async insert(manager: EntityManager, sql: string, params: unknown[]): Promise<number> {
+    return Number(await this.run(manager, sql, params));
+  }
+
+  /** A write statement; SQLite's lastInsertRowid or MySQL's insertId. */
+  private run(manager: EntityManager, sql: string, params: unknown[]): Promise<number | bigint> {
     this.dataSource.logger.logQuery(sql, params);
     try {
-      if (this.sqlite) {
-        this.prepared(this.writes, sql, false).run(...params);
-        return Promise.resolve();
-      }
+      if (this.sqlite) return Promise.resolve(this.prepared(this.writes, sql, false).run(...params).lastInsertRowid);
     } catch (error) {
       return Promise.reject(new QueryFailedError(sql, params, error as Error));
     }
     return new Promise((resolve, reject) =>
-      this.mysqlConnection(manager).query({ sql, values: params }, (error) =>
-        error ? reject(new QueryFailedError(sql, params, error)) : resolve(),
+      this.mysqlConnection(manager).query({ sql, values: params }, (error, result) =>
+        error ? reject(new QueryFailedError(sql, params, error)) : resolve((result as { insertId: number }).insertId),
       ),
     );
   }

@@ -27,6 +27,20 @@ const COLUMNS = [
 /** Events per INSERT (a group of 10,000 members changes 10,000 roles). */
 const CHUNK = 200;
 
+/** The INSERT of `count` events; built once per count (a change mostly writes one event). */
+const insertSql = (() => {
+  const row = `(${COLUMNS.map(() => '?').join(', ')})`;
+  const built = new Map<number, string>();
+  return (count: number): string => {
+    let sql = built.get(count);
+    if (!sql) {
+      sql = `INSERT INTO audit_events (${COLUMNS.join(', ')}) VALUES ${Array.from({ length: count }, () => row).join(', ')}`;
+      built.set(count, sql);
+    }
+    return sql;
+  };
+})();
+
 export interface AuditQuery {
   /** Events with a smaller id (the cursor), newest first. */
   beforeId?: number;
@@ -53,12 +67,10 @@ export class AuditRepository {
   /** Appends events inside the caller's transaction (or on their own, for a failed request). */
   async insert(manager: EntityManager, events: ReadonlyArray<Omit<AuditEvent, 'id'>>): Promise<void> {
     for (let i = 0; i < events.length; i += CHUNK) {
-      const chunk = events.slice(i, i + CHUNK);
-      const row = `(${COLUMNS.map(() => '?').join(', ')})`;
-      await this.writer.write(
-        manager,
-        `INSERT INTO audit_events (${COLUMNS.join(', ')}) VALUES ${chunk.map(() => row).join(', ')}`,
-        chunk.flatMap((e) => [
+      const chunk = events.length <= CHUNK ? events : events.slice(i, i + CHUNK);
+      const params: unknown[] = [];
+      for (const e of chunk)
+        params.push(
           e.organizationId,
           toDbDate(e.occurredAt),
           e.action,
@@ -75,8 +87,8 @@ export class AuditRepository {
           e.scimType,
           e.detail,
           e.requestId,
-        ]),
-      );
+        );
+      await this.writer.write(manager, insertSql(chunk.length), params);
     }
   }
 

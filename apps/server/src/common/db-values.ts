@@ -14,5 +14,7 @@ export function toIso(value: Date | string | null | undefined): string | null {
 
 /** A Date as both engines store DATETIME(3): UTC 'YYYY-MM-DD HH:MM:SS.SSS', for raw parameters. */
 export function toDbDate(value: Date): string {
-  return value.toISOString().replace('T', ' ').replace('Z', '');
+  const iso = value.toISOString();
+  // 'YYYY-MM-DDTHH:MM:SS.SSSZ'; years past 9999 have a sign and more digits.
+  return iso.length === 24 ? `${iso.slice(0, 10)} ${iso.slice(11, 23)}` : iso.replace('T', ' ').replace('Z', '');
 }

@@ -39,8 +39,8 @@ export class ScimUsersService {
 
   async create(organizationId: number, body: unknown, scope: AuditScope): Promise<{ response: ScimResponse; created: boolean }> {
     const { user, created } = await this.users.provision(organizationId, parseUserInput(body, 'create'), scope);
-    // A reactivated user may still be in groups.
-    return { response: await this.renderOne(user), created };
+    // A new user is in no group yet; a reactivated one may still be in groups.
+    return { response: created ? this.render(user, {}, []) : await this.renderOne(user), created };
   }
 
   async get(organizationId: number, id: string, projection: Json = {}): Promise<ScimResponse> {

@@ -32,9 +32,13 @@ export function attributeChanges(
 
 /** What a created user was given, as changes from nothing. */
 export function createdAttributes(attributes: Readonly<UserAttributes>, values: readonly UserValueRow[]): AuditChange[] {
-  return attributeChanges({}, attributes, [], values)
-    .filter((c) => c.to !== null && !(Array.isArray(c.to) && !c.to.length))
-    .map(({ attribute, to }) => ({ attribute, to }));
+  const changes: AuditChange[] = [];
+  for (const [property, path] of USER_ATTRIBUTE_PATHS) {
+    const to = attributes[property];
+    if (to !== null && to !== undefined) changes.push({ attribute: path, to });
+  }
+  for (const [attribute, to] of valuesByAttribute(values)) changes.push({ attribute, to });
+  return changes;
 }
 
 function valuesByAttribute(rows: readonly UserValueRow[]): Map<string, string[]> {

@@ -79,6 +79,7 @@ export class UsersRepository implements OnModuleDestroy {
   private readonly userColumns: ColumnMetadata[];
   private readonly userInsertColumns: ColumnMetadata[];
   private readonly valueInsertColumns: ColumnMetadata[];
+  private readonly insertUserSql: string;
   private readonly locking: boolean;
   private readonly reader: RowReader;
   private readonly userRows: RowHydrator<User>;
@@ -123,6 +124,7 @@ export class UsersRepository implements OnModuleDestroy {
     const allValueColumns = dataSource.getMetadata(UserAttributeValue).columns;
     const valueColumns = allValueColumns.filter(read);
     this.valueInsertColumns = allValueColumns.filter((c) => !c.isGenerated);
+    this.insertUserSql = `INSERT INTO users (${this.userInsertColumns.map((c) => this.quote(c.databaseName)).join(', ')}) VALUES (${this.userInsertColumns.map(() => '?').join(', ')})`;
     this.reader = new RowReader(dataSource, config?.scim.searchTimeoutMs);
     this.maxSearchRows = config?.scim.searchMaxRows ?? DEFAULT_SEARCH_MAX_ROWS;
     this.userRows = new RowHydrator(() => new User(), this.userColumns, dataSource.driver);
@@ -260,18 +262,15 @@ export class UsersRepository implements OnModuleDestroy {
 
   /** INSERT inside the caller's transaction; returns the new id (TypeORM's insert would also re-select the row). */
   async insertUser(manager: EntityManager, user: Omit<User, 'id'>): Promise<number> {
-    const runner = manager.queryRunner;
-    if (!runner) throw new Error('insertUser runs inside a transaction');
+    if (!manager.queryRunner) throw new Error('insertUser runs inside a transaction');
     const columns = this.userInsertColumns;
-    const result = await runner.query(
-      `INSERT INTO users (${columns.map((c) => this.quote(c.databaseName)).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`,
+    const id = await this.reader.insert(
+      manager,
+      this.insertUserSql,
       columns.map((c) => this.dataSource.driver.preparePersistentValue(user[c.propertyName as keyof typeof user], c)),
-      true,
     );
     await this.counts.addLive(manager, user.organizationId, 1);
-    // better-sqlite3 reports lastInsertRowid; mysql2 a ResultSetHeader with insertId.
-    const raw = result.raw as number | bigint | { insertId: number };
-    return Number(typeof raw === 'object' ? raw.insertId : raw);
+    return id;
   }
 
   /**
@@ -281,7 +280,7 @@ export class UsersRepository implements OnModuleDestroy {
    */
   async deleteUser(manager: EntityManager, user: User): Promise<void> {
     await this.updateUser(manager, user, ['deletedAt', 'userNameLower', 'updatedAt', 'version']);
-    await manager.query('DELETE FROM group_members WHERE user_id = ?', [user.id]);
+    await this.reader.write(manager, 'DELETE FROM group_members WHERE user_id = ?', [user.id]);
     await this.counts.addLive(manager, user.organizationId, -1);
   }
 
@@ -289,10 +288,11 @@ export class UsersRepository implements OnModuleDestroy {
   async updateUser(manager: EntityManager, user: User, properties: Array<keyof User>): Promise<void> {
     if (!properties.length) return;
     const columns = properties.map((p) => this.allUserColumns.find((c) => c.propertyName === p)!);
-    await manager.query(`UPDATE users SET ${columns.map((c) => `${this.quote(c.databaseName)} = ?`).join(', ')} WHERE id = ?`, [
-      ...columns.map((c) => this.dataSource.driver.preparePersistentValue(user[c.propertyName as keyof User], c)),
-      user.id,
-    ]);
+    await this.reader.write(
+      manager,
+      `UPDATE users SET ${columns.map((c) => `${this.quote(c.databaseName)} = ?`).join(', ')} WHERE id = ?`,
+      [...columns.map((c) => this.dataSource.driver.preparePersistentValue(user[c.propertyName as keyof User], c)), user.id],
+    );
   }
 
   /** Replaces a user's multi-valued attributes, unless they are unchanged; returns the rows as stored. */
@@ -306,11 +306,12 @@ export class UsersRepository implements OnModuleDestroy {
       Object.assign(new UserAttributeValue(), v, { userId: user.id, organizationId: user.organizationId }),
     );
     if (sameValues(current, rows)) return current;
-    if (current.length) await manager.query('DELETE FROM user_attribute_values WHERE user_id = ?', [user.id]);
+    if (current.length) await this.reader.write(manager, 'DELETE FROM user_attribute_values WHERE user_id = ?', [user.id]);
     if (rows.length) {
       const columns = this.valueInsertColumns;
       const placeholders = `(${columns.map(() => '?').join(', ')})`;
-      await manager.query(
+      await this.reader.write(
+        manager,
         `INSERT INTO user_attribute_values (${columns.map((c) => this.quote(c.databaseName)).join(', ')}) VALUES ${rows.map(() => placeholders).join(', ')}`,
         rows.flatMap((row) =>
           columns.map((c) => this.dataSource.driver.preparePersistentValue(row[c.propertyName as keyof UserAttributeValue], c)),
