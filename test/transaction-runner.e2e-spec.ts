@@ -1,4 +1,4 @@
-import { dataSourceOptions, runMigrations, TransactionRunner } from '@app/database';
+import { dataSourceOptions, RowReader, runMigrations, TransactionRunner } from '@app/database';
 import Database from 'better-sqlite3';
 import { createConnection } from 'mysql2/promise';
 import { DataSource, EntityManager } from 'typeorm';
@@ -79,6 +79,38 @@ describe('TransactionRunner', () => {
     await expect(transactions.run(() => Promise.reject(new Error('nope')))).rejects.toThrow('nope');
     await transactions.run((m) => insertOrganization(m, 'after'));
     expect(await committedNames()).toEqual(['after']);
+  });
+
+  it('should commit a unit’s appended writes with it, and roll the unit back when one of them fails', async () => {
+    const reader = new RowReader(dataSource);
+    const append = (m: EntityManager, name: string | null) =>
+      reader.append(m, `INSERT INTO organizations (name, scim_enabled, created_at, updated_at) VALUES (?, 0, ${NOW}, ${NOW})`, [
+        name,
+      ]);
+    const mysql = db.config.type !== 'sqlite';
+    await transactions.run(async (m) => {
+      await insertOrganization(m, 'change');
+      await append(m, 'its event');
+      // On MySQL it waits for the COMMIT's round trip; SQLite has no round trips and runs it at once.
+      const seen = (await m.query('SELECT name FROM organizations ORDER BY name')).map((r: { name: string }) => r.name);
+      expect(seen).toEqual(mysql ? ['change'] : ['change', 'its event']);
+    });
+    expect(await committedNames()).toEqual(['change', 'its event']);
+
+    // The appended write fails (NOT NULL), on MySQL only when it reaches the server with the COMMIT.
+    const failed = transactions.run(async (m) => {
+      await insertOrganization(m, 'lost change');
+      await append(m, null);
+      return 'said done';
+    });
+    await expect(failed).rejects.toThrow(/null/i);
+    expect(await committedNames()).toEqual(['change', 'its event']);
+
+    // Outside a transaction an appended write runs at once; the connection serves the next units.
+    await append(dataSource.manager, 'alone');
+    await transactions.run((m) => insertOrganization(m, 'next'));
+    expect(await committedNames()).toEqual(['alone', 'change', 'its event', 'next']);
+    await reader.close();
   });
 
   if (process.env.DATABASE_URL?.startsWith('mysql')) return;

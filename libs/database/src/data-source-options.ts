@@ -65,6 +65,9 @@ export async function dataSourceOptions(
     charset: 'utf8mb4_bin',
     poolSize: database.poolSize,
     extra: { connectionLimit: database.poolSize, enableKeepAlive: true },
+    // A transaction's audit events go with its COMMIT in one query (commit-tail.ts). Every value is a
+    // parameter, escaped by mysql2; no statement is built from a request's text.
+    multipleStatements: true,
   };
 }
 

@@ -1,5 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
+import { queueForCommit } from './commit-tail';
 import { SearchGate } from './search-gate';
 import { SqliteSearchWorker, StatementTimeoutError } from './sqlite-search-worker';
 
@@ -138,6 +139,16 @@ export class RowReader {
    * on SQLite through a kept prepared statement (TypeORM's query() costs more than a small insert).
    */
   async write(manager: EntityManager, sql: string, params: unknown[]): Promise<void> {
+    await this.run(manager, sql, params);
+  }
+
+  /**
+   * An append-only write (an INSERT whose outcome nothing later in the transaction reads, e.g. an
+   * audit event): like `write`, except that in a TransactionRunner transaction on MySQL/MariaDB it
+   * is sent with the COMMIT, saving its round trip (commit-tail.ts). Its failure then fails the COMMIT.
+   */
+  async append(manager: EntityManager, sql: string, params: unknown[]): Promise<void> {
+    if (!this.sqlite && queueForCommit(manager.queryRunner, { sql, params })) return;
     await this.run(manager, sql, params);
   }
 

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Database, Statement } from 'better-sqlite3';
 import { DataSource, EntityManager, QueryRunner } from 'typeorm';
+import { closeTail, openTail, takeTail } from './commit-tail';
 
 const SAVEPOINT_SQL = ['SAVEPOINT unit', 'RELEASE unit', 'ROLLBACK TO unit'] as const;
 type SavepointSql = (typeof SAVEPOINT_SQL)[number];
@@ -42,11 +43,32 @@ export class TransactionRunner {
   }
 
   run<T>(work: Work<T>): Promise<T> {
-    if (!this.grouped) return this.dataSource.transaction(work);
+    if (!this.grouped) return this.alone(work);
     return new Promise<T>((resolve, reject) => {
       this.pending.push({ work, resolve: resolve as (value: unknown) => void, reject });
       this.schedule();
     });
+  }
+
+  /**
+   * MySQL/MariaDB: one transaction on a pooled connection, as TypeORM's `transaction()` runs it,
+   * except that the writes queued for its COMMIT (RowReader.append) go with the COMMIT.
+   */
+  private async alone<T>(work: Work<T>): Promise<T> {
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      await runner.startTransaction();
+      openTail(runner);
+      const value = await work(runner.manager);
+      await commitWithTail(runner);
+      return value;
+    } catch (error) {
+      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      throw error;
+    } finally {
+      closeTail(runner);
+      await runner.release();
+    }
   }
 
   /** The next group starts once the requests read in this turn of the event loop have queued their units. */
@@ -114,6 +136,23 @@ export class TransactionRunner {
       kept.get(sql)!.run();
     };
   }
+}
+
+/**
+ * The COMMIT, preceded in the same round trip by the writes queued for it. A failing write stops
+ * the statements after it, the COMMIT included: the caller rolls back.
+ */
+async function commitWithTail(runner: QueryRunner): Promise<void> {
+  const tail = takeTail(runner);
+  if (!tail.length) return runner.commitTransaction();
+  await runner.query(
+    `${tail.map((w) => w.sql).join('; ')}; COMMIT`,
+    tail.flatMap((w) => w.params),
+  );
+  // What commitTransaction() would leave: no transaction, depth 0.
+  const state = runner as unknown as { isTransactionActive: boolean; transactionDepth: number };
+  state.isTransactionActive = false;
+  state.transactionDepth = 0;
 }
 
 /**

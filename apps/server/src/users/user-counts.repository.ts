@@ -25,9 +25,9 @@ export class UserCountsRepository {
         : `INSERT INTO user_counts (organization_id, slot, live) VALUES (?, CONNECTION_ID() % ${SLOTS}, ?) ON DUPLICATE KEY UPDATE live = live + ?`;
   }
 
-  /** Adds `delta` live users to the organization, inside the caller's transaction. */
+  /** Adds `delta` live users to the organization, inside the caller's transaction (with its COMMIT on MySQL). */
   async addLive(manager: EntityManager, organizationId: number, delta: number): Promise<void> {
-    await this.statements.write(manager, this.add, [organizationId, delta, delta]);
+    await this.statements.append(manager, this.add, [organizationId, delta, delta]);
   }
 
   /** The organization's live users. */

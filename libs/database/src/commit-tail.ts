@@ -1,0 +1,41 @@
+import type { QueryRunner } from 'typeorm';
+
+/** A write sent with its transaction's COMMIT. */
+export interface TailWrite {
+  sql: string;
+  params: unknown[];
+}
+
+/** The transactions (MySQL/MariaDB, TransactionRunner's) that take writes for their COMMIT, and those writes. */
+const tails = new WeakMap<QueryRunner, TailWrite[]>();
+
+/**
+ * On MySQL/MariaDB every statement is a round trip, and the audit event of a change is one more
+ * statement in its transaction, whose result nothing in the transaction reads. TransactionRunner
+ * opens a tail on its transactions; writes queued there go to the server with the COMMIT, in the
+ * same round trip (one multi-statement query), and a failing one fails the COMMIT: the change rolls
+ * back with it, as if it had failed where it was queued.
+ */
+export function openTail(runner: QueryRunner): void {
+  tails.set(runner, []);
+}
+
+/** Queues a write for the COMMIT of the runner's transaction; false when it has no tail (run it now). */
+export function queueForCommit(runner: QueryRunner | undefined, write: TailWrite): boolean {
+  const tail = runner?.isTransactionActive ? tails.get(runner) : undefined;
+  if (!tail) return false;
+  tail.push(write);
+  return true;
+}
+
+/** The queued writes, removed from the tail (which stays open). */
+export function takeTail(runner: QueryRunner): TailWrite[] {
+  const tail = tails.get(runner) ?? [];
+  tails.set(runner, []);
+  return tail;
+}
+
+/** Closes the tail (the transaction ended). */
+export function closeTail(runner: QueryRunner): void {
+  tails.delete(runner);
+}
