@@ -80,6 +80,7 @@ export class UsersRepository implements OnModuleDestroy {
   private readonly userInsertColumns: ColumnMetadata[];
   private readonly valueInsertColumns: ColumnMetadata[];
   private readonly insertUserSql: string;
+  private readonly insertValuesStatements = new Map<number, string>();
   private readonly locking: boolean;
   private readonly reader: RowReader;
   private readonly userRows: RowHydrator<User>;
@@ -309,16 +310,27 @@ export class UsersRepository implements OnModuleDestroy {
     if (current.length) await this.reader.write(manager, 'DELETE FROM user_attribute_values WHERE user_id = ?', [user.id]);
     if (rows.length) {
       const columns = this.valueInsertColumns;
-      const placeholders = `(${columns.map(() => '?').join(', ')})`;
       await this.reader.write(
         manager,
-        `INSERT INTO user_attribute_values (${columns.map((c) => this.quote(c.databaseName)).join(', ')}) VALUES ${rows.map(() => placeholders).join(', ')}`,
+        this.insertValuesSql(rows.length),
         rows.flatMap((row) =>
           columns.map((c) => this.dataSource.driver.preparePersistentValue(row[c.propertyName as keyof UserAttributeValue], c)),
         ),
       );
     }
     return rows;
+  }
+
+  /** The INSERT of `count` value rows, built once per count. */
+  private insertValuesSql(count: number): string {
+    let sql = this.insertValuesStatements.get(count);
+    if (!sql) {
+      const columns = this.valueInsertColumns;
+      const row = `(${columns.map(() => '?').join(', ')})`;
+      sql = `INSERT INTO user_attribute_values (${columns.map((c) => this.quote(c.databaseName)).join(', ')}) VALUES ${Array.from({ length: count }, () => row).join(', ')}`;
+      this.insertValuesStatements.set(count, sql);
+    }
+    return sql;
   }
 
   /** The admin API's page of live users with their role names, in id order after `afterId`, and the total. */
