@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { DatabaseHealth } from './database-health';
 import { dataSourceOptions } from './data-source-options';
 import { runMigrations } from './migrate';
+import { SqliteCheckpoints } from './sqlite-checkpoints';
 import { TransactionRunner } from './transaction-runner';
 
 /** Brings the schema up to date before any module touches it (npm start runs pending migrations). */
@@ -44,7 +45,7 @@ export class DatabaseModule {
           }),
         }),
       ],
-      providers: [DatabaseMigrator, TransactionRunner, DatabaseHealth],
+      providers: [DatabaseMigrator, TransactionRunner, DatabaseHealth, SqliteCheckpoints],
       exports: [TransactionRunner, DatabaseMigrator, DatabaseHealth],
     };
   }
