@@ -81,12 +81,14 @@ describe('TransactionRunner', () => {
     expect(await committedNames()).toEqual(['after']);
   });
 
-  it('should commit a unit’s appended writes with it, and roll the unit back when one of them fails', async () => {
+  it('should commit a unit’s writes at commit with it, and roll the unit back when one of them fails', async () => {
     const reader = new RowReader(dataSource);
     const append = (m: EntityManager, name: string | null) =>
-      reader.append(m, `INSERT INTO organizations (name, scim_enabled, created_at, updated_at) VALUES (?, 0, ${NOW}, ${NOW})`, [
-        name,
-      ]);
+      reader.writeAtCommit(
+        m,
+        `INSERT INTO organizations (name, scim_enabled, created_at, updated_at) VALUES (?, 0, ${NOW}, ${NOW})`,
+        [name],
+      );
     const mysql = db.config.type !== 'sqlite';
     await transactions.run(async (m) => {
       await insertOrganization(m, 'change');
@@ -97,7 +99,7 @@ describe('TransactionRunner', () => {
     });
     expect(await committedNames()).toEqual(['change', 'its event']);
 
-    // The appended write fails (NOT NULL), on MySQL only when it reaches the server with the COMMIT.
+    // The write at commit fails (NOT NULL), on MySQL only when it reaches the server with the COMMIT.
     const failed = transactions.run(async (m) => {
       await insertOrganization(m, 'lost change');
       await append(m, null);
@@ -106,7 +108,7 @@ describe('TransactionRunner', () => {
     await expect(failed).rejects.toThrow(/null/i);
     expect(await committedNames()).toEqual(['change', 'its event']);
 
-    // Outside a transaction an appended write runs at once; the connection serves the next units.
+    // Outside a transaction a write at commit runs at once; the connection serves the next units.
     await append(dataSource.manager, 'alone');
     await transactions.run((m) => insertOrganization(m, 'next'));
     expect(await committedNames()).toEqual(['alone', 'change', 'its event', 'next']);

@@ -10,11 +10,12 @@ export interface TailWrite {
 const tails = new WeakMap<QueryRunner, TailWrite[]>();
 
 /**
- * On MySQL/MariaDB every statement is a round trip, and the audit event of a change is one more
- * statement in its transaction, whose result nothing in the transaction reads. TransactionRunner
- * opens a tail on its transactions; writes queued there go to the server with the COMMIT, in the
- * same round trip (one multi-statement query), and a failing one fails the COMMIT: the change rolls
- * back with it, as if it had failed where it was queued.
+ * On MySQL/MariaDB every statement is a round trip, and some writes of a transaction have a result
+ * nothing later in it reads: the audit event of a change, the user count's delta, the UPDATE of a
+ * locked row the transaction is done with. TransactionRunner opens a tail on its transactions;
+ * writes queued there (RowReader.writeAtCommit) go to the server with the COMMIT, in the same round
+ * trip (one multi-statement query), and a failing one fails the COMMIT: the change rolls back with
+ * it, as if it had failed where it was queued.
  */
 export function openTail(runner: QueryRunner): void {
   tails.set(runner, []);

@@ -143,11 +143,12 @@ export class RowReader {
   }
 
   /**
-   * An append-only write (an INSERT whose outcome nothing later in the transaction reads, e.g. an
-   * audit event): like `write`, except that in a TransactionRunner transaction on MySQL/MariaDB it
-   * is sent with the COMMIT, saving its round trip (commit-tail.ts). Its failure then fails the COMMIT.
+   * A write whose outcome nothing later in the transaction reads (an audit event, a count's delta, the
+   * UPDATE of a row the transaction holds locked and is done with): like `write`, except that in a
+   * TransactionRunner transaction on MySQL/MariaDB it is sent with the COMMIT, saving its round trip
+   * (commit-tail.ts). Its failure then fails the COMMIT, and the transaction rolls back.
    */
-  async append(manager: EntityManager, sql: string, params: unknown[]): Promise<void> {
+  async writeAtCommit(manager: EntityManager, sql: string, params: unknown[]): Promise<void> {
     if (!this.sqlite && queueForCommit(manager.queryRunner, { sql, params })) return;
     await this.run(manager, sql, params);
   }

@@ -88,7 +88,7 @@ export class AuditRepository {
           e.detail,
           e.requestId,
         );
-      await this.writer.append(manager, insertSql(chunk.length), params);
+      await this.writer.writeAtCommit(manager, insertSql(chunk.length), params);
     }
   }
 

@@ -27,7 +27,7 @@ export class UserCountsRepository {
 
   /** Adds `delta` live users to the organization, inside the caller's transaction (with its COMMIT on MySQL). */
   async addLive(manager: EntityManager, organizationId: number, delta: number): Promise<void> {
-    await this.statements.append(manager, this.add, [organizationId, delta, delta]);
+    await this.statements.writeAtCommit(manager, this.add, [organizationId, delta, delta]);
   }
 
   /** The organization's live users. */

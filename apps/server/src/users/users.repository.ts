@@ -287,16 +287,30 @@ export class UsersRepository implements OnModuleDestroy {
 
   /** UPDATE of the given properties only. */
   async updateUser(manager: EntityManager, user: User, properties: Array<keyof User>): Promise<void> {
-    if (!properties.length) return;
-    const columns = properties.map((p) => this.allUserColumns.find((c) => c.propertyName === p)!);
-    await this.reader.write(
-      manager,
-      `UPDATE users SET ${columns.map((c) => `${this.quote(c.databaseName)} = ?`).join(', ')} WHERE id = ?`,
-      [...columns.map((c) => this.dataSource.driver.preparePersistentValue(user[c.propertyName as keyof User], c)), user.id],
-    );
+    if (properties.length) await this.reader.write(manager, ...this.updateStatement(user, properties));
   }
 
-  /** Replaces a user's multi-valued attributes, unless they are unchanged; returns the rows as stored. */
+  /**
+   * The same UPDATE, for a user the transaction holds locked and reads no more: on MySQL/MariaDB it
+   * goes with the COMMIT (one round trip less).
+   */
+  async updateUserAtCommit(manager: EntityManager, user: User, properties: Array<keyof User>): Promise<void> {
+    if (properties.length) await this.reader.writeAtCommit(manager, ...this.updateStatement(user, properties));
+  }
+
+  private updateStatement(user: User, properties: Array<keyof User>): [string, unknown[]] {
+    const columns = properties.map((p) => this.allUserColumns.find((c) => c.propertyName === p)!);
+    return [
+      `UPDATE users SET ${columns.map((c) => `${this.quote(c.databaseName)} = ?`).join(', ')} WHERE id = ?`,
+      [...columns.map((c) => this.dataSource.driver.preparePersistentValue(user[c.propertyName as keyof User], c)), user.id],
+    ];
+  }
+
+  /**
+   * Replaces a user's multi-valued attributes, unless they are unchanged; returns the rows as stored.
+   * Nothing later in a transaction reads them back (answers are built from the returned rows): on
+   * MySQL/MariaDB the statements go with the COMMIT.
+   */
   async replaceValues(
     manager: EntityManager,
     user: User,
@@ -307,10 +321,11 @@ export class UsersRepository implements OnModuleDestroy {
       Object.assign(new UserAttributeValue(), v, { userId: user.id, organizationId: user.organizationId }),
     );
     if (sameValues(current, rows)) return current;
-    if (current.length) await this.reader.write(manager, 'DELETE FROM user_attribute_values WHERE user_id = ?', [user.id]);
+    if (current.length)
+      await this.reader.writeAtCommit(manager, 'DELETE FROM user_attribute_values WHERE user_id = ?', [user.id]);
     if (rows.length) {
       const columns = this.valueInsertColumns;
-      await this.reader.write(
+      await this.reader.writeAtCommit(
         manager,
         this.insertValuesSql(rows.length),
         rows.flatMap((row) =>

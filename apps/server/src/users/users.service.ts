@@ -200,7 +200,7 @@ export class UsersService {
         const { role, changed } = await this.applyRoleAndState(manager, user, roleName, change);
         if (changed) {
           this.touch(user);
-          await this.repository.updateUser(manager, user, ['roleId', 'active', 'updatedAt', 'version']);
+          await this.repository.updateUserAtCommit(manager, user, ['roleId', 'active', 'updatedAt', 'version']);
           await this.audit.record(
             manager,
             scope,
@@ -524,13 +524,13 @@ export class UsersService {
     // tracks the resource, not the requests; Okta and Entra repeat unchanged PUTs on every sync).
     if (properties.length === 0 && values === current.values) {
       // The own role behind a group's is not part of the SCIM resource: stored without a new version.
-      if (ownChanged) await this.repository.updateUser(manager, user, ['ownRoleId']);
+      if (ownChanged) await this.repository.updateUserAtCommit(manager, user, ['ownRoleId']);
       await this.audit.record(manager, scope, ...records);
       return { user, roleName: role.name, values };
     }
     if (ownChanged) properties.push('ownRoleId');
     this.touch(user);
-    await this.repository.updateUser(manager, user, [...properties, 'updatedAt', 'version']);
+    await this.repository.updateUserAtCommit(manager, user, [...properties, 'updatedAt', 'version']);
     await this.audit.record(manager, scope, ...records);
     return { user, roleName: role.name, values };
   }
