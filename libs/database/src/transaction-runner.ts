@@ -52,7 +52,7 @@ export class TransactionRunner {
 
   /**
    * MySQL/MariaDB: one transaction on a pooled connection, as TypeORM's `transaction()` runs it,
-   * except that the writes queued for its COMMIT (RowReader.append) go with the COMMIT.
+   * except that the writes queued for its COMMIT (RowReader.writeAtCommit) go with the COMMIT.
    */
   private async alone<T>(work: Work<T>): Promise<T> {
     const runner = this.dataSource.createQueryRunner();
