@@ -117,7 +117,7 @@ export function parseListQuery(query: Record<string, unknown>, options: ListQuer
   if (cursor !== undefined && !/^[A-Za-z0-9._~-]*$/.test(cursor)) {
     throw new ScimError(
       400,
-      'This cursor is not one this server gave: send an empty cursor for the first page, then each answer\'s nextCursor.',
+      "This cursor is not one this server gave: send an empty cursor for the first page, then each answer's nextCursor.",
       'invalidCursor',
     );
   }
