@@ -24,6 +24,11 @@ export async function readByIds<T>(
   return rows;
 }
 
+/** better-sqlite3's connection under TypeORM's driver (one per process), for kept statements and pragmas. */
+export function sqliteConnection(dataSource: DataSource): Database {
+  return (dataSource.driver as unknown as { databaseConnection: Database }).databaseConnection;
+}
+
 /** The default time limit of a search statement (SEARCH_TIMEOUT_MS). */
 export const DEFAULT_SEARCH_TIMEOUT_MS = 2000;
 
@@ -185,7 +190,7 @@ export class RowReader {
   private prepared(kept: Map<string, Statement>, sql: string, raw: boolean): Statement {
     let statement = kept.get(sql);
     if (!statement) {
-      const database = (this.dataSource.driver as unknown as { databaseConnection: Database }).databaseConnection;
+      const database = sqliteConnection(this.dataSource);
       statement = raw ? database.prepare(sql).raw(true) : database.prepare(sql);
       kept.set(sql, statement);
       if (kept.size > STATEMENT_CACHE_SIZE) kept.delete(kept.keys().next().value!);

@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import type { Database } from 'better-sqlite3';
 import { Worker } from 'node:worker_threads';
 import { DataSource } from 'typeorm';
+import { sqliteConnection } from './row-reader';
 
 /** How often the checkpointer copies the WAL's new pages into the database file. */
 const INTERVAL_MS = 200;
@@ -65,7 +65,7 @@ export class SqliteCheckpoints implements OnApplicationBootstrap, OnApplicationS
     });
     worker.unref();
     this.worker = worker;
-    this.connection().pragma(`wal_autocheckpoint = ${FALLBACK_PAGES}`);
+    sqliteConnection(this.dataSource).pragma(`wal_autocheckpoint = ${FALLBACK_PAGES}`);
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -81,10 +81,6 @@ export class SqliteCheckpoints implements OnApplicationBootstrap, OnApplicationS
 
   private stopped(): void {
     this.worker = undefined;
-    if (this.dataSource.isInitialized) this.connection().pragma(`wal_autocheckpoint = ${DEFAULT_PAGES}`);
-  }
-
-  private connection(): Database {
-    return (this.dataSource.driver as unknown as { databaseConnection: Database }).databaseConnection;
+    if (this.dataSource.isInitialized) sqliteConnection(this.dataSource).pragma(`wal_autocheckpoint = ${DEFAULT_PAGES}`);
   }
 }

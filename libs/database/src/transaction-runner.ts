@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import type { Database, Statement } from 'better-sqlite3';
+import type { Statement } from 'better-sqlite3';
 import { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import { closeTail, openTail, takeTail } from './commit-tail';
+import { sqliteConnection } from './row-reader';
 
 const SAVEPOINT_SQL = ['SAVEPOINT unit', 'RELEASE unit', 'ROLLBACK TO unit'] as const;
 type SavepointSql = (typeof SAVEPOINT_SQL)[number];
@@ -125,7 +126,7 @@ export class TransactionRunner {
    */
   private savepoints(runner: QueryRunner): (sql: SavepointSql) => void {
     if (!this.kept) {
-      const database = (runner.connection.driver as unknown as { databaseConnection: Database }).databaseConnection;
+      const database = sqliteConnection(runner.connection);
       const kept = new Map<SavepointSql, Statement>();
       for (const sql of SAVEPOINT_SQL) kept.set(sql, database.prepare(sql));
       this.kept = kept;
@@ -149,10 +150,7 @@ async function commitWithTail(runner: QueryRunner): Promise<void> {
     `${tail.map((w) => w.sql).join('; ')}; COMMIT`,
     tail.flatMap((w) => w.params),
   );
-  // What commitTransaction() would leave: no transaction, depth 0.
-  const state = runner as unknown as { isTransactionActive: boolean; transactionDepth: number };
-  state.isTransactionActive = false;
-  state.transactionDepth = 0;
+  ended(runner);
 }
 
 /**
@@ -162,6 +160,11 @@ async function commitWithTail(runner: QueryRunner): Promise<void> {
  */
 async function abandon(runner: QueryRunner): Promise<void> {
   await runner.query('ROLLBACK').catch(() => undefined);
+  ended(runner);
+}
+
+/** TypeORM's view of a runner whose transaction ended outside its commit/rollback: none open, depth 0. */
+function ended(runner: QueryRunner): void {
   const state = runner as unknown as { isTransactionActive: boolean; transactionDepth: number };
   state.isTransactionActive = false;
   state.transactionDepth = 0;

@@ -1,4 +1,4 @@
-import { RowReader } from '@app/database';
+import { insertStatement, RowReader } from '@app/database';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { toDate, toDbDate } from '../common/db-values';
@@ -27,19 +27,8 @@ const COLUMNS = [
 /** Events per INSERT (a group of 10,000 members changes 10,000 roles). */
 const CHUNK = 200;
 
-/** The INSERT of `count` events; built once per count (a change mostly writes one event). */
-const insertSql = (() => {
-  const row = `(${COLUMNS.map(() => '?').join(', ')})`;
-  const built = new Map<number, string>();
-  return (count: number): string => {
-    let sql = built.get(count);
-    if (!sql) {
-      sql = `INSERT INTO audit_events (${COLUMNS.join(', ')}) VALUES ${Array.from({ length: count }, () => row).join(', ')}`;
-      built.set(count, sql);
-    }
-    return sql;
-  };
-})();
+/** The INSERT of a number of events (a change mostly writes one). */
+const insertSql = insertStatement('audit_events', COLUMNS);
 
 export interface AuditQuery {
   /** Events with a smaller id (the cursor), newest first. */

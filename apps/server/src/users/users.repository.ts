@@ -1,4 +1,4 @@
-import { readByIds, RowReader } from '@app/database';
+import { insertStatement, readByIds, RowReader } from '@app/database';
 import { AttributePath, CORE_USER_SCHEMA, FilterNode, filterToSql, SortOrder, sortToSql, SqlMapping } from '@app/scim-protocol';
 import { APP_CONFIG, AppConfig } from '@app/config';
 import { Inject, Injectable, OnModuleDestroy, Optional } from '@nestjs/common';
@@ -80,7 +80,7 @@ export class UsersRepository implements OnModuleDestroy {
   private readonly userInsertColumns: ColumnMetadata[];
   private readonly valueInsertColumns: ColumnMetadata[];
   private readonly insertUserSql: string;
-  private readonly insertValuesStatements = new Map<number, string>();
+  private readonly insertValuesSql: (rows: number) => string;
   private readonly locking: boolean;
   private readonly reader: RowReader;
   private readonly userRows: RowHydrator<User>;
@@ -125,7 +125,14 @@ export class UsersRepository implements OnModuleDestroy {
     const allValueColumns = dataSource.getMetadata(UserAttributeValue).columns;
     const valueColumns = allValueColumns.filter(read);
     this.valueInsertColumns = allValueColumns.filter((c) => !c.isGenerated);
-    this.insertUserSql = `INSERT INTO users (${this.userInsertColumns.map((c) => this.quote(c.databaseName)).join(', ')}) VALUES (${this.userInsertColumns.map(() => '?').join(', ')})`;
+    this.insertUserSql = insertStatement(
+      'users',
+      this.userInsertColumns.map((c) => this.quote(c.databaseName)),
+    )(1);
+    this.insertValuesSql = insertStatement(
+      'user_attribute_values',
+      this.valueInsertColumns.map((c) => this.quote(c.databaseName)),
+    );
     this.reader = new RowReader(dataSource, config?.scim.searchTimeoutMs);
     this.maxSearchRows = config?.scim.searchMaxRows ?? DEFAULT_SEARCH_MAX_ROWS;
     this.userRows = new RowHydrator(() => new User(), this.userColumns, dataSource.driver);
@@ -334,18 +341,6 @@ export class UsersRepository implements OnModuleDestroy {
       );
     }
     return rows;
-  }
-
-  /** The INSERT of `count` value rows, built once per count. */
-  private insertValuesSql(count: number): string {
-    let sql = this.insertValuesStatements.get(count);
-    if (!sql) {
-      const columns = this.valueInsertColumns;
-      const row = `(${columns.map(() => '?').join(', ')})`;
-      sql = `INSERT INTO user_attribute_values (${columns.map((c) => this.quote(c.databaseName)).join(', ')}) VALUES ${Array.from({ length: count }, () => row).join(', ')}`;
-      this.insertValuesStatements.set(count, sql);
-    }
-    return sql;
   }
 
   /** The admin API's page of live users with their role names, in id order after `afterId`, and the total. */
