@@ -13,8 +13,12 @@ const ENTITIES = [`${__dirname}/../apps/server/src/**/*.entity.ts`];
 /** Awkward text for a JSON round trip: quotes, backslashes, control characters, accents, an emoji, a lone `]`. */
 const AWKWARD = 'a "quoted" \\ back\\slash\nnew line\ttab \u0001 é 😀 ] [{,}';
 
+const SQLITE = !process.env.DATABASE_URL?.startsWith('mysql');
+/** On SQLite a stored read brings the user's groups too (none here); MySQL's leaves them to the SCIM layer. */
+const NO_GROUPS = SQLITE ? { groups: [] } : {};
+
 /**
- * RowHydrator and the users module's reads (on SQLite, values aggregated as
+ * RowHydrator and the users module's reads (on SQLite, values and groups aggregated as
  * JSON with the user) replace TypeORM's per-value hydration on the users hot paths; on
  * the real engine they must give exactly what TypeORM itself gives.
  */
@@ -123,14 +127,17 @@ describe('RowHydrator and UsersRepository reads', () => {
       user: withoutTwins(await dataSource.getRepository(User).findOneByOrFail({ id: 2 })),
       roleName: 'Admin',
       values: viaTypeOrmValues,
+      ...NO_GROUPS,
     };
 
     expect(await repository.findStored(dataSource.manager, 1, 2)).toStrictEqual(expected);
     expect(await repository.search(1, { offset: 0, limit: 10 })).toStrictEqual({ total: 1, users: [expected] });
     // Under a row lock, inside a transaction (MySQL's locking read, SQLite's plain one).
+    // MySQL's locked read is the user row, then its values: no groups.
+    const locked = SQLITE ? expected : { ...expected, groups: undefined };
     await dataSource.transaction(async (manager) => {
-      expect(await repository.findStored(manager, 1, 2, true)).toStrictEqual(expected);
-      expect(await repository.findByUserName(manager, 1, 'b@x', true)).toStrictEqual(expected);
+      expect(await repository.findStored(manager, 1, 2, true)).toEqual(locked);
+      expect(await repository.findByUserName(manager, 1, 'b@x', true)).toEqual(locked);
     });
     expect(await repository.findByUserName(dataSource.manager, 1, 'b@x')).toStrictEqual(expected);
     // User 1 is deleted: no read finds it.
@@ -152,12 +159,45 @@ describe('RowHydrator and UsersRepository reads', () => {
     );
     try {
       const user = withoutTwins(await dataSource.getRepository(User).findOneByOrFail({ userNameLower: 'c@x' }));
-      const expected = { user, roleName: 'Admin', values: [] };
+      const expected = { user, roleName: 'Admin', values: [], ...NO_GROUPS };
       const repository = new UsersRepository(dataSource, new UserCountsRepository(dataSource));
       expect(await repository.findStored(dataSource.manager, 1, user.id)).toStrictEqual(expected);
       expect(await repository.findByUserName(dataSource.manager, 1, 'c@x')).toStrictEqual(expected);
     } finally {
       await dataSource.query("DELETE FROM users WHERE user_name_lower = 'c@x'");
+    }
+  });
+
+  it('should read the groups of a user with it on SQLite, in group id order, as the groups module lists them', async () => {
+    const repository = new UsersRepository(dataSource, new UserCountsRepository(dataSource));
+    const at = "'2026-01-02 03:04:05.006'";
+    for (const name of ['Zeta', AWKWARD]) {
+      await dataSource.query(
+        `INSERT INTO user_groups (organization_id, display_name, display_name_lower, created_at, updated_at) VALUES (1, ?, ?, ${at}, ${at})`,
+        [name, name.toLowerCase()],
+      );
+    }
+    const [zeta, awkward] = (await dataSource.query('SELECT id FROM user_groups ORDER BY id')).map((r: { id: number }) =>
+      Number(r.id),
+    );
+    // Joined in the opposite order of the ids.
+    await dataSource.query('INSERT INTO group_members (group_id, user_id) VALUES (?, 2), (?, 2)', [awkward, zeta]);
+    try {
+      const read = await repository.findStored(dataSource.manager, 1, 2);
+      const page = await repository.search(1, { offset: 0, limit: 10 });
+      const named = await repository.findByUserName(dataSource.manager, 1, 'b@x');
+      if (SQLITE) {
+        const groups = [
+          { id: zeta, displayName: 'Zeta' },
+          { id: awkward, displayName: AWKWARD },
+        ];
+        for (const row of [read, page.users[0], named]) expect(row?.groups).toStrictEqual(groups);
+      } else {
+        for (const row of [read, page.users[0], named]) expect(row?.groups).toBeUndefined();
+      }
+    } finally {
+      await dataSource.query('DELETE FROM group_members');
+      await dataSource.query('DELETE FROM user_groups');
     }
   });
 

@@ -67,13 +67,15 @@ export function configureApp(app: NestFastifyApplication, logger: Logger): void 
   const options = { parseAs: 'buffer' as const, bodyLimit: BODY_LIMIT_BYTES };
   fastify.addContentTypeParser('application/json', options, jsonParser(fastify.getDefaultJsonParser('error', 'error')));
   fastify.addContentTypeParser('application/scim+json', options, jsonParser(fastify.getDefaultJsonParser('error', 'ignore')));
-  fastify.addHook('onRequest', async (request, reply) => {
+  // Callback hooks, not async ones: no promise per request.
+  fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header(REQUEST_ID_HEADER, request.id);
     securityHeaders(request.url, reply);
     // A SCIM body sent without Content-Type is read as JSON (some scripts and validators omit it).
     if (request.headers['content-type'] === undefined && isScimPath(request.url) && hasBody(request.headers)) {
       request.headers['content-type'] = 'application/json';
     }
+    done();
   });
   // Failed SCIM requests go to their organization's audit log once answered.
   // and every SCIM request is counted for the connection health (in memory, written once a minute).
@@ -82,7 +84,6 @@ export function configureApp(app: NestFastifyApplication, logger: Logger): void 
   const traffic = app.get(ScimTrafficService);
   const metrics = app.get(MetricsService);
   const measured = metrics.config.metrics.enabled;
-  // A callback hook, not an async one: no promise per request.
   fastify.addHook('onResponse', (request, reply, done) => {
     failures.onResponse(request, reply);
     traffic.onResponse(request, reply);

@@ -97,11 +97,15 @@ export class ScimUsersService {
     };
   }
 
-  /** Users rendered with their groups (read-only `groups`), which are read only when the answer shows them. */
+  /**
+   * Users rendered with their groups (read-only `groups`) when the answer shows them: those the read
+   * brought (SQLite), or read here for every user that came without them (MySQL/MariaDB, a user just written).
+   */
   private async renderAll(users: UserResource[], projection: ProjectionOptions = {}): Promise<ScimResponse[]> {
-    const groups =
-      users.length && projectionShows(projection, 'groups') ? await this.groups.groupsOfUsers(users.map((u) => u.id)) : undefined;
-    return users.map((user) => this.render(user, projection, groups?.get(user.id)));
+    if (!users.length || !projectionShows(projection, 'groups')) return users.map((user) => this.render(user, projection));
+    const missing = users.filter((u) => !u.groups).map((u) => u.id);
+    const read = missing.length ? await this.groups.groupsOfUsers(missing) : undefined;
+    return users.map((user) => this.render(user, projection, user.groups ?? read?.get(user.id)));
   }
 
   private async renderOne(user: UserResource, projection?: ProjectionOptions): Promise<ScimResponse> {

@@ -96,11 +96,21 @@ export interface UserWrite {
   active?: boolean;
 }
 
-/** A user's rows: the user, its role's name, its value rows in (attribute, position) order. */
+/** A group a user is a direct member of, as the User's read-only `groups` shows it. */
+export interface MemberOf {
+  id: number;
+  displayName: string;
+}
+
+/**
+ * A user's rows: the user, its role's name, its value rows in (attribute, position) order, and its groups
+ * in id order when the read brought them (a stored read on SQLite); otherwise whoever shows them reads them.
+ */
 export interface UserRow {
   user: User;
   roleName: string;
   values: UserAttributeValue[];
+  groups?: MemberOf[];
 }
 
 /** The SQL expression of a user's role name (userType), as a scalar subquery (see UsersRepository.findRow). */

@@ -15,6 +15,7 @@ import {
   sameValues,
   scopedToOrganization,
   userSqlMapping,
+  MemberOf,
   UserRow,
   UserValueRow,
 } from './user-storage.mapping';
@@ -86,13 +87,15 @@ export class UsersRepository implements OnModuleDestroy {
   private readonly userRows: RowHydrator<User>;
   private readonly valueRows: RowHydrator<UserAttributeValue>;
   /**
-   * `SELECT <user columns>, <role name>[, <values as JSON>] FROM users u`. On SQLite a user's multi-valued
-   * attributes come with it, as one JSON array of rows (columns in entity order), so a read is one statement.
-   * MySQL/MariaDB read a page's values with a second statement (`selectValues`): MariaDB's JSON_ARRAYAGG in a
-   * correlated subquery costs ~500 µs, more than the round trip it saves (~190 µs), see docs/performance.md.
+   * `SELECT <user columns>, <role name>[, <values as JSON>, <groups as JSON>] FROM users u`. On SQLite a user's
+   * multi-valued attributes come with it, as one JSON array of rows (columns in entity order), and so do its
+   * groups (id and displayName), so a read is one statement: a User's GET, its filter by userName and a page.
+   * MySQL/MariaDB read a page's values with a second statement (`selectValues`), and the SCIM layer reads the
+   * groups: MariaDB's JSON_ARRAYAGG in a correlated subquery costs ~500 µs, more than the round trip it saves
+   * (~190 µs), see docs/performance.md.
    */
   private readonly selectStored: string;
-  private readonly inlineValues: boolean;
+  private readonly inline: boolean;
   /**
    * One user found by a unique key, with its role name and values, in one statement on both engines:
    * SQLite `selectStored`; MySQL the user's columns and role name LEFT JOINed with its value rows, one
@@ -140,11 +143,12 @@ export class UsersRepository implements OnModuleDestroy {
     const sqlite = dataSource.options.type === 'better-sqlite3';
     // SQLite transactions are already one at a time (TransactionRunner); MySQL needs row locks.
     this.locking = !sqlite;
-    this.inlineValues = sqlite;
+    this.inline = sqlite;
     const list = (alias: string, columns: ColumnMetadata[]) =>
       columns.map((c) => `${alias}.${this.quote(c.databaseName)}`).join(', ');
     const values = `(SELECT json_group_array(json_array(${list('v', valueColumns)})) FROM user_attribute_values v WHERE v.user_id = u.id)`;
-    this.selectStored = `SELECT ${list('u', this.userColumns)}, ${ROLE_NAME_SQL}${this.inlineValues ? `, ${values}` : ''} FROM users u`;
+    const groups = `(SELECT json_group_array(json_array(g.id, g.display_name)) FROM group_members m JOIN user_groups g ON g.id = m.group_id WHERE m.user_id = u.id)`;
+    this.selectStored = `SELECT ${list('u', this.userColumns)}, ${ROLE_NAME_SQL}${this.inline ? `, ${values}, ${groups}` : ''} FROM users u`;
     const selectOne = sqlite
       ? this.selectStored
       : `SELECT ${list('u', this.userColumns)}, ${ROLE_NAME_SQL}, ${list('v', valueColumns)} FROM users u LEFT JOIN user_attribute_values v ON v.user_id = u.id`;
@@ -189,7 +193,7 @@ export class UsersRepository implements OnModuleDestroy {
   private async findOne(manager: EntityManager, sql: string, params: unknown[]): Promise<UserRow | null> {
     const rows = await this.reader.rows(manager, sql, params);
     if (!rows.length) return null;
-    if (this.inlineValues) return (await this.stored(manager, rows))[0];
+    if (this.inline) return (await this.stored(manager, rows))[0];
     const n = this.userColumns.length;
     const values: UserAttributeValue[] = [];
     // LEFT JOIN: a user without values comes as one row whose value columns are NULL.
@@ -498,15 +502,22 @@ export class UsersRepository implements OnModuleDestroy {
     return sql;
   }
 
-  /** Rows of `selectStored` (the user's columns, its role name, on SQLite its values as JSON) as stored users. */
+  /** Rows of `selectStored` (the user's columns, its role name, on SQLite its values and groups as JSON) as stored users. */
   private async stored(manager: EntityManager, rows: unknown[][]): Promise<UserRow[]> {
     const n = this.userColumns.length;
-    const stored = rows.map((row) => ({
+    if (this.inline)
+      return rows.map((row) => ({
+        user: this.userRows.hydrate(row),
+        roleName: String(row[n] ?? ''),
+        values: this.valuesFromJson(row[n + 1]),
+        groups: groupsFromJson(row[n + 2]),
+      }));
+    const stored: UserRow[] = rows.map((row) => ({
       user: this.userRows.hydrate(row),
       roleName: String(row[n] ?? ''),
-      values: this.inlineValues ? this.valuesFromJson(row[n + 1]) : [],
+      values: [],
     }));
-    if (!this.inlineValues) await this.attachValues(manager, stored);
+    await this.attachValues(manager, stored);
     return stored;
   }
 
@@ -585,4 +596,10 @@ function userNameLookup(filter: FilterNode | undefined): string | undefined {
   if (filter?.op !== 'eq' || typeof filter.value !== 'string' || filter.value === '') return undefined;
   const { schema, attribute, subAttribute } = filter.path;
   return schema === CORE_USER_SCHEMA && attribute === 'userName' && subAttribute === undefined ? filter.value : undefined;
+}
+
+/** SQLite's JSON array of `[group id, displayName]`, in group id order. */
+function groupsFromJson(json: unknown): MemberOf[] {
+  const groups = (JSON.parse(String(json)) as Array<[number, string]>).map(([id, displayName]) => ({ id, displayName }));
+  return groups.length > 1 ? groups.sort((a, b) => a.id - b.id) : groups;
 }

@@ -25,6 +25,7 @@ import {
   USER_LOWER_TWINS,
   UserAttributes,
   UserValueRow,
+  MemberOf,
   UserRow,
   UserWrite,
 } from './user-storage.mapping';
@@ -40,6 +41,8 @@ export interface UserResource {
   lastModified: Date;
   /** userName, userType (the role), active and every stored attribute. */
   attributes: ScimUserInput;
+  /** Its groups (read-only in SCIM) when the read brought them (UserRow.groups); otherwise not read yet. */
+  groups?: readonly MemberOf[];
 }
 
 export interface UserListQuery {
@@ -648,6 +651,7 @@ function toResource(row: UserRow): UserResource {
     created: row.user.createdAt,
     lastModified: row.user.updatedAt,
     attributes: toScimUser(row),
+    groups: row.groups,
   };
 }
 
