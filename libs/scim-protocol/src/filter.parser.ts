@@ -49,6 +49,9 @@ function describe(token: Token): string {
   return token.type === 'end' ? 'the end of the filter' : `'${token.text.slice(0, 40)}' at position ${token.pos}`;
 }
 
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
+
 function tokenize(text: string, fail: (message: string) => never): Token[] {
   const tokens: Token[] = [];
   let i = 0;
@@ -78,7 +81,7 @@ function tokenize(text: string, fail: (message: string) => never): Token[] {
         );
       }
       // No stored value holds one (names, emails and ids refuse them), and a NUL ends SQLite's LIKE pattern early.
-      const control = [...value].find((c) => c.charCodeAt(0) < 0x20 || c === '\u007f');
+      const control = CONTROL_CHARACTER.exec(value)?.[0];
       if (control !== undefined) {
         const code = control.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
         fail(`The string that starts at position ${pos} contains a control character (U+${code}); filter values cannot.`);

@@ -316,10 +316,19 @@ export function findSchema(urn: string): SchemaDefinition | undefined {
   return ALL_SCHEMAS.find((s) => s.id.toLowerCase() === wanted);
 }
 
+/** Each attribute list's definitions by lower-cased name, built on the first lookup (the schemas do not change). */
+const byLowerName = new WeakMap<readonly AttributeDefinition[], Map<string, AttributeDefinition>>();
+
+/** The attribute of `list` named `name`, case-insensitively (a lookup per name in a filter, sort or projection). */
 export function findAttribute(list: readonly AttributeDefinition[] | undefined, name: string): AttributeDefinition | undefined {
   if (!list) return undefined;
-  const wanted = name.toLowerCase();
-  return list.find((a) => a.name.toLowerCase() === wanted);
+  let index = byLowerName.get(list);
+  if (!index) {
+    index = new Map();
+    for (const a of list) if (!index.has(a.name.toLowerCase())) index.set(a.name.toLowerCase(), a);
+    byLowerName.set(list, index);
+  }
+  return index.get(name.toLowerCase());
 }
 
 export type AttributeLookup =
