@@ -12,6 +12,7 @@
  *   npm run bench -- --users 100000
  *   DATABASE_URL=mysql://root@127.0.0.1:3306/bench npm run bench
  *   npm run bench -- --duration 5 --connections 20 --workloads filter,get
+ *   npm run bench -- --warmup 0                # measure each server from its first request (2 s of warm-up by default)
  *   npm run bench -- --workloads get --cpu-prof   # + the server's CPU profile in bench-results/profiles
  *   npm run bench -- --workloads isolation         # another organization's p99 while one sends the costliest filters
  *   npm run bench -- --workloads groups            # group lookup, one-member PATCHes on a 10,000- and a 10-member group
@@ -42,6 +43,8 @@ const { values: args } = parseArgs({
   options: {
     users: { type: 'string', default: '10000' },
     duration: { type: 'string', default: '10' },
+    // Seconds of the same workload sent to each server, unmeasured, before it is measured (JIT compilation).
+    warmup: { type: 'string', default: '2' },
     connections: { type: 'string', default: '20' },
     // Reads first, so that they measure the organization as seeded (POST and okta-sync add users).
     workloads: { type: 'string', default: 'filter,get,page,patch,post,okta-sync' },
@@ -58,6 +61,7 @@ const { values: args } = parseArgs({
 });
 const USERS = Number(args.users);
 const DURATION = Number(args.duration);
+const WARMUP = Number(args.warmup);
 const CONNECTIONS = Number(args.connections);
 const PINNED = cpus().length >= 2 && hasTaskset();
 
@@ -89,6 +93,7 @@ async function main(): Promise<void> {
     `Engine: ${engine}; users: ${USERS}; ${CONNECTIONS} connections; ${DURATION} s per workload; server ${PINNED ? 'pinned to core 0, load generator on core 1' : 'not pinned (taskset or a second core missing)'}`,
   );
   log('Rate limiting is off for the run (SCIM_RATE_LIMIT_PER_MINUTE=0); request logging off (LOG_LEVEL=warn).');
+  if (WARMUP > 0) log(`Each server gets ${WARMUP} s of a workload, unmeasured, before it is measured (--warmup).`);
 
   const bare = await startProcess(BARE, ['0'], {}, /listening (\d+)/);
   const port = await freePort();
@@ -170,12 +175,17 @@ async function main(): Promise<void> {
       if (GROUP_WORKLOADS.includes(name) && !benchGroups) benchGroups = await createBenchGroups(target, idRange);
       const workload = WORKLOADS[name];
       if (!workload) throw new Error(`Unknown workload ${name}; choose from ${Object.keys(WORKLOADS).join(', ')}`);
-      const bareResult = await run(bareTarget, workload(idRange), { duration: DURATION, connections: CONNECTIONS });
-      const floorResult =
-        floorTarget && FLOOR_WORKLOADS.has(name)
-          ? await run(floorTarget, workload(idRange), { duration: DURATION, connections: CONNECTIONS })
-          : undefined;
-      const serverResult = await run(target, workload(idRange), { duration: DURATION, connections: CONNECTIONS });
+      // Each server is measured warm: V8 compiles a path's hot functions during its first seconds, and a workload
+      // measured right after start-up (the first of a run on a kept database) would count that against it.
+      // Not deep-page: it measures pages with no known position near them, which its own warm-up would leave.
+      const measure = async (server: Target) => {
+        if (WARMUP > 0 && name !== 'deep-page')
+          await run(server, workload(idRange), { duration: WARMUP, connections: CONNECTIONS });
+        return run(server, workload(idRange), { duration: DURATION, connections: CONNECTIONS });
+      };
+      const bareResult = await measure(bareTarget);
+      const floorResult = floorTarget && FLOOR_WORKLOADS.has(name) ? await measure(floorTarget) : undefined;
+      const serverResult = await measure(target);
       results.push({
         server: { ...serverResult, workload: name },
         bare: { ...bareResult, workload: name },

@@ -1,0 +1,167 @@
+/**
+ * Two builds of the server, compared by the CPU time each spends per request: the figure of a change
+ * to the read path, steadier than req/s on a machine whose speed moves from run to run.
+ *
+ *   npm run build && node dist/scripts/bench/cpu-ab.js --a <checkout of the build before> --b . \
+ *     --database sqlite:<a bench database (npm run bench -- --keep-database)> --key <a SCIM key of organization 1>
+ *
+ * `--a` and `--b` are checkouts, each built (`dist/`; a worktree can link this one's node_modules). Both
+ * servers start with `start:prod`'s Node flags, pinned to core 0, on the same database; autocannon runs
+ * from core 1 with 20 connections and sends `--amount` requests of a workload to one server, then to the
+ * other, in turns (the order flips every round), `--rounds` times. Each server's CPU time (user and
+ * system, from /proc) over its requests gives µs per request; the report shows the median and every
+ * round. Workloads: `get` (GET /Users/{id}) and `filter` (`userName eq`), over the organization's first
+ * 5,000 users, and `page` (its first page of 100; give it a smaller `--amount`). A SCIM key: `npm run cli -- keys:create --org 1 --type scim` on the bench database.
+ */
+import autocannon from 'autocannon';
+import Database from 'better-sqlite3';
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+
+const { values: args } = parseArgs({
+  options: {
+    a: { type: 'string' },
+    b: { type: 'string' },
+    database: { type: 'string' },
+    key: { type: 'string' },
+    rounds: { type: 'string', default: '5' },
+    amount: { type: 'string', default: '30000' },
+    workloads: { type: 'string', default: 'get,filter' },
+  },
+});
+if (!args.a || !args.b || !args.database?.startsWith('sqlite:') || !args.key) {
+  process.stderr.write('Usage: cpu-ab --a <checkout> --b <checkout> --database sqlite:<file> --key <SCIM key>\n');
+  process.exit(2);
+}
+const ROOT = join(__dirname, '..', '..', '..');
+const DATABASE = args.database;
+const KEY = args.key;
+const ROUNDS = Number(args.rounds);
+const AMOUNT = Number(args.amount);
+const WORKLOADS = args.workloads.split(',');
+const CLOCK_TICK_US = 1_000_000 / Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
+
+interface Server {
+  root: string;
+  port: number;
+  process: ChildProcess;
+}
+
+const db = new Database(DATABASE.slice('sqlite:'.length), { readonly: true, fileMustExist: true });
+const users = db
+  .prepare('SELECT id, user_name AS userName FROM users WHERE organization_id = 1 AND deleted_at IS NULL ORDER BY id LIMIT 5000')
+  .all() as Array<{ id: number; userName: string }>;
+db.close();
+
+/** The process's user and system CPU time so far, in µs. */
+function cpuMicros(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * CLOCK_TICK_US;
+}
+
+function productionNodeFlags(): string[] {
+  const scripts = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+  return scripts['start:prod'].split(/\s+/).filter((token) => token.startsWith('--'));
+}
+
+async function start(root: string, port: number): Promise<Server> {
+  const child = spawn(
+    'taskset',
+    ['-c', '0', process.execPath, ...productionNodeFlags(), join(root, 'dist/apps/server/src/main.js')],
+    {
+      env: {
+        ...process.env,
+        NODE_ENV: 'production',
+        DATABASE_URL: DATABASE,
+        SCIM_RATE_LIMIT_PER_MINUTE: '0',
+        LOG_LEVEL: 'warn',
+        SCHEDULER_ENABLED: 'false',
+        MAIL_OUTBOX_DIR: join(tmpdir(), 'torii-cpu-ab-outbox'),
+        HOST: '127.0.0.1',
+        PORT: String(port),
+        APP_URL: `http://127.0.0.1:${port}`,
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
+  for (let attempt = 0; attempt < 150; attempt++) {
+    await new Promise((done) => setTimeout(done, 200));
+    const status = await fetch(`http://127.0.0.1:${port}/v1.0/scim/v2/Users/${users[0].id}`, {
+      headers: { authorization: `Bearer ${KEY}` },
+    }).then(
+      (response) => response.status,
+      () => 0,
+    );
+    if (status === 200) return { root, port, process: child };
+    if (status !== 0) throw new Error(`${root}: GET /Users/{id} answered ${status} (is --key a SCIM key of organization 1?)`);
+  }
+  throw new Error(`${root}: the server did not start`);
+}
+
+function load(port: number, workload: string): Promise<autocannon.Result> {
+  let i = 0;
+  const paths: Record<string, () => string> = {
+    get: () => `/v1.0/scim/v2/Users/${users[i++ % users.length].id}`,
+    filter: () => `/v1.0/scim/v2/Users?filter=${encodeURIComponent(`userName eq "${users[i++ % users.length].userName}"`)}`,
+    page: () => '/v1.0/scim/v2/Users?startIndex=1&count=100',
+  };
+  const path = paths[workload];
+  if (!path) throw new Error(`Unknown workload ${workload}: get, filter or page`);
+  return autocannon({
+    url: `http://127.0.0.1:${port}`,
+    connections: 20,
+    amount: AMOUNT,
+    headers: { authorization: `Bearer ${KEY}` },
+    requests: [{ method: 'GET', setupRequest: (request) => ({ ...request, path: path() }) }],
+  });
+}
+
+const median = (values: number[]) => [...values].sort((x, y) => x - y)[values.length >> 1];
+
+async function main(): Promise<void> {
+  execFileSync('taskset', ['-p', '-c', '1', String(process.pid)], { stdio: 'ignore' });
+  const servers = [await start(resolve(args.a!), 4801), await start(resolve(args.b!), 4802)];
+  try {
+    for (const server of servers) for (const workload of WORKLOADS) await load(server.port, workload); // warm-up
+    const perRequest = new Map<string, number[]>();
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const workload of WORKLOADS) {
+        for (const server of round % 2 ? [...servers].reverse() : servers) {
+          const before = cpuMicros(server.process.pid!);
+          const result = await load(server.port, workload);
+          if (result.non2xx || result.errors)
+            throw new Error(`${server.root} ${workload}: ${result.non2xx + result.errors} failed requests`);
+          const key = `${workload}\t${server.root}`;
+          perRequest.set(key, [
+            ...(perRequest.get(key) ?? []),
+            (cpuMicros(server.process.pid!) - before) / result.requests.total,
+          ]);
+        }
+      }
+    }
+    process.stdout.write('workload\tcheckout\tCPU µs per request (median)\trounds\n');
+    for (const [key, rounds] of perRequest) {
+      process.stdout.write(`${key}\t${median(rounds).toFixed(1)}\t${rounds.map((r) => r.toFixed(0)).join(' ')}\n`);
+    }
+    // The machine's speed drifts over minutes: B against A of the same round is steadier than either median.
+    for (const workload of WORKLOADS) {
+      const a = perRequest.get(`${workload}\t${servers[0].root}`)!;
+      const b = perRequest.get(`${workload}\t${servers[1].root}`)!;
+      const ratios = a.map((x, round) => b[round] / x);
+      const change = (median(ratios) - 1) * 100;
+      process.stdout.write(
+        `${workload}: B uses ${change >= 0 ? '+' : ''}${change.toFixed(1)}% CPU per request against A (median of the rounds' B/A: ${ratios.map((r) => r.toFixed(2)).join(' ')})\n`,
+      );
+    }
+  } finally {
+    for (const server of servers) server.process.kill();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});
