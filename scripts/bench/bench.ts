@@ -29,6 +29,7 @@ import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { lookupAttribute, parseFilter } from '@app/scim-protocol';
+import { CLOCK_TICKS, cpuTicks, productionNodeFlags } from './server-process';
 import { DEFAULT_SEARCH_MAX_ROWS, searchCost } from '../../apps/server/src/users/search-cost';
 
 const ROOT = resolve(__dirname, '../../..');
@@ -885,13 +886,6 @@ async function run(
   };
 }
 
-const CLOCK_TICKS = 100;
-
-function cpuTicks(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return Number(fields[11]) + Number(fields[12]); // utime + stime
-}
-
 function peakRss(pid: number): number {
   const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return match ? Number(match[1]) / 1024 : NaN;
@@ -937,13 +931,6 @@ async function startProcess(
     }
   });
   return { child, url: `http://127.0.0.1:${port}`, output: () => output };
-}
-
-function productionNodeFlags(): string[] {
-  const script = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts[
-    'start:prod'
-  ];
-  return script.split(/\s+/).filter((token) => token.startsWith('--'));
 }
 
 function freePort(): Promise<number> {

@@ -16,10 +16,10 @@
 import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { CLOCK_TICKS, cpuTicks, productionNodeFlags } from './server-process';
 
 const { values: args } = parseArgs({
   options: {
@@ -36,15 +36,15 @@ if (!args.a || !args.b || !args.database?.startsWith('sqlite:') || !args.key) {
   process.stderr.write('Usage: cpu-ab --a <checkout> --b <checkout> --database sqlite:<file> --key <SCIM key>\n');
   process.exit(2);
 }
-const ROOT = join(__dirname, '..', '..', '..');
 const DATABASE = args.database;
 const KEY = args.key;
 const ROUNDS = Number(args.rounds);
 const AMOUNT = Number(args.amount);
 const WORKLOADS = args.workloads.split(',');
-const CLOCK_TICK_US = 1_000_000 / Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
 
 interface Server {
+  /** A or B, then the checkout: the same checkout twice is a measure of the noise. */
+  name: string;
   root: string;
   port: number;
   process: ChildProcess;
@@ -56,18 +56,8 @@ const users = db
   .all() as Array<{ id: number; userName: string }>;
 db.close();
 
-/** The process's user and system CPU time so far, in µs. */
-function cpuMicros(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * CLOCK_TICK_US;
-}
-
-function productionNodeFlags(): string[] {
-  const scripts = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
-  return scripts['start:prod'].split(/\s+/).filter((token) => token.startsWith('--'));
-}
-
-async function start(root: string, port: number): Promise<Server> {
+/** Starts a checkout's server and waits until it answers a SCIM read; `started` gets it at once, to be stopped whatever happens. */
+async function start(name: string, root: string, port: number, started: Server[]): Promise<Server> {
   const child = spawn(
     'taskset',
     ['-c', '0', process.execPath, ...productionNodeFlags(), join(root, 'dist/apps/server/src/main.js')],
@@ -84,18 +74,26 @@ async function start(root: string, port: number): Promise<Server> {
         PORT: String(port),
         APP_URL: `http://127.0.0.1:${port}`,
       },
-      stdio: ['ignore', 'ignore', 'inherit'],
+      // Its log (warnings and errors only) shows why a server did not start.
+      stdio: ['ignore', 'inherit', 'inherit'],
     },
   );
+  const server = { name: `${name} ${root}`, root, port, process: child };
+  started.push(server);
   for (let attempt = 0; attempt < 150; attempt++) {
+    if (child.exitCode !== null) throw new Error(`${root}: the server exited (code ${child.exitCode}) before it answered`);
     await new Promise((done) => setTimeout(done, 200));
     const status = await fetch(`http://127.0.0.1:${port}/v1.0/scim/v2/Users/${users[0].id}`, {
       headers: { authorization: `Bearer ${KEY}` },
     }).then(
       (response) => response.status,
-      () => 0,
+      (error: Error) => {
+        // Not listening yet; any other failure (a malformed --key, say) is not worth waiting for.
+        if ((error.cause as { code?: string } | undefined)?.code === 'ECONNREFUSED') return 0;
+        throw new Error(`${root}: ${error.message} (${String(error.cause)})`);
+      },
     );
-    if (status === 200) return { root, port, process: child };
+    if (status === 200) return server;
     if (status !== 0) throw new Error(`${root}: GET /Users/{id} answered ${status} (is --key a SCIM key of organization 1?)`);
   }
   throw new Error(`${root}: the server did not start`);
@@ -123,33 +121,35 @@ const median = (values: number[]) => [...values].sort((x, y) => x - y)[values.le
 
 async function main(): Promise<void> {
   execFileSync('taskset', ['-p', '-c', '1', String(process.pid)], { stdio: 'ignore' });
-  const servers = [await start(resolve(args.a!), 4801), await start(resolve(args.b!), 4802)];
+  const servers: Server[] = [];
   try {
+    await start('A', resolve(args.a!), 4801, servers);
+    await start('B', resolve(args.b!), 4802, servers);
     for (const server of servers) for (const workload of WORKLOADS) await load(server.port, workload); // warm-up
     const perRequest = new Map<string, number[]>();
     for (let round = 0; round < ROUNDS; round++) {
       for (const workload of WORKLOADS) {
         for (const server of round % 2 ? [...servers].reverse() : servers) {
-          const before = cpuMicros(server.process.pid!);
+          const before = cpuTicks(server.process.pid!);
           const result = await load(server.port, workload);
           if (result.non2xx || result.errors)
             throw new Error(`${server.root} ${workload}: ${result.non2xx + result.errors} failed requests`);
-          const key = `${workload}\t${server.root}`;
+          const key = `${workload}\t${server.name}`;
           perRequest.set(key, [
             ...(perRequest.get(key) ?? []),
-            (cpuMicros(server.process.pid!) - before) / result.requests.total,
+            ((cpuTicks(server.process.pid!) - before) * (1_000_000 / CLOCK_TICKS)) / result.requests.total,
           ]);
         }
       }
     }
-    process.stdout.write('workload\tcheckout\tCPU µs per request (median)\trounds\n');
+    process.stdout.write('workload\tserver\tCPU µs per request (median)\trounds\n');
     for (const [key, rounds] of perRequest) {
       process.stdout.write(`${key}\t${median(rounds).toFixed(1)}\t${rounds.map((r) => r.toFixed(0)).join(' ')}\n`);
     }
     // The machine's speed drifts over minutes: B against A of the same round is steadier than either median.
     for (const workload of WORKLOADS) {
-      const a = perRequest.get(`${workload}\t${servers[0].root}`)!;
-      const b = perRequest.get(`${workload}\t${servers[1].root}`)!;
+      const a = perRequest.get(`${workload}\t${servers[0].name}`)!;
+      const b = perRequest.get(`${workload}\t${servers[1].name}`)!;
       const ratios = a.map((x, round) => b[round] / x);
       const change = (median(ratios) - 1) * 100;
       process.stdout.write(

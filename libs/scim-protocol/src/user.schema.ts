@@ -325,7 +325,10 @@ export function findAttribute(list: readonly AttributeDefinition[] | undefined, 
   let index = byLowerName.get(list);
   if (!index) {
     index = new Map();
-    for (const a of list) if (!index.has(a.name.toLowerCase())) index.set(a.name.toLowerCase(), a);
+    for (const a of list) {
+      const lower = a.name.toLowerCase();
+      if (!index.has(lower)) index.set(lower, a);
+    }
     byLowerName.set(list, index);
   }
   return index.get(name.toLowerCase());

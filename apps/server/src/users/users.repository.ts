@@ -505,19 +505,16 @@ export class UsersRepository implements OnModuleDestroy {
   /** Rows of `selectStored` (the user's columns, its role name, on SQLite its values and groups as JSON) as stored users. */
   private async stored(manager: EntityManager, rows: unknown[][]): Promise<UserRow[]> {
     const n = this.userColumns.length;
-    if (this.inline)
-      return rows.map((row) => ({
+    const stored = rows.map((row) => {
+      const user: UserRow = {
         user: this.userRows.hydrate(row),
         roleName: String(row[n] ?? ''),
-        values: this.valuesFromJson(row[n + 1]),
-        groups: groupsFromJson(row[n + 2]),
-      }));
-    const stored: UserRow[] = rows.map((row) => ({
-      user: this.userRows.hydrate(row),
-      roleName: String(row[n] ?? ''),
-      values: [],
-    }));
-    await this.attachValues(manager, stored);
+        values: this.inline ? this.valuesFromJson(row[n + 1]) : [],
+      };
+      if (this.inline) user.groups = groupsFromJson(row[n + 2]);
+      return user;
+    });
+    if (!this.inline) await this.attachValues(manager, stored);
     return stored;
   }
 
