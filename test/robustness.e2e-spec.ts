@@ -111,6 +111,35 @@ describe('robustness: bad input is a 400 that names the problem, never a 500', (
       }
     });
 
+    it('should mark /health and every 404 nosniff, routed or not, wherever the path is', async () => {
+      const expected: Array<[string, number, string]> = [
+        ['/health', 200, 'nosniff'],
+        ['/health/ready', 200, 'nosniff'],
+        ['/nope', 404, 'nosniff'],
+        ['/nope/deeper?q=1', 404, 'nosniff'],
+        ['/v1.0/nope', 404, 'nosniff'],
+        ['/v1.0/scim/v2/Nothing', 404, 'nosniff'],
+        // Refused by the router before any hook runs (not percent-encoding): still a 404 with the headers.
+        ['/v1.0/scim/v2/Users/%zz', 404, 'nosniff'],
+        ['/settings/assets/missing.js', 404, 'nosniff'],
+        ['/docs/missing', 404, 'nosniff'],
+      ];
+      const answers: Array<[string, number, string | null]> = [];
+      for (const [path] of expected) {
+        const response = await fetch(`${t.url}${path}`);
+        await response.arrayBuffer();
+        answers.push([path, response.status, response.headers.get('x-content-type-options')]);
+      }
+      expect(answers).toEqual(expected);
+      // Under /v1.0, a 404 is an API answer: not cached either, even when the router refused it.
+      // The router matches paths case-insensitively, so do the headers.
+      for (const path of ['/v1.0/scim/v2/Users/%zz', '/V1.0/Organization', '/V1.0/SCIM/V2/Users']) {
+        const response = await fetch(`${t.url}${path}`);
+        await response.arrayBuffer();
+        expect([path, response.headers.get('cache-control')]).toEqual([path, 'no-store']);
+      }
+    });
+
     it('should give /docs a Content-Security-Policy and refuse framing', async () => {
       for (const path of ['/docs', '/docs/openapi.json']) {
         const response = await fetch(`${t.url}${path}`);

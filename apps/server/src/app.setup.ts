@@ -37,6 +37,7 @@ export function createHttpAdapter(logger: Logger): FastifyAdapter {
     // exception filter) runs; render them like every other error (a SCIM Error under the SCIM path).
     frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) => {
       const rendered = renderError(error, request.url, request.method);
+      securityHeaders(request.url, reply);
       void reply
         .status(rendered.status)
         .headers({ ...rendered.headers, [REQUEST_ID_HEADER]: request.id })
@@ -110,18 +111,19 @@ export function configureApp(app: NestFastifyApplication, logger: Logger): void 
 }
 
 /**
- * The API's answers (admin and SCIM, errors included) are never cached (a created key's secret is in
- * one) nor sniffed as another type; the OpenAPI viewer at /docs gets a Content-Security-Policy that
- * allows only its own files, and cannot be framed. The settings UI sets its own (settings-ui.routes.ts).
+ * Every answer, from any route or none (/health, a 404 anywhere, a static file), is never sniffed as
+ * another type than it says. The API's answers (admin and SCIM, errors included) are also never
+ * cached (a created key's secret is in one); the OpenAPI viewer at /docs gets a
+ * Content-Security-Policy that allows only its own files, and cannot be framed. The settings UI sets
+ * its own (settings-ui.routes.ts). Paths match case-insensitively, as the router does.
  */
 function securityHeaders(url: string, reply: FastifyReply): void {
-  if (url.startsWith('/v1.0/') || url === '/v1.0') {
-    void reply.header('cache-control', 'no-store').header('x-content-type-options', 'nosniff');
-  } else if (url === '/docs' || url.startsWith('/docs/') || url.startsWith('/docs?')) {
-    void reply
-      .header('content-security-policy', DOCS_CSP)
-      .header('x-frame-options', 'DENY')
-      .header('x-content-type-options', 'nosniff');
+  void reply.header('x-content-type-options', 'nosniff');
+  const prefix = url.slice(0, 6).toLowerCase();
+  if (prefix === '/v1.0/' || prefix === '/v1.0' || prefix === '/v1.0?') {
+    void reply.header('cache-control', 'no-store');
+  } else if (prefix === '/docs' || prefix === '/docs/' || prefix === '/docs?') {
+    void reply.header('content-security-policy', DOCS_CSP).header('x-frame-options', 'DENY');
   }
 }
 
