@@ -10,9 +10,10 @@ import { databaseUrl, run, SERVER_MAIN, startServer } from './support/process';
 /*
  * Logs hold no secrets and no personal data at the default level. The server runs as in production
  * (built, its output piped, LOG_LEVEL=info) through a whole flow: the first-run bootstrap, keys
- * generated, SCIM with filters on email addresses, a key sent in a query string, a forced 500 whose
- * failed statement carried an email, and a bad configuration with a password in it. Then its whole
- * output is searched for every secret and every address.
+ * generated, SCIM with filters on email addresses, addresses in paths (routed or not) and in query
+ * names, a key sent in a query string, a forced 500 whose failed statement carried an email, and a
+ * bad configuration with a password in it. Then its whole output is searched for every secret and
+ * every address.
  */
 describe('logs: no secret, no personal data, no password', () => {
   let db: TestDatabase;
@@ -35,7 +36,12 @@ describe('logs: no secret, no personal data, no password', () => {
       MAIL_OUTBOX_DIR: join(tmpdir(), `torii-logs-outbox-${process.pid}`),
     });
     const secrets: string[] = [];
-    const addresses = ['bootstrap.admin@logs.test', 'filtered.person@logs.test', 'forced.failure@logs.test'];
+    const addresses = [
+      'bootstrap.admin@logs.test',
+      'filtered.person@logs.test',
+      'forced.failure@logs.test',
+      'path.person@logs.test',
+    ];
     let serverOutput: string;
     try {
       const apiKey = /Torii API key {3}: (torii_api_\w+)/.exec(readFileSync(keyFile, 'utf8'))![1];
@@ -52,6 +58,25 @@ describe('logs: no secret, no personal data, no password', () => {
       for (const filter of ['userName eq "filtered.person@logs.test"', 'emails co "forced.failure@logs.test"']) {
         expect((await scim('GET', `/Users?filter=${encodeURIComponent(filter)}&count=10`)).status).toBe(200);
       }
+      // Addresses in paths, routed or not, and in a query's names or paging values: answered, never logged.
+      const inPath = 'path.person@logs.test';
+      const pathStatuses: number[] = [];
+      for (const [method, path] of [
+        ['GET', `/v1.0/scim/v2/Users/${inPath}`],
+        ['PATCH', `/v1.0/scim/v2/Users/${encodeURIComponent(inPath)}`],
+        ['GET', `/v1.0/scim/v2/Users/${inPath}/more`],
+        ['GET', `/v1.0/scim/v2/Users/${inPath}%zz`],
+        ['GET', `/v1.0/scim/v2/Users?${inPath}`],
+        ['GET', `/v1.0/scim/v2/Users?startIndex=${inPath}&count=${inPath}`],
+        ['GET', `/${inPath}`],
+        ['GET', `/v1.0/${inPath}`],
+        ['GET', `/settings/assets/${inPath}.js`],
+        ['GET', `/docs/${inPath}`],
+      ]) {
+        pathStatuses.push((await request(server.url, method, path, { key: scimKey })).status);
+      }
+      expect(pathStatuses).toEqual([404, 404, 404, 404, 200, 400, 404, 404, 404, 404]);
+
       // A client that puts the key in the URL: refused, and the URL is logged without it.
       const inUrl = await request(server.url, 'GET', `/v1.0/scim/v2/Users?access_token=${scimKey}`);
       expect(inUrl.status).toBe(401);
@@ -81,6 +106,11 @@ describe('logs: no secret, no personal data, no password', () => {
       expect(everything).not.toContain(address);
       expect(everything).not.toContain(encodeURIComponent(address));
     }
+    // The requests with an address in their path were logged, the address masked; the 500 by its route.
+    expect(serverOutput).toContain('"url":"/v1.0/scim/v2/Users/…"');
+    expect(serverOutput).toContain('"url":"/v1.0/scim/v2/Users?…"');
+    expect(serverOutput).toContain('"url":"/…"');
+    expect(serverOutput).toContain('"route":"/v1.0/scim/v2/Users"');
   });
 });
 

@@ -6,7 +6,7 @@ import { FailedRequestRecorder } from './audit/failed-requests';
 import type { AuthenticatedRequest } from './auth/auth.decorators';
 import { MetricsService } from './metrics/metrics.service';
 import { ScimTrafficService } from './scim-health/scim-traffic.service';
-import { lazyChildLogger, loggedUrl, PinoLoggerService } from './common/logger';
+import { lazyChildLogger, loggedUrl, PinoLoggerService, routeWords } from './common/logger';
 import { isScimPath, renderError } from './common/http-error';
 import { isUtf8 } from 'node:buffer';
 import { hasBody, jsonTooDeep, MAX_JSON_DEPTH, nestsDeeperThan, notUtf8 } from './common/json-body';
@@ -53,6 +53,12 @@ export function createHttpAdapter(logger: Logger): FastifyAdapter {
 export function configureApp(app: NestFastifyApplication, logger: Logger): void {
   app.useLogger(new PinoLoggerService(logger));
   const fastify = app.getHttpAdapter().getInstance();
+  // The words of every route's path (v1.0, scim, Users, health, ...): what a logged path keeps (loggedUrl).
+  // Routes are registered after this (Nest's at listen, the UI's and the docs' below), so all are seen.
+  const routeWordSet = new Set<string>();
+  fastify.addHook('onRoute', (route) => {
+    for (const word of routeWords(route.url)) routeWordSet.add(word);
+  });
   // The only bodies the APIs take: JSON and application/scim+json (what SCIM clients send), with
   // __proto__ keys refused and nesting deeper than MAX_JSON_DEPTH refused before parsing, so no deep
   // body reaches recursive code. Fastify's text/plain parser goes: a text body is 415 like a form.
@@ -96,7 +102,7 @@ export function configureApp(app: NestFastifyApplication, logger: Logger): void 
       const auth = (request as AuthenticatedRequest).auth;
       const fields = {
         method: request.method,
-        url: loggedUrl(request.url),
+        url: loggedUrl(request.url, routeWordSet),
         statusCode: reply.statusCode,
         ms: Math.round(reply.elapsedTime * 10) / 10,
         // Who: the organization and key of an authenticated request (ids only, never the key).

@@ -1,7 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { renderError } from './http-error';
-import { loggedUrl } from './logger';
 
 /**
  * The one exception filter of the app (registered as APP_FILTER): every error,
@@ -19,7 +18,8 @@ export class HttpExceptionFilter implements ExceptionFilter {
     const rendered = renderError(exception, request.url, request.method);
     if (rendered.internal) {
       this.logger.error(
-        { err: exception, reqId: request.id, method: request.method, url: loggedUrl(request.url) },
+        // The route's template, not its path: the request's own line (same reqId) has the path, masked.
+        { err: exception, reqId: request.id, method: request.method, route: request.routeOptions?.url ?? '(no route)' },
         'Unhandled error while serving a request',
       );
     }

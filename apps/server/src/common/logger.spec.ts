@@ -2,7 +2,7 @@ import Fastify from 'fastify';
 import pino from 'pino';
 import { Writable } from 'node:stream';
 import { QueryFailedError } from 'typeorm';
-import { lazyChildLogger, loggedUrl, logSafeError, PinoLoggerService } from './logger';
+import { lazyChildLogger, loggedUrl, logSafeError, PinoLoggerService, routeWords } from './logger';
 
 function capture(level: string) {
   const lines: Array<Record<string, unknown>> = [];
@@ -103,12 +103,49 @@ describe('lazyChildLogger', () => {
 });
 
 describe('loggedUrl', () => {
-  it('should keep the path and the parameter names, and only harmless values', () => {
-    expect(loggedUrl('/v1.0/scim/v2/Users/42')).toBe('/v1.0/scim/v2/Users/42');
-    expect(loggedUrl('/v1.0/scim/v2/Users?filter=userName%20eq%20%22a%40b.c%22&startIndex=101&count=100')).toBe(
+  const words = new Set(
+    [
+      '/v1.0/scim/v2/Users/:id',
+      '/v1.0/scim/v2/Users/.search',
+      '/v1.0/settings/api-keys/:id/rotate',
+      '/settings/*',
+      '/health',
+    ].flatMap(routeWords),
+  );
+
+  it('should keep the words of the routes and ids, and mask every other path segment', () => {
+    expect(loggedUrl('/v1.0/scim/v2/Users/42', words)).toBe('/v1.0/scim/v2/Users/42');
+    expect(loggedUrl('/v1.0/SCIM/v2/users/.search', words)).toBe('/v1.0/SCIM/v2/users/.search');
+    expect(loggedUrl('/v1.0/settings/api-keys/7/rotate', words)).toBe('/v1.0/settings/api-keys/7/rotate');
+    expect(loggedUrl('/v1.0/scim/v2/Users/jane@ex.test', words)).toBe('/v1.0/scim/v2/Users/…');
+    expect(loggedUrl('/v1.0/scim/v2/Users/jane%40ex.test/', words)).toBe('/v1.0/scim/v2/Users/…/');
+    // Not canonical ids: a sign, a leading zero, a space, past the INT columns.
+    for (const id of ['-1', '08', '%208', '0', '2147483648', '99999999999']) {
+      expect(loggedUrl(`/v1.0/scim/v2/Users/${id}`, words)).toBe('/v1.0/scim/v2/Users/…');
+    }
+    // Unrouted paths, anywhere: only the known words stay.
+    expect(loggedUrl('/jane.doe', words)).toBe('/…');
+    expect(loggedUrl('/settings/assets/Jane%20Doe.js', words)).toBe('/settings/…/…');
+    expect(loggedUrl('/health/jane@ex.test/v1.0', words)).toBe('/health/…/v1.0');
+    expect(loggedUrl('/', words)).toBe('/');
+  });
+
+  it('should keep the SCIM schema URNs of /Schemas/{urn}, which are no one', () => {
+    const urn = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+    expect(loggedUrl(`/v1.0/scim/v2/Schemas/${urn}`, words)).toBe(`/v1.0/scim/v2/…/${urn}`);
+    expect(loggedUrl('/v1.0/scim/v2/Schemas/urn:ietf:params:scim:jane@ex.test', words)).toBe('/v1.0/scim/v2/…/…');
+  });
+
+  it('should keep the parameter names, and only harmless values that are a number or a keyword', () => {
+    expect(loggedUrl('/v1.0/scim/v2/Users?filter=userName%20eq%20%22a%40b.c%22&startIndex=101&count=100', words)).toBe(
       '/v1.0/scim/v2/Users?filter=…&startIndex=101&count=100',
     );
-    expect(loggedUrl('/v1.0/organization?access_token=torii_api_secret&')).toBe('/v1.0/organization?access_token=…');
+    expect(loggedUrl('/v1.0/organization?access_token=torii_api_secret&', words)).toBe('/v1.0/…?access_token=…');
+    expect(loggedUrl('/v1.0/scim/v2/Users?sortOrder=descending&count=a@b.c&startIndex=1%20a', words)).toBe(
+      '/v1.0/scim/v2/Users?sortOrder=descending&count=…&startIndex=…',
+    );
+    // A name that is no parameter name (an address sent as the query) is masked whole.
+    expect(loggedUrl('/health?jane@ex.test&a%40b=1&x', words)).toBe('/health?…&…&x=…');
   });
 });
 

@@ -2,14 +2,16 @@ import type { AppConfig } from '@app/config';
 import type { LoggerService } from '@nestjs/common';
 import type { FastifyBaseLogger } from 'fastify';
 import pino, { Logger } from 'pino';
+import { isCanonicalId } from './ids';
 
 /**
  * One pino logger per process: Fastify writes one JSON line per request with
  * it (request id, method, path, status, time), and Nest's own logs go through
  * it too. Neither credentials nor personal data reach the logs: nothing logs
- * headers (the Authorization header is redacted should anything try), query
- * strings are logged without their values (loggedUrl), and errors without the
- * SQL parameters and driver messages that carry user data (logSafeError).
+ * headers (the Authorization header is redacted should anything try), paths
+ * without the segments that are not route words or ids and query strings
+ * without their values (loggedUrl), and errors without the SQL parameters and
+ * driver messages that carry user data (logSafeError).
  */
 export function createLogger(config: Pick<AppConfig, 'logLevel'>, destination?: pino.DestinationStream): Logger {
   return pino(
@@ -22,16 +24,48 @@ export function createLogger(config: Pick<AppConfig, 'logLevel'>, destination?: 
   );
 }
 
-/** Query parameters whose values carry neither personal data nor secrets, kept in logged URLs. */
+/** Query parameters whose values carry neither personal data nor secrets, kept in logged URLs when they look it. */
 const HARMLESS_PARAMETERS = new Set(['startindex', 'count', 'sortorder', 'size', 'format']);
+const HARMLESS_VALUE = /^(\d{1,10}|ascending|descending|ndjson|csv)$/i;
+/** A parameter name as the APIs spell theirs; anything else (an address sent as `?a@b.c`) is masked too. */
+const PARAMETER_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,39}$/;
+/** The SCIM schema URNs of `/Schemas/{urn}` (RFC 7643 §8.7.1); an address has an `@`, a URN none. */
+const SCIM_URN = /^urn:ietf:params:scim:[A-Za-z0-9:.]+$/;
+/** What a masked path segment or query value is logged as. */
+const MASK = '…';
 
 /**
- * A request URL as logged: the path, and the query's parameter names with their values left out
- * (`?filter=…`): filter values are emails, and a key sent as `?access_token=` must not be logged.
+ * The literal segments of a route's path (`/v1.0/scim/v2/Users/:id` → v1.0, scim, v2, users), lower-cased:
+ * the words loggedUrl keeps. Parameters and wildcards are not words.
  */
-export function loggedUrl(url: string): string {
+export function routeWords(routeUrl: string): string[] {
+  return routeUrl
+    .split('/')
+    .filter((segment) => segment !== '' && !segment.startsWith(':') && !segment.includes('*'))
+    .map((segment) => segment.toLowerCase());
+}
+
+/**
+ * A request URL as logged. Path segments are kept when they are a word of the app's routes (`words`,
+ * see routeWords), one of our ids in its canonical form, or a SCIM schema URN; anything else is `…`, so no address (`/Users/a@b.c`)
+ * or other personal data sent in a path reaches the log, routed or not. The query keeps its parameter names
+ * and leaves values out (`?filter=…`: filter values are emails, and a key sent as `?access_token=` must not
+ * be logged), except paging and format values that are a number or a keyword.
+ */
+export function loggedUrl(url: string, words: ReadonlySet<string>): string {
   const at = url.indexOf('?');
-  if (at < 0) return url;
+  const path = (at < 0 ? url : url.slice(0, at))
+    .split('/')
+    .map((segment) =>
+      segment === '' ||
+      words.has(segment.toLowerCase()) ||
+      isCanonicalId(segment) ||
+      (segment.length <= 100 && SCIM_URN.test(segment))
+        ? segment
+        : MASK,
+    )
+    .join('/');
+  if (at < 0) return path;
   const query = url
     .slice(at + 1)
     .split('&')
@@ -39,9 +73,11 @@ export function loggedUrl(url: string): string {
     .map((part) => {
       const eq = part.indexOf('=');
       const name = eq < 0 ? part : part.slice(0, eq);
-      return HARMLESS_PARAMETERS.has(name.toLowerCase()) ? part.slice(0, 100) : `${name.slice(0, 40)}=…`;
+      if (!PARAMETER_NAME.test(name)) return MASK;
+      const value = eq < 0 ? '' : part.slice(eq + 1);
+      return HARMLESS_PARAMETERS.has(name.toLowerCase()) && HARMLESS_VALUE.test(value) ? part : `${name}=${MASK}`;
     });
-  return `${url.slice(0, at)}?${query.join('&')}`;
+  return `${path}?${query.join('&')}`;
 }
 
 /**
