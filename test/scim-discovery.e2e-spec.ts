@@ -133,6 +133,66 @@ describe('SCIM: discovery documents are accurate', () => {
     expect(error.detail).toBe(`${method} is not allowed on ${SCIM}${path}; it takes ${allow}.`);
   });
 
+  describe('search at the base (RFC 7644 §3.4.3, Users and Groups together): not implemented', () => {
+    const ROOT_SEARCH = /^This server does not search across resource types at the base path; search \/Users or \/Groups instead/;
+
+    it.each([
+      ['GET', ''],
+      ['GET', '/'],
+      ['GET', `?filter=${encodeURIComponent('userName eq "root@x.test"')}`],
+      ['POST', '/.search'],
+      ['POST', '/.Search'],
+    ])('should answer %s /v1.0/scim/v2%s with a SCIM 501 that says where to search', async (method, path) => {
+      const response =
+        method === 'GET'
+          ? await o.scim.get(path)
+          : await o.scim.post(path, { body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'], count: 1 } });
+      const error = expectScimError(response, 501);
+      expect(error.detail).toMatch(ROOT_SEARCH);
+      expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    });
+
+    it('should authenticate first: 401 without a key, 403 with a Torii API key', async () => {
+      for (const [method, path] of [
+        ['GET', SCIM],
+        ['GET', `${SCIM}/`],
+        ['POST', `${SCIM}/.search`],
+      ]) {
+        const body = method === 'POST' ? { body: '{}' } : {};
+        const anonymous = await fetch(`${t.url}${path}`, {
+          method,
+          headers: { 'content-type': 'application/scim+json' },
+          ...body,
+        });
+        expect([method, path, anonymous.status, anonymous.headers.get('www-authenticate')]).toEqual([
+          method,
+          path,
+          401,
+          'Bearer realm="Torii SCIM"',
+        ]);
+        const withApiKey = await fetch(`${t.url}${path}`, {
+          method,
+          headers: { authorization: `Bearer ${o.org.apiKey.key}`, 'content-type': 'application/scim+json' },
+          ...body,
+        });
+        expect([method, path, withApiKey.status]).toEqual([method, path, 403]);
+      }
+    });
+
+    it.each([
+      ['PUT', '', 'GET'],
+      ['DELETE', '/', 'GET'],
+      ['POST', '', 'GET'],
+      ['GET', '/.search', 'POST'],
+    ])('should answer %s /v1.0/scim/v2%s with 405 and Allow: %s', async (method, path, allow) => {
+      const call = { GET: o.scim.get, POST: o.scim.post, PUT: o.scim.put, DELETE: o.scim.delete }[method]!;
+      const response = await call(path, method === 'GET' || method === 'DELETE' ? {} : { body: {} });
+      const error = expectScimError(response, 405);
+      expect(response.headers.get('allow')).toBe(allow);
+      expect(error.detail).toBe(`${method} is not allowed on ${SCIM}${path}; it takes ${allow}.`);
+    });
+  });
+
   it('should answer an unknown path with a 404 sentence that never echoes the query string', async () => {
     const response = await o.scim.get('/Nothing/here?filter=userName%20eq%20%22secret%40x.test%22');
     const error = expectScimError(response, 404);

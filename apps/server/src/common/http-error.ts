@@ -136,6 +136,9 @@ export const UNSUPPORTED_MEDIA_TYPE = 'Send the request body as application/json
 
 /** The SCIM endpoints under the base path and the methods each takes (what discovery advertises). */
 const SCIM_ROUTES: ReadonlyArray<{ pattern: RegExp; methods: string }> = [
+  // The base and its /.search answer 501 (search across resource types is not implemented), but they are routes.
+  { pattern: /^$/, methods: 'GET' },
+  { pattern: /^\/\.search$/, methods: 'POST' },
   { pattern: /^\/serviceproviderconfig$/, methods: 'GET' },
   { pattern: /^\/(resourcetypes|schemas)(\/[^/]+)?$/, methods: 'GET' },
   { pattern: /^\/(users|groups)$/, methods: 'GET, POST' },

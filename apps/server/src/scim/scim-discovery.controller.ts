@@ -5,10 +5,10 @@ import {
   schemasListResponse,
   serviceProviderConfig,
 } from '@app/scim-protocol';
-import { Controller, Get, Param, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, HttpStatus, Param, Post, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { RequiresKey } from '../auth/auth.decorators';
-import { notFound } from '../common/app-error';
+import { AppError, notFound } from '../common/app-error';
 import { BODY_LIMIT_BYTES } from '../app.setup';
 import { ScimMediaTypeGuard } from './scim-media-type.guard';
 import { ScimRateLimitGuard } from './scim-rate-limit.guard';
@@ -24,6 +24,26 @@ type Json = Record<string, unknown>;
 @Controller('v1.0/scim/v2')
 export class ScimDiscoveryController {
   constructor(private readonly scim: ScimUsersService) {}
+
+  /**
+   * RFC 7644 §3.4.3's search of every resource type at once, from the base: not implemented (see
+   * docs/decisions.md). Real routes, so the key is checked first (401/403) like on any SCIM path.
+   */
+  @Get()
+  @ApiOperation({ summary: 'Search across Users and Groups at the base: not implemented; search /Users or /Groups.' })
+  @ApiResponse({ status: 501, description: 'A SCIM Error saying to search /Users or /Groups.' })
+  searchAtBase(): never {
+    throw rootSearchNotImplemented();
+  }
+
+  @Post('.search')
+  @ApiOperation({
+    summary: 'Search across Users and Groups at the base: not implemented; use POST /Users/.search or /Groups/.search.',
+  })
+  @ApiResponse({ status: 501, description: 'A SCIM Error saying to search /Users or /Groups.' })
+  searchRequestAtBase(): never {
+    throw rootSearchNotImplemented();
+  }
 
   @Get('ServiceProviderConfig')
   @ApiOperation({
@@ -66,4 +86,12 @@ export class ScimDiscoveryController {
 function found(document: Json | undefined, message: string): Json {
   if (!document) throw notFound(message);
   return document;
+}
+
+function rootSearchNotImplemented(): AppError {
+  return new AppError(
+    HttpStatus.NOT_IMPLEMENTED,
+    'This server does not search across resource types at the base path; search /Users or /Groups instead ' +
+      '(GET /Users?filter=... or POST /Users/.search, and the same for /Groups).',
+  );
 }
