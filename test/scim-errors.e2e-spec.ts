@@ -213,6 +213,35 @@ describe('SCIM errors: every status with the SCIM Error body', () => {
     });
   });
 
+  describe('400 mutability: active cannot be removed', () => {
+    it.each([
+      [{ op: 'remove', path: 'active' }],
+      [{ op: 'Remove', path: 'urn:ietf:params:scim:schemas:core:2.0:User:active' }],
+      [{ op: 'replace', path: 'active', value: null }],
+      [{ op: 'replace', value: { active: null } }],
+    ])('should refuse %j with a sentence saying to replace it with false, and change nothing', async (operation) => {
+      const before = await userSnapshot(t.dataSource, user.id);
+      const response = await o.scim.patch(`/Users/${user.id}`, {
+        body: patchBody({ op: 'replace', path: 'title', value: 'New' }, operation),
+      });
+      const error = expectScimError(response, 400, 'mutability');
+      expect(error.detail).toMatch(
+        /^Operation 2 \(.*\): active cannot be removed; replace it with false to deactivate the user\.$/,
+      );
+      expect(await userSnapshot(t.dataSource, user.id)).toEqual(before);
+      expect((await o.scim.get(`/Users/${user.id}`)).body).toMatchObject({ active: true, title: 'T' });
+    });
+
+    it('should still deactivate with replace false, as Okta and Entra send it', async () => {
+      const entra = await o.scim.patch(`/Users/${user.id}`, {
+        body: patchBody({ op: 'Replace', path: 'active', value: 'False' }),
+      });
+      expect([entra.status, entra.body.active]).toEqual([200, false]);
+      const okta = await o.scim.patch(`/Users/${user.id}`, { body: patchBody({ op: 'replace', value: { active: true } }) });
+      expect([okta.status, okta.body.active]).toEqual([200, true]);
+    });
+  });
+
   describe('401 and 403', () => {
     it.each([
       ['no Authorization header', undefined],

@@ -396,6 +396,32 @@ describe('applyUserPatch errors', () => {
       /without a path, "value" must be an object/,
     ],
     ['removing userName', patch({ op: 'remove', path: 'userName' }), 'mutability', /userName is required and cannot be removed/],
+    // A user always has a state; "no state" would be a 200 that deactivated no one.
+    [
+      'removing active',
+      patch({ op: 'remove', path: 'active' }),
+      'mutability',
+      /^Operation 1 \(remove active\): active cannot be removed; replace it with false to deactivate the user\.$/,
+    ],
+    [
+      'removing active by its URN path, with a value',
+      patch({ op: 'Remove', path: 'urn:ietf:params:scim:schemas:core:2.0:User:active', value: true }),
+      'mutability',
+      /active cannot be removed; replace it with false/,
+    ],
+    [
+      'replacing active with null',
+      patch({ op: 'replace', path: 'ACTIVE', value: null }),
+      'mutability',
+      /active cannot be removed/,
+    ],
+    ['adding a null active', patch({ op: 'add', path: 'active', value: null }), 'mutability', /active cannot be removed/],
+    [
+      'a path-less null active',
+      patch({ op: 'replace', value: { displayName: 'D', active: null } }),
+      'mutability',
+      /active cannot be removed/,
+    ],
     [
       'two primaries after replace',
       patch({

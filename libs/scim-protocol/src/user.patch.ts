@@ -26,6 +26,9 @@
  *   §3.5.2).
  * - Removing a required attribute (userName) is 400 mutability, like
  *   changing it: the result could never be stored.
+ * - Removing `active`, or setting it to null, is 400 mutability too: a user
+ *   always has a state, and a 200 that changed nothing would let a client
+ *   believe it had deactivated someone. `replace` with false deactivates.
  * - A path naming id or meta is 400 mutability; `groups` (read-only) and
  *   `password` (never stored) are ignored, as in PUT; an attribute of a
  *   schema we do not implement (a custom Entra extension) is ignored; an
@@ -337,6 +340,10 @@ function applyPath(doc: Json, op: Operation, pathText: string, explicit: boolean
   if (definition.mutability === 'readOnly' || definition.mutability === 'writeOnly') return;
   if (op.op === 'remove' && definition.required && !resolved.subDefinition && !syntax.filter) {
     throw ScimError.mutability(`${definition.name} is required and cannot be removed.`);
+  }
+  const isActive = resolved.path.schema === CORE_USER_SCHEMA && definition.name === 'active';
+  if (isActive && (op.op === 'remove' || op.value === null)) {
+    throw ScimError.mutability('active cannot be removed; replace it with false to deactivate the user.');
   }
   const container = containerFor(doc, resolved.path.schema);
   if (!syntax.filter) return applyPlain(container, resolved, op, pathText);
