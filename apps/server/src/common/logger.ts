@@ -35,36 +35,41 @@ const SCIM_URN = /^urn:ietf:params:scim:[A-Za-z0-9:.]+$/;
 const MASK = '…';
 
 /**
- * The literal segments of a route's path (`/v1.0/scim/v2/Users/:id` → v1.0, scim, v2, users), lower-cased:
- * the words loggedUrl keeps. Parameters and wildcards are not words.
+ * The literal segments of a route's path (`/v1.0/scim/v2/Users/:id` → v1.0, scim, v2, Users, users): the words
+ * loggedUrl keeps, as registered and lower-cased (paths match case-insensitively). Parameters and wildcards are
+ * not words.
  */
 export function routeWords(routeUrl: string): string[] {
   return routeUrl
     .split('/')
     .filter((segment) => segment !== '' && !segment.startsWith(':') && !segment.includes('*'))
-    .map((segment) => segment.toLowerCase());
+    .flatMap((segment) => [segment, segment.toLowerCase()]);
 }
 
 /**
  * A request URL as logged. Path segments are kept when they are a word of the app's routes (`words`,
- * see routeWords), one of our ids in its canonical form, or a SCIM schema URN; anything else is `…`, so no address (`/Users/a@b.c`)
- * or other personal data sent in a path reaches the log, routed or not. The query keeps its parameter names
- * and leaves values out (`?filter=…`: filter values are emails, and a key sent as `?access_token=` must not
- * be logged), except paging and format values that are a number or a keyword.
+ * see routeWords), one of our ids in its canonical form, or a SCIM schema URN; anything else is `…`, so no
+ * address (`/Users/a@b.c`) or other personal data sent in a path reaches the log, routed or not. The query
+ * keeps its parameter names and leaves values out (`?filter=…`: filter values are emails, and a key sent as
+ * `?access_token=` must not be logged), except paging and format values that are a number or a keyword.
+ * Runs for every request when request logging is on: one pass, no arrays for the path.
  */
 export function loggedUrl(url: string, words: ReadonlySet<string>): string {
   const at = url.indexOf('?');
-  const path = (at < 0 ? url : url.slice(0, at))
-    .split('/')
-    .map((segment) =>
-      segment === '' ||
-      words.has(segment.toLowerCase()) ||
-      isCanonicalId(segment) ||
-      (segment.length <= 100 && SCIM_URN.test(segment))
-        ? segment
-        : MASK,
-    )
-    .join('/');
+  const end = at < 0 ? url.length : at;
+  // Most paths keep every segment: they are logged as sent, without building a new string.
+  let path: string | undefined;
+  for (let from = 0; ;) {
+    let slash = url.indexOf('/', from);
+    if (slash < 0 || slash > end) slash = end;
+    const segment = url.slice(from, slash);
+    if (!keptSegment(segment, words)) path = `${path ?? url.slice(0, from)}${MASK}`;
+    else if (path !== undefined) path += segment;
+    if (slash === end) break;
+    if (path !== undefined) path += '/';
+    from = slash + 1;
+  }
+  path ??= at < 0 ? url : url.slice(0, at);
   if (at < 0) return path;
   const query = url
     .slice(at + 1)
@@ -78,6 +83,16 @@ export function loggedUrl(url: string, words: ReadonlySet<string>): string {
       return HARMLESS_PARAMETERS.has(name.toLowerCase()) && HARMLESS_VALUE.test(value) ? part : `${name}=${MASK}`;
     });
   return `${path}?${query.join('&')}`;
+}
+
+function keptSegment(segment: string, words: ReadonlySet<string>): boolean {
+  return (
+    segment === '' ||
+    words.has(segment) ||
+    isCanonicalId(segment) ||
+    words.has(segment.toLowerCase()) ||
+    (segment.length <= 100 && SCIM_URN.test(segment))
+  );
 }
 
 /**
