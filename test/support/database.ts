@@ -35,7 +35,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   await connection.end();
   url.pathname = `/${name}`;
   return {
-    config: { type: 'mysql', url: url.toString(), poolSize: 10, logQueries: false },
+    config: { type: 'mysql', url: url.toString(), poolSize: 10, logQueries: false, guardNestedConnections: true },
     engine: 'mysql',
     drop: async () => {
       const c = await createConnection(admin.toString());

@@ -6,3 +6,5 @@ export * from './transaction-runner';
 export * from './row-reader';
 export * from './insert-statement';
 export * from './sqlite-search-worker';
+export * from './connection-guard';
+export * from './lock-order';

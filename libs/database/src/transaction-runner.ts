@@ -1,13 +1,28 @@
-import { Injectable } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '@app/config';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { Statement } from 'better-sqlite3';
 import { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import { closeTail, openTail, takeTail } from './commit-tail';
+import { ConnectionGuard } from './connection-guard';
+import { LockFirst } from './lock-order';
 import { sqliteConnection } from './row-reader';
+import { SearchGate } from './search-gate';
 
 const SAVEPOINT_SQL = ['SAVEPOINT unit', 'RELEASE unit', 'ROLLBACK TO unit'] as const;
 type SavepointSql = (typeof SAVEPOINT_SQL)[number];
 
 type Work<T> = (manager: EntityManager) => Promise<T>;
+
+/** What a transaction is for. */
+export interface TransactionOptions {
+  /**
+   * The organization whose data the transaction changes. On MySQL/MariaDB one organization's
+   * transactions hold at most half the pool at once in this process (the others wait in turn,
+   * without a connection), so that however many requests its identity provider sends at once, and
+   * however long they wait for each other's row locks, the rest of the pool serves everyone else.
+   */
+  organizationId?: number;
+}
 
 interface Unit {
   work: Work<unknown>;
@@ -31,6 +46,11 @@ interface Unit {
  * after the COMMIT: nobody is told "saved" before the data is. Should the
  * COMMIT itself fail (disk full, I/O error), every unit of the group gets that
  * error and nothing of the group is kept.
+ *
+ * A unit's statements all go through the EntityManager it is given (the transaction's connection):
+ * on MySQL a unit that asked the pool for a second connection while it holds row locks could wait
+ * for connections held by transactions waiting for those locks. With DATABASE_GUARD_NESTED_CONNECTIONS
+ * (on in the test suites) such a request fails at once (ConnectionGuard).
  */
 @Injectable()
 export class TransactionRunner {
@@ -38,13 +58,28 @@ export class TransactionRunner {
   private pending: Unit[] = [];
   private kept?: Map<SavepointSql, Statement>;
   private scheduled = false;
+  private readonly guard?: ConnectionGuard;
+  /** MySQL/MariaDB: each organization's share of the pool (TransactionOptions.organizationId). */
+  private readonly organizations?: SearchGate;
 
-  constructor(private readonly dataSource: DataSource) {
+  constructor(
+    private readonly dataSource: DataSource,
+    @Optional() @Inject(APP_CONFIG) config?: AppConfig,
+  ) {
     this.grouped = dataSource.options.type === 'better-sqlite3';
+    if (this.grouped) return;
+    if (config?.database.type === 'mysql' && config.database.guardNestedConnections)
+      this.guard = ConnectionGuard.install(dataSource);
+    const pool = Number((dataSource.options as { poolSize?: number }).poolSize ?? 10);
+    this.organizations = new SearchGate(Number.MAX_SAFE_INTEGER, Math.max(1, Math.floor(pool / 2)));
   }
 
-  run<T>(work: Work<T>): Promise<T> {
-    if (!this.grouped) return this.alone(work);
+  run<T>(work: Work<T>, options: TransactionOptions = {}): Promise<T> {
+    if (!this.grouped) {
+      const { organizationId } = options;
+      if (organizationId === undefined || !this.organizations) return this.alone(work);
+      return this.organizations.run(String(organizationId), () => this.alone(work));
+    }
     return new Promise<T>((resolve, reject) => {
       this.pending.push({ work, resolve: resolve as (value: unknown) => void, reject });
       this.schedule();
@@ -56,11 +91,24 @@ export class TransactionRunner {
    * except that the writes queued for its COMMIT (RowReader.writeAtCommit) go with the COMMIT.
    */
   private async alone<T>(work: Work<T>): Promise<T> {
+    try {
+      return await this.once(work);
+    } catch (error) {
+      if (!(error instanceof LockFirst)) throw error;
+      // The work found it needs a lock that comes before those it took (lock-order.ts): again, that one first.
+      return this.once(async (manager) => {
+        await error.take(manager);
+        return work(manager);
+      });
+    }
+  }
+
+  private async once<T>(work: Work<T>): Promise<T> {
     const runner = this.dataSource.createQueryRunner();
     try {
       await runner.startTransaction();
       openTail(runner);
-      const value = await work(runner.manager);
+      const value = await (this.guard ? this.guard.holding(() => work(runner.manager)) : work(runner.manager));
       await commitWithTail(runner);
       return value;
     } catch (error) {

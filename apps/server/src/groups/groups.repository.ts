@@ -62,13 +62,12 @@ export class GroupsRepository {
     this.reader = new RowReader(dataSource);
   }
 
-  /** A group of the organization; `lock` takes its row lock inside the caller's transaction (MySQL). */
-  async find(organizationId: number, id: number, manager = this.dataSource.manager, lock = false): Promise<Group | null> {
-    const forUpdate = lock && takesRowLocks(manager) ? ' FOR UPDATE' : '';
-    const rows = await manager.query(
-      `SELECT ${COLUMNS} FROM user_groups g WHERE g.id = ? AND g.organization_id = ?${forUpdate}`,
-      [id, organizationId],
-    );
+  /** A group of the organization (inside a transaction, on its connection). */
+  async find(organizationId: number, id: number, manager = this.dataSource.manager): Promise<Group | null> {
+    const rows = await manager.query(`SELECT ${COLUMNS} FROM user_groups g WHERE g.id = ? AND g.organization_id = ?`, [
+      id,
+      organizationId,
+    ]);
     return rows.length ? this.hydrate(rows[0]) : null;
   }
 
@@ -103,12 +102,17 @@ export class GroupsRepository {
     await manager.query('DELETE FROM user_groups WHERE id = ?', [id]);
   }
 
-  /** Which of these ids are live users of the organization. */
+  /**
+   * Which of these ids are live users of the organization. A locking read on MySQL, in id order: a user
+   * about to become a member cannot be deleted before the membership commits (users come before groups
+   * in the lock order).
+   */
   async liveUserIds(manager: EntityManager, organizationId: number, ids: readonly number[]): Promise<Set<number>> {
     const found = new Set<number>();
-    for (const chunk of chunks(ids)) {
+    const share = takesRowLocks(manager) ? ' ORDER BY id LOCK IN SHARE MODE' : '';
+    for (const chunk of chunks([...ids].sort((a, b) => a - b))) {
       const rows: Array<{ id: number }> = await manager.query(
-        `SELECT id FROM users WHERE organization_id = ? AND deleted_at IS NULL AND id IN (${chunk.map(() => '?').join(', ')})`,
+        `SELECT id FROM users WHERE organization_id = ? AND deleted_at IS NULL AND id IN (${chunk.map(() => '?').join(', ')})${share}`,
         [organizationId, ...chunk],
       );
       for (const row of rows) found.add(Number(row.id));

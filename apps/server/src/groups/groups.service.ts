@@ -10,6 +10,7 @@ import { Clock } from '../common/clock';
 import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor } from '../common/cursor';
 import { isUniqueViolation, retryOnDeadlock } from '../common/db-errors';
 import { parseId } from '../common/ids';
+import { OrganizationsService } from '../organizations/organizations.service';
 import { Group } from './group.entity';
 import { GroupSearch, GroupsRepository, MemberRow } from './groups.repository';
 import { RoleMappingsService } from './role-mappings.service';
@@ -34,12 +35,18 @@ const NAMED = 5;
  * top of GroupsRepository. A change bumps the version (the ETag) only when it changes something.
  * Every membership change settles the roles of the users it touches (roles from groups) in the
  * same transaction, so a refusal (the last active Admin) leaves the group as it was.
+ *
+ * Locks (MySQL/MariaDB), in the global order of lock-order.ts: every change of a group first takes
+ * its organization's lock, which serializes the organization's membership and mapping changes (they
+ * recompute the same users' roles, and the last-Admin rule needs them to see each other), then the
+ * users it names (a locking read: none is deleted meanwhile), then the group's row and its members.
  */
 @Injectable()
 export class GroupsService {
   constructor(
     private readonly repository: GroupsRepository,
     private readonly roleMappings: RoleMappingsService,
+    private readonly organizations: OrganizationsService,
     private readonly audit: AuditService,
     private readonly transactions: TransactionRunner,
     private readonly clock: Clock,
@@ -47,39 +54,43 @@ export class GroupsService {
 
   async create(organizationId: number, input: GroupInput, scope: AuditScope): Promise<GroupResource> {
     return retryOnDeadlock(() =>
-      this.transactions.run(async (manager) => {
-        const members = await this.memberIds(manager, organizationId, input.members);
-        const now = this.clock.now();
-        const group = Object.assign(new Group(), {
-          organizationId,
-          ...names(input.displayName),
-          externalId: input.externalId ?? null,
-          createdAt: now,
-          updatedAt: now,
-          version: 1,
-        });
-        try {
-          group.id = await this.repository.insert(manager, group);
-        } catch (error) {
-          if (isUniqueViolation(error)) throw taken(input.displayName);
-          throw error;
-        }
-        await this.repository.addMembers(manager, group.id, members);
-        await this.roleMappings.settle(manager, organizationId, members, scope);
-        const unique = [...new Set(members)];
-        await this.audit.record(manager, scope, {
-          organizationId,
-          action: 'group.created',
-          target: targetOf(group),
-          changes: [
-            { attribute: 'displayName', to: group.displayName },
-            ...(group.externalId !== null ? [{ attribute: 'externalId', to: group.externalId }] : []),
-            ...(unique.length ? [{ attribute: 'members', to: unique.map(String) }] : []),
-          ],
-          ...(unique.length ? { detail: listed(unique.length, 'member') } : {}),
-        });
-        return this.resource(manager, group, true);
-      }),
+      this.transactions.run(
+        async (manager) => {
+          await this.organizations.lock(manager, organizationId);
+          const members = await this.memberIds(manager, organizationId, input.members);
+          const now = this.clock.now();
+          const group = Object.assign(new Group(), {
+            organizationId,
+            ...names(input.displayName),
+            externalId: input.externalId ?? null,
+            createdAt: now,
+            updatedAt: now,
+            version: 1,
+          });
+          try {
+            group.id = await this.repository.insert(manager, group);
+          } catch (error) {
+            if (isUniqueViolation(error)) throw taken(input.displayName);
+            throw error;
+          }
+          await this.repository.addMembers(manager, group.id, members);
+          await this.roleMappings.settle(manager, organizationId, members, scope);
+          const unique = [...new Set(members)];
+          await this.audit.record(manager, scope, {
+            organizationId,
+            action: 'group.created',
+            target: targetOf(group),
+            changes: [
+              { attribute: 'displayName', to: group.displayName },
+              ...(group.externalId !== null ? [{ attribute: 'externalId', to: group.externalId }] : []),
+              ...(unique.length ? [{ attribute: 'members', to: unique.map(String) }] : []),
+            ],
+            ...(unique.length ? { detail: listed(unique.length, 'member') } : {}),
+          });
+          return this.resource(manager, group, true);
+        },
+        { organizationId },
+      ),
     );
   }
 
@@ -97,18 +108,21 @@ export class GroupsService {
     ifMatch?: (version: number) => boolean,
   ): Promise<GroupResource> {
     return retryOnDeadlock(() =>
-      this.transactions.run(async (manager) => {
-        const group = await this.find(manager, organizationId, rawId, true);
-        checkVersion(group, ifMatch);
-        const members = await this.memberIds(manager, organizationId, input.members);
-        const { gone, added } = await this.replaceMembers(manager, group.id, members);
-        const changes: AuditChange[] = [];
-        this.set(group, { displayName: input.displayName, externalId: input.externalId ?? null }, changes);
-        await this.roleMappings.settle(manager, organizationId, [...gone, ...added], scope);
-        await this.save(manager, group, changes.length > 0 || gone.length + added.length > 0);
-        await this.audit.record(manager, scope, ...groupEvents(group, changes, added, added.length, gone, gone.length));
-        return this.resource(manager, group, true);
-      }),
+      this.transactions.run(
+        async (manager) => {
+          const group = await this.findLocked(manager, organizationId, rawId);
+          checkVersion(group, ifMatch);
+          const members = await this.memberIds(manager, organizationId, input.members);
+          const { gone, added } = await this.replaceMembers(manager, group.id, members);
+          const changes: AuditChange[] = [];
+          this.set(group, { displayName: input.displayName, externalId: input.externalId ?? null }, changes);
+          await this.roleMappings.settle(manager, organizationId, [...gone, ...added], scope);
+          await this.save(manager, group, changes.length > 0 || gone.length + added.length > 0);
+          await this.audit.record(manager, scope, ...groupEvents(group, changes, added, added.length, gone, gone.length));
+          return this.resource(manager, group, true);
+        },
+        { organizationId },
+      ),
     );
   }
 
@@ -121,68 +135,71 @@ export class GroupsService {
     ifMatch?: (version: number) => boolean,
   ): Promise<void> {
     await retryOnDeadlock(() =>
-      this.transactions.run(async (manager) => {
-        const group = await this.find(manager, organizationId, rawId, true);
-        checkVersion(group, ifMatch);
-        // Every member id is checked before anything changes.
-        const named = [...new Set(changes.flatMap((c) => ('ids' in c ? c.ids : [])))];
-        const ids = await this.memberIds(manager, organizationId, named);
-        const known = new Map(named.map((raw, i) => [raw, ids[i]]));
-        const idsOf = (raw: readonly string[]) => raw.map((r) => known.get(r)!);
-        const attributes: AuditChange[] = [];
-        // Members named by the PATCH, and how many rows each direction really changed (adding a member twice changes nothing).
-        const added = new Set<number>();
-        const removed = new Set<number>();
-        let addedCount = 0;
-        let removedCount = 0;
-        const add = (ids: readonly number[], count: number) => {
-          if (count > 0)
-            for (const id of ids) {
-              added.add(id);
-              removed.delete(id);
-            }
-          addedCount += count;
-        };
-        const remove = (ids: readonly number[], count: number) => {
-          if (count > 0)
-            for (const id of ids) {
-              removed.add(id);
-              added.delete(id);
-            }
-          removedCount += count;
-        };
-        for (const change of changes) {
-          switch (change.op) {
-            case 'set':
-              this.set(group, change, attributes);
-              break;
-            case 'addMembers':
-              add(idsOf(change.ids), await this.repository.addMembers(manager, group.id, idsOf(change.ids)));
-              break;
-            case 'removeMembers':
-              remove(idsOf(change.ids), await this.repository.removeMembers(manager, group.id, idsOf(change.ids)));
-              break;
-            case 'removeAllMembers': {
-              const ids = await this.repository.memberIds(manager, group.id);
-              remove(ids, await this.repository.removeMembers(manager, group.id, ids));
-              break;
-            }
-            case 'replaceMembers': {
-              const { gone, added: joined } = await this.replaceMembers(manager, group.id, idsOf(change.ids));
-              remove(gone, gone.length);
-              add(joined, joined.length);
-              break;
+      this.transactions.run(
+        async (manager) => {
+          const group = await this.findLocked(manager, organizationId, rawId);
+          checkVersion(group, ifMatch);
+          // Every member id is checked before anything changes.
+          const named = [...new Set(changes.flatMap((c) => ('ids' in c ? c.ids : [])))];
+          const ids = await this.memberIds(manager, organizationId, named);
+          const known = new Map(named.map((raw, i) => [raw, ids[i]]));
+          const idsOf = (raw: readonly string[]) => raw.map((r) => known.get(r)!);
+          const attributes: AuditChange[] = [];
+          // Members named by the PATCH, and how many rows each direction really changed (adding a member twice changes nothing).
+          const added = new Set<number>();
+          const removed = new Set<number>();
+          let addedCount = 0;
+          let removedCount = 0;
+          const add = (ids: readonly number[], count: number) => {
+            if (count > 0)
+              for (const id of ids) {
+                added.add(id);
+                removed.delete(id);
+              }
+            addedCount += count;
+          };
+          const remove = (ids: readonly number[], count: number) => {
+            if (count > 0)
+              for (const id of ids) {
+                removed.add(id);
+                added.delete(id);
+              }
+            removedCount += count;
+          };
+          for (const change of changes) {
+            switch (change.op) {
+              case 'set':
+                this.set(group, change, attributes);
+                break;
+              case 'addMembers':
+                add(idsOf(change.ids), await this.repository.addMembers(manager, group.id, idsOf(change.ids)));
+                break;
+              case 'removeMembers':
+                remove(idsOf(change.ids), await this.repository.removeMembers(manager, group.id, idsOf(change.ids)));
+                break;
+              case 'removeAllMembers': {
+                const ids = await this.repository.memberIds(manager, group.id);
+                remove(ids, await this.repository.removeMembers(manager, group.id, ids));
+                break;
+              }
+              case 'replaceMembers': {
+                const { gone, added: joined } = await this.replaceMembers(manager, group.id, idsOf(change.ids));
+                remove(gone, gone.length);
+                add(joined, joined.length);
+                break;
+              }
             }
           }
-        }
-        await this.roleMappings.settle(manager, organizationId, [...added, ...removed], scope);
-        await this.save(manager, group, attributes.length > 0 || addedCount + removedCount > 0);
-        await this.audit.record(
-          manager,
-          scope,
-          ...groupEvents(group, attributes, [...added], addedCount, [...removed], removedCount),
-        );
-      }),
+          await this.roleMappings.settle(manager, organizationId, [...added, ...removed], scope);
+          await this.save(manager, group, attributes.length > 0 || addedCount + removedCount > 0);
+          await this.audit.record(
+            manager,
+            scope,
+            ...groupEvents(group, attributes, [...added], addedCount, [...removed], removedCount),
+          );
+        },
+        { organizationId },
+      ),
     );
   }
 
@@ -193,20 +210,23 @@ export class GroupsService {
    */
   async remove(organizationId: number, rawId: string, scope: AuditScope, ifMatch?: (version: number) => boolean): Promise<void> {
     await retryOnDeadlock(() =>
-      this.transactions.run(async (manager) => {
-        const group = await this.find(manager, organizationId, rawId, true);
-        checkVersion(group, ifMatch);
-        const members = await this.repository.memberIds(manager, group.id);
-        await this.repository.removeMembers(manager, group.id, members);
-        await this.roleMappings.settle(manager, organizationId, members, scope);
-        await this.repository.delete(manager, group.id);
-        await this.audit.record(manager, scope, {
-          organizationId,
-          action: 'group.deleted',
-          target: targetOf(group),
-          ...(members.length ? { detail: `It had ${listed(members.length, 'member')}; the users stay.` } : {}),
-        });
-      }),
+      this.transactions.run(
+        async (manager) => {
+          const group = await this.findLocked(manager, organizationId, rawId);
+          checkVersion(group, ifMatch);
+          const members = await this.repository.memberIds(manager, group.id);
+          await this.repository.removeMembers(manager, group.id, members);
+          await this.roleMappings.settle(manager, organizationId, members, scope);
+          await this.repository.delete(manager, group.id);
+          await this.audit.record(manager, scope, {
+            organizationId,
+            action: 'group.deleted',
+            target: targetOf(group),
+            ...(members.length ? { detail: `It had ${listed(members.length, 'member')}; the users stay.` } : {}),
+          });
+        },
+        { organizationId },
+      ),
     );
   }
 
@@ -255,8 +275,20 @@ export class GroupsService {
     return byUser;
   }
 
-  private async find(manager: EntityManager | undefined, organizationId: number, rawId: string, lock = false): Promise<Group> {
-    const group = await this.repository.find(organizationId, parseId(rawId, 'group'), manager, lock);
+  private async find(manager: EntityManager | undefined, organizationId: number, rawId: string): Promise<Group> {
+    const group = await this.repository.find(organizationId, parseId(rawId, 'group'), manager);
+    if (!group) throw notFound(`No group with id ${JSON.stringify(rawId)} in this organization.`);
+    return group;
+  }
+
+  /**
+   * A group about to change, after its organization's lock (which every change of a group takes first,
+   * so the row read is the latest and stays so); the group's own row is written last.
+   */
+  private async findLocked(manager: EntityManager, organizationId: number, rawId: string): Promise<Group> {
+    const id = parseId(rawId, 'group');
+    await this.organizations.lock(manager, organizationId);
+    const group = await this.repository.find(organizationId, id, manager);
     if (!group) throw notFound(`No group with id ${JSON.stringify(rawId)} in this organization.`);
     return group;
   }

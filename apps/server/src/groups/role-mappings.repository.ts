@@ -39,11 +39,8 @@ export class RoleMappingsRepository {
     return rows.map(toRow);
   }
 
-  async find(manager: EntityManager, organizationId: number, id: number, lock = false): Promise<RoleMappingRow | null> {
-    const rows = await manager.query(
-      `${SELECT} WHERE rm.id = ? AND rm.organization_id = ?${lock && takesRowLocks(manager) ? ' FOR UPDATE' : ''}`,
-      [id, organizationId],
-    );
+  async find(manager: EntityManager, organizationId: number, id: number): Promise<RoleMappingRow | null> {
+    const rows = await manager.query(`${SELECT} WHERE rm.id = ? AND rm.organization_id = ?`, [id, organizationId]);
     return rows.length ? toRow(rows[0]) : null;
   }
 
@@ -129,14 +126,16 @@ export class RoleMappingsRepository {
     const share = takesRowLocks(manager) ? ' LOCK IN SHARE MODE' : '';
     for (let i = 0; i < userIds.length; i += CHUNK) {
       const chunk = userIds.slice(i, i + CHUNK);
-      const rows: Array<{ user_id: number; role_id: number; group_id: number }> = await manager.query(
-        `SELECT m.user_id, rm.role_id, rm.group_id FROM group_members m JOIN role_mappings rm ON rm.group_id = m.group_id
+      const rows: Array<{ user_id: number; role_id: number; group_id: number; display_name: string }> = await manager.query(
+        `SELECT m.user_id, rm.role_id, rm.group_id, g.display_name FROM group_members m JOIN role_mappings rm ON rm.group_id = m.group_id
+          JOIN user_groups g ON g.id = rm.group_id
           WHERE m.user_id IN (${chunk.map(() => '?').join(', ')}) ORDER BY m.user_id, rm.priority, rm.id${share}`,
         chunk,
       );
       for (const row of rows) {
         const userId = Number(row.user_id);
-        if (!out.has(userId)) out.set(userId, { roleId: Number(row.role_id), groupId: Number(row.group_id) });
+        if (!out.has(userId))
+          out.set(userId, { roleId: Number(row.role_id), groupId: Number(row.group_id), groupName: String(row.display_name) });
       }
     }
     return out;

@@ -8,6 +8,7 @@ import { badRequest, conflict, notFound } from '../common/app-error';
 import { Clock } from '../common/clock';
 import { isForeignKeyViolation, isUniqueViolation, retryOnDeadlock } from '../common/db-errors';
 import { parseId } from '../common/ids';
+import { OrganizationsService } from '../organizations/organizations.service';
 import { RolesService } from '../users/roles.service';
 import { UsersService } from '../users/users.service';
 import { GroupsRepository } from './groups.repository';
@@ -30,6 +31,7 @@ export class RoleMappingsService {
     private readonly groups: GroupsRepository,
     private readonly users: UsersService,
     private readonly roles: RolesService,
+    private readonly organizations: OrganizationsService,
     private readonly audit: AuditService,
     private readonly transactions: TransactionRunner,
     private readonly clock: Clock,
@@ -46,45 +48,50 @@ export class RoleMappingsService {
   ): Promise<RoleMappingView> {
     return this.refusingVanishedRole(organizationId, body.role, () =>
       retryOnDeadlock(() =>
-        this.transactions.run(async (manager) => {
-          const group = await this.groups.find(organizationId, groupIdOf(body.groupId), manager, true);
-          if (!group)
-            throw badRequest(`groupId: no group with id ${JSON.stringify(body.groupId)} in this organization.`, undefined, [
-              { field: 'groupId', message: 'must be the id of a group of this organization' },
-            ]);
-          const existing = await this.mappings.findByGroup(manager, group.id);
-          if (existing)
-            throw conflict(
-              `The group "${group.displayName}" is already mapped to ${existing.role}; change that mapping instead (a group has one).`,
-            );
-          const role = await this.roles.resolve(manager, organizationId, body.role);
-          const priority = body.priority ?? (await this.mappings.maxPriority(manager, organizationId)) + 10;
-          let id: number;
-          try {
-            id = await this.mappings.insert(manager, {
+        this.transactions.run(
+          async (manager) => {
+            // The organization's lock first, as every membership change takes it (lock-order.ts).
+            await this.organizations.lock(manager, organizationId);
+            const group = await this.groups.find(organizationId, groupIdOf(body.groupId), manager);
+            if (!group)
+              throw badRequest(`groupId: no group with id ${JSON.stringify(body.groupId)} in this organization.`, undefined, [
+                { field: 'groupId', message: 'must be the id of a group of this organization' },
+              ]);
+            const existing = await this.mappings.findByGroup(manager, group.id);
+            if (existing)
+              throw conflict(
+                `The group "${group.displayName}" is already mapped to ${existing.role}; change that mapping instead (a group has one).`,
+              );
+            const role = await this.roles.resolve(manager, organizationId, body.role);
+            const priority = body.priority ?? (await this.mappings.maxPriority(manager, organizationId)) + 10;
+            let id: number;
+            try {
+              id = await this.mappings.insert(manager, {
+                organizationId,
+                groupId: group.id,
+                roleId: role.id,
+                priority,
+                now: this.clock.now(),
+              });
+            } catch (error) {
+              if (isUniqueViolation(error)) throw conflict(`The group "${group.displayName}" is already mapped to a role.`);
+              throw error;
+            }
+            await this.recompute(manager, organizationId, await this.mappings.memberIds(manager, group.id), scope);
+            await this.audit.record(manager, scope, {
               organizationId,
-              groupId: group.id,
-              roleId: role.id,
-              priority,
-              now: this.clock.now(),
+              action: 'role-mapping.created',
+              target: { type: 'role-mapping', id, display: group.displayName },
+              changes: [
+                { attribute: 'group', to: group.displayName },
+                { attribute: 'role', to: role.name },
+                { attribute: 'priority', to: priority },
+              ],
             });
-          } catch (error) {
-            if (isUniqueViolation(error)) throw conflict(`The group "${group.displayName}" is already mapped to a role.`);
-            throw error;
-          }
-          await this.recompute(manager, organizationId, await this.mappings.memberIds(manager, group.id), scope);
-          await this.audit.record(manager, scope, {
-            organizationId,
-            action: 'role-mapping.created',
-            target: { type: 'role-mapping', id, display: group.displayName },
-            changes: [
-              { attribute: 'group', to: group.displayName },
-              { attribute: 'role', to: role.name },
-              { attribute: 'priority', to: priority },
-            ],
-          });
-          return toView((await this.mappings.find(manager, organizationId, id))!);
-        }),
+            return toView((await this.mappings.find(manager, organizationId, id))!);
+          },
+          { organizationId },
+        ),
       ),
     );
   }
@@ -97,28 +104,31 @@ export class RoleMappingsService {
   ): Promise<RoleMappingView> {
     return this.refusingVanishedRole(organizationId, body.role, () =>
       retryOnDeadlock(() =>
-        this.transactions.run(async (manager) => {
-          const mapping = await this.find(manager, organizationId, rawId);
-          const role =
-            body.role === undefined
-              ? { id: mapping.roleId, name: mapping.role }
-              : await this.roles.resolve(manager, organizationId, body.role);
-          const priority = body.priority ?? mapping.priority;
-          if (role.id !== mapping.roleId || priority !== mapping.priority) {
-            await this.mappings.update(manager, mapping.id, { roleId: role.id, priority, now: this.clock.now() });
-            await this.recompute(manager, organizationId, await this.mappings.memberIds(manager, mapping.groupId), scope);
-            await this.audit.record(manager, scope, {
-              organizationId,
-              action: 'role-mapping.updated',
-              target: { type: 'role-mapping', id: mapping.id, display: mapping.groupDisplayName },
-              changes: [
-                ...(role.id !== mapping.roleId ? [{ attribute: 'role', from: mapping.role, to: role.name }] : []),
-                ...(priority !== mapping.priority ? [{ attribute: 'priority', from: mapping.priority, to: priority }] : []),
-              ],
-            });
-          }
-          return toView((await this.mappings.find(manager, organizationId, mapping.id))!);
-        }),
+        this.transactions.run(
+          async (manager) => {
+            const mapping = await this.find(manager, organizationId, rawId);
+            const role =
+              body.role === undefined
+                ? { id: mapping.roleId, name: mapping.role }
+                : await this.roles.resolve(manager, organizationId, body.role);
+            const priority = body.priority ?? mapping.priority;
+            if (role.id !== mapping.roleId || priority !== mapping.priority) {
+              await this.mappings.update(manager, mapping.id, { roleId: role.id, priority, now: this.clock.now() });
+              await this.recompute(manager, organizationId, await this.mappings.memberIds(manager, mapping.groupId), scope);
+              await this.audit.record(manager, scope, {
+                organizationId,
+                action: 'role-mapping.updated',
+                target: { type: 'role-mapping', id: mapping.id, display: mapping.groupDisplayName },
+                changes: [
+                  ...(role.id !== mapping.roleId ? [{ attribute: 'role', from: mapping.role, to: role.name }] : []),
+                  ...(priority !== mapping.priority ? [{ attribute: 'priority', from: mapping.priority, to: priority }] : []),
+                ],
+              });
+            }
+            return toView((await this.mappings.find(manager, organizationId, mapping.id))!);
+          },
+          { organizationId },
+        ),
       ),
     );
   }
@@ -126,17 +136,20 @@ export class RoleMappingsService {
   /** Deletes a mapping; its group's members get back the role of their other mapped groups, or their own. */
   async remove(organizationId: number, rawId: string, scope: AuditScope): Promise<void> {
     await retryOnDeadlock(() =>
-      this.transactions.run(async (manager) => {
-        const mapping = await this.find(manager, organizationId, rawId);
-        await this.mappings.delete(manager, mapping.id);
-        await this.recompute(manager, organizationId, await this.mappings.memberIds(manager, mapping.groupId), scope);
-        await this.audit.record(manager, scope, {
-          organizationId,
-          action: 'role-mapping.deleted',
-          target: { type: 'role-mapping', id: mapping.id, display: mapping.groupDisplayName },
-          changes: [{ attribute: 'role', from: mapping.role }],
-        });
-      }),
+      this.transactions.run(
+        async (manager) => {
+          const mapping = await this.find(manager, organizationId, rawId);
+          await this.mappings.delete(manager, mapping.id);
+          await this.recompute(manager, organizationId, await this.mappings.memberIds(manager, mapping.groupId), scope);
+          await this.audit.record(manager, scope, {
+            organizationId,
+            action: 'role-mapping.deleted',
+            target: { type: 'role-mapping', id: mapping.id, display: mapping.groupDisplayName },
+            changes: [{ attribute: 'role', from: mapping.role }],
+          });
+        },
+        { organizationId },
+      ),
     );
   }
 
@@ -164,8 +177,11 @@ export class RoleMappingsService {
     await this.users.applyGroupRoles(manager, organizationId, userIds, await this.mappings.grants(manager, userIds), scope);
   }
 
+  /** A mapping about to change, after its organization's lock (taken first, as every membership change takes it). */
   private async find(manager: EntityManager, organizationId: number, rawId: string): Promise<RoleMappingRow> {
-    const mapping = await this.mappings.find(manager, organizationId, parseId(rawId, 'role mapping'), true);
+    const id = parseId(rawId, 'role mapping');
+    await this.organizations.lock(manager, organizationId);
+    const mapping = await this.mappings.find(manager, organizationId, id);
     if (!mapping) throw notFound(`No role mapping with id ${JSON.stringify(rawId)} in this organization.`);
     return mapping;
   }

@@ -1,4 +1,4 @@
-import { TransactionRunner } from '@app/database';
+import { LockFirst, takesRowLocks, TransactionRunner } from '@app/database';
 import type { AuditScope } from '../audit/audit-context';
 import type { OrganizationView, SecuritySettingsView } from '@app/api-types';
 import { Injectable } from '@nestjs/common';
@@ -13,6 +13,9 @@ import { OrganizationsRepository } from './organizations.repository';
 
 @Injectable()
 export class OrganizationsService {
+  /** The organization whose row each transaction (its EntityManager) holds locked. */
+  private readonly locked = new WeakMap<EntityManager, number>();
+
   constructor(
     private readonly organizations: OrganizationsRepository,
     private readonly events: EventEmitter2,
@@ -63,9 +66,25 @@ export class OrganizationsService {
     return (await this.organizations.findById(id, manager))?.scimEnabled ?? false;
   }
 
-  /** Serializes, per organization, the changes that must see each other (the last-Admin rule), until the caller's transaction ends. */
-  lock(manager: EntityManager, id: number): Promise<void> {
-    return this.organizations.lockRow(manager, id);
+  /**
+   * Serializes, per organization, the changes that must see each other (the last-Admin rule, group
+   * memberships and role mappings), until the caller's transaction ends. First in the global lock
+   * order (lock-order.ts): a transaction takes it before any user's or group's row.
+   */
+  async lock(manager: EntityManager, id: number): Promise<void> {
+    if (this.locked.get(manager) === id) return;
+    await this.organizations.lockRow(manager, id);
+    this.locked.set(manager, id);
+  }
+
+  /**
+   * For a change that learns, after locking users, that it needs its organization's lock: returns
+   * when the transaction holds it already (or takes no row locks: SQLite); otherwise throws LockFirst,
+   * and TransactionRunner runs the transaction again with the organization's lock taken first.
+   */
+  requireLock(manager: EntityManager, id: number): void {
+    if (!takesRowLocks(manager) || this.locked.get(manager) === id) return;
+    throw new LockFirst((again) => this.lock(again, id), `Organization ${id}`);
   }
 
   private async find(id: number): Promise<Organization> {

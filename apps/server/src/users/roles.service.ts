@@ -58,27 +58,30 @@ export class RolesService {
     const now = this.clock.now();
     const clean = normalizeName(name);
     try {
-      const role = await this.transactions.run(async (manager) => {
-        const role = await this.roles.insert(manager, {
-          organizationId,
-          name: clean,
-          nameLower: clean.toLowerCase(),
-          description: description ?? null,
-          predefined: false,
-          createdAt: now,
-          updatedAt: now,
-        });
-        await this.audit.record(manager, scope, {
-          organizationId,
-          action: 'role.created',
-          target: { type: 'role', id: role.id, display: role.name },
-          changes: [
-            { attribute: 'name', to: role.name },
-            { attribute: 'description', to: role.description },
-          ],
-        });
-        return role;
-      });
+      const role = await this.transactions.run(
+        async (manager) => {
+          const role = await this.roles.insert(manager, {
+            organizationId,
+            name: clean,
+            nameLower: clean.toLowerCase(),
+            description: description ?? null,
+            predefined: false,
+            createdAt: now,
+            updatedAt: now,
+          });
+          await this.audit.record(manager, scope, {
+            organizationId,
+            action: 'role.created',
+            target: { type: 'role', id: role.id, display: role.name },
+            changes: [
+              { attribute: 'name', to: role.name },
+              { attribute: 'description', to: role.description },
+            ],
+          });
+          return role;
+        },
+        { organizationId },
+      );
       return this.get(organizationId, String(role.id));
     } catch (error) {
       if (isUniqueViolation(error))
@@ -108,15 +111,18 @@ export class RolesService {
     ];
     if (!changed.length) return this.get(organizationId, rawId);
     try {
-      await this.transactions.run(async (manager) => {
-        await this.roles.update(manager, organizationId, role.id, patch);
-        await this.audit.record(manager, scope, {
-          organizationId,
-          action: 'role.updated',
-          target: { type: 'role', id: role.id, display: patch.name ?? role.name },
-          changes: changed,
-        });
-      });
+      await this.transactions.run(
+        async (manager) => {
+          await this.roles.update(manager, organizationId, role.id, patch);
+          await this.audit.record(manager, scope, {
+            organizationId,
+            action: 'role.updated',
+            target: { type: 'role', id: role.id, display: patch.name ?? role.name },
+            changes: changed,
+          });
+        },
+        { organizationId },
+      );
     } catch (error) {
       if (isUniqueViolation(error))
         throw conflict(
@@ -143,22 +149,25 @@ export class RolesService {
       );
     try {
       await retryOnDeadlock(() =>
-        this.transactions.run(async (manager) => {
-          await this.roles.lockRow(manager, organizationId, role.id);
-          const groups = await this.roles.mappedGroups(manager, role.id);
-          if (groups.length)
-            throw conflict(
-              `The role "${role.name}" is given by the role mapping of ${groups.length === 1 ? 'the group' : 'the groups'} ${groups.map((g) => `"${g}"`).join(', ')}; change or delete ${groups.length === 1 ? 'that mapping' : 'those mappings'} first.`,
-            );
-          const users = await this.roles.countUsers(manager, organizationId, role.id);
-          if (users > 0) throw stillHas(users);
-          await this.roles.delete(manager, organizationId, role.id);
-          await this.audit.record(manager, scope, {
-            organizationId,
-            action: 'role.deleted',
-            target: { type: 'role', id: role.id, display: role.name },
-          });
-        }),
+        this.transactions.run(
+          async (manager) => {
+            await this.roles.lockRow(manager, organizationId, role.id);
+            const groups = await this.roles.mappedGroups(manager, role.id);
+            if (groups.length)
+              throw conflict(
+                `The role "${role.name}" is given by the role mapping of ${groups.length === 1 ? 'the group' : 'the groups'} ${groups.map((g) => `"${g}"`).join(', ')}; change or delete ${groups.length === 1 ? 'that mapping' : 'those mappings'} first.`,
+              );
+            const users = await this.roles.countUsers(manager, organizationId, role.id);
+            if (users > 0) throw stillHas(users);
+            await this.roles.delete(manager, organizationId, role.id);
+            await this.audit.record(manager, scope, {
+              organizationId,
+              action: 'role.deleted',
+              target: { type: 'role', id: role.id, display: role.name },
+            });
+          },
+          { organizationId },
+        ),
       );
     } catch (error) {
       if (isForeignKeyViolation(error)) throw stillHas(undefined);

@@ -460,10 +460,10 @@ export class UsersRepository implements OnModuleDestroy {
   }
 
   /** displayNames of these groups (the groups module's `user_groups`), for showing where a role comes from. */
-  async groupNames(ids: readonly number[]): Promise<Map<number, string>> {
+  async groupNames(ids: readonly number[], manager = this.dataSource.manager): Promise<Map<number, string>> {
     const out = new Map<number, string>();
     if (!ids.length) return out;
-    const rows = await this.dataSource.query(
+    const rows = await manager.query(
       `SELECT id, display_name FROM user_groups WHERE id IN (${ids.map(() => '?').join(', ')})`,
       [...ids],
     );

@@ -62,6 +62,8 @@ export interface UserListQuery {
 export interface GroupRole {
   roleId: number;
   groupId: number;
+  /** The group's displayName, for the audit event that says where the role comes from. */
+  groupName: string;
 }
 
 /** What a change asks of a user's role and state; undefined means unchanged. */
@@ -188,30 +190,33 @@ export class UsersService {
     scope: AuditScope,
   ): Promise<UserView> {
     const { user, roleName } = await retryOnDeadlock(() =>
-      this.transactions.run(async (manager) => {
-        const { user, roleName } = await this.loadForUpdate(manager, organizationId, rawId);
-        if (user.roleGroupId !== null && change.role !== undefined) {
-          if (change.role.trim().normalize('NFC').toLowerCase() !== roleName.toLowerCase()) {
-            const group = (await this.repository.groupNames([user.roleGroupId])).get(user.roleGroupId);
-            throw conflict(
-              `${user.userName} is ${roleName} because they are a member of the group "${group}", which is mapped to ${roleName}; change the role mapping or their groups in your identity provider instead.`,
+      this.transactions.run(
+        async (manager) => {
+          const { user, roleName } = await this.loadForUpdate(manager, organizationId, rawId);
+          if (user.roleGroupId !== null && change.role !== undefined) {
+            if (change.role.trim().normalize('NFC').toLowerCase() !== roleName.toLowerCase()) {
+              const group = (await this.repository.groupNames([user.roleGroupId], manager)).get(user.roleGroupId);
+              throw conflict(
+                `${user.userName} is ${roleName} because they are a member of the group "${group}", which is mapped to ${roleName}; change the role mapping or their groups in your identity provider instead.`,
+              );
+            }
+            change = { ...change, role: undefined };
+          }
+          const wasActive = user.active;
+          const { role, changed } = await this.applyRoleAndState(manager, user, roleName, change);
+          if (changed) {
+            this.touch(user);
+            await this.repository.updateUserAtCommit(manager, user, ['roleId', 'active', 'updatedAt', 'version']);
+            await this.audit.record(
+              manager,
+              scope,
+              ...events(user, { role: [roleName, role.name], active: [wasActive, user.active] }),
             );
           }
-          change = { ...change, role: undefined };
-        }
-        const wasActive = user.active;
-        const { role, changed } = await this.applyRoleAndState(manager, user, roleName, change);
-        if (changed) {
-          this.touch(user);
-          await this.repository.updateUserAtCommit(manager, user, ['roleId', 'active', 'updatedAt', 'version']);
-          await this.audit.record(
-            manager,
-            scope,
-            ...events(user, { role: [roleName, role.name], active: [wasActive, user.active] }),
-          );
-        }
-        return { user, roleName: role.name };
-      }),
+          return { user, roleName: role.name };
+        },
+        { organizationId },
+      ),
     );
     return this.view(user, roleName);
   }
@@ -251,11 +256,12 @@ export class UsersService {
       batch.ids.push(state.id);
       batches.set(key, batch);
     }
-    // Serializes with every other change that may remove an Admin, before any row changes (MySQL).
-    if (losing.length) await this.organizations.lock(manager, organizationId);
+    // Every membership and mapping change holds its organization's lock (taken first): it serializes
+    // them with every other change that may remove an Admin.
+    if (losing.length) this.organizations.requireLock(manager, organizationId);
     const now = this.clock.now();
     for (const { roles, touch, ids } of batches.values()) await this.repository.setRoles(manager, ids, roles, touch ? now : null);
-    await this.recordGroupRoles(manager, organizationId, states, batches.values(), scope);
+    await this.recordGroupRoles(manager, organizationId, states, batches.values(), grants, scope);
     if (losing.length && (await this.repository.countActiveInRole(manager, organizationId, admin.id)) === 0) {
       const named = losing.slice(0, 3).join(', ') + (losing.length > 3 ? ` and ${losing.length - 3} more` : '');
       throw badRequest(
@@ -271,22 +277,19 @@ export class UsersService {
     organizationId: number,
     states: ReadonlyArray<{ id: number; userName: string; roleId: number }>,
     batches: Iterable<{ roles: { roleId: number; roleGroupId: number | null }; touch: boolean; ids: number[] }>,
+    grants: ReadonlyMap<number, GroupRole>,
     scope: AuditScope,
   ): Promise<void> {
     const moved = [...batches].filter((b) => b.touch);
     if (!moved.length) return;
     const byId = new Map(states.map((s) => [s.id, s]));
     const roleIds = new Set<number>();
-    const groupIds = new Set<number>();
     for (const b of moved) {
       roleIds.add(b.roles.roleId);
-      if (b.roles.roleGroupId !== null) groupIds.add(b.roles.roleGroupId);
       for (const id of b.ids) roleIds.add(byId.get(id)!.roleId);
     }
-    const [roleNames, groupNames] = await Promise.all([
-      this.roles.namesOf(manager, [...roleIds]),
-      this.repository.groupNames([...groupIds]),
-    ]);
+    const roleNames = await this.roles.namesOf(manager, [...roleIds]);
+    const groupNames = new Map([...grants.values()].map((g) => [g.groupId, g.groupName]));
     const records: AuditRecord[] = [];
     for (const b of moved) {
       const detail =
@@ -331,29 +334,35 @@ export class UsersService {
       // A taken userName whose user is deleted before it can be read is free again: create once more.
       for (let attempt = 0; attempt < 3; attempt++) {
         const created = await retryOnDeadlock(() =>
-          this.transactions.run(async (manager) => {
-            const role = await this.roles.resolve(manager, organizationId, write.role);
-            const user = this.newUser(organizationId, userName, role.id, write.active ?? true, write.attributes);
-            try {
-              user.id = await this.repository.insertUser(manager, user);
-            } catch (error) {
-              if (isUniqueViolation(error)) return null;
-              throw error;
-            }
-            const values = await this.repository.replaceValues(manager, user, [], write.values);
-            await this.audit.record(manager, scope, createdEvent(user, role.name, write.attributes, values));
-            return { user: toResource({ user, roleName: role.name, values }), created: true };
-          }),
+          this.transactions.run(
+            async (manager) => {
+              const role = await this.roles.resolve(manager, organizationId, write.role);
+              const user = this.newUser(organizationId, userName, role.id, write.active ?? true, write.attributes);
+              try {
+                user.id = await this.repository.insertUser(manager, user);
+              } catch (error) {
+                if (isUniqueViolation(error)) return null;
+                throw error;
+              }
+              const values = await this.repository.replaceValues(manager, user, [], write.values);
+              await this.audit.record(manager, scope, createdEvent(user, role.name, write.attributes, values));
+              return { user: toResource({ user, roleName: role.name, values }), created: true };
+            },
+            { organizationId },
+          ),
         );
         if (created) return created;
         const reactivated = await retryOnDeadlock(() =>
-          this.transactions.run(async (manager) => {
-            const existing = await this.repository.findByUserName(manager, organizationId, userName.toLowerCase(), true);
-            if (!existing) return null;
-            if (existing.user.active) throw taken();
-            const updated = await this.applyWrite(manager, existing, { ...write, active: write.active ?? true }, scope);
-            return { user: toResource(updated), created: false };
-          }),
+          this.transactions.run(
+            async (manager) => {
+              const existing = await this.repository.findByUserName(manager, organizationId, userName.toLowerCase(), true);
+              if (!existing) return null;
+              if (existing.user.active) throw taken();
+              const updated = await this.applyWrite(manager, existing, { ...write, active: write.active ?? true }, scope);
+              return { user: toResource(updated), created: false };
+            },
+            { organizationId },
+          ),
         );
         if (reactivated) return reactivated;
       }
@@ -420,40 +429,46 @@ export class UsersService {
     ifMatch: ((version: number) => boolean) | undefined,
   ): Promise<UserResource> {
     return retryOnDeadlock(() =>
-      this.transactions.run(async (manager) => {
-        const current = await this.loadForUpdate(manager, organizationId, rawId);
-        checkVersion(current.user, ifMatch);
-        // Behind a group's role, userType is the user's own role: a PATCH that leaves userType alone keeps it.
-        const ownRoleId = current.user.roleGroupId === null ? null : current.user.ownRoleId;
-        const write = wanted(
-          ownRoleId === null ? current : { ...current, roleName: await this.roles.nameOf(manager, ownRoleId) },
-        );
-        if (write.userName.trim().normalize('NFC').toLowerCase() !== current.user.userName.normalize('NFC').toLowerCase()) {
-          throw badRequest(
-            "userName is the user's email address and cannot be changed; create a new user instead.",
-            'mutability',
+      this.transactions.run(
+        async (manager) => {
+          const current = await this.loadForUpdate(manager, organizationId, rawId);
+          checkVersion(current.user, ifMatch);
+          // Behind a group's role, userType is the user's own role: a PATCH that leaves userType alone keeps it.
+          const ownRoleId = current.user.roleGroupId === null ? null : current.user.ownRoleId;
+          const write = wanted(
+            ownRoleId === null ? current : { ...current, roleName: await this.roles.nameOf(manager, ownRoleId) },
           );
-        }
-        return toResource(await this.applyWrite(manager, current, write, scope));
-      }),
+          if (write.userName.trim().normalize('NFC').toLowerCase() !== current.user.userName.normalize('NFC').toLowerCase()) {
+            throw badRequest(
+              "userName is the user's email address and cannot be changed; create a new user instead.",
+              'mutability',
+            );
+          }
+          return toResource(await this.applyWrite(manager, current, write, scope));
+        },
+        { organizationId },
+      ),
     );
   }
 
   /** SCIM DELETE: a soft delete. The row and its history stay; every API answers 404 from now on. */
   async remove(organizationId: number, rawId: string, scope: AuditScope, ifMatch?: (version: number) => boolean): Promise<void> {
     await retryOnDeadlock(() =>
-      this.transactions.run(async (manager) => {
-        const { user, roleName } = await this.loadForUpdate(manager, organizationId, rawId);
-        checkVersion(user, ifMatch);
-        await this.applyRoleAndState(manager, user, roleName, { delete: true });
-        this.touch(user);
-        await this.repository.deleteUser(manager, user);
-        await this.audit.record(manager, scope, {
-          organizationId,
-          action: 'user.deleted',
-          target: { type: 'user', id: user.id, display: user.userName },
-        });
-      }),
+      this.transactions.run(
+        async (manager) => {
+          const { user, roleName } = await this.loadForUpdate(manager, organizationId, rawId);
+          checkVersion(user, ifMatch);
+          await this.applyRoleAndState(manager, user, roleName, { delete: true });
+          this.touch(user);
+          await this.repository.deleteUser(manager, user);
+          await this.audit.record(manager, scope, {
+            organizationId,
+            action: 'user.deleted',
+            target: { type: 'user', id: user.id, display: user.userName },
+          });
+        },
+        { organizationId },
+      ),
     );
   }
 
@@ -590,7 +605,8 @@ export class UsersService {
     const wasActiveAdmin = current.name === ADMIN_ROLE && user.active && !user.deletedAt;
     const staysActiveAdmin = next.name === ADMIN_ROLE && (change.active ?? user.active) && !change.delete;
     if (wasActiveAdmin && !staysActiveAdmin) {
-      await this.organizations.lock(manager, user.organizationId);
+      // The organization's lock comes before the user's: a transaction without it runs again with it first.
+      this.organizations.requireLock(manager, user.organizationId);
       const otherAdmins = await this.repository.countOthersInRole(manager, user.organizationId, current.id, user.id);
       if (otherAdmins === 0) {
         const action = change.delete ? 'deleted' : change.active === false ? 'deactivated' : 'given another role';
