@@ -1,11 +1,12 @@
 import Database from 'better-sqlite3';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createConnection } from 'mysql2/promise';
 import { createTestDatabase, TestDatabase } from './support/database';
 import { request } from './support/http';
-import { databaseUrl, run, SERVER_MAIN, startServer } from './support/process';
+import { databaseUrl, RunningServer, run, SERVER_MAIN, startServer } from './support/process';
+import { TestSmtpServer } from './support/smtp';
 
 /*
  * Logs hold no secrets and no personal data at the default level. The server runs as in production
@@ -113,6 +114,92 @@ describe('logs: no secret, no personal data, no password', () => {
     expect(serverOutput).toContain('"route":"/v1.0/scim/v2/Users"');
   });
 });
+
+describe('logs of the mail the jobs send: no recipient address', () => {
+  const admin = 'mail.admin@logs.test';
+  let db: TestDatabase;
+  let smtp: TestSmtpServer;
+  let outbox: string;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    smtp = await new TestSmtpServer().start();
+    smtp.rejectRecipients = true;
+    outbox = mkdtempSync(join(tmpdir(), 'torii-logs-mail-'));
+  });
+
+  afterAll(async () => {
+    await smtp.stop();
+    rmSync(outbox, { recursive: true, force: true });
+    await db.drop();
+  });
+
+  it('should log a mail written to the outbox and a recipient refused by SMTP with a count, never the address', async () => {
+    const keyFile = join(outbox, 'key.txt');
+    // The reminder job every second; a key created expiring in 10 days is inside the first reminder window.
+    const env = { DATABASE_URL: databaseUrl(db.config), LOG_LEVEL: 'info', REMINDER_CRON: '* * * * * *' };
+    const soon = new Date(Date.now() + 10 * 86_400_000).toISOString().slice(0, 10);
+    const outputs: string[] = [];
+
+    // No SMTP_URL: the reminder is written to the outbox, and logged.
+    const embedded = await startServer({
+      ...env,
+      BOOTSTRAP_ADMIN_EMAIL: admin,
+      BOOTSTRAP_KEY_FILE: keyFile,
+      MAIL_OUTBOX_DIR: outbox,
+    });
+    const apiKey = /Torii API key {3}: (torii_api_\w+)/.exec(readFileSync(keyFile, 'utf8'))![1];
+    try {
+      const created = await request(embedded.url, 'POST', '/v1.0/settings/api-keys', {
+        key: apiKey,
+        body: { type: 'api', description: 'nightly', expiresAt: soon },
+      });
+      expect(created.status).toBe(201);
+      await waitForOutput(embedded, /written to .*\.eml/);
+    } finally {
+      await embedded.stop();
+      outputs.push(embedded.output());
+    }
+    expect(readdirSync(outbox).filter((f) => f.endsWith('.eml'))).toHaveLength(1);
+    expect(outputs[0]).toMatch(/Mail to 1 recipient written to \S+\.eml \(no SMTP_URL\)/);
+
+    // An SMTP relay that refuses the recipient, naming it: the retry and the final failure are logged without it.
+    const relayed = await startServer({
+      ...env,
+      SMTP_URL: smtp.url,
+      REMINDER_MAX_ATTEMPTS: '2',
+      REMINDER_RETRY_BASE_SECONDS: '1',
+    });
+    try {
+      const created = await request(relayed.url, 'POST', '/v1.0/settings/api-keys', {
+        key: apiKey,
+        body: { type: 'api', description: 'weekly', expiresAt: soon },
+      });
+      expect(created.status).toBe(201);
+      await waitForOutput(relayed, /Gave up on the expiry reminder/);
+    } finally {
+      await relayed.stop();
+      outputs.push(relayed.output());
+    }
+    expect(outputs[1]).toMatch(/not sent \(attempt 1\).*Recipient address rejected/);
+    expect(outputs[1]).toMatch(/Gave up on the expiry reminder \d+ after 2 attempts: .*Recipient address rejected/);
+    expect(smtp.received).toEqual([]);
+
+    for (const output of outputs) {
+      expect(output).not.toContain(admin);
+      expect(output).not.toContain(encodeURIComponent(admin));
+    }
+  });
+});
+
+/** Waits until the server has logged a line matching `pattern` (the reminder job runs every second). */
+async function waitForOutput(server: RunningServer, pattern: RegExp, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!pattern.test(server.output())) {
+    if (Date.now() > deadline) throw new Error(`The server did not log ${pattern} in ${timeoutMs} ms:\n${server.output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
 
 async function dropValuesTable(db: TestDatabase): Promise<void> {
   if (db.config.type === 'sqlite') {

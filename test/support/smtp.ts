@@ -8,11 +8,13 @@ export interface ReceivedMail {
 
 /**
  * A real SMTP server on a random local port. `failWith` makes it refuse
- * messages (as a broken relay would) until cleared.
+ * messages (as a broken relay would) until cleared; `rejectRecipients` makes it
+ * refuse every recipient at RCPT TO, naming the address as Postfix does.
  */
 export class TestSmtpServer {
   readonly received: ReceivedMail[] = [];
   failWith: { code: number; message: string } | null = null;
+  rejectRecipients = false;
   private server!: SMTPServer;
   port = 0;
 
@@ -21,6 +23,14 @@ export class TestSmtpServer {
       authOptional: true,
       disabledCommands: ['STARTTLS'],
       logger: false,
+      onRcptTo: (address, _session, callback) => {
+        if (!this.rejectRecipients) return callback();
+        const error = new Error(`5.1.1 <${address.address}>: Recipient address rejected: User unknown`) as Error & {
+          responseCode: number;
+        };
+        error.responseCode = 550;
+        callback(error);
+      },
       onData: (stream, session, callback) => {
         const chunks: Buffer[] = [];
         stream.on('data', (c: Buffer) => chunks.push(c));

@@ -1,7 +1,8 @@
 // Pure formatting for the pages (unit-tested in format.spec.ts). Times are shown in UTC, like the
 // expiry reminder emails, because an expiration date means 00:00 UTC of that day.
+// It depends on no other file of the UI (api.ts uses it), only on the server's response types.
 
-import type { KeyType, ReminderStatus } from './api';
+import type { KeyType, ReminderStatus } from '@app/api-types';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 

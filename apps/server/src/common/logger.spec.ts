@@ -2,7 +2,7 @@ import Fastify from 'fastify';
 import pino from 'pino';
 import { Writable } from 'node:stream';
 import { QueryFailedError } from 'typeorm';
-import { lazyChildLogger, loggedUrl, logSafeError, PinoLoggerService, routeWords } from './logger';
+import { lazyChildLogger, loggedUrl, logSafeError, PinoLoggerService, routeWords, withoutAddresses } from './logger';
 
 function capture(level: string) {
   const lines: Array<Record<string, unknown>> = [];
@@ -146,6 +146,22 @@ describe('loggedUrl', () => {
     );
     // A name that is no parameter name (an address sent as the query) is masked whole.
     expect(loggedUrl('/health?jane@ex.test&a%40b=1&x', words)).toBe('/health?…&…&x=…');
+  });
+});
+
+describe('withoutAddresses', () => {
+  it('should mask every email address in a sentence, whatever its script or quoting', () => {
+    expect(
+      withoutAddresses(
+        "Can't send mail - all recipients were rejected: 550 5.1.1 <jane.doe+x@mail.example.com>: Recipient address rejected",
+      ),
+    ).toBe("Can't send mail - all recipients were rejected: 550 5.1.1 <…>: Recipient address rejected");
+    expect(withoutAddresses('to ops@a.io, jöhn@exämple.de and "j doe"@b.co')).toBe('to …, … and …');
+  });
+
+  it('should keep what is not an address', () => {
+    const text = 'at run (/app/node_modules/@nestjs/core/injector.js:12:3) 550 mailbox full @ 12:00 user@localhost';
+    expect(withoutAddresses(text)).toBe(text);
   });
 });
 

@@ -95,6 +95,17 @@ function keptSegment(segment: string, words: ReadonlySet<string>): boolean {
   );
 }
 
+/** An email address as RFC 5321 spells one (a quoted or dot-atom local part, UTF-8 allowed) at a dotted domain. */
+const ADDRESS = /(?:"[^"\r\n]*"|[\p{L}\p{N}._%+!#$&*=?^`{|}~-]+)@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)+/gu;
+
+/**
+ * A sentence from elsewhere (an SMTP server's answer: `550 5.1.1 <a@b.c>: Recipient address rejected`) as
+ * logged: each email address in it is `…`.
+ */
+export function withoutAddresses(text: string): string {
+  return text.replace(ADDRESS, MASK);
+}
+
 /**
  * pino's error serializer, minus what carries user data: a failed statement's parameters
  * (TypeORM's QueryFailedError), the driver's own error (mysql2 copies the SQL with the values

@@ -10,6 +10,7 @@ import { AuditRecord, AuditService } from '../audit/audit.service';
 import { Clock } from '../common/clock';
 import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor } from '../common/cursor';
 import { retryOnDeadlock } from '../common/db-errors';
+import { withoutAddresses } from '../common/logger';
 import { nextRunOf } from '../common/scheduled-job';
 import { OrganizationsService } from '../organizations/organizations.service';
 import { UsersService } from '../users/users.service';
@@ -316,7 +317,7 @@ export class RemindersService {
         },
       );
       result.failed.push({ reminderId: id, error });
-      this.logger.error(`Gave up on the expiry reminder ${id} after ${attempts} attempts: ${error}`);
+      this.logger.error(`Gave up on the expiry reminder ${id} after ${attempts} attempts: ${withoutAddresses(error)}`);
       return;
     }
     const nextAttemptAt = new Date(now.getTime() + this.config.reminders.retryBaseSeconds * 1000 * 2 ** (attempts - 1));
@@ -329,7 +330,7 @@ export class RemindersService {
     });
     result.retrying.push({ reminderId: id, error, nextAttemptAt: nextAttemptAt.toISOString() });
     this.logger.warn(
-      `Expiry reminder ${id} not sent (attempt ${attempts}), retrying at ${nextAttemptAt.toISOString()}: ${error}`,
+      `Expiry reminder ${id} not sent (attempt ${attempts}), retrying at ${nextAttemptAt.toISOString()}: ${withoutAddresses(error)}`,
     );
   }
 

@@ -14,7 +14,8 @@ export interface OutgoingMail {
 /**
  * The mail transport, chosen by configuration: SMTP (nodemailer, STARTTLS/TLS
  * and auth from SMTP_URL) in production; without SMTP_URL, each message is
- * written as an .eml file to MAIL_OUTBOX_DIR and logged (the embedded default).
+ * written as an .eml file to MAIL_OUTBOX_DIR and its file logged with the number
+ * of recipients (the embedded default).
  */
 @Injectable()
 export class MailerService implements OnModuleDestroy {
@@ -34,7 +35,9 @@ export class MailerService implements OnModuleDestroy {
       await mkdir(this.config.mail.outboxDir, { recursive: true });
       const file = join(this.config.mail.outboxDir, `${Date.now()}-${info.messageId.replace(/[^\w.-]/g, '_')}.eml`);
       await writeFile(file, info.message as Buffer);
-      this.logger.log(`Mail to ${mail.to.join(', ')} written to ${file} (no SMTP_URL): ${mail.subject}`);
+      // Neither the addresses nor the subject (it quotes the key's description): logs hold no personal data.
+      const recipients = `${mail.to.length} recipient${mail.to.length === 1 ? '' : 's'}`;
+      this.logger.log(`Mail to ${recipients} written to ${file} (no SMTP_URL)`);
     }
     return info.messageId;
   }
