@@ -21,9 +21,11 @@ esac
 typeorm migration:run
 typeorm migration:generate "libs/database/src/migrations/$dialect/$name" --pretty
 dir="libs/database/src/migrations/$dialect"
-# MySQL tables take the database default collation, binary NO PAD since the NoPadCollation migration (case- and
-# trailing-space-sensitive like SQLite: case-insensitive rules are explicit in the code).
-[ "$dialect" = mysql ] && sed -i "s/) ENGINE = InnoDB$/) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4/" "$dir"/*-"$name".ts
+# MySQL tables are created without CHARSET or COLLATE, so they take the database's default: utf8mb4 in the server's
+# binary NO PAD collation since the NoPadCollation and OneCollation migrations (case-, accent- and trailing-space-
+# sensitive like SQLite; case-insensitive rules are explicit in the code). Never add "DEFAULT CHARSET = utf8mb4"
+# alone: it picks the charset's default collation (utf8mb4_general_ci on MariaDB), not the database's.
+# test/collation.e2e-spec.ts fails on any table or column in another collation.
 # Rebuild the dialect's ordered list of migrations.
 node -e '
 const fs = require("fs"), dir = process.argv[1], upper = process.argv[2].toUpperCase();

@@ -9,7 +9,7 @@ import { ScimTrafficService } from './scim-health/scim-traffic.service';
 import { lazyChildLogger, loggedUrl, PinoLoggerService, routeWords } from './common/logger';
 import { isScimPath, renderError } from './common/http-error';
 import { isUtf8 } from 'node:buffer';
-import { hasBody, jsonTooDeep, MAX_JSON_DEPTH, nestsDeeperThan, notUtf8 } from './common/json-body';
+import { hasBody, jsonTooDeep, loneSurrogate, loneSurrogateIn, MAX_JSON_DEPTH, notUtf8, scanJson } from './common/json-body';
 import { REQUEST_ID_HEADER, requestId } from './common/request-id';
 import { serveSettingsUi } from './settings-ui/settings-ui.routes';
 
@@ -63,13 +63,20 @@ export function configureApp(app: NestFastifyApplication, logger: Logger): void 
   // __proto__ keys refused and nesting deeper than MAX_JSON_DEPTH refused before parsing, so no deep
   // body reaches recursive code. Fastify's text/plain parser goes: a text body is 415 like a form.
   fastify.removeContentTypeParser(['application/json', 'text/plain']);
-  // Bytes that are not UTF-8 are refused rather than decoded to U+FFFD and stored as such.
+  // Bytes that are not UTF-8, and strings with a lone UTF-16 surrogate (only a \uD800-style escape
+  // makes one), are refused here, once for every route of both APIs, rather than stored as U+FFFD.
   const jsonParser = (parse: ReturnType<typeof fastify.getDefaultJsonParser>) =>
     ((request, body: Buffer, done) => {
       if (!isUtf8(body)) return done(notUtf8(), undefined);
       const text = body.toString('utf8');
-      if (nestsDeeperThan(text, MAX_JSON_DEPTH)) return done(jsonTooDeep(), undefined);
-      parse(request, text, done);
+      const scan = scanJson(text, MAX_JSON_DEPTH);
+      if (scan.tooDeep) return done(jsonTooDeep(), undefined);
+      if (!scan.surrogateEscapes) return parse(request, text, done);
+      parse(request, text, (error: Error | null, value?: unknown) => {
+        const lone = error ? undefined : loneSurrogateIn(value);
+        if (lone) return done(loneSurrogate(lone.field, lone.problem), undefined);
+        done(error, value);
+      });
     }) as Parameters<typeof fastify.addContentTypeParser>[2];
   const options = { parseAs: 'buffer' as const, bodyLimit: BODY_LIMIT_BYTES };
   fastify.addContentTypeParser('application/json', options, jsonParser(fastify.getDefaultJsonParser('error', 'error')));

@@ -71,6 +71,13 @@ describe('parseFilter', () => {
     expect(() => parseFilter('title eq "\\u0000"')).toThrow('contains a control character (U+0000)');
   });
 
+  it('should refuse a lone surrogate written as an escape, and take an escaped pair', () => {
+    for (const text of ['"\\ud800"', '"a\\udc00"', '"\\udbffx"', '"\\ude80\\ud83d"']) {
+      expect(() => parseFilter(`title eq ${text}`)).toThrow(/holds a lone UTF-16 surrogate \(U\+D[89A-F][0-9A-F]{2}\)/);
+    }
+    expect(parseFilter('title eq "\\ud83d\\ude80"')).toMatchObject({ value: '🚀' });
+  });
+
   it('should keep numbers as written for string attributes', () => {
     expect(parseFilter(`${ENT}:employeeNumber eq 123`)).toMatchObject({ value: '123' });
     expect(parseFilter(`${ENT}:costCenter eq 1.50`)).toMatchObject({ value: '1.50' });

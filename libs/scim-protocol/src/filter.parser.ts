@@ -12,6 +12,7 @@
  */
 import { ScimError, ScimType } from './scim-error';
 import { parseDateTime } from './datetime';
+import { codePointName, findTextProblem } from './text';
 import { COMPARE_OPERATORS, CompareOperator, FilterNode, FilterValue } from './filter.ast';
 import {
   AttributeDefinition,
@@ -49,9 +50,6 @@ function describe(token: Token): string {
   return token.type === 'end' ? 'the end of the filter' : `'${token.text.slice(0, 40)}' at position ${token.pos}`;
 }
 
-// eslint-disable-next-line no-control-regex
-const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
-
 function tokenize(text: string, fail: (message: string) => never): Token[] {
   const tokens: Token[] = [];
   let i = 0;
@@ -80,11 +78,17 @@ function tokenize(text: string, fail: (message: string) => never): Token[] {
           `The string that starts at position ${pos} is not a valid JSON string; escape a quote as \\" and a backslash as \\\\.`,
         );
       }
-      // No stored value holds one (names, emails and ids refuse them), and a NUL ends SQLite's LIKE pattern early.
-      const control = CONTROL_CHARACTER.exec(value)?.[0];
-      if (control !== undefined) {
-        const code = control.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
-        fail(`The string that starts at position ${pos} contains a control character (U+${code}); filter values cannot.`);
+      // No stored value holds a control character (names, emails and ids refuse them), and a NUL ends SQLite's LIKE
+      // pattern early. A lone surrogate (written as an escape, "\ud800") is no text at all: no value can equal it.
+      const problem = findTextProblem(value);
+      if (problem?.kind === 'control') {
+        fail(
+          `The string that starts at position ${pos} contains a control character (${codePointName(problem.codeUnit)}); filter values cannot.`,
+        );
+      } else if (problem) {
+        fail(
+          `The string that starts at position ${pos} holds a lone UTF-16 surrogate (${codePointName(problem.codeUnit)}); filter values must be well-formed Unicode text.`,
+        );
       }
       tokens.push({ type: 'string', text: raw, pos, value });
       i = j + 1;

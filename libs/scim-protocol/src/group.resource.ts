@@ -20,7 +20,15 @@ import { ScimError } from './scim-error';
 import { FilterNode } from './filter.ast';
 import { parsePatchPath } from './filter.parser';
 import { getCaseInsensitive, isPlainObject } from './user.resource';
-import { CORE_GROUP_SCHEMA, GROUP_SCHEMAS, PATCH_OP_SCHEMA, lookupAttribute } from './user.schema';
+import { assertText } from './text';
+import {
+  CORE_GROUP_ATTRIBUTES,
+  CORE_GROUP_SCHEMA,
+  GROUP_SCHEMAS,
+  PATCH_OP_SCHEMA,
+  findAttribute,
+  lookupAttribute,
+} from './user.schema';
 
 type Json = Record<string, unknown>;
 
@@ -42,16 +50,17 @@ export type GroupChange =
 /** Longest displayName or externalId accepted. */
 const MAX_TEXT = 255;
 
-function text(value: unknown, name: string, required: boolean): string | undefined {
+/** displayName or externalId as sent, checked against its kind of text in the schema (text.ts), then trimmed. */
+function text(value: unknown, name: 'displayName' | 'externalId', required: boolean): string | undefined {
   if (value === undefined || value === null) {
     if (required) throw ScimError.invalidValue(`${name} is required and must be a non-empty string.`);
     return undefined;
   }
   if (typeof value !== 'string') throw ScimError.invalidValue(`${name} must be a string.`);
+  // Before trimming: "Admins\n" is refused like any other control character, not quietly cut.
+  assertText(value, findAttribute(CORE_GROUP_ATTRIBUTES, name)?.text ?? 'line', name);
   const trimmed = value.trim();
   if (required && trimmed === '') throw ScimError.invalidValue(`${name} is required and must be a non-empty string.`);
-  if ([...trimmed].some((c) => c.charCodeAt(0) < 0x20 || c === '\u007f'))
-    throw ScimError.invalidValue(`${name} must not contain control characters.`);
   if (Array.from(trimmed).length > MAX_TEXT) throw ScimError.invalidValue(`${name} must be at most ${MAX_TEXT} characters.`);
   return trimmed;
 }

@@ -72,3 +72,12 @@ export { parseListQuery } from './list-query';
 export type { ListQuery, ListQueryOptions } from './list-query';
 export { parseGroupInput, parseGroupPatch, buildGroupResource } from './group.resource';
 export type { GroupInput, GroupChange, GroupResourceInput } from './group.resource';
+export {
+  assertText,
+  codePointName,
+  describeTextProblem,
+  findLoneSurrogate,
+  findTextProblem,
+  hasDirectionalFormatting,
+} from './text';
+export type { TextKind, TextProblem } from './text';

@@ -467,6 +467,45 @@ describe('applyUserPatch errors', () => {
   });
 });
 
+describe('applyUserPatch: what strings may hold', () => {
+  it('should check each value an operation brings, with or without a path, and name it', () => {
+    for (const [operation, detail] of [
+      [
+        { op: 'replace', path: 'title', value: 'x\u0000' },
+        /^Operation 1 \(replace title\): title must not contain control characters/,
+      ],
+      [{ op: 'add', value: { name: { familyName: 'J\n' } } }, /^Operation 1 \(add\): name\.familyName must not contain control/],
+      [{ op: 'add', value: { 'name.givenName': 'B\t' } }, /name\.givenName must not contain control/],
+      [{ op: 'add', path: 'emails', value: [{ value: 'c\u202e@x.com' }] }, /emails\[0\]\.value must not contain directional/],
+      [
+        { op: 'replace', path: 'emails[type eq "work"].value', value: 'd\u2069@x.com' },
+        /emails\[type eq "work"\]\.value must not contain directional/,
+      ],
+      [{ op: 'replace', path: `${ENT}:department`, value: 'R\u0001' }, /department must not contain control/],
+      [{ op: 'add', path: 'addresses', value: [{ formatted: 'x\u0000' }] }, /addresses\[0\]\.formatted must not contain control/],
+    ] as const) {
+      const e = patchError(patch(operation));
+      expect({ operation, scimType: e.scimType, detail: e.detail }).toEqual({
+        operation,
+        scimType: 'invalidValue',
+        detail: expect.stringMatching(detail),
+      });
+    }
+  });
+
+  it('should take line breaks in addresses.formatted, and leave a value stored before the rule as it is', () => {
+    const formatted = 'PO Box 1\nNowhere';
+    expect(applyUserPatch(BASE, patch({ op: 'add', path: 'addresses', value: [{ formatted }] })).addresses).toEqual([
+      { formatted },
+    ]);
+    const legacy = edit((u) => (u.title = 'Old\u0007'));
+    expect(applyUserPatch(legacy, patch({ op: 'replace', path: 'active', value: false }))).toMatchObject({
+      active: false,
+      title: 'Old\u0007',
+    });
+  });
+});
+
 describe('applyUserPatch properties', () => {
   const PATHS = [
     undefined,

@@ -39,7 +39,9 @@
  * - Complex attributes (name, manager) merge the sub-attributes given (RFC
  *   7644 §3.5.2.3); `manager` given as a plain id string replaces the manager.
  * - The operations are applied to a copy, then the result is re-read with
- *   parseUserInput: either every operation applies or none does.
+ *   parseUserInput: either every operation applies or none does. Each value an
+ *   operation brings is checked as text where it is read (normalizeAttributeValue);
+ *   values already stored are not checked again.
  */
 import { ScimError } from './scim-error';
 import { FilterNode, valueFilterToString } from './filter.ast';
@@ -401,5 +403,5 @@ export function applyUserPatch(current: ScimUserInput, body: unknown): ScimUserI
       throw new ScimError(error.status, `${where}: ${error.detail}`, error.scimType);
     }
   });
-  return parseUserInput(doc, 'replace');
+  return parseUserInput(doc, 'replace', { textChecked: true });
 }

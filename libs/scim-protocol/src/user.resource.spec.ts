@@ -284,6 +284,58 @@ describe('parseUserInput', () => {
   });
 });
 
+describe('parseUserInput: what strings may hold', () => {
+  it('should refuse a control character in any string attribute, nested or in the extension, naming it', () => {
+    for (const [label, extra] of [
+      ['name.givenName', { name: { givenName: 'Ann\u0007' } }],
+      ['title', { title: 'Lead\n' }],
+      ['emails[1].type', { emails: [{ value: 'a@x.com' }, { value: 'b@x.com', type: 'work\t' }] }],
+      ['addresses[0].locality', { addresses: [{ locality: 'Paris\r' }] }],
+      ['photos[0].value', { photos: [{ value: 'https://x.test/\u0000' }] }],
+      [`${ENT}:manager.displayName`, { [ENT]: { manager: { value: '1', displayName: 'Boss\u007f' } } }],
+      [`${ENT}:costCenter`, { [`${ENT}:costCenter`]: 'C\u001b' }],
+    ] as const) {
+      const e = error(() => parseUserInput({ userName: 'a@x.com', ...extra }, 'create'));
+      expect({ label, scimType: e.scimType, detail: e.detail }).toEqual({
+        label,
+        scimType: 'invalidValue',
+        detail: expect.stringMatching(new RegExp(`^${label.replace(/[.[\]]/g, '\\$&')} must not contain control characters`)),
+      });
+    }
+  });
+
+  it('should keep tab, LF and CR in addresses.formatted only', () => {
+    const formatted = '1 Main St\r\nSpringfield\tIL';
+    expect(parseUserInput({ userName: 'a@x.com', addresses: [{ formatted }] }, 'create').addresses).toEqual([{ formatted }]);
+    expect(error(() => parseUserInput({ userName: 'a@x.com', addresses: [{ formatted: 'x\u000b' }] }, 'create')).detail).toMatch(
+      /^addresses\[0\]\.formatted must not contain control characters other than tab/,
+    );
+  });
+
+  it('should refuse directional overrides in userName and emails.value, and take them in display names', () => {
+    expect(error(() => parseUserInput({ userName: '\u202eadmin@x.com' }, 'create')).detail).toMatch(
+      /^userName must not contain directional/,
+    );
+    expect(error(() => parseUserInput({ userName: 'a@x.com', emails: ['b\u2066@x.com'] }, 'create')).detail).toMatch(
+      /^emails\[0\]\.value must not contain directional/,
+    );
+    expect(parseUserInput({ userName: 'a@x.com', displayName: '\u202bשלום\u202c' }, 'create').displayName).toBe(
+      '\u202bשלום\u202c',
+    );
+  });
+
+  it('should refuse a lone surrogate, and take a pair', () => {
+    expect(error(() => parseUserInput({ userName: 'a@x.com', nickName: 'x\ud800' }, 'create')).detail).toMatch(
+      /^nickName must be well-formed Unicode text/,
+    );
+    expect(parseUserInput({ userName: 'a@x.com', nickName: '🚀' }, 'create').nickName).toBe('🚀');
+  });
+
+  it('should not check the text again when told the values were checked (a PATCH result with stored values)', () => {
+    expect(parseUserInput({ userName: 'a@x.com', title: 'Old\u0007' }, 'replace', { textChecked: true }).title).toBe('Old\u0007');
+  });
+});
+
 describe('buildUserResource', () => {
   it('should add schemas, id and meta, with the enterprise schema only when used', () => {
     const plain = buildUserResource(

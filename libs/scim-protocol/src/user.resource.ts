@@ -15,13 +15,17 @@
  * - null and "" mean "no value" and are left out; an element of a
  *   multi-valued attribute without a `value` is left out (it carries nothing).
  *   `manager` may be a plain id string or `{ value, displayName }`.
- * - Strings are kept as sent, except userName, which is trimmed.
+ * - Strings are kept as sent, except userName, which is trimmed. A lone UTF-16
+ *   surrogate, a C0 control character or DEL in any string is refused (tab, LF
+ *   and CR are kept in addresses.formatted), and so is a directional override
+ *   in userName and emails.value: each attribute's kind of text (text.ts).
  * - More than one `primary: true` in a multi-valued attribute is refused
  *   (RFC 7643 §2.4 "MUST appear no more than once"); PATCH demotes the others
  *   instead, as RFC 7644 §3.5.2 asks.
  */
 import { ScimError } from './scim-error';
 import { parseDateTime } from './datetime';
+import { assertText } from './text';
 import {
   AttributeDefinition,
   CORE_USER_ATTRIBUTES,
@@ -122,7 +126,7 @@ export function getCaseInsensitive(obj: Json, name: string): unknown {
   return found;
 }
 
-function scalar(def: AttributeDefinition, raw: unknown, label: string): unknown {
+function scalar(def: AttributeDefinition, raw: unknown, label: string, checkText: boolean): unknown {
   if (raw === null || raw === undefined) return undefined;
   switch (def.type) {
     case 'boolean':
@@ -151,6 +155,7 @@ function scalar(def: AttributeDefinition, raw: unknown, label: string): unknown 
       else if (typeof raw === 'number' && Number.isFinite(raw)) text = String(raw);
       else throw ScimError.invalidValue(`${label} must be a string, not ${show(raw)}.`);
       if (text === '') return undefined;
+      if (checkText) assertText(text, def.text ?? 'line', label);
       if (text.length > def.maxLength) {
         throw ScimError.invalidValue(`${label} is ${text.length} characters long; the limit is ${def.maxLength}.`);
       }
@@ -159,7 +164,7 @@ function scalar(def: AttributeDefinition, raw: unknown, label: string): unknown 
   }
 }
 
-function complexValue(def: AttributeDefinition, raw: unknown, label: string): Json | undefined {
+function complexValue(def: AttributeDefinition, raw: unknown, label: string, checkText: boolean): Json | undefined {
   if (raw === null || raw === undefined) return undefined;
   const subs = def.subAttributes ?? [];
   const hasValue = subs.some((s) => s.name === 'value');
@@ -172,7 +177,7 @@ function complexValue(def: AttributeDefinition, raw: unknown, label: string): Js
   for (const sub of subs) {
     // $ref is derived from value by whoever renders the resource; it is not kept.
     if (sub.mutability === 'readOnly' || sub.name === '$ref') continue;
-    const value = scalar(sub, getCaseInsensitive(raw, sub.name), `${label}.${sub.name}`);
+    const value = scalar(sub, getCaseInsensitive(raw, sub.name), `${label}.${sub.name}`, checkText);
     if (value !== undefined) out[sub.name] = value;
   }
   if (hasValue && out.value === undefined) return undefined;
@@ -182,9 +187,10 @@ function complexValue(def: AttributeDefinition, raw: unknown, label: string): Js
 /**
  * Canonical value of one attribute (or sub-attribute) from what a client
  * sent; undefined means "no value". Throws ScimError invalidValue naming
- * `label` for a value of the wrong type.
+ * `label` for a value of the wrong type, or a string its kind of text may not
+ * hold (text.ts; `checkText` false only for values read before, see parseUserInput).
  */
-export function normalizeAttributeValue(def: AttributeDefinition, raw: unknown, label: string): unknown {
+export function normalizeAttributeValue(def: AttributeDefinition, raw: unknown, label: string, checkText = true): unknown {
   if (raw === null || raw === undefined) return undefined;
   if (def.multiValued) {
     if (!Array.isArray(raw)) throw ScimError.invalidValue(`${label} must be an array, not ${show(raw)}.`);
@@ -193,7 +199,9 @@ export function normalizeAttributeValue(def: AttributeDefinition, raw: unknown, 
     }
     const elements = raw
       .map((element, i) =>
-        def.type === 'complex' ? complexValue(def, element, `${label}[${i}]`) : scalar(def, element, `${label}[${i}]`),
+        def.type === 'complex'
+          ? complexValue(def, element, `${label}[${i}]`, checkText)
+          : scalar(def, element, `${label}[${i}]`, checkText),
       )
       .filter((e) => e !== undefined);
     return elements.length === 0 ? undefined : elements;
@@ -201,9 +209,9 @@ export function normalizeAttributeValue(def: AttributeDefinition, raw: unknown, 
   if (def.type === 'complex') {
     // `"manager": ""` is how a cleared manager arrives.
     if (raw === '') return undefined;
-    return complexValue(def, raw, label);
+    return complexValue(def, raw, label, checkText);
   }
-  return scalar(def, raw, label);
+  return scalar(def, raw, label, checkText);
 }
 
 function containerFor(out: Json, schema: string): Json {
@@ -215,7 +223,7 @@ function containerFor(out: Json, schema: string): Json {
   return created;
 }
 
-function assign(out: Json, resolved: ResolvedAttribute, raw: unknown, label: string): void {
+function assign(out: Json, resolved: ResolvedAttribute, raw: unknown, label: string, checkText: boolean): void {
   const { definition, subDefinition, path } = resolved;
   if (definition.mutability === 'readOnly' || definition.mutability === 'writeOnly') return;
   const container = containerFor(out, path.schema);
@@ -223,29 +231,29 @@ function assign(out: Json, resolved: ResolvedAttribute, raw: unknown, label: str
     if (definition.multiValued) {
       throw ScimError.invalidValue(`${label} cannot be set on its own; send ${definition.name} as an array of objects.`);
     }
-    const value = scalar(subDefinition, raw, label);
+    const value = scalar(subDefinition, raw, label, checkText);
     const parent = isPlainObject(container[definition.name]) ? (container[definition.name] as Json) : {};
     if (value === undefined) delete parent[subDefinition.name];
     else parent[subDefinition.name] = value;
     container[definition.name] = parent;
     return;
   }
-  const value = normalizeAttributeValue(definition, raw, label);
+  const value = normalizeAttributeValue(definition, raw, label, checkText);
   if (value === undefined) delete container[definition.name];
   else if (definition.type === 'complex' && !definition.multiValued && isPlainObject(container[definition.name])) {
     Object.assign(container[definition.name] as Json, value);
   } else container[definition.name] = value;
 }
 
-function assignKey(out: Json, key: string, raw: unknown): void {
+function assignKey(out: Json, key: string, raw: unknown, checkText: boolean): void {
   if (key.toLowerCase() === 'schemas') return;
   const found = lookupAttribute(key);
-  if (found.kind === 'attribute') return assign(out, found.resolved, raw, key);
+  if (found.kind === 'attribute') return assign(out, found.resolved, raw, key, checkText);
   if (found.kind !== 'schema' || raw === null || raw === undefined) return;
   if (!isPlainObject(raw)) throw ScimError.invalidValue(`${key} must be an object of attributes, not ${show(raw)}.`);
   for (const [subKey, value] of Object.entries(raw)) {
     const inner = lookupAttribute(`${found.schema.id}:${subKey}`);
-    if (inner.kind === 'attribute') assign(out, inner.resolved, value, `${found.schema.id}:${subKey}`);
+    if (inner.kind === 'attribute') assign(out, inner.resolved, value, `${found.schema.id}:${subKey}`, checkText);
   }
 }
 
@@ -295,12 +303,18 @@ function checkPrimary(container: Json, attributes: readonly AttributeDefinition[
  * decides what an absent attribute means for a PUT, e.g. userType unchanged).
  * userName is required in both modes; whether it is an email, unique, or
  * unchanged is for the caller to check.
+ *
+ * Every string is checked against its attribute's kind of text (text.ts) unless
+ * `textChecked`: the result of a PATCH, whose new values were checked as each
+ * operation read them, and whose other values are as stored (a value kept from
+ * before a rule existed does not block a PATCH of another attribute).
  */
-export function parseUserInput(body: unknown, mode: UserInputMode): ScimUserInput {
+export function parseUserInput(body: unknown, mode: UserInputMode, options: { textChecked?: boolean } = {}): ScimUserInput {
   if (!isPlainObject(body)) throw ScimError.invalidSyntax('The request body must be a JSON object describing a User.');
   checkSchemas(getCaseInsensitive(body, 'schemas'));
+  const checkText = !options.textChecked;
   const collected: Json = {};
-  for (const [key, raw] of Object.entries(body)) assignKey(collected, key, raw);
+  for (const [key, raw] of Object.entries(body)) assignKey(collected, key, raw, checkText);
 
   const userName = collected.userName;
   if (typeof userName !== 'string' || userName.trim() === '') {

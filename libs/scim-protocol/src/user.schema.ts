@@ -17,6 +17,8 @@
  * - manager.$ref is readOnly: it is not kept, for the same reason.
  */
 
+import type { TextKind } from './text';
+
 export const CORE_USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
 export const CORE_GROUP_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Group';
 export const ENTERPRISE_USER_SCHEMA = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
@@ -43,6 +45,8 @@ export interface AttributeDefinition {
   readonly subAttributes?: readonly AttributeDefinition[];
   /** Longest accepted string value, in characters (not published). */
   readonly maxLength: number;
+  /** What a string value may hold (text.ts; not published); `line` when absent. */
+  readonly text?: TextKind;
 }
 
 export interface SchemaDefinition {
@@ -150,6 +154,7 @@ export const CORE_USER_ATTRIBUTES: readonly AttributeDefinition[] = [
     mutability: 'immutable',
     returned: 'always',
     uniqueness: 'server',
+    text: 'identifier',
   }),
   complex('name', "The components of the user's real name.", [
     str('formatted', 'The full name, formatted for display.'),
@@ -172,7 +177,13 @@ export const CORE_USER_ATTRIBUTES: readonly AttributeDefinition[] = [
     mutability: 'writeOnly',
     returned: 'never',
   }),
-  multiValued('emails', 'Email addresses for the user.', 'email address', ['work', 'home', 'other']),
+  multiValued(
+    'emails',
+    'Email addresses for the user.',
+    'email address',
+    ['work', 'home', 'other'],
+    str('value', 'The email address.', { text: 'identifier' }),
+  ),
   multiValued('phoneNumbers', 'Phone numbers for the User.', 'phone number', ['work', 'home', 'mobile', 'fax', 'pager', 'other']),
   multiValued('ims', 'Instant messaging addresses for the User.', 'messaging address', [
     'aim',
@@ -195,7 +206,8 @@ export const CORE_USER_ATTRIBUTES: readonly AttributeDefinition[] = [
     'addresses',
     'Physical mailing addresses for this User.',
     [
-      str('formatted', 'The full mailing address, formatted for display.'),
+      // The one multi-line attribute: a postal address on several lines.
+      str('formatted', 'The full mailing address, formatted for display.', { text: 'multiLine' }),
       str('streetAddress', 'The full street address component.'),
       str('locality', 'The city or locality component.'),
       str('region', 'The state or region component.'),
@@ -271,6 +283,7 @@ export const CORE_GROUP_ATTRIBUTES: readonly AttributeDefinition[] = [
   str('displayName', 'A human-readable name for the Group; unique in the organization, case-insensitively.', {
     required: true,
     uniqueness: 'server',
+    text: 'identifier',
   }),
   complex(
     'members',

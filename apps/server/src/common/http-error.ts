@@ -1,7 +1,7 @@
 import { HttpException, HttpStatus, NotFoundException } from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
 import { AppError, FieldError, ScimErrorType } from './app-error';
-import { BODY_NOT_UTF8, JSON_TOO_DEEP } from './json-body';
+import { BODY_LONE_SURROGATE, BODY_NOT_UTF8, JSON_TOO_DEEP } from './json-body';
 
 export const SCIM_BASE_PATH = '/v1.0/scim/v2';
 export const SCIM_CONTENT_TYPE = 'application/scim+json; charset=utf-8';
@@ -22,6 +22,8 @@ export function isScimPath(url: string): boolean {
 
 interface ErrorLike {
   statusCode?: number;
+  /** The body's field an error of the body parser is about (a lone surrogate's). */
+  field?: string;
   status?: number;
   code?: string;
   message?: string;
@@ -96,6 +98,10 @@ function classify(error: unknown): {
     case JSON_TOO_DEEP:
     case BODY_NOT_UTF8:
       return { status: 400, message: e.message ?? '', scimType: 'invalidSyntax', internal: false };
+    case BODY_LONE_SURROGATE: {
+      const message = e.message ?? '';
+      return { status: 400, message, scimType: 'invalidValue', details: [{ field: e.field ?? '', message }], internal: false };
+    }
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return { status: 400, message: INVALID_JSON, scimType: 'invalidSyntax', internal: false };

@@ -1,3 +1,4 @@
+import { hasDirectionalFormatting } from '@app/scim-protocol';
 import { applyDecorators } from '@nestjs/common';
 import { IsDefined, ValidateBy, ValidateIf } from 'class-validator';
 
@@ -31,5 +32,22 @@ export function HasNoControlCharacters(): PropertyDecorator {
       validator: { validate: (value: unknown) => typeof value !== 'string' || !hasControlCharacter(value) },
     },
     { message: ({ property }) => `${property} must not contain control characters (tabs, line breaks, U+0000–U+001F, U+007F)` },
+  );
+}
+
+/**
+ * A text field people read to tell one thing from another (a role name, a key's description):
+ * no directional formatting characters, which make it display in another order than it is
+ * stored ("\u202eAdmin" and "nimdA"). The same set as SCIM's userName (scim-protocol text.ts).
+ */
+export function HasNoDirectionalOverrides(): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'hasNoDirectionalOverrides',
+      validator: { validate: (value: unknown) => typeof value !== 'string' || !hasDirectionalFormatting(value) },
+    },
+    {
+      message: ({ property }) => `${property} must not contain directional formatting characters (U+202A–U+202E, U+2066–U+2069)`,
+    },
   );
 }

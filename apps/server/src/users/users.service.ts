@@ -1,7 +1,7 @@
 import type { UserPage, UserView } from '@app/api-types';
 import type { AuditScope } from '../audit/audit-context';
 import { StatementTimeoutError, TransactionRunner } from '@app/database';
-import { ScimUserInput } from '@app/scim-protocol';
+import { describeTextProblem, findTextProblem, ScimUserInput } from '@app/scim-protocol';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { AuditChange, AuditRecord, AuditService } from '../audit/audit.service';
@@ -9,7 +9,6 @@ import { badRequest, conflict, notFound, preconditionFailed } from '../common/ap
 import { Clock } from '../common/clock';
 import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor } from '../common/cursor';
 import { isForeignKeyViolation, isUniqueViolation, retryOnDeadlock } from '../common/db-errors';
-import { hasControlCharacter } from '../common/validators';
 import { parseId } from '../common/ids';
 import { OrganizationsService } from '../organizations/organizations.service';
 import { ADMIN_ROLE, DEFAULT_ROLE, Role } from './role.entity';
@@ -98,9 +97,10 @@ export class UsersService {
     }
     // Compared and stored in NFC: "é" typed as one code point or as e + U+0301 is one address.
     const trimmed = userName.trim().normalize('NFC');
-    if (hasControlCharacter(trimmed)) {
-      throw badRequest('userName must not contain control characters (U+0000–U+001F, U+007F).', 'invalidValue');
-    }
+    // The rules of SCIM's userName (control characters, lone surrogates, directional overrides), for
+    // every way in: SCIM has checked them already; the first Admin's address has not.
+    const problem = findTextProblem(trimmed, 'identifier');
+    if (problem) throw badRequest(describeTextProblem('userName', problem, 'identifier'), 'invalidValue');
     if (!isValidUserName(trimmed)) {
       throw badRequest(`userName must be the user's email address; "${truncate(trimmed)}" is not a valid email.`, 'invalidValue');
     }

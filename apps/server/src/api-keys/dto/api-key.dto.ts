@@ -1,4 +1,4 @@
-import { HasNoControlCharacters } from '../../common/validators';
+import { HasNoControlCharacters, HasNoDirectionalOverrides } from '../../common/validators';
 import type { ApiKeyView, CreatedApiKeyView } from '@app/api-types';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
@@ -17,6 +17,7 @@ export class CreateApiKeyDto {
   @IsString({ message: 'description must be text' })
   @MaxLength(255, { message: 'description must be at most 255 characters' })
   @HasNoControlCharacters()
+  @HasNoDirectionalOverrides()
   description?: string | null;
 
   @ApiPropertyOptional({
@@ -37,6 +38,7 @@ export class UpdateApiKeyDto {
   @IsString({ message: 'description must be text' })
   @MaxLength(255, { message: 'description must be at most 255 characters' })
   @HasNoControlCharacters()
+  @HasNoDirectionalOverrides()
   description?: string | null;
 
   /** Declared only to answer with the rotation sentence instead of "unknown field". */

@@ -1,7 +1,7 @@
 import type { OrganizationView, RoleView, SecuritySettingsView } from '@app/api-types';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import { HasNoControlCharacters, IsOmittable } from '../../common/validators';
+import { HasNoControlCharacters, HasNoDirectionalOverrides, IsOmittable } from '../../common/validators';
 
 export class SecuritySettingsDto implements SecuritySettingsView {
   @ApiProperty({
@@ -23,6 +23,7 @@ export class CreateRoleDto {
   @IsNotEmpty({ message: 'name must not be empty' })
   @MaxLength(64, { message: 'name must be at most 64 characters' })
   @HasNoControlCharacters()
+  @HasNoDirectionalOverrides()
   @Matches(/\S/, { message: 'name must not be blank' })
   name: string;
 
@@ -40,6 +41,7 @@ export class UpdateRoleDto {
   @IsString({ message: 'name must be text' })
   @MaxLength(64, { message: 'name must be at most 64 characters' })
   @HasNoControlCharacters()
+  @HasNoDirectionalOverrides()
   @Matches(/\S/, { message: 'name must not be blank' })
   name?: string;
 
