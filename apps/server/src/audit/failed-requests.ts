@@ -30,7 +30,7 @@ interface Tally {
  * A flood is bounded (AuditService.recordFailure): per key, status and minute the first few are
  * recorded one by one, then one event says how many more there were. This instance sends at most
  * that many of a minute to the database one by one; past them it only counts, and adds its count
- * every FLUSH_EVERY_MS, so a flood costs the database a few statements a minute, not one a request.
+ * every FLUSH_EVERY_MS, so a flood costs the database a few statements every 10 s, not one a request.
  */
 @Injectable()
 export class FailedRequestRecorder implements OnModuleInit, OnApplicationShutdown {

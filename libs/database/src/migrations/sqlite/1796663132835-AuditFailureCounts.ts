@@ -1,8 +1,8 @@
 import { MigrationInterface, QueryRunner } from "typeorm";
 
 /** Failed SCIM requests per key, status and minute (audit-failure-count.entity.ts): the bound on what a flood writes to the audit log. */
-export class AuditFailureCounts1796662476161 implements MigrationInterface {
-    name = 'AuditFailureCounts1796662476161'
+export class AuditFailureCounts1796663132835 implements MigrationInterface {
+    name = 'AuditFailureCounts1796663132835'
 
     public async up(queryRunner: QueryRunner): Promise<void> {
         await queryRunner.query(`
@@ -21,9 +21,15 @@ export class AuditFailureCounts1796662476161 implements MigrationInterface {
                 PRIMARY KEY ("actor_key_id", "status", "minute")
             )
         `);
+        await queryRunner.query(`
+            CREATE INDEX "IDX_audit_failure_counts_minute" ON "audit_failure_counts" ("minute")
+        `);
     }
 
     public async down(queryRunner: QueryRunner): Promise<void> {
+        await queryRunner.query(`
+            DROP INDEX "IDX_audit_failure_counts_minute"
+        `);
         await queryRunner.query(`
             DROP TABLE "audit_failure_counts"
         `);

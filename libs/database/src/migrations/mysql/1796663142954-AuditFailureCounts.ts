@@ -1,8 +1,8 @@
 import { MigrationInterface, QueryRunner } from "typeorm";
 
 /** Failed SCIM requests per key, status and minute (audit-failure-count.entity.ts): the bound on what a flood writes to the audit log. */
-export class AuditFailureCounts1796662490146 implements MigrationInterface {
-    name = 'AuditFailureCounts1796662490146'
+export class AuditFailureCounts1796663142954 implements MigrationInterface {
+    name = 'AuditFailureCounts1796663142954'
 
     public async up(queryRunner: QueryRunner): Promise<void> {
         await queryRunner.query(`
@@ -18,12 +18,16 @@ export class AuditFailureCounts1796662490146 implements MigrationInterface {
                 \`detail\` varchar(1024) NOT NULL,
                 \`failures\` int NOT NULL,
                 \`recorded\` int NOT NULL,
+                INDEX \`IDX_audit_failure_counts_minute\` (\`minute\`),
                 PRIMARY KEY (\`actor_key_id\`, \`status\`, \`minute\`)
             ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4
         `);
     }
 
     public async down(queryRunner: QueryRunner): Promise<void> {
+        await queryRunner.query(`
+            DROP INDEX \`IDX_audit_failure_counts_minute\` ON \`audit_failure_counts\`
+        `);
         await queryRunner.query(`
             DROP TABLE \`audit_failure_counts\`
         `);
