@@ -12,6 +12,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'typeorm';
 import { ApiKeysRepository } from '../apps/server/src/api-keys/api-keys.repository';
+import { AuditFailureCountsRepository } from '../apps/server/src/audit/audit-failure-counts.repository';
 import { RemindersRepository } from '../apps/server/src/notifications/reminders.repository';
 import { SystemFlagsRepository } from '../apps/server/src/onboarding/system-flags.repository';
 import { OrganizationsRepository } from '../apps/server/src/organizations/organizations.repository';
@@ -272,6 +273,30 @@ describe('the statements the repositories send', () => {
     );
     await record('RemindersRepository.page', () => reminders.page(organizationId, 0, 51));
     await record('RemindersRepository.page: after a cursor', () => reminders.page(organizationId, 1000, 51));
+
+    // audit: failed requests counted per key, status and minute
+    const failureCounts = get(AuditFailureCountsRepository);
+    const count = {
+      actorKeyId: keyId,
+      status: 403,
+      minute: now,
+      organizationId,
+      actorType: 'api-key',
+      actorMaskedKey: 'torii_api_…abcd',
+      actorDescription: null,
+      scimType: null,
+      detail: 'Refused.',
+      failures: 1,
+    };
+    await record('AuditFailureCountsRepository.countOne', () => failureCounts.countOne(count, 10));
+    await record('AuditFailureCountsRepository.add', () => failureCounts.add([{ ...count, failures: 5 }]));
+    const later = new Date(now.getTime() + 120_000);
+    await record('AuditFailureCountsRepository.dropRecorded', () => failureCounts.dropRecorded(later));
+    await record('AuditFailureCountsRepository.unrecorded', () => failureCounts.unrecorded(later, 100));
+    const [unrecorded] = await failureCounts.unrecorded(later, 100);
+    await record('AuditFailureCountsRepository.take (in a transaction)', () =>
+      t.dataSource.transaction((m) => failureCounts.take(m, unrecorded)),
+    );
 
     const dialect = t.db.engine;
     const file = join(SNAPSHOT_DIR, `${dialect}.sql`);

@@ -1,16 +1,34 @@
-import { AppConfig } from '@app/config';
+import { AppConfig, loadConfig } from '@app/config';
 import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { createTestDatabase } from './support/database';
-import { client } from './support/http';
+import { client, HttpResponse } from './support/http';
 import { expectScimError, SCIM, scimOrganization, userBody } from './support/scim';
 import { startTestApp, TestApp } from './support/test-app';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
 
 const scimConfig = (rateLimitPerMinute: number, extra: Partial<AppConfig['scim']> = {}): Partial<AppConfig> => ({
-  scim: { rateLimitPerMinute, redisKeyPrefix: 'torii:', searchTimeoutMs: 2000, searchMaxRows: 5_000_000, ...extra },
+  scim: {
+    rateLimitPerMinute,
+    rateLimitBurst: 0,
+    redisKeyPrefix: 'torii:',
+    searchTimeoutMs: 2000,
+    searchMaxRows: 5_000_000,
+    ...extra,
+  },
 });
+
+/** Asserts a 429 as identity providers read it: Retry-After in whole seconds, within the minute. */
+function expectRetryAfter(response: HttpResponse): number {
+  expect(response.status).toBe(429);
+  const header = response.headers.get('retry-after');
+  expect(header).toMatch(/^\d+$/);
+  const seconds = Number(header);
+  expect(seconds).toBeGreaterThanOrEqual(1);
+  expect(seconds).toBeLessThanOrEqual(60);
+  return seconds;
+}
 
 describe('SCIM rate limit per key', () => {
   describe('in memory (no Redis)', () => {
@@ -70,6 +88,146 @@ describe('SCIM rate limit per key', () => {
         expect((await client(`${t.url}${SCIM}`).get('/Users')).status).toBe(401);
       }
       expect((await o.scim.get('/Users?count=0')).status).toBe(200);
+    });
+  });
+
+  describe('with the default settings', () => {
+    let t: TestApp;
+
+    beforeAll(async () => {
+      // The defaults of an empty environment, not the test suites' (which turn the limit off).
+      t = await startTestApp({ scim: { ...loadConfig({}).scim } });
+    });
+
+    afterAll(async () => {
+      await t.close();
+    });
+
+    it('should allow at least 1,500 requests a minute per key (25 a second, what Microsoft asks of gallery apps), with a burst', () => {
+      const defaults = loadConfig({}).scim;
+      expect(defaults.rateLimitPerMinute).toBeGreaterThanOrEqual(1500);
+      expect(defaults.rateLimitBurst).toBeGreaterThan(0);
+    });
+
+    it('should not refuse 300 requests sent at once by one key', async () => {
+      const o = await scimOrganization(t);
+      const statuses: number[] = [];
+      for (let round = 0; round < 10; round++) {
+        const responses = await Promise.all(Array.from({ length: 30 }, () => o.scim.get('/Users?count=0')));
+        statuses.push(...responses.map((r) => r.status));
+      }
+      expect(statuses.filter((s) => s !== 200)).toEqual([]);
+      const last = await o.scim.get('/ServiceProviderConfig');
+      expect(last.headers.get('ratelimit-limit')).toBe(String(loadConfig({}).scim.rateLimitPerMinute));
+      expect(Number(last.headers.get('ratelimit-remaining'))).toBe(loadConfig({}).scim.rateLimitPerMinute - 301);
+    });
+  });
+
+  describe('with a burst allowance', () => {
+    let t: TestApp;
+
+    beforeAll(async () => {
+      t = await startTestApp(scimConfig(5, { rateLimitBurst: 3 }));
+    });
+
+    afterAll(async () => {
+      await t.close();
+    });
+
+    it('should take the burst once the minute is used up, then answer 429 until the minute is over', async () => {
+      const o = await scimOrganization(t);
+      const seen: Array<[number, string | null]> = [];
+      for (let i = 0; i < 8; i++) {
+        const response = await o.scim.get('/Users?count=0');
+        seen.push([response.status, response.headers.get('ratelimit-remaining')]);
+      }
+      // The headers speak of the per-minute quota; the burst carries the client past it without a 429.
+      expect(seen).toEqual([
+        [200, '4'],
+        [200, '3'],
+        [200, '2'],
+        [200, '1'],
+        [200, '0'],
+        [200, '0'],
+        [200, '0'],
+        [200, '0'],
+      ]);
+      const refused = await o.scim.get('/Users?count=0');
+      expectScimError(refused, 429);
+      const seconds = expectRetryAfter(refused);
+      expect(refused.headers.get('ratelimit-limit')).toBe('5');
+      expect(refused.headers.get('ratelimit-remaining')).toBe('0');
+      expect(Number(refused.headers.get('ratelimit-reset'))).toBe(seconds);
+      expect(refused.body.detail).toMatch(/limit is 5 a minute/);
+    });
+  });
+
+  describe('refused requests of a recognised key', () => {
+    let t: TestApp;
+
+    beforeAll(async () => {
+      t = await startTestApp(scimConfig(5));
+    });
+
+    afterAll(async () => {
+      await t.close();
+    });
+
+    it('should count an API key sent to SCIM against that key, and answer 429 once it is used up', async () => {
+      const o = await scimOrganization(t);
+      const wrong = client(`${t.url}${SCIM}`, o.org.apiKey.key);
+      for (let i = 0; i < 5; i++) {
+        const response = await wrong.get('/Users');
+        expectScimError(response, 403);
+        expect(response.headers.get('ratelimit-remaining')).toBe(String(4 - i));
+      }
+      const refused = await wrong.post('/Users', { body: userBody('flood@x.test') });
+      expectScimError(refused, 429);
+      expectRetryAfter(refused);
+      // Still says why the requests are refused in the first place.
+      expect(refused.body.detail).toMatch(/limit is 5 a minute.*needs a Torii SCIM key/);
+      // The key still works where it belongs (the admin API has no rate limit).
+      expect((await o.admin.get('/v1.0/settings/security')).status).toBe(200);
+    });
+
+    it('should count a SCIM key sent while SCIM is off against that key', async () => {
+      const o = await scimOrganization(t);
+      await o.admin.patch('/v1.0/settings/security', { body: { scimEnabled: false } });
+      for (let i = 0; i < 5; i++) expectScimError(await o.scim.get('/Users'), 403);
+      const refused = await o.scim.get('/Users');
+      expectScimError(refused, 429);
+      expectRetryAfter(refused);
+      expect(refused.body.detail).toMatch(/SCIM is turned off/);
+    });
+
+    it('should count a SCIM key sent to the admin API against that key, with the admin API’s error body', async () => {
+      const o = await scimOrganization(t);
+      for (let i = 0; i < 3; i++) expect((await o.scim.get('/Users?count=0')).status).toBe(200);
+      const admin = client(t.url, o.scimKey);
+      for (let i = 0; i < 2; i++) expect((await admin.get('/v1.0/settings/security')).status).toBe(403);
+      const refused = await admin.get('/v1.0/settings/security');
+      expectRetryAfter(refused);
+      expect(refused.body).toMatchObject({
+        statusCode: 429,
+        error: 'Too Many Requests',
+        message: expect.stringMatching(/Torii API key/),
+      });
+      // One budget per key: the identity provider's own requests wait too.
+      expectRetryAfter(await o.scim.get('/Users?count=0'));
+    });
+
+    it('should not count an expired key (its 401 says what to do)', async () => {
+      const o = await scimOrganization(t);
+      const expiring = await o.admin.post('/v1.0/settings/api-keys', {
+        body: { type: 'scim', expiresAt: new Date(Date.now() + 3_600_000).toISOString() },
+      });
+      t.clock.set(new Date(Date.now() + 2 * 3_600_000));
+      try {
+        const expired = client(`${t.url}${SCIM}`, expiring.body.key);
+        for (let i = 0; i < 8; i++) expect((await expired.get('/Users')).status).toBe(401);
+      } finally {
+        t.clock.reset();
+      }
     });
   });
 
@@ -142,6 +300,50 @@ describe('SCIM rate limit per key', () => {
       const responses = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? viaOne : viaTwo).get('/Users?count=0')));
       expect(responses.filter((r) => r.status === 200)).toHaveLength(6);
       expect(responses.filter((r) => r.status === 429)).toHaveLength(14);
+      for (const r of responses.filter((r) => r.status === 429)) expectRetryAfter(r);
+    });
+
+    it('should count refused requests across instances too', async () => {
+      const o = await scimOrganization(one);
+      const viaOne = client(`${one.url}${SCIM}`, o.org.apiKey.key);
+      const viaTwo = client(`${two.url}${SCIM}`, o.org.apiKey.key);
+      const statuses: number[] = [];
+      for (let i = 0; i < 8; i++) statuses.push((await (i % 2 ? viaTwo : viaOne).get('/Users')).status);
+      expect(statuses).toEqual([403, 403, 403, 403, 403, 403, 429, 429]);
+    });
+  });
+
+  describe('with a burst, shared through Redis by two instances', () => {
+    const prefix = `torii-test:${randomBytes(6).toString('hex')}:`;
+    let one: TestApp;
+    let two: TestApp;
+    let redis: Redis;
+
+    beforeAll(async () => {
+      redis = new Redis(REDIS_URL);
+      const db = await createTestDatabase();
+      const config = scimConfig(4, { rateLimitBurst: 2, redisUrl: REDIS_URL, redisKeyPrefix: prefix });
+      one = await startTestApp(config, db);
+      two = await startTestApp(config, db);
+    });
+
+    afterAll(async () => {
+      await two.close();
+      await one.close();
+      await one.db.drop();
+      const keys = await redis.keys(`${prefix}*`);
+      if (keys.length) await redis.del(...keys);
+      redis.disconnect();
+    });
+
+    it('should share the minute and the burst between instances', async () => {
+      const o = await scimOrganization(one);
+      const viaOne = client(`${one.url}${SCIM}`, o.scimKey);
+      const viaTwo = client(`${two.url}${SCIM}`, o.scimKey);
+      const responses = await Promise.all(Array.from({ length: 12 }, (_, i) => (i % 2 ? viaOne : viaTwo).get('/Users?count=0')));
+      expect(responses.filter((r) => r.status === 200)).toHaveLength(6);
+      for (const r of responses.filter((r) => r.status === 429)) expectRetryAfter(r);
+      expect(Number(await redis.get(`${prefix}scim-rate-burst:${o.scimKeyId}`))).toBeGreaterThanOrEqual(2);
     });
   });
 

@@ -178,3 +178,18 @@ SELECT "r"."id" AS "r_id", "r"."organization_id" AS "r_organization_id", "r"."ap
 -- RemindersRepository.page: after a cursor
 SELECT COUNT(1) AS "cnt" FROM "key_reminders" "r" WHERE "r"."organization_id" = 1;
 SELECT "r"."id" AS "r_id", "r"."organization_id" AS "r_organization_id", "r"."api_key_id" AS "r_api_key_id", "r"."kind" AS "r_kind", "r"."payload" AS "r_payload", "r"."lead_time" AS "r_lead_time", "r"."expires_at" AS "r_expires_at", "r"."status" AS "r_status", "r"."attempts" AS "r_attempts", "r"."next_attempt_at" AS "r_next_attempt_at", "r"."claimed_until" AS "r_claimed_until", "r"."claim_token" AS "r_claim_token", "r"."recipients" AS "r_recipients", "r"."last_error" AS "r_last_error", "r"."message_id" AS "r_message_id", "r"."sent_at" AS "r_sent_at", "r"."created_at" AS "r_created_at", "r"."updated_at" AS "r_updated_at" FROM "key_reminders" "r" WHERE "r"."organization_id" = 1 AND "r"."id" < 1000 ORDER BY "r"."id" DESC LIMIT 52;
+
+-- AuditFailureCountsRepository.countOne
+INSERT INTO audit_failure_counts (actor_key_id, status, minute, organization_id, actor_type, actor_masked_key, actor_description, scim_type, detail, failures, recorded) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (actor_key_id, status, minute) DO UPDATE SET recorded = recorded + (failures < ?), failures = failures + 1 RETURNING failures;
+
+-- AuditFailureCountsRepository.add
+INSERT INTO audit_failure_counts (actor_key_id, status, minute, organization_id, actor_type, actor_masked_key, actor_description, scim_type, detail, failures, recorded) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (actor_key_id, status, minute) DO UPDATE SET failures = failures + excluded.failures;
+
+-- AuditFailureCountsRepository.dropRecorded
+DELETE FROM audit_failure_counts WHERE minute < ? AND failures <= recorded;
+
+-- AuditFailureCountsRepository.unrecorded
+SELECT actor_key_id, status, minute, organization_id, actor_type, actor_masked_key, actor_description, scim_type, detail, failures, recorded FROM audit_failure_counts WHERE minute < ? AND failures > recorded ORDER BY minute LIMIT 100;
+
+-- AuditFailureCountsRepository.take (in a transaction)
+DELETE FROM audit_failure_counts WHERE actor_key_id = ? AND status = ? AND minute = ? AND failures = ?;

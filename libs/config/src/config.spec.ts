@@ -7,7 +7,8 @@ describe('configuration', () => {
     const config = loadConfig({});
     expect(config.port).toBe(3000);
     expect(config.database).toMatchObject({ type: 'sqlite' });
-    expect(config.scim.rateLimitPerMinute).toBe(200);
+    expect(config.scim.rateLimitPerMinute).toBe(1500);
+    expect(config.scim.rateLimitBurst).toBe(3000);
     expect(config.reminders.leadTimes).toEqual([{ label: '1M', amount: 1, unit: 'M' }]);
     expect(config.mail.smtpUrl).toBeUndefined();
   });
@@ -36,6 +37,7 @@ describe('configuration', () => {
     ['REMINDER_LEAD_TIMES', '30 days', /REMINDER_LEAD_TIMES must be a comma-separated list like 1M,7d,1d/],
     ['REMINDER_LEAD_TIMES', '0d', /REMINDER_LEAD_TIMES/],
     ['SCIM_RATE_LIMIT_PER_MINUTE', '-1', /SCIM_RATE_LIMIT_PER_MINUTE must be a whole number/],
+    ['SCIM_RATE_LIMIT_BURST', '1.5', /SCIM_RATE_LIMIT_BURST must be a whole number/],
     ['REDIS_KEY_PREFIX', 'my prefix', /REDIS_KEY_PREFIX must be 1 to 64 printable characters without spaces/],
     ['BOOTSTRAP_ADMIN_EMAIL', 'admin', /BOOTSTRAP_ADMIN_EMAIL must be an email address/],
     ['LOG_LEVEL', 'loud', /LOG_LEVEL must be one of fatal, error/],

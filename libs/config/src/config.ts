@@ -15,7 +15,15 @@ export interface AppConfig {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   database: DatabaseConfig;
   bootstrap: { enabled: boolean; organizationName: string; adminEmail: string; adminName?: string; keyFile: string };
-  scim: { rateLimitPerMinute: number; redisUrl?: string; redisKeyPrefix: string; searchTimeoutMs: number; searchMaxRows: number };
+  scim: {
+    rateLimitPerMinute: number;
+    /** Requests a key may make past its per-minute limit within 10 minutes (auth/key-rate-limit.ts). */
+    rateLimitBurst: number;
+    redisUrl?: string;
+    redisKeyPrefix: string;
+    searchTimeoutMs: number;
+    searchMaxRows: number;
+  };
   apiKeys: { cacheTtlMs: number; maxLifetimeDays: number };
   mail: { smtpUrl?: string; outboxDir: string; from: string };
   reminders: {
@@ -108,8 +116,13 @@ export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; he
   },
   {
     name: 'SCIM_RATE_LIMIT_PER_MINUTE',
-    default: '200',
-    help: 'Requests per minute per SCIM key; 0 turns rate limiting off.',
+    default: '1500',
+    help: "Requests per minute per SCIM key (1500 = 25 a second, Microsoft Entra's figure for gallery apps); 0 turns rate limiting off.",
+  },
+  {
+    name: 'SCIM_RATE_LIMIT_BURST',
+    default: '3000',
+    help: "Requests a SCIM key may make past its per-minute limit within 10 minutes (an identity provider's first sync); 0: none.",
   },
   { name: 'REDIS_URL', default: '', help: 'redis://host:6379 to share rate-limit counters between instances.' },
   {
@@ -195,6 +208,7 @@ export function loadConfig(env: Env = readProcessEnv()): AppConfig {
     },
     scim: {
       rateLimitPerMinute: integer(get, 'SCIM_RATE_LIMIT_PER_MINUTE', 0, 1_000_000),
+      rateLimitBurst: integer(get, 'SCIM_RATE_LIMIT_BURST', 0, 10_000_000),
       redisUrl: get('REDIS_URL') ? url(get, 'REDIS_URL', ['redis:', 'rediss:']) : undefined,
       redisKeyPrefix: redisKeyPrefix(get),
       searchTimeoutMs: integer(get, 'SCIM_SEARCH_TIMEOUT_MS', 10, 60_000),

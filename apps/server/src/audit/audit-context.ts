@@ -4,6 +4,9 @@ export type AuditActor =
   | { type: 'cli' }
   | { type: 'system' };
 
+/** A key acting (the actor of a SCIM request, failed or not). */
+export type KeyActor = Extract<AuditActor, { type: 'api-key' | 'scim-key' }>;
+
 /**
  * Who acts, and in which request: what every service method that changes something takes, and
  * hands to AuditService with the events it records. Controllers get it from the request

@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditEvent } from './audit-event.entity';
+import { AuditFailureCount } from './audit-failure-count.entity';
+import { AuditFailureCountsRepository } from './audit-failure-counts.repository';
 import { AuditController } from './audit.controller';
 import { AuditPruneCron } from './audit-prune.cron';
 import { AuditRepository } from './audit.repository';
@@ -12,9 +14,9 @@ import { FailedRequestRecorder } from './failed-requests';
  * the same transaction. Depends on no other feature module, so everyone may depend on it.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([AuditEvent])],
+  imports: [TypeOrmModule.forFeature([AuditEvent, AuditFailureCount])],
   controllers: [AuditController],
-  providers: [AuditService, AuditRepository, AuditPruneCron, FailedRequestRecorder],
+  providers: [AuditService, AuditRepository, AuditFailureCountsRepository, AuditPruneCron, FailedRequestRecorder],
   exports: [AuditService, FailedRequestRecorder],
 })
 export class AuditModule {}

@@ -1,11 +1,14 @@
 import type { AuditEventView, AuditPage } from '@app/api-types';
 import { APP_CONFIG, AppConfig } from '@app/config';
+import { TransactionRunner } from '@app/database';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { Clock } from '../common/clock';
 import { decodeCursor, encodeCursor } from '../common/cursor';
-import { AuditActor, AuditScope } from './audit-context';
+import { AuditScope, KeyActor } from './audit-context';
 import { AuditEvent } from './audit-event.entity';
+import { AuditFailureCount } from './audit-failure-count.entity';
+import { AuditFailureCountsRepository, FailureCount } from './audit-failure-counts.repository';
 import { AuditQuery, AuditRepository } from './audit.repository';
 
 /** The actions of the audit log (docs/audit.md). */
@@ -58,6 +61,8 @@ export interface AuditRecord {
 /** A failed SCIM request, recorded on its own after the response (its change, if any, rolled back). */
 export interface FailedRequest {
   organizationId: number;
+  /** The minute (UTC, seconds zero) it was answered in: failures are counted per key, status and minute. */
+  minute: Date;
   status: number;
   scimType?: string;
   detail: string;
@@ -66,6 +71,21 @@ export interface FailedRequest {
   resource: string;
   resourceId?: string;
 }
+
+/**
+ * Failed requests of one key with one status recorded as events of their own per minute; past
+ * these, one event says how many more there were once the minute is over. A flood of refusals (a
+ * misconfigured client, SCIM turned off under a running identity provider) is then at most this
+ * many events plus one per key, status and minute, however many instances share the database.
+ * Of 429s, which are all alike, the first only.
+ */
+export function failuresRecordedPerMinute(status: number): number {
+  return status === 429 ? 1 : 10;
+}
+
+/** A minute's failures are summarised this long after it ends: every instance has added its counts by then (each does every 10 s). */
+export const FAILURE_SUMMARY_DELAY_MS = 15_000;
+const SUMMARY_BATCH = 100;
 
 /** Longest text kept in an event field; values beyond it are cut (never an error). */
 const MAX_TEXT = 1024;
@@ -84,6 +104,8 @@ export class AuditService {
 
   constructor(
     private readonly repository: AuditRepository,
+    private readonly failureCounts: AuditFailureCountsRepository,
+    private readonly transactions: TransactionRunner,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -99,28 +121,112 @@ export class AuditService {
   }
 
   /**
-   * Records a failed SCIM request, outside any transaction (after the response went out). A failure
-   * to record is logged, never the request's problem.
+   * Counts a failed SCIM request and, if it is among the first of its key, status and minute
+   * (failuresRecordedPerMinute), records it as an event of its own; outside any transaction (after
+   * the response went out). A failure to record is logged, never the request's problem.
    */
-  async recordFailure(failure: FailedRequest, requestId: string | undefined, actor: AuditActor): Promise<void> {
-    const event = this.row(
-      {
-        organizationId: failure.organizationId,
-        action: 'scim.request-failed',
-        target: { type: 'scim-request', id: failure.resourceId ?? null, display: `${failure.method} /${failure.resource}` },
-        detail: failure.detail,
-      },
-      { actor, requestId },
-      this.clock.now(),
-    );
-    event.outcome = 'failure';
-    event.status = failure.status;
-    event.scimType = failure.scimType ?? null;
+  async recordFailure(failure: FailedRequest, requestId: string | undefined, actor: KeyActor): Promise<void> {
+    const first = failuresRecordedPerMinute(failure.status);
     try {
-      await this.repository.insertAlone([event]);
+      const place = await this.failureCounts.countOne(this.failureCount(failure, actor, 1), first);
+      if (place > first) return;
+      const event = this.row(
+        {
+          organizationId: failure.organizationId,
+          action: 'scim.request-failed',
+          target: { type: 'scim-request', id: failure.resourceId ?? null, display: `${failure.method} /${failure.resource}` },
+          detail: failure.detail,
+        },
+        { actor, requestId },
+        this.clock.now(),
+      );
+      await this.repository.insertAlone([failed(event, failure.status, failure.scimType)]);
     } catch (error) {
       this.logger.error({ err: error }, 'Could not record a failed SCIM request in the audit log');
     }
+  }
+
+  /** Adds failed requests an instance counted past the first of their minute (so recorded by none), grouped. */
+  async countFailures(counts: ReadonlyArray<{ failure: FailedRequest; actor: KeyActor; failures: number }>): Promise<void> {
+    if (!counts.length) return;
+    await this.failureCounts.add(counts.map((c) => this.failureCount(c.failure, c.actor, c.failures)));
+  }
+
+  /**
+   * Replaces the counts of the minutes that ended FAILURE_SUMMARY_DELAY_MS ago or more: with one
+   * event each saying how many failed requests were not recorded one by one, or with nothing when
+   * all were. Each count is deleted in the transaction that writes its event, so that of several
+   * instances summarising at once one writes it. Returns the number of events written.
+   */
+  async summarizeFailures(): Promise<number> {
+    const before = new Date(this.clock.now().getTime() - 60_000 - FAILURE_SUMMARY_DELAY_MS);
+    await this.failureCounts.dropRecorded(before);
+    let written = 0;
+    for (;;) {
+      const rows = await this.failureCounts.unrecorded(before, SUMMARY_BATCH);
+      let taken = 0;
+      for (const row of rows) {
+        const wrote = await this.transactions.run(async (manager) => {
+          if (!(await this.failureCounts.take(manager, row))) return false;
+          await this.repository.insert(manager, [this.summary(row)]);
+          return true;
+        });
+        if (wrote) taken += 1;
+      }
+      written += taken;
+      // A row not taken was added to since it was read (read it again) or taken by another instance (gone).
+      if (rows.length < SUMMARY_BATCH && taken === rows.length) return written;
+      if (taken === 0) return written;
+    }
+  }
+
+  private failureCount(failure: FailedRequest, actor: KeyActor, failures: number): FailureCount {
+    return {
+      actorKeyId: actor.keyId,
+      status: failure.status,
+      minute: failure.minute,
+      organizationId: failure.organizationId,
+      actorType: actor.type,
+      actorMaskedKey: actor.maskedKey,
+      actorDescription: actor.description ? cut(actor.description, 255) : null,
+      scimType: failure.scimType ?? null,
+      detail: cut(failure.detail, MAX_TEXT),
+      failures,
+    };
+  }
+
+  /** The event that stands for a minute's failed requests that have none of their own. */
+  private summary(count: AuditFailureCount): Omit<AuditEvent, 'id'> {
+    const more = count.failures - count.recorded;
+    const first = failuresRecordedPerMinute(count.status);
+    const start = count.minute.toISOString();
+    const end = new Date(count.minute.getTime() + 60_000).toISOString();
+    const requests = more === 1 ? 'request' : 'requests';
+    const which =
+      first === 1
+        ? 'only the first of a minute is recorded on its own'
+        : `only the first ${first} of a minute are recorded one by one`;
+    const event = this.row(
+      {
+        organizationId: count.organizationId,
+        action: 'scim.request-failed',
+        target: { type: 'scim-request', id: null, display: `${more.toLocaleString('en-US')} more ${requests}` },
+        detail:
+          `${more.toLocaleString('en-US')} more ${requests} with this key ${more === 1 ? 'was' : 'were'} answered ${count.status} ` +
+          `between ${start.slice(11, 16)} and ${end.slice(11, 16)} UTC on ${start.slice(0, 10)}; ${which}. ` +
+          `The first was told: ${count.detail}`,
+      },
+      {
+        actor: {
+          type: count.actorType as KeyActor['type'],
+          keyId: count.actorKeyId,
+          maskedKey: count.actorMaskedKey,
+          description: count.actorDescription,
+        },
+      },
+      this.clock.now(),
+    );
+    return failed(event, count.status, count.scimType ?? undefined);
   }
 
   async list(organizationId: number, query: Omit<AuditQuery, 'beforeId'> & { cursor?: string }): Promise<AuditPage> {
@@ -193,6 +299,14 @@ export class AuditService {
       requestId: scope.requestId ?? null,
     };
   }
+}
+
+/** A failed request's event: outcome, status and SCIM error type set. */
+function failed(event: Omit<AuditEvent, 'id'>, status: number, scimType: string | undefined): Omit<AuditEvent, 'id'> {
+  event.outcome = 'failure';
+  event.status = status;
+  event.scimType = scimType ?? null;
+  return event;
 }
 
 const EXPORT_BATCH = 1000;

@@ -11,7 +11,6 @@ import { RequiresKey } from '../auth/auth.decorators';
 import { AppError, notFound } from '../common/app-error';
 import { BODY_LIMIT_BYTES } from '../app.setup';
 import { ScimMediaTypeGuard } from './scim-media-type.guard';
-import { ScimRateLimitGuard } from './scim-rate-limit.guard';
 import { MAX_RESULTS } from './scim-request';
 import { ScimUsersService } from './scim-users.service';
 
@@ -20,7 +19,7 @@ type Json = Record<string, unknown>;
 @ApiTags('SCIM 2.0: discovery')
 @ApiBearerAuth('scimKey')
 @RequiresKey('scim')
-@UseGuards(ScimRateLimitGuard, ScimMediaTypeGuard)
+@UseGuards(ScimMediaTypeGuard)
 @Controller('v1.0/scim/v2')
 export class ScimDiscoveryController {
   constructor(private readonly scim: ScimUsersService) {}

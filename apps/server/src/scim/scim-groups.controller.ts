@@ -5,7 +5,6 @@ import type { AuditScope } from '../audit/audit-context';
 import { Acting, OrganizationId, RequiresKey } from '../auth/auth.decorators';
 import { ScimGroupsService } from './scim-groups.service';
 import { ScimMediaTypeGuard } from './scim-media-type.guard';
-import { ScimRateLimitGuard } from './scim-rate-limit.guard';
 import { withEtag } from './scim-request';
 
 type Json = Record<string, unknown>;
@@ -14,7 +13,7 @@ type Json = Record<string, unknown>;
 @ApiTags('SCIM 2.0: Groups')
 @ApiBearerAuth('scimKey')
 @RequiresKey('scim')
-@UseGuards(ScimRateLimitGuard, ScimMediaTypeGuard)
+@UseGuards(ScimMediaTypeGuard)
 @Controller('v1.0/scim/v2/Groups')
 export class ScimGroupsController {
   constructor(private readonly scim: ScimGroupsService) {}

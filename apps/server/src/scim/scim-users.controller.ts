@@ -4,7 +4,6 @@ import type { FastifyReply } from 'fastify';
 import type { AuditScope } from '../audit/audit-context';
 import { Acting, OrganizationId, RequiresKey } from '../auth/auth.decorators';
 import { ScimMediaTypeGuard } from './scim-media-type.guard';
-import { ScimRateLimitGuard } from './scim-rate-limit.guard';
 import { withEtag } from './scim-request';
 import { ScimUsersService } from './scim-users.service';
 
@@ -18,7 +17,7 @@ type Json = Record<string, unknown>;
 @ApiTags('SCIM 2.0: Users')
 @ApiBearerAuth('scimKey')
 @RequiresKey('scim')
-@UseGuards(ScimRateLimitGuard, ScimMediaTypeGuard)
+@UseGuards(ScimMediaTypeGuard)
 @Controller('v1.0/scim/v2/Users')
 export class ScimUsersController {
   constructor(private readonly scim: ScimUsersService) {}

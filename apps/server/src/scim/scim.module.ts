@@ -12,8 +12,6 @@ import { ScimUsersService } from './scim-users.service';
 @Module({
   imports: [UsersModule, GroupsModule],
   controllers: [ScimDiscoveryController, ScimUsersController, ScimGroupsController],
-  // ScimRateLimitGuard is not a provider: @UseGuards makes Nest create the one instance the controllers share
-  // (as a provider too, there would be a second, idle one with its own Redis connection).
   providers: [ScimUsersService, ScimGroupsService, ScimPaging],
 })
 export class ScimModule {}
