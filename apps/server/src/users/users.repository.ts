@@ -463,10 +463,9 @@ export class UsersRepository implements OnModuleDestroy {
   async groupNames(ids: readonly number[], manager = this.dataSource.manager): Promise<Map<number, string>> {
     const out = new Map<number, string>();
     if (!ids.length) return out;
-    const rows = await manager.query(
-      `SELECT id, display_name FROM user_groups WHERE id IN (${ids.map(() => '?').join(', ')})`,
-      [...ids],
-    );
+    const rows = await manager.query(`SELECT id, display_name FROM user_groups WHERE id IN (${ids.map(() => '?').join(', ')})`, [
+      ...ids,
+    ]);
     for (const r of rows) out.set(Number(r.id), String(r.display_name));
     return out;
   }
