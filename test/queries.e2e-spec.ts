@@ -243,6 +243,9 @@ describe('the statements the repositories send', () => {
     await record('ApiKeysRepository.updateDescription', () => keys.updateDescription(t.dataSource.manager, keyId, 'x'));
     await record('ApiKeysRepository.expiringBetween', () => keys.expiringBetween(now, now));
     await record('ApiKeysRepository.findByIds', () => keys.findByIds([keyId, keyId + 1]));
+    await record('ApiKeysRepository.claimSuccessor (in a transaction)', () =>
+      t.dataSource.transaction((m) => keys.claimSuccessor(m, keyId, keyId + 1, now)),
+    );
     await record('ApiKeysRepository.softDelete', () => keys.softDelete(t.dataSource.manager, keyId, now));
 
     // reminders
