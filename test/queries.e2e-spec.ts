@@ -14,6 +14,7 @@ import type { Logger } from 'typeorm';
 import { ApiKeysRepository } from '../apps/server/src/api-keys/api-keys.repository';
 import { RemindersRepository } from '../apps/server/src/notifications/reminders.repository';
 import { SystemFlagsRepository } from '../apps/server/src/onboarding/system-flags.repository';
+import { ServerSecretsRepository } from '../apps/server/src/cursors/server-secrets.repository';
 import { OrganizationsRepository } from '../apps/server/src/organizations/organizations.repository';
 import { RolesRepository } from '../apps/server/src/users/roles.repository';
 import { UsersRepository } from '../apps/server/src/users/users.repository';
@@ -104,6 +105,9 @@ describe('the statements the repositories send', () => {
 
     // system flags
     await record('SystemFlagsRepository.insert', () => flags.insert(manager, 'queries-test', now));
+    await record('ServerSecretsRepository.findOrCreate', () =>
+      get(ServerSecretsRepository).findOrCreate('queries-test', 'x', now),
+    );
 
     // roles
     await record('RolesRepository.listWithUserCounts', () => roles.listWithUserCounts(organizationId));

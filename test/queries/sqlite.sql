@@ -16,6 +16,10 @@ UPDATE "organizations" SET "scim_enabled" = 1, "updated_at" = ? WHERE ("id" = 1 
 -- SystemFlagsRepository.insert
 INSERT INTO "system_flags"("name", "created_at") VALUES (?, ?);
 
+-- ServerSecretsRepository.findOrCreate
+INSERT OR IGNORE INTO server_secrets (name, value, created_at) VALUES (?, ?, ?);
+SELECT value FROM server_secrets WHERE name = ?;
+
 -- RolesRepository.listWithUserCounts
 SELECT "r"."id" AS id, "r"."name" AS name, "r"."description" AS description, "r"."predefined" AS predefined, "r"."created_at" AS createdAt, (SELECT COUNT(*) FROM "users" "u" WHERE "u"."role_id" = "r"."id" AND "u"."deleted_at" IS NULL) AS "userCount" FROM "roles" "r" WHERE "r"."organization_id" = 1 ORDER BY "r"."predefined" DESC, "r"."id" ASC;
 

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { CursorsModule } from '../cursors/cursors.module';
 import { AuditEvent } from './audit-event.entity';
 import { AuditController } from './audit.controller';
 import { AuditPruneCron } from './audit-prune.cron';
@@ -12,7 +13,7 @@ import { FailedRequestRecorder } from './failed-requests';
  * the same transaction. Depends on no other feature module, so everyone may depend on it.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([AuditEvent])],
+  imports: [TypeOrmModule.forFeature([AuditEvent]), CursorsModule],
   controllers: [AuditController],
   providers: [AuditService, AuditRepository, AuditPruneCron, FailedRequestRecorder],
   exports: [AuditService, FailedRequestRecorder],

@@ -3,7 +3,7 @@ import { APP_CONFIG, AppConfig } from '@app/config';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { Clock } from '../common/clock';
-import { decodeCursor, encodeCursor } from '../common/cursor';
+import { AdminCursors } from '../cursors/admin-cursors';
 import { AuditActor, AuditScope } from './audit-context';
 import { AuditEvent } from './audit-event.entity';
 import { AuditQuery, AuditRepository } from './audit.repository';
@@ -85,6 +85,7 @@ export class AuditService {
   constructor(
     private readonly repository: AuditRepository,
     private readonly clock: Clock,
+    private readonly cursors: AdminCursors,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -127,14 +128,14 @@ export class AuditService {
     const { cursor, ...filters } = query;
     const rows = await this.repository.page(organizationId, {
       ...filters,
-      beforeId: decodeCursor(cursor) || undefined,
+      beforeId: this.cursors.decode('audit-log', organizationId, cursor) || undefined,
       limit: query.limit + 1,
     });
     const page = rows.slice(0, query.limit);
     return {
       events: page.map(toView),
       count: page.length,
-      nextCursor: rows.length > query.limit ? encodeCursor(page[page.length - 1].id) : null,
+      nextCursor: rows.length > query.limit ? this.cursors.encode('audit-log', organizationId, page[page.length - 1].id) : null,
     };
   }
 

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '../audit/audit.module';
+import { CursorsModule } from '../cursors/cursors.module';
 import { UsersModule } from '../users/users.module';
 import { GroupMember } from './group-member.entity';
 import { Group } from './group.entity';
@@ -17,7 +18,7 @@ import { RoleMappingsService } from './role-mappings.service';
  * roles through UsersService); the users module does not depend on this one.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([Group, GroupMember, RoleMapping]), UsersModule, AuditModule],
+  imports: [TypeOrmModule.forFeature([Group, GroupMember, RoleMapping]), UsersModule, AuditModule, CursorsModule],
   controllers: [GroupsController],
   providers: [GroupsService, GroupsRepository, RoleMappingsService, RoleMappingsRepository],
   exports: [GroupsService],

@@ -11,6 +11,7 @@ import { HealthAlerts1796120400710 } from "./1796120400710-HealthAlerts";
 import { KeyRotation1796124774395 } from "./1796124774395-KeyRotation";
 import { UserCounts1796127935644 } from "./1796127935644-UserCounts";
 import { KeySuccessor1796130000005 } from "./1796130000005-KeySuccessor";
+import { ServerSecrets1796130100005 } from "./1796130100005-ServerSecrets";
 
 /** Applied in this order; add each new migration at the end. */
-export const MYSQL_MIGRATIONS = [Initial1795885596704, KeyReminders1795886012080, UserPagingIndexes1795889390744, NoPadCollation1795995000000, LowerCasedTwins1796104724837, Groups1796107754310, RoleMappings1796117873403, AuditLog1796119761177, ScimTraffic1796120174314, HealthAlerts1796120400710, KeyRotation1796124774395, UserCounts1796127935644, KeySuccessor1796130000005];
+export const MYSQL_MIGRATIONS = [Initial1795885596704, KeyReminders1795886012080, UserPagingIndexes1795889390744, NoPadCollation1795995000000, LowerCasedTwins1796104724837, Groups1796107754310, RoleMappings1796117873403, AuditLog1796119761177, ScimTraffic1796120174314, HealthAlerts1796120400710, KeyRotation1796124774395, UserCounts1796127935644, KeySuccessor1796130000005, ServerSecrets1796130100005];

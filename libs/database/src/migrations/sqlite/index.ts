@@ -10,6 +10,7 @@ import { HealthAlerts1796120400005 } from "./1796120400005-HealthAlerts";
 import { KeyRotation1796124774390 } from "./1796124774390-KeyRotation";
 import { UserCounts1796127928263 } from "./1796127928263-UserCounts";
 import { KeySuccessor1796130000000 } from "./1796130000000-KeySuccessor";
+import { ServerSecrets1796130100000 } from "./1796130100000-ServerSecrets";
 
 /** Applied in this order; add each new migration at the end. */
-export const SQLITE_MIGRATIONS = [Initial1795885161671, KeyReminders1795886010199, UserPagingIndexes1795889388254, LowerCasedTwins1796104719645, Groups1796107747252, RoleMappings1796117869316, AuditLog1796119757641, ScimTraffic1796120167496, HealthAlerts1796120400005, KeyRotation1796124774390, UserCounts1796127928263, KeySuccessor1796130000000];
+export const SQLITE_MIGRATIONS = [Initial1795885161671, KeyReminders1795886010199, UserPagingIndexes1795889388254, LowerCasedTwins1796104719645, Groups1796107747252, RoleMappings1796117869316, AuditLog1796119757641, ScimTraffic1796120167496, HealthAlerts1796120400005, KeyRotation1796124774390, UserCounts1796127928263, KeySuccessor1796130000000, ServerSecrets1796130100000];
