@@ -203,10 +203,88 @@ describe('API keys (Settings > API Access)', () => {
     expect(listed.find((k: { id: string }) => k.id === old.id).lastUsedAt).toEqual(expect.any(String));
     const event = (await admin.get('/v1.0/audit-log?action=api-key.created&size=1')).body.events[0];
     expect(event).toMatchObject({ target: { id: rotated.body.id }, detail: `Generated to replace key ${old.id} (rotation).` });
-    // An explicit expiration, or none; a key of another organization is not found.
+    // Once that successor is deleted, the key may be rotated again: with an explicit expiration, or none.
+    expect((await admin.delete(`/v1.0/settings/api-keys/${rotated.body.id}`)).status).toBe(204);
     const none = await admin.post(`/v1.0/settings/api-keys/${old.id}/rotate`, { body: { expiresAt: null } });
+    expect(none.status).toBe(201);
     expect(none.body.expiresAt).toBeNull();
+    // A key of another organization is not found.
     expect((await admin.post('/v1.0/settings/api-keys/999999/rotate', { body: {} })).status).toBe(404);
+  });
+
+  /** The live (not deleted) keys generated to replace this one. */
+  const liveSuccessors = async (id: string): Promise<number> => {
+    const [row] = await t.dataSource.query(
+      'SELECT COUNT(*) AS n FROM api_keys WHERE replaces_key_id = ? AND deleted_at IS NULL',
+      [Number(id)],
+    );
+    return Number(row.n);
+  };
+
+  it('should give a key at most one live successor: 8 rotations at once are one 201 and seven 409 naming it', async () => {
+    for (let round = 0; round < 3; round++) {
+      const old = (await admin.post('/v1.0/settings/api-keys', { body: { type: 'api', description: `CI ${round}` } })).body;
+      const answers = await Promise.all(
+        Array.from({ length: 8 }, () => admin.post(`/v1.0/settings/api-keys/${old.id}/rotate`, { body: {} })),
+      );
+      expect(answers.map((a) => a.status).sort()).toEqual([201, 409, 409, 409, 409, 409, 409, 409]);
+      const successor = answers.find((a) => a.status === 201)!.body;
+      for (const refused of answers.filter((a) => a.status === 409)) {
+        expect(refused.body).toMatchObject({ statusCode: 409, error: 'Conflict' });
+        expect(refused.body.message).toContain(`already has a successor, ${successor.maskedKey} (id ${successor.id})`);
+        expect(refused.body.message).toMatch(/use it, or delete it first/);
+      }
+      expect(await liveSuccessors(old.id)).toBe(1);
+    }
+  });
+
+  it('should let a key be rotated again once its successor is deleted or has expired, and not before', async () => {
+    t.clock.set('2031-03-01T12:00:00Z');
+    const old = (await admin.post('/v1.0/settings/api-keys', { body: { type: 'api', description: 'chain' } })).body;
+    const first = await admin.post(`/v1.0/settings/api-keys/${old.id}/rotate`, { body: { expiresAt: '2031-03-10' } });
+    expect(first.status).toBe(201);
+    expect((await admin.post(`/v1.0/settings/api-keys/${old.id}/rotate`, { body: {} })).status).toBe(409);
+    // The successor's own rotation is a rotation of another key.
+    expect((await admin.post(`/v1.0/settings/api-keys/${first.body.id}/rotate`, { body: {} })).status).toBe(201);
+    // An expired successor no longer counts.
+    t.clock.set('2031-03-09T23:59:59.999Z');
+    expect((await admin.post(`/v1.0/settings/api-keys/${old.id}/rotate`, { body: {} })).status).toBe(409);
+    t.clock.set('2031-03-10T00:00:00Z');
+    const second = await admin.post(`/v1.0/settings/api-keys/${old.id}/rotate`, { body: {} });
+    expect(second.status).toBe(201);
+    expect((await admin.post(`/v1.0/settings/api-keys/${old.id}/rotate`, { body: {} })).status).toBe(409);
+    // A deleted successor no longer counts either.
+    expect((await admin.delete(`/v1.0/settings/api-keys/${second.body.id}`)).status).toBe(204);
+    expect((await admin.post(`/v1.0/settings/api-keys/${old.id}/rotate`, { body: {} })).status).toBe(201);
+    expect(await liveSuccessors(old.id)).toBe(2); // the expired one, and the one just made
+  });
+
+  it('should not rotate a deleted key (404 like any unknown key), even when the rotation races the delete', async () => {
+    const gone = (await admin.post('/v1.0/settings/api-keys', { body: { type: 'api' } })).body;
+    expect((await admin.delete(`/v1.0/settings/api-keys/${gone.id}`)).status).toBe(204);
+    const refused = await admin.post(`/v1.0/settings/api-keys/${gone.id}/rotate`, { body: {} });
+    expect(refused.status).toBe(404);
+    expect(refused.body.message).toMatch(/No API key with id/);
+
+    // A rotation that wins the race happened before the delete (rotate, then delete the old key: legal);
+    // one that loses is a 404. No successor is ever generated for a key already deleted.
+    for (let round = 0; round < 10; round++) {
+      const old = (await admin.post('/v1.0/settings/api-keys', { body: { type: 'api' } })).body;
+      const remove = () => admin.delete(`/v1.0/settings/api-keys/${old.id}`);
+      const rotate = () => admin.post(`/v1.0/settings/api-keys/${old.id}/rotate`, { body: {} });
+      const [a, b] = await Promise.all(round % 2 ? [rotate(), remove()] : [remove(), rotate()]);
+      const [deleted, rotated] = round % 2 ? [b, a] : [a, b];
+      expect(deleted.status).toBe(204);
+      expect([201, 404]).toContain(rotated.status);
+      const events: Array<{ id: number; action: string; target_id: string }> = await t.dataSource.query(
+        "SELECT id, action, target_id FROM audit_events WHERE organization_id = ? AND action IN ('api-key.created', 'api-key.deleted') AND target_id IN (?, ?) ORDER BY id",
+        [org.organizationId, old.id, rotated.body?.id ?? '0'],
+      );
+      const order = events.map((e) => (e.target_id === old.id ? e.action : 'successor'));
+      expect(order).toEqual(
+        rotated.status === 201 ? ['api-key.created', 'successor', 'api-key.deleted'] : ['api-key.created', 'api-key.deleted'],
+      );
+    }
   });
 
   it('should refuse a key with one character changed without querying the database', async () => {

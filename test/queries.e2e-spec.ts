@@ -15,6 +15,7 @@ import { ApiKeysRepository } from '../apps/server/src/api-keys/api-keys.reposito
 import { AuditFailureCountsRepository } from '../apps/server/src/audit/audit-failure-counts.repository';
 import { RemindersRepository } from '../apps/server/src/notifications/reminders.repository';
 import { SystemFlagsRepository } from '../apps/server/src/onboarding/system-flags.repository';
+import { ServerSecretsRepository } from '../apps/server/src/cursors/server-secrets.repository';
 import { OrganizationsRepository } from '../apps/server/src/organizations/organizations.repository';
 import { RolesRepository } from '../apps/server/src/users/roles.repository';
 import { UsersRepository } from '../apps/server/src/users/users.repository';
@@ -105,6 +106,9 @@ describe('the statements the repositories send', () => {
 
     // system flags
     await record('SystemFlagsRepository.insert', () => flags.insert(manager, 'queries-test', now));
+    await record('ServerSecretsRepository.findOrCreate', () =>
+      get(ServerSecretsRepository).findOrCreate('queries-test', 'x', now),
+    );
 
     // roles
     await record('RolesRepository.listWithUserCounts', () => roles.listWithUserCounts(organizationId));
@@ -244,6 +248,9 @@ describe('the statements the repositories send', () => {
     await record('ApiKeysRepository.updateDescription', () => keys.updateDescription(t.dataSource.manager, keyId, 'x'));
     await record('ApiKeysRepository.expiringBetween', () => keys.expiringBetween(now, now));
     await record('ApiKeysRepository.findByIds', () => keys.findByIds([keyId, keyId + 1]));
+    await record('ApiKeysRepository.claimSuccessor (in a transaction)', () =>
+      t.dataSource.transaction((m) => keys.claimSuccessor(m, keyId, keyId + 1, now)),
+    );
     await record('ApiKeysRepository.softDelete', () => keys.softDelete(t.dataSource.manager, keyId, now));
 
     // reminders

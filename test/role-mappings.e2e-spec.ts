@@ -177,6 +177,43 @@ describe('Roles from groups', () => {
     expect(page.find((m: { id: string }) => m.id === erin)).toMatchObject({ roleSource: 'group' });
   });
 
+  it('should keep an automatic priority within 0–1,000,000: past the maximum it takes the maximum, and comes last on the tie', async () => {
+    const b = await scimOrganization(t, 'Bounded');
+    const carol = (await b.scim.post('/Users', { body: { userName: 'carol@bounded.test' } })).body.id;
+    const mapIn = async (displayName: string, role: string, priority?: number) => {
+      const groupId = (await b.scim.post('/Groups', { body: { displayName, members: [{ value: carol }] } })).body.id;
+      return b.admin.post('/v1.0/settings/role-mappings', {
+        body: { groupId, role, ...(priority === undefined ? {} : { priority }) },
+      });
+    };
+    const carolsRole = async () => (await b.scim.get(`/Users/${carol}`)).body.userType;
+
+    const near = await mapIn('Near the end', 'Read-only', 999_995);
+    expect(near.body.priority).toBe(999_995);
+    const first = await mapIn('First automatic', 'Procurement');
+    expect(first.status).toBe(201);
+    expect(first.body.priority).toBe(1_000_000);
+    const second = await mapIn('Second automatic', 'IT Admin');
+    expect(second.body.priority).toBe(1_000_000);
+    // Precedence: the lowest number, then the older mapping.
+    expect(await carolsRole()).toBe('Read-only');
+    expect((await b.admin.delete(`/v1.0/settings/role-mappings/${near.body.id}`)).status).toBe(204);
+    expect(await carolsRole()).toBe('Procurement');
+    const listed = (await b.admin.get('/v1.0/settings/role-mappings')).body.roleMappings;
+    expect(listed.map((m: { groupDisplayName: string; priority: number }) => [m.groupDisplayName, m.priority])).toEqual([
+      ['First automatic', 1_000_000],
+      ['Second automatic', 1_000_000],
+    ]);
+
+    // A priority the client gives out of range stays a 400 naming the field.
+    const above = await mapIn('Too far', 'Admin', 1_000_001);
+    expect(above.status).toBe(400);
+    expect(above.body.details).toEqual([{ field: 'priority', message: 'priority must be at most 1000000' }]);
+    const moved = await b.admin.patch(`/v1.0/settings/role-mappings/${first.body.id}`, { body: { priority: 1_000_001 } });
+    expect(moved.status).toBe(400);
+    expect(moved.body.details).toEqual([{ field: 'priority', message: 'priority must be at most 1000000' }]);
+  });
+
   it('should refuse bad mappings with a sentence and change nothing', async () => {
     const other = await scimOrganization(t, 'Elsewhere');
     const foreign = (await other.scim.post('/Groups', { body: { displayName: 'Theirs' } })).body.id;

@@ -67,7 +67,14 @@ describe('SCIM: discovery documents are accurate', () => {
       changePassword: { supported: false },
       sort: { supported: true },
       etag: { supported: true },
-      pagination: { cursor: true, index: true, defaultPaginationMethod: 'index', defaultPageSize: 100, maxPageSize: 200 },
+      pagination: {
+        cursor: true,
+        index: true,
+        defaultPaginationMethod: 'index',
+        defaultPageSize: 100,
+        maxPageSize: 200,
+        cursorTimeout: 3600,
+      },
       authenticationSchemes: [expect.objectContaining({ type: 'oauthbearertoken', primary: true })],
       meta: { resourceType: 'ServiceProviderConfig', location: `${t.config.appUrl}${SCIM}/ServiceProviderConfig` },
     });

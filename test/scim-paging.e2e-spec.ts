@@ -177,6 +177,7 @@ describe('SCIM paging: walks of every page, totalResults, RFC 9865 cursors', () 
         defaultPaginationMethod: 'index',
         defaultPageSize: 100,
         maxPageSize: 200,
+        cursorTimeout: 3600,
       });
     });
 

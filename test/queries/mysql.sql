@@ -15,6 +15,10 @@ SELECT `o`.`id` AS `o_id`, `o`.`name` AS `o_name`, `o`.`scim_enabled` AS `o_scim
 -- SystemFlagsRepository.insert
 INSERT INTO `system_flags`(`name`, `created_at`) VALUES (?, ?);
 
+-- ServerSecretsRepository.findOrCreate
+INSERT IGNORE INTO server_secrets (name, value, created_at) VALUES (?, ?, ?);
+SELECT value FROM server_secrets WHERE name = ?;
+
 -- RolesRepository.listWithUserCounts
 SELECT `r`.`id` AS id, `r`.`name` AS name, `r`.`description` AS description, `r`.`predefined` AS predefined, `r`.`created_at` AS createdAt, (SELECT COUNT(*) FROM `users` `u` WHERE `u`.`role_id` = `r`.`id` AND `u`.`deleted_at` IS NULL) AS `userCount` FROM `roles` `r` WHERE `r`.`organization_id` = ? ORDER BY `r`.`predefined` DESC, `r`.`id` ASC;
 
@@ -122,13 +126,13 @@ SELECT COUNT(*) AS `n` FROM `users` `u` WHERE `u`.`organization_id` = ? AND `u`.
 SELECT `u`.`user_name` AS `userName` FROM `users` `u` INNER JOIN `roles` `r` ON `r`.`id` = `u`.`role_id` WHERE `u`.`organization_id` = ? AND `r`.`name_lower` = ? AND `u`.`active` = 1 AND `u`.`deleted_at` IS NULL ORDER BY `u`.`id` ASC;
 
 -- ApiKeysRepository.insert
-INSERT INTO `api_keys`(`id`, `organization_id`, `type`, `description`, `key_hash`, `key_last4`, `created_at`, `expires_at`, `last_used_at`, `first_used_at`, `replaces_key_id`, `deleted_at`) VALUES (DEFAULT, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING `id`;
+INSERT INTO `api_keys`(`id`, `organization_id`, `type`, `description`, `key_hash`, `key_last4`, `created_at`, `expires_at`, `last_used_at`, `first_used_at`, `replaces_key_id`, `successor_key_id`, `deleted_at`) VALUES (DEFAULT, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING `id`;
 
 -- ApiKeysRepository.listLive
-SELECT `ApiKey`.`id` AS `ApiKey_id`, `ApiKey`.`organization_id` AS `ApiKey_organization_id`, `ApiKey`.`type` AS `ApiKey_type`, `ApiKey`.`description` AS `ApiKey_description`, `ApiKey`.`key_hash` AS `ApiKey_key_hash`, `ApiKey`.`key_last4` AS `ApiKey_key_last4`, `ApiKey`.`created_at` AS `ApiKey_created_at`, `ApiKey`.`expires_at` AS `ApiKey_expires_at`, `ApiKey`.`last_used_at` AS `ApiKey_last_used_at`, `ApiKey`.`first_used_at` AS `ApiKey_first_used_at`, `ApiKey`.`replaces_key_id` AS `ApiKey_replaces_key_id`, `ApiKey`.`deleted_at` AS `ApiKey_deleted_at` FROM `api_keys` `ApiKey` WHERE ((`ApiKey`.`organization_id` = ?) AND (`ApiKey`.`deleted_at` IS NULL)) ORDER BY `ApiKey`.`id` DESC;
+SELECT `ApiKey`.`id` AS `ApiKey_id`, `ApiKey`.`organization_id` AS `ApiKey_organization_id`, `ApiKey`.`type` AS `ApiKey_type`, `ApiKey`.`description` AS `ApiKey_description`, `ApiKey`.`key_hash` AS `ApiKey_key_hash`, `ApiKey`.`key_last4` AS `ApiKey_key_last4`, `ApiKey`.`created_at` AS `ApiKey_created_at`, `ApiKey`.`expires_at` AS `ApiKey_expires_at`, `ApiKey`.`last_used_at` AS `ApiKey_last_used_at`, `ApiKey`.`first_used_at` AS `ApiKey_first_used_at`, `ApiKey`.`replaces_key_id` AS `ApiKey_replaces_key_id`, `ApiKey`.`successor_key_id` AS `ApiKey_successor_key_id`, `ApiKey`.`deleted_at` AS `ApiKey_deleted_at` FROM `api_keys` `ApiKey` WHERE ((`ApiKey`.`organization_id` = ?) AND (`ApiKey`.`deleted_at` IS NULL)) ORDER BY `ApiKey`.`id` DESC;
 
 -- ApiKeysRepository.findLive
-SELECT `ApiKey`.`id` AS `ApiKey_id`, `ApiKey`.`organization_id` AS `ApiKey_organization_id`, `ApiKey`.`type` AS `ApiKey_type`, `ApiKey`.`description` AS `ApiKey_description`, `ApiKey`.`key_hash` AS `ApiKey_key_hash`, `ApiKey`.`key_last4` AS `ApiKey_key_last4`, `ApiKey`.`created_at` AS `ApiKey_created_at`, `ApiKey`.`expires_at` AS `ApiKey_expires_at`, `ApiKey`.`last_used_at` AS `ApiKey_last_used_at`, `ApiKey`.`first_used_at` AS `ApiKey_first_used_at`, `ApiKey`.`replaces_key_id` AS `ApiKey_replaces_key_id`, `ApiKey`.`deleted_at` AS `ApiKey_deleted_at` FROM `api_keys` `ApiKey` WHERE ((`ApiKey`.`id` = ?) AND (`ApiKey`.`organization_id` = ?) AND (`ApiKey`.`deleted_at` IS NULL)) LIMIT 1;
+SELECT `ApiKey`.`id` AS `ApiKey_id`, `ApiKey`.`organization_id` AS `ApiKey_organization_id`, `ApiKey`.`type` AS `ApiKey_type`, `ApiKey`.`description` AS `ApiKey_description`, `ApiKey`.`key_hash` AS `ApiKey_key_hash`, `ApiKey`.`key_last4` AS `ApiKey_key_last4`, `ApiKey`.`created_at` AS `ApiKey_created_at`, `ApiKey`.`expires_at` AS `ApiKey_expires_at`, `ApiKey`.`last_used_at` AS `ApiKey_last_used_at`, `ApiKey`.`first_used_at` AS `ApiKey_first_used_at`, `ApiKey`.`replaces_key_id` AS `ApiKey_replaces_key_id`, `ApiKey`.`successor_key_id` AS `ApiKey_successor_key_id`, `ApiKey`.`deleted_at` AS `ApiKey_deleted_at` FROM `api_keys` `ApiKey` WHERE ((`ApiKey`.`id` = ?) AND (`ApiKey`.`organization_id` = ?) AND (`ApiKey`.`deleted_at` IS NULL)) LIMIT 1;
 
 -- ApiKeysRepository.findLiveByHash
 SELECT `k`.`id` AS id, `k`.`organization_id` AS organizationId, `k`.`type` AS type, `k`.`expires_at` AS expiresAt, `k`.`last_used_at` AS lastUsedAt, `k`.`key_last4` AS keyLast4, `k`.`description` AS description, `o`.`scim_enabled` AS scimEnabled FROM `api_keys` `k` INNER JOIN `organizations` `o` ON `o`.`id` = `k`.`organization_id` WHERE `k`.`key_hash` = ? AND `k`.`deleted_at` IS NULL;
@@ -140,10 +144,13 @@ UPDATE api_keys SET last_used_at = ?, first_used_at = COALESCE(first_used_at, ?)
 UPDATE `api_keys` SET `description` = ? WHERE `id` = ?;
 
 -- ApiKeysRepository.expiringBetween
-SELECT `k`.`id` AS `k_id`, `k`.`organization_id` AS `k_organization_id`, `k`.`type` AS `k_type`, `k`.`description` AS `k_description`, `k`.`key_hash` AS `k_key_hash`, `k`.`key_last4` AS `k_key_last4`, `k`.`created_at` AS `k_created_at`, `k`.`expires_at` AS `k_expires_at`, `k`.`last_used_at` AS `k_last_used_at`, `k`.`first_used_at` AS `k_first_used_at`, `k`.`replaces_key_id` AS `k_replaces_key_id`, `k`.`deleted_at` AS `k_deleted_at` FROM `api_keys` `k` WHERE `k`.`deleted_at` IS NULL AND `k`.`expires_at` > ? AND `k`.`expires_at` <= ? ORDER BY `k`.`id` ASC;
+SELECT `k`.`id` AS `k_id`, `k`.`organization_id` AS `k_organization_id`, `k`.`type` AS `k_type`, `k`.`description` AS `k_description`, `k`.`key_hash` AS `k_key_hash`, `k`.`key_last4` AS `k_key_last4`, `k`.`created_at` AS `k_created_at`, `k`.`expires_at` AS `k_expires_at`, `k`.`last_used_at` AS `k_last_used_at`, `k`.`first_used_at` AS `k_first_used_at`, `k`.`replaces_key_id` AS `k_replaces_key_id`, `k`.`successor_key_id` AS `k_successor_key_id`, `k`.`deleted_at` AS `k_deleted_at` FROM `api_keys` `k` WHERE `k`.`deleted_at` IS NULL AND `k`.`expires_at` > ? AND `k`.`expires_at` <= ? ORDER BY `k`.`id` ASC;
 
 -- ApiKeysRepository.findByIds
-SELECT `ApiKey`.`id` AS `ApiKey_id`, `ApiKey`.`organization_id` AS `ApiKey_organization_id`, `ApiKey`.`type` AS `ApiKey_type`, `ApiKey`.`description` AS `ApiKey_description`, `ApiKey`.`key_hash` AS `ApiKey_key_hash`, `ApiKey`.`key_last4` AS `ApiKey_key_last4`, `ApiKey`.`created_at` AS `ApiKey_created_at`, `ApiKey`.`expires_at` AS `ApiKey_expires_at`, `ApiKey`.`last_used_at` AS `ApiKey_last_used_at`, `ApiKey`.`first_used_at` AS `ApiKey_first_used_at`, `ApiKey`.`replaces_key_id` AS `ApiKey_replaces_key_id`, `ApiKey`.`deleted_at` AS `ApiKey_deleted_at` FROM `api_keys` `ApiKey` WHERE ((`ApiKey`.`id` IN (?, ?)));
+SELECT `ApiKey`.`id` AS `ApiKey_id`, `ApiKey`.`organization_id` AS `ApiKey_organization_id`, `ApiKey`.`type` AS `ApiKey_type`, `ApiKey`.`description` AS `ApiKey_description`, `ApiKey`.`key_hash` AS `ApiKey_key_hash`, `ApiKey`.`key_last4` AS `ApiKey_key_last4`, `ApiKey`.`created_at` AS `ApiKey_created_at`, `ApiKey`.`expires_at` AS `ApiKey_expires_at`, `ApiKey`.`last_used_at` AS `ApiKey_last_used_at`, `ApiKey`.`first_used_at` AS `ApiKey_first_used_at`, `ApiKey`.`replaces_key_id` AS `ApiKey_replaces_key_id`, `ApiKey`.`successor_key_id` AS `ApiKey_successor_key_id`, `ApiKey`.`deleted_at` AS `ApiKey_deleted_at` FROM `api_keys` `ApiKey` WHERE ((`ApiKey`.`id` IN (?, ?)));
+
+-- ApiKeysRepository.claimSuccessor (in a transaction)
+UPDATE api_keys k LEFT JOIN api_keys s ON s.id = k.successor_key_id AND s.deleted_at IS NULL AND (s.expires_at IS NULL OR s.expires_at > ?) SET k.successor_key_id = ? WHERE k.id = ? AND k.deleted_at IS NULL AND s.id IS NULL;
 
 -- ApiKeysRepository.softDelete
 UPDATE `api_keys` SET `deleted_at` = ? WHERE (`id` = ? AND `deleted_at` IS NULL);

@@ -49,6 +49,10 @@ describe('ServiceProviderConfig', () => {
     const doc = serviceProviderConfig({ baseUrl: BASE, maxResults: 50, maxPayloadSize: 2048, documentationUri: 'https://d' });
     expect(doc).toMatchObject({ filter: { maxResults: 50 }, bulk: { maxPayloadSize: 2048 }, documentationUri: 'https://d' });
   });
+
+  it('should advertise RFC 9865 cursorTimeout when cursors expire', () => {
+    expect(serviceProviderConfig({ baseUrl: BASE, cursorTimeout: 3600 }).pagination).toMatchObject({ cursorTimeout: 3600 });
+  });
 });
 
 describe('Schemas', () => {

@@ -143,6 +143,8 @@ export interface ServiceProviderConfigOptions {
   maxPayloadSize?: number;
   /** Page size when a list names no `count`. */
   defaultPageSize?: number;
+  /** RFC 9865: seconds a cursor stays valid after the page that gave it; absent: cursors do not expire. */
+  cursorTimeout?: number;
   documentationUri?: string;
 }
 
@@ -162,13 +164,13 @@ export function serviceProviderConfig(options: ServiceProviderConfigOptions): Js
     sort: { supported: true },
     etag: { supported: true },
     // RFC 9865: both paging methods; startIndex when a client names neither (what every client sends today).
-    // No cursorTimeout: a cursor holds a position, not server state, so it does not expire.
     pagination: {
       cursor: true,
       index: true,
       defaultPaginationMethod: 'index',
       defaultPageSize: options.defaultPageSize ?? 100,
       maxPageSize: options.maxResults ?? 200,
+      ...(options.cursorTimeout !== undefined ? { cursorTimeout: options.cursorTimeout } : {}),
     },
     authenticationSchemes: [
       {

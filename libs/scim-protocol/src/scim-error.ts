@@ -1,8 +1,9 @@
 export const SCIM_ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
 
-/** The `scimType` values of RFC 7644 §3.12, and RFC 9865's `invalidCursor`. */
+/** The `scimType` values of RFC 7644 §3.12, and RFC 9865's `invalidCursor` and `expiredCursor`. */
 export type ScimType =
   | 'invalidCursor'
+  | 'expiredCursor'
   | 'invalidFilter'
   | 'tooMany'
   | 'uniqueness'

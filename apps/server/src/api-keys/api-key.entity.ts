@@ -55,6 +55,14 @@ export class ApiKey {
   @Column({ type: 'int', nullable: true })
   replacesKeyId: number | null;
 
+  /**
+   * The key last generated to replace this one. Set by a conditional UPDATE of this row that
+   * succeeds only while no live successor is named here (ApiKeysRepository.claimSuccessor), so a
+   * key has at most one live successor however many rotations run at once.
+   */
+  @Column({ type: 'int', nullable: true })
+  successorKeyId: number | null;
+
   @Column({ type: 'datetime', precision: 3, nullable: true })
   deletedAt: Date | null;
 }

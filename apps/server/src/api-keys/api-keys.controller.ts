@@ -43,6 +43,12 @@ export class ApiKeysController {
       "Rotate: generate the key's successor (same type and description), shown once. The old key works until deleted; the list shows the new key's first use and the old key's last use.",
   })
   @ApiResponse({ status: 201, type: CreatedApiKeyResponse })
+  @ApiResponse({ status: 404, description: 'No live key with this id in the organization (a deleted key cannot be rotated).' })
+  @ApiResponse({
+    status: 409,
+    description:
+      'The key already has a live successor (not deleted, not expired), named in the message: use it, or delete it first. Of rotations of one key sent at once, one succeeds. Also: a SCIM key while SCIM is turned off.',
+  })
   rotate(
     @OrganizationId() organizationId: number,
     @Param('id') id: string,

@@ -40,6 +40,34 @@ export class ApiKeysRepository {
     await manager.update(ApiKey, { id }, { description });
   }
 
+  /**
+   * Names `successorId` as the key's successor, unless the key is deleted or already has a live
+   * successor (one not deleted and not expired at `now`): one conditional UPDATE of the key's row,
+   * so of rotations running at once exactly one succeeds, on both engines (the row lock orders them
+   * on MySQL; SQLite runs them one after another). False when the key was not claimed.
+   */
+  async claimSuccessor(manager: EntityManager, id: number, successorId: number, now: Date): Promise<boolean> {
+    const runner = manager.queryRunner;
+    if (!runner) throw new Error('A rotation runs inside a transaction');
+    const at = toDbDate(now);
+    const result =
+      manager.connection.options.type === 'better-sqlite3'
+        ? await runner.query(
+            'UPDATE api_keys SET successor_key_id = ? WHERE id = ? AND deleted_at IS NULL AND NOT EXISTS ' +
+              '(SELECT 1 FROM api_keys s WHERE s.id = api_keys.successor_key_id AND s.deleted_at IS NULL AND (s.expires_at IS NULL OR s.expires_at > ?))',
+            [successorId, id, at],
+            true,
+          )
+        : // MySQL refuses a subquery on the table being updated: the successor is joined instead.
+          await runner.query(
+            'UPDATE api_keys k LEFT JOIN api_keys s ON s.id = k.successor_key_id AND s.deleted_at IS NULL AND (s.expires_at IS NULL OR s.expires_at > ?) ' +
+              'SET k.successor_key_id = ? WHERE k.id = ? AND k.deleted_at IS NULL AND s.id IS NULL',
+            [at, successorId, id],
+            true,
+          );
+    return (result.affected ?? 0) === 1;
+  }
+
   async softDelete(manager: EntityManager, id: number, now: Date): Promise<void> {
     await manager.update(ApiKey, { id, deletedAt: IsNull() }, { deletedAt: now });
   }

@@ -5,7 +5,7 @@ import { APP_CONFIG, AppConfig } from '@app/config';
 import { Inject, Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { EntityManager } from 'typeorm';
-import { badRequest, conflict, notFound } from '../common/app-error';
+import { AppError, badRequest, conflict, notFound } from '../common/app-error';
 import { Clock } from '../common/clock';
 import { parseId } from '../common/ids';
 import { AuditService } from '../audit/audit.service';
@@ -102,10 +102,15 @@ export class ApiKeysService {
           lastUsedAt: null,
           firstUsedAt: null,
           replacesKeyId: input.replacesKeyId ?? null,
+          successorKeyId: null,
           deletedAt: null,
         },
         tx,
       );
+      // A rotation: the old key must still be live and have no live successor (the database decides).
+      if (row.replacesKeyId !== null && !(await this.keys.claimSuccessor(tx, row.replacesKeyId, row.id, now))) {
+        throw new SuccessionRefused();
+      }
       // The event names the key by its masked form; the secret never leaves this function but in the response.
       const view = this.toView(row);
       await this.audit.record(tx, scope, {
@@ -150,10 +155,33 @@ export class ApiKeysService {
       if (maxDays && Date.parse(`${expiresAt}T00:00:00Z`) > now + maxDays * DAY_MS)
         expiresAt = new Date(now + (maxDays - 1) * DAY_MS).toISOString().slice(0, 10);
     }
-    return this.create(
-      organizationId,
-      { type: old.type, description: old.description, expiresAt: expiresAt ?? null, replacesKeyId: old.id },
-      scope,
+    const successor = { type: old.type, description: old.description, expiresAt: expiresAt ?? null, replacesKeyId: old.id };
+    // A refusal read after its transaction may find the successor gone meanwhile: then the rotation is tried again.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.create(organizationId, successor, scope);
+      } catch (error) {
+        if (!(error instanceof SuccessionRefused)) throw error;
+        const refusal = await this.rotationRefusal(organizationId, rawId);
+        if (refusal) throw refusal;
+        if (attempt === 3)
+          throw conflict('This key was rotated by another request at the same moment; list the keys, then try again.');
+      }
+    }
+  }
+
+  /**
+   * Why a key cannot be rotated now, read after the refused transaction: deleted (404, as an unknown
+   * key), or a live successor (409 naming it). Null when neither holds any more.
+   */
+  private async rotationRefusal(organizationId: number, rawId: string): Promise<AppError | null> {
+    const old = await this.keys.findLive(organizationId, parseId(rawId, 'API key'));
+    if (!old) return notFound(`No API key with id ${JSON.stringify(rawId)} in this organization.`);
+    const successor = old.successorKeyId === null ? null : await this.keys.findLive(organizationId, old.successorKeyId);
+    if (!successor || (successor.expiresAt !== null && successor.expiresAt.getTime() <= this.clock.now().getTime())) return null;
+    const masked = maskKey(successor.type, successor.keyLast4);
+    return conflict(
+      `This key already has a successor, ${masked} (id ${successor.id}), generated ${successor.createdAt.toISOString()}: use it, or delete it first to rotate this key again.`,
     );
   }
 
@@ -271,6 +299,9 @@ export class ApiKeysService {
     return row;
   }
 }
+
+/** Thrown inside a rotation's transaction when the old key is deleted or has a live successor: it rolls back. */
+class SuccessionRefused extends Error {}
 
 function details(row: ApiKey): ApiKeyDetails {
   return {

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { CursorsModule } from '../cursors/cursors.module';
 import { AuditEvent } from './audit-event.entity';
 import { AuditFailureCount } from './audit-failure-count.entity';
 import { AuditFailureCountsRepository } from './audit-failure-counts.repository';
@@ -14,7 +15,7 @@ import { FailedRequestRecorder } from './failed-requests';
  * the same transaction. Depends on no other feature module, so everyone may depend on it.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([AuditEvent, AuditFailureCount])],
+  imports: [TypeOrmModule.forFeature([AuditEvent, AuditFailureCount]), CursorsModule],
   controllers: [AuditController],
   providers: [AuditService, AuditRepository, AuditFailureCountsRepository, AuditPruneCron, FailedRequestRecorder],
   exports: [AuditService, FailedRequestRecorder],

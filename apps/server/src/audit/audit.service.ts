@@ -4,7 +4,7 @@ import { TransactionRunner } from '@app/database';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { Clock } from '../common/clock';
-import { decodeCursor, encodeCursor } from '../common/cursor';
+import { AdminCursors } from '../cursors/admin-cursors';
 import { AuditScope, KeyActor } from './audit-context';
 import { AuditEvent } from './audit-event.entity';
 import { AuditFailureCount } from './audit-failure-count.entity';
@@ -107,6 +107,7 @@ export class AuditService {
     private readonly failureCounts: AuditFailureCountsRepository,
     private readonly transactions: TransactionRunner,
     private readonly clock: Clock,
+    private readonly cursors: AdminCursors,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -233,14 +234,14 @@ export class AuditService {
     const { cursor, ...filters } = query;
     const rows = await this.repository.page(organizationId, {
       ...filters,
-      beforeId: decodeCursor(cursor) || undefined,
+      beforeId: this.cursors.decode('audit-log', organizationId, cursor) || undefined,
       limit: query.limit + 1,
     });
     const page = rows.slice(0, query.limit);
     return {
       events: page.map(toView),
       count: page.length,
-      nextCursor: rows.length > query.limit ? encodeCursor(page[page.length - 1].id) : null,
+      nextCursor: rows.length > query.limit ? this.cursors.encode('audit-log', organizationId, page[page.length - 1].id) : null,
     };
   }
 

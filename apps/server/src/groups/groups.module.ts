@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '../audit/audit.module';
 import { OrganizationsModule } from '../organizations/organizations.module';
+import { CursorsModule } from '../cursors/cursors.module';
 import { UsersModule } from '../users/users.module';
 import { GroupMember } from './group-member.entity';
 import { Group } from './group.entity';
@@ -18,7 +19,13 @@ import { RoleMappingsService } from './role-mappings.service';
  * roles through UsersService); the users module does not depend on this one.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([Group, GroupMember, RoleMapping]), UsersModule, OrganizationsModule, AuditModule],
+  imports: [
+    TypeOrmModule.forFeature([Group, GroupMember, RoleMapping]),
+    UsersModule,
+    OrganizationsModule,
+    AuditModule,
+    CursorsModule,
+  ],
   controllers: [GroupsController],
   providers: [GroupsService, GroupsRepository, RoleMappingsService, RoleMappingsRepository],
   exports: [GroupsService],

@@ -7,7 +7,8 @@ import { EntityManager } from 'typeorm';
 import { AuditChange, AuditRecord, AuditService } from '../audit/audit.service';
 import { badRequest, conflict, notFound, preconditionFailed } from '../common/app-error';
 import { Clock } from '../common/clock';
-import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor } from '../common/cursor';
+import { DEFAULT_PAGE_SIZE } from '../common/cursor';
+import { AdminCursors } from '../cursors/admin-cursors';
 import { isUniqueViolation, retryOnDeadlock } from '../common/db-errors';
 import { parseId } from '../common/ids';
 import { OrganizationsService } from '../organizations/organizations.service';
@@ -50,6 +51,7 @@ export class GroupsService {
     private readonly audit: AuditService,
     private readonly transactions: TransactionRunner,
     private readonly clock: Clock,
+    private readonly cursors: AdminCursors,
   ) {}
 
   async create(organizationId: number, input: GroupInput, scope: AuditScope): Promise<GroupResource> {
@@ -246,14 +248,18 @@ export class GroupsService {
   /** The admin API's groups: cursor-paged, with their member counts and mapped roles. */
   async list(organizationId: number, query: { size?: number; cursor?: string }): Promise<GroupPage> {
     const size = query.size ?? DEFAULT_PAGE_SIZE;
-    const { rows, total } = await this.repository.page(organizationId, decodeCursor(query.cursor), size + 1);
+    const { rows, total } = await this.repository.page(
+      organizationId,
+      this.cursors.decode('groups', organizationId, query.cursor),
+      size + 1,
+    );
     const page = rows.slice(0, size);
     const roles = await this.roleMappings.rolesOfGroups(page.map((r) => r.group.id));
     return {
       groups: page.map((r) => toView(r.group, r.memberCount, roles.get(r.group.id))),
       count: page.length,
       total,
-      nextCursor: rows.length > size ? encodeCursor(page[page.length - 1].group.id) : null,
+      nextCursor: rows.length > size ? this.cursors.encode('groups', organizationId, page[page.length - 1].group.id) : null,
     };
   }
 

@@ -3,6 +3,9 @@ import { Organization } from '../organizations/organization.entity';
 import { Role } from '../users/role.entity';
 import { Group } from './group.entity';
 
+/** The documented range of a mapping's priority is 0 to this, whoever chooses it (client or server). */
+export const MAX_MAPPING_PRIORITY = 1_000_000;
+
 /**
  * "Members of this group have this role": at most one mapping per group. A user in several mapped
  * groups gets the role of the mapping with the lowest priority number (ties: the older mapping).

@@ -12,6 +12,7 @@ import { OrganizationsService } from '../organizations/organizations.service';
 import { RolesService } from '../users/roles.service';
 import { UsersService } from '../users/users.service';
 import { GroupsRepository } from './groups.repository';
+import { MAX_MAPPING_PRIORITY } from './role-mapping.entity';
 import { RoleMappingRow, RoleMappingsRepository } from './role-mappings.repository';
 
 /**
@@ -63,7 +64,9 @@ export class RoleMappingsService {
                 `The group "${group.displayName}" is already mapped to ${existing.role}; change that mapping instead (a group has one).`,
               );
             const role = await this.roles.resolve(manager, organizationId, body.role);
-            const priority = body.priority ?? (await this.mappings.maxPriority(manager, organizationId)) + 10;
+            // Last: 10 past the highest, within the range. At the maximum it ties, and a tie goes to the older mapping.
+            const priority =
+              body.priority ?? Math.min((await this.mappings.maxPriority(manager, organizationId)) + 10, MAX_MAPPING_PRIORITY);
             let id: number;
             try {
               id = await this.mappings.insert(manager, {

@@ -3,6 +3,7 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '../audit/audit.module';
 import { ApiKeysModule } from '../api-keys/api-keys.module';
+import { CursorsModule } from '../cursors/cursors.module';
 import { OrganizationsModule } from '../organizations/organizations.module';
 import { UsersModule } from '../users/users.module';
 import { ExpiryReminderCron } from './expiry-reminder.cron';
@@ -21,6 +22,7 @@ import { RemindersService } from './reminders.service';
     UsersModule,
     OrganizationsModule,
     AuditModule,
+    CursorsModule,
   ],
   controllers: [NotificationsController],
   providers: [RemindersService, RemindersRepository, MailerService, ExpiryReminderCron],

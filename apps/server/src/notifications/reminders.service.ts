@@ -8,7 +8,8 @@ import { randomUUID } from 'node:crypto';
 import { ApiKeysService } from '../api-keys/api-keys.service';
 import { AuditRecord, AuditService } from '../audit/audit.service';
 import { Clock } from '../common/clock';
-import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor } from '../common/cursor';
+import { DEFAULT_PAGE_SIZE } from '../common/cursor';
+import { AdminCursors } from '../cursors/admin-cursors';
 import { retryOnDeadlock } from '../common/db-errors';
 import { withoutAddresses } from '../common/logger';
 import { nextRunOf } from '../common/scheduled-job';
@@ -53,6 +54,7 @@ export class RemindersService {
     private readonly audit: AuditService,
     private readonly transactions: TransactionRunner,
     private readonly clock: Clock,
+    private readonly cursors: AdminCursors,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -101,7 +103,7 @@ export class RemindersService {
 
   async list(organizationId: number, page: { size?: number; cursor?: string }): Promise<ReminderPage> {
     const size = page.size ?? DEFAULT_PAGE_SIZE;
-    const before = decodeCursor(page.cursor);
+    const before = this.cursors.decode('notifications', organizationId, page.cursor);
     const { rows, total } = await this.reminders.page(organizationId, before, size);
     const pageRows = rows.slice(0, size);
     const keys = await this.apiKeys.findDetailsMany([...new Set(pageRows.map((r) => r.apiKeyId))]);
@@ -131,7 +133,8 @@ export class RemindersService {
       }),
       count: pageRows.length,
       total,
-      nextCursor: rows.length > size ? encodeCursor(pageRows[pageRows.length - 1].id) : null,
+      nextCursor:
+        rows.length > size ? this.cursors.encode('notifications', organizationId, pageRows[pageRows.length - 1].id) : null,
       upcoming: before ? [] : await this.upcoming(organizationId),
       nextRunAt: this.config.reminders.schedulerEnabled ? nextRunOf(this.config.reminders.cron, this.clock.now()) : null,
     };

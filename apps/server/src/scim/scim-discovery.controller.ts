@@ -11,6 +11,7 @@ import { RequiresKey } from '../auth/auth.decorators';
 import { AppError, notFound } from '../common/app-error';
 import { BODY_LIMIT_BYTES } from '../app.setup';
 import { ScimMediaTypeGuard } from './scim-media-type.guard';
+import { CURSOR_TIMEOUT_SECONDS } from './scim-paging';
 import { MAX_RESULTS } from './scim-request';
 import { ScimUsersService } from './scim-users.service';
 
@@ -50,7 +51,12 @@ export class ScimDiscoveryController {
       'What this server supports: PATCH, filter (max 200), sort, ETag, index and cursor paging; no bulk, no password change.',
   })
   serviceProviderConfig(): Json {
-    return serviceProviderConfig({ baseUrl: this.scim.baseUrl, maxResults: MAX_RESULTS, maxPayloadSize: BODY_LIMIT_BYTES });
+    return serviceProviderConfig({
+      baseUrl: this.scim.baseUrl,
+      maxResults: MAX_RESULTS,
+      maxPayloadSize: BODY_LIMIT_BYTES,
+      cursorTimeout: CURSOR_TIMEOUT_SECONDS,
+    });
   }
 
   @Get('ResourceTypes')

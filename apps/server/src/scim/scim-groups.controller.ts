@@ -1,10 +1,11 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Put, Query, Res, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { AuditScope } from '../audit/audit-context';
 import { Acting, OrganizationId, RequiresKey } from '../auth/auth.decorators';
 import { ScimGroupsService } from './scim-groups.service';
 import { ScimMediaTypeGuard } from './scim-media-type.guard';
+import { LIST_ERRORS } from './scim-paging';
 import { withEtag } from './scim-request';
 
 type Json = Record<string, unknown>;
@@ -23,6 +24,7 @@ export class ScimGroupsController {
     summary:
       'List or filter groups (displayName, externalId, id, members.value): filter, startIndex or cursor (RFC 9865), count (≤ 200), sortBy, sortOrder, attributes, excludedAttributes (excludedAttributes=members reads no member).',
   })
+  @ApiResponse({ status: 400, description: LIST_ERRORS })
   list(@OrganizationId() organizationId: number, @Query() query: Json): Promise<Json> {
     return this.scim.list(organizationId, query);
   }
@@ -30,6 +32,7 @@ export class ScimGroupsController {
   @Post('.search')
   @HttpCode(200)
   @ApiOperation({ summary: 'The same query as GET /Groups, in a SearchRequest body.' })
+  @ApiResponse({ status: 400, description: LIST_ERRORS })
   search(@OrganizationId() organizationId: number, @Body() body: unknown): Promise<Json> {
     return this.scim.search(organizationId, body);
   }

@@ -1,6 +1,7 @@
 import { cursorListResponse, CursorListResponse, listResponse, ListQuery, ListResponse, ScimError } from '@app/scim-protocol';
 import { Injectable } from '@nestjs/common';
-import { hash } from 'node:crypto';
+import { Clock } from '../common/clock';
+import { CursorKey } from '../cursors/cursor-key';
 
 /** Where a list's page starts, in the store's terms (the repositories' `offset`, `limit`, `afterId`). */
 export interface PagePlan {
@@ -27,6 +28,15 @@ const POSITIONS_PER_WALK = 20_000;
 const POSITION_TTL_MS = 15 * 60_000;
 
 /**
+ * How long a cursor stays valid after the page that gave it (RFC 9865 `cursorTimeout`, advertised in
+ * /ServiceProviderConfig): a walk asks for its next page within seconds; one paused for an hour starts over.
+ */
+export const CURSOR_TIMEOUT_SECONDS = 3600;
+
+/** The 400s of a list, as the OpenAPI document describes them. */
+export const LIST_ERRORS = `SCIM Error: invalidFilter, invalidValue or tooMany for the query; invalidCursor for a cursor this server did not give for this query (resource, filter); expiredCursor for a cursor older than cursorTimeout (${CURSOR_TIMEOUT_SECONDS} s): start again with an empty cursor.`;
+
+/**
  * Paging of SCIM lists (Users, Groups) so that a page costs the same wherever it is in the list.
  *
  * - **Index paging** (`startIndex`, what Okta and Entra send) walks a list page by page. For lists in
@@ -40,13 +50,20 @@ const POSITION_TTL_MS = 15 * 60_000;
  *   (WALKS_KEPT queries, 15 minutes after a walk's last page): a sorted list, a startIndex with no
  *   known position before it, or a walk spread over several instances, skips from the list's start.
  * - **Cursor paging** (RFC 9865: `cursor`, then each answer's `nextCursor`) carries that position
- *   in the cursor itself, so it holds on any instance and never expires. A cursor is bound to its
- *   query (resource and filter); sortBy is refused with it.
+ *   in the cursor itself, with the time it was given, sealed with an HMAC under the key every
+ *   instance shares (CursorKey): it holds on any instance, a cursor the server did not give is
+ *   `invalidCursor`, one older than CURSOR_TIMEOUT_SECONDS is `expiredCursor`. A cursor is bound to
+ *   its query (resource, organization, filter); sortBy is refused with it.
  */
 @Injectable()
 export class ScimPaging {
   /** Per walk (query identity), the positions known, least recently used walk first. */
   private readonly walks = new Map<string, Positions>();
+
+  constructor(
+    private readonly cursors: CursorKey,
+    private readonly clock: Clock,
+  ) {}
 
   plan(resource: string, organizationId: number, query: ListQuery): PagePlan {
     // Built when needed: most lists are a lookup (`userName eq`) that neither continues nor is continued.
@@ -64,7 +81,7 @@ export class ScimPaging {
         walk,
         offset: 0,
         limit: query.count === 0 ? 0 : query.count + 1,
-        afterId: query.cursor === '' ? undefined : decodeCursor(query.cursor, fingerprint(walk()!)),
+        afterId: query.cursor === '' ? undefined : this.openCursor(query.cursor, walk()!),
         position: 0,
       };
     }
@@ -86,7 +103,7 @@ export class ScimPaging {
     if (plan.mode === 'cursor') {
       const more = resources.length > query.count;
       const shown = more ? resources.slice(0, query.count) : resources;
-      return cursorListResponse(shown, total, more ? encodeCursor(ids[query.count - 1], fingerprint(plan.walk()!)) : undefined);
+      return cursorListResponse(shown, total, more ? this.sealCursor(ids[query.count - 1], plan.walk()!) : undefined);
     }
     // Only a full page has a next one to continue; a lookup's single answer (Okta's `userName eq`) is not a walk.
     const walk = ids.length && ids.length === query.count ? plan.walk() : null;
@@ -97,6 +114,31 @@ export class ScimPaging {
       if (plan.offset > 0) positions.set(plan.position, ids[0] - 1);
     }
     return listResponse(resources, total, query.startIndex);
+  }
+
+  /** `<after id>.<issued, Unix seconds>.<MAC>`, sealed for this walk (its query). */
+  private sealCursor(afterId: number, walk: string): string {
+    return this.cursors.seal(`scim\u0000${walk}`, [afterId, Math.floor(this.clock.now().getTime() / 1000)]);
+  }
+
+  private openCursor(cursor: string, walk: string): number {
+    const fields = this.cursors.open(`scim\u0000${walk}`, cursor);
+    if (!fields || fields.length !== 2) {
+      throw new ScimError(
+        400,
+        "This cursor is not one this server gave for this query: send the same filter as the request that returned it, or an empty cursor for the first page, then each answer's nextCursor.",
+        'invalidCursor',
+      );
+    }
+    const [afterId, issued] = fields;
+    if (Math.floor(this.clock.now().getTime() / 1000) - issued > CURSOR_TIMEOUT_SECONDS) {
+      throw new ScimError(
+        400,
+        `This cursor has expired: a cursor is valid for ${CURSOR_TIMEOUT_SECONDS} seconds after the page that gave it (cursorTimeout). Start the walk again with an empty cursor.`,
+        'expiredCursor',
+      );
+    }
+    return afterId;
   }
 
   /** The nearest known position at or before `position` in this walk. */
@@ -153,33 +195,4 @@ class Positions {
     }
     return low;
   }
-}
-
-/** A short digest of a query's identity: a cursor only continues the query that gave it. */
-function fingerprint(walk: string): string {
-  return hash('sha256', walk, 'base64url').slice(0, 12);
-}
-
-/** `<after id>.<fingerprint>` in base64url: characters RFC 9865 allows in a cursor (RFC 3986 unreserved). */
-function encodeCursor(afterId: number, print: string): string {
-  return Buffer.from(`${afterId}.${print}`).toString('base64url');
-}
-
-function decodeCursor(cursor: string, print: string): number {
-  const match = /^(\d{1,15})\.([A-Za-z0-9_-]{12})$/.exec(Buffer.from(cursor, 'base64url').toString());
-  if (!match) {
-    throw new ScimError(
-      400,
-      "This cursor is not one this server gave: send an empty cursor for the first page, then each answer's nextCursor.",
-      'invalidCursor',
-    );
-  }
-  if (match[2] !== print) {
-    throw new ScimError(
-      400,
-      'This cursor continues a different query: send the same filter as the request that returned it, or an empty cursor to start over.',
-      'invalidCursor',
-    );
-  }
-  return Number(match[1]);
 }

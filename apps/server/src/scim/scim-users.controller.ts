@@ -1,9 +1,10 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Put, Query, Res, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { AuditScope } from '../audit/audit-context';
 import { Acting, OrganizationId, RequiresKey } from '../auth/auth.decorators';
 import { ScimMediaTypeGuard } from './scim-media-type.guard';
+import { LIST_ERRORS } from './scim-paging';
 import { withEtag } from './scim-request';
 import { ScimUsersService } from './scim-users.service';
 
@@ -27,6 +28,7 @@ export class ScimUsersController {
     summary:
       'List or filter users: filter, startIndex or cursor (RFC 9865), count (≤ 200), sortBy, sortOrder, attributes, excludedAttributes.',
   })
+  @ApiResponse({ status: 400, description: LIST_ERRORS })
   list(@OrganizationId() organizationId: number, @Query() query: Json): Promise<Json> {
     return this.scim.list(organizationId, query);
   }
@@ -34,6 +36,7 @@ export class ScimUsersController {
   @Post('.search')
   @HttpCode(200)
   @ApiOperation({ summary: 'The same query as GET /Users, in a SearchRequest body.' })
+  @ApiResponse({ status: 400, description: LIST_ERRORS })
   search(@OrganizationId() organizationId: number, @Body() body: unknown): Promise<Json> {
     return this.scim.search(organizationId, body);
   }

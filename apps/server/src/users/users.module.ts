@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '../audit/audit.module';
+import { CursorsModule } from '../cursors/cursors.module';
 import { OrganizationsModule } from '../organizations/organizations.module';
 import { Role } from './role.entity';
 import { RolesRepository } from './roles.repository';
@@ -14,7 +15,12 @@ import { UsersRepository } from './users.repository';
 import { UsersService } from './users.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([User, UserAttributeValue, UserCount, Role]), OrganizationsModule, AuditModule],
+  imports: [
+    TypeOrmModule.forFeature([User, UserAttributeValue, UserCount, Role]),
+    OrganizationsModule,
+    AuditModule,
+    CursorsModule,
+  ],
   controllers: [UsersController],
   providers: [UsersService, RolesService, UsersRepository, UserCountsRepository, RolesRepository],
   exports: [UsersService, RolesService],

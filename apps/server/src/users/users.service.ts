@@ -7,7 +7,8 @@ import { EntityManager } from 'typeorm';
 import { AuditChange, AuditRecord, AuditService } from '../audit/audit.service';
 import { badRequest, conflict, notFound, preconditionFailed } from '../common/app-error';
 import { Clock } from '../common/clock';
-import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor } from '../common/cursor';
+import { DEFAULT_PAGE_SIZE } from '../common/cursor';
+import { AdminCursors } from '../cursors/admin-cursors';
 import { isForeignKeyViolation, isUniqueViolation, retryOnDeadlock } from '../common/db-errors';
 import { parseId } from '../common/ids';
 import { OrganizationsService } from '../organizations/organizations.service';
@@ -88,6 +89,7 @@ export class UsersService {
     private readonly transactions: TransactionRunner,
     private readonly audit: AuditService,
     private readonly clock: Clock,
+    private readonly cursors: AdminCursors,
   ) {}
 
   /** Validates a userName: an email address (Torii's rule on top of SCIM). */
@@ -154,7 +156,7 @@ export class UsersService {
   async list(organizationId: number, query: UserListQuery): Promise<UserPage> {
     const size = query.size ?? DEFAULT_PAGE_SIZE;
     const { rows, total } = await this.repository.list(organizationId, {
-      afterId: decodeCursor(query.cursor),
+      afterId: this.cursors.decode('users', organizationId, query.cursor),
       size: size + 1,
       active: query.status === undefined ? undefined : query.status === 'active',
       roleLower: query.role ? query.role.trim().normalize('NFC').toLowerCase() : undefined,
@@ -170,7 +172,7 @@ export class UsersService {
       users: page.map((r) => toView(r.user, r.roleName, groups)),
       count: page.length,
       total,
-      nextCursor: rows.length > size ? encodeCursor(page[page.length - 1].user.id) : null,
+      nextCursor: rows.length > size ? this.cursors.encode('users', organizationId, page[page.length - 1].user.id) : null,
     };
   }
 

@@ -2,8 +2,7 @@ import type { GroupPage, GroupView, RoleMappingView } from '@app/api-types';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsNotEmpty, IsString, Max, MaxLength, Min } from 'class-validator';
 import { IsOmittable } from '../../common/validators';
-
-const MAX_PRIORITY = 1_000_000;
+import { MAX_MAPPING_PRIORITY as MAX_PRIORITY } from '../role-mapping.entity';
 
 export class CreateRoleMappingDto {
   @ApiProperty({ example: '7', description: "The group's id (its SCIM id)." })
@@ -22,7 +21,7 @@ export class CreateRoleMappingDto {
     minimum: 0,
     maximum: MAX_PRIORITY,
     description:
-      "A user in several mapped groups gets the role of the lowest number (ties: the older mapping). Absent: 10 more than the organization's highest, so a new mapping comes last.",
+      "A user in several mapped groups gets the role of the lowest number (ties: the older mapping). Absent: 10 more than the organization's highest, at most 1,000,000 (then a tie with the highest, which the older mapping wins), so a new mapping comes last.",
   })
   @IsOmittable()
   @IsInt({ message: 'priority must be a whole number' })

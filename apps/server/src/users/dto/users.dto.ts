@@ -14,7 +14,10 @@ export class PageQueryDto {
   @Max(MAX_PAGE_SIZE, { message: `size must be at most ${MAX_PAGE_SIZE}` })
   size?: number;
 
-  @ApiPropertyOptional({ description: 'nextCursor of the previous page.' })
+  @ApiPropertyOptional({
+    description:
+      'nextCursor of the previous page (opaque; it does not expire). A cursor this list did not return, or one of another list or organization, is 400 naming cursor.',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(200, { message: 'cursor is not a cursor this API returned' })
