@@ -163,6 +163,7 @@ describe('the statements the repositories send', () => {
     await record('UsersRepository.findByUserName (locked, in a transaction)', () =>
       t.dataSource.transaction((m) => users.findByUserName(m, organizationId, 'admin@queries.test', true)),
     );
+    await record('UsersRepository.organizationSize (pricing a search)', () => users.organizationSize(organizationId));
     await record('UsersRepository.search: first page, no filter', () => users.search(organizationId, { offset: 0, limit: 100 }));
     await record('UsersRepository.search: a page past the first (OFFSET, the kept count)', () =>
       users.search(organizationId, { offset: 100, limit: 100 }),
@@ -233,8 +234,8 @@ describe('the statements the repositories send', () => {
     await record('UsersRepository.list: members (all but one role)', () =>
       users.list(organizationId, { afterId: 0, size: 51, exceptRoleLower: 'employee' }),
     );
-    await record('UsersRepository.countOthersInRole (in a transaction)', () =>
-      t.dataSource.transaction((m) => users.countOthersInRole(m, organizationId, 1, userId)),
+    await record('UsersRepository.countActiveInRole (in a transaction)', () =>
+      t.dataSource.transaction((m) => users.countActiveInRole(m, organizationId, 1, userId)),
     );
     await record('UsersRepository.activeUserNamesInRole', () => users.activeUserNamesInRole(organizationId, 'admin'));
 

@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } fr
 import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { AuditScope } from '../audit/audit-context';
 import { Acting, OrganizationId } from '../auth/auth.decorators';
-import { PageQueryDto } from '../users/dto/users.dto';
+import { PageQueryDto } from '../common/dto/page-query.dto';
 import {
   CreateRoleMappingDto,
   GroupPageResponse,

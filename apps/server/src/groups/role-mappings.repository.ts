@@ -2,7 +2,7 @@ import { takesRowLocks } from '@app/database';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { toDbDate, toIso } from '../common/db-values';
-import type { GroupRole } from '../users/users.service';
+import type { GroupRole } from '../common/group-role';
 
 /** A mapping as the admin API shows it. */
 export interface RoleMappingRow {

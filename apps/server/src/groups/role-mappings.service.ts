@@ -10,7 +10,7 @@ import { isForeignKeyViolation, isUniqueViolation, retryOnDeadlock } from '../co
 import { parseId } from '../common/ids';
 import { OrganizationsService } from '../organizations/organizations.service';
 import { RolesService } from '../users/roles.service';
-import { UsersService } from '../users/users.service';
+import { UserRolesService } from '../users/user-roles.service';
 import { GroupsRepository } from './groups.repository';
 import { MAX_MAPPING_PRIORITY } from './role-mapping.entity';
 import { RoleMappingRow, RoleMappingsRepository } from './role-mappings.repository';
@@ -21,7 +21,7 @@ import { RoleMappingRow, RoleMappingsRepository } from './role-mappings.reposito
  * (userType, the admin API, the default), which is kept and comes back when no mapping applies.
  *
  * Every membership or mapping change recomputes the roles of the users it touches in the same
- * transaction (`settle`), through UsersService.applyGroupRoles, which also holds the last active
+ * transaction (`settle`), through UserRolesService.applyGroupRoles, which also holds the last active
  * Admin rule. The reads behind a recomputation are locking reads on MySQL, so two transactions
  * that change memberships and mappings at once see each other's committed work or wait for it.
  */
@@ -30,7 +30,7 @@ export class RoleMappingsService {
   constructor(
     private readonly mappings: RoleMappingsRepository,
     private readonly groups: GroupsRepository,
-    private readonly users: UsersService,
+    private readonly userRoles: UserRolesService,
     private readonly roles: RolesService,
     private readonly organizations: OrganizationsService,
     private readonly audit: AuditService,
@@ -177,7 +177,7 @@ export class RoleMappingsService {
     scope: AuditScope,
   ): Promise<void> {
     if (!userIds.length) return;
-    await this.users.applyGroupRoles(manager, organizationId, userIds, await this.mappings.grants(manager, userIds), scope);
+    await this.userRoles.applyGroupRoles(manager, organizationId, userIds, await this.mappings.grants(manager, userIds), scope);
   }
 
   /** A mapping about to change, after its organization's lock (taken first, as every membership change takes it). */

@@ -1,7 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { OrganizationId } from '../auth/auth.decorators';
-import { PageQueryDto } from '../users/dto/users.dto';
+import { PageQueryDto } from '../common/dto/page-query.dto';
 import { NotificationPageResponse } from './dto/notifications.dto';
 import { RemindersService } from './reminders.service';
 

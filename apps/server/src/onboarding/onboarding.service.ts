@@ -8,7 +8,8 @@ import { Clock } from '../common/clock';
 import { isUniqueViolation } from '../common/db-errors';
 import { OrganizationsService } from '../organizations/organizations.service';
 import { RolesService } from '../users/roles.service';
-import { UsersService } from '../users/users.service';
+import { validUserName } from '../users/user-name';
+import { UserProvisioningService } from '../users/user-provisioning.service';
 import { SystemFlagsRepository } from './system-flags.repository';
 
 export interface OnboardedOrganization {
@@ -31,7 +32,7 @@ export class OnboardingService {
     private readonly transactions: TransactionRunner,
     private readonly organizations: OrganizationsService,
     private readonly roles: RolesService,
-    private readonly users: UsersService,
+    private readonly users: UserProvisioningService,
     private readonly apiKeys: ApiKeysService,
     private readonly flags: SystemFlagsRepository,
     private readonly clock: Clock,
@@ -71,7 +72,7 @@ export class OnboardingService {
     scope: AuditScope,
   ): Promise<OnboardedOrganization> {
     const cleanName = name.trim();
-    const email = this.users.assertValidUserName(adminEmail);
+    const email = validUserName(adminEmail);
     const organization = await this.organizations.create(manager, cleanName);
     await this.roles.seedPredefined(manager, organization.id);
     const admin = await this.users.createAdmin(manager, organization.id, email, adminName, scope);

@@ -12,7 +12,10 @@ import {
 import { Inject, Injectable } from '@nestjs/common';
 import { SCIM_BASE_PATH } from '../common/http-error';
 import { GroupsService } from '../groups/groups.service';
-import { UserResource, UsersService } from '../users/users.service';
+import { UserProvisioningService } from '../users/user-provisioning.service';
+import { UserResource } from '../users/user-resource';
+import { UserSearchService } from '../users/user-search.service';
+import { UsersService } from '../users/users.service';
 import { ScimPaging } from './scim-paging';
 import { MAX_RESULTS, pickProjection, ScimResponse, searchParams, versionCheck } from './scim-request';
 
@@ -20,9 +23,10 @@ type Json = Record<string, unknown>;
 
 /**
  * SCIM Users on top of the users module: parses and validates SCIM bodies
- * with the protocol library, hands SCIM Users to UsersService (which applies
- * the rules and stores them; filters become SQL in its repository), and renders
- * what it returns: meta, ETag, projection, list responses.
+ * with the protocol library, hands SCIM Users to UserProvisioningService (which
+ * applies the rules and stores them) and searches to UserSearchService (filters
+ * become SQL in the users' repository), and renders what they return: meta,
+ * ETag, projection, list responses.
  */
 @Injectable()
 export class ScimUsersService {
@@ -30,6 +34,8 @@ export class ScimUsersService {
 
   constructor(
     private readonly users: UsersService,
+    private readonly provisioning: UserProvisioningService,
+    private readonly searches: UserSearchService,
     private readonly groups: GroupsService,
     private readonly paging: ScimPaging,
     @Inject(APP_CONFIG) config: AppConfig,
@@ -38,7 +44,7 @@ export class ScimUsersService {
   }
 
   async create(organizationId: number, body: unknown, scope: AuditScope): Promise<{ response: ScimResponse; created: boolean }> {
-    const { user, created } = await this.users.provision(organizationId, parseUserInput(body, 'create'), scope);
+    const { user, created } = await this.provisioning.provision(organizationId, parseUserInput(body, 'create'), scope);
     // A new user is in no group yet; a reactivated one may still be in groups.
     return { response: created ? this.render(user, {}, []) : await this.renderOne(user), created };
   }
@@ -50,11 +56,11 @@ export class ScimUsersService {
 
   async replace(organizationId: number, id: string, body: unknown, scope: AuditScope, ifMatch?: string): Promise<ScimResponse> {
     const input = parseUserInput(body, 'replace');
-    return this.renderOne(await this.users.replace(organizationId, id, input, scope, versionCheck(ifMatch)));
+    return this.renderOne(await this.provisioning.replace(organizationId, id, input, scope, versionCheck(ifMatch)));
   }
 
   async patch(organizationId: number, id: string, body: unknown, scope: AuditScope, ifMatch?: string): Promise<ScimResponse> {
-    const user = await this.users.patch(
+    const user = await this.provisioning.patch(
       organizationId,
       id,
       (current) => applyUserPatch(current, body),
@@ -65,7 +71,7 @@ export class ScimUsersService {
   }
 
   async delete(organizationId: number, id: string, scope: AuditScope, ifMatch?: string): Promise<void> {
-    await this.users.remove(organizationId, id, scope, versionCheck(ifMatch));
+    await this.provisioning.remove(organizationId, id, scope, versionCheck(ifMatch));
   }
 
   /** POST /Users/.search. */
@@ -77,7 +83,7 @@ export class ScimUsersService {
   async list(organizationId: number, params: Json): Promise<Json> {
     const query = parseListQuery(params, { maxResults: MAX_RESULTS, defaultCount: 100 });
     const plan = this.paging.plan('Users', organizationId, query);
-    const page = await this.users.search(organizationId, {
+    const page = await this.searches.search(organizationId, {
       filter: query.filter,
       sortBy: query.sortBy,
       sortOrder: query.sortOrder,

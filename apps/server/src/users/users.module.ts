@@ -13,6 +13,9 @@ import { UsersController } from './users.controller';
 import { UserCountsRepository } from './user-counts.repository';
 import { UsersRepository } from './users.repository';
 import { UsersService } from './users.service';
+import { UserProvisioningService } from './user-provisioning.service';
+import { UserRolesService } from './user-roles.service';
+import { UserSearchService } from './user-search.service';
 
 @Module({
   imports: [
@@ -22,7 +25,16 @@ import { UsersService } from './users.service';
     CursorsModule,
   ],
   controllers: [UsersController],
-  providers: [UsersService, RolesService, UsersRepository, UserCountsRepository, RolesRepository],
-  exports: [UsersService, RolesService],
+  providers: [
+    UsersService,
+    UserProvisioningService,
+    UserRolesService,
+    UserSearchService,
+    RolesService,
+    UsersRepository,
+    UserCountsRepository,
+    RolesRepository,
+  ],
+  exports: [UsersService, UserProvisioningService, UserRolesService, UserSearchService, RolesService],
 })
 export class UsersModule {}

@@ -5,7 +5,7 @@ import { Inject, Injectable, OnModuleDestroy, Optional } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 import { Role } from './role.entity';
-import { DEFAULT_SEARCH_MAX_ROWS, isCheapSearch, OrganizationSize, searchCost, SearchTooCostlyError } from './search-cost';
+import { isCheapSearch, OrganizationSize } from './search-cost';
 import { RowHydrator } from './row-hydrator';
 import { UserAttributeValue } from './user-attribute-value.entity';
 import { UserCountsRepository } from './user-counts.repository';
@@ -112,7 +112,6 @@ export class UsersRepository implements OnModuleDestroy {
   private readonly selectUserRow: string;
   private readonly pageStatements = new Map<string, string>();
   private readonly sizes = new Map<number, { size: OrganizationSize; at: number }>();
-  private readonly maxSearchRows: number;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -137,7 +136,6 @@ export class UsersRepository implements OnModuleDestroy {
       this.valueInsertColumns.map((c) => this.quote(c.databaseName)),
     );
     this.reader = new RowReader(dataSource, config?.scim.searchTimeoutMs);
-    this.maxSearchRows = config?.scim.searchMaxRows ?? DEFAULT_SEARCH_MAX_ROWS;
     this.userRows = new RowHydrator(() => new User(), this.userColumns, dataSource.driver);
     this.valueRows = new RowHydrator(() => new UserAttributeValue(), valueColumns, dataSource.driver);
     const sqlite = dataSource.options.type === 'better-sqlite3';
@@ -247,7 +245,6 @@ export class UsersRepository implements OnModuleDestroy {
     // bounds them), taken in turns by organization.
     const fair = String(organizationId);
     const cheap = isCheapSearch(query);
-    if (!cheap) await this.refuseCostly(organizationId, query);
     let rows: unknown[][] = [];
     if (limit > 0) {
       if (!Number.isSafeInteger(limit) || !Number.isSafeInteger(offset) || offset < 0) throw new Error('Invalid page bounds');
@@ -387,29 +384,15 @@ export class UsersRepository implements OnModuleDestroy {
   }
 
   /**
-   * Live, active users of the role other than `exceptUserId`. On MySQL a locking read, so the count
-   * sees the latest committed rows rather than the transaction's snapshot (taken at its first read).
+   * Live, active users of the role, other than `exceptUserId` (0: none), for the last-Admin rule. On
+   * MySQL a locking read, so the count sees the latest committed rows rather than the transaction's
+   * snapshot (taken at its first read).
    */
-  async countOthersInRole(manager: EntityManager, organizationId: number, roleId: number, exceptUserId: number): Promise<number> {
-    const query = manager
-      .createQueryBuilder(User, 'u')
-      .select('COUNT(*)', 'n')
-      .where('u.organization_id = :org AND u.role_id = :role AND u.active = 1 AND u.deleted_at IS NULL AND u.id <> :id', {
-        org: organizationId,
-        role: roleId,
-        id: exceptUserId,
-      });
-    if (this.locking) query.setLock('pessimistic_read');
-    const row = await query.getRawOne<{ n: number | string }>();
-    return Number(row?.n ?? 0);
-  }
-
-  /** Live, active users of the role (a locking read on MySQL, like countOthersInRole). */
-  async countActiveInRole(manager: EntityManager, organizationId: number, roleId: number): Promise<number> {
+  async countActiveInRole(manager: EntityManager, organizationId: number, roleId: number, exceptUserId = 0): Promise<number> {
     const share = this.locking ? ' LOCK IN SHARE MODE' : '';
     const [row] = await manager.query(
-      `SELECT COUNT(*) AS n FROM users u WHERE u.organization_id = ? AND u.role_id = ? AND u.active = 1 AND u.deleted_at IS NULL${share}`,
-      [organizationId, roleId],
+      `SELECT COUNT(*) AS n FROM users u WHERE u.organization_id = ? AND u.role_id = ? AND u.active = 1 AND u.deleted_at IS NULL AND u.id <> ?${share}`,
+      [organizationId, roleId, exceptUserId],
     );
     return Number(row?.n ?? 0);
   }
@@ -541,16 +524,11 @@ export class UsersRepository implements OnModuleDestroy {
   }
 
   /**
-   * Refuses a search whose estimated cost (search-cost.ts) is above SCIM_SEARCH_MAX_ROWS, before it
-   * runs. The organization's size is counted on the search connection (the worker on SQLite) and
-   * kept for a while: an estimate does not need to-the-row counts.
+   * The organization's live users and stored values, for pricing a search (UserSearchService). Counted on
+   * the search connection (the worker on SQLite) and kept for a while: an estimate does not need
+   * to-the-row counts.
    */
-  private async refuseCostly(organizationId: number, query: UserSearch): Promise<void> {
-    const cost = searchCost(query, await this.organizationSize(organizationId));
-    if (cost.rows > this.maxSearchRows) throw new SearchTooCostlyError(cost, this.maxSearchRows);
-  }
-
-  private async organizationSize(organizationId: number): Promise<OrganizationSize> {
+  async organizationSize(organizationId: number): Promise<OrganizationSize> {
     const now = Date.now();
     const known = this.sizes.get(organizationId);
     if (known && known.at > now - SIZE_KEPT_MS) return known.size;
@@ -587,8 +565,8 @@ function byAttributeAndPosition(a: UserAttributeValue, b: UserAttributeValue): n
   return a.attribute < b.attribute ? -1 : a.attribute > b.attribute ? 1 : a.position - b.position;
 }
 
-/** The userName of a `userName eq "…"` filter (userName is unique per organization, case-insensitively). */
-function userNameLookup(filter: FilterNode | undefined): string | undefined {
+/** The userName of a `userName eq "…"` filter (userName is unique per organization, case-insensitively): a lookup, not a search. */
+export function userNameLookup(filter: FilterNode | undefined): string | undefined {
   if (filter?.op !== 'eq' || typeof filter.value !== 'string' || filter.value === '') return undefined;
   const { schema, attribute, subAttribute } = filter.path;
   return schema === CORE_USER_SCHEMA && attribute === 'userName' && subAttribute === undefined ? filter.value : undefined;

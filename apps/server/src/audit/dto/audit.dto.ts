@@ -2,7 +2,7 @@ import type { AuditEventView, AuditPage } from '@app/api-types';
 import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
-import { PageQueryDto } from '../../users/dto/users.dto';
+import { PageQueryDto } from '../../common/dto/page-query.dto';
 import { AUDIT_ACTIONS } from '../audit.service';
 
 const TARGET_TYPES = ['api-key', 'organization', 'role', 'role-mapping', 'user', 'group', 'scim-request'];

@@ -1,0 +1,319 @@
+import type { AuditScope } from '../audit/audit-context';
+import { TransactionRunner } from '@app/database';
+import { ScimUserInput } from '@app/scim-protocol';
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { AuditChange, AuditService } from '../audit/audit.service';
+import { badRequest, conflict, notFound } from '../common/app-error';
+import { Clock } from '../common/clock';
+import { isForeignKeyViolation, isUniqueViolation, retryOnDeadlock } from '../common/db-errors';
+import { parseId } from '../common/ids';
+import { ADMIN_ROLE } from './role.entity';
+import { RolesService } from './roles.service';
+import { attributeChanges } from './user-changes';
+import { changeEvents, createdEvent, deletedEvent } from './user-events';
+import { validUserName } from './user-name';
+import { checkVersion, toResource, UserResource } from './user-resource';
+import { UserRolesService } from './user-roles.service';
+import {
+  NO_ATTRIBUTES,
+  toScimUser,
+  toUserWrite,
+  USER_ATTRIBUTE_PROPERTIES,
+  USER_LOWER_TWINS,
+  UserAttributes,
+  UserRow,
+  UserWrite,
+} from './user-storage.mapping';
+import { User } from './user.entity';
+import { UsersRepository } from './users.repository';
+
+/**
+ * Users as identity providers provision them (SCIM create, replace, update, delete) and as an
+ * organization's first Admin is made: userName is an email, unique per organization
+ * case-insensitively and never changed; role and state go through UserRolesService. Each change
+ * runs in one transaction, under the user's row lock (MySQL), and records its audit events in it.
+ */
+@Injectable()
+export class UserProvisioningService {
+  constructor(
+    private readonly repository: UsersRepository,
+    private readonly roles: RolesService,
+    private readonly userRoles: UserRolesService,
+    private readonly transactions: TransactionRunner,
+    private readonly audit: AuditService,
+    private readonly clock: Clock,
+  ) {}
+
+  /**
+   * Creates an organization's first Admin, inside the caller's transaction: its address is its userName
+   * and its primary work email; `fullName` (optional) gives displayName and name (the last word is the
+   * family name), as a provisioning client would have sent them.
+   */
+  async createAdmin(
+    manager: EntityManager,
+    organizationId: number,
+    email: string,
+    fullName: string | undefined,
+    scope: AuditScope,
+  ): Promise<{ id: number; userName: string }> {
+    const userName = validUserName(email);
+    const role = await this.roles.resolve(manager, organizationId, ADMIN_ROLE);
+    const name = fullName?.trim().replace(/\s+/g, ' ');
+    const words = name ? name.split(' ') : [];
+    const write = toUserWrite({
+      userName,
+      emails: [{ value: userName, type: 'work', primary: true }],
+      ...(name
+        ? {
+            displayName: name,
+            name: {
+              formatted: name,
+              ...(words.length > 1
+                ? { givenName: words.slice(0, -1).join(' '), familyName: words[words.length - 1] }
+                : { givenName: name }),
+            },
+          }
+        : {}),
+    } as ScimUserInput);
+    const user = this.newUser(organizationId, userName, role.id, true, { ...NO_ATTRIBUTES, ...write.attributes });
+    try {
+      user.id = await this.repository.insertUser(manager, user);
+      await this.repository.replaceValues(manager, user, [], write.values);
+      await this.audit.record(manager, scope, createdEvent(user, role.name, write.attributes, write.values));
+      return { id: user.id, userName };
+    } catch (error) {
+      if (isUniqueViolation(error))
+        throw conflict(`A user with userName "${userName}" already exists in this organization.`, 'uniqueness');
+      throw error;
+    }
+  }
+
+  /**
+   * Creates a user from a SCIM User, or, when the userName (case-insensitively)
+   * belongs to a deactivated user, reactivates and updates that user (same id).
+   * An active user with that userName is a 409. The unique index decides
+   * between concurrent creations.
+   *
+   * A create whose INSERT hits the unique index ends its transaction before the
+   * user is read under a lock in a second one: on MySQL the failed INSERT leaves
+   * a shared lock on the index record, and asking for the row lock in the same
+   * transaction deadlocked when many clients sent one userName at once (each
+   * held the shared lock the others waited on).
+   */
+  async provision(
+    organizationId: number,
+    input: ScimUserInput,
+    scope: AuditScope,
+  ): Promise<{ user: UserResource; created: boolean }> {
+    const write = toUserWrite(input);
+    const userName = validUserName(write.userName);
+    const taken = () => conflict(`A user with userName "${userName}" already exists in this organization.`, 'uniqueness');
+    return this.refusingVanishedRole(organizationId, write.role, async () => {
+      // A taken userName whose user is deleted before it can be read is free again: create once more.
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const created = await this.inTransaction(organizationId, async (manager) => {
+          const role = await this.roles.resolve(manager, organizationId, write.role);
+          const user = this.newUser(organizationId, userName, role.id, write.active ?? true, write.attributes);
+          try {
+            user.id = await this.repository.insertUser(manager, user);
+          } catch (error) {
+            if (isUniqueViolation(error)) return null;
+            throw error;
+          }
+          const values = await this.repository.replaceValues(manager, user, [], write.values);
+          await this.audit.record(manager, scope, createdEvent(user, role.name, write.attributes, values));
+          return { user: toResource({ user, roleName: role.name, values }), created: true };
+        });
+        if (created) return created;
+        const reactivated = await this.inTransaction(organizationId, async (manager) => {
+          const existing = await this.repository.findByUserName(manager, organizationId, userName.toLowerCase(), true);
+          if (!existing) return null;
+          if (existing.user.active) throw taken();
+          const updated = await this.applyWrite(manager, existing, { ...write, active: write.active ?? true }, scope);
+          return { user: toResource(updated), created: false };
+        });
+        if (reactivated) return reactivated;
+      }
+      throw taken();
+    });
+  }
+
+  /**
+   * SCIM PUT: replaces the user's attributes with `input` (role and state only when given). The
+   * body is converted and checked before anything is read, as a PUT's errors do not depend on the
+   * stored user.
+   */
+  replace(
+    organizationId: number,
+    rawId: string,
+    input: ScimUserInput,
+    scope: AuditScope,
+    ifMatch?: (version: number) => boolean,
+  ): Promise<UserResource> {
+    const write = toUserWrite(input);
+    return this.change(organizationId, rawId, () => write, scope, ifMatch);
+  }
+
+  /**
+   * SCIM PATCH: `patch` gets the current SCIM User, read under a row lock, and returns the wanted
+   * one, so concurrent updates never lose each other.
+   */
+  patch(
+    organizationId: number,
+    rawId: string,
+    patch: (current: ScimUserInput) => ScimUserInput,
+    scope: AuditScope,
+    ifMatch?: (version: number) => boolean,
+  ): Promise<UserResource> {
+    return this.change(organizationId, rawId, (current) => toUserWrite(patch(toScimUser(current))), scope, ifMatch);
+  }
+
+  /** SCIM DELETE: a soft delete. The row and its history stay; every API answers 404 from now on. */
+  async remove(organizationId: number, rawId: string, scope: AuditScope, ifMatch?: (version: number) => boolean): Promise<void> {
+    await this.inTransaction(organizationId, async (manager) => {
+      const { user, roleName } = await this.loadForUpdate(manager, organizationId, rawId);
+      checkVersion(user, ifMatch);
+      await this.userRoles.apply(manager, user, roleName, { delete: true });
+      this.touch(user);
+      await this.repository.deleteUser(manager, user);
+      await this.audit.record(manager, scope, deletedEvent(user));
+    });
+  }
+
+  /** Changes a user under a row lock; `ifMatch` is the client's If-Match version, if any. */
+  private async change(
+    organizationId: number,
+    rawId: string,
+    wanted: (current: UserRow) => UserWrite,
+    scope: AuditScope,
+    ifMatch: ((version: number) => boolean) | undefined,
+  ): Promise<UserResource> {
+    let role: string | undefined;
+    return this.refusingVanishedRole(
+      organizationId,
+      () => role,
+      () =>
+        this.inTransaction(organizationId, async (manager) => {
+          const current = await this.loadForUpdate(manager, organizationId, rawId);
+          checkVersion(current.user, ifMatch);
+          // Behind a group's role, userType is the user's own role: a PATCH that leaves userType alone keeps it.
+          const ownRoleId = current.user.roleGroupId === null ? null : current.user.ownRoleId;
+          const write = wanted(
+            ownRoleId === null ? current : { ...current, roleName: await this.roles.nameOf(manager, ownRoleId) },
+          );
+          role = write.role;
+          if (write.userName.trim().normalize('NFC').toLowerCase() !== current.user.userName.normalize('NFC').toLowerCase()) {
+            throw badRequest(
+              "userName is the user's email address and cannot be changed; create a new user instead.",
+              'mutability',
+            );
+          }
+          return toResource(await this.applyWrite(manager, current, write, scope));
+        }),
+    );
+  }
+
+  /** Writes what a SCIM write changes of a locked user: role and state (UserRolesService), attributes, values, events. */
+  private async applyWrite(manager: EntityManager, current: UserRow, write: UserWrite, scope: AuditScope): Promise<UserRow> {
+    const { user } = current;
+    const wasActive = user.active;
+    const { role, changed, ownChange } = await this.userRoles.apply(manager, user, current.roleName, {
+      role: write.role,
+      active: write.active,
+    });
+    const ownChanged = ownChange !== undefined;
+    const properties: Array<keyof User> = changed ? ['roleId', 'active'] : [];
+    const columns = user as unknown as Record<string, string | null>;
+    const before: UserAttributes = {};
+    for (const property of USER_ATTRIBUTE_PROPERTIES) {
+      before[property] = columns[property];
+      if (columns[property] !== write.attributes[property]) {
+        columns[property] = write.attributes[property];
+        properties.push(property as keyof User);
+        const twin = USER_LOWER_TWINS.get(property);
+        if (twin) {
+          columns[twin] = write.attributes[twin];
+          properties.push(twin as keyof User);
+        }
+      }
+    }
+    const values = await this.repository.replaceValues(manager, user, current.values, write.values);
+    const changes: AuditChange[] =
+      properties.length > (changed ? 2 : 0) || values !== current.values
+        ? attributeChanges(before, columns, current.values, values)
+        : [];
+    if (ownChange) changes.push({ attribute: 'userType (own role, behind a group role)', ...ownChange });
+    const records = changeEvents(user, { role: [current.roleName, role.name], active: [wasActive, user.active], changes });
+    // A write that changes nothing keeps the version and lastModified (RFC 7644 §3.14: the version
+    // tracks the resource, not the requests; Okta and Entra repeat unchanged PUTs on every sync).
+    if (properties.length === 0 && values === current.values) {
+      // The own role behind a group's is not part of the SCIM resource: stored without a new version.
+      if (ownChanged) await this.repository.updateUserAtCommit(manager, user, ['ownRoleId']);
+      await this.audit.record(manager, scope, ...records);
+      return { user, roleName: role.name, values };
+    }
+    if (ownChanged) properties.push('ownRoleId');
+    this.touch(user);
+    await this.repository.updateUserAtCommit(manager, user, [...properties, 'updatedAt', 'version']);
+    await this.audit.record(manager, scope, ...records);
+    return { user, roleName: role.name, values };
+  }
+
+  /** One write of an organization's users, in one transaction, run again on a deadlock. */
+  private inTransaction<T>(organizationId: number, work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return retryOnDeadlock(() => this.transactions.run(work, { organizationId }));
+  }
+
+  /**
+   * A role deleted between being read and being written (an admin deletes it while the identity
+   * provider assigns it) fails the write on the foreign key, on MySQL: that is the same 400 as a
+   * role that never existed, not a 500.
+   */
+  private async refusingVanishedRole<T>(
+    organizationId: number,
+    role: string | undefined | (() => string | undefined),
+    work: () => Promise<T>,
+  ): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      const name = typeof role === 'function' ? role() : role;
+      if (!isForeignKeyViolation(error) || name === undefined) throw error;
+      return this.roles.refuseUnknown(organizationId, name);
+    }
+  }
+
+  private async loadForUpdate(manager: EntityManager, organizationId: number, rawId: string): Promise<UserRow> {
+    const row = await this.repository.findStored(manager, organizationId, parseId(rawId, 'user'), true);
+    if (!row) throw notFound(`No user with id ${JSON.stringify(rawId)} in this organization.`);
+    return row;
+  }
+
+  /** A user row not yet inserted: version 1, created and modified now. */
+  private newUser(organizationId: number, userName: string, roleId: number, active: boolean, attributes: UserAttributes): User {
+    const now = this.clock.now();
+    // Property by property: spreading ~40 attributes into a literal cost 9 µs a create, this 3.5 µs.
+    const user = new User();
+    const columns = user as unknown as Record<string, string | null>;
+    for (const property in attributes) columns[property] = attributes[property];
+    user.organizationId = organizationId;
+    user.userName = userName;
+    user.userNameLower = userName.toLowerCase();
+    user.roleId = roleId;
+    user.ownRoleId = null;
+    user.roleGroupId = null;
+    user.active = active;
+    user.createdAt = now;
+    user.updatedAt = now;
+    user.version = 1;
+    user.deletedAt = null;
+    return user;
+  }
+
+  /** Every change moves lastModified and the version (the SCIM ETag). */
+  private touch(user: User): void {
+    user.updatedAt = this.clock.now();
+    user.version += 1;
+  }
+}
