@@ -12,6 +12,9 @@ UPDATE `organizations` SET `scim_enabled` = ?, `updated_at` = ? WHERE (`id` = ? 
 -- OrganizationsRepository.lockRow
 SELECT `o`.`id` AS `o_id`, `o`.`name` AS `o_name`, `o`.`scim_enabled` AS `o_scim_enabled`, `o`.`created_at` AS `o_created_at`, `o`.`updated_at` AS `o_updated_at` FROM `organizations` `o` WHERE `o`.`id` = ? FOR UPDATE;
 
+-- OrganizationsRepository.scimEnabledIds
+SELECT id FROM organizations WHERE scim_enabled = 1;
+
 -- SystemFlagsRepository.insert
 INSERT INTO `system_flags`(`name`, `created_at`) VALUES (?, ?);
 
@@ -31,6 +34,12 @@ SELECT id, name FROM roles WHERE organization_id = ? AND name_lower = ?;
 -- RolesRepository.names
 SELECT `Role`.`id` AS `Role_id`, `Role`.`organization_id` AS `Role_organization_id`, `Role`.`name` AS `Role_name`, `Role`.`name_lower` AS `Role_name_lower`, `Role`.`description` AS `Role_description`, `Role`.`predefined` AS `Role_predefined`, `Role`.`created_at` AS `Role_created_at`, `Role`.`updated_at` AS `Role_updated_at` FROM `roles` `Role` WHERE ((`Role`.`organization_id` = ?)) ORDER BY `Role`.`predefined` DESC, `Role`.`id` ASC;
 
+-- RolesRepository.nameById
+SELECT name FROM roles WHERE id = ?;
+
+-- RolesRepository.namesByIds
+SELECT id, name FROM roles WHERE id IN (?, ?);
+
 -- RolesRepository.insert
 INSERT INTO `roles`(`id`, `organization_id`, `name`, `name_lower`, `description`, `predefined`, `created_at`, `updated_at`) VALUES (DEFAULT, ?, ?, ?, ?, ?, ?, ?) RETURNING `id`, `predefined`;
 
@@ -45,6 +54,9 @@ SELECT `r`.`id` AS `r_id`, `r`.`organization_id` AS `r_organization_id`, `r`.`na
 
 -- RolesRepository.countUsers (in a transaction)
 SELECT COUNT(*) AS `n` FROM `users` `u` WHERE `u`.`organization_id` = ? AND (`u`.`role_id` = ? OR `u`.`own_role_id` = ?) LOCK IN SHARE MODE;
+
+-- RolesRepository.mappedGroups (in a transaction)
+SELECT g.display_name FROM role_mappings rm JOIN user_groups g ON g.id = rm.group_id WHERE rm.role_id = ? ORDER BY rm.priority, rm.id LOCK IN SHARE MODE;
 
 -- RolesRepository.delete
 DELETE FROM `roles` WHERE (`id` = ? AND `organization_id` = ?);
@@ -99,6 +111,9 @@ INSERT INTO user_counts (organization_id, slot, live) VALUES (?, CONNECTION_ID()
 -- UsersRepository.updateUser
 UPDATE users SET `display_name` = ?, `updated_at` = ?, `version` = ? WHERE id = ?;
 
+-- UsersRepository.updateUserAtCommit (in a transaction)
+UPDATE users SET `active` = ?, `updated_at` = ?, `version` = ? WHERE id = ?;
+
 -- UsersRepository.replaceValues (none before)
 INSERT INTO user_attribute_values (`user_id`, `organization_id`, `attribute`, `position`, `value`, `value_lower`, `display`, `display_lower`, `type`, `type_lower`, `primary`, `formatted`, `formatted_lower`, `street_address`, `street_address_lower`, `locality`, `locality_lower`, `region`, `region_lower`, `postal_code`, `postal_code_lower`, `country`, `country_lower`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
 
@@ -124,6 +139,45 @@ SELECT COUNT(*) AS n FROM users u WHERE u.organization_id = ? AND u.role_id = ? 
 -- UsersRepository.activeUserNamesInRole
 SELECT `u`.`user_name` AS `userName` FROM `users` `u` INNER JOIN `roles` `r` ON `r`.`id` = `u`.`role_id` WHERE `u`.`organization_id` = ? AND `r`.`name_lower` = ? AND `u`.`active` = 1 AND `u`.`deleted_at` IS NULL ORDER BY `u`.`id` ASC;
 
+-- UsersRepository.list: searching userName and displayName
+SELECT COUNT(DISTINCT `u`.`id`) AS `cnt` FROM `users` `u` INNER JOIN `roles` `r` ON `r`.`id` = `u`.`role_id` WHERE `u`.`organization_id` = ? AND `u`.`deleted_at` IS NULL AND (`u`.`user_name_lower` LIKE ? ESCAPE '!' OR `u`.`display_name_lower` LIKE ? ESCAPE '!');
+SELECT `u`.`id` AS `u_id`, `u`.`organization_id` AS `u_organization_id`, `u`.`user_name` AS `u_user_name`, `u`.`user_name_lower` AS `u_user_name_lower`, `u`.`external_id` AS `u_external_id`, `u`.`role_id` AS `u_role_id`, `u`.`own_role_id` AS `u_own_role_id`, `u`.`role_group_id` AS `u_role_group_id`, `u`.`active` AS `u_active`, `u`.`name_formatted` AS `u_name_formatted`, `u`.`name_formatted_lower` AS `u_name_formatted_lower`, `u`.`name_family_name` AS `u_name_family_name`, `u`.`name_family_name_lower` AS `u_name_family_name_lower`, `u`.`name_given_name` AS `u_name_given_name`, `u`.`name_given_name_lower` AS `u_name_given_name_lower`, `u`.`name_middle_name` AS `u_name_middle_name`, `u`.`name_middle_name_lower` AS `u_name_middle_name_lower`, `u`.`name_honorific_prefix` AS `u_name_honorific_prefix`, `u`.`name_honorific_prefix_lower` AS `u_name_honorific_prefix_lower`, `u`.`name_honorific_suffix` AS `u_name_honorific_suffix`, `u`.`name_honorific_suffix_lower` AS `u_name_honorific_suffix_lower`, `u`.`display_name` AS `u_display_name`, `u`.`display_name_lower` AS `u_display_name_lower`, `u`.`nick_name` AS `u_nick_name`, `u`.`nick_name_lower` AS `u_nick_name_lower`, `u`.`profile_url` AS `u_profile_url`, `u`.`profile_url_lower` AS `u_profile_url_lower`, `u`.`title` AS `u_title`, `u`.`title_lower` AS `u_title_lower`, `u`.`preferred_language` AS `u_preferred_language`, `u`.`preferred_language_lower` AS `u_preferred_language_lower`, `u`.`locale` AS `u_locale`, `u`.`locale_lower` AS `u_locale_lower`, `u`.`timezone` AS `u_timezone`, `u`.`timezone_lower` AS `u_timezone_lower`, `u`.`employee_number` AS `u_employee_number`, `u`.`employee_number_lower` AS `u_employee_number_lower`, `u`.`cost_center` AS `u_cost_center`, `u`.`cost_center_lower` AS `u_cost_center_lower`, `u`.`organization_name` AS `u_organization_name`, `u`.`organization_name_lower` AS `u_organization_name_lower`, `u`.`division` AS `u_division`, `u`.`division_lower` AS `u_division_lower`, `u`.`department` AS `u_department`, `u`.`department_lower` AS `u_department_lower`, `u`.`manager_value` AS `u_manager_value`, `u`.`manager_value_lower` AS `u_manager_value_lower`, `u`.`manager_display_name` AS `u_manager_display_name`, `u`.`manager_display_name_lower` AS `u_manager_display_name_lower`, `u`.`created_at` AS `u_created_at`, `u`.`updated_at` AS `u_updated_at`, `u`.`version` AS `u_version`, `u`.`deleted_at` AS `u_deleted_at`, `r`.`name` AS `roleName`, `r`.`id` AS `r_id` FROM `users` `u` INNER JOIN `roles` `r` ON `r`.`id` = `u`.`role_id` WHERE `u`.`organization_id` = ? AND `u`.`deleted_at` IS NULL AND (`u`.`user_name_lower` LIKE ? ESCAPE '!' OR `u`.`display_name_lower` LIKE ? ESCAPE '!') AND `u`.`id` > ? ORDER BY `u`.`id` ASC LIMIT 51;
+
+-- UsersRepository.list: members of a group
+SELECT COUNT(DISTINCT `u`.`id`) AS `cnt` FROM `users` `u` INNER JOIN `roles` `r` ON `r`.`id` = `u`.`role_id` WHERE `u`.`organization_id` = ? AND `u`.`deleted_at` IS NULL AND `u`.`id` IN (SELECT m.user_id FROM group_members m WHERE m.group_id = ?);
+SELECT `u`.`id` AS `u_id`, `u`.`organization_id` AS `u_organization_id`, `u`.`user_name` AS `u_user_name`, `u`.`user_name_lower` AS `u_user_name_lower`, `u`.`external_id` AS `u_external_id`, `u`.`role_id` AS `u_role_id`, `u`.`own_role_id` AS `u_own_role_id`, `u`.`role_group_id` AS `u_role_group_id`, `u`.`active` AS `u_active`, `u`.`name_formatted` AS `u_name_formatted`, `u`.`name_formatted_lower` AS `u_name_formatted_lower`, `u`.`name_family_name` AS `u_name_family_name`, `u`.`name_family_name_lower` AS `u_name_family_name_lower`, `u`.`name_given_name` AS `u_name_given_name`, `u`.`name_given_name_lower` AS `u_name_given_name_lower`, `u`.`name_middle_name` AS `u_name_middle_name`, `u`.`name_middle_name_lower` AS `u_name_middle_name_lower`, `u`.`name_honorific_prefix` AS `u_name_honorific_prefix`, `u`.`name_honorific_prefix_lower` AS `u_name_honorific_prefix_lower`, `u`.`name_honorific_suffix` AS `u_name_honorific_suffix`, `u`.`name_honorific_suffix_lower` AS `u_name_honorific_suffix_lower`, `u`.`display_name` AS `u_display_name`, `u`.`display_name_lower` AS `u_display_name_lower`, `u`.`nick_name` AS `u_nick_name`, `u`.`nick_name_lower` AS `u_nick_name_lower`, `u`.`profile_url` AS `u_profile_url`, `u`.`profile_url_lower` AS `u_profile_url_lower`, `u`.`title` AS `u_title`, `u`.`title_lower` AS `u_title_lower`, `u`.`preferred_language` AS `u_preferred_language`, `u`.`preferred_language_lower` AS `u_preferred_language_lower`, `u`.`locale` AS `u_locale`, `u`.`locale_lower` AS `u_locale_lower`, `u`.`timezone` AS `u_timezone`, `u`.`timezone_lower` AS `u_timezone_lower`, `u`.`employee_number` AS `u_employee_number`, `u`.`employee_number_lower` AS `u_employee_number_lower`, `u`.`cost_center` AS `u_cost_center`, `u`.`cost_center_lower` AS `u_cost_center_lower`, `u`.`organization_name` AS `u_organization_name`, `u`.`organization_name_lower` AS `u_organization_name_lower`, `u`.`division` AS `u_division`, `u`.`division_lower` AS `u_division_lower`, `u`.`department` AS `u_department`, `u`.`department_lower` AS `u_department_lower`, `u`.`manager_value` AS `u_manager_value`, `u`.`manager_value_lower` AS `u_manager_value_lower`, `u`.`manager_display_name` AS `u_manager_display_name`, `u`.`manager_display_name_lower` AS `u_manager_display_name_lower`, `u`.`created_at` AS `u_created_at`, `u`.`updated_at` AS `u_updated_at`, `u`.`version` AS `u_version`, `u`.`deleted_at` AS `u_deleted_at`, `r`.`name` AS `roleName`, `r`.`id` AS `r_id` FROM `users` `u` INNER JOIN `roles` `r` ON `r`.`id` = `u`.`role_id` WHERE `u`.`organization_id` = ? AND `u`.`deleted_at` IS NULL AND `u`.`id` IN (SELECT m.user_id FROM group_members m WHERE m.group_id = ?) AND `u`.`id` > ? ORDER BY `u`.`id` ASC LIMIT 51;
+
+-- UsersRepository.search: groups.value eq (members of a group)
+SET STATEMENT max_statement_time=2 FOR SELECT u.`id`, u.`organization_id`, u.`user_name`, u.`user_name_lower`, u.`external_id`, u.`role_id`, u.`own_role_id`, u.`role_group_id`, u.`active`, u.`name_formatted`, u.`name_family_name`, u.`name_given_name`, u.`name_middle_name`, u.`name_honorific_prefix`, u.`name_honorific_suffix`, u.`display_name`, u.`nick_name`, u.`profile_url`, u.`title`, u.`preferred_language`, u.`locale`, u.`timezone`, u.`employee_number`, u.`cost_center`, u.`organization_name`, u.`division`, u.`department`, u.`manager_value`, u.`manager_display_name`, u.`created_at`, u.`updated_at`, u.`version`, u.`deleted_at`, (SELECT r.name FROM roles r WHERE r.id = u.role_id) FROM users u WHERE u.organization_id = ? AND u.deleted_at IS NULL AND (u.`id` IN (SELECT g1.user_id FROM group_members g1 WHERE g1.group_id = ?)) ORDER BY u.`id` ASC LIMIT 100 OFFSET 0;
+SELECT v.`id`, v.`user_id`, v.`organization_id`, v.`attribute`, v.`position`, v.`value`, v.`display`, v.`type`, v.`primary`, v.`formatted`, v.`street_address`, v.`locality`, v.`region`, v.`postal_code`, v.`country` FROM user_attribute_values v WHERE v.user_id IN (?, ?) ORDER BY v.user_id, v.attribute, v.position;
+
+-- UsersRepository.countActiveInRole (in a transaction)
+SELECT COUNT(*) AS n FROM users u WHERE u.organization_id = ? AND u.role_id = ? AND u.active = 1 AND u.deleted_at IS NULL LOCK IN SHARE MODE;
+
+-- UsersRepository.roleStates (in a transaction)
+SELECT id, user_name, role_id, own_role_id, role_group_id, active FROM users
+          WHERE organization_id = ? AND deleted_at IS NULL AND id IN (?, ?) ORDER BY id FOR UPDATE;
+
+-- UsersRepository.setRoles: a group's role, the effective role changes
+UPDATE users SET role_id = ?, own_role_id = ?, role_group_id = ?, updated_at = ?, version = version + 1 WHERE id IN (?);
+
+-- UsersRepository.setRoles: the role behind it only
+UPDATE users SET role_id = ?, own_role_id = ?, role_group_id = ? WHERE id IN (?);
+
+-- UsersRepository.groupNames
+SELECT id, display_name FROM user_groups WHERE id IN (?);
+
+-- UsersRepository.deleteUser (in a transaction)
+UPDATE users SET `deleted_at` = ?, `user_name_lower` = ?, `updated_at` = ?, `version` = ? WHERE id = ?;
+DELETE FROM group_members WHERE user_id = ?;
+INSERT INTO user_counts (organization_id, slot, live) VALUES (?, CONNECTION_ID() % 16, ?) ON DUPLICATE KEY UPDATE live = live + ?;
+
+-- UserCountsRepository.addLive (in a transaction)
+INSERT INTO user_counts (organization_id, slot, live) VALUES (?, CONNECTION_ID() % 16, ?) ON DUPLICATE KEY UPDATE live = live + ?;
+
+-- UserCountsRepository.live
+SELECT SUM(live) FROM user_counts WHERE organization_id = ?;
+
 -- ApiKeysRepository.insert
 INSERT INTO `api_keys`(`id`, `organization_id`, `type`, `description`, `key_hash`, `key_last4`, `created_at`, `expires_at`, `last_used_at`, `first_used_at`, `replaces_key_id`, `successor_key_id`, `deleted_at`) VALUES (DEFAULT, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING `id`;
 
@@ -138,6 +192,12 @@ SELECT `k`.`id` AS id, `k`.`organization_id` AS organizationId, `k`.`type` AS ty
 
 -- ApiKeysRepository.touchLastUsed
 UPDATE api_keys SET last_used_at = ?, first_used_at = COALESCE(first_used_at, ?) WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?);
+
+-- ApiKeysRepository.lastUsedId
+SELECT id FROM api_keys WHERE organization_id = ? AND type = ? AND last_used_at IS NOT NULL ORDER BY last_used_at DESC, id DESC LIMIT 1;
+
+-- ApiKeysRepository.lastUsed
+SELECT MAX(last_used_at) AS at FROM api_keys WHERE organization_id = ? AND type = ?;
 
 -- ApiKeysRepository.updateDescription
 UPDATE `api_keys` SET `description` = ? WHERE `id` = ?;
@@ -183,6 +243,12 @@ SELECT `r`.`id` AS `r_id`, `r`.`organization_id` AS `r_organization_id`, `r`.`ap
 SELECT COUNT(1) AS `cnt` FROM `key_reminders` `r` WHERE `r`.`organization_id` = ?;
 SELECT `r`.`id` AS `r_id`, `r`.`organization_id` AS `r_organization_id`, `r`.`api_key_id` AS `r_api_key_id`, `r`.`kind` AS `r_kind`, `r`.`payload` AS `r_payload`, `r`.`lead_time` AS `r_lead_time`, `r`.`expires_at` AS `r_expires_at`, `r`.`status` AS `r_status`, `r`.`attempts` AS `r_attempts`, `r`.`next_attempt_at` AS `r_next_attempt_at`, `r`.`claimed_until` AS `r_claimed_until`, `r`.`claim_token` AS `r_claim_token`, `r`.`recipients` AS `r_recipients`, `r`.`last_error` AS `r_last_error`, `r`.`message_id` AS `r_message_id`, `r`.`sent_at` AS `r_sent_at`, `r`.`created_at` AS `r_created_at`, `r`.`updated_at` AS `r_updated_at` FROM `key_reminders` `r` WHERE `r`.`organization_id` = ? AND `r`.`id` < ? ORDER BY `r`.`id` DESC LIMIT 52;
 
+-- RemindersRepository.insertAlert (in a transaction)
+INSERT INTO `key_reminders`(`id`, `organization_id`, `api_key_id`, `kind`, `payload`, `lead_time`, `expires_at`, `status`, `attempts`, `next_attempt_at`, `claimed_until`, `claim_token`, `recipients`, `last_error`, `message_id`, `sent_at`, `created_at`, `updated_at`) VALUES (DEFAULT, ?, ?, ?, ?, ?, ?, ?, ?, ?, DEFAULT, DEFAULT, DEFAULT, DEFAULT, DEFAULT, DEFAULT, ?, ?) RETURNING `id`, `kind`, `attempts`;
+
+-- RemindersRepository.countByStatus
+SELECT status, COUNT(*) AS n FROM key_reminders GROUP BY status;
+
 -- AuditFailureCountsRepository.countOne
 INSERT INTO audit_failure_counts (actor_key_id, status, minute, organization_id, actor_type, actor_masked_key, actor_description, scim_type, detail, failures, recorded) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE recorded = recorded + (failures < ?), failures = LAST_INSERT_ID(failures + 1);
 
@@ -197,3 +263,136 @@ SELECT actor_key_id, status, minute, organization_id, actor_type, actor_masked_k
 
 -- AuditFailureCountsRepository.take (in a transaction)
 DELETE FROM audit_failure_counts WHERE actor_key_id = ? AND status = ? AND minute = ? AND failures = ?;
+
+-- AuditRepository.insert (in a transaction)
+INSERT INTO audit_events (organization_id, occurred_at, action, actor_type, actor_key_id, actor_masked_key, actor_description, target_type, target_id, target_display, changes, outcome, status, scim_type, detail, request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+
+-- AuditRepository.insert: a change of several objects (in a transaction)
+INSERT INTO audit_events (organization_id, occurred_at, action, actor_type, actor_key_id, actor_masked_key, actor_description, target_type, target_id, target_display, changes, outcome, status, scim_type, detail, request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+
+-- AuditRepository.insertAlone: a failed request
+INSERT INTO audit_events (organization_id, occurred_at, action, actor_type, actor_key_id, actor_masked_key, actor_description, target_type, target_id, target_display, changes, outcome, status, scim_type, detail, request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+
+-- AuditRepository.page
+SELECT * FROM audit_events WHERE organization_id = ? ORDER BY id DESC LIMIT 51;
+
+-- AuditRepository.page: after a cursor, every filter
+SELECT * FROM audit_events WHERE organization_id = ? AND id < ? AND action = ? AND actor_key_id = ? AND target_type = ? AND target_id = ? AND occurred_at >= ? AND occurred_at < ? AND outcome = ? ORDER BY id DESC LIMIT 51;
+
+-- AuditRepository.lastFailures
+SELECT * FROM audit_events WHERE organization_id = ? AND actor_key_id = ? AND action = 'scim.request-failed' ORDER BY id DESC LIMIT 1;
+
+-- AuditRepository.prune: a batch of 2, both old
+SELECT id, occurred_at FROM audit_events ORDER BY id LIMIT 2;
+DELETE FROM audit_events WHERE id IN (?, ?);
+
+-- GroupsRepository.insert (in a transaction)
+INSERT INTO user_groups (organization_id, display_name, display_name_lower, external_id, created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?);
+
+-- GroupsRepository.find
+SELECT g.id, g.organization_id, g.display_name, g.display_name_lower, g.external_id, g.created_at, g.updated_at, g.version FROM user_groups g WHERE g.id = ? AND g.organization_id = ?;
+
+-- GroupsRepository.update (in a transaction)
+UPDATE user_groups SET display_name = ?, display_name_lower = ?, external_id = ?, updated_at = ?, version = ? WHERE id = ?;
+
+-- GroupsRepository.liveUserIds (in a transaction)
+SELECT id FROM users WHERE organization_id = ? AND deleted_at IS NULL AND id IN (?, ?) ORDER BY id LOCK IN SHARE MODE;
+
+-- GroupsRepository.addMembers (in a transaction)
+INSERT IGNORE INTO group_members (group_id, user_id) VALUES (?, ?);
+
+-- GroupsRepository.memberIds (in a transaction)
+SELECT user_id FROM group_members WHERE group_id = ?;
+
+-- GroupsRepository.members
+SELECT m.group_id, m.user_id, COALESCE(NULLIF(u.display_name, ''), u.user_name) AS display FROM group_members m JOIN users u ON u.id = m.user_id WHERE m.group_id IN (?, ?) ORDER BY m.group_id, m.user_id;
+
+-- GroupsRepository.groupsOfUsers
+SELECT m.user_id, g.id, g.display_name FROM group_members m JOIN user_groups g ON g.id = m.group_id WHERE m.user_id IN (?) ORDER BY m.user_id, g.id;
+
+-- GroupsRepository.memberCount
+SELECT COUNT(*) AS n FROM group_members WHERE group_id = ?;
+
+-- GroupsRepository.page
+SELECT g.id, g.organization_id, g.display_name, g.display_name_lower, g.external_id, g.created_at, g.updated_at, g.version, (SELECT COUNT(*) FROM group_members m WHERE m.group_id = g.id) AS member_count
+        FROM user_groups g WHERE g.organization_id = ? AND g.id > ? ORDER BY g.id LIMIT 51;
+SELECT COUNT(*) AS n FROM user_groups WHERE organization_id = ?;
+
+-- GroupsRepository.search: first page, no filter
+SELECT g.id, g.organization_id, g.display_name, g.display_name_lower, g.external_id, g.created_at, g.updated_at, g.version FROM user_groups g WHERE g.organization_id = ? ORDER BY g.id ASC LIMIT 100 OFFSET 0;
+
+-- GroupsRepository.search: displayName eq (Okta's and Entra's lookup before a create)
+SELECT g.id, g.organization_id, g.display_name, g.display_name_lower, g.external_id, g.created_at, g.updated_at, g.version FROM user_groups g WHERE g.organization_id = ? AND (((g.display_name_lower IS NOT NULL AND g.display_name_lower <> '') AND g.display_name_lower = ?)) ORDER BY g.id ASC LIMIT 100 OFFSET 0;
+
+-- GroupsRepository.search: members.value eq (the groups of a user), sorted by displayName
+SELECT g.id, g.organization_id, g.display_name, g.display_name_lower, g.external_id, g.created_at, g.updated_at, g.version FROM user_groups g WHERE g.organization_id = ? AND (g.id IN (SELECT m1.group_id FROM group_members m1 WHERE m1.user_id = ?)) ORDER BY (NULLIF(g.display_name_lower, '') IS NULL) DESC, NULLIF(g.display_name_lower, '') DESC, g.id ASC LIMIT 10 OFFSET 0;
+
+-- GroupsRepository.search: the next page of a walk (after the previous page's last id)
+SELECT g.id, g.organization_id, g.display_name, g.display_name_lower, g.external_id, g.created_at, g.updated_at, g.version FROM user_groups g WHERE g.organization_id = ? AND g.id > ? ORDER BY g.id ASC LIMIT 100 OFFSET 0;
+SELECT COUNT(*) AS n FROM user_groups g WHERE g.organization_id = ?;
+
+-- GroupsRepository.search: count=0
+SELECT COUNT(*) AS n FROM user_groups g WHERE g.organization_id = ?;
+
+-- RoleMappingsRepository.insert (in a transaction)
+INSERT INTO role_mappings (organization_id, group_id, role_id, priority, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?);
+
+-- RoleMappingsRepository.list
+SELECT rm.id, rm.group_id, g.display_name, rm.role_id, r.name AS role_name, rm.priority, rm.created_at, rm.updated_at
+  FROM role_mappings rm JOIN user_groups g ON g.id = rm.group_id JOIN roles r ON r.id = rm.role_id WHERE rm.organization_id = ? ORDER BY rm.priority, rm.id;
+
+-- RoleMappingsRepository.find
+SELECT rm.id, rm.group_id, g.display_name, rm.role_id, r.name AS role_name, rm.priority, rm.created_at, rm.updated_at
+  FROM role_mappings rm JOIN user_groups g ON g.id = rm.group_id JOIN roles r ON r.id = rm.role_id WHERE rm.id = ? AND rm.organization_id = ?;
+
+-- RoleMappingsRepository.findByGroup (in a transaction)
+SELECT rm.id, rm.group_id, g.display_name, rm.role_id, r.name AS role_name, rm.priority, rm.created_at, rm.updated_at
+  FROM role_mappings rm JOIN user_groups g ON g.id = rm.group_id JOIN roles r ON r.id = rm.role_id WHERE rm.group_id = ?;
+
+-- RoleMappingsRepository.rolesOfGroups
+SELECT rm.id, rm.group_id, r.name, rm.priority FROM role_mappings rm JOIN roles r ON r.id = rm.role_id WHERE rm.group_id IN (?, ?);
+
+-- RoleMappingsRepository.any (in a transaction)
+SELECT id FROM role_mappings WHERE organization_id = ? LIMIT 1 LOCK IN SHARE MODE;
+
+-- RoleMappingsRepository.maxPriority (in a transaction)
+SELECT MAX(priority) AS p FROM role_mappings WHERE organization_id = ?;
+
+-- RoleMappingsRepository.update (in a transaction)
+UPDATE role_mappings SET role_id = ?, priority = ?, updated_at = ? WHERE id = ?;
+
+-- RoleMappingsRepository.memberIds (in a transaction)
+SELECT user_id FROM group_members WHERE group_id = ? LOCK IN SHARE MODE;
+
+-- RoleMappingsRepository.grants (in a transaction)
+SELECT m.user_id, rm.role_id, rm.group_id, g.display_name FROM group_members m JOIN role_mappings rm ON rm.group_id = m.group_id
+          JOIN user_groups g ON g.id = rm.group_id
+          WHERE m.user_id IN (?) ORDER BY m.user_id, rm.priority, rm.id LOCK IN SHARE MODE;
+
+-- RoleMappingsRepository.delete (in a transaction)
+DELETE FROM role_mappings WHERE id = ?;
+
+-- GroupsRepository.removeMembers (in a transaction)
+DELETE FROM group_members WHERE group_id = ? AND user_id IN (?);
+
+-- GroupsRepository.removeAllMembers (in a transaction)
+DELETE FROM group_members WHERE group_id = ?;
+
+-- GroupsRepository.delete (in a transaction)
+DELETE FROM user_groups WHERE id = ?;
+
+-- ScimTrafficRepository.add
+INSERT INTO scim_traffic (api_key_id, minute, organization_id, requests, errors) VALUES (?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE requests = requests + VALUES(requests), errors = errors + VALUES(errors);
+
+-- ScimTrafficRepository.totals
+SELECT api_key_id, SUM(requests) AS requests, SUM(errors) AS errors FROM scim_traffic WHERE organization_id = ? AND minute >= ? GROUP BY api_key_id;
+
+-- ScimTrafficRepository.prune
+DELETE FROM scim_traffic WHERE minute < ?;
+
+-- ScimHealthStatesRepository.findOrCreate (in a transaction)
+INSERT IGNORE INTO scim_health_states (organization_id, status, transitions, changed_at) VALUES (?, 'unknown', 0, ?);
+SELECT status, transitions FROM scim_health_states WHERE organization_id = ?;
+
+-- ScimHealthStatesRepository.transition (in a transaction)
+UPDATE scim_health_states SET status = ?, transitions = transitions + 1, changed_at = ? WHERE organization_id = ? AND status = ?;
