@@ -44,7 +44,7 @@ export default tseslint.config(
             },
             {
               name: '@app/database',
-              importNames: ['RowReader'],
+              importNames: ['Statements', 'SearchRunner'],
               message: 'Queries belong in a *.repository.ts of the module that owns the table.',
             },
           ],

@@ -1,6 +1,5 @@
-import { dataSourceOptions, RowReader, runMigrations } from '@app/database';
+import { dataSourceOptions, RowHydrator, runMigrations, SearchRunner, Statements } from '@app/database';
 import { DataSource } from 'typeorm';
-import { RowHydrator } from '../apps/server/src/users/row-hydrator';
 import { UserAttributeValue } from '../apps/server/src/users/user-attribute-value.entity';
 import { User } from '../apps/server/src/users/user.entity';
 import { FILTER_ONLY_PROPERTIES } from '../apps/server/src/users/user-storage.mapping';
@@ -66,7 +65,7 @@ describe('RowHydrator and UsersRepository reads', () => {
     // User 2 is live and has every value column set, in an order the table does not keep.
     await dataSource.query('UPDATE users SET deleted_at = NULL WHERE id = 2');
     // The organization's kept count of live users, which the repository keeps when it writes users itself.
-    await new UserCountsRepository(dataSource).addLive(dataSource.manager, 1, 1);
+    await new UserCountsRepository(dataSource, new Statements(dataSource)).addLive(dataSource.manager, 1, 1);
     await dataSource.query(
       `INSERT INTO user_attribute_values (user_id, organization_id, attribute, position, value, value_lower, display, type, ${primary}, formatted, street_address, locality, region, postal_code, country) VALUES ` +
         "(2, 1, 'phoneNumbers', 1, '+1 555', NULL, NULL, 'work', 0, NULL, NULL, NULL, NULL, NULL, NULL), " +
@@ -77,7 +76,17 @@ describe('RowHydrator and UsersRepository reads', () => {
     );
   });
 
+  /** The users' repository as the database module provides its parts (one search runner, stopped after the suite). */
+  const searchRunners: SearchRunner[] = [];
+  function usersRepository(): UsersRepository {
+    const statements = new Statements(dataSource);
+    const searches = new SearchRunner(dataSource, statements);
+    searchRunners.push(searches);
+    return new UsersRepository(dataSource, new UserCountsRepository(dataSource, statements), statements, searches);
+  }
+
   afterAll(async () => {
+    for (const runner of searchRunners) await runner.onModuleDestroy();
     await dataSource?.destroy();
     await db.drop();
   });
@@ -96,7 +105,7 @@ describe('RowHydrator and UsersRepository reads', () => {
     const columns = dataSource.getMetadata(User).columns;
     const hydrator = new RowHydrator(() => new User(), columns, dataSource.driver);
     const rows: Array<Record<string, unknown>> = await dataSource.query('SELECT * FROM users ORDER BY id');
-    const arrays = await new RowReader(dataSource).rows(
+    const arrays = await new Statements(dataSource).rows(
       dataSource.manager,
       `SELECT ${columns.map((c) => dataSource.driver.escape(c.databaseName)).join(', ')} FROM users ORDER BY id`,
       [],
@@ -116,7 +125,7 @@ describe('RowHydrator and UsersRepository reads', () => {
   });
 
   it('should read a user with its role and values exactly as TypeORM does', async () => {
-    const repository = new UsersRepository(dataSource, new UserCountsRepository(dataSource));
+    const repository = usersRepository();
     const viaTypeOrmValues = (
       await dataSource
         .getRepository(UserAttributeValue)
@@ -160,7 +169,7 @@ describe('RowHydrator and UsersRepository reads', () => {
     try {
       const user = withoutTwins(await dataSource.getRepository(User).findOneByOrFail({ userNameLower: 'c@x' }));
       const expected = { user, roleName: 'Admin', values: [], ...NO_GROUPS };
-      const repository = new UsersRepository(dataSource, new UserCountsRepository(dataSource));
+      const repository = usersRepository();
       expect(await repository.findStored(dataSource.manager, 1, user.id)).toStrictEqual(expected);
       expect(await repository.findByUserName(dataSource.manager, 1, 'c@x')).toStrictEqual(expected);
     } finally {
@@ -169,7 +178,7 @@ describe('RowHydrator and UsersRepository reads', () => {
   });
 
   it('should read the groups of a user with it on SQLite, in group id order, as the groups module lists them', async () => {
-    const repository = new UsersRepository(dataSource, new UserCountsRepository(dataSource));
+    const repository = usersRepository();
     const at = "'2026-01-02 03:04:05.006'";
     for (const name of ['Zeta', AWKWARD]) {
       await dataSource.query(
@@ -207,10 +216,7 @@ describe('RowHydrator and UsersRepository reads', () => {
       await other.connect();
       try {
         await dataSource.transaction(async (manager) => {
-          expect(
-            (await new UsersRepository(dataSource, new UserCountsRepository(dataSource)).findStored(manager, 1, 2, true))
-              ?.roleName,
-          ).toBe('Admin');
+          expect((await usersRepository().findStored(manager, 1, 2, true))?.roleName).toBe('Admin');
           await other.startTransaction();
           try {
             expect(await other.query('SELECT id FROM roles WHERE id = 1 FOR UPDATE NOWAIT')).toHaveLength(1);
@@ -233,11 +239,7 @@ describe('RowHydrator and UsersRepository reads', () => {
       big.flatMap((value, i) => [i, value]),
     );
     try {
-      const stored = await new UsersRepository(dataSource, new UserCountsRepository(dataSource)).findStored(
-        dataSource.manager,
-        1,
-        2,
-      );
+      const stored = await usersRepository().findStored(dataSource.manager, 1, 2);
       expect(stored!.values.filter((v) => v.attribute === 'x509Certificates').map((v) => v.value)).toEqual(big);
     } finally {
       await dataSource.query("DELETE FROM user_attribute_values WHERE attribute = 'x509Certificates'");

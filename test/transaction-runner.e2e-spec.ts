@@ -1,4 +1,4 @@
-import { dataSourceOptions, RowReader, runMigrations, TransactionRunner } from '@app/database';
+import { dataSourceOptions, runMigrations, Statements, TransactionRunner } from '@app/database';
 import Database from 'better-sqlite3';
 import { createConnection } from 'mysql2/promise';
 import { DataSource, EntityManager } from 'typeorm';
@@ -82,7 +82,7 @@ describe('TransactionRunner', () => {
   });
 
   it('should commit a unit’s writes at commit with it, and roll the unit back when one of them fails', async () => {
-    const reader = new RowReader(dataSource);
+    const reader = new Statements(dataSource);
     const append = (m: EntityManager, name: string | null) =>
       reader.writeAtCommit(
         m,
@@ -112,7 +112,6 @@ describe('TransactionRunner', () => {
     await append(dataSource.manager, 'alone');
     await transactions.run((m) => insertOrganization(m, 'next'));
     expect(await committedNames()).toEqual(['alone', 'change', 'its event', 'next']);
-    await reader.close();
   });
 
   if (process.env.DATABASE_URL?.startsWith('mysql')) return;

@@ -1,3 +1,4 @@
+import { Statements } from '@app/database';
 import { DataSource } from 'typeorm';
 import { Role } from '../../apps/server/src/users/role.entity';
 import { User } from '../../apps/server/src/users/user.entity';
@@ -27,7 +28,7 @@ export async function insertUser(
       updatedAt: now,
       version: 1,
     });
-    await new UserCountsRepository(dataSource).addLive(manager, orgId, 1);
+    await new UserCountsRepository(dataSource, new Statements(dataSource)).addLive(manager, orgId, 1);
     return user;
   });
 }

@@ -13,7 +13,7 @@ const tails = new WeakMap<QueryRunner, TailWrite[]>();
  * On MySQL/MariaDB every statement is a round trip, and some writes of a transaction have a result
  * nothing later in it reads: the audit event of a change, the user count's delta, the UPDATE of a
  * locked row the transaction is done with. TransactionRunner opens a tail on its transactions;
- * writes queued there (RowReader.writeAtCommit) go to the server with the COMMIT, in the same round
+ * writes queued there (Statements.writeAtCommit) go to the server with the COMMIT, in the same round
  * trip (one multi-statement query), and a failing one fails the COMMIT: the change rolls back with
  * it, as if it had failed where it was queued.
  */

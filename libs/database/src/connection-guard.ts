@@ -31,7 +31,7 @@ interface Holder {
 /**
  * The guard against a second connection taken by a transaction (MySQL/MariaDB; SQLite has one
  * connection). TransactionRunner runs each transaction's work inside `holding`; the pool's
- * `getConnection` (behind TypeORM's query runners, `DataSource.query` and RowReader's pool reads
+ * `getConnection` (behind TypeORM's query runners, `DataSource.query` and Statements' pool reads
  * alike) refuses with NestedConnectionError when called from inside that work.
  *
  * It follows the work through promises with an AsyncLocalStorage, which on Node 20 turns on promise

@@ -5,7 +5,9 @@ import { DataSource } from 'typeorm';
 import { DatabaseHealth } from './database-health';
 import { dataSourceOptions } from './data-source-options';
 import { runMigrations } from './migrate';
+import { SearchRunner } from './search-runner';
 import { SqliteCheckpoints } from './sqlite-checkpoints';
+import { Statements } from './statements';
 import { TransactionRunner } from './transaction-runner';
 
 /** Brings the schema up to date before any module touches it (npm start runs pending migrations). */
@@ -45,8 +47,9 @@ export class DatabaseModule {
           }),
         }),
       ],
-      providers: [DatabaseMigrator, TransactionRunner, DatabaseHealth, SqliteCheckpoints],
-      exports: [TransactionRunner, DatabaseMigrator, DatabaseHealth],
+      // The database layer's parts, one of each for the process: transactions, plain statements, searches.
+      providers: [DatabaseMigrator, TransactionRunner, Statements, SearchRunner, DatabaseHealth, SqliteCheckpoints],
+      exports: [TransactionRunner, Statements, SearchRunner, DatabaseMigrator, DatabaseHealth],
     };
   }
 }

@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Worker } from 'node:worker_threads';
 import { DataSource } from 'typeorm';
-import { sqliteConnection } from './row-reader';
+import { sqliteConnection } from './statements';
 
 /** How often the checkpointer copies the WAL's new pages into the database file. */
 const INTERVAL_MS = 200;

@@ -5,7 +5,7 @@ import { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import { closeTail, openTail, takeTail } from './commit-tail';
 import { ConnectionGuard } from './connection-guard';
 import { LockFirst } from './lock-order';
-import { sqliteConnection } from './row-reader';
+import { sqliteConnection } from './statements';
 import { SearchGate } from './search-gate';
 
 const SAVEPOINT_SQL = ['SAVEPOINT unit', 'RELEASE unit', 'ROLLBACK TO unit'] as const;
@@ -88,7 +88,7 @@ export class TransactionRunner {
 
   /**
    * MySQL/MariaDB: one transaction on a pooled connection, as TypeORM's `transaction()` runs it,
-   * except that the writes queued for its COMMIT (RowReader.writeAtCommit) go with the COMMIT.
+   * except that the writes queued for its COMMIT (Statements.writeAtCommit) go with the COMMIT.
    */
   private async alone<T>(work: Work<T>): Promise<T> {
     try {

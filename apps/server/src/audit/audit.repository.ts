@@ -1,4 +1,4 @@
-import { insertStatement, RowReader } from '@app/database';
+import { insertStatement, Statements } from '@app/database';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { toDate, toDbDate } from '../common/db-values';
@@ -46,12 +46,10 @@ export interface AuditQuery {
 /** The `audit_events` table: append, read newest first with filters, prune by age. */
 @Injectable()
 export class AuditRepository {
-  /** Events are appended on every change, inside its transaction: through kept prepared statements. */
-  private readonly writer: RowReader;
-
-  constructor(private readonly dataSource: DataSource) {
-    this.writer = new RowReader(dataSource);
-  }
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly statements: Statements,
+  ) {}
 
   /** Appends events inside the caller's transaction (or on their own, for a failed request). */
   async insert(manager: EntityManager, events: ReadonlyArray<Omit<AuditEvent, 'id'>>): Promise<void> {
@@ -77,7 +75,7 @@ export class AuditRepository {
           e.detail,
           e.requestId,
         );
-      await this.writer.writeAtCommit(manager, insertSql(chunk.length), params);
+      await this.statements.writeAtCommit(manager, insertSql(chunk.length), params);
     }
   }
 

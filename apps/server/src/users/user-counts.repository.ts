@@ -1,4 +1,4 @@
-import { RowReader } from '@app/database';
+import { Statements } from '@app/database';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 
@@ -13,11 +13,11 @@ const SLOTS = 16;
 @Injectable()
 export class UserCountsRepository {
   private readonly add: string;
-  /** Kept prepared statements (on every create and delete, and every unfiltered list). */
-  private readonly statements: RowReader;
 
-  constructor(private readonly dataSource: DataSource) {
-    this.statements = new RowReader(dataSource);
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly statements: Statements,
+  ) {
     // MySQL: each connection its own slot, so concurrent creates never wait for each other's row lock.
     this.add =
       dataSource.options.type === 'better-sqlite3'

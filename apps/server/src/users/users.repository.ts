@@ -1,12 +1,10 @@
-import { insertStatement, readByIds, RowReader } from '@app/database';
+import { insertStatement, readByIds, RowHydrator, SearchRunner, Statements } from '@app/database';
 import { AttributePath, CORE_USER_SCHEMA, FilterNode, filterToSql, SortOrder, sortToSql, SqlMapping } from '@app/scim-protocol';
-import { APP_CONFIG, AppConfig } from '@app/config';
-import { Inject, Injectable, OnModuleDestroy, Optional } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 import { Role } from './role.entity';
 import { isCheapSearch, OrganizationSize } from './search-cost';
-import { RowHydrator } from './row-hydrator';
 import { UserAttributeValue } from './user-attribute-value.entity';
 import { UserCountsRepository } from './user-counts.repository';
 import {
@@ -73,7 +71,7 @@ export interface UserListFilter {
  * values as TypeORM's hydration, faster.
  */
 @Injectable()
-export class UsersRepository implements OnModuleDestroy {
+export class UsersRepository {
   /** Where each SCIM attribute is stored, for filterToSql and sortToSql. */
   private readonly mapping: SqlMapping;
   private readonly allUserColumns: ColumnMetadata[];
@@ -83,7 +81,6 @@ export class UsersRepository implements OnModuleDestroy {
   private readonly insertUserSql: string;
   private readonly insertValuesSql: (rows: number) => string;
   private readonly locking: boolean;
-  private readonly reader: RowReader;
   private readonly userRows: RowHydrator<User>;
   private readonly valueRows: RowHydrator<UserAttributeValue>;
   /**
@@ -116,7 +113,8 @@ export class UsersRepository implements OnModuleDestroy {
   constructor(
     private readonly dataSource: DataSource,
     private readonly counts: UserCountsRepository,
-    @Optional() @Inject(APP_CONFIG) config?: AppConfig,
+    private readonly statements: Statements,
+    private readonly searches: SearchRunner,
   ) {
     this.mapping = userSqlMapping(dataSource);
     // Reads leave out the lower-cased twins: filters compare them, nothing reads them back.
@@ -135,7 +133,6 @@ export class UsersRepository implements OnModuleDestroy {
       'user_attribute_values',
       this.valueInsertColumns.map((c) => this.quote(c.databaseName)),
     );
-    this.reader = new RowReader(dataSource, config?.scim.searchTimeoutMs);
     this.userRows = new RowHydrator(() => new User(), this.userColumns, dataSource.driver);
     this.valueRows = new RowHydrator(() => new UserAttributeValue(), valueColumns, dataSource.driver);
     const sqlite = dataSource.options.type === 'better-sqlite3';
@@ -167,10 +164,6 @@ export class UsersRepository implements OnModuleDestroy {
     return this.findOne(manager, this.oneById, [id, organizationId]);
   }
 
-  async onModuleDestroy(): Promise<void> {
-    await this.reader.close();
-  }
-
   /** A live user of the organization with its role name and values, outside any transaction. */
   findLive(organizationId: number, id: number): Promise<UserRow | null> {
     return this.findStored(this.dataSource.manager, organizationId, id);
@@ -189,7 +182,7 @@ export class UsersRepository implements OnModuleDestroy {
 
   /** Rows of `oneById`/`oneByUserName` as the user they hold, or null. */
   private async findOne(manager: EntityManager, sql: string, params: unknown[]): Promise<UserRow | null> {
-    const rows = await this.reader.rows(manager, sql, params);
+    const rows = await this.statements.rows(manager, sql, params);
     if (!rows.length) return null;
     if (this.inline) return (await this.stored(manager, rows))[0];
     const n = this.userColumns.length;
@@ -209,7 +202,7 @@ export class UsersRepository implements OnModuleDestroy {
    * JOIN would also lock the role row and serialize every update of that role's users.
    */
   private async lockedRead(manager: EntityManager, where: string, params: unknown[]): Promise<UserRow | null> {
-    const [row] = await this.reader.rows(manager, `${this.selectUserRow}${where} FOR UPDATE`, params);
+    const [row] = await this.statements.rows(manager, `${this.selectUserRow}${where} FOR UPDATE`, params);
     if (!row) return null;
     const stored: UserRow = {
       user: this.userRows.hydrate(row),
@@ -249,7 +242,7 @@ export class UsersRepository implements OnModuleDestroy {
     if (limit > 0) {
       if (!Number.isSafeInteger(limit) || !Number.isSafeInteger(offset) || offset < 0) throw new Error('Invalid page bounds');
       const after = afterId === undefined ? [] : [afterId];
-      rows = await this.reader.search(
+      rows = await this.searches.search(
         this.pageSql(after.length ? `${conditions} AND u.id > ?` : conditions, orderBy.sql, limit, offset),
         [...params, ...after, ...orderBy.params],
         fair,
@@ -263,7 +256,7 @@ export class UsersRepository implements OnModuleDestroy {
     } else if (afterId === undefined && limit > 0 && rows.length < limit && (rows.length > 0 || offset === 0)) {
       total = offset + rows.length;
     } else {
-      const [[count]] = await this.reader.search(`SELECT COUNT(*) FROM users u WHERE ${conditions}`, params, fair, cheap);
+      const [[count]] = await this.searches.search(`SELECT COUNT(*) FROM users u WHERE ${conditions}`, params, fair, cheap);
       total = Number(count);
     }
     return { total, users: await this.stored(manager, rows) };
@@ -273,7 +266,7 @@ export class UsersRepository implements OnModuleDestroy {
   async insertUser(manager: EntityManager, user: Omit<User, 'id'>): Promise<number> {
     if (!manager.queryRunner) throw new Error('insertUser runs inside a transaction');
     const columns = this.userInsertColumns;
-    const id = await this.reader.insert(
+    const id = await this.statements.insert(
       manager,
       this.insertUserSql,
       columns.map((c) => this.dataSource.driver.preparePersistentValue(user[c.propertyName as keyof typeof user], c)),
@@ -289,13 +282,13 @@ export class UsersRepository implements OnModuleDestroy {
    */
   async deleteUser(manager: EntityManager, user: User): Promise<void> {
     await this.updateUser(manager, user, ['deletedAt', 'userNameLower', 'updatedAt', 'version']);
-    await this.reader.write(manager, 'DELETE FROM group_members WHERE user_id = ?', [user.id]);
+    await this.statements.write(manager, 'DELETE FROM group_members WHERE user_id = ?', [user.id]);
     await this.counts.addLive(manager, user.organizationId, -1);
   }
 
   /** UPDATE of the given properties only. */
   async updateUser(manager: EntityManager, user: User, properties: Array<keyof User>): Promise<void> {
-    if (properties.length) await this.reader.write(manager, ...this.updateStatement(user, properties));
+    if (properties.length) await this.statements.write(manager, ...this.updateStatement(user, properties));
   }
 
   /**
@@ -303,7 +296,7 @@ export class UsersRepository implements OnModuleDestroy {
    * goes with the COMMIT (one round trip less).
    */
   async updateUserAtCommit(manager: EntityManager, user: User, properties: Array<keyof User>): Promise<void> {
-    if (properties.length) await this.reader.writeAtCommit(manager, ...this.updateStatement(user, properties));
+    if (properties.length) await this.statements.writeAtCommit(manager, ...this.updateStatement(user, properties));
   }
 
   private updateStatement(user: User, properties: Array<keyof User>): [string, unknown[]] {
@@ -330,10 +323,10 @@ export class UsersRepository implements OnModuleDestroy {
     );
     if (sameValues(current, rows)) return current;
     if (current.length)
-      await this.reader.writeAtCommit(manager, 'DELETE FROM user_attribute_values WHERE user_id = ?', [user.id]);
+      await this.statements.writeAtCommit(manager, 'DELETE FROM user_attribute_values WHERE user_id = ?', [user.id]);
     if (rows.length) {
       const columns = this.valueInsertColumns;
-      await this.reader.writeAtCommit(
+      await this.statements.writeAtCommit(
         manager,
         this.insertValuesSql(rows.length),
         rows.flatMap((row) =>
@@ -511,7 +504,8 @@ export class UsersRepository implements OnModuleDestroy {
     if (!stored.length) return;
     const rows = await readByIds(
       stored.map((s) => s.user.id),
-      (ids, list) => this.reader.rows(manager, `${this.selectValues}(${list}) ORDER BY v.user_id, v.attribute, v.position`, ids),
+      (ids, list) =>
+        this.statements.rows(manager, `${this.selectValues}(${list}) ORDER BY v.user_id, v.attribute, v.position`, ids),
     );
     const byUser = new Map<number, UserAttributeValue[]>();
     for (const row of rows) {
@@ -532,7 +526,7 @@ export class UsersRepository implements OnModuleDestroy {
     const now = Date.now();
     const known = this.sizes.get(organizationId);
     if (known && known.at > now - SIZE_KEPT_MS) return known.size;
-    const [[users, values]] = await this.reader.search(
+    const [[users, values]] = await this.searches.search(
       'SELECT (SELECT COUNT(*) FROM users u WHERE u.organization_id = ? AND u.deleted_at IS NULL), (SELECT COUNT(*) FROM user_attribute_values v WHERE v.organization_id = ?)',
       [organizationId, organizationId],
       String(organizationId),

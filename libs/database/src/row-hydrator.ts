@@ -6,7 +6,7 @@ const SQLITE_DATETIME = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}$/;
 
 /**
  * Turns raw driver rows, arrays of column values in the order of `columns`
- * (RowReader), into entity objects with the values TypeORM's own hydration
+ * (Statements.rows), into entity objects with the values TypeORM's own hydration
  * gives (`driver.prepareHydratedValue`), at a fraction of the cost on the hot
  * paths: the conversion of each column is chosen once, strings and integers
  * pass through, and SQLite's DATETIME strings take a direct parse instead of
