@@ -65,14 +65,14 @@ DELETE FROM `roles` WHERE (`id` = ? AND `organization_id` = ?);
 SELECT u.`id`, u.`organization_id`, u.`user_name`, u.`user_name_lower`, u.`external_id`, u.`role_id`, u.`own_role_id`, u.`role_group_id`, u.`active`, u.`name_formatted`, u.`name_family_name`, u.`name_given_name`, u.`name_middle_name`, u.`name_honorific_prefix`, u.`name_honorific_suffix`, u.`display_name`, u.`nick_name`, u.`profile_url`, u.`title`, u.`preferred_language`, u.`locale`, u.`timezone`, u.`employee_number`, u.`cost_center`, u.`organization_name`, u.`division`, u.`department`, u.`manager_value`, u.`manager_display_name`, u.`created_at`, u.`updated_at`, u.`version`, u.`deleted_at`, (SELECT r.name FROM roles r WHERE r.id = u.role_id), v.`id`, v.`user_id`, v.`organization_id`, v.`attribute`, v.`position`, v.`value`, v.`display`, v.`type`, v.`primary`, v.`formatted`, v.`street_address`, v.`locality`, v.`region`, v.`postal_code`, v.`country` FROM users u LEFT JOIN user_attribute_values v ON v.user_id = u.id WHERE u.id = ? AND u.organization_id = ? AND u.deleted_at IS NULL;
 
 -- UsersRepository.findStored (locked, in a transaction)
-SELECT u.`id`, u.`organization_id`, u.`user_name`, u.`user_name_lower`, u.`external_id`, u.`role_id`, u.`own_role_id`, u.`role_group_id`, u.`active`, u.`name_formatted`, u.`name_family_name`, u.`name_given_name`, u.`name_middle_name`, u.`name_honorific_prefix`, u.`name_honorific_suffix`, u.`display_name`, u.`nick_name`, u.`profile_url`, u.`title`, u.`preferred_language`, u.`locale`, u.`timezone`, u.`employee_number`, u.`cost_center`, u.`organization_name`, u.`division`, u.`department`, u.`manager_value`, u.`manager_display_name`, u.`created_at`, u.`updated_at`, u.`version`, u.`deleted_at`, (SELECT r.name FROM roles r WHERE r.id = u.role_id) FROM users u WHERE u.id = ? AND u.organization_id = ? AND u.deleted_at IS NULL FOR UPDATE;
+SELECT id FROM organizations WHERE id = ? LOCK IN SHARE MODE; SELECT u.`id`, u.`organization_id`, u.`user_name`, u.`user_name_lower`, u.`external_id`, u.`role_id`, u.`own_role_id`, u.`role_group_id`, u.`active`, u.`name_formatted`, u.`name_family_name`, u.`name_given_name`, u.`name_middle_name`, u.`name_honorific_prefix`, u.`name_honorific_suffix`, u.`display_name`, u.`nick_name`, u.`profile_url`, u.`title`, u.`preferred_language`, u.`locale`, u.`timezone`, u.`employee_number`, u.`cost_center`, u.`organization_name`, u.`division`, u.`department`, u.`manager_value`, u.`manager_display_name`, u.`created_at`, u.`updated_at`, u.`version`, u.`deleted_at`, (SELECT r.name FROM roles r WHERE r.id = u.role_id) FROM users u WHERE u.id = ? AND u.organization_id = ? AND u.deleted_at IS NULL FOR UPDATE;
 SELECT v.`id`, v.`user_id`, v.`organization_id`, v.`attribute`, v.`position`, v.`value`, v.`display`, v.`type`, v.`primary`, v.`formatted`, v.`street_address`, v.`locality`, v.`region`, v.`postal_code`, v.`country` FROM user_attribute_values v WHERE v.user_id IN (?) ORDER BY v.user_id, v.attribute, v.position;
 
 -- UsersRepository.findByUserName
 SELECT u.`id`, u.`organization_id`, u.`user_name`, u.`user_name_lower`, u.`external_id`, u.`role_id`, u.`own_role_id`, u.`role_group_id`, u.`active`, u.`name_formatted`, u.`name_family_name`, u.`name_given_name`, u.`name_middle_name`, u.`name_honorific_prefix`, u.`name_honorific_suffix`, u.`display_name`, u.`nick_name`, u.`profile_url`, u.`title`, u.`preferred_language`, u.`locale`, u.`timezone`, u.`employee_number`, u.`cost_center`, u.`organization_name`, u.`division`, u.`department`, u.`manager_value`, u.`manager_display_name`, u.`created_at`, u.`updated_at`, u.`version`, u.`deleted_at`, (SELECT r.name FROM roles r WHERE r.id = u.role_id), v.`id`, v.`user_id`, v.`organization_id`, v.`attribute`, v.`position`, v.`value`, v.`display`, v.`type`, v.`primary`, v.`formatted`, v.`street_address`, v.`locality`, v.`region`, v.`postal_code`, v.`country` FROM users u LEFT JOIN user_attribute_values v ON v.user_id = u.id WHERE u.organization_id = ? AND u.user_name_lower = ? AND u.deleted_at IS NULL;
 
 -- UsersRepository.findByUserName (locked, in a transaction)
-SELECT u.`id`, u.`organization_id`, u.`user_name`, u.`user_name_lower`, u.`external_id`, u.`role_id`, u.`own_role_id`, u.`role_group_id`, u.`active`, u.`name_formatted`, u.`name_family_name`, u.`name_given_name`, u.`name_middle_name`, u.`name_honorific_prefix`, u.`name_honorific_suffix`, u.`display_name`, u.`nick_name`, u.`profile_url`, u.`title`, u.`preferred_language`, u.`locale`, u.`timezone`, u.`employee_number`, u.`cost_center`, u.`organization_name`, u.`division`, u.`department`, u.`manager_value`, u.`manager_display_name`, u.`created_at`, u.`updated_at`, u.`version`, u.`deleted_at`, (SELECT r.name FROM roles r WHERE r.id = u.role_id) FROM users u WHERE u.organization_id = ? AND u.user_name_lower = ? AND u.deleted_at IS NULL FOR UPDATE;
+SELECT id FROM organizations WHERE id = ? LOCK IN SHARE MODE; SELECT u.`id`, u.`organization_id`, u.`user_name`, u.`user_name_lower`, u.`external_id`, u.`role_id`, u.`own_role_id`, u.`role_group_id`, u.`active`, u.`name_formatted`, u.`name_family_name`, u.`name_given_name`, u.`name_middle_name`, u.`name_honorific_prefix`, u.`name_honorific_suffix`, u.`display_name`, u.`nick_name`, u.`profile_url`, u.`title`, u.`preferred_language`, u.`locale`, u.`timezone`, u.`employee_number`, u.`cost_center`, u.`organization_name`, u.`division`, u.`department`, u.`manager_value`, u.`manager_display_name`, u.`created_at`, u.`updated_at`, u.`version`, u.`deleted_at`, (SELECT r.name FROM roles r WHERE r.id = u.role_id) FROM users u WHERE u.organization_id = ? AND u.user_name_lower = ? AND u.deleted_at IS NULL FOR UPDATE;
 SELECT v.`id`, v.`user_id`, v.`organization_id`, v.`attribute`, v.`position`, v.`value`, v.`display`, v.`type`, v.`primary`, v.`formatted`, v.`street_address`, v.`locality`, v.`region`, v.`postal_code`, v.`country` FROM user_attribute_values v WHERE v.user_id IN (?) ORDER BY v.user_id, v.attribute, v.position;
 
 -- UsersRepository.organizationSize (pricing a search)
@@ -137,7 +137,7 @@ SELECT COUNT(DISTINCT `u`.`id`) AS `cnt` FROM `users` `u` INNER JOIN `roles` `r`
 SELECT `u`.`id` AS `u_id`, `u`.`organization_id` AS `u_organization_id`, `u`.`user_name` AS `u_user_name`, `u`.`user_name_lower` AS `u_user_name_lower`, `u`.`external_id` AS `u_external_id`, `u`.`role_id` AS `u_role_id`, `u`.`own_role_id` AS `u_own_role_id`, `u`.`role_group_id` AS `u_role_group_id`, `u`.`active` AS `u_active`, `u`.`name_formatted` AS `u_name_formatted`, `u`.`name_formatted_lower` AS `u_name_formatted_lower`, `u`.`name_family_name` AS `u_name_family_name`, `u`.`name_family_name_lower` AS `u_name_family_name_lower`, `u`.`name_given_name` AS `u_name_given_name`, `u`.`name_given_name_lower` AS `u_name_given_name_lower`, `u`.`name_middle_name` AS `u_name_middle_name`, `u`.`name_middle_name_lower` AS `u_name_middle_name_lower`, `u`.`name_honorific_prefix` AS `u_name_honorific_prefix`, `u`.`name_honorific_prefix_lower` AS `u_name_honorific_prefix_lower`, `u`.`name_honorific_suffix` AS `u_name_honorific_suffix`, `u`.`name_honorific_suffix_lower` AS `u_name_honorific_suffix_lower`, `u`.`display_name` AS `u_display_name`, `u`.`display_name_lower` AS `u_display_name_lower`, `u`.`nick_name` AS `u_nick_name`, `u`.`nick_name_lower` AS `u_nick_name_lower`, `u`.`profile_url` AS `u_profile_url`, `u`.`profile_url_lower` AS `u_profile_url_lower`, `u`.`title` AS `u_title`, `u`.`title_lower` AS `u_title_lower`, `u`.`preferred_language` AS `u_preferred_language`, `u`.`preferred_language_lower` AS `u_preferred_language_lower`, `u`.`locale` AS `u_locale`, `u`.`locale_lower` AS `u_locale_lower`, `u`.`timezone` AS `u_timezone`, `u`.`timezone_lower` AS `u_timezone_lower`, `u`.`employee_number` AS `u_employee_number`, `u`.`employee_number_lower` AS `u_employee_number_lower`, `u`.`cost_center` AS `u_cost_center`, `u`.`cost_center_lower` AS `u_cost_center_lower`, `u`.`organization_name` AS `u_organization_name`, `u`.`organization_name_lower` AS `u_organization_name_lower`, `u`.`division` AS `u_division`, `u`.`division_lower` AS `u_division_lower`, `u`.`department` AS `u_department`, `u`.`department_lower` AS `u_department_lower`, `u`.`manager_value` AS `u_manager_value`, `u`.`manager_value_lower` AS `u_manager_value_lower`, `u`.`manager_display_name` AS `u_manager_display_name`, `u`.`manager_display_name_lower` AS `u_manager_display_name_lower`, `u`.`created_at` AS `u_created_at`, `u`.`updated_at` AS `u_updated_at`, `u`.`version` AS `u_version`, `u`.`deleted_at` AS `u_deleted_at`, `r`.`name` AS `roleName`, `r`.`id` AS `r_id` FROM `users` `u` INNER JOIN `roles` `r` ON `r`.`id` = `u`.`role_id` WHERE `u`.`organization_id` = ? AND `u`.`deleted_at` IS NULL AND `r`.`name_lower` <> ? AND `u`.`id` > ? ORDER BY `u`.`id` ASC LIMIT 51;
 
 -- UsersRepository.countActiveInRole (in a transaction: the last-Admin rule)
-SELECT COUNT(*) AS n FROM users u WHERE u.organization_id = ? AND u.role_id = ? AND u.active = 1 AND u.deleted_at IS NULL AND u.id <> ? LOCK IN SHARE MODE;
+SELECT COUNT(*) AS n FROM users u WHERE u.organization_id = ? AND u.role_id = ? AND u.active = 1 AND u.deleted_at IS NULL AND u.id <> ?;
 
 -- UsersRepository.activeUserNamesInRole
 SELECT `u`.`user_name` AS `userName` FROM `users` `u` INNER JOIN `roles` `r` ON `r`.`id` = `u`.`role_id` WHERE `u`.`organization_id` = ? AND `r`.`name_lower` = ? AND `u`.`active` = 1 AND `u`.`deleted_at` IS NULL ORDER BY `u`.`id` ASC;
@@ -296,7 +296,7 @@ SELECT g.id, g.organization_id, g.display_name, g.display_name_lower, g.external
 UPDATE user_groups SET display_name = ?, display_name_lower = ?, external_id = ?, updated_at = ?, version = ? WHERE id = ?;
 
 -- GroupsRepository.liveUserIds (in a transaction)
-SELECT id FROM users WHERE organization_id = ? AND deleted_at IS NULL AND id IN (?, ?) ORDER BY id LOCK IN SHARE MODE;
+SELECT id FROM users WHERE organization_id = ? AND deleted_at IS NULL AND id IN (?, ?);
 
 -- GroupsRepository.addMembers (in a transaction)
 INSERT IGNORE INTO group_members (group_id, user_id) VALUES (?, ?);
@@ -353,7 +353,7 @@ SELECT rm.id, rm.group_id, g.display_name, rm.role_id, r.name AS role_name, rm.p
 SELECT rm.id, rm.group_id, r.name, rm.priority FROM role_mappings rm JOIN roles r ON r.id = rm.role_id WHERE rm.group_id IN (?, ?);
 
 -- RoleMappingsRepository.any (in a transaction)
-SELECT id FROM role_mappings WHERE organization_id = ? LIMIT 1 LOCK IN SHARE MODE;
+SELECT id FROM role_mappings WHERE organization_id = ? LIMIT 1;
 
 -- RoleMappingsRepository.maxPriority (in a transaction)
 SELECT MAX(priority) AS p FROM role_mappings WHERE organization_id = ?;
@@ -362,12 +362,12 @@ SELECT MAX(priority) AS p FROM role_mappings WHERE organization_id = ?;
 UPDATE role_mappings SET role_id = ?, priority = ?, updated_at = ? WHERE id = ?;
 
 -- RoleMappingsRepository.memberIds (in a transaction)
-SELECT user_id FROM group_members WHERE group_id = ? LOCK IN SHARE MODE;
+SELECT user_id FROM group_members WHERE group_id = ?;
 
 -- RoleMappingsRepository.grants (in a transaction)
 SELECT m.user_id, rm.role_id, rm.group_id, g.display_name FROM group_members m JOIN role_mappings rm ON rm.group_id = m.group_id
           JOIN user_groups g ON g.id = rm.group_id
-          WHERE m.user_id IN (?) ORDER BY m.user_id, rm.priority, rm.id LOCK IN SHARE MODE;
+          WHERE m.user_id IN (?) ORDER BY m.user_id, rm.priority, rm.id;
 
 -- RoleMappingsRepository.delete (in a transaction)
 DELETE FROM role_mappings WHERE id = ?;

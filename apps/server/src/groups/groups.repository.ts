@@ -1,4 +1,4 @@
-import { readByIds, Statements, takesRowLocks } from '@app/database';
+import { readByIds, Statements } from '@app/database';
 import { AttributePath, FilterNode, filterToSql, SortOrder, sortToSql, SqlMapping } from '@app/scim-protocol';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager, QueryResult } from 'typeorm';
@@ -101,16 +101,15 @@ export class GroupsRepository {
   }
 
   /**
-   * Which of these ids are live users of the organization. A locking read on MySQL, in id order: a user
-   * about to become a member cannot be deleted before the membership commits (users come before groups
-   * in the lock order).
+   * Which of these ids are live users of the organization. A plain read: the caller holds the
+   * organization's lock, and every change of a user holds it shared (UsersRepository's locked read), so
+   * no user named here is deleted before the membership commits.
    */
   async liveUserIds(manager: EntityManager, organizationId: number, ids: readonly number[]): Promise<Set<number>> {
     const found = new Set<number>();
-    const share = takesRowLocks(manager) ? ' ORDER BY id LOCK IN SHARE MODE' : '';
-    for (const chunk of chunks([...ids].sort((a, b) => a - b))) {
+    for (const chunk of chunks(ids)) {
       const rows: Array<{ id: number }> = await manager.query(
-        `SELECT id FROM users WHERE organization_id = ? AND deleted_at IS NULL AND id IN (${chunk.map(() => '?').join(', ')})${share}`,
+        `SELECT id FROM users WHERE organization_id = ? AND deleted_at IS NULL AND id IN (${chunk.map(() => '?').join(', ')})`,
         [organizationId, ...chunk],
       );
       for (const row of rows) found.add(Number(row.id));

@@ -1,4 +1,3 @@
-import { takesRowLocks } from '@app/database';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { toDbDate, toIso } from '../common/db-values';
@@ -64,16 +63,13 @@ export class RoleMappingsRepository {
   }
 
   /**
-   * Whether the organization has any mapping; with no mapping, membership changes leave roles alone.
-   * On MySQL a locking read of the organization's mappings (shared): a mapping being created commits
-   * before this answers, or waits for this transaction.
+   * Whether the organization maps any group to a role. A plain read: every membership and mapping change
+   * holds its organization's lock (taken first), so what it reads is current.
    */
   async any(manager: EntityManager, organizationId: number): Promise<boolean> {
-    const share = takesRowLocks(manager) ? ' LOCK IN SHARE MODE' : '';
-    const rows = await manager.query(`SELECT id FROM role_mappings WHERE organization_id = ? LIMIT 1${share}`, [organizationId]);
+    const rows = await manager.query('SELECT id FROM role_mappings WHERE organization_id = ? LIMIT 1', [organizationId]);
     return rows.length > 0;
   }
-
   /** The highest priority number in use, or 0. */
   async maxPriority(manager: EntityManager, organizationId: number): Promise<number> {
     const [row] = await manager.query('SELECT MAX(priority) AS p FROM role_mappings WHERE organization_id = ?', [organizationId]);
@@ -109,27 +105,27 @@ export class RoleMappingsRepository {
     await manager.query('DELETE FROM role_mappings WHERE id = ?', [id]);
   }
 
-  /** The members of a group (a locking read on MySQL: members being added commit first or wait). */
+  /** The members of a group (under the organization's lock, like every membership change). */
   async memberIds(manager: EntityManager, groupId: number): Promise<number[]> {
-    const share = takesRowLocks(manager) ? ' LOCK IN SHARE MODE' : '';
-    const rows = await manager.query(`SELECT user_id FROM group_members WHERE group_id = ?${share}`, [groupId]);
+    const rows = await manager.query('SELECT user_id FROM group_members WHERE group_id = ?', [groupId]);
     return rows.map((r: { user_id: number }) => Number(r.user_id));
   }
 
   /**
    * The role each of these users gets from its groups: the mapping with the lowest priority number
    * among its groups' mappings (ties: the older mapping). Users in no mapped group are absent.
-   * A locking read on MySQL, so a concurrent membership or mapping change is seen once committed.
+   * A plain read: the caller holds the organization's lock, which every membership and mapping change
+   * takes first, so none is under way. (Locking reads here took gap locks on role_mappings' indexes that
+   * reached into the next organization's rows: deadlocks between organizations, found by the soak.)
    */
   async grants(manager: EntityManager, userIds: readonly number[]): Promise<Map<number, GroupRole>> {
     const out = new Map<number, GroupRole>();
-    const share = takesRowLocks(manager) ? ' LOCK IN SHARE MODE' : '';
     for (let i = 0; i < userIds.length; i += CHUNK) {
       const chunk = userIds.slice(i, i + CHUNK);
       const rows: Array<{ user_id: number; role_id: number; group_id: number; display_name: string }> = await manager.query(
         `SELECT m.user_id, rm.role_id, rm.group_id, g.display_name FROM group_members m JOIN role_mappings rm ON rm.group_id = m.group_id
           JOIN user_groups g ON g.id = rm.group_id
-          WHERE m.user_id IN (${chunk.map(() => '?').join(', ')}) ORDER BY m.user_id, rm.priority, rm.id${share}`,
+          WHERE m.user_id IN (${chunk.map(() => '?').join(', ')}) ORDER BY m.user_id, rm.priority, rm.id`,
         chunk,
       );
       for (const row of rows) {

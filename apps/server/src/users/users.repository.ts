@@ -160,7 +160,7 @@ export class UsersRepository {
    * table first and sorts the whole organization for each page (18 vs 300+ pages a second).
    */
   async findStored(manager: EntityManager, organizationId: number, id: number, lock = false): Promise<UserRow | null> {
-    if (lock && this.locking) return this.lockedRead(manager, LIVE_USER, [id, organizationId]);
+    if (lock && this.locking) return this.lockedRead(manager, organizationId, LIVE_USER, [id, organizationId]);
     return this.findOne(manager, this.oneById, [id, organizationId]);
   }
 
@@ -176,7 +176,7 @@ export class UsersRepository {
     userNameLower: string,
     lock = false,
   ): Promise<UserRow | null> {
-    if (lock && this.locking) return this.lockedRead(manager, BY_USER_NAME, [organizationId, userNameLower]);
+    if (lock && this.locking) return this.lockedRead(manager, organizationId, BY_USER_NAME, [organizationId, userNameLower]);
     return this.findOne(manager, this.oneByUserName, [organizationId, userNameLower]);
   }
 
@@ -200,9 +200,26 @@ export class UsersRepository {
    * MySQL: one user row under a row lock, with its role name, then its values. The user row only is locked:
    * a scalar subquery in a locking read does not lock what it reads (MySQL 8, MariaDB 10.11; tested), where a
    * JOIN would also lock the role row and serialize every update of that role's users.
+   *
+   * Its organization's row is locked shared first, in the same round trip: the lock order puts the
+   * organization before its users (lock-order.ts), and InnoDB takes that shared lock anyway, later, when
+   * the change rewrites an index entry of the user that the foreign key to the organization uses (a role,
+   * a delete), which deadlocked with a membership change holding the organization and asking for the user.
+   * Shared, so changes of different users never wait for each other; a membership or mapping change
+   * (exclusive) waits for them and they for it.
    */
-  private async lockedRead(manager: EntityManager, where: string, params: unknown[]): Promise<UserRow | null> {
-    const [row] = await this.statements.rows(manager, `${this.selectUserRow}${where} FOR UPDATE`, params);
+  private async lockedRead(
+    manager: EntityManager,
+    organizationId: number,
+    where: string,
+    params: unknown[],
+  ): Promise<UserRow | null> {
+    const [, rows] = (await this.statements.rows(
+      manager,
+      `SELECT id FROM organizations WHERE id = ? LOCK IN SHARE MODE; ${this.selectUserRow}${where} FOR UPDATE`,
+      [organizationId, ...params],
+    )) as unknown as [unknown, unknown[][]];
+    const [row] = rows;
     if (!row) return null;
     const stored: UserRow = {
       user: this.userRows.hydrate(row),
@@ -377,14 +394,14 @@ export class UsersRepository {
   }
 
   /**
-   * Live, active users of the role, other than `exceptUserId` (0: none), for the last-Admin rule. On
-   * MySQL a locking read, so the count sees the latest committed rows rather than the transaction's
-   * snapshot (taken at its first read).
+   * Live, active users of the role, other than `exceptUserId` (0: none), for the last-Admin rule. A plain
+   * read: its caller holds the organization's lock (UserRolesService), which every change of a user's role or
+   * state holds too, shared or exclusive, so none is under way and the transaction's view, taken after the
+   * lock, is current. (A locking read took gap locks past the organization's rows in the index.)
    */
   async countActiveInRole(manager: EntityManager, organizationId: number, roleId: number, exceptUserId = 0): Promise<number> {
-    const share = this.locking ? ' LOCK IN SHARE MODE' : '';
     const [row] = await manager.query(
-      `SELECT COUNT(*) AS n FROM users u WHERE u.organization_id = ? AND u.role_id = ? AND u.active = 1 AND u.deleted_at IS NULL AND u.id <> ?${share}`,
+      'SELECT COUNT(*) AS n FROM users u WHERE u.organization_id = ? AND u.role_id = ? AND u.active = 1 AND u.deleted_at IS NULL AND u.id <> ?',
       [organizationId, roleId, exceptUserId],
     );
     return Number(row?.n ?? 0);
