@@ -160,8 +160,9 @@ async function main(): Promise<void> {
     if (args.json) process.stdout.write(`${JSON.stringify({ ...report, logs: keepLogs ? workDir : null }, null, 2)}\n`);
     else printReport(report);
   } finally {
-    for (const p of processes) await p.stop();
-    await Promise.all(instances.map((i) => i.stop()));
+    // Every process is stopped and the database dropped even when one of these steps fails.
+    const stopped = await Promise.allSettled([...processes, ...instances].map((p) => p.stop()));
+    for (const result of stopped) if (result.status === 'rejected') log(`Could not stop a process: ${String(result.reason)}`);
     instances.forEach((instance) => writeFileSync(join(workDir, `instance-${instance.index + 1}.log`), instance.output()));
     if (args['keep-database']) log(`Database kept: ${databaseUrl}`);
     else await removeDatabase(databaseUrl).catch((error) => log(`Could not remove ${databaseUrl}: ${String(error)}`));
