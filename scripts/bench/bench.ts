@@ -21,22 +21,30 @@
  *   npm run bench -- --users 1000000 --keep-database, then --database <the URL it printed>: reuse a seeded database
  */
 import autocannon from 'autocannon';
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
-import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { lookupAttribute, parseFilter } from '@app/scim-protocol';
-import { CLOCK_TICKS, cpuTicks, productionNodeFlags } from './server-process';
+import {
+  BARE,
+  CLI,
+  CLOCK_TICKS,
+  cpuTicks,
+  freePort,
+  freshDatabase,
+  hasTaskset,
+  productionNodeFlags,
+  removeDatabase,
+  SERVER,
+  startProcess as startAnyProcess,
+} from './server-process';
 import { DEFAULT_SEARCH_MAX_ROWS, searchCost } from '../../apps/server/src/users/search-cost';
 
 const ROOT = resolve(__dirname, '../../..');
-const SERVER = join(ROOT, 'dist/apps/server/src/main.js');
-const BARE = join(ROOT, 'dist/scripts/bench/bare-server.js');
 const FLOOR = join(ROOT, 'dist/scripts/bench/floor-server.js');
-const CLI = join(ROOT, 'dist/apps/server/src/cli/main.js');
 const PROFILE_DIR = join(ROOT, 'bench-results/profiles');
 const KEY_FILE = join(mkdtempSync(join(tmpdir(), 'torii-bench-key-')), 'first-run-key.txt');
 
@@ -88,7 +96,7 @@ interface Measurement {
 async function main(): Promise<void> {
   if (PINNED) execFileSync('taskset', ['-p', '-c', '1', String(process.pid)], { stdio: 'ignore' });
   const reused = args.database;
-  const databaseUrl = reused ?? (await freshDatabase());
+  const databaseUrl = reused ?? (await freshDatabase(process.env.DATABASE_URL, 'bench'));
   const engine = databaseUrl.startsWith('sqlite') ? 'SQLite' : 'MySQL/MariaDB';
   log(
     `Engine: ${engine}; users: ${USERS}; ${CONNECTIONS} connections; ${DURATION} s per workload; server ${PINNED ? 'pinned to core 0, load generator on core 1' : 'not pinned (taskset or a second core missing)'}`,
@@ -886,60 +894,16 @@ async function run(
   };
 }
 
+/** Starts one of the bench's processes, the real server with the Node flags of `npm run start:prod`, as a user runs it. */
+function startProcess(script: string, argv: string[], env: Record<string, string>, ready?: RegExp) {
+  const nodeFlags = script === SERVER ? productionNodeFlags() : [];
+  if (script === SERVER && args['cpu-prof']) nodeFlags.push('--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`);
+  return startAnyProcess(script, argv, env, { ready, nodeFlags, core: PINNED ? 0 : undefined });
+}
+
 function peakRss(pid: number): number {
   const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return match ? Number(match[1]) / 1024 : NaN;
-}
-
-/** Starts a server and waits until it answers: the bare one prints its port, the real one answers /health on PORT. */
-async function startProcess(
-  script: string,
-  argv: string[],
-  env: Record<string, string>,
-  ready?: RegExp,
-): Promise<{ child: ChildProcess; url: string; output: () => string }> {
-  // The real server runs with the Node flags of `npm run start:prod`, as a user would run it.
-  const nodeFlags = script === SERVER ? productionNodeFlags() : [];
-  if (script === SERVER && args['cpu-prof']) nodeFlags.push('--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`);
-  const command = PINNED ? 'taskset' : process.execPath;
-  const commandArgs = PINNED ? ['-c', '0', process.execPath, ...nodeFlags, script, ...argv] : [...nodeFlags, script, ...argv];
-  const child = spawn(command, commandArgs, {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-  });
-  let output = '';
-  const port = await new Promise<number>((resolvePort, reject) => {
-    const onData = (chunk: Buffer) => {
-      output += chunk;
-      const match = ready?.exec(output);
-      if (match) resolvePort(Number(match[1]));
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`${script} exited with ${code}:\n${output}`)));
-    setTimeout(() => reject(new Error(`${script} did not start:\n${output}`)), 60_000).unref();
-    if (!ready) {
-      const poll = async (): Promise<void> => {
-        try {
-          if ((await fetch(`http://127.0.0.1:${env.PORT}/health`)).ok) return resolvePort(Number(env.PORT));
-        } catch {
-          // not up yet
-        }
-        setTimeout(() => void poll(), 50);
-      };
-      void poll();
-    }
-  });
-  return { child, url: `http://127.0.0.1:${port}`, output: () => output };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolvePort(port));
-    });
-  });
 }
 
 async function scimKey(url: string, firstRun: string): Promise<string> {
@@ -1008,45 +972,6 @@ async function idBounds(target: Target): Promise<{ min: number; max: number }> {
   const last = await fetch(`${target.url}/v1.0/scim/v2/Users/${max}`, { headers });
   if (!last.ok) throw new Error(`The seeded users are not ids ${min}..${max}: GET /Users/${max} is ${last.status}`);
   return { min, max };
-}
-
-/** A fresh SQLite file, or a fresh database next to the one DATABASE_URL names. */
-async function freshDatabase(): Promise<string> {
-  const url = process.env.DATABASE_URL;
-  if (!url || url.startsWith('sqlite')) return `sqlite:${join(mkdtempSync(join(tmpdir(), 'torii-bench-')), 'bench.sqlite')}`;
-  const parsed = new URL(url);
-  const name = `${parsed.pathname.slice(1) || 'torii'}_bench_${Date.now()}`;
-  await onServer(url, `CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
-  parsed.pathname = `/${name}`;
-  return parsed.toString();
-}
-
-/** Removes what freshDatabase made. */
-async function removeDatabase(databaseUrl: string): Promise<void> {
-  if (databaseUrl.startsWith('sqlite:')) {
-    rmSync(dirname(databaseUrl.slice('sqlite:'.length)), { recursive: true, force: true });
-    return;
-  }
-  await onServer(databaseUrl, `DROP DATABASE IF EXISTS \`${new URL(databaseUrl).pathname.slice(1)}\``);
-}
-
-/** One statement on the MySQL server of `url`, outside any database. */
-async function onServer(url: string, sql: string): Promise<void> {
-  const admin = new URL(url);
-  admin.pathname = '/';
-  const { createConnection } = await import('mysql2/promise');
-  const connection = await createConnection(admin.toString());
-  await connection.query(sql);
-  await connection.end();
-}
-
-function hasTaskset(): boolean {
-  try {
-    execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function printTable(
