@@ -17,9 +17,11 @@ type Work<T> = (manager: EntityManager) => Promise<T>;
 export interface TransactionOptions {
   /**
    * The organization whose data the transaction changes. On MySQL/MariaDB one organization's
-   * transactions hold at most half the pool at once in this process (the others wait in turn,
-   * without a connection), so that however many requests its identity provider sends at once, and
-   * however long they wait for each other's row locks, the rest of the pool serves everyone else.
+   * transactions hold at most half the pool at once in this process, and all transactions together
+   * leave a quarter of it free (the others wait, without a connection, let in by turns of
+   * organization), so that however many requests identity providers send at once, and however long
+   * they wait for each other's row locks, the other organizations' transactions get their turn and
+   * reads always find a connection.
    */
   organizationId?: number;
 }
@@ -71,14 +73,17 @@ export class TransactionRunner {
     if (config?.database.type === 'mysql' && config.database.guardNestedConnections)
       this.guard = ConnectionGuard.install(dataSource);
     const pool = Number((dataSource.options as { poolSize?: number }).poolSize ?? 10);
-    this.organizations = new SearchGate(Number.MAX_SAFE_INTEGER, Math.max(1, Math.floor(pool / 2)));
+    // A quarter of the pool (at least one connection) is never held by transactions: reads outside one (a
+    // quiet organization's GET) always find a connection, however many organizations are busy writing.
+    const reserved = Math.max(1, Math.floor(pool / 4));
+    this.organizations = new SearchGate(Math.max(1, pool - reserved), Math.max(1, Math.floor(pool / 2)));
   }
 
   run<T>(work: Work<T>, options: TransactionOptions = {}): Promise<T> {
     if (!this.grouped) {
-      const { organizationId } = options;
-      if (organizationId === undefined || !this.organizations) return this.alone(work);
-      return this.organizations.run(String(organizationId), () => this.alone(work));
+      if (!this.organizations) return this.alone(work);
+      // Work of no organization (the scheduled jobs, onboarding) takes its turns as one more.
+      return this.organizations.run(String(options.organizationId ?? ''), () => this.alone(work));
     }
     return new Promise<T>((resolve, reject) => {
       this.pending.push({ work, resolve: resolve as (value: unknown) => void, reject });
