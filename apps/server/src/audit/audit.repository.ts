@@ -88,26 +88,41 @@ export class AuditRepository {
 
   /** One page of an organization's events, newest first. */
   async page(organizationId: number, query: AuditQuery): Promise<AuditEvent[]> {
-    const where = ['organization_id = ?'];
-    const params: unknown[] = [organizationId];
-    const add = (condition: string, value: unknown) => {
-      if (value === undefined) return;
-      where.push(condition);
-      params.push(value);
-    };
-    add('id < ?', query.beforeId);
-    add('action = ?', query.action);
-    add('actor_key_id = ?', query.actorKeyId);
-    add('target_type = ?', query.targetType);
-    add('target_id = ?', query.targetId);
-    add('occurred_at >= ?', query.since && toDbDate(query.since));
-    add('occurred_at < ?', query.until && toDbDate(query.until));
-    add('outcome = ?', query.outcome);
+    const { where, params } = conditions(organizationId, query);
     const rows: Array<Record<string, unknown>> = await this.dataSource.query(
       `SELECT * FROM audit_events WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ${Number(query.limit)}`,
       params,
     );
     return rows.map(hydrate);
+  }
+
+  /**
+   * One window of an export: of the organization's `size` next events below `beforeId` (newest
+   * first), those that match the filters, and the id the next window starts below (none: this was
+   * the last). However rare the matches, a statement reads at most `size` events, a range of the
+   * (organization, id) index: a page of 1,000 matches of a rare filter could read the whole log.
+   */
+  async exportWindow(
+    organizationId: number,
+    query: Omit<AuditQuery, 'limit'>,
+    size: number,
+  ): Promise<{ events: AuditEvent[]; next?: number }> {
+    const below = query.beforeId === undefined ? [] : [query.beforeId];
+    const [edge]: Array<{ id: number }> = await this.dataSource.query(
+      `SELECT id FROM audit_events WHERE organization_id = ?${below.length ? ' AND id < ?' : ''} ORDER BY id DESC LIMIT 1 OFFSET ${Number(size) - 1}`,
+      [organizationId, ...below],
+    );
+    const lowest = edge === undefined ? undefined : Number(edge.id);
+    const { where, params } = conditions(organizationId, query);
+    if (lowest !== undefined) {
+      where.push('id >= ?');
+      params.push(lowest);
+    }
+    const rows: Array<Record<string, unknown>> = await this.dataSource.query(
+      `SELECT * FROM audit_events WHERE ${where.join(' AND ')} ORDER BY id DESC`,
+      params,
+    );
+    return { events: rows.map(hydrate), ...(lowest !== undefined ? { next: lowest } : {}) };
   }
 
   /** The latest failed SCIM request of each of these keys of the organization. */
@@ -138,6 +153,26 @@ export class AuditRepository {
     // A younger event among the oldest ids ends the run (ids follow the time, a clock skew between instances aside).
     return { deleted: old.length, more: rows.length === batch && old.length === rows.length };
   }
+}
+
+/** The WHERE conditions of a query of one organization's events. */
+function conditions(organizationId: number, query: Omit<AuditQuery, 'limit'>): { where: string[]; params: unknown[] } {
+  const where = ['organization_id = ?'];
+  const params: unknown[] = [organizationId];
+  const add = (condition: string, value: unknown) => {
+    if (value === undefined) return;
+    where.push(condition);
+    params.push(value);
+  };
+  add('id < ?', query.beforeId);
+  add('action = ?', query.action);
+  add('actor_key_id = ?', query.actorKeyId);
+  add('target_type = ?', query.targetType);
+  add('target_id = ?', query.targetId);
+  add('occurred_at >= ?', query.since && toDbDate(query.since));
+  add('occurred_at < ?', query.until && toDbDate(query.until));
+  add('outcome = ?', query.outcome);
+  return { where, params };
 }
 
 function hydrate(row: Record<string, unknown>): AuditEvent {
