@@ -190,3 +190,41 @@ describe('isolation: a search estimated to read too many rows is refused before 
     );
   });
 });
+
+describe('isolation: a costly search of groups runs off the event loop, under the time limit', () => {
+  let t: TestApp;
+  let o: ScimOrganization;
+
+  beforeAll(async () => {
+    t = await startTestApp({ scim: { ...loadConfig().scim, rateLimitPerMinute: 0, searchTimeoutMs: 10 } });
+    o = await scimOrganization(t, 'Many groups');
+    // 3,000 groups, written straight to the table: each `displayName co` term of the filter below reads them all.
+    for (let start = 0; start < 3000; start += 500) {
+      const rows = Array.from({ length: 500 }, (_, i) => `Group ${start + i}`);
+      await t.dataSource.query(
+        `INSERT INTO user_groups (organization_id, display_name, display_name_lower, external_id, created_at, updated_at, version) VALUES ${rows
+          .map(() => "(?, ?, ?, NULL, '2030-01-01 00:00:00.000', '2030-01-01 00:00:00.000', 1)")
+          .join(', ')}`,
+        rows.flatMap((name) => [Number(o.org.organizationId), name, name.toLowerCase()]),
+      );
+    }
+  }, 60_000);
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('should stop a filter that reads every group at the time limit, and answer an indexed lookup', async () => {
+    // 150 LIKEs over 3,000 groups: well over 10 ms on either engine; before, it ran unbounded on the event loop (SQLite).
+    const costly = Array.from({ length: 150 }, (_, i) => `displayName co "z${i}"`).join(' or ');
+    const stopped = await o.scim.get(`/Groups?excludedAttributes=members&filter=${encodeURIComponent(costly)}`);
+    expect(stopped.status).toBe(400);
+    expect(stopped.body.scimType).toBe('tooMany');
+    expect(stopped.body.detail).toMatch(/took longer than the 0.01 s this server allows/);
+    const lookup = await o.scim.get(
+      `/Groups?excludedAttributes=members&filter=${encodeURIComponent('displayName eq "group 2999"')}`,
+    );
+    expect(lookup.status).toBe(200);
+    expect(lookup.body.Resources.map((g: { displayName: string }) => g.displayName)).toEqual(['Group 2999']);
+  });
+});

@@ -46,7 +46,9 @@ export interface SearchShape {
 }
 
 /** Attributes whose `eq` is an indexed lookup (users' unique and external-id indexes, the value rows' index). */
-const INDEXED_EQ = new Set(['id', 'userName', 'externalId', 'emails.value', 'groups.value']);
+export const USER_INDEXED_EQ: ReadonlySet<string> = new Set(['id', 'userName', 'externalId', 'emails.value', 'groups.value']);
+/** The same for groups: their unique displayName and external-id indexes, the members' user index. */
+export const GROUP_INDEXED_EQ: ReadonlySet<string> = new Set(['id', 'displayName', 'externalId', 'members.value']);
 
 /**
  * Pages up to this offset, in id order, walk the (organization, deleted_at, id) index a few
@@ -55,10 +57,8 @@ const INDEXED_EQ = new Set(['id', 'userName', 'externalId', 'emails.value', 'gro
 export const CHEAP_OFFSET = 10_000;
 
 /** An `eq` that an index answers: one lookup, whatever the organization's size. */
-function isIndexedEq(filter: FilterNode): boolean {
-  return (
-    filter.op === 'eq' && typeof filter.value === 'string' && filter.value !== '' && INDEXED_EQ.has(pathToString(filter.path))
-  );
+function isIndexedEq(filter: FilterNode, indexed: ReadonlySet<string>): boolean {
+  return filter.op === 'eq' && typeof filter.value === 'string' && filter.value !== '' && indexed.has(pathToString(filter.path));
 }
 
 /**
@@ -68,14 +68,14 @@ function isIndexedEq(filter: FilterNode): boolean {
  * (see the model above). Anything else (co, sw, ew, ranges, not, pr, unindexed attributes) may
  * read every user of the organization too.
  */
-export function narrowedByIndex(filter: FilterNode): boolean {
+export function narrowedByIndex(filter: FilterNode, indexed = USER_INDEXED_EQ): boolean {
   switch (filter.op) {
     case 'and':
-      return filter.filters.some(narrowedByIndex);
+      return filter.filters.some((child) => narrowedByIndex(child, indexed));
     case '[]':
-      return narrowedByIndex(filter.filter);
+      return narrowedByIndex(filter.filter, indexed);
     default:
-      return isIndexedEq(filter);
+      return isIndexedEq(filter, indexed);
   }
 }
 
@@ -91,9 +91,11 @@ export const INDEX_ENTRIES_PER_ROW = 8;
  * page up to CHEAP_OFFSET, and no filter or one that an index narrows without a subquery over the
  * organization's multi-valued elements. Only such a search runs on the event loop (SQLite).
  */
-export function isCheapSearch(search: SearchShape): boolean {
+export function isCheapSearch(search: SearchShape, indexed = USER_INDEXED_EQ): boolean {
   if (search.sortBy !== undefined || search.offset > CHEAP_OFFSET) return false;
-  return !search.filter || (narrowedByIndex(search.filter) && comparisonsOf(search.filter).valueComparisons === 0);
+  return (
+    !search.filter || (narrowedByIndex(search.filter, indexed) && comparisonsOf(search.filter, indexed).valueComparisons === 0)
+  );
 }
 
 export interface SearchCost {
@@ -142,13 +144,13 @@ export function searchCost(search: SearchShape, size: OrganizationSize): SearchC
  * comparisons each evaluated on every stored element of a multi-valued attribute (a subquery, read
  * whole wherever it stands; an indexed `eq` is a lookup instead, free).
  */
-function comparisonsOf(filter: FilterNode): { singular: number; valueComparisons: number } {
+function comparisonsOf(filter: FilterNode, indexed = USER_INDEXED_EQ): { singular: number; valueComparisons: number } {
   const into = { singular: 0, valueComparisons: 0 };
   const visit = (node: FilterNode, onFoundUsers: boolean): void => {
     switch (node.op) {
       case 'and':
       case 'or': {
-        const narrowed = onFoundUsers || (node.op === 'and' && narrowedByIndex(node));
+        const narrowed = onFoundUsers || (node.op === 'and' && narrowedByIndex(node, indexed));
         for (const child of node.filters) visit(child, narrowed);
         return;
       }
@@ -159,11 +161,11 @@ function comparisonsOf(filter: FilterNode): { singular: number; valueComparisons
         // A value path of a singular complex attribute (`name[givenName eq "x"]`) is its filter; of a
         // multi-valued one, a subquery comparing each element with every term inside it.
         if (!definitionOf(node.path).definition.multiValued) visit(node.filter, onFoundUsers);
-        else if (!narrowedByIndex(node.filter)) into.valueComparisons += terms(node.filter);
+        else if (!narrowedByIndex(node.filter, indexed)) into.valueComparisons += terms(node.filter);
         return;
       default:
         if (definitionOf(node.path).definition.multiValued) {
-          if (!isIndexedEq(node)) into.valueComparisons += 1;
+          if (!isIndexedEq(node, indexed)) into.valueComparisons += 1;
         } else if (!onFoundUsers) into.singular += 1;
     }
   };
