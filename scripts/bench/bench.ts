@@ -975,6 +975,21 @@ async function mainThread(
   const userOps = (suffix: string) =>
     patchBody((i) => ({ op: 'replace', path: 'emails[type eq "work"].value', value: `w${i % 2}${suffix}@bench.test` }));
   const userPatchBodies = [userOps('a'), userOps('b')];
+  // The largest PATCHes the server accepts (MAX_PATCH_OPERATIONS, MAX_MEMBERS_PER_REQUEST): 100 operations, each
+  // adding or removing 100 members in turn (no two in a row to merge), and 100 filtered-path user operations.
+  const hundredOps = (first: string) =>
+    JSON.stringify({
+      schemas: [PATCH_OP],
+      Operations: Array.from({ length: 100 }, (_, i) => ({
+        op: i % 2 === 0 ? first : first === 'add' ? 'remove' : 'add',
+        path: 'members',
+        value: members.slice((i % 100) * 100, (i % 100) * 100 + 100).map((value) => ({ value })),
+      })),
+    });
+  const hundredOpsBodies = [hundredOps('add'), hundredOps('remove')];
+  const userHundred = (suffix: string) =>
+    patchBody((i) => ({ op: 'replace', path: 'emails[type eq "work"].value', value: `w${i % 2}${suffix}@bench.test` }), 100);
+  const userHundredBodies = [userHundred('a'), userHundred('b')];
   const many = (n: number, make: (i: number) => unknown) => Array.from({ length: n }, (_, i) => make(i));
   const fullUser = (suffix: string) =>
     JSON.stringify({
@@ -1006,6 +1021,8 @@ async function mainThread(
     put: alternate(),
     userPatch: alternate(),
     userPut: alternate(),
+    hundredOps: alternate(),
+    userHundred: alternate(),
   };
   const probes: Probe[] = [
     {
@@ -1019,6 +1036,10 @@ async function mainThread(
     {
       name: `PATCH /Groups, 1 MiB of one-member operations (${opsBodies[0].split('"op"').length - 1})`,
       send: () => status(call('PATCH', `/v1.0/scim/v2/Groups/${opsGroup}`, opsBodies[turns.ops() ? 0 : 1])),
+    },
+    {
+      name: 'PATCH /Groups, 100 operations of 100 members, adding and removing in turn',
+      send: () => status(call('PATCH', `/v1.0/scim/v2/Groups/${opsGroup}`, hundredOpsBodies[turns.hundredOps() ? 0 : 1])),
     },
     {
       name: `PATCH /Groups, ${members.length.toLocaleString('en-US')} members in one operation`,
@@ -1035,6 +1056,10 @@ async function mainThread(
     {
       name: `PATCH /Users, 1 MiB of operations (${userPatchBodies[0].split('"op"').length - 1})`,
       send: () => status(call('PATCH', `/v1.0/scim/v2/Users/${user.id}`, userPatchBodies[turns.userPatch() ? 0 : 1])),
+    },
+    {
+      name: 'PATCH /Users, 100 operations',
+      send: () => status(call('PATCH', `/v1.0/scim/v2/Users/${user.id}`, userHundredBodies[turns.userHundred() ? 0 : 1])),
     },
     {
       name: 'PUT /Users, 100 elements of each multi-valued attribute',
