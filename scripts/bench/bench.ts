@@ -858,7 +858,7 @@ function printAuditExport(results: AuditExport[]): void {
 /** Connections that send a request in a loop while another organization is measured (the finding's 6 loops). */
 const MAIN_THREAD_LOOPS = 6;
 /** Times each request is sent alone, one after another, while another organization's reads are timed. */
-const PROBE_REPEATS = 4;
+const PROBE_REPEATS = 8;
 /** The request body limit (app.setup.ts). */
 const BODY_LIMIT = 1024 * 1024;
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
@@ -871,21 +871,31 @@ interface Probe {
   send: () => Promise<number>;
 }
 
+interface Latencies {
+  p50: number;
+  p99: number;
+  max: number;
+  requests: number;
+}
+
 interface ProbeResult {
   name: string;
   statuses: Record<string, number>;
+  /** The server's CPU time for one request, sent alone, ms. */
+  cpuMs: number;
   /** Each lone request's own time, ms. */
   aloneMs: number[];
-  /** The other organization's slowest answer while the request ran alone: how long it held the event loop. */
+  /** The other organization's slowest answer while the request ran alone. */
   victimMaxMs: number;
   /** The other organization's GET while `loops` connections send the request in a loop. */
   loops: number;
-  victim: Measurement;
+  victim: Latencies;
   loopRequests: number;
 }
 
 interface MainThread {
-  quiet: Measurement;
+  quiet: Latencies;
+  /** The other organization's slowest answer, alone, back to back on one connection. */
   quietMaxMs: number;
   probes: ProbeResult[];
 }
@@ -913,12 +923,14 @@ function patchBody(operation: (i: number) => unknown, most = Infinity): string {
 
 /**
  * `--workloads main-thread` (issue: bounded work on the main thread): the largest legal requests of
- * each kind, each measured by what it does to another organization. That organization's
- * `GET /Users/{id}` is sent back to back on one connection while the request is sent alone,
- * PROBE_REPEATS times: its slowest answer is how long the request held the event loop (the quiet
- * figure is its own slowest answer alone). Then its p50/p99 (2 connections, as the isolation workload)
- * while MAIN_THREAD_LOOPS connections send the request in a loop. Memberships alternate (add, then
- * remove), so that every request changes something.
+ * each kind, each measured by what it costs the server and does to another organization: the
+ * server's CPU per request (sent alone, PROBE_REPEATS times; on SQLite all of it is event-loop time
+ * but the search worker's); then, sent alone PROBE_REPEATS times again, each one's time while another
+ * organization's `GET /Users/{id}` is sent back to back from a process of its own (its slowest
+ * answer: how long it waited for the event loop); then that
+ * GET's p50/p99 (2 connections) while MAIN_THREAD_LOOPS connections send the request in a loop.
+ * Memberships alternate (add, then remove), so that every request changes something. CPU is the
+ * figure to compare between runs on a shared machine; times move with whatever else runs there.
  */
 async function mainThread(
   target: Target,
@@ -1072,42 +1084,33 @@ async function mainThread(
     },
   ];
 
-  const victimTarget = { ...target, key: victim.scimKey };
-  const victimGet: autocannon.Options['requests'] = [{ method: 'GET', path: `/v1.0/scim/v2/Users/${victim.userId}` }];
-  const victimOptions = { duration: DURATION, connections: 2 };
-  // The other organization's reads, back to back on one connection, until `stop` is set: their times.
-  const timeVictim = async (until: Promise<unknown>): Promise<number[]> => {
-    let stop = false;
-    void until.finally(() => (stop = true));
-    const times: number[] = [];
-    while (!stop) {
-      const started = process.hrtime.bigint();
-      await status(call('GET', `/v1.0/scim/v2/Users/${victim.userId}`, undefined, victim.scimKey));
-      times.push(Number(process.hrtime.bigint() - started) / 1e6);
-    }
-    return times;
-  };
-  await run(victimTarget, victimGet, { duration: WARMUP || 1, connections: 2 });
-  const quiet = await run(victimTarget, victimGet, victimOptions);
-  const quietTimes = await timeVictim(new Promise((resolveQuiet) => setTimeout(resolveQuiet, 3000)));
+  const victimPath = `/v1.0/scim/v2/Users/${victim.userId}`;
+  await victimReads(target.url, victim.scimKey, victimPath, 2, WARMUP || 1);
+  const quietTimes = await victimReads(target.url, victim.scimKey, victimPath, 2, DURATION);
+  const quietTicks = await victimReads(target.url, victim.scimKey, victimPath, 1, 3);
   const results: ProbeResult[] = [];
   for (const probe of probes) {
     const parallel = probe.parallel ?? 1;
     const statuses: Record<string, number> = {};
     const count = (code: number) => void (statuses[code] = (statuses[code] ?? 0) + 1);
-    // Once unmeasured (V8 compiles the request's path), then alone, timed.
+    // Once unmeasured (V8 compiles the request's path).
     await Promise.all(Array.from({ length: parallel }, () => probe.send()));
+    // The server's CPU for the request alone (robust to other processes on the machine, unlike times).
+    const ticks = cpuTicks(target.pid);
+    for (let i = 0; i < PROBE_REPEATS; i++)
+      (await Promise.all(Array.from({ length: parallel }, () => probe.send()))).forEach(count);
+    const cpuMs = ((cpuTicks(target.pid) - ticks) * (1000 / CLOCK_TICKS)) / (PROBE_REPEATS * parallel);
+    // Then alone again, timed, the other organization reading meanwhile.
     const aloneMs: number[] = [];
-    const alone = (async () => {
-      await new Promise((resolveSoon) => setTimeout(resolveSoon, 200));
-      for (let i = 0; i < PROBE_REPEATS; i++) {
-        const started = process.hrtime.bigint();
-        (await Promise.all(Array.from({ length: parallel }, () => probe.send()))).forEach(count);
-        aloneMs.push(Number(process.hrtime.bigint() - started) / 1e6);
-        await new Promise((resolveSoon) => setTimeout(resolveSoon, 100));
-      }
-    })();
-    const victimTimes = await timeVictim(alone);
+    const reads = victimReads(target.url, victim.scimKey, victimPath, 1);
+    await new Promise((resolveSoon) => setTimeout(resolveSoon, 300));
+    for (let i = 0; i < PROBE_REPEATS; i++) {
+      const started = process.hrtime.bigint();
+      (await Promise.all(Array.from({ length: parallel }, () => probe.send()))).forEach(count);
+      aloneMs.push(Number(process.hrtime.bigint() - started) / 1e6);
+      await new Promise((resolveSoon) => setTimeout(resolveSoon, 100));
+    }
+    const victimTimes = await reads.stop();
     const loops = probe.parallel ?? MAIN_THREAD_LOOPS;
     let loopRequests = 0;
     let looping = true;
@@ -1119,33 +1122,100 @@ async function mainThread(
         }
       }),
     );
-    const victimUnder = await run(victimTarget, victimGet, victimOptions);
+    const underLoops = await victimReads(target.url, victim.scimKey, victimPath, 2, DURATION);
     looping = false;
     await loop;
     results.push({
       name: probe.name,
       statuses,
+      cpuMs,
       aloneMs,
       victimMaxMs: Math.max(...victimTimes),
       loops,
-      victim: victimUnder,
+      victim: latencies(underLoops),
       loopRequests,
     });
     log(
-      `  main-thread: ${probe.name}: alone ${aloneMs.map((ms) => ms.toFixed(0)).join(', ')} ms; the other organization's slowest answer meanwhile ${Math.max(...victimTimes).toFixed(0)} ms, p99 under ${loops} loops ${victimUnder.p99} ms; statuses ${JSON.stringify(statuses)}`,
+      `  main-thread: ${probe.name}: server CPU ${cpuMs.toFixed(0)} ms a request; alone ${aloneMs.map((ms) => ms.toFixed(0)).join(', ')} ms; the other organization's slowest answer meanwhile ${Math.max(...victimTimes).toFixed(0)} ms, p99 under ${loops} loops ${latencies(underLoops).p99.toFixed(0)} ms; statuses ${JSON.stringify(statuses)}`,
     );
   }
-  return { quiet, quietMaxMs: Math.max(...quietTimes), probes: results };
+  return {
+    quiet: latencies(quietTimes),
+    quietMaxMs: Math.max(...quietTicks),
+    probes: results,
+  };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length % 2 ? sorted[(sorted.length - 1) / 2] : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
+}
+
+/** p50, p99 and the largest of some times, ms. */
+function latencies(times: number[]): { p50: number; p99: number; max: number; requests: number } {
+  const sorted = [...times].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))] ?? NaN;
+  return { p50: at(0.5), p99: at(0.99), max: sorted[sorted.length - 1] ?? NaN, requests: sorted.length };
+}
+
+/** What a process reading one path in loops runs (its own process: the bench's event loop is busy with the requests measured). */
+const VICTIM_SCRIPT = `
+const [url, key, connections, seconds] = process.argv.slice(1);
+const times = [];
+let stop = false;
+if (Number(seconds) > 0) setTimeout(() => (stop = true), Number(seconds) * 1000);
+process.stdin.on('end', () => (stop = true)).resume();
+Promise.all(Array.from({ length: Number(connections) }, async () => {
+  while (!stop) {
+    const started = process.hrtime.bigint();
+    const response = await fetch(url, { headers: { authorization: 'Bearer ' + key } });
+    await response.arrayBuffer();
+    times.push(Number(process.hrtime.bigint() - started) / 1e6);
+  }
+})).then(() => process.stdout.write(JSON.stringify(times), () => process.exit(0)));
+`;
+
+/**
+ * Another organization's reads of `path`, back to back on `connections` connections, from a
+ * process of its own: for `seconds`, or until stop() when none is given. Their times, ms.
+ */
+function victimReads(url: string, key: string, path: string, connections: number): { stop: () => Promise<number[]> };
+function victimReads(url: string, key: string, path: string, connections: number, seconds: number): Promise<number[]>;
+function victimReads(
+  url: string,
+  key: string,
+  path: string,
+  connections: number,
+  seconds?: number,
+): Promise<number[]> | { stop: () => Promise<number[]> } {
+  const child = spawn(process.execPath, ['-e', VICTIM_SCRIPT, `${url}${path}`, key, String(connections), String(seconds ?? 0)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk));
+  const done = new Promise<number[]>((resolveTimes, reject) =>
+    child.once('exit', (code) =>
+      code === 0 ? resolveTimes(JSON.parse(output) as number[]) : reject(new Error(`victim exited ${code}`)),
+    ),
+  );
+  if (seconds !== undefined) return done;
+  return {
+    stop: () => {
+      child.stdin!.end();
+      return done;
+    },
+  };
 }
 
 function printMainThread(result: MainThread): void {
+  const ms = (n: number) => n.toFixed(0);
   const lines = [
     '',
     `Main thread: another organization's GET /Users/{id} while this one sends the largest requests (${USERS.toLocaleString('en-US')} users)`,
     '',
-    `Quiet: p50 ${result.quiet.p50} ms, p99 ${result.quiet.p99} ms (2 connections); slowest of back-to-back reads ${result.quietMaxMs.toFixed(0)} ms`,
+    `Quiet: p50 ${ms(result.quiet.p50)} ms, p99 ${ms(result.quiet.p99)} ms (2 connections); alone, the slowest of back-to-back reads ${ms(result.quietMaxMs)} ms`,
     '',
-    "| request | statuses | alone, each (ms) | other org's slowest answer meanwhile (ms) | loops | other org's p50 / p99 under the loops (ms) | requests in the loops |",
+    "| request | statuses | server CPU a request (ms) | alone, median (max) ms | other org's slowest answer meanwhile (ms) | loops | other org's p50 / p99 under the loops (ms) |",
     '| --- | --- | ---: | ---: | ---: | ---: | ---: |',
     ...result.probes.map(
       (p) =>
@@ -1153,7 +1223,7 @@ function printMainThread(result: MainThread): void {
           .map(([code, n]) => `${n} × ${code}`)
           .join(
             ', ',
-          )} | ${p.aloneMs.map((ms) => ms.toFixed(0)).join(', ')} | ${p.victimMaxMs.toFixed(0)} | ${p.loops} | ${p.victim.p50} / ${p.victim.p99} | ${p.loopRequests} |`,
+          )} | ${ms(p.cpuMs)} | ${ms(median(p.aloneMs))} (${ms(Math.max(...p.aloneMs))}) | ${ms(p.victimMaxMs)} | ${p.loops} | ${ms(p.victim.p50)} / ${ms(p.victim.p99)} |`,
     ),
     '',
   ];
