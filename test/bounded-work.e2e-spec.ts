@@ -119,14 +119,61 @@ describe('bounded work on the main thread', () => {
   const isDestroyed = (error: Error) =>
     (error as { code?: string }).code === 'ECONNRESET' || /aborted|socket hang up/i.test(error.message);
 
+  it("should run an organization's large membership changes one at a time, and another's at once", async () => {
+    const big = await scimOrganization(t, 'Large changes');
+    const members: string[] = [];
+    for (let start = 0; start < 1_000; start += 50) {
+      const created = await Promise.all(
+        Array.from({ length: 50 }, (_, i) => big.scim.post('/Users', { body: { userName: `l${start + i}@large.test` } })),
+      );
+      members.push(...created.map((r) => r.body.id as string));
+    }
+    const [a, b] = await Promise.all(
+      ['First', 'Second'].map(
+        async (displayName) => (await big.scim.post('/Groups', { body: { displayName } })).body.id as string,
+      ),
+    );
+    // Which group's members each INSERT writes, and each COMMIT, in the order the server sent them.
+    const sent: string[] = [];
+    const recorder: Logger = {
+      logQuery: (query: string, parameters?: unknown[]) => {
+        if (/INSERT (OR )?IGNORE INTO group_members/i.test(query)) sent.push(`insert ${String(parameters?.[0])}`);
+        else if (/\bCOMMIT\s*$/i.test(query.trim())) sent.push('commit');
+      },
+      logQueryError: () => undefined,
+      logQuerySlow: () => undefined,
+      logSchemaBuild: () => undefined,
+      logMigration: () => undefined,
+      log: () => undefined,
+    };
+    const logger = t.dataSource.logger;
+    (t.dataSource as { logger: Logger }).logger = recorder;
+    let statuses: number[];
+    try {
+      const add = (id: string) =>
+        big.scim.patch(`/Groups/${id}`, {
+          body: patchBody([{ op: 'add', path: 'members', value: members.map((value) => ({ value })) }]),
+        });
+      statuses = (await Promise.all([add(a), add(b)])).map((r) => r.status);
+    } finally {
+      (t.dataSource as { logger: Logger }).logger = logger;
+    }
+    expect(statuses).toEqual([204, 204]);
+    // One change committed before the other started: never both in one transaction (SQLite's group commit) or interleaved.
+    const steps = sent.slice(sent.findIndex((step) => step.startsWith('insert'))).filter((step, i, all) => step !== all[i - 1]);
+    const oneThenOther = (first: string, second: string) =>
+      [`insert ${first}`, 'commit', `insert ${second}`, 'commit'].join(', ');
+    expect([oneThenOther(a, b), oneThenOther(b, a)]).toContain(steps.join(', '));
+  }, 60_000);
+
   /** Events of an organization written straight to the table, as many changes would leave them. */
-  async function seedEvents(organizationId: string, count: number): Promise<void> {
+  async function seedEvents(organizationId: string, count: number, at = '2030-01-01 00:00:00.000'): Promise<void> {
     for (let start = 0; start < count; start += 500) {
       const n = Math.min(500, count - start);
       await t.dataSource.query(
         `INSERT INTO audit_events (organization_id, occurred_at, action, actor_type, target_type, target_id, outcome) VALUES ${Array.from(
           { length: n },
-          () => "(?, '2030-01-01 00:00:00.000', 'user.updated', 'system', 'user', ?, 'success')",
+          () => `(?, '${at}', 'user.updated', 'system', 'user', ?, 'success')`,
         ).join(', ')}`,
         Array.from({ length: n }, (_, i) => [Number(organizationId), String(start + i)]).flat(),
       );
@@ -155,6 +202,35 @@ describe('bounded work on the main thread', () => {
     expect(reply.status).toBe(200);
     expect(text.trim().split('\r\n').length).toBeGreaterThan(3_000);
     expect(order).toEqual(['other', 'export']);
+  });
+
+  it('should read only the end of the log for an export since a recent time', async () => {
+    // The log as time writes it: the organization set up in 2019, 3,000 events of 2020, one of today.
+    t.clock.set('2019-06-01T12:00:00.000Z');
+    let exporter: ScimOrganization;
+    try {
+      exporter = await scimOrganization(t, 'Since');
+      await seedEvents(exporter.org.organizationId, 3_000, '2020-01-01 00:00:00.000');
+      t.clock.set('2026-06-01T12:00:00.000Z');
+      expect((await exporter.scim.post('/Users', { body: { userName: 'recent@since.test' } })).status).toBe(201);
+    } finally {
+      t.clock.reset();
+    }
+    let text = '';
+    const statements = await statementsOf(async () => {
+      const response = await fetch(`${t.url}/v1.0/audit-log/export?format=ndjson&since=2026-06-01T00:00:00Z`, {
+        headers: { authorization: `Bearer ${exporter.org.apiKey.key}` },
+      });
+      text = await response.text();
+    });
+    expect(
+      text
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line).action),
+    ).toEqual(['user.created']);
+    // One window (its edge, its rows), not the 30 that hold the 3,000 older events.
+    expect(statements.filter((s) => /FROM audit_events/.test(s))).toHaveLength(2);
   });
 
   it('should stream two exports of an organization at once and refuse a third with 429 and Retry-After', async () => {

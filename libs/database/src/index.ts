@@ -6,3 +6,4 @@ export * from './transaction-runner';
 export * from './row-reader';
 export * from './insert-statement';
 export * from './sqlite-search-worker';
+export * from './search-gate';
