@@ -40,6 +40,13 @@ interface MysqlQueryable {
   ): void;
 }
 
+/**
+ * The search worker (SQLite) or search gate (MySQL) of a data source, by time limit: every RowReader of
+ * the data source shares them, so that searches of users and of groups queue on one worker thread and
+ * hold at most half the pool together, however many repositories search.
+ */
+const searchParts = new WeakMap<DataSource, Map<number, { worker?: SqliteSearchWorker; gate?: SearchGate }>>();
+
 /** Prepared SQLite statements kept, oldest dropped first (page queries carry LIMIT/OFFSET literals). */
 const STATEMENT_CACHE_SIZE = 200;
 
@@ -72,15 +79,24 @@ export class RowReader {
   ) {
     const type = dataSource.options.type;
     this.sqlite = type === 'better-sqlite3';
-    const file = this.sqlite ? String(dataSource.options.database) : '';
-    if (this.sqlite && file !== ':memory:' && file !== '') this.searchWorker = new SqliteSearchWorker(file, searchTimeoutMs);
-    if (!this.sqlite) {
-      // Half the pool at most for costly searches, two of those per organization: the rest of the pool always
-      // serves single reads, writes and the other organizations, however many searches one of them sends.
-      const pool = Number((dataSource.options as { poolSize?: number }).poolSize ?? 10);
-      const total = Math.max(1, Math.ceil(pool / 2));
-      this.gate = new SearchGate(total, Math.max(1, Math.floor(total / 2)));
+    const byTimeout = searchParts.get(dataSource) ?? new Map<number, { worker?: SqliteSearchWorker; gate?: SearchGate }>();
+    searchParts.set(dataSource, byTimeout);
+    let parts = byTimeout.get(searchTimeoutMs);
+    if (!parts) {
+      parts = {};
+      const file = this.sqlite ? String(dataSource.options.database) : '';
+      if (this.sqlite && file !== ':memory:' && file !== '') parts.worker = new SqliteSearchWorker(file, searchTimeoutMs);
+      if (!this.sqlite) {
+        // Half the pool at most for costly searches, two of those per organization: the rest of the pool always
+        // serves single reads, writes and the other organizations, however many searches one of them sends.
+        const pool = Number((dataSource.options as { poolSize?: number }).poolSize ?? 10);
+        const total = Math.max(1, Math.ceil(pool / 2));
+        parts.gate = new SearchGate(total, Math.max(1, Math.floor(total / 2)));
+      }
+      byTimeout.set(searchTimeoutMs, parts);
     }
+    this.searchWorker = parts.worker;
+    this.gate = parts.gate;
     if (type === 'mariadb') this.limited = (sql) => `SET STATEMENT max_statement_time=${searchTimeoutMs / 1000} FOR ${sql}`;
     else if (type === 'mysql')
       this.limited = (sql) => sql.replace(/^SELECT /, `SELECT /*+ MAX_EXECUTION_TIME(${searchTimeoutMs}) */ `);
@@ -119,7 +135,7 @@ export class RowReader {
     }
   }
 
-  /** Stops the search worker (at shutdown). */
+  /** Stops the search worker (at shutdown; shared: the first call stops it, a later search would start it again). */
   async close(): Promise<void> {
     await this.searchWorker?.close();
   }
