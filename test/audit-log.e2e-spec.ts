@@ -364,6 +364,14 @@ describe('audit log', () => {
     expect(bad.status).toBe(400);
     expect(bad.body.details.map((d: { field: string }) => d.field).sort()).toEqual(['action', 'since']);
     expect((await admin.get('/v1.0/audit-log?cursor=nope')).status).toBe(400);
+    // A key's id in its canonical form only: "0<id>" or " <id>" names no key.
+    const keyId = o.org.apiKey.id;
+    expect((await all(admin, `&actorKeyId=${keyId}`)).length).toBeGreaterThan(0);
+    for (const id of [`0${keyId}`, ` ${keyId}`, `${keyId}.0`]) {
+      const refused = await admin.get(`/v1.0/audit-log?actorKeyId=${encodeURIComponent(id)}`);
+      expect(refused.status).toBe(400);
+      expect(refused.body.details).toEqual([{ field: 'actorKeyId', message: 'actorKeyId must be a key id' }]);
+    }
     // A SCIM key cannot read the audit log.
     expect((await client(t.url, o.scimKey).get('/v1.0/audit-log')).status).toBe(403);
   });

@@ -142,14 +142,89 @@ describe('isolation: a search estimated to read too many rows is refused before 
     expect(answered.body.totalResults).toBe(19);
   });
 
+  it('should price an `or` of userName lookups as a read of every user, one comparison per term', async () => {
+    // The database tests every term on every user (SQLite walks them in id order): 51 users × 40 terms = 2,040 rows.
+    const lookups = (n: number) =>
+      encodeURIComponent(Array.from({ length: n }, (_, i) => `userName eq "e${i}@estimated.test"`).join(' or '));
+    const refused = await o.scim.get(`/Users?filter=${lookups(40)}`);
+    expect(refused.status).toBe(400);
+    expect(refused.body.scimType).toBe('tooMany');
+    expect(refused.body.detail).toContain('This search would read about 2,040 rows (51 users × 40 comparisons)');
+    const answered = await o.scim.get(`/Users?filter=${lookups(39)}`);
+    expect(answered.status).toBe(200);
+    expect(answered.body.totalResults).toBe(39);
+  });
+
+  it('should price each term inside a value path over every stored value', async () => {
+    // 51 users + 20 terms × 101 values = 2,071 rows: one subquery, but each element compared 20 times.
+    const inside = (n: number) =>
+      encodeURIComponent(`emails[${Array.from({ length: n }, (_, i) => `value co "e${i}@"`).join(' or ')}]`);
+    const refused = await o.scim.get(`/Users?filter=${inside(20)}`);
+    expect(refused.status).toBe(400);
+    expect(refused.body.scimType).toBe('tooMany');
+    expect(refused.body.detail).toContain('(51 users, 20 comparisons on multi-valued attributes × 101 stored values)');
+    const answered = await o.scim.get(`/Users?filter=${inside(19)}`);
+    expect(answered.status).toBe(200);
+    expect(answered.body.totalResults).toBe(19);
+  });
+
   it('should refuse sorting by a multi-valued attribute with enough comparisons, and never an indexed lookup', async () => {
     const sorted = await o.scim.get(`/Users?sortBy=emails.value&filter=${emailsCo(19)}`);
     expect(sorted.status).toBe(400);
     expect(sorted.body.detail).toContain('sorting by a multi-valued attribute');
-    // An eq on an indexed attribute reads a few rows whatever else the filter says.
-    const indexed = encodeURIComponent(`emails.value eq "e1@estimated.test" and (${decodeURIComponent(emailsCo(40))})`);
-    const lookup = await o.scim.get(`/Users?filter=${indexed}`);
+    // An eq on an indexed attribute reads a few users, whatever else the filter compares on them.
+    const titles = Array.from({ length: 40 }, (_, i) => `displayName co "E ${i}"`).join(' or ');
+    const lookup = await o.scim.get(`/Users?filter=${encodeURIComponent(`emails.value eq "e1@estimated.test" and (${titles})`)}`);
     expect(lookup.status).toBe(200);
     expect(lookup.body.totalResults).toBe(1);
+  });
+
+  it('should price a comparison on a multi-valued attribute even next to an indexed lookup', async () => {
+    // Each `emails co` is a subquery whose list the database builds whole, whatever the lookup found: 40 × 101 rows.
+    const indexed = encodeURIComponent(`emails.value eq "e1@estimated.test" and (${decodeURIComponent(emailsCo(40))})`);
+    const refused = await o.scim.get(`/Users?filter=${indexed}`);
+    expect(refused.status).toBe(400);
+    expect(refused.body.scimType).toBe('tooMany');
+    expect(refused.body.detail).toContain(
+      'would read about 4,040 rows (40 comparisons on multi-valued attributes × 101 stored values)',
+    );
+  });
+});
+
+describe('isolation: a costly search of groups runs off the event loop, under the time limit', () => {
+  let t: TestApp;
+  let o: ScimOrganization;
+
+  beforeAll(async () => {
+    t = await startTestApp({ scim: { ...loadConfig().scim, rateLimitPerMinute: 0, searchTimeoutMs: 10 } });
+    o = await scimOrganization(t, 'Many groups');
+    // 3,000 groups, written straight to the table: each `displayName co` term of the filter below reads them all.
+    for (let start = 0; start < 3000; start += 500) {
+      const rows = Array.from({ length: 500 }, (_, i) => `Group ${start + i}`);
+      await t.dataSource.query(
+        `INSERT INTO user_groups (organization_id, display_name, display_name_lower, external_id, created_at, updated_at, version) VALUES ${rows
+          .map(() => "(?, ?, ?, NULL, '2030-01-01 00:00:00.000', '2030-01-01 00:00:00.000', 1)")
+          .join(', ')}`,
+        rows.flatMap((name) => [Number(o.org.organizationId), name, name.toLowerCase()]),
+      );
+    }
+  }, 60_000);
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('should stop a filter that reads every group at the time limit, and answer an indexed lookup', async () => {
+    // 150 LIKEs over 3,000 groups: well over 10 ms on either engine; before, it ran unbounded on the event loop (SQLite).
+    const costly = Array.from({ length: 150 }, (_, i) => `displayName co "z${i}"`).join(' or ');
+    const stopped = await o.scim.get(`/Groups?excludedAttributes=members&filter=${encodeURIComponent(costly)}`);
+    expect(stopped.status).toBe(400);
+    expect(stopped.body.scimType).toBe('tooMany');
+    expect(stopped.body.detail).toMatch(/took longer than the 0.01 s this server allows/);
+    const lookup = await o.scim.get(
+      `/Groups?excludedAttributes=members&filter=${encodeURIComponent('displayName eq "group 2999"')}`,
+    );
+    expect(lookup.status).toBe(200);
+    expect(lookup.body.Resources.map((g: { displayName: string }) => g.displayName)).toEqual(['Group 2999']);
   });
 });

@@ -579,6 +579,9 @@ describe('the statements the repositories send', () => {
         outcome: 'success',
       }),
     );
+    await record('AuditRepository.exportWindow: an export of the last day', () =>
+      audit.exportWindow(organizationId, { since: new Date(now.getTime() - 86_400_000), until: now }, 100),
+    );
     await record('AuditRepository.lastFailures', () => audit.lastFailures(organizationId, [keyId]));
     await record('AuditRepository.prune: a batch of 2, both old', () => audit.prune(new Date(now.getTime() + 86_400_000), 2));
 

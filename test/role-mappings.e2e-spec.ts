@@ -222,6 +222,12 @@ describe('Roles from groups', () => {
     const unknownGroup = await map('999999', 'Admin');
     expect(unknownGroup.status).toBe(400);
     expect(unknownGroup.body.message).toContain('groupId');
+    // Only the canonical form of the group's id names it.
+    for (const groupId of [` ${mine}`, `${mine} `, `0${mine}`]) {
+      const refused = await map(groupId, 'Admin');
+      expect(refused.status).toBe(400);
+      expect(refused.body.message).toContain(JSON.stringify(groupId));
+    }
     expect((await map(foreign, 'Admin')).status).toBe(400);
     const unknownRole = await map(mine, 'Wizard');
     expect(unknownRole.status).toBe(400);

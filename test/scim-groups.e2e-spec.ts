@@ -165,7 +165,8 @@ describe('SCIM Groups', () => {
   it("should refuse an unknown or another organization's member with 400 invalidValue, changing nothing", async () => {
     const id = (await o.scim.post('/Groups', { body: { displayName: 'Strict' } })).body.id;
     const stranger = (await other.scim.post('/Users', { body: { userName: 'stranger@other.test' } })).body.id;
-    for (const value of [stranger, '999999', 'abc', '01']) {
+    // Only an id's canonical form names its user: with a space or a leading zero it names nobody.
+    for (const value of [stranger, '999999', 'abc', '01', ` ${ids[1]}`, `${ids[1]} `, `0${ids[1]}`]) {
       const response = await patch(id, [
         { op: 'add', path: 'members', value: [{ value: ids[0] }] },
         { op: 'add', path: 'members', value: [{ value }] },
@@ -177,6 +178,9 @@ describe('SCIM Groups', () => {
     expect(await memberIds(id)).toEqual([]);
     const post = await o.scim.post('/Groups', { body: { displayName: 'Strict 2', members: [{ value: stranger }] } });
     expect(post.status).toBe(400);
+    const spaced = await o.scim.post('/Groups', { body: { displayName: 'Strict 2', members: [{ value: `${ids[1]} ` }] } });
+    expect(spaced.status).toBe(400);
+    expect(spaced.body.detail).toContain(JSON.stringify(`${ids[1]} `));
     expect((await o.scim.get(`/Groups?filter=${encodeURIComponent('displayName eq "Strict 2"')}`)).body.totalResults).toBe(0);
   });
 

@@ -17,11 +17,12 @@
  *   npm run bench -- --workloads isolation         # another organization's p99 while one sends the costliest filters
  *   npm run bench -- --workloads groups            # group lookup, one-member PATCHes on a 10,000- and a 10-member group
  *   npm run bench -- --workloads audit-export      # 100,000 audit events streamed as NDJSON: the server's peak RSS
+ *   npm run bench -- --users 20000 --workloads main-thread  # the largest legal requests: how long each holds the event loop
  *   npm run bench -- --workloads deep-page,import  # random pages in the last tenth; every page walked, as Okta and Entra import
  *   npm run bench -- --users 1000000 --keep-database, then --database <the URL it printed>: reuse a seeded database
  */
 import autocannon from 'autocannon';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -165,6 +166,7 @@ async function main(): Promise<void> {
     let isolationResult: Isolation | undefined;
     let exportResult: AuditExport[] | undefined;
     let importResult: ImportWalk | undefined;
+    let mainThreadResult: MainThread | undefined;
     const names = String(args.workloads)
       .split(',')
       .flatMap((name) => (name === 'groups' ? GROUP_WORKLOADS : [name]));
@@ -179,6 +181,10 @@ async function main(): Promise<void> {
       }
       if (name === 'import') {
         importResult = await importWalk(target);
+        continue;
+      }
+      if (name === 'main-thread') {
+        mainThreadResult = await mainThread(target, databaseUrl, firstRun, idRange);
         continue;
       }
       if (GROUP_WORKLOADS.includes(name) && !benchGroups) benchGroups = await createBenchGroups(target, idRange);
@@ -210,6 +216,7 @@ async function main(): Promise<void> {
     if (isolationResult) printIsolation(isolationResult);
     if (exportResult) printAuditExport(exportResult);
     if (importResult) printImportWalk(importResult);
+    if (mainThreadResult) printMainThread(mainThreadResult);
     mkdirSync(join(ROOT, 'bench-results'), { recursive: true });
     const file = join(
       ROOT,
@@ -231,6 +238,7 @@ async function main(): Promise<void> {
           isolation: isolationResult,
           auditExport: exportResult,
           import: importResult,
+          mainThread: mainThreadResult,
         },
         null,
         2,
@@ -851,6 +859,383 @@ function printAuditExport(results: AuditExport[]): void {
       `| ${r.filter} | ${r.events.toLocaleString('en-US')} | ${r.megabytes.toFixed(1)} MB | ${r.seconds.toFixed(1)} s | ${r.rssBeforeMb.toFixed(0)} MB | ${r.peakRssMb.toFixed(0)} MB |\n`,
     );
   }
+}
+
+// ---------------------------------------------------------------- main thread
+
+/** Connections that send a request in a loop while another organization is measured (the finding's 6 loops). */
+const MAIN_THREAD_LOOPS = 6;
+/** Times each request is sent alone, one after another, while another organization's reads are timed. */
+const PROBE_REPEATS = 8;
+/** The request body limit (app.setup.ts). */
+const BODY_LIMIT = 1024 * 1024;
+const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+
+interface Probe {
+  name: string;
+  /** Sent this many at once, in the lone measurement and as the loop's connections (exports: 3, as the finding). */
+  parallel?: number;
+  /** Sends the request once; its status. */
+  send: () => Promise<number>;
+}
+
+interface Latencies {
+  p50: number;
+  p99: number;
+  max: number;
+  requests: number;
+}
+
+interface ProbeResult {
+  name: string;
+  statuses: Record<string, number>;
+  /** The server's CPU time for one request, sent alone, ms. */
+  cpuMs: number;
+  /** Each lone request's own time, ms. */
+  aloneMs: number[];
+  /** The other organization's slowest answer while the request ran alone. */
+  victimMaxMs: number;
+  /** The other organization's GET while `loops` connections send the request in a loop. */
+  loops: number;
+  victim: Latencies;
+  loopRequests: number;
+}
+
+interface MainThread {
+  quiet: Latencies;
+  /** The other organization's slowest answer, alone, back to back on one connection. */
+  quietMaxMs: number;
+  probes: ProbeResult[];
+}
+
+/** `parts` joined by `separator`, as many as fit in `limit` characters. */
+function fitting(part: (i: number) => string, separator: string, limit: number, most = Infinity): string[] {
+  const parts: string[] = [];
+  let length = 0;
+  for (let i = 0; parts.length < most; i++) {
+    const next = part(i);
+    const added = next.length + (parts.length ? separator.length : 0);
+    if (length + added > limit) break;
+    parts.push(next);
+    length += added;
+  }
+  return parts;
+}
+
+/** A PATCH body whose Operations are as many of `operation(i)` as fit in the 1 MiB body limit (or `most`). */
+function patchBody(operation: (i: number) => unknown, most = Infinity): string {
+  const envelope = JSON.stringify({ schemas: [PATCH_OP], Operations: [] });
+  const ops = fitting((i) => JSON.stringify(operation(i)), ',', BODY_LIMIT - envelope.length - 1024, most);
+  return `{"schemas":["${PATCH_OP}"],"Operations":[${ops.join(',')}]}`;
+}
+
+/**
+ * `--workloads main-thread` (issue: bounded work on the main thread): the largest legal requests of
+ * each kind, each measured by what it costs the server and does to another organization: the
+ * server's CPU per request (sent alone, PROBE_REPEATS times; on SQLite all of it is event-loop time
+ * but the search worker's); then, sent alone PROBE_REPEATS times again, each one's time while another
+ * organization's `GET /Users/{id}` is sent back to back from a process of its own (its slowest
+ * answer: how long it waited for the event loop); then that
+ * GET's p50/p99 (2 connections) while MAIN_THREAD_LOOPS connections send the request in a loop.
+ * Memberships alternate (add, then remove), so that every request changes something. CPU is the
+ * figure to compare between runs on a shared machine; times move with whatever else runs there.
+ */
+async function mainThread(
+  target: Target,
+  databaseUrl: string,
+  firstRun: string,
+  ids: { min: number; max: number },
+): Promise<MainThread> {
+  const apiKey = /Torii API key\s+:\s+(torii_api_\w+)/.exec(firstRun)?.[1];
+  if (!apiKey) throw new Error('No Torii API key in the first-run file');
+  const victim = await secondOrganization(target.url, databaseUrl);
+  const call = async (method: string, path: string, body?: string, key = target.key): Promise<Response> =>
+    fetch(`${target.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/scim+json' },
+      body,
+    });
+  const status = async (response: Promise<Response>): Promise<number> => {
+    const r = await response;
+    await r.arrayBuffer();
+    return r.status;
+  };
+  const json = async <T>(response: Promise<Response>): Promise<T> => {
+    const r = await response;
+    if (!r.ok) throw new Error(`${r.status} ${await r.text()}`);
+    return (await r.json()) as T;
+  };
+  const group = async (name: string) =>
+    (
+      await json<{ id: string }>(
+        call('POST', '/v1.0/scim/v2/Groups', JSON.stringify({ displayName: `${name} ${run_id}`, members: [] })),
+      )
+    ).id;
+  const members = Array.from({ length: Math.min(10_000, ids.max - ids.min + 1) }, (_, i) => String(ids.min + i));
+  const [opsGroup, membersGroup, mappedGroup, putGroup] = [
+    await group('One member an operation'),
+    await group('Members in one operation'),
+    await group('Mapped members'),
+    await group('Members by PUT'),
+  ];
+  await json(call('POST', '/v1.0/settings/role-mappings', JSON.stringify({ groupId: mappedGroup, role: 'Read-only' }), apiKey));
+  const user = await json<{ id: string; userName: string }>(call('GET', `/v1.0/scim/v2/Users/${ids.max}`));
+  const alternate = () => {
+    let n = 0;
+    return () => n++ % 2 === 0;
+  };
+  const eqTerms = fitting((i) => `userName eq "user${i + 1}@bench.test"`, ' or ', 4096);
+  const coTerms = fitting((i) => `value co "zz${i}"`, ' or ', 4096 - 'emails[]'.length, 200);
+  const oneMemberOps = (op: string) =>
+    patchBody((i) => ({ op, path: 'members', value: [{ value: members[i % members.length] }] }));
+  const opsBodies = [oneMemberOps('add'), oneMemberOps('remove')];
+  const everyone = (op: string) =>
+    JSON.stringify({ schemas: [PATCH_OP], Operations: [{ op, path: 'members', value: members.map((value) => ({ value })) }] });
+  const membersBodies = [everyone('add'), everyone('remove')];
+  const userOps = (suffix: string) =>
+    patchBody((i) => ({ op: 'replace', path: 'emails[type eq "work"].value', value: `w${i % 2}${suffix}@bench.test` }));
+  const userPatchBodies = [userOps('a'), userOps('b')];
+  // The largest PATCHes the server accepts (MAX_PATCH_OPERATIONS, MAX_MEMBERS_PER_REQUEST): 100 operations, each
+  // adding or removing 100 members in turn (no two in a row to merge), and 100 filtered-path user operations.
+  const hundredOps = (first: string) =>
+    JSON.stringify({
+      schemas: [PATCH_OP],
+      Operations: Array.from({ length: 100 }, (_, i) => ({
+        op: i % 2 === 0 ? first : first === 'add' ? 'remove' : 'add',
+        path: 'members',
+        value: members.slice((i % 100) * 100, (i % 100) * 100 + 100).map((value) => ({ value })),
+      })),
+    });
+  const hundredOpsBodies = [hundredOps('add'), hundredOps('remove')];
+  const userHundred = (suffix: string) =>
+    patchBody((i) => ({ op: 'replace', path: 'emails[type eq "work"].value', value: `w${i % 2}${suffix}@bench.test` }), 100);
+  const userHundredBodies = [userHundred('a'), userHundred('b')];
+  const many = (n: number, make: (i: number) => unknown) => Array.from({ length: n }, (_, i) => make(i));
+  const fullUser = (suffix: string) =>
+    JSON.stringify({
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+      userName: user.userName,
+      emails: many(100, (i) => ({ value: `e${i}${suffix}@bench.test`, type: 'work' })),
+      phoneNumbers: many(100, (i) => ({ value: `+1 555 01${String(i).padStart(2, '0')}${suffix}`, type: 'work' })),
+      ims: many(100, (i) => ({ value: `im${i}${suffix}`, type: 'xmpp' })),
+      photos: many(100, (i) => ({ value: `https://example.test/${i}${suffix}.png`, type: 'photo' })),
+      addresses: many(100, (i) => ({
+        streetAddress: `${i} Main St ${suffix}`,
+        locality: 'Springfield',
+        country: 'US',
+        type: 'work',
+      })),
+      entitlements: many(100, (i) => ({ value: `ent${i}${suffix}` })),
+      roles: many(100, (i) => ({ value: `role${i}${suffix}` })),
+      x509Certificates: many(100, (i) => ({ value: `Y2VydA${i}${suffix}` })),
+    });
+  const putBodies = [fullUser('a'), fullUser('b')];
+  const putGroupBodies = [
+    JSON.stringify({ displayName: `Members by PUT ${run_id}`, members: members.map((value) => ({ value })) }),
+    JSON.stringify({ displayName: `Members by PUT ${run_id}`, members: [] }),
+  ];
+  const turns = {
+    ops: alternate(),
+    members: alternate(),
+    mapped: alternate(),
+    put: alternate(),
+    userPatch: alternate(),
+    userPut: alternate(),
+    hundredOps: alternate(),
+    userHundred: alternate(),
+  };
+  const probes: Probe[] = [
+    {
+      name: `GET /Users, ${eqTerms.length} userName eq terms or-ed`,
+      send: () => status(call('GET', `/v1.0/scim/v2/Users?filter=${encodeURIComponent(eqTerms.join(' or '))}`)),
+    },
+    {
+      name: `GET /Users, emails[${coTerms.length} value co terms or-ed]`,
+      send: () => status(call('GET', `/v1.0/scim/v2/Users?filter=${encodeURIComponent(`emails[${coTerms.join(' or ')}]`)}`)),
+    },
+    {
+      name: `PATCH /Groups, 1 MiB of one-member operations (${opsBodies[0].split('"op"').length - 1})`,
+      send: () => status(call('PATCH', `/v1.0/scim/v2/Groups/${opsGroup}`, opsBodies[turns.ops() ? 0 : 1])),
+    },
+    {
+      name: 'PATCH /Groups, 100 operations of 100 members, adding and removing in turn',
+      send: () => status(call('PATCH', `/v1.0/scim/v2/Groups/${opsGroup}`, hundredOpsBodies[turns.hundredOps() ? 0 : 1])),
+    },
+    {
+      name: `PATCH /Groups, ${members.length.toLocaleString('en-US')} members in one operation`,
+      send: () => status(call('PATCH', `/v1.0/scim/v2/Groups/${membersGroup}`, membersBodies[turns.members() ? 0 : 1])),
+    },
+    {
+      name: `the same, the group mapped to a role`,
+      send: () => status(call('PATCH', `/v1.0/scim/v2/Groups/${mappedGroup}`, membersBodies[turns.mapped() ? 0 : 1])),
+    },
+    {
+      name: `PUT /Groups, ${members.length.toLocaleString('en-US')} members, then none`,
+      send: () => status(call('PUT', `/v1.0/scim/v2/Groups/${putGroup}`, putGroupBodies[turns.put() ? 0 : 1])),
+    },
+    {
+      name: `PATCH /Users, 1 MiB of operations (${userPatchBodies[0].split('"op"').length - 1})`,
+      send: () => status(call('PATCH', `/v1.0/scim/v2/Users/${user.id}`, userPatchBodies[turns.userPatch() ? 0 : 1])),
+    },
+    {
+      name: 'PATCH /Users, 100 operations',
+      send: () => status(call('PATCH', `/v1.0/scim/v2/Users/${user.id}`, userHundredBodies[turns.userHundred() ? 0 : 1])),
+    },
+    {
+      name: 'PUT /Users, 100 elements of each multi-valued attribute',
+      send: () => status(call('PUT', `/v1.0/scim/v2/Users/${user.id}`, putBodies[turns.userPut() ? 0 : 1])),
+    },
+    {
+      name: 'GET /v1.0/audit-log/export?format=ndjson, 3 at once',
+      parallel: 3,
+      send: () => status(call('GET', '/v1.0/audit-log/export?format=ndjson', undefined, apiKey)),
+    },
+  ];
+
+  const victimPath = `/v1.0/scim/v2/Users/${victim.userId}`;
+  await victimReads(target.url, victim.scimKey, victimPath, 2, WARMUP || 1);
+  const quietTimes = await victimReads(target.url, victim.scimKey, victimPath, 2, DURATION);
+  const quietTicks = await victimReads(target.url, victim.scimKey, victimPath, 1, 3);
+  const results: ProbeResult[] = [];
+  for (const probe of probes) {
+    const parallel = probe.parallel ?? 1;
+    const statuses: Record<string, number> = {};
+    const count = (code: number) => void (statuses[code] = (statuses[code] ?? 0) + 1);
+    // Once unmeasured (V8 compiles the request's path).
+    await Promise.all(Array.from({ length: parallel }, () => probe.send()));
+    // The server's CPU for the request alone (robust to other processes on the machine, unlike times).
+    const ticks = cpuTicks(target.pid);
+    for (let i = 0; i < PROBE_REPEATS; i++)
+      (await Promise.all(Array.from({ length: parallel }, () => probe.send()))).forEach(count);
+    const cpuMs = ((cpuTicks(target.pid) - ticks) * (1000 / CLOCK_TICKS)) / (PROBE_REPEATS * parallel);
+    // Then alone again, timed, the other organization reading meanwhile.
+    const aloneMs: number[] = [];
+    const reads = victimReads(target.url, victim.scimKey, victimPath, 1);
+    await new Promise((resolveSoon) => setTimeout(resolveSoon, 300));
+    for (let i = 0; i < PROBE_REPEATS; i++) {
+      const started = process.hrtime.bigint();
+      (await Promise.all(Array.from({ length: parallel }, () => probe.send()))).forEach(count);
+      aloneMs.push(Number(process.hrtime.bigint() - started) / 1e6);
+      await new Promise((resolveSoon) => setTimeout(resolveSoon, 100));
+    }
+    const victimTimes = await reads.stop();
+    const loops = probe.parallel ?? MAIN_THREAD_LOOPS;
+    let loopRequests = 0;
+    let looping = true;
+    const loop = Promise.all(
+      Array.from({ length: loops }, async () => {
+        while (looping) {
+          count(await probe.send());
+          loopRequests += 1;
+        }
+      }),
+    );
+    const underLoops = await victimReads(target.url, victim.scimKey, victimPath, 2, DURATION);
+    looping = false;
+    await loop;
+    results.push({
+      name: probe.name,
+      statuses,
+      cpuMs,
+      aloneMs,
+      victimMaxMs: Math.max(...victimTimes),
+      loops,
+      victim: latencies(underLoops),
+      loopRequests,
+    });
+    log(
+      `  main-thread: ${probe.name}: server CPU ${cpuMs.toFixed(0)} ms a request; alone ${aloneMs.map((ms) => ms.toFixed(0)).join(', ')} ms; the other organization's slowest answer meanwhile ${Math.max(...victimTimes).toFixed(0)} ms, p99 under ${loops} loops ${latencies(underLoops).p99.toFixed(0)} ms; statuses ${JSON.stringify(statuses)}`,
+    );
+  }
+  return {
+    quiet: latencies(quietTimes),
+    quietMaxMs: Math.max(...quietTicks),
+    probes: results,
+  };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length % 2 ? sorted[(sorted.length - 1) / 2] : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
+}
+
+/** p50, p99 and the largest of some times, ms. */
+function latencies(times: number[]): { p50: number; p99: number; max: number; requests: number } {
+  const sorted = [...times].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))] ?? NaN;
+  return { p50: at(0.5), p99: at(0.99), max: sorted[sorted.length - 1] ?? NaN, requests: sorted.length };
+}
+
+/** What a process reading one path in loops runs (its own process: the bench's event loop is busy with the requests measured). */
+const VICTIM_SCRIPT = `
+const [url, key, connections, seconds] = process.argv.slice(1);
+const times = [];
+let stop = false;
+if (Number(seconds) > 0) setTimeout(() => (stop = true), Number(seconds) * 1000);
+process.stdin.on('end', () => (stop = true)).resume();
+Promise.all(Array.from({ length: Number(connections) }, async () => {
+  while (!stop) {
+    const started = process.hrtime.bigint();
+    const response = await fetch(url, { headers: { authorization: 'Bearer ' + key } });
+    await response.arrayBuffer();
+    times.push(Number(process.hrtime.bigint() - started) / 1e6);
+  }
+})).then(() => process.stdout.write(JSON.stringify(times), () => process.exit(0)));
+`;
+
+/**
+ * Another organization's reads of `path`, back to back on `connections` connections, from a
+ * process of its own: for `seconds`, or until stop() when none is given. Their times, ms.
+ */
+function victimReads(url: string, key: string, path: string, connections: number): { stop: () => Promise<number[]> };
+function victimReads(url: string, key: string, path: string, connections: number, seconds: number): Promise<number[]>;
+function victimReads(
+  url: string,
+  key: string,
+  path: string,
+  connections: number,
+  seconds?: number,
+): Promise<number[]> | { stop: () => Promise<number[]> } {
+  const child = spawn(process.execPath, ['-e', VICTIM_SCRIPT, `${url}${path}`, key, String(connections), String(seconds ?? 0)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk));
+  const done = new Promise<number[]>((resolveTimes, reject) =>
+    child.once('exit', (code) =>
+      code === 0 ? resolveTimes(JSON.parse(output) as number[]) : reject(new Error(`victim exited ${code}`)),
+    ),
+  );
+  if (seconds !== undefined) return done;
+  return {
+    stop: () => {
+      child.stdin!.end();
+      return done;
+    },
+  };
+}
+
+function printMainThread(result: MainThread): void {
+  const ms = (n: number) => n.toFixed(0);
+  const lines = [
+    '',
+    `Main thread: another organization's GET /Users/{id} while this one sends the largest requests (${USERS.toLocaleString('en-US')} users)`,
+    '',
+    `Quiet: p50 ${ms(result.quiet.p50)} ms, p99 ${ms(result.quiet.p99)} ms (2 connections); alone, the slowest of back-to-back reads ${ms(result.quietMaxMs)} ms`,
+    '',
+    "| request | statuses | server CPU a request (ms) | alone, median (max) ms | other org's slowest answer meanwhile (ms) | loops | other org's p50 / p99 under the loops (ms) |",
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: |',
+    ...result.probes.map(
+      (p) =>
+        `| ${p.name} | ${Object.entries(p.statuses)
+          .map(([code, n]) => `${n} × ${code}`)
+          .join(
+            ', ',
+          )} | ${ms(p.cpuMs)} | ${ms(median(p.aloneMs))} (${ms(Math.max(...p.aloneMs))}) | ${ms(p.victimMaxMs)} | ${p.loops} | ${ms(p.victim.p50)} / ${ms(p.victim.p99)} |`,
+    ),
+    '',
+  ];
+  process.stdout.write(lines.join('\n'));
 }
 
 function rssNow(pid: number): number {

@@ -279,6 +279,10 @@ SELECT * FROM audit_events WHERE organization_id = ? ORDER BY id DESC LIMIT 51;
 -- AuditRepository.page: after a cursor, every filter
 SELECT * FROM audit_events WHERE organization_id = ? AND id < ? AND action = ? AND actor_key_id = ? AND target_type = ? AND target_id = ? AND occurred_at >= ? AND occurred_at < ? AND outcome = ? ORDER BY id DESC LIMIT 51;
 
+-- AuditRepository.exportWindow: an export of the last day
+SELECT id, occurred_at FROM audit_events WHERE organization_id = ? ORDER BY id DESC LIMIT 1 OFFSET 99;
+SELECT * FROM audit_events WHERE organization_id = ? AND occurred_at >= ? AND occurred_at < ? ORDER BY id DESC;
+
 -- AuditRepository.lastFailures
 SELECT * FROM audit_events WHERE organization_id = ? AND actor_key_id = ? AND action = 'scim.request-failed' ORDER BY id DESC LIMIT 1;
 
@@ -325,7 +329,7 @@ SELECT g.id, g.organization_id, g.display_name, g.display_name_lower, g.external
 SELECT g.id, g.organization_id, g.display_name, g.display_name_lower, g.external_id, g.created_at, g.updated_at, g.version FROM user_groups g WHERE g.organization_id = ? AND (((g.display_name_lower IS NOT NULL AND g.display_name_lower <> '') AND g.display_name_lower = ?)) ORDER BY g.id ASC LIMIT 100 OFFSET 0;
 
 -- GroupsRepository.search: members.value eq (the groups of a user), sorted by displayName
-SELECT g.id, g.organization_id, g.display_name, g.display_name_lower, g.external_id, g.created_at, g.updated_at, g.version FROM user_groups g WHERE g.organization_id = ? AND (g.id IN (SELECT m1.group_id FROM group_members m1 WHERE m1.user_id = ?)) ORDER BY (NULLIF(g.display_name_lower, '') IS NULL) DESC, NULLIF(g.display_name_lower, '') DESC, g.id ASC LIMIT 10 OFFSET 0;
+SET STATEMENT max_statement_time=2 FOR SELECT g.id, g.organization_id, g.display_name, g.display_name_lower, g.external_id, g.created_at, g.updated_at, g.version FROM user_groups g WHERE g.organization_id = ? AND (g.id IN (SELECT m1.group_id FROM group_members m1 WHERE m1.user_id = ?)) ORDER BY (NULLIF(g.display_name_lower, '') IS NULL) DESC, NULLIF(g.display_name_lower, '') DESC, g.id ASC LIMIT 10 OFFSET 0;
 
 -- GroupsRepository.search: the next page of a walk (after the previous page's last id)
 SELECT g.id, g.organization_id, g.display_name, g.display_name_lower, g.external_id, g.created_at, g.updated_at, g.version FROM user_groups g WHERE g.organization_id = ? AND g.id > ? ORDER BY g.id ASC LIMIT 100 OFFSET 0;

@@ -281,6 +281,10 @@ SELECT * FROM audit_events WHERE organization_id = ? ORDER BY id DESC LIMIT 51;
 -- AuditRepository.page: after a cursor, every filter
 SELECT * FROM audit_events WHERE organization_id = ? AND id < ? AND action = ? AND actor_key_id = ? AND target_type = ? AND target_id = ? AND occurred_at >= ? AND occurred_at < ? AND outcome = ? ORDER BY id DESC LIMIT 51;
 
+-- AuditRepository.exportWindow: an export of the last day
+SELECT id, occurred_at FROM audit_events WHERE organization_id = ? ORDER BY id DESC LIMIT 1 OFFSET 99;
+SELECT * FROM audit_events WHERE organization_id = ? AND occurred_at >= ? AND occurred_at < ? ORDER BY id DESC;
+
 -- AuditRepository.lastFailures
 SELECT * FROM audit_events WHERE organization_id = ? AND actor_key_id = ? AND action = 'scim.request-failed' ORDER BY id DESC LIMIT 1;
 

@@ -10,3 +10,4 @@ export * from './insert-statement';
 export * from './sqlite-search-worker';
 export * from './connection-guard';
 export * from './lock-order';
+export * from './search-gate';

@@ -15,6 +15,7 @@ export {
   MAX_STRING_LENGTH,
   MAX_BINARY_LENGTH,
   MAX_MULTI_VALUED_ELEMENTS,
+  MAX_PATCH_OPERATIONS,
   lookupAttribute,
   definitionOf,
   pathToString,
@@ -70,7 +71,7 @@ export { projectResource, projectionShows } from './projection';
 export type { ProjectionOptions } from './projection';
 export { parseListQuery } from './list-query';
 export type { ListQuery, ListQueryOptions } from './list-query';
-export { parseGroupInput, parseGroupPatch, buildGroupResource } from './group.resource';
+export { parseGroupInput, parseGroupPatch, buildGroupResource, MAX_MEMBERS_PER_REQUEST } from './group.resource';
 export type { GroupInput, GroupChange, GroupResourceInput } from './group.resource';
 export {
   assertText,

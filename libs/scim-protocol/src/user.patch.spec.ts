@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { applyUserPatch } from './user.patch';
 import { parseUserInput, ScimUserInput } from './user.resource';
 import { ScimError } from './scim-error';
-import { ENTERPRISE_USER_SCHEMA as ENT, PATCH_OP_SCHEMA } from './user.schema';
+import { ENTERPRISE_USER_SCHEMA as ENT, MAX_PATCH_OPERATIONS, PATCH_OP_SCHEMA } from './user.schema';
 
 const BASE: ScimUserInput = parseUserInput(
   {
@@ -171,6 +171,26 @@ describe('applyUserPatch: what Entra sends', () => {
     ],
   ])('%s', (_, body, change) => {
     expect(applyUserPatch(BASE, body)).toEqual(edit(change));
+  });
+});
+
+describe('applyUserPatch: bounded work', () => {
+  it(`should apply ${MAX_PATCH_OPERATIONS} operations, and refuse more with tooMany and a sentence, changing nothing`, () => {
+    const ops = (n: number) =>
+      Array.from({ length: n }, (_, i) => ({ op: 'replace', path: 'emails[type eq "work"].value', value: `w${i}@example.com` }));
+    expect(applyUserPatch(BASE, patch(...ops(MAX_PATCH_OPERATIONS))).emails?.[0].value).toBe('w99@example.com');
+    let refused: unknown;
+    try {
+      applyUserPatch(BASE, patch(...ops(MAX_PATCH_OPERATIONS + 1)));
+    } catch (error) {
+      refused = error;
+    }
+    expect(refused).toBeInstanceOf(ScimError);
+    expect(refused).toMatchObject({
+      status: 400,
+      scimType: 'tooMany',
+      detail: 'The PATCH has 101 operations; this server applies at most 100 in one request. Send the rest in another PATCH.',
+    });
   });
 });
 

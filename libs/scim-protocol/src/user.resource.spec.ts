@@ -198,7 +198,7 @@ describe('parseUserInput', () => {
     [
       'more than 100 emails',
       { userName: 'u@x.com', emails: Array.from({ length: 101 }, (_, i) => ({ value: `${i}@x.com` })) },
-      'invalidValue',
+      'tooMany',
       /emails has 101 elements; the limit is 100/,
     ],
     [

@@ -195,7 +195,7 @@ export function normalizeAttributeValue(def: AttributeDefinition, raw: unknown, 
   if (def.multiValued) {
     if (!Array.isArray(raw)) throw ScimError.invalidValue(`${label} must be an array, not ${show(raw)}.`);
     if (raw.length > MAX_MULTI_VALUED_ELEMENTS) {
-      throw ScimError.invalidValue(`${label} has ${raw.length} elements; the limit is ${MAX_MULTI_VALUED_ELEMENTS}.`);
+      throw ScimError.tooMany(`${label} has ${raw.length} elements; the limit is ${MAX_MULTI_VALUED_ELEMENTS}.`);
     }
     const elements = raw
       .map((element, i) =>

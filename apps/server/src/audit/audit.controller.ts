@@ -24,11 +24,18 @@ export class AuditController {
   @Get('export')
   @ApiOperation({ summary: 'The same events, streamed as NDJSON (one event per line) or CSV, for a SIEM or a spreadsheet.' })
   @ApiProduces('application/x-ndjson', 'text/csv')
+  @ApiResponse({
+    status: 429,
+    description: 'Two exports of the organization (or eight of the server) are streaming; Retry-After says when to retry.',
+  })
   @Header('cache-control', 'no-store')
   export(@OrganizationId() organizationId: number, @Query() query: AuditExportQueryDto): StreamableFile {
     const { format = 'ndjson', ...filters } = query;
+    const release = this.audit.startExport(organizationId);
     const events = this.audit.all(organizationId, filtersOf(filters));
     const body = Readable.from(format === 'csv' ? eventsAsCsv(events) : eventsAsNdjson(events));
+    // Ended, failed or cut off by the client: the slot is free again.
+    body.once('close', release);
     return new StreamableFile(body, {
       type: format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8',
       disposition: `attachment; filename="audit-log.${format === 'csv' ? 'csv' : 'ndjson'}"`,

@@ -24,6 +24,9 @@ const COLUMNS = [
   'request_id',
 ] as const;
 
+/** How far before an export's `since` its walk still reads (see exportWindow). */
+const SKEW_MS = 60 * 60 * 1000;
+
 /** Events per INSERT (a group of 10,000 members changes 10,000 roles). */
 const CHUNK = 200;
 
@@ -86,26 +89,46 @@ export class AuditRepository {
 
   /** One page of an organization's events, newest first. */
   async page(organizationId: number, query: AuditQuery): Promise<AuditEvent[]> {
-    const where = ['organization_id = ?'];
-    const params: unknown[] = [organizationId];
-    const add = (condition: string, value: unknown) => {
-      if (value === undefined) return;
-      where.push(condition);
-      params.push(value);
-    };
-    add('id < ?', query.beforeId);
-    add('action = ?', query.action);
-    add('actor_key_id = ?', query.actorKeyId);
-    add('target_type = ?', query.targetType);
-    add('target_id = ?', query.targetId);
-    add('occurred_at >= ?', query.since && toDbDate(query.since));
-    add('occurred_at < ?', query.until && toDbDate(query.until));
-    add('outcome = ?', query.outcome);
+    const { where, params } = conditions(organizationId, query);
     const rows: Array<Record<string, unknown>> = await this.dataSource.query(
       `SELECT * FROM audit_events WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ${Number(query.limit)}`,
       params,
     );
     return rows.map(hydrate);
+  }
+
+  /**
+   * One window of an export: of the organization's `size` next events below `beforeId` (newest
+   * first), those that match the filters, and the id the next window starts below (none: this was
+   * the last). However rare the matches, a statement reads at most `size` events, a range of the
+   * (organization, id) index: a page of 1,000 matches of a rare filter could read the whole log.
+   * With `since`, the walk ends at the first window that starts an hour or more before it: ids
+   * follow the time (as pruning assumes), up to a transaction's length or a clock skew between
+   * instances, so a SIEM's pull of the last minutes reads the last windows, not the whole log.
+   */
+  async exportWindow(
+    organizationId: number,
+    query: Omit<AuditQuery, 'limit'>,
+    size: number,
+  ): Promise<{ events: AuditEvent[]; next?: number }> {
+    const below = query.beforeId === undefined ? [] : [query.beforeId];
+    const [edge]: Array<{ id: number; occurred_at: Date | string }> = await this.dataSource.query(
+      `SELECT id, occurred_at FROM audit_events WHERE organization_id = ?${below.length ? ' AND id < ?' : ''} ORDER BY id DESC LIMIT 1 OFFSET ${Number(size) - 1}`,
+      [organizationId, ...below],
+    );
+    const lowest = edge === undefined ? undefined : Number(edge.id);
+    const { where, params } = conditions(organizationId, query);
+    if (lowest !== undefined) {
+      where.push('id >= ?');
+      params.push(lowest);
+    }
+    const rows: Array<Record<string, unknown>> = await this.dataSource.query(
+      `SELECT * FROM audit_events WHERE ${where.join(' AND ')} ORDER BY id DESC`,
+      params,
+    );
+    const older =
+      edge !== undefined && query.since !== undefined && toDate(edge.occurred_at)! < new Date(query.since.getTime() - SKEW_MS);
+    return { events: rows.map(hydrate), ...(lowest !== undefined && !older ? { next: lowest } : {}) };
   }
 
   /** The latest failed SCIM request of each of these keys of the organization. */
@@ -136,6 +159,26 @@ export class AuditRepository {
     // A younger event among the oldest ids ends the run (ids follow the time, a clock skew between instances aside).
     return { deleted: old.length, more: rows.length === batch && old.length === rows.length };
   }
+}
+
+/** The WHERE conditions of a query of one organization's events. */
+function conditions(organizationId: number, query: Omit<AuditQuery, 'limit'>): { where: string[]; params: unknown[] } {
+  const where = ['organization_id = ?'];
+  const params: unknown[] = [organizationId];
+  const add = (condition: string, value: unknown) => {
+    if (value === undefined) return;
+    where.push(condition);
+    params.push(value);
+  };
+  add('id < ?', query.beforeId);
+  add('action = ?', query.action);
+  add('actor_key_id = ?', query.actorKeyId);
+  add('target_type = ?', query.targetType);
+  add('target_id = ?', query.targetId);
+  add('occurred_at >= ?', query.since && toDbDate(query.since));
+  add('occurred_at < ?', query.until && toDbDate(query.until));
+  add('outcome = ?', query.outcome);
+  return { where, params };
 }
 
 function hydrate(row: Record<string, unknown>): AuditEvent {

@@ -1,7 +1,8 @@
-import { readByIds, Statements } from '@app/database';
+import { readByIds, SearchRunner, Statements } from '@app/database';
 import { AttributePath, FilterNode, filterToSql, SortOrder, sortToSql, SqlMapping } from '@app/scim-protocol';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager, QueryResult } from 'typeorm';
+import { GROUP_INDEXED_EQ, isCheapSearch } from '../users/search-cost';
 import { Group } from './group.entity';
 
 /** A member as a group shows it: the user's id and its displayName (its userName without one). */
@@ -27,6 +28,8 @@ const CHUNK = 500;
 
 const COLUMNS =
   'g.id, g.organization_id, g.display_name, g.display_name_lower, g.external_id, g.created_at, g.updated_at, g.version';
+/** The names of COLUMNS, for a row read as an array. */
+const READ_COLUMNS = COLUMNS.split(', ').map((c) => c.slice(2));
 
 /**
  * The `user_groups` and `group_members` tables. Members are users: this repository reads the
@@ -58,6 +61,7 @@ export class GroupsRepository {
   constructor(
     private readonly dataSource: DataSource,
     private readonly statements: Statements,
+    private readonly searches: SearchRunner,
   ) {}
 
   /** A group of the organization (inside a transaction, on its connection). */
@@ -187,32 +191,45 @@ export class GroupsRepository {
     }));
   }
 
-  /** One page of an organization's groups matching a SCIM filter, in the SCIM sort order, with the total. */
+  /**
+   * One page of an organization's groups matching a SCIM filter, in the SCIM sort order, with the total.
+   * A search one index lookup answers (no filter, or an `eq` on id, displayName, externalId or
+   * members.value, no sortBy, a page up to 10,000 deep) reads on the event loop; any other may read
+   * every group (and every membership), so it runs as users' costly searches do (RowReader.search):
+   * on SQLite's worker thread, on MySQL/MariaDB behind the search gate, under the search time limit.
+   */
   async search(organizationId: number, query: GroupSearch): Promise<{ total: number; groups: Group[] }> {
     const where = query.filter ? filterToSql(query.filter, this.mapping) : null;
     const orderBy = sortToSql(query.sortBy, query.sortOrder ?? 'ascending', this.mapping);
     const conditions = `g.organization_id = ?${where ? ` AND (${where.sql})` : ''}`;
     const params = [organizationId, ...(where?.params ?? [])];
-    const manager = this.dataSource.manager;
     const { limit, offset, afterId } = query;
     if (!Number.isSafeInteger(limit) || !Number.isSafeInteger(offset) || offset < 0) throw new Error('Invalid page bounds');
     if (afterId !== undefined && (query.sortBy || !Number.isSafeInteger(afterId))) throw new Error('Keyset paging is by id only');
+    const cheap = isCheapSearch(query, GROUP_INDEXED_EQ);
+    // Rows as objects, named as TypeORM names them (`names`: the columns read, in order).
+    const read = async (sql: string, values: unknown[], names: readonly string[]): Promise<Array<Record<string, unknown>>> => {
+      if (cheap) return this.dataSource.manager.query(sql, values);
+      const rows = await this.searches.search(sql, values, String(organizationId));
+      return rows.map((row) => Object.fromEntries(names.map((name, i) => [name, row[i]])));
+    };
     const after = afterId === undefined ? [] : [afterId];
     const rows =
       limit > 0
-        ? await manager.query(
+        ? await read(
             `SELECT ${COLUMNS} FROM user_groups g WHERE ${conditions}${after.length ? ' AND g.id > ?' : ''} ORDER BY ${orderBy.sql} LIMIT ${limit} OFFSET ${offset}`,
             [...params, ...after, ...orderBy.params],
+            READ_COLUMNS,
           )
         : [];
     let total: number;
     if (afterId === undefined && limit > 0 && rows.length < limit && (rows.length > 0 || offset === 0))
       total = offset + rows.length;
     else {
-      const [{ n }] = await manager.query(`SELECT COUNT(*) AS n FROM user_groups g WHERE ${conditions}`, params);
+      const [{ n }] = await read(`SELECT COUNT(*) AS n FROM user_groups g WHERE ${conditions}`, params, ['n']);
       total = Number(n);
     }
-    return { total, groups: rows.map((row: Record<string, unknown>) => this.hydrate(row)) };
+    return { total, groups: rows.map((row) => this.hydrate(row)) };
   }
 
   /** How many members a group has. */

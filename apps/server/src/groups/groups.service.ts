@@ -1,6 +1,6 @@
 import type { GroupPage, GroupView } from '@app/api-types';
 import type { AuditScope } from '../audit/audit-context';
-import { TransactionRunner } from '@app/database';
+import { StatementTimeoutError, TransactionRunner } from '@app/database';
 import { GroupChange, GroupInput } from '@app/scim-protocol';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
@@ -237,7 +237,13 @@ export class GroupsService {
     query: GroupSearch,
     withMembers: boolean,
   ): Promise<{ total: number; groups: GroupResource[] }> {
-    const { total, groups } = await this.repository.search(organizationId, query);
+    const { total, groups } = await this.repository.search(organizationId, query).catch((error: unknown) => {
+      if (!(error instanceof StatementTimeoutError)) throw error;
+      throw badRequest(
+        `The search took longer than the ${error.timeoutMs / 1000} s this server allows one and was stopped; use fewer or more selective filter terms (eq on displayName, externalId or members.value is fastest), or sort by a plain attribute.`,
+        'tooMany',
+      );
+    });
     if (!withMembers) return { total, groups: groups.map((g) => toResource(g)) };
     // One statement for the page's members, grouped in one pass (a page may hold 100 groups of 10,000 members).
     const byGroup = new Map<number, MemberRow[]>(groups.map((g) => [g.id, []]));

@@ -1,7 +1,9 @@
 import type { AuditScope } from '../audit/audit-context';
 import { APP_CONFIG, AppConfig } from '@app/config';
+import { SearchGate } from '@app/database';
 import {
   buildGroupResource,
+  GroupChange,
   GROUP_SCHEMAS,
   parseGroupInput,
   parseGroupPatch,
@@ -18,6 +20,9 @@ import { MAX_RESULTS, pickProjection, ScimResponse, searchParams, versionCheck }
 
 type Json = Record<string, unknown>;
 
+/** Member values from which a PATCH is a large change (see ScimGroupsService.oneAtATime). */
+const LARGE_CHANGE = 1_000;
+
 /**
  * SCIM Groups on top of the groups module: parses bodies and PATCHes with the protocol library,
  * renders what GroupsService returns. Members are loaded only when the answer shows them:
@@ -26,6 +31,15 @@ type Json = Record<string, unknown>;
 @Injectable()
 export class ScimGroupsService {
   readonly baseUrl: string;
+  /**
+   * An organization's changes that may touch many memberships run one at a time: a PUT or DELETE (the
+   * members it replaces or drops are not known before it runs), a PATCH naming LARGE_CHANGE members or
+   * more, or replacing or dropping them all. Each holds the event loop for tens of milliseconds on SQLite
+   * (docs/performance.md); several sent at once would run back to back in one group commit, and every
+   * other organization's requests would wait behind all of them. Other organizations and small changes
+   * (Okta's and Entra's one-member PATCHes) are not held up.
+   */
+  private readonly largeChanges = new SearchGate(Number.MAX_SAFE_INTEGER, 1);
 
   constructor(
     private readonly groups: GroupsService,
@@ -36,7 +50,12 @@ export class ScimGroupsService {
   }
 
   async create(organizationId: number, body: unknown, scope: AuditScope): Promise<ScimResponse> {
-    return this.render(await this.groups.create(organizationId, parseGroupInput(body), scope));
+    const input = parseGroupInput(body);
+    return this.render(
+      await this.oneAtATime(organizationId, input.members.length >= LARGE_CHANGE, () =>
+        this.groups.create(organizationId, input, scope),
+      ),
+    );
   }
 
   async get(organizationId: number, id: string, query: Json = {}): Promise<ScimResponse> {
@@ -45,16 +64,24 @@ export class ScimGroupsService {
   }
 
   async replace(organizationId: number, id: string, body: unknown, scope: AuditScope, ifMatch?: string): Promise<ScimResponse> {
-    return this.render(await this.groups.replace(organizationId, id, parseGroupInput(body), scope, versionCheck(ifMatch)));
+    const input = parseGroupInput(body);
+    return this.render(
+      await this.oneAtATime(organizationId, true, () =>
+        this.groups.replace(organizationId, id, input, scope, versionCheck(ifMatch)),
+      ),
+    );
   }
 
   /** PATCH answers 204, as Okta and Entra expect: a group of 10,000 members is not sent back for each change. */
   async patch(organizationId: number, id: string, body: unknown, scope: AuditScope, ifMatch?: string): Promise<void> {
-    await this.groups.patch(organizationId, id, parseGroupPatch(body), scope, versionCheck(ifMatch));
+    const changes = parseGroupPatch(body);
+    await this.oneAtATime(organizationId, isLarge(changes), () =>
+      this.groups.patch(organizationId, id, changes, scope, versionCheck(ifMatch)),
+    );
   }
 
   delete(organizationId: number, id: string, scope: AuditScope, ifMatch?: string): Promise<void> {
-    return this.groups.remove(organizationId, id, scope, versionCheck(ifMatch));
+    return this.oneAtATime(organizationId, true, () => this.groups.remove(organizationId, id, scope, versionCheck(ifMatch)));
   }
 
   search(organizationId: number, body: unknown): Promise<Json> {
@@ -88,6 +115,11 @@ export class ScimGroupsService {
     };
   }
 
+  /** `work`, after the organization's large change running now, if `large`; else at once. */
+  private oneAtATime<T>(organizationId: number, large: boolean, work: () => Promise<T>): Promise<T> {
+    return large ? this.largeChanges.run(String(organizationId), work) : work();
+  }
+
   private projection(query: Json): ProjectionOptions {
     const { attributes, excludedAttributes } = parseListQuery(pickProjection(query), { schemas: GROUP_SCHEMAS });
     return { attributes, excludedAttributes, schemas: GROUP_SCHEMAS };
@@ -111,4 +143,14 @@ export class ScimGroupsService {
         : full;
     return { body, etag, location: `${this.baseUrl}/Groups/${group.id}` };
   }
+}
+
+/** Whether a PATCH may touch many memberships: it names LARGE_CHANGE members or more, or replaces or drops them all. */
+function isLarge(changes: readonly GroupChange[]): boolean {
+  let named = 0;
+  for (const change of changes) {
+    if (change.op === 'removeAllMembers' || change.op === 'replaceMembers') return true;
+    if (change.op === 'addMembers' || change.op === 'removeMembers') named += change.ids.length;
+  }
+  return named >= LARGE_CHANGE;
 }

@@ -7,12 +7,18 @@ import { AttributePath, definitionOf, FilterNode, pathToString } from '@app/scim
  * that says why, instead of running until the statement's time limit stops it.
  *
  * The model, per organization (its live users U and its stored multi-valued elements V):
- * - a filter that an index narrows (see narrowedByIndex) and the default id order up to a page
- *   deep in the index cost next to nothing;
+ * - a filter that one index lookup narrows (see narrowedByIndex) and the default id order up to a
+ *   page deep in the index cost next to nothing, as long as it compares no multi-valued attribute
+ *   but through its index;
  * - otherwise every live user is read once (U), and each comparison on a singular attribute is
- *   evaluated on each of them (U per comparison);
- * - each comparison on a multi-valued attribute (`emails co`, `addresses[...]`) is a subquery over
- *   the organization's elements of that attribute, at most V;
+ *   evaluated on each of them (U per comparison). An `or` of indexed lookups is such a read: SQLite
+ *   walks the organization's users in id order (the page's order) and tests every term on each
+ *   (116 `userName eq` or-ed: 180 ms at 20,000 users; two: 3 ms), MySQL may too;
+ * - each comparison on a multi-valued attribute (`emails co`, and each term inside a value path
+ *   `addresses[...]`) is a subquery over the organization's elements of that attribute, at most V:
+ *   `emails[value co "a" or value co "b"]` compares every element twice. Such a subquery is read
+ *   whole even when an index narrows the users (SQLite builds its list once, MySQL its semi-join);
+ *   an indexed `eq` on `emails.value` is an index lookup, free;
  * - sortBy reads and orders every matching user (U), a multi-valued sortBy adds a lookup of its
  *   elements per user (V);
  * - startIndex in id order walks the index up to it: an index entry skipped costs an eighth of a row
@@ -40,7 +46,9 @@ export interface SearchShape {
 }
 
 /** Attributes whose `eq` is an indexed lookup (users' unique and external-id indexes, the value rows' index). */
-const INDEXED_EQ = new Set(['id', 'userName', 'externalId', 'emails.value', 'groups.value']);
+export const USER_INDEXED_EQ: ReadonlySet<string> = new Set(['id', 'userName', 'externalId', 'emails.value', 'groups.value']);
+/** The same for groups: their unique displayName and external-id indexes, the members' user index. */
+export const GROUP_INDEXED_EQ: ReadonlySet<string> = new Set(['id', 'displayName', 'externalId', 'members.value']);
 
 /**
  * Pages up to this offset, in id order, walk the (organization, deleted_at, id) index a few
@@ -48,23 +56,26 @@ const INDEXED_EQ = new Set(['id', 'userName', 'externalId', 'emails.value', 'gro
  */
 export const CHEAP_OFFSET = 10_000;
 
+/** An `eq` that an index answers: one lookup, whatever the organization's size. */
+function isIndexedEq(filter: FilterNode, indexed: ReadonlySet<string>): boolean {
+  return filter.op === 'eq' && typeof filter.value === 'string' && filter.value !== '' && indexed.has(pathToString(filter.path));
+}
+
 /**
- * Whether an index bounds the rows a filter reads: an `eq` on an indexed attribute, an `and` with
- * one such term (the rest is checked on the few rows it finds), an `or` of such filters. Anything
- * else (co, sw, ew, ranges, not, pr, unindexed attributes) may read every row of the organization.
+ * Whether one index lookup bounds the users a filter reads: an indexed `eq`, an `and` with one
+ * such term (the rest is checked on the few users it finds), a value path whose filter is one.
+ * An `or` is not, even of indexed lookups: the database reads it as a scan of the organization
+ * (see the model above). Anything else (co, sw, ew, ranges, not, pr, unindexed attributes) may
+ * read every user of the organization too.
  */
-export function narrowedByIndex(filter: FilterNode): boolean {
+export function narrowedByIndex(filter: FilterNode, indexed = USER_INDEXED_EQ): boolean {
   switch (filter.op) {
     case 'and':
-      return filter.filters.some(narrowedByIndex);
-    case 'or':
-      return filter.filters.every(narrowedByIndex);
+      return filter.filters.some((child) => narrowedByIndex(child, indexed));
     case '[]':
-      return narrowedByIndex(filter.filter);
-    case 'eq':
-      return typeof filter.value === 'string' && filter.value !== '' && INDEXED_EQ.has(pathToString(filter.path));
+      return narrowedByIndex(filter.filter, indexed);
     default:
-      return false;
+      return isIndexedEq(filter, indexed);
   }
 }
 
@@ -75,9 +86,16 @@ export function narrowedByIndex(filter: FilterNode): boolean {
  */
 export const INDEX_ENTRIES_PER_ROW = 8;
 
-/** A search that reads at most a few index entries, whatever the organization's size. */
-export function isCheapSearch(search: SearchShape): boolean {
-  return search.sortBy === undefined && search.offset <= CHEAP_OFFSET && (!search.filter || narrowedByIndex(search.filter));
+/**
+ * A search that reads at most a few index entries, whatever the organization's size: no sortBy, a
+ * page up to CHEAP_OFFSET, and no filter or one that an index narrows without a subquery over the
+ * organization's multi-valued elements. Only such a search runs on the event loop (SQLite).
+ */
+export function isCheapSearch(search: SearchShape, indexed = USER_INDEXED_EQ): boolean {
+  if (search.sortBy !== undefined || search.offset > CHEAP_OFFSET) return false;
+  return (
+    !search.filter || (narrowedByIndex(search.filter, indexed) && comparisonsOf(search.filter, indexed).valueComparisons === 0)
+  );
 }
 
 export interface SearchCost {
@@ -90,58 +108,81 @@ export interface SearchCost {
 /** The rows a search is expected to read in an organization of this size (see the model above). */
 export function searchCost(search: SearchShape, size: OrganizationSize): SearchCost {
   if (isCheapSearch(search)) return { rows: 0, parts: [] };
-  if (search.sortBy === undefined && (!search.filter || narrowedByIndex(search.filter))) {
-    // A deep page in id order: the index up to it, nothing else.
+  const { filter, sortBy } = search;
+  const narrowed = !filter || narrowedByIndex(filter);
+  const comparisons = filter ? comparisonsOf(filter) : { singular: 0, valueComparisons: 0 };
+  const parts: string[] = [];
+  let rows = 0;
+  if (!narrowed || sortBy) {
+    // Every live user read, each comparison on a singular attribute evaluated on each.
+    const perUser = narrowed ? 1 : Math.max(1, comparisons.singular);
+    rows += size.users * perUser;
+    parts.push(`${size.users.toLocaleString('en-US')} users${perUser > 1 ? ` × ${perUser} comparisons` : ''}`);
+  } else if (search.offset > CHEAP_OFFSET) {
+    // A deep page in id order: the index up to it.
     const skipped = Math.min(search.offset, size.users);
-    return {
-      rows: Math.ceil(skipped / INDEX_ENTRIES_PER_ROW),
-      parts: [`skipping ${skipped.toLocaleString('en-US')} users to startIndex`],
-    };
+    rows += Math.ceil(skipped / INDEX_ENTRIES_PER_ROW);
+    parts.push(`skipping ${skipped.toLocaleString('en-US')} users to startIndex`);
   }
-  const comparisons = { singular: 0, multiValued: 0 };
-  if (search.filter && !narrowedByIndex(search.filter)) count(search.filter, comparisons);
-  const parts = [`${size.users.toLocaleString('en-US')} users`];
-  let rows = size.users * Math.max(1, comparisons.singular);
-  if (comparisons.singular > 1) parts[0] += ` × ${comparisons.singular} comparisons`;
-  if (comparisons.multiValued) {
-    rows += comparisons.multiValued * size.values;
+  if (comparisons.valueComparisons) {
+    const n = comparisons.valueComparisons;
+    rows += n * size.values;
     parts.push(
-      `${comparisons.multiValued} comparison${comparisons.multiValued > 1 ? 's' : ''} on multi-valued attributes × ${size.values.toLocaleString('en-US')} stored values`,
+      `${n} comparison${n > 1 ? 's' : ''} on multi-valued attributes × ${size.values.toLocaleString('en-US')} stored values`,
     );
   }
-  if (search.sortBy && definitionOf(search.sortBy).definition.multiValued) {
+  if (sortBy && definitionOf(sortBy).definition.multiValued) {
     rows += size.values;
     parts.push(`sorting by a multi-valued attribute`);
   }
   return { rows, parts };
 }
 
-/** Comparisons a filter evaluates per row (an `and` narrowed by an index reads few rows: not counted). */
-function count(filter: FilterNode, into: { singular: number; multiValued: number }): void {
+/**
+ * What a filter compares: `singular`, comparisons evaluated on every user a scan reads (none inside
+ * an `and` that an index narrows: they are checked on the few users it finds); `valueComparisons`,
+ * comparisons each evaluated on every stored element of a multi-valued attribute (a subquery, read
+ * whole wherever it stands; an indexed `eq` is a lookup instead, free).
+ */
+function comparisonsOf(filter: FilterNode, indexed = USER_INDEXED_EQ): { singular: number; valueComparisons: number } {
+  const into = { singular: 0, valueComparisons: 0 };
+  const visit = (node: FilterNode, onFoundUsers: boolean): void => {
+    switch (node.op) {
+      case 'and':
+      case 'or': {
+        const narrowed = onFoundUsers || (node.op === 'and' && narrowedByIndex(node, indexed));
+        for (const child of node.filters) visit(child, narrowed);
+        return;
+      }
+      case 'not':
+        visit(node.filter, onFoundUsers);
+        return;
+      case '[]':
+        // A value path of a singular complex attribute (`name[givenName eq "x"]`) is its filter; of a
+        // multi-valued one, a subquery comparing each element with every term inside it.
+        if (!definitionOf(node.path).definition.multiValued) visit(node.filter, onFoundUsers);
+        else if (!narrowedByIndex(node.filter, indexed)) into.valueComparisons += terms(node.filter);
+        return;
+      default:
+        if (definitionOf(node.path).definition.multiValued) {
+          if (!isIndexedEq(node, indexed)) into.valueComparisons += 1;
+        } else if (!onFoundUsers) into.singular += 1;
+    }
+  };
+  visit(filter, false);
+  return into;
+}
+
+/** The comparisons (eq, co, pr, …) in a filter. */
+function terms(filter: FilterNode): number {
   switch (filter.op) {
     case 'and':
     case 'or':
-      if (filter.op === 'and' && narrowedByIndex(filter)) return;
-      for (const child of filter.filters) count(child, into);
-      return;
+      return filter.filters.reduce((sum, child) => sum + terms(child), 0);
     case 'not':
-      count(filter.filter, into);
-      return;
     case '[]':
-      into.multiValued += 1;
-      return;
+      return terms(filter.filter);
     default:
-      if (definitionOf(filter.path).definition.multiValued) into.multiValued += 1;
-      else into.singular += 1;
-  }
-}
-
-/** A search refused before it ran: its estimated cost is above the limit. */
-export class SearchTooCostlyError extends Error {
-  constructor(
-    readonly cost: SearchCost,
-    readonly limit: number,
-  ) {
-    super(`The search would read about ${cost.rows} rows; the limit is ${limit}`);
+      return 1;
   }
 }

@@ -1,6 +1,6 @@
 import type { AuditEventView, AuditPage } from '@app/api-types';
 import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
+import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { PageQueryDto } from '../../common/dto/page-query.dto';
 import { AUDIT_ACTIONS } from '../audit.service';
@@ -15,7 +15,8 @@ export class AuditFilterDto {
 
   @ApiPropertyOptional({ description: 'Events of this key (its id, as listed in Settings > API Access).' })
   @IsOptional()
-  @Type(() => Number)
+  // An id in its canonical form only: "05", " 5" or "5.0" name no key (Number() would read them all as 5).
+  @Transform(({ value }) => (typeof value === 'string' && /^[1-9]\d{0,9}$/.test(value) ? Number(value) : value))
   @IsInt({ message: 'actorKeyId must be a key id' })
   @Min(1, { message: 'actorKeyId must be a key id' })
   @Max(2_147_483_647, { message: 'actorKeyId must be a key id' })
