@@ -511,6 +511,8 @@ describe('Settings UI in a real browser', () => {
       await page.getByRole('heading', { level: 1, name: 'Members' }).waitFor();
       await page.getByRole('row').filter({ hasText: 'buyer@members.test' }).waitFor();
       await expect(page.getByRole('row').filter({ hasText: 'worker@members.test' }).count()).resolves.toBe(0);
+      // The filter shows the role once the organization's roles (its options) have loaded.
+      await page.getByLabel('Role', { exact: true }).locator('option', { hasText: 'IT Admin' }).waitFor({ state: 'attached' });
       await expect(page.getByLabel('Role', { exact: true }).inputValue()).resolves.toBe('IT Admin');
     });
   });
