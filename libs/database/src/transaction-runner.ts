@@ -16,12 +16,11 @@ type Work<T> = (manager: EntityManager) => Promise<T>;
 /** What a transaction is for. */
 export interface TransactionOptions {
   /**
-   * The organization whose data the transaction changes. On MySQL/MariaDB one organization's
-   * transactions hold at most half the pool at once in this process, and all transactions together
-   * leave a quarter of it free (the others wait, without a connection, let in by turns of
-   * organization), so that however many requests identity providers send at once, and however long
-   * they wait for each other's row locks, the other organizations' transactions get their turn and
-   * reads always find a connection.
+   * The organization whose data the transaction changes. On MySQL/MariaDB transactions leave one
+   * connection of the pool free for reads, and wait for the others without a connection, let in by
+   * turns of organization: however many requests one identity provider sends at once, and however
+   * long they wait for each other's row locks, the other organizations' transactions get their turn
+   * and reads always find a connection.
    */
   organizationId?: number;
 }
@@ -73,10 +72,11 @@ export class TransactionRunner {
     if (config?.database.type === 'mysql' && config.database.guardNestedConnections)
       this.guard = ConnectionGuard.install(dataSource);
     const pool = Number((dataSource.options as { poolSize?: number }).poolSize ?? 10);
-    // A quarter of the pool (at least one connection) is never held by transactions: reads outside one (a
-    // quiet organization's GET) always find a connection, however many organizations are busy writing.
-    const reserved = Math.max(1, Math.floor(pool / 4));
-    this.organizations = new SearchGate(Math.max(1, pool - reserved), Math.max(1, Math.floor(pool / 2)));
+    // One connection is never held by a transaction: a read outside one (a quiet organization's GET) always
+    // finds one, however many organizations are busy writing. Transactions wait for the rest in turns of
+    // organization, so a busy one never makes another's wait for more than a turn.
+    const transactions = Math.max(1, pool - 1);
+    this.organizations = new SearchGate(transactions, transactions);
   }
 
   run<T>(work: Work<T>, options: TransactionOptions = {}): Promise<T> {
