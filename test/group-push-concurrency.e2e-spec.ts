@@ -30,6 +30,7 @@ describe.each(POOLS)('group pushes over more connections than a pool of %i has, 
 
   beforeAll(async () => {
     db = await createTestDatabase();
+    // The pool as DATABASE_POOL_SIZE sets it, smaller than the number of clients.
     const database = db.config.type === 'mysql' ? { ...db.config, poolSize: pool } : db.config;
     t = await startTestApp({ database }, db);
     a = await scimOrganization(t);
