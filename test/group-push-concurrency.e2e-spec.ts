@@ -14,7 +14,7 @@ import { startTestApp, TestApp } from './support/test-app';
  * that a lock-wait stall breaks by far: timing targets are the bench's job); and every user ends
  * with the role its final memberships and the mappings imply.
  */
-/** Pool sizes on MySQL/MariaDB: one organization may hold half the pool, so 2 serializes its transactions and 8 lets four race (SQLite: its one connection). */
+/** Pool sizes on MySQL/MariaDB: transactions leave one connection to reads, so 2 serializes them and 8 lets seven race (SQLite: its one connection). */
 const POOLS = loadConfig().database.type === 'mysql' ? [2, 8] : [1];
 const CLIENTS = 12;
 const REQUESTS_PER_CLIENT = 30;

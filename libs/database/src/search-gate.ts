@@ -5,6 +5,9 @@
  * users, every write, the other organizations' searches). Waiting searches are let in by turns of
  * key, as the SQLite search worker takes them. The wait counts towards nothing: the statement's own
  * time limit starts when it runs.
+ *
+ * The same turns serve TransactionRunner (transactions by organization, all connections but one) and
+ * the large group changes of ScimGroupsService (one at a time per organization).
  */
 export class SearchGate {
   private running = 0;
