@@ -137,16 +137,20 @@ export interface ScimHealthView {
     errors24h: number;
     lastError?: { at: string; status: number; detail: string };
   }>;
+  /** The organization's open deprovisioning incident, if any: the identity provider deactivated or deleted many users at once. */
+  incident: IncidentSummaryView | null;
 }
 
 export type ReminderStatus = 'pending' | 'sent' | 'failed' | 'cancelled' | 'superseded';
 
 export interface ReminderView {
   id: string;
-  /** expiry: a key-expiry reminder; scim-health: a SCIM connection alert (degraded or silent). */
-  kind: 'expiry' | 'scim-health';
+  /** expiry: a key-expiry reminder; scim-health: a SCIM connection alert (degraded or silent); deprovisioning: a deprovisioning incident's alert. */
+  kind: 'expiry' | 'scim-health' | 'deprovisioning';
   /** For a scim-health alert: the status it announced and its sentence. */
   health?: { status: string; summary: string };
+  /** For a deprovisioning alert: the incident it announced. */
+  incident?: { id: string; count: number };
   apiKeyId: string;
   keyType: KeyType;
   keyDescription: string | null;
@@ -170,6 +174,58 @@ export interface CursorPage {
 }
 
 export type UserPage = CursorPage & { users: UserView[] };
+
+/** A deleted user, restorable until `purgeAt` (DELETED_USER_RETENTION_DAYS after its deletion). */
+export interface DeletedUserView {
+  id: string;
+  userName: string;
+  displayName: string | null;
+  deletedAt: string;
+  deletedBy: AuditActorView;
+  purgeAt: string;
+}
+
+/** `GET /v1.0/users/deleted`: most recently deleted first. */
+export interface DeletedUserPage {
+  users: DeletedUserView[];
+  count: number;
+  nextCursor: string | null;
+}
+
+export type IncidentStatus = 'open' | 'undone' | 'dismissed';
+
+/** What the banner and the connection card show of an open incident. */
+export interface IncidentSummaryView {
+  id: string;
+  openedAt: string;
+  lastAt: string;
+  count: number;
+}
+
+/** A deprovisioning incident: the identity provider deactivated or deleted many users at once. */
+export interface DeprovisioningIncidentView extends IncidentSummaryView {
+  status: IncidentStatus;
+  /** The SCIM key whose request opened the incident. */
+  keyId: string | null;
+  key: { id: string; maskedKey: string; description: string | null } | null;
+  /** Each user once, with its latest change in the incident. */
+  users: Array<{ id: string; userName: string; change: 'deactivated' | 'deleted'; at: string }>;
+  /** When it was undone or dismissed, and by whom. */
+  closedAt: string | null;
+  closedBy: AuditActorView | null;
+}
+
+export interface DeprovisioningIncidentList {
+  incidents: DeprovisioningIncidentView[];
+}
+
+/** `POST .../{id}/undo`: the incident, now undone, and what became of each of its users. */
+export interface IncidentUndoResult {
+  incident: DeprovisioningIncidentView;
+  restored: Array<{ id: string; userName: string }>;
+  /** Users not put back, each with a sentence (their userName is taken by a new user, or they were purged). */
+  notRestored: Array<{ id: string; userName: string; reason: string }>;
+}
 export type MemberPage = CursorPage & { members: UserView[] };
 export type GroupPage = CursorPage & { groups: GroupView[] };
 /** A reminder that will be sent: a live key with an expiration whose next reminder is not recorded yet. */
