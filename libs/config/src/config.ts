@@ -186,7 +186,11 @@ export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; he
     default: '30',
     help: 'Days a deleted user stays restorable (attributes, role, state, groups) before the purge job removes it for good.',
   },
-  { name: 'DELETED_USER_PURGE_CRON', default: '45 * * * *', help: 'When the purge of deleted users past retention runs (cron syntax, UTC).' },
+  {
+    name: 'DELETED_USER_PURGE_CRON',
+    default: '45 * * * *',
+    help: 'When the purge of deleted users past retention runs (cron syntax, UTC).',
+  },
   {
     name: 'DEPROVISION_BURST_WINDOW_MINUTES',
     default: '60',

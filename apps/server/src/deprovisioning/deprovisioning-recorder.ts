@@ -84,7 +84,9 @@ export class DeprovisioningRecorder {
       target: { type: 'deprovisioning-incident', id: opened, display: `Deprovisioning incident ${opened}` },
       detail: `${count} users were deactivated or deleted through SCIM within ${burstWindowMinutes} minutes (of ${activeAtStart} active users); the requests succeeded, and the Admins are being emailed. Undo or dismiss it in Settings.`,
     });
-    this.logger.warn(`Organization ${user.organizationId}: deprovisioning incident ${opened} opened (${count} users within ${burstWindowMinutes} min)`);
+    this.logger.warn(
+      `Organization ${user.organizationId}: deprovisioning incident ${opened} opened (${count} users within ${burstWindowMinutes} min)`,
+    );
     return opened;
   }
 
@@ -94,7 +96,8 @@ export class DeprovisioningRecorder {
     if (kept && now.getTime() - kept.at < ACTIVE_COUNT_TTL_MS) return kept.active;
     const active = await this.repository.activeUsers(manager, organizationId);
     this.activeCounts.delete(organizationId);
-    if (this.activeCounts.size >= ACTIVE_COUNT_MAX_ORGANIZATIONS) this.activeCounts.delete(this.activeCounts.keys().next().value!);
+    if (this.activeCounts.size >= ACTIVE_COUNT_MAX_ORGANIZATIONS)
+      this.activeCounts.delete(this.activeCounts.keys().next().value!);
     this.activeCounts.set(organizationId, { at: now.getTime(), active });
     return active;
   }

@@ -176,7 +176,10 @@ export class DeprovisioningsRepository {
       [organizationId, toDbDate(now), toDbDate(now), keyId],
       true,
     );
-    if (this.sqlite) return (result.affected ?? 0) === 1 ? Number((result.raw as { lastInsertRowid: number }).lastInsertRowid ?? result.raw) : null;
+    if (this.sqlite)
+      return (result.affected ?? 0) === 1
+        ? Number((result.raw as { lastInsertRowid: number }).lastInsertRowid ?? result.raw)
+        : null;
     const raw = result.raw as { affectedRows: number; insertId: number };
     return raw.affectedRows === 1 ? raw.insertId : null;
   }
@@ -228,7 +231,12 @@ export class DeprovisioningsRepository {
   }
 
   /** One incident of the organization, locked for an undo or a dismissal on MySQL. */
-  async incident(organizationId: number, id: number, manager = this.dataSource.manager, lock = false): Promise<IncidentRow | null> {
+  async incident(
+    organizationId: number,
+    id: number,
+    manager = this.dataSource.manager,
+    lock = false,
+  ): Promise<IncidentRow | null> {
     const rows = await this.statements.rows(
       manager,
       `SELECT id, organization_id, status, opened_at, key_id, closed_at, closed_by_type, closed_by_key_id, closed_by_masked_key, closed_by_description FROM deprovisioning_incidents WHERE id = ? AND organization_id = ?${lock && !this.sqlite ? ' FOR UPDATE' : ''}`,
@@ -283,7 +291,11 @@ export class DeprovisioningsRepository {
    * (a user restored and deleted again has two) before the cursor's record id, with who deleted them.
    * One more row than `size` says whether a next page exists.
    */
-  async deletedUsers(organizationId: number, beforeId: number, size: number): Promise<Array<DeletedUserRow & { recordId: number }>> {
+  async deletedUsers(
+    organizationId: number,
+    beforeId: number,
+    size: number,
+  ): Promise<Array<DeletedUserRow & { recordId: number }>> {
     const rows = await this.statements.rows(
       this.dataSource.manager,
       `SELECT d.id, u.id, u.user_name, u.display_name, u.deleted_at, d.actor_type, d.actor_key_id, d.actor_masked_key, d.actor_description

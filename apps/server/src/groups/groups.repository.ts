@@ -165,7 +165,11 @@ export class GroupsRepository {
   async membershipsOf(manager: EntityManager, userIds: readonly number[]): Promise<Map<number, number[]>> {
     const byGroup = new Map<number, number[]>();
     await readByIds(userIds, async (ids, list) => {
-      const rows = await this.statements.rows(manager, `SELECT group_id, user_id FROM group_members WHERE user_id IN (${list})`, ids);
+      const rows = await this.statements.rows(
+        manager,
+        `SELECT group_id, user_id FROM group_members WHERE user_id IN (${list})`,
+        ids,
+      );
       for (const [groupId, userId] of rows) {
         const members = byGroup.get(Number(groupId)) ?? [];
         members.push(Number(userId));

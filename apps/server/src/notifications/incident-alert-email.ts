@@ -28,10 +28,9 @@ export interface IncidentAlertFacts extends IncidentAlertPayload {
 export function incidentAlertEmail(f: IncidentAlertFacts): OutgoingMail {
   const link = `${f.appUrl}/settings/incidents/${f.incidentId}`;
   const key = f.keyDescription ? `${f.keyDescription} (${f.maskedKey})` : f.maskedKey;
-  const what = [
-    f.deactivated ? `${f.deactivated} deactivated` : '',
-    f.deleted ? `${f.deleted} deleted` : '',
-  ].filter(Boolean).join(', ');
+  const what = [f.deactivated ? `${f.deactivated} deactivated` : '', f.deleted ? `${f.deleted} deleted` : '']
+    .filter(Boolean)
+    .join(', ');
   const more = f.count > f.sample.length ? ` and ${f.count - f.sample.length} more` : '';
   const subject = `${f.count} users of ${f.organizationName} were deprovisioned at once`;
   const steps = [

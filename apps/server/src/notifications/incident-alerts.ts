@@ -32,7 +32,13 @@ export class IncidentAlerts implements OnApplicationBootstrap {
 
   onApplicationBootstrap(): void {
     if (!this.config.reminders.schedulerEnabled) return;
-    scheduleJob(this.registry, 'incident alerts', this.config.safetyNet.alertCron, () => this.run().then(() => undefined), this.logger);
+    scheduleJob(
+      this.registry,
+      'incident alerts',
+      this.config.safetyNet.alertCron,
+      () => this.run().then(() => undefined),
+      this.logger,
+    );
   }
 
   /** One round: the incidents whose alert this instance put in the outbox. */

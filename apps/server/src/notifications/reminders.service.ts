@@ -286,28 +286,28 @@ export class RemindersService {
                 recipients,
               })
             : alert
-            ? healthAlertEmail({
-                ...(JSON.parse(reminder.payload ?? '{}') as { status: string; summary: string }),
-                organizationName: organization.name,
-                organizationId: key.organizationId,
-                maskedKey: key.maskedKey,
-                keyDescription: key.description,
-                appUrl: this.config.appUrl,
-                recipients,
-              })
-            : reminderEmail({
-                organizationName: organization.name,
-                organizationId: key.organizationId,
-                keyId: key.id,
-                keyType: key.type,
-                keyDescription: key.description,
-                maskedKey: key.maskedKey,
-                keyCreatedAt: key.createdAt,
-                expiresAt: key.expiresAt!,
-                now,
-                appUrl: this.config.appUrl,
-                recipients,
-              }),
+              ? healthAlertEmail({
+                  ...(JSON.parse(reminder.payload ?? '{}') as { status: string; summary: string }),
+                  organizationName: organization.name,
+                  organizationId: key.organizationId,
+                  maskedKey: key.maskedKey,
+                  keyDescription: key.description,
+                  appUrl: this.config.appUrl,
+                  recipients,
+                })
+              : reminderEmail({
+                  organizationName: organization.name,
+                  organizationId: key.organizationId,
+                  keyId: key.id,
+                  keyType: key.type,
+                  keyDescription: key.description,
+                  maskedKey: key.maskedKey,
+                  keyCreatedAt: key.createdAt,
+                  expiresAt: key.expiresAt!,
+                  now,
+                  appUrl: this.config.appUrl,
+                  recipients,
+                }),
         );
         await this.finish(
           scope,

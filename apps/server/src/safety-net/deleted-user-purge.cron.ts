@@ -35,7 +35,13 @@ export class DeletedUserPurgeCron implements OnApplicationBootstrap {
 
   onApplicationBootstrap(): void {
     if (!this.config.reminders.schedulerEnabled) return;
-    scheduleJob(this.registry, 'deleted-user purge', this.config.safetyNet.purgeCron, () => this.run().then(() => undefined), this.logger);
+    scheduleJob(
+      this.registry,
+      'deleted-user purge',
+      this.config.safetyNet.purgeCron,
+      () => this.run().then(() => undefined),
+      this.logger,
+    );
   }
 
   /** One run; the users it purged. */
@@ -72,7 +78,8 @@ export class DeletedUserPurgeCron implements OnApplicationBootstrap {
       await this.deprovisionings.deleteRecords(history);
       if (due.length < BATCH) break;
     }
-    if (purged.length) this.logger.log(`Purged ${purged.length} user(s) deleted more than ${this.config.safetyNet.retentionDays} days ago`);
+    if (purged.length)
+      this.logger.log(`Purged ${purged.length} user(s) deleted more than ${this.config.safetyNet.retentionDays} days ago`);
     return purged;
   }
 }

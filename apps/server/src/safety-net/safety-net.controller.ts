@@ -56,10 +56,14 @@ export class DeprovisioningIncidentsController {
   @HttpCode(200)
   @ApiOperation({
     summary:
-      "Puts every user of an open incident back to its state just before it (active, role, groups; deleted users restored), in one transaction. Users whose userName is now taken are reported, not restored. The identity provider will deprovision them again unless its assignment is fixed first. 409 when the incident is not open.",
+      'Puts every user of an open incident back to its state just before it (active, role, groups; deleted users restored), in one transaction. Users whose userName is now taken are reported, not restored. The identity provider will deprovision them again unless its assignment is fixed first. 409 when the incident is not open.',
   })
   @ApiResponse({ status: 200, type: IncidentUndoResponse })
-  undo(@OrganizationId() organizationId: number, @Param('id') id: string, @Acting() scope: AuditScope): Promise<IncidentUndoResponse> {
+  undo(
+    @OrganizationId() organizationId: number,
+    @Param('id') id: string,
+    @Acting() scope: AuditScope,
+  ): Promise<IncidentUndoResponse> {
     return this.safetyNet.undo(organizationId, id, scope);
   }
 

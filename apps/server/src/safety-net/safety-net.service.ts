@@ -70,19 +70,25 @@ export class SafetyNetService {
         purgeAt: new Date(r.deletedAt.getTime() + retention).toISOString(),
       })),
       count: shown.length,
-      nextCursor: rows.length > size ? this.cursors.encode('deleted-users', organizationId, shown[shown.length - 1].recordId) : null,
+      nextCursor:
+        rows.length > size ? this.cursors.encode('deleted-users', organizationId, shown[shown.length - 1].recordId) : null,
     };
   }
 
   /** Restores one deleted user: same id, attributes, own role, state, and its groups that still exist. */
   async restore(organizationId: number, rawId: string, scope: AuditScope): Promise<UserView> {
     const userId = parseId(rawId, 'user');
-    const missing = () => notFound(`No deleted user with id ${JSON.stringify(rawId)} in this organization (it may have been purged, or never deleted).`);
+    const missing = () =>
+      notFound(
+        `No deleted user with id ${JSON.stringify(rawId)} in this organization (it may have been purged, or never deleted).`,
+      );
     await this.inTransaction(organizationId, async (manager) => {
       await this.organizations.lock(manager, organizationId);
       const deletion = await this.deprovisionings.latestDeletion(manager, userId);
       if (!deletion) throw missing();
-      const result = await this.provisioning.restoreState(manager, organizationId, userId, deletion, scope, { deletedOnly: true });
+      const result = await this.provisioning.restoreState(manager, organizationId, userId, deletion, scope, {
+        deletedOnly: true,
+      });
       if (result.outcome === 'gone') throw missing();
       if (result.outcome === 'taken')
         throw conflict(
@@ -153,7 +159,9 @@ export class SafetyNetService {
     const incident = await this.deprovisionings.incident(organizationId, incidentId, manager, true);
     if (!incident) throw notFound(`No deprovisioning incident with id ${JSON.stringify(rawId)} in this organization.`);
     if (incident.status !== 'open')
-      throw conflict(`Deprovisioning incident ${incidentId} is already ${incident.status}; only an open incident can be ${action}.`);
+      throw conflict(
+        `Deprovisioning incident ${incidentId} is already ${incident.status}; only an open incident can be ${action}.`,
+      );
     return incident;
   }
 

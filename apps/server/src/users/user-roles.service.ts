@@ -203,14 +203,22 @@ export class UserRolesService {
    * roles (RoleMappingsService.settle), which moves it if the mapping or the membership is gone. Returns
    * the effective role as restored.
    */
-  async restore(manager: EntityManager, user: User, prior: PriorRoles & { wasActive: boolean }): Promise<Pick<Role, 'id' | 'name'>> {
+  async restore(
+    manager: EntityManager,
+    user: User,
+    prior: PriorRoles & { wasActive: boolean },
+  ): Promise<Pick<Role, 'id' | 'name'>> {
     const names = await this.roles.namesOf(manager, [prior.roleId, ...(prior.ownRoleId === null ? [] : [prior.ownRoleId])]);
     const fallback = () => this.roles.resolve(manager, user.organizationId, undefined);
     const role = names.has(prior.roleId) ? { id: prior.roleId, name: names.get(prior.roleId)! } : await fallback();
     const fromGroup = prior.roleGroupId !== null && role.id === prior.roleId;
     user.roleId = role.id;
     user.roleGroupId = fromGroup ? prior.roleGroupId : null;
-    user.ownRoleId = fromGroup ? (prior.ownRoleId !== null && names.has(prior.ownRoleId) ? prior.ownRoleId : (await fallback()).id) : null;
+    user.ownRoleId = fromGroup
+      ? prior.ownRoleId !== null && names.has(prior.ownRoleId)
+        ? prior.ownRoleId
+        : (await fallback()).id
+      : null;
     user.active = prior.wasActive;
     return role;
   }
@@ -219,7 +227,10 @@ export class UserRolesService {
   async requireActiveAdmin(manager: EntityManager, organizationId: number, what: string): Promise<void> {
     const admin = await this.roles.resolve(manager, organizationId, ADMIN_ROLE);
     if ((await this.activeAdminsLeft(manager, organizationId, admin.id)) === 0)
-      throw badRequest(`${what} would leave the organization without an active Admin; make another user an Admin first.`, 'mutability');
+      throw badRequest(
+        `${what} would leave the organization without an active Admin; make another user an Admin first.`,
+        'mutability',
+      );
   }
 
   /**

@@ -170,7 +170,11 @@ export class UsersRepository {
     const rows = await this.statements.rows(manager, `${this.selectUserRow}${ANY_USER}`, [id, organizationId]);
     if (!rows.length) return null;
     const [row] = rows;
-    const stored: UserRow = { user: this.userRows.hydrate(row), roleName: String(row[this.userColumns.length] ?? ''), values: [] };
+    const stored: UserRow = {
+      user: this.userRows.hydrate(row),
+      roleName: String(row[this.userColumns.length] ?? ''),
+      values: [],
+    };
     await this.attachValues(manager, [stored]);
     return stored;
   }

@@ -5,7 +5,8 @@ export class NotificationResponse implements ReminderView {
   @ApiProperty() id: string;
   @ApiProperty({
     enum: ['expiry', 'scim-health', 'deprovisioning'],
-    description: "expiry: a key-expiry reminder; scim-health: a SCIM connection alert; deprovisioning: a deprovisioning incident's alert.",
+    description:
+      "expiry: a key-expiry reminder; scim-health: a SCIM connection alert; deprovisioning: a deprovisioning incident's alert.",
   })
   kind: 'expiry' | 'scim-health' | 'deprovisioning';
   @ApiPropertyOptional({ description: 'For a SCIM connection alert: the status it announced and its sentence.' })

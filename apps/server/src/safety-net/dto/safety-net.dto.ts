@@ -52,7 +52,10 @@ export class DeprovisioningIncidentResponse implements DeprovisioningIncidentVie
   @ApiProperty({ nullable: true, type: IncidentKeyResponse }) key: IncidentKeyResponse | null;
   @ApiProperty({ type: [IncidentUserResponse] }) users: IncidentUserResponse[];
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) closedAt: string | null;
-  @ApiProperty({ nullable: true, example: { type: 'api-key', keyId: '1', maskedKey: 'torii_api_…c3d4', description: 'Settings' } })
+  @ApiProperty({
+    nullable: true,
+    example: { type: 'api-key', keyId: '1', maskedKey: 'torii_api_…c3d4', description: 'Settings' },
+  })
   closedBy: AuditActorView | null;
 }
 
