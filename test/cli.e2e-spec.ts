@@ -142,7 +142,10 @@ describe('operator CLI (npm run cli)', () => {
     [['org:create', '--name', 'X', '--admin-email', 'not-an-email'], /^--admin-email must be an email address/],
     [['keys:create', '--org', 'abc', '--type', 'api'], /^--org must be an Organization ID/],
     [['keys:create', '--org', '1', '--type', 'root'], /^--type must be api or scim\./],
-    [['frobnicate'], /^Unknown command "frobnicate"; the commands are org:create, keys:create, reminders:run, db:migrate/],
+    [
+      ['frobnicate'],
+      /^Unknown command "frobnicate"; the commands are org:create, keys:create, users:restore, incidents:list, incidents:undo, reminders:run, db:migrate/,
+    ],
     [['org:create', '--colour', 'red'], /^Unknown option --colour\./],
     [['org:create', '--name'], /^--name needs a value\./],
     [[], /^Name a command; run "npm run cli -- --help" for the list\.$/],

@@ -10,6 +10,7 @@ import {
   parseFilter,
   sortToSql,
 } from '@app/scim-protocol';
+import { DeprovisioningsRepository } from '../apps/server/src/deprovisioning/deprovisionings.repository';
 import { INestApplicationContext } from '@nestjs/common';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -427,8 +428,81 @@ describe('the statements the repositories send', () => {
       inTransaction((m) => users.setRoles(m, [user.id], { roleId: finance.id, ownRoleId: employee.id, roleGroupId: null }, null)),
     );
     await record('UsersRepository.groupNames', () => users.groupNames([engineering]));
+    // deprovisioning: what a deactivation or deletion records before it (the burst check, the record with a copy of
+    // the user's groups), incidents, and what the safety net reads
+    const deprovisionings = get(DeprovisioningsRepository);
+    const prior = { wasActive: true, roleId: finance.id, ownRoleId: employee.id, roleGroupId: engineering };
+    const scimActor = { type: 'scim-key' as const, keyId, maskedKey: 'torii_scim_…abcd', description: 'Okta' };
+    await record('DeprovisioningsRepository.windowState (in a transaction: the burst check of a SCIM deprovisioning)', () =>
+      inTransaction((m) => deprovisionings.windowState(m, organizationId, now, user.id)),
+    );
+    await record('DeprovisioningsRepository.activeUsers (in a transaction: a window holds a burst)', () =>
+      inTransaction((m) => deprovisionings.activeUsers(m, organizationId)),
+    );
+    let incidentId = 0;
+    await record('DeprovisioningsRepository.openIncident (in a transaction)', () =>
+      inTransaction(async (m) => (incidentId = (await deprovisionings.openIncident(m, organizationId, now, keyId))!)),
+    );
+    await record('DeprovisioningsRepository.openIncidentId (in a transaction: another instance opened it first)', () =>
+      inTransaction((m) => deprovisionings.openIncidentId(m, organizationId)),
+    );
+    await record('DeprovisioningsRepository.attachWindow (in a transaction)', () =>
+      inTransaction((m) => deprovisionings.attachWindow(m, organizationId, incidentId, now)),
+    );
+    await record('DeprovisioningsRepository.insert (in a transaction, before the deletion below)', () =>
+      inTransaction((m) =>
+        deprovisionings.insert(m, {
+          organizationId,
+          userId: user.id,
+          kind: 'deleted',
+          at: now,
+          actor: scimActor,
+          incidentId,
+          prior,
+        }),
+      ),
+    );
     await record('UsersRepository.deleteUser (in a transaction)', () =>
       inTransaction((m) => users.deleteUser(m, Object.assign(user, { deletedAt: now, userNameLower: null, version: 3 }))),
+    );
+    await record('DeprovisioningsRepository.deletedUsers', () => deprovisionings.deletedUsers(organizationId, 0, 50));
+    await record('DeprovisioningsRepository.latestDeletion (in a transaction: a restore)', () =>
+      inTransaction((m) => deprovisionings.latestDeletion(m, user.id)),
+    );
+    await record('DeprovisioningsRepository.incidents', () => deprovisionings.incidents(organizationId, 50));
+    await record('DeprovisioningsRepository.incident (locked, in a transaction: an undo or a dismissal)', () =>
+      inTransaction((m) => deprovisionings.incident(organizationId, incidentId, m, true)),
+    );
+    await record('DeprovisioningsRepository.incidentUsers', () => deprovisionings.incidentUsers([incidentId]));
+    await record('DeprovisioningsRepository.firstChanges (in a transaction: an undo)', () =>
+      inTransaction((m) => deprovisionings.firstChanges(m, incidentId)),
+    );
+    await record('DeprovisioningsRepository.openSummary', () => deprovisionings.openSummary(organizationId));
+    await record('DeprovisioningsRepository.alertsDue', () => deprovisionings.alertsDue(100));
+    await record('DeprovisioningsRepository.claimAlert (in a transaction)', () =>
+      inTransaction((m) => deprovisionings.claimAlert(m, incidentId)),
+    );
+    await record('DeprovisioningsRepository.closeIncident (in a transaction)', () =>
+      inTransaction((m) => deprovisionings.closeIncident(m, incidentId, 'dismissed', scimActor, now)),
+    );
+    await record('UsersRepository.findIncludingDeleted (in a transaction: a restore)', () =>
+      inTransaction((m) => users.findIncludingDeleted(m, organizationId, user.id)),
+    );
+    await record('DeprovisioningsRepository.due (the purge)', () => deprovisionings.due(now, 500));
+    await record('DeprovisioningsRepository.deleteRecords (the purge: history)', () => deprovisionings.deleteRecords([0]));
+    await record('GroupsRepository.membershipsOf (in a transaction: a restore)', () =>
+      inTransaction((m) => groups.membershipsOf(m, [user.id, userId])),
+    );
+    await record('UsersRepository.undeleteUser (in a transaction: a restore)', () =>
+      inTransaction((m) =>
+        users.undeleteUser(m, Object.assign(user, { deletedAt: null, userNameLower: 'new@queries.test', version: 4 }), [
+          'version',
+        ]),
+      ),
+    );
+    await inTransaction((m) => users.deleteUser(m, Object.assign(user, { deletedAt: now, userNameLower: null, version: 5 })));
+    await record('DeprovisioningsRepository.purgeUser (in a transaction: the purge)', () =>
+      inTransaction((m) => deprovisionings.purgeUser(m, user.id, now)),
     );
 
     // user counts

@@ -20,6 +20,7 @@
  *   npm run bench -- --users 20000 --workloads main-thread  # the largest legal requests: how long each holds the event loop
  *   BENCH_PROBES=export npm run bench -- --users 20000 --workloads main-thread   # only the requests whose name matches
  *   npm run bench -- --workloads deep-page,import  # random pages in the last tenth; every page walked, as Okta and Entra import
+ *   npm run bench -- --users 30000 --workloads deactivate,delete   # deprovisioning: real deactivations, then deletes (last: it deletes)
  *   npm run bench -- --users 1000000 --keep-database, then --database <the URL it printed>: reuse a seeded database
  */
 import autocannon from 'autocannon';
@@ -270,6 +271,13 @@ let sequence = 0;
 const run_id = randomBytes(3).toString('hex');
 const randomId = (ids: { min: number; max: number }) => ids.min + Math.floor(Math.random() * (ids.max - ids.min + 1));
 const userIndex = () => 1 + Math.floor(Math.random() * USERS);
+/** Users the delete workload has deleted so far (its warm-up's included). */
+let deleted = 0;
+const activeBody = (active: boolean) =>
+  JSON.stringify({
+    schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+    Operations: [{ op: 'replace', value: { active } }],
+  });
 
 function userBody(userName: string, extra: Record<string, unknown> = {}): string {
   const [local] = userName.split('@');
@@ -413,6 +421,32 @@ const WORKLOADS: Record<string, Workload> = {
         Operations: [{ op: 'replace', value: { active: false } }],
       }),
       setupRequest: (req) => ({ ...req, path: `/v1.0/scim/v2/Users/${randomId(ids)}` }),
+    },
+  ],
+  // A real deactivation every other request (the safety net records each): PATCH active false, then true again.
+  deactivate: (ids) => [
+    {
+      method: 'PATCH',
+      headers: JSON_HEADERS,
+      body: activeBody(false),
+      setupRequest: (req, ctx) => {
+        (ctx as SyncContext).id = String(randomId(ids));
+        return { ...req, path: `/v1.0/scim/v2/Users/${(ctx as SyncContext).id}` };
+      },
+    },
+    {
+      method: 'PATCH',
+      headers: JSON_HEADERS,
+      body: activeBody(true),
+      setupRequest: (req, ctx) => ({ ...req, path: `/v1.0/scim/v2/Users/${(ctx as SyncContext).id}` }),
+    },
+  ],
+  // SCIM DELETE of distinct users from the lowest id up, warm-up and measurement together (Entra's delete after
+  // its soft delete). Run it last, with more users than it can delete (--users): past the last, it is 404s.
+  delete: (ids) => [
+    {
+      method: 'DELETE',
+      setupRequest: (req) => ({ ...req, path: `/v1.0/scim/v2/Users/${ids.min + deleted++}` }),
     },
   ],
   page: () => [{ method: 'GET', path: '/v1.0/scim/v2/Users?startIndex=1&count=100' }],

@@ -167,10 +167,88 @@ UPDATE users SET role_id = ?, own_role_id = ?, role_group_id = ? WHERE id IN (?)
 -- UsersRepository.groupNames
 SELECT id, display_name FROM user_groups WHERE id IN (?);
 
+-- DeprovisioningsRepository.windowState (in a transaction: the burst check of a SCIM deprovisioning)
+SELECT id FROM deprovisioning_incidents WHERE organization_id = ? AND open_slot = 1 LOCK IN SHARE MODE; SELECT COUNT(DISTINCT user_id), COUNT(DISTINCT CASE WHEN was_active = 1 THEN user_id END), MAX(CASE WHEN user_id = ? THEN 1 ELSE 0 END) FROM user_deprovisionings WHERE organization_id = ? AND at >= ? AND actor_type = 'scim-key' AND incident_id IS NULL;
+
+-- DeprovisioningsRepository.activeUsers (in a transaction: a window holds a burst)
+SELECT COUNT(*) FROM users WHERE organization_id = ? AND deleted_at IS NULL AND active = 1;
+
+-- DeprovisioningsRepository.openIncident (in a transaction)
+INSERT IGNORE INTO deprovisioning_incidents (organization_id, status, open_slot, opened_at, last_at, key_id, alert_due) VALUES (?, 'open', 1, ?, ?, ?, 1);
+
+-- DeprovisioningsRepository.openIncidentId (in a transaction: another instance opened it first)
+SELECT id FROM deprovisioning_incidents WHERE organization_id = ? AND open_slot = 1 LOCK IN SHARE MODE;
+
+-- DeprovisioningsRepository.attachWindow (in a transaction)
+UPDATE user_deprovisionings SET incident_id = ? WHERE organization_id = ? AND at >= ? AND actor_type = 'scim-key' AND incident_id IS NULL;
+
+-- DeprovisioningsRepository.insert (in a transaction, before the deletion below)
+INSERT INTO user_deprovisionings (organization_id, user_id, kind, at, actor_type, actor_key_id, actor_masked_key, actor_description, incident_id, was_active, role_id, own_role_id, role_group_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+INSERT INTO user_deprovisioning_groups (deprovisioning_id, group_id) SELECT LAST_INSERT_ID(), group_id FROM group_members WHERE user_id = ?;
+
 -- UsersRepository.deleteUser (in a transaction)
 UPDATE users SET `deleted_at` = ?, `user_name_lower` = ?, `updated_at` = ?, `version` = ? WHERE id = ?;
 DELETE FROM group_members WHERE user_id = ?;
 INSERT INTO user_counts (organization_id, slot, live) VALUES (?, CONNECTION_ID() % 16, ?) ON DUPLICATE KEY UPDATE live = live + ?;
+
+-- DeprovisioningsRepository.deletedUsers
+SELECT d.id, u.id, u.user_name, u.display_name, u.deleted_at, d.actor_type, d.actor_key_id, d.actor_masked_key, d.actor_description
+        FROM user_deprovisionings d JOIN users u ON u.id = d.user_id
+        WHERE d.organization_id = ? AND d.kind = 'deleted' AND d.id < ? AND u.deleted_at IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM user_deprovisionings x WHERE x.user_id = d.user_id AND x.kind = 'deleted' AND x.id > d.id)
+        ORDER BY d.id DESC LIMIT 51;
+
+-- DeprovisioningsRepository.latestDeletion (in a transaction: a restore)
+SELECT d.id, d.user_id, d.kind, d.at, d.actor_type, d.actor_key_id, d.actor_masked_key, d.actor_description, d.was_active, d.role_id, d.own_role_id, d.role_group_id FROM user_deprovisionings d WHERE d.user_id = ? AND d.kind = 'deleted' ORDER BY d.id DESC LIMIT 1;
+SELECT deprovisioning_id, group_id FROM user_deprovisioning_groups WHERE deprovisioning_id IN (?) ORDER BY deprovisioning_id, group_id;
+
+-- DeprovisioningsRepository.incidents
+SELECT id, organization_id, status, opened_at, key_id, closed_at, closed_by_type, closed_by_key_id, closed_by_masked_key, closed_by_description FROM deprovisioning_incidents WHERE organization_id = ? ORDER BY id DESC LIMIT 50;
+
+-- DeprovisioningsRepository.incident (locked, in a transaction: an undo or a dismissal)
+SELECT id, organization_id, status, opened_at, key_id, closed_at, closed_by_type, closed_by_key_id, closed_by_masked_key, closed_by_description FROM deprovisioning_incidents WHERE id = ? AND organization_id = ? FOR UPDATE;
+
+-- DeprovisioningsRepository.incidentUsers
+SELECT d.incident_id, d.user_id, u.user_name, d.kind, d.at FROM user_deprovisionings d JOIN users u ON u.id = d.user_id WHERE d.incident_id IN (?) ORDER BY d.id;
+
+-- DeprovisioningsRepository.firstChanges (in a transaction: an undo)
+SELECT d.id, d.user_id, d.kind, d.at, d.actor_type, d.actor_key_id, d.actor_masked_key, d.actor_description, d.was_active, d.role_id, d.own_role_id, d.role_group_id FROM user_deprovisionings d WHERE d.incident_id = ? ORDER BY d.id;
+SELECT deprovisioning_id, group_id FROM user_deprovisioning_groups WHERE deprovisioning_id IN (?) ORDER BY deprovisioning_id, group_id;
+
+-- DeprovisioningsRepository.openSummary
+SELECT i.id, i.opened_at, MAX(d.at), COUNT(DISTINCT d.user_id) FROM deprovisioning_incidents i JOIN user_deprovisionings d ON d.incident_id = i.id
+        WHERE i.organization_id = ? AND i.open_slot = 1 GROUP BY i.id, i.opened_at;
+
+-- DeprovisioningsRepository.alertsDue
+SELECT id FROM deprovisioning_incidents WHERE alert_due = 1 ORDER BY id LIMIT 100;
+
+-- DeprovisioningsRepository.claimAlert (in a transaction)
+UPDATE deprovisioning_incidents SET alert_due = NULL WHERE id = ? AND alert_due = 1;
+SELECT organization_id, key_id FROM deprovisioning_incidents WHERE id = ?;
+
+-- DeprovisioningsRepository.closeIncident (in a transaction)
+UPDATE deprovisioning_incidents SET status = ?, open_slot = NULL, alert_due = NULL, closed_at = ?, closed_by_type = ?, closed_by_key_id = ?, closed_by_masked_key = ?, closed_by_description = ? WHERE id = ? AND status = 'open';
+
+-- UsersRepository.findIncludingDeleted (in a transaction: a restore)
+SELECT id FROM organizations WHERE id = ? LOCK IN SHARE MODE; SELECT u.`id`, u.`organization_id`, u.`user_name`, u.`user_name_lower`, u.`external_id`, u.`role_id`, u.`own_role_id`, u.`role_group_id`, u.`active`, u.`name_formatted`, u.`name_family_name`, u.`name_given_name`, u.`name_middle_name`, u.`name_honorific_prefix`, u.`name_honorific_suffix`, u.`display_name`, u.`nick_name`, u.`profile_url`, u.`title`, u.`preferred_language`, u.`locale`, u.`timezone`, u.`employee_number`, u.`cost_center`, u.`organization_name`, u.`division`, u.`department`, u.`manager_value`, u.`manager_display_name`, u.`created_at`, u.`updated_at`, u.`version`, u.`deleted_at`, (SELECT r.name FROM roles r WHERE r.id = u.role_id) FROM users u WHERE u.id = ? AND u.organization_id = ? FOR UPDATE;
+SELECT v.`id`, v.`user_id`, v.`organization_id`, v.`attribute`, v.`position`, v.`value`, v.`display`, v.`type`, v.`primary`, v.`formatted`, v.`street_address`, v.`locality`, v.`region`, v.`postal_code`, v.`country` FROM user_attribute_values v WHERE v.user_id IN (?) ORDER BY v.user_id, v.attribute, v.position;
+
+-- DeprovisioningsRepository.due (the purge)
+SELECT d.id, d.user_id, u.organization_id, u.user_name, u.deleted_at FROM user_deprovisionings d JOIN users u ON u.id = d.user_id
+        WHERE d.at <= ? ORDER BY d.at, d.id LIMIT 500;
+
+-- DeprovisioningsRepository.deleteRecords (the purge: history)
+DELETE FROM user_deprovisionings WHERE id IN (?);
+
+-- GroupsRepository.membershipsOf (in a transaction: a restore)
+SELECT group_id, user_id FROM group_members WHERE user_id IN (?, ?);
+
+-- UsersRepository.undeleteUser (in a transaction: a restore)
+UPDATE users SET `deleted_at` = ?, `user_name_lower` = ?, `version` = ? WHERE id = ?;
+INSERT INTO user_counts (organization_id, slot, live) VALUES (?, CONNECTION_ID() % 16, ?) ON DUPLICATE KEY UPDATE live = live + ?;
+
+-- DeprovisioningsRepository.purgeUser (in a transaction: the purge)
+DELETE FROM users WHERE id = ? AND deleted_at IS NOT NULL AND deleted_at <= ?;
 
 -- UserCountsRepository.addLive (in a transaction)
 INSERT INTO user_counts (organization_id, slot, live) VALUES (?, CONNECTION_ID() % 16, ?) ON DUPLICATE KEY UPDATE live = live + ?;
