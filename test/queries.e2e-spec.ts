@@ -436,6 +436,9 @@ describe('the statements the repositories send', () => {
     await record('DeprovisioningsRepository.windowState (in a transaction: the burst check of a SCIM deprovisioning)', () =>
       inTransaction((m) => deprovisionings.windowState(m, organizationId, now, user.id)),
     );
+    await record('DeprovisioningsRepository.windowStateNow (after the commit of a deprovisioning that joined no incident)', () =>
+      deprovisionings.windowStateNow(organizationId, now),
+    );
     await record('DeprovisioningsRepository.activeUsers (in a transaction: a window holds a burst)', () =>
       inTransaction((m) => deprovisionings.activeUsers(m, organizationId)),
     );

@@ -170,6 +170,9 @@ SELECT id, display_name FROM user_groups WHERE id IN (?);
 -- DeprovisioningsRepository.windowState (in a transaction: the burst check of a SCIM deprovisioning)
 SELECT id FROM deprovisioning_incidents WHERE organization_id = ? AND open_slot = 1 LOCK IN SHARE MODE; SELECT COUNT(DISTINCT user_id), COUNT(DISTINCT CASE WHEN was_active = 1 THEN user_id END), MAX(CASE WHEN user_id = ? THEN 1 ELSE 0 END) FROM user_deprovisionings WHERE organization_id = ? AND at >= ? AND actor_type = 'scim-key' AND incident_id IS NULL;
 
+-- DeprovisioningsRepository.windowStateNow (after the commit of a deprovisioning that joined no incident)
+SELECT id FROM deprovisioning_incidents WHERE organization_id = ? AND open_slot = 1 LOCK IN SHARE MODE; SELECT COUNT(DISTINCT user_id), COUNT(DISTINCT CASE WHEN was_active = 1 THEN user_id END), MAX(CASE WHEN user_id = ? THEN 1 ELSE 0 END) FROM user_deprovisionings WHERE organization_id = ? AND at >= ? AND actor_type = 'scim-key' AND incident_id IS NULL;
+
 -- DeprovisioningsRepository.activeUsers (in a transaction: a window holds a burst)
 SELECT COUNT(*) FROM users WHERE organization_id = ? AND deleted_at IS NULL AND active = 1;
 

@@ -172,6 +172,10 @@ SELECT id, display_name FROM user_groups WHERE id IN (?);
 SELECT id FROM deprovisioning_incidents WHERE organization_id = ? AND open_slot = 1;
 SELECT COUNT(DISTINCT user_id), COUNT(DISTINCT CASE WHEN was_active = 1 THEN user_id END), MAX(CASE WHEN user_id = ? THEN 1 ELSE 0 END) FROM user_deprovisionings WHERE organization_id = ? AND at >= ? AND actor_type = 'scim-key' AND incident_id IS NULL;
 
+-- DeprovisioningsRepository.windowStateNow (after the commit of a deprovisioning that joined no incident)
+SELECT id FROM deprovisioning_incidents WHERE organization_id = ? AND open_slot = 1;
+SELECT COUNT(DISTINCT user_id), COUNT(DISTINCT CASE WHEN was_active = 1 THEN user_id END), MAX(CASE WHEN user_id = ? THEN 1 ELSE 0 END) FROM user_deprovisionings WHERE organization_id = ? AND at >= ? AND actor_type = 'scim-key' AND incident_id IS NULL;
+
 -- DeprovisioningsRepository.activeUsers (in a transaction: a window holds a burst)
 SELECT COUNT(*) FROM users WHERE organization_id = ? AND deleted_at IS NULL AND active = 1;
 

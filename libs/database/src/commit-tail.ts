@@ -40,3 +40,22 @@ export function takeTail(runner: QueryRunner): TailWrite[] {
 export function closeTail(runner: QueryRunner): void {
   tails.delete(runner);
 }
+
+/** Work to run once a transaction has committed and given its connection back (TransactionRunner.afterCommit). */
+const afterCommits = new WeakMap<QueryRunner, Array<() => Promise<void>>>();
+
+/** Queues `work` for after the runner's transaction commits; false when it has no tail (SQLite, or not TransactionRunner's). */
+export function queueAfterCommit(runner: QueryRunner | undefined, work: () => Promise<void>): boolean {
+  if (!runner?.isTransactionActive || !tails.has(runner)) return false;
+  const queued = afterCommits.get(runner) ?? [];
+  queued.push(work);
+  afterCommits.set(runner, queued);
+  return true;
+}
+
+/** The work queued for after the commit, removed. */
+export function takeAfterCommit(runner: QueryRunner): Array<() => Promise<void>> {
+  const queued = afterCommits.get(runner) ?? [];
+  afterCommits.delete(runner);
+  return queued;
+}

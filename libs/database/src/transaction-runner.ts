@@ -2,7 +2,7 @@ import { APP_CONFIG, AppConfig } from '@app/config';
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { Statement } from 'better-sqlite3';
 import { DataSource, EntityManager, QueryRunner } from 'typeorm';
-import { closeTail, openTail, takeTail } from './commit-tail';
+import { closeTail, openTail, queueAfterCommit, takeAfterCommit, takeTail } from './commit-tail';
 import { ConnectionGuard } from './connection-guard';
 import { LockFirst } from './lock-order';
 import { sqliteConnection } from './statements';
@@ -110,19 +110,34 @@ export class TransactionRunner {
 
   private async once<T>(work: Work<T>): Promise<T> {
     const runner = this.dataSource.createQueryRunner();
+    let value: T;
+    let after: Array<() => Promise<void>> = [];
     try {
       await runner.startTransaction();
       openTail(runner);
-      const value = await (this.guard ? this.guard.holding(() => work(runner.manager)) : work(runner.manager));
+      value = await (this.guard ? this.guard.holding(() => work(runner.manager)) : work(runner.manager));
       await commitWithTail(runner);
-      return value;
+      after = takeAfterCommit(runner);
     } catch (error) {
       if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      takeAfterCommit(runner);
       throw error;
     } finally {
       closeTail(runner);
       await runner.release();
     }
+    for (const next of after) await next();
+    return value;
+  }
+
+  /**
+   * MySQL/MariaDB: runs `work` once the transaction `manager` belongs to has committed and given its
+   * connection back, before its caller hears of the outcome; nothing if it rolls back. `work` handles
+   * its own errors (the change is committed). False when there is no such transaction (SQLite, whose
+   * transactions run one at a time, or outside TransactionRunner): the caller needs none.
+   */
+  afterCommit(manager: EntityManager, work: () => Promise<void>): boolean {
+    return !this.grouped && queueAfterCommit(manager.queryRunner, work);
   }
 
   /** The next group starts once the requests read in this turn of the event loop have queued their units. */

@@ -1,5 +1,7 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
+import { TransactionRunner } from '@app/database';
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { retryOnDeadlock } from '../common/db-errors';
 import { EntityManager } from 'typeorm';
 import type { AuditScope } from '../audit/audit-context';
 import { AuditService } from '../audit/audit.service';
@@ -49,6 +51,7 @@ export class DeprovisioningService {
   constructor(
     private readonly repository: DeprovisioningsRepository,
     private readonly audit: AuditService,
+    private readonly transactions: TransactionRunner,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -56,10 +59,16 @@ export class DeprovisioningService {
   /**
    * Records that `user` is being deactivated or deleted, inside the change's transaction and before the
    * change touches its group memberships (they are copied as they were).
+   *
+   * On MySQL/MariaDB a burst sent over many connections at once may be missed by every change's own
+   * check: each counts the changes committed before it, and its own record is written with its COMMIT.
+   * So a SCIM change that joined no incident checks again once it has committed (`recheck`), with
+   * every change committed before it in view: the last of a burst to commit sees the whole burst.
    */
   async record(manager: EntityManager, user: DeprovisionedUser, kind: DeprovisioningChange, scope: AuditScope): Promise<void> {
     const at = this.clock.now();
-    const incidentId = scope.actor.type === 'scim-key' ? await this.burst(manager, user, at, scope) : null;
+    const scim = scope.actor.type === 'scim-key';
+    const incidentId = scim ? await this.burst(manager, user, at, scope) : null;
     await this.repository.insert(manager, {
       organizationId: user.organizationId,
       userId: user.id,
@@ -69,35 +78,87 @@ export class DeprovisioningService {
       incidentId,
       prior: { wasActive: user.wasActive, roleId: user.roleId, ownRoleId: user.ownRoleId, roleGroupId: user.roleGroupId },
     });
+    if (scim && incidentId === null) this.transactions.afterCommit(manager, () => this.recheck(user.organizationId, at, scope));
   }
 
   /** The incident this change belongs to: the open one, the one it opens, or none. */
   private async burst(manager: EntityManager, user: DeprovisionedUser, now: Date, scope: AuditScope): Promise<number | null> {
-    const { burstWindowMinutes, burstThreshold, burstPercent } = this.config.safetyNet;
-    const since = new Date(now.getTime() - burstWindowMinutes * 60_000);
+    const since = this.windowStart(now);
     const window = await this.repository.windowState(manager, user.organizationId, since, user.id);
     if (window.openIncidentId !== null) return window.openIncidentId;
+    // Active now: this user included (its change is not written yet).
     const count = window.others + (window.userInWindow ? 0 : 1);
-    if (count < burstThreshold) return null;
-    // Active when the window began: those active now (this user included, its change is not written yet)
-    // and those the window's changes deactivated or deleted while active.
-    const activeAtStart = (await this.activeUsers(manager, user.organizationId, now)) + window.othersWereActive;
-    if (count * 100 < burstPercent * activeAtStart) return null;
+    const opened = await this.openIfBurst(manager, user.organizationId, now, count, window.othersWereActive, scope);
+    return opened ?? null;
+  }
+
+  /**
+   * After a SCIM deprovisioning that joined no incident committed: the window again, every commit in
+   * view. Opens the incident the concurrent changes reached together, or, when one was opened
+   * meanwhile, puts the window's changes that missed it into it. Never fails the request: its change
+   * is committed, and the next change checks again.
+   */
+  private async recheck(organizationId: number, at: Date, scope: AuditScope): Promise<void> {
+    const since = this.windowStart(at);
+    try {
+      const seen = await this.repository.windowStateNow(organizationId, since);
+      if (seen.openIncidentId === null && seen.others < this.config.safetyNet.burstThreshold) return;
+      await retryOnDeadlock(() =>
+        this.transactions.run(
+          async (manager) => {
+            const window = await this.repository.windowState(manager, organizationId, since, 0);
+            if (window.openIncidentId !== null)
+              return this.repository.attachWindow(manager, organizationId, window.openIncidentId, since);
+            const now = this.clock.now();
+            await this.openIfBurst(manager, organizationId, now, window.others, window.othersWereActive, scope);
+          },
+          { organizationId },
+        ),
+      );
+    } catch (error) {
+      this.logger.error({ err: error }, `Organization ${organizationId}: the burst check after a deprovisioning failed`);
+    }
+  }
+
+  /**
+   * Opens the organization's incident when `count` users deprovisioned through SCIM in the window reach
+   * the burst (DEPROVISION_BURST_THRESHOLD, and DEPROVISION_BURST_PERCENT of those active when it
+   * began: active now, and those the window's changes deprovisioned while active), and puts the
+   * window's changes in it. Returns the open incident (this one, or one another transaction opened
+   * first), or undefined below the burst.
+   */
+  private async openIfBurst(
+    manager: EntityManager,
+    organizationId: number,
+    now: Date,
+    count: number,
+    othersWereActive: number,
+    scope: AuditScope,
+  ): Promise<number | null | undefined> {
+    const { burstWindowMinutes, burstThreshold, burstPercent } = this.config.safetyNet;
+    if (count < burstThreshold) return undefined;
+    const activeAtStart = (await this.activeUsers(manager, organizationId, now)) + othersWereActive;
+    if (count * 100 < burstPercent * activeAtStart) return undefined;
+    const since = this.windowStart(now);
     const keyId = scope.actor.type === 'scim-key' ? scope.actor.keyId : null;
-    const opened = await this.repository.openIncident(manager, user.organizationId, now, keyId);
-    if (opened === null) return this.repository.openIncidentId(manager, user.organizationId);
-    await this.repository.attachWindow(manager, user.organizationId, opened, since);
-    this.activeCounts.delete(user.organizationId);
+    const opened = await this.repository.openIncident(manager, organizationId, now, keyId);
+    if (opened === null) return this.repository.openIncidentId(manager, organizationId);
+    await this.repository.attachWindow(manager, organizationId, opened, since);
+    this.activeCounts.delete(organizationId);
     await this.audit.record(manager, scope, {
-      organizationId: user.organizationId,
+      organizationId,
       action: 'deprovisioning-incident.opened',
       target: { type: 'deprovisioning-incident', id: opened, display: `Deprovisioning incident ${opened}` },
       detail: `${count} users were deactivated or deleted through SCIM within ${burstWindowMinutes} minutes (of ${activeAtStart} active users); the requests succeeded, and the Admins are being emailed. Undo or dismiss it in Settings.`,
     });
     this.logger.warn(
-      `Organization ${user.organizationId}: deprovisioning incident ${opened} opened (${count} users within ${burstWindowMinutes} min)`,
+      `Organization ${organizationId}: deprovisioning incident ${opened} opened (${count} users within ${burstWindowMinutes} min)`,
     );
     return opened;
+  }
+
+  private windowStart(now: Date): Date {
+    return new Date(now.getTime() - this.config.safetyNet.burstWindowMinutes * 60_000);
   }
 
   /** The organization's active users, counted at most once a minute (a large organization's burst check would count it on every change). */

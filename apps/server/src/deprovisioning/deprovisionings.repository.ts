@@ -112,6 +112,11 @@ export class DeprovisioningsRepository {
     };
   }
 
+  /** The same read outside any transaction, after a deprovisioning committed (the check again, with every commit in view). */
+  windowStateNow(organizationId: number, since: Date): Promise<WindowState> {
+    return this.windowState(this.dataSource.manager, organizationId, since, 0);
+  }
+
   /** The organization's live, active users (a burst's denominator; read only once a window holds a burst's count). */
   async activeUsers(manager: EntityManager, organizationId: number): Promise<number> {
     const [[n]] = await this.statements.rows(
