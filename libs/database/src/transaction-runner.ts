@@ -111,7 +111,7 @@ export class TransactionRunner {
   private async once<T>(work: Work<T>): Promise<T> {
     const runner = this.dataSource.createQueryRunner();
     let value: T;
-    let after: Array<() => Promise<void>> = [];
+    let after: Array<() => Promise<void>>;
     try {
       await runner.startTransaction();
       openTail(runner);
