@@ -2,7 +2,7 @@
 // expiry reminder emails, because an expiration date means 00:00 UTC of that day.
 // It depends on no other file of the UI (api.ts uses it), only on the server's response types.
 
-import type { KeyType, ReminderStatus } from '@app/api-types';
+import type { AuditActorView, KeyType, ReminderStatus } from '@app/api-types';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -110,6 +110,8 @@ export const AUDIT_ACTION_LABELS: Record<string, string> = {
   'user.deactivated': 'User deactivated',
   'user.reactivated': 'User reactivated',
   'user.deleted': 'User deleted',
+  'user.restored': 'User restored',
+  'user.purged': 'Deleted user purged',
   'group.created': 'Group created',
   'group.updated': 'Group changed',
   'group.deleted': 'Group deleted',
@@ -141,4 +143,29 @@ export function humanizeInstants(text: string): string {
     const date = new Date(iso);
     return Number.isNaN(date.getTime()) ? iso : formatDateTime(iso);
   });
+}
+
+/** Who acted, as the audit log says it: "SCIM key Okta (torii_scim_…a1b2)", "Operator CLI". */
+export function describeActor(actor: AuditActorView): string {
+  if (actor.type === 'cli') return 'Operator CLI';
+  if (actor.type === 'system') return 'Torii (scheduled job)';
+  const who = actor.description ? `${actor.description} (${actor.maskedKey})` : (actor.maskedKey ?? 'a key');
+  return `${actor.type === 'scim-key' ? 'SCIM key' : 'API key'} ${who}`;
+}
+
+/** A span of time as a person says it: "less than a minute", "12 minutes", "2 hours 5 minutes", "3 days". */
+export function describeDuration(ms: number): string {
+  const minutes = Math.floor(Math.max(0, ms) / 60_000);
+  if (minutes < 1) return 'less than a minute';
+  if (minutes < 60) return plural(minutes, 'minute');
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return minutes % 60 ? `${plural(hours, 'hour')} ${plural(minutes % 60, 'minute')}` : plural(hours, 'hour');
+  return plural(Math.floor(hours / 24), 'day');
+}
+
+/** A deprovisioning burst in one sentence: "Your identity provider deactivated or deleted 37 users in 12 minutes". */
+export function describeBurst(count: number, from: string, to: string): string {
+  const span = new Date(to).getTime() - new Date(from).getTime();
+  const when = span < 60_000 ? 'within a minute' : `in ${describeDuration(span)}`;
+  return `Your identity provider deactivated or deleted ${plural(count, 'user')} ${when}`;
 }
