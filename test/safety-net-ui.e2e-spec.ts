@@ -197,7 +197,7 @@ describe('Deprovisioning safety net in the settings UI', () => {
       await expect(page.locator(`tr[data-user="${users[0].userName}"]`).getByText('Deactivated').count()).resolves.toBe(1);
       await expect(page.locator(`tr[data-user="${users[12].userName}"]`).getByText('Deleted').count()).resolves.toBe(1);
       // The page's span runs from the first change of its users to the last.
-      await page.getByText(/^Your identity provider deactivated or deleted 14 users in 13 minutes, from /).waitFor();
+      await page.getByText(/^Your identity provider deactivated or deleted 14 users in 13 minutes: /).waitFor();
       await page.getByText('10 users deactivated, 4 users deleted').waitFor();
       const key = page.locator('.fact').filter({ hasText: 'SCIM key' });
       await key.getByText('Okta', { exact: true }).waitFor();

@@ -4,6 +4,7 @@ import {
   describeBurst,
   describeChange,
   describeDuration,
+  formatSpan,
   describeExpiry,
   describeLeadTime,
   formatDate,
@@ -87,5 +88,11 @@ describe('settings UI formatting', () => {
     expect(describeBurst(10, '2026-05-01T12:00:00Z', '2026-05-01T12:00:05Z')).toBe(
       'Your identity provider deactivated or deleted 10 users within a minute',
     );
+  });
+
+  it('should write a span of time once per day', () => {
+    expect(formatSpan('2026-12-07T19:20:10Z', '2026-12-07T19:32:00Z')).toBe('Dec 7, 2026, 19:20–19:32 UTC');
+    expect(formatSpan('2026-12-07T19:20:10Z', '2026-12-07T19:20:50Z')).toBe('Dec 7, 2026, 19:20 UTC');
+    expect(formatSpan('2026-12-07T23:50:00Z', '2026-12-08T00:10:00Z')).toBe('Dec 7, 2026, 23:50 UTC to Dec 8, 2026, 00:10 UTC');
   });
 });

@@ -31,6 +31,14 @@ export function formatDateTime(iso: string): string {
   return `${dateTimeFormat.format(new Date(iso))} UTC`;
 }
 
+/** From one instant to another: "Dec 7, 2026, 19:20–19:32 UTC" within a UTC day, both in full otherwise. */
+export function formatSpan(from: string, to: string): string {
+  if (formatDateTime(from) === formatDateTime(to)) return formatDateTime(from);
+  if (new Date(from).toISOString().slice(0, 10) === new Date(to).toISOString().slice(0, 10))
+    return `${dateTimeFormat.format(new Date(from))}–${formatTime(to)}`;
+  return `${formatDateTime(from)} to ${formatDateTime(to)}`;
+}
+
 export const KEY_TYPE_LABELS: Record<KeyType, string> = { api: 'Torii API', scim: 'Torii SCIM' };
 
 export interface Expiry {

@@ -4,7 +4,7 @@ import { Dialog } from '../components/dialog';
 import { incidentChanged } from '../components/incident-banner';
 import { Badge, EmptyState, Loading, LoadError, Notice, PageHeader, useAsync } from '../components/ui';
 import { useSession } from '../context';
-import { describeActor, describeBurst, formatDateTime, plural } from '../format';
+import { describeActor, describeBurst, formatDateTime, formatSpan, plural } from '../format';
 import { followLink, incidentHref, pageHref } from '../router';
 
 const STATUS_BADGES: Record<Incident['status'], { label: string; tone: 'danger' | 'success' | 'neutral' }> = {
@@ -126,10 +126,7 @@ function IncidentList({ incidents }: { incidents: Incident[] }) {
                     <td data-label="Incident" class="cell-wrap">
                       <span class="stack">
                         <span class="strong">{plural(incident.count, 'user')} deactivated or deleted</span>
-                        <span class="muted small">
-                          {formatDateTime(from)}
-                          {to !== from && ` to ${formatDateTime(to)}`}
-                        </span>
+                        <span class="muted small">{formatSpan(from, to)}</span>
                       </span>
                     </td>
                     <td data-label="Status">{statusBadge(incident.status)}</td>
@@ -209,7 +206,7 @@ function IncidentDetail({ incident, reload }: { incident: Incident; reload: () =
       <Back />
       <PageHeader
         title="Deprovisioning incident"
-        description={`${describeBurst(incident.count, from, to)}, from ${formatDateTime(from)} to ${formatDateTime(to)}.`}
+        description={`${describeBurst(incident.count, from, to)}: ${formatSpan(from, to)}.`}
         actions={
           open && (
             <>
@@ -305,7 +302,6 @@ function IncidentDetail({ incident, reload }: { incident: Incident; reload: () =
               <tr>
                 <th scope="col">User</th>
                 <th scope="col">Change</th>
-                <th scope="col">When</th>
                 <th scope="col">
                   <span class="visually-hidden">Actions</span>
                 </th>
@@ -320,10 +316,14 @@ function IncidentDetail({ incident, reload }: { incident: Incident; reload: () =
                       {u.userName}
                     </td>
                     <td data-label="Change">
-                      {u.change === 'deleted' ? <Badge tone="danger">Deleted</Badge> : <Badge tone="warning">Deactivated</Badge>}
-                    </td>
-                    <td data-label="When" class="nowrap">
-                      {formatDateTime(u.at)}
+                      <span class="change-at">
+                        {u.change === 'deleted' ? (
+                          <Badge tone="danger">Deleted</Badge>
+                        ) : (
+                          <Badge tone="warning">Deactivated</Badge>
+                        )}
+                        <span class="muted small nowrap">{formatDateTime(u.at)}</span>
+                      </span>
                     </td>
                     <td class="cell-actions">
                       <a
