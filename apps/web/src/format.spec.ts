@@ -82,12 +82,13 @@ describe('settings UI formatting', () => {
   });
 
   it('should describe a deprovisioning burst in one sentence', () => {
-    expect(describeBurst(37, '2026-05-01T12:00:00Z', '2026-05-01T12:12:30Z')).toBe(
+    expect(describeBurst(37, { from: '2026-05-01T12:00:00Z', to: '2026-05-01T12:12:30Z' })).toBe(
       'Your identity provider deactivated or deleted 37 users in 12 minutes',
     );
-    expect(describeBurst(10, '2026-05-01T12:00:00Z', '2026-05-01T12:00:05Z')).toBe(
+    expect(describeBurst(10, { from: '2026-05-01T12:00:00Z', to: '2026-05-01T12:00:05Z' })).toBe(
       'Your identity provider deactivated or deleted 10 users within a minute',
     );
+    expect(describeBurst(1)).toBe('Your identity provider deactivated or deleted 1 user at once');
   });
 
   it('should write a span of time once per day', () => {

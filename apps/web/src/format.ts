@@ -171,9 +171,12 @@ export function describeDuration(ms: number): string {
   return plural(Math.floor(hours / 24), 'day');
 }
 
-/** A deprovisioning burst in one sentence: "Your identity provider deactivated or deleted 37 users in 12 minutes". */
-export function describeBurst(count: number, from: string, to: string): string {
-  const span = new Date(to).getTime() - new Date(from).getTime();
-  const when = span < 60_000 ? 'within a minute' : `in ${describeDuration(span)}`;
+/**
+ * A deprovisioning burst in one sentence: "Your identity provider deactivated or deleted 37 users in 12 minutes",
+ * from its users' first change to their last; "at once" without them (an incident opens at the threshold, after its first changes).
+ */
+export function describeBurst(count: number, span?: { from: string; to: string }): string {
+  const ms = span ? new Date(span.to).getTime() - new Date(span.from).getTime() : undefined;
+  const when = ms === undefined ? 'at once' : ms < 60_000 ? 'within a minute' : `in ${describeDuration(ms)}`;
   return `Your identity provider deactivated or deleted ${plural(count, 'user')} ${when}`;
 }

@@ -61,7 +61,7 @@ export function IncidentBanner({ path }: { path: string }) {
               <path d="M10 8v3.6M10 13.9v.1" stroke="currentColor" stroke-width="1.8" stroke-linecap="round" />
             </svg>
             <p class="incident-banner-text">
-              <strong>{describeBurst(incident.count, incident.openedAt, incident.lastAt)}.</strong>
+              <strong>{describeBurst(incident.count)}.</strong>
             </p>
             <a
               class="btn btn-small btn-danger incident-banner-link"

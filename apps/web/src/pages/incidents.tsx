@@ -206,7 +206,7 @@ function IncidentDetail({ incident, reload }: { incident: Incident; reload: () =
       <Back />
       <PageHeader
         title="Deprovisioning incident"
-        description={`${describeBurst(incident.count, from, to)}: ${formatSpan(from, to)}.`}
+        description={`${describeBurst(incident.count, { from, to })}: ${formatSpan(from, to)}.`}
         actions={
           open && (
             <>

@@ -154,9 +154,8 @@ function ConnectionCard({ health }: { health: Async<ScimHealth> }) {
             <div class="card-notice" data-open-incident={data.incident.id}>
               <Notice tone="danger" title="Deprovisioning incident open">
                 <p>
-                  {describeBurst(data.incident.count, data.incident.openedAt, data.incident.lastAt)}. Open since{' '}
-                  {formatDateTime(data.incident.openedAt)}: undo it once the assignment in your identity provider is fixed, or
-                  dismiss it if the change was meant.
+                  {describeBurst(data.incident.count)}. Incident open since {formatDateTime(data.incident.openedAt)}: undo it once
+                  the assignment in your identity provider is fixed, or dismiss it if the change was meant.
                 </p>
                 <a
                   class="btn btn-danger btn-small notice-action"
