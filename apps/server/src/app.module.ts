@@ -15,6 +15,7 @@ import { MetricsModule } from './metrics/metrics.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { FirstRunService } from './onboarding/first-run.service';
 import { OnboardingModule } from './onboarding/onboarding.module';
+import { SafetyNetModule } from './safety-net/safety-net.module';
 import { ScimHealthModule } from './scim-health/scim-health.module';
 import { ScimModule } from './scim/scim.module';
 import { SettingsModule } from './settings/settings.module';
@@ -49,6 +50,7 @@ export class AppModule {
         ScimModule,
         ScimHealthModule,
         NotificationsModule,
+        SafetyNetModule,
         MetricsModule,
       ],
       providers: [

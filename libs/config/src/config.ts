@@ -37,6 +37,18 @@ export interface AppConfig {
   };
   audit: { retentionDays: number; pruneCron: string };
   scimHealth: { silentHours: number; cron: string };
+  /** The deprovisioning safety net (safety-net/): deleted users kept, bursts of deprovisioning noticed. */
+  safetyNet: {
+    retentionDays: number;
+    purgeCron: string;
+    burstWindowMinutes: number;
+    /** A burst: at least this many users deactivated or deleted through SCIM within the window… */
+    burstThreshold: number;
+    /** …and at least this percentage of the organization's users active when the window began. */
+    burstPercent: number;
+    /** When pending incident alerts are put in the outbox and sent (every minute). */
+    alertCron: string;
+  };
   metrics: { enabled: boolean; token?: string };
   shutdownTimeoutMs: number;
 }
@@ -169,6 +181,36 @@ export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; he
     default: '*/5 * * * *',
     help: 'When SCIM connection health is checked for transitions (emails on entering degraded or silent), cron syntax, UTC.',
   },
+  {
+    name: 'DELETED_USER_RETENTION_DAYS',
+    default: '30',
+    help: 'Days a deleted user stays restorable (attributes, role, state, groups) before the purge job removes it for good.',
+  },
+  {
+    name: 'DELETED_USER_PURGE_CRON',
+    default: '45 * * * *',
+    help: 'When the purge of deleted users past retention runs (cron syntax, UTC).',
+  },
+  {
+    name: 'DEPROVISION_BURST_WINDOW_MINUTES',
+    default: '60',
+    help: 'The window in which deactivations and deletions through SCIM are counted towards a deprovisioning burst.',
+  },
+  {
+    name: 'DEPROVISION_BURST_THRESHOLD',
+    default: '10',
+    help: 'Users deactivated or deleted through SCIM within the window that open a deprovisioning incident (with DEPROVISION_BURST_PERCENT).',
+  },
+  {
+    name: 'DEPROVISION_BURST_PERCENT',
+    default: '10',
+    help: "…and the share of the organization's users active when the window began that they must also reach (percent).",
+  },
+  {
+    name: 'DEPROVISION_ALERT_CRON',
+    default: '* * * * *',
+    help: "When a new deprovisioning incident's email is put in the outbox and sent (cron syntax, UTC; every minute).",
+  },
   { name: 'METRICS_ENABLED', default: 'false', help: 'Serve Prometheus metrics at GET /metrics.' },
   {
     name: 'METRICS_TOKEN',
@@ -233,6 +275,14 @@ export function loadConfig(env: Env = readProcessEnv()): AppConfig {
     },
     audit: { retentionDays: integer(get, 'AUDIT_RETENTION_DAYS', 1, 36_500), pruneCron: cron(get, 'AUDIT_PRUNE_CRON') },
     scimHealth: { silentHours: integer(get, 'SCIM_SILENT_HOURS', 1, 8_760), cron: cron(get, 'SCIM_HEALTH_CRON') },
+    safetyNet: {
+      retentionDays: integer(get, 'DELETED_USER_RETENTION_DAYS', 1, 3_650),
+      purgeCron: cron(get, 'DELETED_USER_PURGE_CRON'),
+      burstWindowMinutes: integer(get, 'DEPROVISION_BURST_WINDOW_MINUTES', 1, 10_080),
+      burstThreshold: integer(get, 'DEPROVISION_BURST_THRESHOLD', 1, 1_000_000),
+      burstPercent: integer(get, 'DEPROVISION_BURST_PERCENT', 0, 100),
+      alertCron: cron(get, 'DEPROVISION_ALERT_CRON'),
+    },
     metrics: { enabled: boolean(get, 'METRICS_ENABLED'), token: get('METRICS_TOKEN') || undefined },
     shutdownTimeoutMs: integer(get, 'SHUTDOWN_TIMEOUT_MS', 0, 600_000),
   };

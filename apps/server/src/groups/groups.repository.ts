@@ -161,6 +161,25 @@ export class GroupsRepository {
     return rows.map((r) => Number(r.user_id));
   }
 
+  /** The groups these users are members of (group id → user ids), inside the caller's transaction. */
+  async membershipsOf(manager: EntityManager, userIds: readonly number[]): Promise<Map<number, number[]>> {
+    const byGroup = new Map<number, number[]>();
+    await readByIds(userIds, async (ids, list) => {
+      const rows = await this.statements.rows(
+        manager,
+        `SELECT group_id, user_id FROM group_members WHERE user_id IN (${list})`,
+        ids,
+      );
+      for (const [groupId, userId] of rows) {
+        const members = byGroup.get(Number(groupId)) ?? [];
+        members.push(Number(userId));
+        byGroup.set(Number(groupId), members);
+      }
+      return [];
+    });
+    return byGroup;
+  }
+
   /** The members of these groups, in user id order, with what a Group shows of each. */
   async members(groupIds: readonly number[], manager = this.dataSource.manager): Promise<MemberRow[]> {
     const rows = await readByIds(groupIds, (ids, list): Promise<Array<{ group_id: number; user_id: number; display: string }>> =>

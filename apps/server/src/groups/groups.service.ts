@@ -232,6 +232,42 @@ export class GroupsService {
     );
   }
 
+  /**
+   * Puts users' group memberships back as recorded before a deactivation or deletion (the safety net's
+   * restore and undo), inside the caller's transaction, which holds the organization's lock: each user
+   * ends in exactly the recorded groups that still exist (added back, or removed from groups joined
+   * since), with the groups' audit events; then their roles are settled from the memberships and the
+   * mappings in force.
+   */
+  async restoreMemberships(
+    manager: EntityManager,
+    organizationId: number,
+    wanted: ReadonlyMap<number, readonly number[]>,
+    scope: AuditScope,
+  ): Promise<void> {
+    const userIds = [...wanted.keys()];
+    if (!userIds.length) return;
+    this.organizations.requireLock(manager, organizationId);
+    const current = await this.repository.membershipsOf(manager, userIds);
+    const wantedBy = new Map<number, number[]>();
+    for (const [userId, groupIds] of wanted)
+      for (const groupId of groupIds) wantedBy.set(groupId, [...(wantedBy.get(groupId) ?? []), userId]);
+    for (const groupId of new Set([...current.keys(), ...wantedBy.keys()])) {
+      const group = await this.repository.find(organizationId, groupId, manager);
+      if (!group) continue; // deleted since: its memberships cannot come back
+      const members = new Set(current.get(groupId) ?? []);
+      const want = new Set(wantedBy.get(groupId) ?? []);
+      const add = [...want].filter((id) => !members.has(id));
+      const remove = [...members].filter((id) => !want.has(id));
+      if (!add.length && !remove.length) continue;
+      const added = add.length ? await this.repository.addMembers(manager, group.id, add) : 0;
+      const removed = remove.length ? await this.repository.removeMembers(manager, group.id, remove) : 0;
+      await this.save(manager, group, added + removed > 0);
+      await this.audit.record(manager, scope, ...groupEvents(group, [], add, added, remove, removed));
+    }
+    await this.roleMappings.settle(manager, organizationId, userIds, scope);
+  }
+
   async search(
     organizationId: number,
     query: GroupSearch,

@@ -31,11 +31,13 @@ export class KeyReminder {
    * `expiry`: a key-expiry reminder. `scim-health`: the alert that the organization's SCIM connection
    * became degraded or silent (its key is the one concerned: failing, or last used; `leadTime` is
    * `health-<n>`, the organization's n-th health transition, so each transition is one row).
+   * `deprovisioning`: a deprovisioning incident's alert (its key opened the incident; `leadTime` is
+   * `incident-<id>`).
    */
   @Column({ type: 'varchar', length: 16, default: 'expiry' })
-  kind: 'expiry' | 'scim-health';
+  kind: 'expiry' | 'scim-health' | 'deprovisioning';
 
-  /** For a scim-health alert, JSON: `{ status, summary }` at the transition. */
+  /** For a scim-health alert, JSON: `{ status, summary }` at the transition; for a deprovisioning alert, IncidentAlertPayload. */
   @Column({ type: 'text', nullable: true })
   payload: string | null;
 

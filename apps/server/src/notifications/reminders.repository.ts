@@ -88,7 +88,10 @@ export class RemindersRepository {
   }
 
   /** Records a SCIM connection alert in the outbox, inside the caller's transaction (the health transition's). */
-  async insertAlert(manager: EntityManager, row: NewReminder & { kind: 'scim-health'; payload: string }): Promise<void> {
+  async insertAlert(
+    manager: EntityManager,
+    row: NewReminder & { kind: 'scim-health' | 'deprovisioning'; payload: string },
+  ): Promise<void> {
     await manager.insert(KeyReminder, row);
   }
 

@@ -20,6 +20,7 @@ import { RemindersRepository } from './reminders.repository';
 import { longestLead, mostUrgentOpenLead, windowOpensAt } from './lead-time';
 import { MailerService } from './mailer/mailer.service';
 import { healthAlertEmail } from './health-alert-email';
+import { incidentAlertEmail, IncidentAlertPayload } from './incident-alert-email';
 import { reminderEmail } from './reminder-email';
 
 export interface ReminderRunResult {
@@ -83,6 +84,27 @@ export class RemindersService {
     });
   }
 
+  /** Records, inside the caller's transaction, a deprovisioning incident's alert: one outbox row per incident. */
+  async enqueueIncidentAlert(
+    manager: EntityManager,
+    alert: { organizationId: number; apiKeyId: number; payload: IncidentAlertPayload },
+  ): Promise<void> {
+    const now = this.clock.now();
+    await this.reminders.insertAlert(manager, {
+      kind: 'deprovisioning',
+      payload: JSON.stringify(alert.payload),
+      organizationId: alert.organizationId,
+      apiKeyId: alert.apiKeyId,
+      leadTime: `incident-${alert.payload.incidentId}`,
+      expiresAt: now,
+      status: 'pending',
+      attempts: 0,
+      nextAttemptAt: now,
+      createdAt: now,
+      updatedAt: now,
+    });
+  }
+
   /** Delivers what is due now (the health monitor calls it right after recording an alert). */
   async deliverNow(): Promise<void> {
     await this.deliverDue({ recorded: 0, sent: [], retrying: [], failed: [], cancelled: [] }, SYSTEM_SCOPE);
@@ -116,6 +138,7 @@ export class RemindersService {
           ...(r.kind === 'scim-health' && r.payload
             ? { health: JSON.parse(r.payload) as { status: string; summary: string } }
             : {}),
+          ...(r.kind === 'deprovisioning' && r.payload ? { incident: incidentOf(r.payload) } : {}),
           apiKeyId: String(r.apiKeyId),
           keyType: key?.type ?? 'api',
           keyDescription: key?.description ?? null,
@@ -235,8 +258,8 @@ export class RemindersService {
     if (!claimed) return; // another instance has it
     const reminder = await this.reminders.findById(id);
     const key = await this.apiKeys.findDetails(reminder.apiKeyId);
-    const alert = reminder.kind === 'scim-health';
-    // A health alert concerns the connection, not the key's validity: it is sent whatever became of the key.
+    const alert = reminder.kind !== 'expiry';
+    // An alert concerns the connection or an incident, not the key's validity: it is sent whatever became of the key.
     if (!key || (!alert && (key.deleted || !key.expiresAt || key.expiresAt.getTime() <= now.getTime()))) {
       const reason =
         !key || key.deleted
@@ -252,9 +275,9 @@ export class RemindersService {
       const organization = await this.organizations.get(key.organizationId);
       try {
         const messageId = await this.mailer.send(
-          alert
-            ? healthAlertEmail({
-                ...(JSON.parse(reminder.payload ?? '{}') as { status: string; summary: string }),
+          reminder.kind === 'deprovisioning'
+            ? incidentAlertEmail({
+                ...(JSON.parse(reminder.payload ?? '{}') as IncidentAlertPayload),
                 organizationName: organization.name,
                 organizationId: key.organizationId,
                 maskedKey: key.maskedKey,
@@ -262,19 +285,29 @@ export class RemindersService {
                 appUrl: this.config.appUrl,
                 recipients,
               })
-            : reminderEmail({
-                organizationName: organization.name,
-                organizationId: key.organizationId,
-                keyId: key.id,
-                keyType: key.type,
-                keyDescription: key.description,
-                maskedKey: key.maskedKey,
-                keyCreatedAt: key.createdAt,
-                expiresAt: key.expiresAt!,
-                now,
-                appUrl: this.config.appUrl,
-                recipients,
-              }),
+            : alert
+              ? healthAlertEmail({
+                  ...(JSON.parse(reminder.payload ?? '{}') as { status: string; summary: string }),
+                  organizationName: organization.name,
+                  organizationId: key.organizationId,
+                  maskedKey: key.maskedKey,
+                  keyDescription: key.description,
+                  appUrl: this.config.appUrl,
+                  recipients,
+                })
+              : reminderEmail({
+                  organizationName: organization.name,
+                  organizationId: key.organizationId,
+                  keyId: key.id,
+                  keyType: key.type,
+                  keyDescription: key.description,
+                  maskedKey: key.maskedKey,
+                  keyCreatedAt: key.createdAt,
+                  expiresAt: key.expiresAt!,
+                  now,
+                  appUrl: this.config.appUrl,
+                  recipients,
+                }),
         );
         await this.finish(
           scope,
@@ -360,9 +393,15 @@ function keyDisplay(key: { maskedKey: string; description: string | null }): str
 
 /** How events name an outbox row: "The 1M expiry reminder", "The SCIM connection alert (degraded)". */
 function what(reminder: KeyReminder): string {
+  if (reminder.kind === 'deprovisioning') return `The deprovisioning incident ${incidentOf(reminder.payload ?? '{}').id} alert`;
   if (reminder.kind === 'scim-health') {
     const { status } = JSON.parse(reminder.payload ?? '{}') as { status?: string };
     return `The SCIM connection alert (${status ?? 'unknown'})`;
   }
   return `The ${reminder.leadTime} expiry reminder`;
+}
+
+function incidentOf(payload: string): { id: string; count: number } {
+  const { incidentId, count } = JSON.parse(payload) as Partial<IncidentAlertPayload>;
+  return { id: String(incidentId ?? ''), count: Number(count ?? 0) };
 }

@@ -1,6 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiProperty, ApiPropertyOptional, ApiResponse, ApiTags } from '@nestjs/swagger';
-import type { ScimHealthStatus, ScimHealthView } from '@app/api-types';
+import type { IncidentSummaryView, ScimHealthStatus, ScimHealthView } from '@app/api-types';
 import { OrganizationId } from '../auth/auth.decorators';
 import { ScimHealthService } from './scim-health.service';
 
@@ -15,6 +15,13 @@ class ScimHealthKeyResponse {
   lastError?: { at: string; status: number; detail: string };
 }
 
+class IncidentSummaryResponse implements IncidentSummaryView {
+  @ApiProperty() id: string;
+  @ApiProperty({ format: 'date-time' }) openedAt: string;
+  @ApiProperty({ format: 'date-time' }) lastAt: string;
+  @ApiProperty({ description: 'Users deactivated or deleted in it.' }) count: number;
+}
+
 class ScimHealthResponse implements ScimHealthView {
   @ApiProperty({
     enum: ['never-connected', 'healthy', 'degraded', 'silent', 'off'],
@@ -27,6 +34,12 @@ class ScimHealthResponse implements ScimHealthView {
   @ApiProperty() requests24h: number;
   @ApiProperty() errors24h: number;
   @ApiProperty({ type: [ScimHealthKeyResponse] }) keys: ScimHealthKeyResponse[];
+  @ApiProperty({
+    type: IncidentSummaryResponse,
+    nullable: true,
+    description: 'The open deprovisioning incident: the identity provider deactivated or deleted many users at once.',
+  })
+  incident: IncidentSummaryResponse | null;
 }
 
 @ApiTags('Settings')

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ApiKeysModule } from '../api-keys/api-keys.module';
 import { AuditModule } from '../audit/audit.module';
+import { DeprovisioningModule } from '../deprovisioning/deprovisioning.module';
 import { NotificationsModule } from '../notifications/notifications.module';
 import { OrganizationsModule } from '../organizations/organizations.module';
 import { ScimHealthController } from './scim-health.controller';
@@ -20,6 +21,7 @@ import { ScimTrafficService } from './scim-traffic.service';
     OrganizationsModule,
     ApiKeysModule,
     AuditModule,
+    DeprovisioningModule,
     NotificationsModule,
   ],
   controllers: [ScimHealthController],

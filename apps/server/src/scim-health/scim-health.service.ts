@@ -4,6 +4,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ApiKeysService } from '../api-keys/api-keys.service';
 import { AuditService } from '../audit/audit.service';
 import { Clock } from '../common/clock';
+import { DeprovisioningsRepository } from '../deprovisioning/deprovisionings.repository';
 import { OrganizationsService } from '../organizations/organizations.service';
 import { ScimTrafficRepository } from './scim-traffic.repository';
 import { ScimTrafficService } from './scim-traffic.service';
@@ -18,7 +19,8 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 /**
  * How the identity provider's SCIM connection is doing, from what this server sees: whether SCIM
  * is on, when a SCIM key was last used, and the last 24 hours' requests and failures per key
- * (ScimTrafficService), with each key's last failure from the audit log.
+ * (ScimTrafficService), with each key's last failure from the audit log, and the organization's open
+ * deprovisioning incident, if any.
  */
 @Injectable()
 export class ScimHealthService {
@@ -28,6 +30,7 @@ export class ScimHealthService {
     private readonly audit: AuditService,
     private readonly traffic: ScimTrafficService,
     private readonly counts: ScimTrafficRepository,
+    private readonly deprovisionings: DeprovisioningsRepository,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -35,11 +38,12 @@ export class ScimHealthService {
   async health(organizationId: number): Promise<ScimHealthView> {
     const now = this.clock.now();
     const since = new Date(now.getTime() - DAY_MS);
-    const [enabled, keys, lastUse, stored] = await Promise.all([
+    const [enabled, keys, lastUse, stored, incident] = await Promise.all([
       this.organizations.isScimEnabled(organizationId),
       this.apiKeys.list(organizationId),
       this.apiKeys.lastUsed(organizationId, 'scim'),
       this.counts.totals(organizationId, since),
+      this.deprovisionings.openSummary(organizationId),
     ]);
     const pending = this.traffic.unflushed(organizationId, since);
     const countOf = (keyId: number) => {
@@ -80,6 +84,12 @@ export class ScimHealthService {
           ...(lastError ? { lastError } : {}),
         };
       }),
+      incident: incident && {
+        id: String(incident.id),
+        openedAt: incident.openedAt.toISOString(),
+        lastAt: incident.lastAt.toISOString(),
+        count: incident.count,
+      },
     };
   }
 

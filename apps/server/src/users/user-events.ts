@@ -30,6 +30,19 @@ export function deletedEvent(user: User): AuditRecord {
   return { organizationId: user.organizationId, action: 'user.deleted', target: targetOf(user) };
 }
 
+/** user.restored: a deleted user back, with the same id, its role and state. */
+export function restoredEvent(user: User, roleName: string): AuditRecord {
+  return {
+    organizationId: user.organizationId,
+    action: 'user.restored',
+    target: targetOf(user),
+    changes: [
+      { attribute: 'userType', to: roleName },
+      { attribute: 'active', to: user.active },
+    ],
+  };
+}
+
 /** The events of one change of a user, each only when it happened: its state, its role, its other attributes. */
 export function changeEvents(
   user: User,

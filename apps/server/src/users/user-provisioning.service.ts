@@ -11,10 +11,11 @@ import { parseId } from '../common/ids';
 import { ADMIN_ROLE } from './role.entity';
 import { RolesService } from './roles.service';
 import { attributeChanges } from './user-changes';
-import { changeEvents, createdEvent, deletedEvent } from './user-events';
+import { changeEvents, createdEvent, deletedEvent, restoredEvent } from './user-events';
+import { DeprovisionedUser, DeprovisioningRecorder } from '../deprovisioning/deprovisioning-recorder';
 import { validUserName } from './user-name';
 import { checkVersion, toResource, UserResource } from './user-resource';
-import { UserRolesService } from './user-roles.service';
+import { PriorRoles, UserRolesService } from './user-roles.service';
 import {
   NO_ATTRIBUTES,
   toScimUser,
@@ -42,6 +43,7 @@ export class UserProvisioningService {
     private readonly userRoles: UserRolesService,
     private readonly transactions: TransactionRunner,
     private readonly audit: AuditService,
+    private readonly deprovisionings: DeprovisioningRecorder,
     private readonly clock: Clock,
   ) {}
 
@@ -169,16 +171,72 @@ export class UserProvisioningService {
     return this.change(organizationId, rawId, (current) => toUserWrite(patch(toScimUser(current))), scope, ifMatch);
   }
 
-  /** SCIM DELETE: a soft delete. The row and its history stay; every API answers 404 from now on. */
+  /**
+   * SCIM DELETE: every API answers 404 from now on and the userName is free, but the user stays
+   * restorable for DELETED_USER_RETENTION_DAYS (its row, and its state and groups as recorded by the
+   * DeprovisioningRecorder, which also counts it towards a burst).
+   */
   async remove(organizationId: number, rawId: string, scope: AuditScope, ifMatch?: (version: number) => boolean): Promise<void> {
     await this.inTransaction(organizationId, async (manager) => {
       const { user, roleName } = await this.loadForUpdate(manager, organizationId, rawId);
       checkVersion(user, ifMatch);
+      const before = deprovisioned(user);
       await this.userRoles.apply(manager, user, roleName, { delete: true });
       this.touch(user);
+      await this.deprovisionings.record(manager, before, 'deleted', scope);
       await this.repository.deleteUser(manager, user);
       await this.audit.record(manager, scope, deletedEvent(user));
     });
+  }
+
+  /**
+   * Puts a user back as it was before a deactivation or deletion (the safety net's restore and undo),
+   * inside the caller's transaction, which holds the organization's lock: undeleted with the same id,
+   * its role columns and active state as recorded (UserRolesService.restore), with its audit events.
+   * Its groups are the groups module's: the caller restores them and settles their roles next.
+   * `taken`: a live user holds its userName (nothing written); `gone`: purged (or, with `deletedOnly`,
+   * not deleted).
+   */
+  async restoreState(
+    manager: EntityManager,
+    organizationId: number,
+    userId: number,
+    prior: PriorRoles & { wasActive: boolean },
+    scope: AuditScope,
+    options: { deletedOnly?: boolean } = {},
+  ): Promise<{ outcome: 'restored' | 'taken' | 'gone'; userName?: string }> {
+    const row = await this.repository.findIncludingDeleted(manager, organizationId, userId);
+    if (!row || (options.deletedOnly && row.user.deletedAt === null)) return { outcome: 'gone' };
+    const { user } = row;
+    const undelete = user.deletedAt !== null;
+    if (undelete && (await this.repository.findByUserName(manager, organizationId, user.userName.toLowerCase(), true)))
+      return { outcome: 'taken', userName: user.userName };
+    const before = { roleId: user.roleId, ownRoleId: user.ownRoleId, roleGroupId: user.roleGroupId, active: user.active };
+    const role = await this.userRoles.restore(manager, user, prior);
+    const moved =
+      before.roleId !== user.roleId ||
+      before.ownRoleId !== user.ownRoleId ||
+      before.roleGroupId !== user.roleGroupId ||
+      before.active !== user.active;
+    if (!undelete && !moved) return { outcome: 'restored', userName: user.userName };
+    this.touch(user);
+    const properties: Array<keyof User> = ['roleId', 'ownRoleId', 'roleGroupId', 'active', 'updatedAt', 'version'];
+    const records = changeEvents(user, { role: [row.roleName, role.name], active: [before.active, user.active] });
+    if (undelete) {
+      user.deletedAt = null;
+      user.userNameLower = user.userName.toLowerCase();
+      try {
+        await this.repository.undeleteUser(manager, user, properties);
+      } catch (error) {
+        if (isUniqueViolation(error)) return { outcome: 'taken', userName: user.userName };
+        throw error;
+      }
+      records.unshift(restoredEvent(user, role.name));
+    } else {
+      await this.repository.updateUser(manager, user, properties);
+    }
+    await this.audit.record(manager, scope, ...records);
+    return { outcome: 'restored', userName: user.userName };
   }
 
   /** Changes a user under a row lock; `ifMatch` is the client's If-Match version, if any. */
@@ -218,10 +276,12 @@ export class UserProvisioningService {
   private async applyWrite(manager: EntityManager, current: UserRow, write: UserWrite, scope: AuditScope): Promise<UserRow> {
     const { user } = current;
     const wasActive = user.active;
+    const deactivating = wasActive && write.active === false ? deprovisioned(user) : null;
     const { role, changed, ownChange } = await this.userRoles.apply(manager, user, current.roleName, {
       role: write.role,
       active: write.active,
     });
+    if (deactivating) await this.deprovisionings.record(manager, deactivating, 'deactivated', scope);
     const ownChanged = ownChange !== undefined;
     const properties: Array<keyof User> = changed ? ['roleId', 'active'] : [];
     const columns = user as unknown as Record<string, string | null>;
@@ -316,4 +376,17 @@ export class UserProvisioningService {
     user.updatedAt = this.clock.now();
     user.version += 1;
   }
+}
+
+/** A user as a deactivation or deletion finds it (what a restore or an undo puts back). */
+function deprovisioned(user: User): DeprovisionedUser {
+  return {
+    id: user.id,
+    organizationId: user.organizationId,
+    userName: user.userName,
+    wasActive: user.active,
+    roleId: user.roleId,
+    ownRoleId: user.ownRoleId,
+    roleGroupId: user.roleGroupId,
+  };
 }

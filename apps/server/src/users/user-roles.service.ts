@@ -19,6 +19,13 @@ export interface RoleAndStateChange {
   delete?: boolean;
 }
 
+/** A user's role columns as recorded before a deactivation or deletion. */
+export interface PriorRoles {
+  roleId: number;
+  ownRoleId: number | null;
+  roleGroupId: number | null;
+}
+
 /** A user's role columns as a change leaves them. */
 interface Roles {
   roleId: number;
@@ -187,6 +194,43 @@ export class UserRolesService {
       }
     }
     await this.audit.record(manager, scope, ...records);
+  }
+
+  /**
+   * Puts back a user's role columns and state as recorded before a deactivation or deletion (the safety
+   * net's restore and undo), in memory (the caller saves it): roles deleted since fall back to the
+   * default. A role that came from a group comes back with it; the caller then settles the user's groups'
+   * roles (RoleMappingsService.settle), which moves it if the mapping or the membership is gone. Returns
+   * the effective role as restored.
+   */
+  async restore(
+    manager: EntityManager,
+    user: User,
+    prior: PriorRoles & { wasActive: boolean },
+  ): Promise<Pick<Role, 'id' | 'name'>> {
+    const names = await this.roles.namesOf(manager, [prior.roleId, ...(prior.ownRoleId === null ? [] : [prior.ownRoleId])]);
+    const fallback = () => this.roles.resolve(manager, user.organizationId, undefined);
+    const role = names.has(prior.roleId) ? { id: prior.roleId, name: names.get(prior.roleId)! } : await fallback();
+    const fromGroup = prior.roleGroupId !== null && role.id === prior.roleId;
+    user.roleId = role.id;
+    user.roleGroupId = fromGroup ? prior.roleGroupId : null;
+    user.ownRoleId = fromGroup
+      ? prior.ownRoleId !== null && names.has(prior.ownRoleId)
+        ? prior.ownRoleId
+        : (await fallback()).id
+      : null;
+    user.active = prior.wasActive;
+    return role;
+  }
+
+  /** Refuses (400, rolling the caller's transaction back) a change after which the organization has no active Admin. */
+  async requireActiveAdmin(manager: EntityManager, organizationId: number, what: string): Promise<void> {
+    const admin = await this.roles.resolve(manager, organizationId, ADMIN_ROLE);
+    if ((await this.activeAdminsLeft(manager, organizationId, admin.id)) === 0)
+      throw badRequest(
+        `${what} would leave the organization without an active Admin; make another user an Admin first.`,
+        'mutability',
+      );
   }
 
   /**

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '../audit/audit.module';
 import { CursorsModule } from '../cursors/cursors.module';
+import { DeprovisioningModule } from '../deprovisioning/deprovisioning.module';
 import { OrganizationsModule } from '../organizations/organizations.module';
 import { Role } from './role.entity';
 import { RolesRepository } from './roles.repository';
@@ -23,6 +24,7 @@ import { UserSearchService } from './user-search.service';
     OrganizationsModule,
     AuditModule,
     CursorsModule,
+    DeprovisioningModule,
   ],
   controllers: [UsersController],
   providers: [

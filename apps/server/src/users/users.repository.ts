@@ -164,6 +164,27 @@ export class UsersRepository {
     return this.findOne(manager, this.oneById, [id, organizationId]);
   }
 
+  /** A user of the organization, live or deleted (not purged), with its role name, locked on MySQL: what a restore starts from. */
+  async findIncludingDeleted(manager: EntityManager, organizationId: number, id: number): Promise<UserRow | null> {
+    if (this.locking) return this.lockedRead(manager, organizationId, ANY_USER, [id, organizationId]);
+    const rows = await this.statements.rows(manager, `${this.selectUserRow}${ANY_USER}`, [id, organizationId]);
+    if (!rows.length) return null;
+    const [row] = rows;
+    const stored: UserRow = {
+      user: this.userRows.hydrate(row),
+      roleName: String(row[this.userColumns.length] ?? ''),
+      values: [],
+    };
+    await this.attachValues(manager, [stored]);
+    return stored;
+  }
+
+  /** Writes an undelete (deletedAt cleared, userNameLower back) and the other given properties; the user counts again. */
+  async undeleteUser(manager: EntityManager, user: User, properties: Array<keyof User>): Promise<void> {
+    await this.updateUser(manager, user, ['deletedAt', 'userNameLower', ...properties]);
+    await this.counts.addLive(manager, user.organizationId, 1);
+  }
+
   /** A live user of the organization with its role name and values, outside any transaction. */
   findLive(organizationId: number, id: number): Promise<UserRow | null> {
     return this.findStored(this.dataSource.manager, organizationId, id);
@@ -299,7 +320,8 @@ export class UsersRepository {
    */
   async deleteUser(manager: EntityManager, user: User): Promise<void> {
     await this.updateUser(manager, user, ['deletedAt', 'userNameLower', 'updatedAt', 'version']);
-    await this.statements.write(manager, 'DELETE FROM group_members WHERE user_id = ?', [user.id]);
+    // With the COMMIT on MySQL, after the DeprovisioningRecorder's copy of them queued before it.
+    await this.statements.writeAtCommit(manager, 'DELETE FROM group_members WHERE user_id = ?', [user.id]);
     await this.counts.addLive(manager, user.organizationId, -1);
   }
 
@@ -565,6 +587,7 @@ export class UsersRepository {
 }
 
 const LIVE_USER = 'u.id = ? AND u.organization_id = ? AND u.deleted_at IS NULL';
+const ANY_USER = 'u.id = ? AND u.organization_id = ?';
 const BY_USER_NAME = 'u.organization_id = ? AND u.user_name_lower = ? AND u.deleted_at IS NULL';
 /** How long an organization's counted size serves cost estimates, and for how many organizations. */
 const SIZE_KEPT_MS = 60_000;

@@ -4,12 +4,15 @@ import type { ReminderPage, ReminderStatus, ReminderView, UpcomingReminderView }
 export class NotificationResponse implements ReminderView {
   @ApiProperty() id: string;
   @ApiProperty({
-    enum: ['expiry', 'scim-health'],
-    description: 'expiry: a key-expiry reminder; scim-health: a SCIM connection alert.',
+    enum: ['expiry', 'scim-health', 'deprovisioning'],
+    description:
+      "expiry: a key-expiry reminder; scim-health: a SCIM connection alert; deprovisioning: a deprovisioning incident's alert.",
   })
-  kind: 'expiry' | 'scim-health';
+  kind: 'expiry' | 'scim-health' | 'deprovisioning';
   @ApiPropertyOptional({ description: 'For a SCIM connection alert: the status it announced and its sentence.' })
   health?: { status: string; summary: string };
+  @ApiPropertyOptional({ description: 'For a deprovisioning alert: the incident and its users at the time.' })
+  incident?: { id: string; count: number };
   @ApiProperty() apiKeyId: string;
   @ApiProperty({ enum: ['api', 'scim'] }) keyType: 'api' | 'scim';
   @ApiProperty({ nullable: true, type: String }) keyDescription: string | null;

@@ -1,0 +1,88 @@
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
+import { Organization } from '../organizations/organization.entity';
+import { User } from '../users/user.entity';
+
+export type DeprovisioningChange = 'deactivated' | 'deleted';
+
+/**
+ * One deactivation or deletion of a user, by whoever made it, with the user's state just before it:
+ * what a restore and an incident's undo put back (the user row itself keeps the attributes). Written
+ * in the transaction of the change. Deactivations and deletions through SCIM (`actorType`
+ * `scim-key`) are what the burst detector counts; `incidentId` is set when the change belongs to a
+ * deprovisioning incident. Removed with the user by the purge, or, for a deactivation, when older
+ * than the retention.
+ */
+@Entity('user_deprovisionings')
+@Index('IDX_user_deprovisionings_org_at', ['organizationId', 'at'])
+@Index('IDX_user_deprovisionings_user', ['userId', 'id'])
+@Index('IDX_user_deprovisionings_incident', ['incidentId', 'id'])
+@Index('IDX_user_deprovisionings_at', ['at'])
+// An organization's deleted users, most recently deleted first (the deleted-users list's order and cursor).
+@Index('IDX_user_deprovisionings_org_kind', ['organizationId', 'kind', 'id'])
+export class Deprovisioning {
+  @PrimaryGeneratedColumn()
+  id: number;
+
+  @Column({ type: 'int' })
+  organizationId: number;
+
+  @ManyToOne(() => Organization, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'organization_id' })
+  organization?: Organization;
+
+  @Column({ type: 'int' })
+  userId: number;
+
+  @ManyToOne(() => User, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'user_id' })
+  user?: User;
+
+  @Column({ type: 'varchar', length: 16 })
+  kind: DeprovisioningChange;
+
+  @Column({ type: 'datetime', precision: 3 })
+  at: Date;
+
+  /** Who made the change, as the audit log names actors (its masked key and description as they were). */
+  @Column({ type: 'varchar', length: 16 })
+  actorType: string;
+
+  @Column({ type: 'int', nullable: true })
+  actorKeyId: number | null;
+
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  actorMaskedKey: string | null;
+
+  @Column({ type: 'varchar', length: 255, nullable: true })
+  actorDescription: string | null;
+
+  @Column({ type: 'int', nullable: true })
+  incidentId: number | null;
+
+  /** The user's state just before the change: active and its role columns (its groups: DeprovisioningGroup). */
+  @Column({ type: 'boolean' })
+  wasActive: boolean;
+
+  @Column({ type: 'int' })
+  roleId: number;
+
+  @Column({ type: 'int', nullable: true })
+  ownRoleId: number | null;
+
+  @Column({ type: 'int', nullable: true })
+  roleGroupId: number | null;
+}
+
+/** The groups a user was a member of just before a deactivation or deletion (copied from `group_members` in its transaction). */
+@Entity('user_deprovisioning_groups')
+export class DeprovisioningGroup {
+  @PrimaryColumn({ type: 'int' })
+  deprovisioningId: number;
+
+  @PrimaryColumn({ type: 'int' })
+  groupId: number;
+
+  @ManyToOne(() => Deprovisioning, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'deprovisioning_id' })
+  deprovisioning?: Deprovisioning;
+}

@@ -1,0 +1,19 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditModule } from '../audit/audit.module';
+import { DeprovisioningIncident } from './deprovisioning-incident.entity';
+import { DeprovisioningRecorder } from './deprovisioning-recorder';
+import { Deprovisioning, DeprovisioningGroup } from './deprovisioning.entity';
+import { DeprovisioningsRepository } from './deprovisionings.repository';
+
+/**
+ * What was deprovisioned, and bursts of it: every deactivation and deletion of a user with the state
+ * before it, and the incidents bursts open (docs/safety-net.md). The users module records through it
+ * in its transactions; the safety-net module reads it to restore and undo.
+ */
+@Module({
+  imports: [TypeOrmModule.forFeature([Deprovisioning, DeprovisioningGroup, DeprovisioningIncident]), AuditModule],
+  providers: [DeprovisioningRecorder, DeprovisioningsRepository],
+  exports: [DeprovisioningRecorder, DeprovisioningsRepository],
+})
+export class DeprovisioningModule {}
