@@ -3,6 +3,7 @@ import { type AuditEvent, type AuditFilters, describeError, type Page, query } f
 import { Badge, EmptyState, Loading, LoadError, LoadMore, Notice, PageHeader, useAsync } from '../components/ui';
 import { useSession } from '../context';
 import { AUDIT_ACTION_LABELS, describeActor, describeChange, formatDateTime } from '../format';
+import { followLink, incidentHref } from '../router';
 
 /** Filters from the address (`?targetType=user&targetId=42` from the Members page), so a history can be linked to. */
 function filtersFromUrl(): AuditFilters {
@@ -177,7 +178,17 @@ export function AuditLogPage() {
                           <span class="strong">{AUDIT_ACTION_LABELS[e.action] ?? e.action}</span>
                         )}
                       </span>
-                      {e.target.display && <span class="muted small">{e.target.display}</span>}
+                      {e.target.type === 'deprovisioning-incident' && e.target.id ? (
+                        <a
+                          class="small"
+                          href={incidentHref(e.target.id)}
+                          onClick={(event) => followLink(event, incidentHref(e.target.id!))}
+                        >
+                          {e.target.display ?? 'The incident'}
+                        </a>
+                      ) : (
+                        e.target.display && <span class="muted small">{e.target.display}</span>
+                      )}
                     </span>
                   </td>
                   <td data-label="Who" class="cell-wrap">
