@@ -251,6 +251,15 @@ describe('Deprovisioning safety net in the settings UI', () => {
       await page.locator(`tr[data-incident="${incident.id}"][data-status="undone"]`).waitFor();
       await screenshot(page, `safety-net-incidents-${width}`);
       await expectNoHorizontalOverflow(page);
+
+      // The audit log records the undo and links to the incident.
+      await goTo(page, 'Audit log');
+      await page
+        .locator('tr[data-action="deprovisioning-incident.undone"]')
+        .getByRole('link', { name: `Deprovisioning incident ${incident.id}` })
+        .click();
+      await page.getByRole('heading', { level: 1, name: 'Deprovisioning incident' }).waitFor();
+      expect(page.url()).toBe(`${t.url}/settings/incidents/${incident.id}`);
     });
 
     it('should dismiss a second incident without changing anyone', async () => {
