@@ -190,12 +190,13 @@ describe('Deprovisioning safety net in the settings UI', () => {
       await banner.getByRole('link', { name: 'Review and undo' }).click();
       await page.getByRole('heading', { level: 1, name: 'Deprovisioning incident' }).waitFor();
       expect(page.url()).toBe(`${t.url}/settings/incidents/${incident.id}`);
+      // (The heading shows while the incident loads: wait for its facts before counting its rows.)
+      await page.getByText('10 users deactivated, 4 users deleted').waitFor();
       await expect(page.locator('tr[data-user]').count()).resolves.toBe(14);
       await expect(page.locator(`tr[data-user="${users[0].userName}"]`).getByText('Deactivated').count()).resolves.toBe(1);
       await expect(page.locator(`tr[data-user="${users[12].userName}"]`).getByText('Deleted').count()).resolves.toBe(1);
       // The page's span runs from the first change of its users to the last.
       await page.getByText(/^Your identity provider deactivated or deleted 14 users in 13 minutes: /).waitFor();
-      await page.getByText('10 users deactivated, 4 users deleted').waitFor();
       const key = page.locator('.fact').filter({ hasText: 'SCIM key' });
       await key.getByText('Okta', { exact: true }).waitFor();
       await key.getByText(/^torii_scim_…/).waitFor();
@@ -220,7 +221,7 @@ describe('Deprovisioning safety net in the settings UI', () => {
       }
       await screenshot(page, `safety-net-undo-confirm-${width}`, false);
       await page.keyboard.press('Escape');
-      await expect(dialog.count()).resolves.toBe(0);
+      await dialog.waitFor({ state: 'detached' });
       await expect(inPage<string>(page, 'document.activeElement?.textContent?.trim()')).resolves.toBe('Undo');
       await undo.click();
       await dialog.getByRole('button', { name: 'Restore 14 users' }).click();
