@@ -265,7 +265,9 @@ function IncidentDetail({ incident, reload }: { incident: Incident; reload: () =
           <div class="fact">
             <dt>Users</dt>
             <dd>
-              {plural(deactivated, 'user')} deactivated, {plural(deleted, 'user')} deleted
+              {[deactivated && `${plural(deactivated, 'user')} deactivated`, deleted && `${plural(deleted, 'user')} deleted`]
+                .filter(Boolean)
+                .join(', ')}
             </dd>
           </div>
           <div class="fact">
