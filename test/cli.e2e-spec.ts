@@ -185,6 +185,62 @@ describe('operator CLI (npm run cli)', () => {
     expect(JSON.parse(result.stderr)).toEqual({ error: 'No organization with id 999999.' });
   });
 
+  it('should list and undo a deprovisioning incident, and restore a deleted user, for an Admin locked out of the UI', async () => {
+    const org = JSON.parse((await cli('org:create', '--name', 'Burst', '--admin-email', 'it@burst.test', '--json')).stdout);
+    const app = await startTestApp({}, db);
+    const ids: string[] = [];
+    try {
+      const admin = client(app.url, org.apiKey.key);
+      await admin.patch('/v1.0/settings/security', { body: { scimEnabled: true } });
+      const key = (await admin.post('/v1.0/settings/api-keys', { body: { type: 'scim', description: 'Okta' } })).body.key;
+      const scim = client(`${app.url}/v1.0/scim/v2`, key);
+      for (let i = 0; i < 12; i++) {
+        const created = await scim.post('/Users', {
+          body: { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: `u${i}@burst.test` },
+        });
+        ids.push(created.body.id);
+      }
+      for (const id of ids.slice(0, 11)) expect((await scim.delete(`/Users/${id}`)).status).toBe(204);
+    } finally {
+      await app.close();
+    }
+    const list = await cli('incidents:list', '--org', org.organizationId);
+    expect(list.code).toBe(0);
+    const [, incidentId] = /^Incident (\d+): open, opened \S+, 11 users$/m.exec(list.stdout) ?? [];
+    expect(incidentId).toBeDefined();
+
+    const undone = await cli('incidents:undo', '--org', org.organizationId, '--incident', incidentId, '--json');
+    expect(undone.code).toBe(0);
+    expect(JSON.parse(undone.stdout)).toMatchObject({
+      incident: { status: 'undone', closedBy: { type: 'cli' } },
+      notRestored: [],
+    });
+    expect(JSON.parse(undone.stdout).restored).toHaveLength(11);
+    const again = await cli('incidents:undo', '--org', org.organizationId, '--incident', incidentId);
+    expect(again.code).toBe(1);
+    expect(again.stderr.trim()).toBe(
+      `Deprovisioning incident ${incidentId} is already undone; only an open incident can be undone.`,
+    );
+
+    const app2 = await startTestApp({}, db);
+    try {
+      const admin = client(app2.url, org.apiKey.key);
+      const key = (await admin.post('/v1.0/settings/api-keys', { body: { type: 'scim' } })).body.key;
+      expect((await client(`${app2.url}/v1.0/scim/v2`, key).delete(`/Users/${ids[11]}`)).status).toBe(204);
+    } finally {
+      await app2.close();
+    }
+    const restored = await cli('users:restore', '--org', org.organizationId, '--user', ids[11]);
+    expect(restored.code).toBe(0);
+    expect(restored.stdout.trim()).toBe(`Restored user ${ids[11]} (u11@burst.test): Employee, active.`);
+    const missing = await cli('users:restore', '--org', org.organizationId, '--user', ids[11], '--json');
+    expect(missing.code).toBe(1);
+    expect(JSON.parse(missing.stderr).error).toMatch(/^No deleted user with id "\d+" in this organization/);
+    const usage = await cli('incidents:undo', '--org', org.organizationId);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toMatch(/incidents:undo needs --incident/);
+  });
+
   async function countOrganizations(): Promise<number> {
     const app = await startTestApp({}, db);
     try {

@@ -5,6 +5,7 @@ import { ApiKeysModule } from '../api-keys/api-keys.module';
 import { CommonModule } from '../common/common.module';
 import { NotificationsModule } from '../notifications/notifications.module';
 import { OnboardingModule } from '../onboarding/onboarding.module';
+import { SafetyNetModule } from '../safety-net/safety-net.module';
 
 /**
  * The operator CLI is a second entry point into the server's own modules (no
@@ -22,6 +23,7 @@ export class CliModule {
         OnboardingModule,
         ApiKeysModule,
         NotificationsModule,
+        SafetyNetModule,
       ],
     };
   }

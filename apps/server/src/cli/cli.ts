@@ -9,6 +9,7 @@ import { AppError } from '../common/app-error';
 import { hasControlCharacter } from '../common/validators';
 import { RemindersService } from '../notifications/reminders.service';
 import { OnboardingService } from '../onboarding/onboarding.service';
+import { SafetyNetService } from '../safety-net/safety-net.service';
 import { isValidUserName } from '../users/user-name';
 import { CliModule } from './cli.module';
 
@@ -20,6 +21,12 @@ Commands:
               and a Torii API key.
   keys:create --org <id> --type api|scim [--expires YYYY-MM-DD] [--description <text>]
               Generate a key for an organization (e.g. when every key was lost).
+  users:restore --org <id> --user <id>
+              Restore a deleted user (same id, role, state, groups), e.g. an Admin deleted by a burst.
+  incidents:list --org <id>
+              List an organization's deprovisioning incidents.
+  incidents:undo --org <id> --incident <id>
+              Undo a deprovisioning incident: every user back as before it (e.g. when it locked out every Admin).
   reminders:run
               Run the key-expiry reminder job once now; prints what it sent.
   db:migrate  Apply pending database migrations.
@@ -50,6 +57,34 @@ Options:
   --type api|scim            api: the admin API (settings UI); scim: the SCIM API (Okta, Entra).
   --expires YYYY-MM-DD       Optional: the expiration (00:00 UTC of that day), in the future; fixed once created.
   --description <text>       Optional: what the key is for (at most 255 characters).
+  --json                     Print the result as JSON.`,
+  'users:restore': `Usage: npm run cli -- users:restore --org <id> --user <id> [--json]
+
+Restores a deleted user of the organization, as POST /v1.0/users/deleted/{id}/restore does: the same id,
+its attributes, own role, active state and the groups it was in that still exist (effective role
+recomputed). Refused when a live user holds its userName, or after the purge (DELETED_USER_RETENTION_DAYS).
+
+Options:
+  --org <id>                 The Organization ID.
+  --user <id>                The deleted user's id (Settings > Members > Deleted users, or the audit log).
+  --json                     Print the result as JSON.`,
+  'incidents:list': `Usage: npm run cli -- incidents:list --org <id> [--json]
+
+Lists the organization's deprovisioning incidents, newest first: id, status, when, how many users.
+
+Options:
+  --org <id>                 The Organization ID.
+  --json                     Print the result as JSON.`,
+  'incidents:undo': `Usage: npm run cli -- incidents:undo --org <id> --incident <id> [--json]
+
+Undoes an open deprovisioning incident, as Undo in the settings UI does: every user of it back to its
+state just before it (active, role, groups; deleted users restored), in one transaction. For an Admin
+locked out because the burst included every Admin. Fix the identity provider's assignment first, or it
+deprovisions them again on its next cycle.
+
+Options:
+  --org <id>                 The Organization ID.
+  --incident <id>            The incident's id (incidents:list).
   --json                     Print the result as JSON.`,
   'reminders:run': `Usage: npm run cli -- reminders:run [--json]
 
@@ -130,6 +165,44 @@ const COMMANDS: Record<
       };
     },
   },
+  'users:restore': {
+    options: ['org', 'user'],
+    run: async (app, o) => {
+      const user = await app.get(SafetyNetService).restore(idOption(o, 'org'), String(idOption(o, 'user')), CLI_SCOPE);
+      return {
+        json: { user },
+        text: `Restored user ${user.id} (${user.userName}): ${user.role}, ${user.active ? 'active' : 'inactive'}.`,
+      };
+    },
+  },
+  'incidents:list': {
+    options: ['org'],
+    run: async (app, o) => {
+      const { incidents } = await app.get(SafetyNetService).incidents(idOption(o, 'org'));
+      return {
+        json: { incidents },
+        text: incidents.length
+          ? incidents
+              .map((i) => `Incident ${i.id}: ${i.status}, opened ${i.openedAt}, ${i.count} user${i.count === 1 ? '' : 's'}`)
+              .join('\n')
+          : 'No deprovisioning incident.',
+      };
+    },
+  },
+  'incidents:undo': {
+    options: ['org', 'incident'],
+    run: async (app, o) => {
+      const result = await app.get(SafetyNetService).undo(idOption(o, 'org'), String(idOption(o, 'incident')), CLI_SCOPE);
+      return {
+        json: result,
+        text: [
+          `Incident ${result.incident.id} undone: ${result.restored.length} user${result.restored.length === 1 ? '' : 's'} restored.`,
+          ...result.notRestored.map((u) => `  not restored: user ${u.id} ${u.userName}: ${u.reason}`),
+          'Fix the identity provider assignment first, or it deprovisions them again on its next cycle.',
+        ].join('\n'),
+      };
+    },
+  },
   'reminders:run': {
     options: [],
     run: async (app) => {
@@ -177,6 +250,8 @@ export async function runCli(argv: string[], io: Output, env?: Record<string, st
         type: { type: 'string' },
         expires: { type: 'string' },
         description: { type: 'string' },
+        user: { type: 'string' },
+        incident: { type: 'string' },
       },
     });
   } catch (error) {
@@ -215,7 +290,7 @@ export async function runCli(argv: string[], io: Output, env?: Record<string, st
     const config = loadConfig(env);
     // Validate arguments before touching the database.
     const missing = command.options.filter(
-      (o) => ['name', 'admin-email', 'org', 'type'].includes(o) && parsed.values[o] === undefined,
+      (o) => ['name', 'admin-email', 'org', 'type', 'user', 'incident'].includes(o) && parsed.values[o] === undefined,
     );
     if (missing.length) throw new UsageError(`${name} needs --${missing[0]}.`);
     app = await NestFactory.createApplicationContext(
@@ -240,6 +315,13 @@ export async function runCli(argv: string[], io: Output, env?: Record<string, st
   } finally {
     await app?.close();
   }
+}
+
+/** A numeric id option (--org, --user, --incident). */
+function idOption(o: Options, name: string): number {
+  const value = required(o, name);
+  if (!/^[1-9]\d{0,9}$/.test(value)) throw new UsageError(`--${name} must be an id (a number).`);
+  return Number(value);
 }
 
 function required(o: Options, name: string): string {

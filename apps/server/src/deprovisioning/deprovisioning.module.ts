@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '../audit/audit.module';
 import { DeprovisioningIncident } from './deprovisioning-incident.entity';
-import { DeprovisioningRecorder } from './deprovisioning-recorder';
+import { DeprovisioningService } from './deprovisioning.service';
 import { Deprovisioning, DeprovisioningGroup } from './deprovisioning.entity';
 import { DeprovisioningsRepository } from './deprovisionings.repository';
 
@@ -13,7 +13,7 @@ import { DeprovisioningsRepository } from './deprovisionings.repository';
  */
 @Module({
   imports: [TypeOrmModule.forFeature([Deprovisioning, DeprovisioningGroup, DeprovisioningIncident]), AuditModule],
-  providers: [DeprovisioningRecorder, DeprovisioningsRepository],
-  exports: [DeprovisioningRecorder, DeprovisioningsRepository],
+  providers: [DeprovisioningService, DeprovisioningsRepository],
+  exports: [DeprovisioningService],
 })
 export class DeprovisioningModule {}

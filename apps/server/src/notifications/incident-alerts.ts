@@ -4,7 +4,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/comm
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { retryOnDeadlock } from '../common/db-errors';
 import { scheduleJob } from '../common/scheduled-job';
-import { DeprovisioningsRepository } from '../deprovisioning/deprovisionings.repository';
+import { DeprovisioningService } from '../deprovisioning/deprovisioning.service';
 import { IncidentAlertPayload } from './incident-alert-email';
 import { RemindersService } from './reminders.service';
 
@@ -23,7 +23,7 @@ export class IncidentAlerts implements OnApplicationBootstrap {
   private readonly logger = new Logger('IncidentAlerts');
 
   constructor(
-    private readonly deprovisionings: DeprovisioningsRepository,
+    private readonly deprovisionings: DeprovisioningService,
     private readonly reminders: RemindersService,
     private readonly transactions: TransactionRunner,
     private readonly registry: SchedulerRegistry,

@@ -7,7 +7,7 @@ import { AuditService } from '../audit/audit.service';
 import { Clock } from '../common/clock';
 import { retryOnDeadlock } from '../common/db-errors';
 import { scheduleJob } from '../common/scheduled-job';
-import { DeprovisioningsRepository } from '../deprovisioning/deprovisionings.repository';
+import { DeprovisioningService } from '../deprovisioning/deprovisioning.service';
 
 const BATCH = 500;
 
@@ -25,7 +25,7 @@ export class DeletedUserPurgeCron implements OnApplicationBootstrap {
   private readonly logger = new Logger('DeletedUserPurge');
 
   constructor(
-    private readonly deprovisionings: DeprovisioningsRepository,
+    private readonly deprovisionings: DeprovisioningService,
     private readonly audit: AuditService,
     private readonly transactions: TransactionRunner,
     private readonly registry: SchedulerRegistry,
@@ -49,7 +49,7 @@ export class DeletedUserPurgeCron implements OnApplicationBootstrap {
     const cutoff = new Date(this.clock.now().getTime() - this.config.safetyNet.retentionDays * 86_400_000);
     const purged: number[] = [];
     for (;;) {
-      const due = await this.deprovisionings.due(cutoff, BATCH);
+      const due = await this.deprovisionings.dueForPurge(cutoff, BATCH);
       if (!due.length) break;
       const history: number[] = [];
       for (const record of due) {

@@ -18,7 +18,8 @@ import { DEFAULT_PAGE_SIZE } from '../common/cursor';
 import { retryOnDeadlock } from '../common/db-errors';
 import { parseId } from '../common/ids';
 import { AdminCursors } from '../cursors/admin-cursors';
-import { DeprovisioningRow, DeprovisioningsRepository, IncidentRow } from '../deprovisioning/deprovisionings.repository';
+import type { DeprovisioningRow, IncidentRow } from '../deprovisioning/deprovisionings.repository';
+import { DeprovisioningService } from '../deprovisioning/deprovisioning.service';
 import { ApiKeysService } from '../api-keys/api-keys.service';
 import { GroupsService } from '../groups/groups.service';
 import { OrganizationsService } from '../organizations/organizations.service';
@@ -40,7 +41,7 @@ const DAY_MS = 86_400_000;
 @Injectable()
 export class SafetyNetService {
   constructor(
-    private readonly deprovisionings: DeprovisioningsRepository,
+    private readonly deprovisionings: DeprovisioningService,
     private readonly provisioning: UserProvisioningService,
     private readonly userRoles: UserRolesService,
     private readonly users: UsersService,
@@ -173,7 +174,7 @@ export class SafetyNetService {
     scope: AuditScope,
     event: { detail: string },
   ): Promise<void> {
-    await this.deprovisionings.closeIncident(manager, incidentId, status, scope.actor, this.clock.now());
+    await this.deprovisionings.closeIncident(manager, incidentId, status, scope);
     await this.audit.record(manager, scope, {
       organizationId,
       action: `deprovisioning-incident.${status}`,

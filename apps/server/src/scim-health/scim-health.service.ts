@@ -4,7 +4,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ApiKeysService } from '../api-keys/api-keys.service';
 import { AuditService } from '../audit/audit.service';
 import { Clock } from '../common/clock';
-import { DeprovisioningsRepository } from '../deprovisioning/deprovisionings.repository';
+import { DeprovisioningService } from '../deprovisioning/deprovisioning.service';
 import { OrganizationsService } from '../organizations/organizations.service';
 import { ScimTrafficRepository } from './scim-traffic.repository';
 import { ScimTrafficService } from './scim-traffic.service';
@@ -30,7 +30,7 @@ export class ScimHealthService {
     private readonly audit: AuditService,
     private readonly traffic: ScimTrafficService,
     private readonly counts: ScimTrafficRepository,
-    private readonly deprovisionings: DeprovisioningsRepository,
+    private readonly deprovisionings: DeprovisioningService,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -43,7 +43,7 @@ export class ScimHealthService {
       this.apiKeys.list(organizationId),
       this.apiKeys.lastUsed(organizationId, 'scim'),
       this.counts.totals(organizationId, since),
-      this.deprovisionings.openSummary(organizationId),
+      this.deprovisionings.openIncident(organizationId),
     ]);
     const pending = this.traffic.unflushed(organizationId, since);
     const countOf = (keyId: number) => {

@@ -12,7 +12,7 @@ import { ADMIN_ROLE } from './role.entity';
 import { RolesService } from './roles.service';
 import { attributeChanges } from './user-changes';
 import { changeEvents, createdEvent, deletedEvent, restoredEvent } from './user-events';
-import { DeprovisionedUser, DeprovisioningRecorder } from '../deprovisioning/deprovisioning-recorder';
+import { DeprovisionedUser, DeprovisioningService } from '../deprovisioning/deprovisioning.service';
 import { validUserName } from './user-name';
 import { checkVersion, toResource, UserResource } from './user-resource';
 import { PriorRoles, UserRolesService } from './user-roles.service';
@@ -43,7 +43,7 @@ export class UserProvisioningService {
     private readonly userRoles: UserRolesService,
     private readonly transactions: TransactionRunner,
     private readonly audit: AuditService,
-    private readonly deprovisionings: DeprovisioningRecorder,
+    private readonly deprovisionings: DeprovisioningService,
     private readonly clock: Clock,
   ) {}
 
@@ -174,7 +174,7 @@ export class UserProvisioningService {
   /**
    * SCIM DELETE: every API answers 404 from now on and the userName is free, but the user stays
    * restorable for DELETED_USER_RETENTION_DAYS (its row, and its state and groups as recorded by the
-   * DeprovisioningRecorder, which also counts it towards a burst).
+   * DeprovisioningService, which also counts it towards a burst).
    */
   async remove(organizationId: number, rawId: string, scope: AuditScope, ifMatch?: (version: number) => boolean): Promise<void> {
     await this.inTransaction(organizationId, async (manager) => {

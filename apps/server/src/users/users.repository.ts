@@ -320,7 +320,7 @@ export class UsersRepository {
    */
   async deleteUser(manager: EntityManager, user: User): Promise<void> {
     await this.updateUser(manager, user, ['deletedAt', 'userNameLower', 'updatedAt', 'version']);
-    // With the COMMIT on MySQL, after the DeprovisioningRecorder's copy of them queued before it.
+    // With the COMMIT on MySQL, after the DeprovisioningService's copy of them queued before it.
     await this.statements.writeAtCommit(manager, 'DELETE FROM group_members WHERE user_id = ?', [user.id]);
     await this.counts.addLive(manager, user.organizationId, -1);
   }

@@ -5,7 +5,14 @@ import type { AuditScope } from '../audit/audit-context';
 import { AuditService } from '../audit/audit.service';
 import { Clock } from '../common/clock';
 import type { DeprovisioningChange } from './deprovisioning.entity';
-import { DeprovisioningsRepository, PriorState } from './deprovisionings.repository';
+import {
+  DeletedUserRow,
+  DeprovisioningRow,
+  DeprovisioningsRepository,
+  IncidentRow,
+  IncidentUserRow,
+  PriorState,
+} from './deprovisionings.repository';
 
 /** How long an organization's count of active users serves the burst check, and for how many organizations at most. */
 const ACTIVE_COUNT_TTL_MS = 60_000;
@@ -19,7 +26,7 @@ export interface DeprovisionedUser extends PriorState {
 }
 
 /**
- * Records every deactivation and deletion of a user, in its transaction, with the state it undoes
+ * The deprovisioning module's service. It records every deactivation and deletion of a user, in its transaction, with the state it undoes
  * (docs/safety-net.md), and notices bursts: when the users deactivated or deleted through SCIM within
  * DEPROVISION_BURST_WINDOW_MINUTES reach DEPROVISION_BURST_THRESHOLD and DEPROVISION_BURST_PERCENT of
  * the users active when the window began, the change that gets there opens the organization's
@@ -30,10 +37,13 @@ export interface DeprovisionedUser extends PriorState {
  * read (the open incident and the window's count, one round trip) and two writes sent with its COMMIT
  * on MySQL; the organization's active users are counted only once a window holds a burst's number of
  * users, and that count is kept a minute per organization.
+ *
+ * The rest is what other modules read and change of the records and incidents (the safety net's
+ * restore, undo and purge, the incident alert, the connection's health), in their words.
  */
 @Injectable()
-export class DeprovisioningRecorder {
-  private readonly logger = new Logger('DeprovisioningRecorder');
+export class DeprovisioningService {
+  private readonly logger = new Logger('Deprovisioning');
   private readonly activeCounts = new Map<number, { at: number; active: number }>();
 
   constructor(
@@ -100,5 +110,77 @@ export class DeprovisioningRecorder {
       this.activeCounts.delete(this.activeCounts.keys().next().value!);
     this.activeCounts.set(organizationId, { at: now.getTime(), active });
     return active;
+  }
+
+  /** A page of the organization's deleted users, most recently deleted first (DeprovisioningsRepository.deletedUsers). */
+  deletedUsers(
+    organizationId: number,
+    beforeRecordId: number,
+    size: number,
+  ): Promise<Array<DeletedUserRow & { recordId: number }>> {
+    return this.repository.deletedUsers(organizationId, beforeRecordId, size);
+  }
+
+  /** A user's latest deletion, with the state and groups a restore puts back. */
+  latestDeletion(manager: EntityManager, userId: number): Promise<DeprovisioningRow | null> {
+    return this.repository.latestDeletion(manager, userId);
+  }
+
+  /** An organization's incidents, newest first. */
+  incidents(organizationId: number, limit: number): Promise<IncidentRow[]> {
+    return this.repository.incidents(organizationId, limit);
+  }
+
+  /** One incident of the organization; `lock` (inside `manager`'s transaction) for an undo or a dismissal. */
+  incident(organizationId: number, id: number, manager?: EntityManager, lock = false): Promise<IncidentRow | null> {
+    return this.repository.incident(organizationId, id, manager, lock);
+  }
+
+  /** The changes of these incidents, in the order they happened, with the users' names. */
+  incidentUsers(incidentIds: readonly number[], manager?: EntityManager): Promise<IncidentUserRow[]> {
+    return this.repository.incidentUsers(incidentIds, manager);
+  }
+
+  /** Each user's first change in the incident: the state its undo puts back. */
+  firstChanges(manager: EntityManager, incidentId: number): Promise<DeprovisioningRow[]> {
+    return this.repository.firstChanges(manager, incidentId);
+  }
+
+  /** Closes an open incident; false when it was not open. */
+  closeIncident(manager: EntityManager, id: number, status: 'undone' | 'dismissed', scope: AuditScope): Promise<boolean> {
+    return this.repository.closeIncident(manager, id, status, scope.actor, this.clock.now());
+  }
+
+  /** The organization's open incident, summed up (the connection's health shows it). */
+  openIncident(organizationId: number): Promise<{ id: number; openedAt: Date; lastAt: Date; count: number } | null> {
+    return this.repository.openSummary(organizationId);
+  }
+
+  /** Incidents whose alert is not in the outbox yet. */
+  alertsDue(limit: number): Promise<number[]> {
+    return this.repository.alertsDue(limit);
+  }
+
+  /** Claims an incident's alert for this transaction (one instance wins); its organization and key. */
+  claimAlert(manager: EntityManager, id: number): Promise<{ organizationId: number; keyId: number | null } | null> {
+    return this.repository.claimAlert(manager, id);
+  }
+
+  /** Records at or before the retention's start, oldest first, with their users' state (the purge's walk). */
+  dueForPurge(
+    before: Date,
+    limit: number,
+  ): Promise<Array<{ id: number; userId: number; organizationId: number; userName: string; deletedAt: Date | null }>> {
+    return this.repository.due(before, limit);
+  }
+
+  /** Removes a user deleted at or before `before` for good; false when it is not (restored, or purged by another instance). */
+  purgeUser(manager: EntityManager, userId: number, before: Date): Promise<boolean> {
+    return this.repository.purgeUser(manager, userId, before);
+  }
+
+  /** Deletes records nothing undoes any more. */
+  deleteRecords(ids: readonly number[]): Promise<void> {
+    return this.repository.deleteRecords(ids);
   }
 }
