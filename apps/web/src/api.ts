@@ -5,7 +5,12 @@ import type {
   AuditEventView,
   ScimHealthView,
   CreatedApiKeyView,
+  DeletedUserPage,
+  DeletedUserView,
+  DeprovisioningIncidentList,
+  DeprovisioningIncidentView,
   GroupView,
+  IncidentUndoResult,
   KeyType,
   OrganizationView,
   ReminderPage,
@@ -28,6 +33,10 @@ export type Group = GroupView;
 export type RoleMapping = RoleMappingView;
 export type AuditEvent = AuditEventView;
 export type ScimHealth = ScimHealthView;
+export type DeletedUser = DeletedUserView;
+export type Incident = DeprovisioningIncidentView;
+export type UndoResult = IncidentUndoResult;
+export type { AuditActorView as Actor, IncidentSummaryView as IncidentSummary } from '@app/api-types';
 
 /** The users lists' filters (GET /v1.0/users and /v1.0/settings/members). */
 export interface UserFilters {
@@ -57,7 +66,8 @@ export interface AuditFilters {
 
 export interface Page<T> {
   items: T[];
-  total: number;
+  /** null for lists whose API gives no total (deleted users). */
+  total: number | null;
   nextCursor: string | null;
 }
 
@@ -163,6 +173,23 @@ export function createApi(key: string, onUnauthorized: (message: string) => void
     updateUser: (id: string, input: { role?: string; active?: boolean }) =>
       request<User>('PATCH', `/v1.0/users/${encodeURIComponent(id)}`, input),
     scimHealth: () => request<ScimHealth>('GET', '/v1.0/settings/scim-health'),
+    /** Deleted users, most recently deleted first; restorable until their purge date. */
+    deletedUsers: async (cursor?: string | null, size = 50): Promise<Page<DeletedUser>> => {
+      const q = new URLSearchParams({ size: String(size) });
+      if (cursor) q.set('cursor', cursor);
+      const result = await request<DeletedUserPage>('GET', `/v1.0/users/deleted?${q}`);
+      // This list has no total: the count is the page's.
+      return { items: result.users, total: null, nextCursor: result.nextCursor };
+    },
+    /** 409 with a sentence when a live user holds its userName; 404 once purged. */
+    restoreUser: (id: string) => request<User>('POST', `/v1.0/users/deleted/${encodeURIComponent(id)}/restore`, {}),
+    /** Every incident, newest first, each with its users. */
+    incidents: async () =>
+      (await request<DeprovisioningIncidentList>('GET', '/v1.0/settings/deprovisioning-incidents')).incidents,
+    undoIncident: (id: string) =>
+      request<UndoResult>('POST', `/v1.0/settings/deprovisioning-incidents/${encodeURIComponent(id)}/undo`, {}),
+    dismissIncident: (id: string) =>
+      request<Incident>('POST', `/v1.0/settings/deprovisioning-incidents/${encodeURIComponent(id)}/dismiss`, {}),
     auditLog: (filters: AuditFilters, cursor?: string | null) =>
       page<AuditEvent>(`/v1.0/audit-log${query(filters)}`, 'events', cursor),
     notifications: (cursor?: string | null) => page<Reminder>('/v1.0/settings/notifications', 'notifications', cursor),

@@ -2,18 +2,31 @@ import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import { humanizeInstants } from './format';
 import { ApiError, createApi, describeError, type Organization } from './api';
 import { CopyButton } from './components/copy-button';
+import { IncidentBanner } from './components/incident-banner';
 import { Logo } from './components/logo';
 import { Loading, Notice } from './components/ui';
 import { SessionContext, useSession, type Session } from './context';
 import { ApiAccessPage } from './pages/api-access';
 import { AuditLogPage } from './pages/audit-log';
 import { GroupsPage } from './pages/groups';
+import { IncidentsPage } from './pages/incidents';
 import { MembersPage } from './pages/members';
 import { NotificationsPage } from './pages/notifications';
 import { RolesPage } from './pages/roles';
 import { SecurityPage } from './pages/security';
 import { SignInPage } from './pages/sign-in';
-import { BASE, DEFAULT_PAGE, followLink, navigate, pageHref, PAGES, useSlug } from './router';
+import {
+  BASE,
+  currentParam,
+  currentSlug,
+  DEFAULT_PAGE,
+  followLink,
+  LINKED_PAGES,
+  navigate,
+  pageHref,
+  PAGES,
+  usePath,
+} from './router';
 import { clearKey, storedKey, storeKey } from './session';
 
 type AuthState =
@@ -116,8 +129,10 @@ export function App() {
 }
 
 function Shell() {
-  const slug = useSlug();
-  const page = PAGES.find((p) => p.slug === slug);
+  const path = usePath();
+  const slug = currentSlug(path);
+  const param = currentParam(path);
+  const page = [...PAGES, ...LINKED_PAGES].find((p) => p.slug === slug);
 
   useEffect(() => {
     // /settings and unknown paths land on the first page; the address bar says where the admin is.
@@ -143,6 +158,7 @@ function Shell() {
         Skip to content
       </a>
       <Header session={session} />
+      <IncidentBanner path={path} />
       <div class="shell">
         <nav class="sidenav" aria-label="Settings">
           <p class="sidenav-heading" aria-hidden="true">
@@ -175,6 +191,7 @@ function Shell() {
           {page?.slug === 'groups' && <GroupsPage />}
           {page?.slug === 'notifications' && <NotificationsPage />}
           {page?.slug === 'audit-log' && <AuditLogPage />}
+          {page?.slug === 'incidents' && <IncidentsPage key={param ?? ''} id={param} />}
         </main>
       </div>
     </div>

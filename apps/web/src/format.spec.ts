@@ -1,6 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
 import {
+  describeActor,
+  describeBurst,
   describeChange,
+  describeDuration,
+  formatSpan,
   describeExpiry,
   describeLeadTime,
   formatDate,
@@ -55,5 +59,41 @@ describe('settings UI formatting', () => {
     expect(describeChange({ attribute: 'title', from: 'Engineer', to: 'Lead' })).toBe('title: "Engineer" → "Lead"');
     expect(describeChange({ attribute: 'members', to: ['1', '2', '3', '4', '5'] })).toBe('members: "1", "2", "3" and 2 more');
     expect(describeChange({ attribute: 'role', from: 'Admin' })).toBe('role: was "Admin"');
+  });
+
+  it('should name who acted as the audit log does', () => {
+    expect(describeActor({ type: 'scim-key', keyId: '3', maskedKey: 'torii_scim_…a1b2', description: 'Okta' })).toBe(
+      'SCIM key Okta (torii_scim_…a1b2)',
+    );
+    expect(describeActor({ type: 'api-key', keyId: '1', maskedKey: 'torii_api_…9f0e', description: null })).toBe(
+      'API key torii_api_…9f0e',
+    );
+    expect(describeActor({ type: 'cli' })).toBe('Operator CLI');
+    expect(describeActor({ type: 'system' })).toBe('Torii (scheduled job)');
+  });
+
+  it('should say a span of time in words', () => {
+    expect(describeDuration(20_000)).toBe('less than a minute');
+    expect(describeDuration(60_000)).toBe('1 minute');
+    expect(describeDuration(12 * 60_000 + 59_000)).toBe('12 minutes');
+    expect(describeDuration(125 * 60_000)).toBe('2 hours 5 minutes');
+    expect(describeDuration(3 * 60 * 60_000)).toBe('3 hours');
+    expect(describeDuration(72 * 60 * 60_000)).toBe('3 days');
+  });
+
+  it('should describe a deprovisioning burst in one sentence', () => {
+    expect(describeBurst(37, { from: '2026-05-01T12:00:00Z', to: '2026-05-01T12:12:30Z' })).toBe(
+      'Your identity provider deactivated or deleted 37 users in 12 minutes',
+    );
+    expect(describeBurst(10, { from: '2026-05-01T12:00:00Z', to: '2026-05-01T12:00:05Z' })).toBe(
+      'Your identity provider deactivated or deleted 10 users within a minute',
+    );
+    expect(describeBurst(1)).toBe('Your identity provider deactivated or deleted 1 user at once');
+  });
+
+  it('should write a span of time once per day', () => {
+    expect(formatSpan('2026-12-07T19:20:10Z', '2026-12-07T19:32:00Z')).toBe('Dec 7, 2026, 19:20–19:32 UTC');
+    expect(formatSpan('2026-12-07T19:20:10Z', '2026-12-07T19:20:50Z')).toBe('Dec 7, 2026, 19:20 UTC');
+    expect(formatSpan('2026-12-07T23:50:00Z', '2026-12-08T00:10:00Z')).toBe('Dec 7, 2026, 23:50 UTC to Dec 8, 2026, 00:10 UTC');
   });
 });

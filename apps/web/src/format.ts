@@ -2,7 +2,7 @@
 // expiry reminder emails, because an expiration date means 00:00 UTC of that day.
 // It depends on no other file of the UI (api.ts uses it), only on the server's response types.
 
-import type { KeyType, ReminderStatus } from '@app/api-types';
+import type { AuditActorView, KeyType, ReminderStatus } from '@app/api-types';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -29,6 +29,14 @@ export function formatTime(iso: string): string {
 
 export function formatDateTime(iso: string): string {
   return `${dateTimeFormat.format(new Date(iso))} UTC`;
+}
+
+/** From one instant to another: "Dec 7, 2026, 19:20–19:32 UTC" within a UTC day, both in full otherwise. */
+export function formatSpan(from: string, to: string): string {
+  if (formatDateTime(from) === formatDateTime(to)) return formatDateTime(from);
+  if (new Date(from).toISOString().slice(0, 10) === new Date(to).toISOString().slice(0, 10))
+    return `${dateTimeFormat.format(new Date(from))}–${formatTime(to)}`;
+  return `${formatDateTime(from)} to ${formatDateTime(to)}`;
 }
 
 export const KEY_TYPE_LABELS: Record<KeyType, string> = { api: 'Torii API', scim: 'Torii SCIM' };
@@ -110,6 +118,11 @@ export const AUDIT_ACTION_LABELS: Record<string, string> = {
   'user.deactivated': 'User deactivated',
   'user.reactivated': 'User reactivated',
   'user.deleted': 'User deleted',
+  'user.restored': 'User restored',
+  'user.purged': 'Deleted user purged',
+  'deprovisioning-incident.opened': 'Deprovisioning incident opened',
+  'deprovisioning-incident.undone': 'Deprovisioning incident undone',
+  'deprovisioning-incident.dismissed': 'Deprovisioning incident dismissed',
   'group.created': 'Group created',
   'group.updated': 'Group changed',
   'group.deleted': 'Group deleted',
@@ -141,4 +154,32 @@ export function humanizeInstants(text: string): string {
     const date = new Date(iso);
     return Number.isNaN(date.getTime()) ? iso : formatDateTime(iso);
   });
+}
+
+/** Who acted, as the audit log says it: "SCIM key Okta (torii_scim_…a1b2)", "Operator CLI". */
+export function describeActor(actor: AuditActorView): string {
+  if (actor.type === 'cli') return 'Operator CLI';
+  if (actor.type === 'system') return 'Torii (scheduled job)';
+  const who = actor.description ? `${actor.description} (${actor.maskedKey})` : (actor.maskedKey ?? 'a key');
+  return `${actor.type === 'scim-key' ? 'SCIM key' : 'API key'} ${who}`;
+}
+
+/** A span of time as a person says it: "less than a minute", "12 minutes", "2 hours 5 minutes", "3 days". */
+export function describeDuration(ms: number): string {
+  const minutes = Math.floor(Math.max(0, ms) / 60_000);
+  if (minutes < 1) return 'less than a minute';
+  if (minutes < 60) return plural(minutes, 'minute');
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return minutes % 60 ? `${plural(hours, 'hour')} ${plural(minutes % 60, 'minute')}` : plural(hours, 'hour');
+  return plural(Math.floor(hours / 24), 'day');
+}
+
+/**
+ * A deprovisioning burst in one sentence: "Your identity provider deactivated or deleted 37 users in 12 minutes",
+ * from its users' first change to their last; "at once" without them (an incident opens at the threshold, after its first changes).
+ */
+export function describeBurst(count: number, span?: { from: string; to: string }): string {
+  const ms = span ? new Date(span.to).getTime() - new Date(span.from).getTime() : undefined;
+  const when = ms === undefined ? 'at once' : ms < 60_000 ? 'within a minute' : `in ${describeDuration(ms)}`;
+  return `Your identity provider deactivated or deleted ${plural(count, 'user')} ${when}`;
 }

@@ -18,6 +18,9 @@ export const PAGES: PageDef[] = [
   { slug: 'audit-log', title: 'Audit log' },
 ];
 
+/** Pages reached by links (the incident banner, the Security page, Members), not listed in the navigation. */
+export const LINKED_PAGES: PageDef[] = [{ slug: 'incidents', title: 'Deprovisioning incidents' }];
+
 export const DEFAULT_PAGE = 'security';
 
 const NAVIGATE_EVENT = 'torii:navigate';
@@ -26,10 +29,31 @@ export function pageHref(slug: string): string {
   return `${BASE}/${slug}`;
 }
 
+/** One deprovisioning incident's page. */
+export function incidentHref(id: string): string {
+  return `${pageHref('incidents')}/${encodeURIComponent(id)}`;
+}
+
+/** The path's parts below /settings: `/settings/incidents/7` is `["incidents", "7"]`. */
+function segments(pathname: string): string[] {
+  const rest = pathname.toLowerCase().startsWith(BASE) ? pathname.slice(BASE.length) : '';
+  return rest.replace(/^\/+|\/+$/g, '').split('/');
+}
+
 /** The page slug of the current URL ("" for /settings itself, the unknown slug as is). */
 export function currentSlug(pathname = window.location.pathname): string {
-  const rest = pathname.toLowerCase().startsWith(BASE) ? pathname.slice(BASE.length) : '';
-  return rest.replace(/^\/+|\/+$/g, '').split('/')[0] ?? '';
+  return (segments(pathname)[0] ?? '').toLowerCase();
+}
+
+/** What follows the slug, e.g. an incident's id in /settings/incidents/7 (undefined when nothing does). */
+export function currentParam(pathname = window.location.pathname): string | undefined {
+  const param = segments(pathname)[1];
+  if (!param) return undefined;
+  try {
+    return decodeURIComponent(param);
+  } catch {
+    return param;
+  }
 }
 
 export function navigate(href: string, options: { replace?: boolean } = {}): void {
@@ -38,10 +62,11 @@ export function navigate(href: string, options: { replace?: boolean } = {}): voi
   window.dispatchEvent(new Event(NAVIGATE_EVENT));
 }
 
-export function useSlug(): string {
-  const [slug, setSlug] = useState(currentSlug);
+/** The current path, again on every navigation: read it with currentSlug and currentParam. */
+export function usePath(): string {
+  const [path, setPath] = useState(() => window.location.pathname);
   useEffect(() => {
-    const update = () => setSlug(currentSlug());
+    const update = () => setPath(window.location.pathname);
     window.addEventListener('popstate', update);
     window.addEventListener(NAVIGATE_EVENT, update);
     return () => {
@@ -49,7 +74,7 @@ export function useSlug(): string {
       window.removeEventListener(NAVIGATE_EVENT, update);
     };
   }, []);
-  return slug;
+  return path;
 }
 
 /** A click on an in-app link: navigate without reloading, unless the user asked for a new tab or window. */

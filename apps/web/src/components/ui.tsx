@@ -59,7 +59,7 @@ export function PageHeader({
         <h1 class="page-title" tabIndex={-1} data-page-title>
           {title}
         </h1>
-        <p class="page-description">{description}</p>
+        {description && <p class="page-description">{description}</p>}
       </div>
       {actions && <div class="page-actions">{actions}</div>}
     </div>

@@ -2,7 +2,8 @@ import { useState } from 'preact/hooks';
 import { type AuditEvent, type AuditFilters, describeError, type Page, query } from '../api';
 import { Badge, EmptyState, Loading, LoadError, LoadMore, Notice, PageHeader, useAsync } from '../components/ui';
 import { useSession } from '../context';
-import { AUDIT_ACTION_LABELS, describeChange, formatDateTime } from '../format';
+import { AUDIT_ACTION_LABELS, describeActor, describeChange, formatDateTime } from '../format';
+import { followLink, incidentHref } from '../router';
 
 /** Filters from the address (`?targetType=user&targetId=42` from the Members page), so a history can be linked to. */
 function filtersFromUrl(): AuditFilters {
@@ -17,14 +18,6 @@ function filtersFromUrl(): AuditFilters {
     until: get('until'),
     outcome: q.get('outcome') === 'failure' ? 'failure' : undefined,
   };
-}
-
-function actorLabel(event: AuditEvent): string {
-  const { actor } = event;
-  if (actor.type === 'cli') return 'Operator CLI';
-  if (actor.type === 'system') return 'Torii (scheduled job)';
-  const who = actor.description ? `${actor.description} (${actor.maskedKey})` : (actor.maskedKey ?? 'a key');
-  return `${actor.type === 'scim-key' ? 'SCIM key' : 'API key'} ${who}`;
 }
 
 export function AuditLogPage() {
@@ -185,11 +178,21 @@ export function AuditLogPage() {
                           <span class="strong">{AUDIT_ACTION_LABELS[e.action] ?? e.action}</span>
                         )}
                       </span>
-                      {e.target.display && <span class="muted small">{e.target.display}</span>}
+                      {e.target.type === 'deprovisioning-incident' && e.target.id ? (
+                        <a
+                          class="small"
+                          href={incidentHref(e.target.id)}
+                          onClick={(event) => followLink(event, incidentHref(e.target.id!))}
+                        >
+                          {e.target.display ?? 'The incident'}
+                        </a>
+                      ) : (
+                        e.target.display && <span class="muted small">{e.target.display}</span>
+                      )}
                     </span>
                   </td>
                   <td data-label="Who" class="cell-wrap">
-                    {actorLabel(e)}
+                    {describeActor(e.actor)}
                   </td>
                   <td data-label="Details" class="cell-wrap">
                     <span class="stack">

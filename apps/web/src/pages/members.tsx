@@ -5,8 +5,9 @@ import { Badge, EmptyState, Loading, LoadError, LoadMore, Notice, PageHeader, us
 import { useSession } from '../context';
 import { userLabel } from '../format';
 import { followLink, pageHref } from '../router';
+import { DeletedUsers } from './deleted-users';
 
-type View = 'members' | 'users';
+type View = 'members' | 'users' | 'deleted';
 
 /** Filters from the address (`?role=Finance` from the Roles page). */
 function filtersFromUrl(): UserFilters {
@@ -23,12 +24,19 @@ export function MembersPage() {
   const { api } = useSession();
   const [filters, setFilters] = useState<UserFilters>(filtersFromUrl);
   // A role filter shows everyone with that role, Employees included: the "All users" view.
-  const [view, setView] = useState<View>(() => (filtersFromUrl().role ? 'users' : 'members'));
+  const [view, setView] = useState<View>(() =>
+    new URLSearchParams(window.location.search).get('view') === 'deleted'
+      ? 'deleted'
+      : filtersFromUrl().role
+        ? 'users'
+        : 'members',
+  );
   const [search, setSearch] = useState(filters.q ?? '');
   const roles = useAsync(() => api.roles());
   const key = JSON.stringify({ view, filters });
   const load = (cursor?: string | null) => (view === 'members' ? api.members(cursor, filters) : api.users(cursor, filters));
-  const list = useAsync(async () => ({ key, page: await load() }), [key]);
+  // The deleted users are listed by their own view.
+  const list = useAsync(async () => (view === 'deleted' ? undefined : { key, page: await load() }), [key]);
   const [confirming, setConfirming] = useState<{ user: User; role: string }>();
   // Pages added with "Load more" belong to the first page they were loaded after; a reload starts over.
   const [more, setMore] = useState<{ after: Page<User>; pages: Page<User>[] }>();
@@ -41,6 +49,8 @@ export function MembersPage() {
     if (next === view) return;
     setView(next);
     setMessage(undefined);
+    // The address names the deleted users' view (the incident page links to it); the others keep their filters there.
+    window.history.replaceState(null, '', `${window.location.pathname}${next === 'deleted' ? '?view=deleted' : query(filters)}`);
   };
 
   const first = list.data?.key === key ? list.data.page : undefined;
@@ -111,193 +121,206 @@ export function MembersPage() {
           <button type="button" class="segment" aria-pressed={view === 'users'} onClick={() => switchView('users')}>
             All users
           </button>
+          <button type="button" class="segment" aria-pressed={view === 'deleted'} onClick={() => switchView('deleted')}>
+            Deleted users
+          </button>
         </div>
-        {last && (
+        {view !== 'deleted' && last && (
           <p class="toolbar-note" aria-live="polite">
             Showing {users.length} of {last.total}
           </p>
         )}
       </div>
-      <form
-        class="filters"
-        aria-label="Filter the users"
-        onSubmit={(e) => {
-          e.preventDefault();
-          filter({ q: search.trim() || undefined });
-        }}
-      >
-        <div class="field field-inline">
-          <label class="label" for="users-search">
-            Search
-          </label>
-          <input
-            id="users-search"
-            class="input input-small"
-            type="search"
-            placeholder="Email or name"
-            value={search}
-            onInput={(e) => setSearch((e.target as HTMLInputElement).value)}
-            onBlur={() => filter({ q: search.trim() || undefined })}
-          />
-        </div>
-        <div class="field field-inline">
-          <label class="label" for="users-role">
-            Role
-          </label>
-          <select
-            id="users-role"
-            class="select select-small"
-            value={filters.role ?? ''}
-            onChange={(e) => filter({ role: (e.target as HTMLSelectElement).value || undefined })}
-          >
-            <option value="">Any role</option>
-            {roleNames.map((r) => (
-              <option key={r} value={r}>
-                {r}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div class="field field-inline">
-          <label class="label" for="users-status">
-            Status
-          </label>
-          <select
-            id="users-status"
-            class="select select-small"
-            value={filters.status ?? ''}
-            onChange={(e) => filter({ status: ((e.target as HTMLSelectElement).value || undefined) as UserFilters['status'] })}
-          >
-            <option value="">Active and inactive</option>
-            <option value="active">Active</option>
-            <option value="inactive">Inactive</option>
-          </select>
-        </div>
-      </form>
-      {message && (
-        <div role={message.tone === 'danger' ? undefined : 'status'}>
-          <Notice tone={message.tone} title={message.title}>
-            {message.text}
-          </Notice>
-        </div>
-      )}
-      {list.error && !first ? (
-        <LoadError error={list.error} onRetry={list.reload} />
-      ) : !first ? (
-        <Loading />
-      ) : users.length === 0 ? (
-        <div class="card">
-          <EmptyState title={view === 'members' ? 'No members yet' : 'No users yet'}>
-            {view === 'members'
-              ? 'Give a user a role other than Employee to make them a member.'
-              : 'Users appear here when your identity provider provisions them.'}
-          </EmptyState>
-        </div>
+      {view === 'deleted' ? (
+        <DeletedUsers />
       ) : (
-        <div class="card card-flush table-scroll">
-          <table class="table table-responsive">
-            <caption class="visually-hidden">{view === 'members' ? 'Members' : 'All users'}</caption>
-            <thead>
-              <tr>
-                <th scope="col">User</th>
-                <th scope="col">Role</th>
-                <th scope="col">Status</th>
-                <th scope="col">
-                  <span class="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {users.map((user) => {
-                const name = userLabel(user);
-                const options = roleNames.includes(user.role) ? roleNames : [user.role, ...roleNames];
-                const busy = busyUser === user.id;
-                return (
-                  <tr key={user.id} data-user={user.userName}>
-                    <td data-label="User">
-                      <span class="stack">
-                        <span class="strong">{name ?? user.userName}</span>
-                        {name && <span class="muted small">{user.userName}</span>}
-                        {user.externalId && <span class="muted small">Provisioned by your identity provider</span>}
-                      </span>
-                    </td>
-                    <td data-label="Role">
-                      {user.roleSource === 'group' ? (
-                        <span class="role-source" data-role-source="group">
-                          <span class="strong">{user.role}</span>
-                          <span class="muted small">
-                            From the group{' '}
-                            <a href={pageHref('groups')} onClick={(event) => followLink(event, pageHref('groups'))}>
-                              {user.roleGroup?.displayName}
-                            </a>
-                          </span>
-                        </span>
-                      ) : (
-                        <>
-                          <label class="visually-hidden" for={`role-${user.id}`}>
-                            Role of {user.userName}
-                          </label>
-                          <select
-                            id={`role-${user.id}`}
-                            class="select select-small"
-                            value={user.role}
-                            disabled={busy || !roles.data}
-                            onChange={(e) => {
-                              const select = e.target as HTMLSelectElement;
-                              const role = select.value;
-                              // Shown as it was until the change is confirmed.
-                              select.value = user.role;
-                              setConfirming({ user, role });
-                            }}
-                          >
-                            {options.map((r) => (
-                              <option key={r} value={r}>
-                                {r}
-                              </option>
-                            ))}
-                          </select>
-                        </>
-                      )}
-                    </td>
-                    <td data-label="Status">{user.active ? <Badge tone="success">Active</Badge> : <Badge>Inactive</Badge>}</td>
-                    <td class="cell-actions">
-                      <a
-                        class="btn btn-ghost btn-small"
-                        href={`${pageHref('audit-log')}?targetType=user&targetId=${user.id}`}
-                        aria-label={`History of ${user.userName}`}
-                        onClick={(event) => followLink(event, `${pageHref('audit-log')}?targetType=user&targetId=${user.id}`)}
-                      >
-                        History
-                      </a>
-                      {user.active ? (
-                        <button
-                          type="button"
-                          class="btn btn-ghost-danger btn-small"
-                          disabled={busy}
-                          aria-label={`Deactivate ${user.userName}`}
-                          onClick={() => setDeactivating(user)}
-                        >
-                          Deactivate
-                        </button>
-                      ) : (
-                        <button
-                          type="button"
-                          class="btn btn-ghost btn-small"
-                          disabled={busy}
-                          aria-label={`Reactivate ${user.userName}`}
-                          onClick={() => void update(user, { active: true })}
-                        >
-                          Reactivate
-                        </button>
-                      )}
-                    </td>
+        <>
+          <form
+            class="filters"
+            aria-label="Filter the users"
+            onSubmit={(e) => {
+              e.preventDefault();
+              filter({ q: search.trim() || undefined });
+            }}
+          >
+            <div class="field field-inline">
+              <label class="label" for="users-search">
+                Search
+              </label>
+              <input
+                id="users-search"
+                class="input input-small"
+                type="search"
+                placeholder="Email or name"
+                value={search}
+                onInput={(e) => setSearch((e.target as HTMLInputElement).value)}
+                onBlur={() => filter({ q: search.trim() || undefined })}
+              />
+            </div>
+            <div class="field field-inline">
+              <label class="label" for="users-role">
+                Role
+              </label>
+              <select
+                id="users-role"
+                class="select select-small"
+                value={filters.role ?? ''}
+                onChange={(e) => filter({ role: (e.target as HTMLSelectElement).value || undefined })}
+              >
+                <option value="">Any role</option>
+                {roleNames.map((r) => (
+                  <option key={r} value={r}>
+                    {r}
+                  </option>
+                ))}
+              </select>
+            </div>
+            <div class="field field-inline">
+              <label class="label" for="users-status">
+                Status
+              </label>
+              <select
+                id="users-status"
+                class="select select-small"
+                value={filters.status ?? ''}
+                onChange={(e) =>
+                  filter({ status: ((e.target as HTMLSelectElement).value || undefined) as UserFilters['status'] })
+                }
+              >
+                <option value="">Active and inactive</option>
+                <option value="active">Active</option>
+                <option value="inactive">Inactive</option>
+              </select>
+            </div>
+          </form>
+          {message && (
+            <div role={message.tone === 'danger' ? undefined : 'status'}>
+              <Notice tone={message.tone} title={message.title}>
+                {message.text}
+              </Notice>
+            </div>
+          )}
+          {list.error && !first ? (
+            <LoadError error={list.error} onRetry={list.reload} />
+          ) : !first ? (
+            <Loading />
+          ) : users.length === 0 ? (
+            <div class="card">
+              <EmptyState title={view === 'members' ? 'No members yet' : 'No users yet'}>
+                {view === 'members'
+                  ? 'Give a user a role other than Employee to make them a member.'
+                  : 'Users appear here when your identity provider provisions them.'}
+              </EmptyState>
+            </div>
+          ) : (
+            <div class="card card-flush table-scroll">
+              <table class="table table-responsive">
+                <caption class="visually-hidden">{view === 'members' ? 'Members' : 'All users'}</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">User</th>
+                    <th scope="col">Role</th>
+                    <th scope="col">Status</th>
+                    <th scope="col">
+                      <span class="visually-hidden">Actions</span>
+                    </th>
                   </tr>
-                );
-              })}
-            </tbody>
-          </table>
-          <LoadMore shown={Boolean(last?.nextCursor)} loading={loadingMore} onClick={() => void loadMore()} />
-        </div>
+                </thead>
+                <tbody>
+                  {users.map((user) => {
+                    const name = userLabel(user);
+                    const options = roleNames.includes(user.role) ? roleNames : [user.role, ...roleNames];
+                    const busy = busyUser === user.id;
+                    return (
+                      <tr key={user.id} data-user={user.userName}>
+                        <td data-label="User">
+                          <span class="stack">
+                            <span class="strong">{name ?? user.userName}</span>
+                            {name && <span class="muted small">{user.userName}</span>}
+                            {user.externalId && <span class="muted small">Provisioned by your identity provider</span>}
+                          </span>
+                        </td>
+                        <td data-label="Role">
+                          {user.roleSource === 'group' ? (
+                            <span class="role-source" data-role-source="group">
+                              <span class="strong">{user.role}</span>
+                              <span class="muted small">
+                                From the group{' '}
+                                <a href={pageHref('groups')} onClick={(event) => followLink(event, pageHref('groups'))}>
+                                  {user.roleGroup?.displayName}
+                                </a>
+                              </span>
+                            </span>
+                          ) : (
+                            <>
+                              <label class="visually-hidden" for={`role-${user.id}`}>
+                                Role of {user.userName}
+                              </label>
+                              <select
+                                id={`role-${user.id}`}
+                                class="select select-small"
+                                value={user.role}
+                                disabled={busy || !roles.data}
+                                onChange={(e) => {
+                                  const select = e.target as HTMLSelectElement;
+                                  const role = select.value;
+                                  // Shown as it was until the change is confirmed.
+                                  select.value = user.role;
+                                  setConfirming({ user, role });
+                                }}
+                              >
+                                {options.map((r) => (
+                                  <option key={r} value={r}>
+                                    {r}
+                                  </option>
+                                ))}
+                              </select>
+                            </>
+                          )}
+                        </td>
+                        <td data-label="Status">
+                          {user.active ? <Badge tone="success">Active</Badge> : <Badge>Inactive</Badge>}
+                        </td>
+                        <td class="cell-actions">
+                          <a
+                            class="btn btn-ghost btn-small"
+                            href={`${pageHref('audit-log')}?targetType=user&targetId=${user.id}`}
+                            aria-label={`History of ${user.userName}`}
+                            onClick={(event) => followLink(event, `${pageHref('audit-log')}?targetType=user&targetId=${user.id}`)}
+                          >
+                            History
+                          </a>
+                          {user.active ? (
+                            <button
+                              type="button"
+                              class="btn btn-ghost-danger btn-small"
+                              disabled={busy}
+                              aria-label={`Deactivate ${user.userName}`}
+                              onClick={() => setDeactivating(user)}
+                            >
+                              Deactivate
+                            </button>
+                          ) : (
+                            <button
+                              type="button"
+                              class="btn btn-ghost btn-small"
+                              disabled={busy}
+                              aria-label={`Reactivate ${user.userName}`}
+                              onClick={() => void update(user, { active: true })}
+                            >
+                              Reactivate
+                            </button>
+                          )}
+                        </td>
+                      </tr>
+                    );
+                  })}
+                </tbody>
+              </table>
+              <LoadMore shown={Boolean(last?.nextCursor)} loading={loadingMore} onClick={() => void loadMore()} />
+            </div>
+          )}
+        </>
       )}
       {confirming && (
         <Dialog

@@ -2,8 +2,8 @@ import { useState } from 'preact/hooks';
 import { describeError, type Page, type Reminder, type ReminderStatus } from '../api';
 import { Badge, EmptyState, Loading, LoadError, LoadMore, Notice, PageHeader, useAsync } from '../components/ui';
 import { useSession } from '../context';
-import { describeLeadTime, formatDate, formatDateTime, KEY_TYPE_LABELS, REMINDER_STATUS_LABELS } from '../format';
-import { followLink, pageHref } from '../router';
+import { describeLeadTime, formatDate, formatDateTime, KEY_TYPE_LABELS, plural, REMINDER_STATUS_LABELS } from '../format';
+import { followLink, incidentHref, pageHref } from '../router';
 
 const STATUS_TONES: Record<ReminderStatus, 'success' | 'warning' | 'danger' | 'neutral'> = {
   sent: 'success',
@@ -163,6 +163,21 @@ export function NotificationsPage() {
                           <Badge tone="danger">SCIM connection {r.health?.status}</Badge>
                         </span>
                         <span class="muted small">{r.health?.summary}</span>
+                      </span>
+                    ) : r.kind === 'deprovisioning' ? (
+                      <span class="stack">
+                        <span>
+                          <Badge tone="danger">Deprovisioning incident</Badge>
+                        </span>
+                        {r.incident && (
+                          <a
+                            class="small"
+                            href={incidentHref(r.incident.id)}
+                            onClick={(event) => followLink(event, incidentHref(r.incident!.id))}
+                          >
+                            {plural(r.incident.count, 'user')} deactivated or deleted
+                          </a>
+                        )}
                       </span>
                     ) : (
                       <span class="stack">

@@ -3,9 +3,9 @@ import { describeError, type ScimHealth } from '../api';
 import { CopyButton } from '../components/copy-button';
 import { Dialog } from '../components/dialog';
 import { type Async, Badge, Loading, LoadError, Notice, PageHeader, Switch, useAsync } from '../components/ui';
-import { formatDateTime } from '../format';
+import { describeBurst, formatDateTime } from '../format';
 import { useSession } from '../context';
-import { followLink, pageHref } from '../router';
+import { followLink, incidentHref, pageHref } from '../router';
 
 export function SecurityPage() {
   const { api, organization } = useSession();
@@ -150,6 +150,23 @@ function ConnectionCard({ health }: { health: Async<ScimHealth> }) {
         <Loading />
       ) : (
         <>
+          {data.incident && (
+            <div class="card-notice" data-open-incident={data.incident.id}>
+              <Notice tone="danger" title="Deprovisioning incident open">
+                <p>
+                  {describeBurst(data.incident.count)}. Incident open since {formatDateTime(data.incident.openedAt)}: undo it once
+                  the assignment in your identity provider is fixed, or dismiss it if the change was meant.
+                </p>
+                <a
+                  class="btn btn-danger btn-small notice-action"
+                  href={incidentHref(data.incident.id)}
+                  onClick={(e) => followLink(e, incidentHref(data.incident!.id))}
+                >
+                  Review the incident
+                </a>
+              </Notice>
+            </div>
+          )}
           <p class="card-text health-summary">{data.summary}</p>
           <p class="health-stats">
             <span>
