@@ -460,8 +460,9 @@ describe('the statements the repositories send', () => {
           kind: 'deleted',
           at: now,
           actor: scimActor,
-          incidentId,
+          incidentId: null,
           prior,
+          counted: true,
         }),
       ),
     );
@@ -492,6 +493,7 @@ describe('the statements the repositories send', () => {
       inTransaction((m) => users.findIncludingDeleted(m, organizationId, user.id)),
     );
     await record('DeprovisioningsRepository.due (the purge)', () => deprovisionings.due(now, 500));
+    await record('DeprovisioningsRepository.pruneMinutes (the purge)', () => deprovisionings.pruneMinutes(now));
     await record('DeprovisioningsRepository.deleteRecords (the purge: history)', () => deprovisionings.deleteRecords([0]));
     await record('GroupsRepository.membershipsOf (in a transaction: a restore)', () =>
       inTransaction((m) => groups.membershipsOf(m, [user.id, userId])),

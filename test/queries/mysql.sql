@@ -168,10 +168,10 @@ UPDATE users SET role_id = ?, own_role_id = ?, role_group_id = ? WHERE id IN (?)
 SELECT id, display_name FROM user_groups WHERE id IN (?);
 
 -- DeprovisioningsRepository.windowState (in a transaction: the burst check of a SCIM deprovisioning)
-SELECT id FROM deprovisioning_incidents WHERE organization_id = ? AND open_slot = 1 LOCK IN SHARE MODE; SELECT COUNT(DISTINCT user_id), COUNT(DISTINCT CASE WHEN was_active = 1 THEN user_id END), MAX(CASE WHEN user_id = ? THEN 1 ELSE 0 END) FROM user_deprovisionings WHERE organization_id = ? AND at >= ? AND actor_type = 'scim-key' AND incident_id IS NULL;
+SELECT id FROM deprovisioning_incidents WHERE organization_id = ? AND open_slot = 1 LOCK IN SHARE MODE; SELECT SUM(users), SUM(were_active), (SELECT COUNT(*) FROM user_deprovisionings WHERE user_id = ? AND at >= GREATEST(?, COALESCE((SELECT MAX(closed_at) FROM deprovisioning_incidents WHERE organization_id = ?), ?)) AND actor_type = 'scim-key' AND incident_id IS NULL) FROM deprovisioning_minutes WHERE organization_id = ? AND minute >= GREATEST(?, COALESCE((SELECT MAX(closed_at) FROM deprovisioning_incidents WHERE organization_id = ?), ?));
 
 -- DeprovisioningsRepository.windowStateNow (after the commit of a deprovisioning that joined no incident)
-SELECT id FROM deprovisioning_incidents WHERE organization_id = ? AND open_slot = 1 LOCK IN SHARE MODE; SELECT COUNT(DISTINCT user_id), COUNT(DISTINCT CASE WHEN was_active = 1 THEN user_id END), MAX(CASE WHEN user_id = ? THEN 1 ELSE 0 END) FROM user_deprovisionings WHERE organization_id = ? AND at >= ? AND actor_type = 'scim-key' AND incident_id IS NULL;
+SELECT id FROM deprovisioning_incidents WHERE organization_id = ? AND open_slot = 1 LOCK IN SHARE MODE; SELECT SUM(users), SUM(were_active), (SELECT COUNT(*) FROM user_deprovisionings WHERE user_id = ? AND at >= GREATEST(?, COALESCE((SELECT MAX(closed_at) FROM deprovisioning_incidents WHERE organization_id = ?), ?)) AND actor_type = 'scim-key' AND incident_id IS NULL) FROM deprovisioning_minutes WHERE organization_id = ? AND minute >= GREATEST(?, COALESCE((SELECT MAX(closed_at) FROM deprovisioning_incidents WHERE organization_id = ?), ?));
 
 -- DeprovisioningsRepository.activeUsers (in a transaction: a window holds a burst)
 SELECT COUNT(*) FROM users WHERE organization_id = ? AND deleted_at IS NULL AND active = 1;
@@ -188,6 +188,7 @@ UPDATE user_deprovisionings SET incident_id = ? WHERE organization_id = ? AND at
 -- DeprovisioningsRepository.insert (in a transaction, before the deletion below)
 INSERT INTO user_deprovisionings (organization_id, user_id, kind, at, actor_type, actor_key_id, actor_masked_key, actor_description, incident_id, was_active, role_id, own_role_id, role_group_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
 INSERT INTO user_deprovisioning_groups (deprovisioning_id, group_id) SELECT LAST_INSERT_ID(), group_id FROM group_members WHERE user_id = ?;
+INSERT INTO deprovisioning_minutes (organization_id, minute, slot, users, were_active) VALUES (?, ?, CONNECTION_ID() % 16, 1, ?) ON DUPLICATE KEY UPDATE users = users + 1, were_active = were_active + VALUES(were_active);
 
 -- UsersRepository.deleteUser (in a transaction)
 UPDATE users SET `deleted_at` = ?, `user_name_lower` = ?, `updated_at` = ?, `version` = ? WHERE id = ?;
@@ -216,7 +217,6 @@ SELECT d.incident_id, d.user_id, u.user_name, d.kind, d.at FROM user_deprovision
 
 -- DeprovisioningsRepository.firstChanges (in a transaction: an undo)
 SELECT d.id, d.user_id, d.kind, d.at, d.actor_type, d.actor_key_id, d.actor_masked_key, d.actor_description, d.was_active, d.role_id, d.own_role_id, d.role_group_id FROM user_deprovisionings d WHERE d.incident_id = ? ORDER BY d.id;
-SELECT deprovisioning_id, group_id FROM user_deprovisioning_groups WHERE deprovisioning_id IN (?) ORDER BY deprovisioning_id, group_id;
 
 -- DeprovisioningsRepository.openSummary
 SELECT i.id, i.opened_at, MAX(d.at), COUNT(DISTINCT d.user_id) FROM deprovisioning_incidents i JOIN user_deprovisionings d ON d.incident_id = i.id
@@ -239,6 +239,9 @@ SELECT v.`id`, v.`user_id`, v.`organization_id`, v.`attribute`, v.`position`, v.
 -- DeprovisioningsRepository.due (the purge)
 SELECT d.id, d.user_id, u.organization_id, u.user_name, u.deleted_at FROM user_deprovisionings d JOIN users u ON u.id = d.user_id
         WHERE d.at <= ? ORDER BY d.at, d.id LIMIT 500;
+
+-- DeprovisioningsRepository.pruneMinutes (the purge)
+DELETE FROM deprovisioning_minutes WHERE minute < ?;
 
 -- DeprovisioningsRepository.deleteRecords (the purge: history)
 DELETE FROM user_deprovisionings WHERE id IN (?);

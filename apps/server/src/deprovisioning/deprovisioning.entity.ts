@@ -86,3 +86,36 @@ export class DeprovisioningGroup {
   @JoinColumn({ name: 'deprovisioning_id' })
   deprovisioning?: Deprovisioning;
 }
+
+/**
+ * How many users an organization's SCIM deprovisioning reached per minute, outside any incident: what
+ * the burst check sums over its window (at most DEPROVISION_BURST_WINDOW_MINUTES rows a slot), instead of
+ * counting the window's records, which grow with the burst (a 30,000-user organization's check read
+ * 3,000 of them per request before its incident opened). A user counts in the minute of its first
+ * change in the window. On MySQL/MariaDB each pool connection adds to its own slot
+ * (`CONNECTION_ID() % 16`), as `user_counts` does, so concurrent changes never wait for one row lock.
+ */
+@Entity('deprovisioning_minutes')
+@Index('IDX_deprovisioning_minutes_minute', ['minute'])
+export class DeprovisioningMinute {
+  @PrimaryColumn({ type: 'int' })
+  organizationId: number;
+
+  @PrimaryColumn({ type: 'datetime', precision: 3 })
+  minute: Date;
+
+  @PrimaryColumn({ type: 'int' })
+  slot: number;
+
+  @ManyToOne(() => Organization, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'organization_id' })
+  organization?: Organization;
+
+  /** Users whose first SCIM deactivation or deletion in the window fell in this minute. */
+  @Column({ type: 'int', default: 0 })
+  users: number;
+
+  /** Of those, the users that were active before it (the burst's share is of the users active when the window began). */
+  @Column({ type: 'int', default: 0 })
+  wereActive: number;
+}

@@ -3,7 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '../audit/audit.module';
 import { DeprovisioningIncident } from './deprovisioning-incident.entity';
 import { DeprovisioningService } from './deprovisioning.service';
-import { Deprovisioning, DeprovisioningGroup } from './deprovisioning.entity';
+import { Deprovisioning, DeprovisioningGroup, DeprovisioningMinute } from './deprovisioning.entity';
 import { DeprovisioningsRepository } from './deprovisionings.repository';
 
 /**
@@ -12,7 +12,10 @@ import { DeprovisioningsRepository } from './deprovisionings.repository';
  * in its transactions; the safety-net module reads it to restore and undo.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([Deprovisioning, DeprovisioningGroup, DeprovisioningIncident]), AuditModule],
+  imports: [
+    TypeOrmModule.forFeature([Deprovisioning, DeprovisioningGroup, DeprovisioningMinute, DeprovisioningIncident]),
+    AuditModule,
+  ],
   providers: [DeprovisioningService, DeprovisioningsRepository],
   exports: [DeprovisioningService],
 })

@@ -68,8 +68,9 @@ export class DeprovisioningService {
   async record(manager: EntityManager, user: DeprovisionedUser, kind: DeprovisioningChange, scope: AuditScope): Promise<void> {
     const at = this.clock.now();
     const scim = scope.actor.type === 'scim-key';
-    const incidentId = scim ? await this.burst(manager, user, at, scope) : null;
+    const { incidentId, counted } = scim ? await this.burst(manager, user, at, scope) : { incidentId: null, counted: false };
     await this.repository.insert(manager, {
+      counted,
       organizationId: user.organizationId,
       userId: user.id,
       kind,
@@ -81,15 +82,23 @@ export class DeprovisioningService {
     if (scim && incidentId === null) this.transactions.afterCommit(manager, () => this.recheck(user.organizationId, at, scope));
   }
 
-  /** The incident this change belongs to: the open one, the one it opens, or none. */
-  private async burst(manager: EntityManager, user: DeprovisionedUser, now: Date, scope: AuditScope): Promise<number | null> {
+  /**
+   * The incident this change belongs to: the open one, the one it opens, or none; and whether it counts
+   * towards a burst (a user not counted in the window yet, outside any incident).
+   */
+  private async burst(
+    manager: EntityManager,
+    user: DeprovisionedUser,
+    now: Date,
+    scope: AuditScope,
+  ): Promise<{ incidentId: number | null; counted: boolean }> {
     const since = this.windowStart(now);
     const window = await this.repository.windowState(manager, user.organizationId, since, user.id);
-    if (window.openIncidentId !== null) return window.openIncidentId;
+    if (window.openIncidentId !== null) return { incidentId: window.openIncidentId, counted: false };
     // Active now: this user included (its change is not written yet).
     const count = window.others + (window.userInWindow ? 0 : 1);
     const opened = await this.openIfBurst(manager, user.organizationId, now, count, window.othersWereActive, scope);
-    return opened ?? null;
+    return { incidentId: opened ?? null, counted: !window.userInWindow && (opened ?? null) === null };
   }
 
   /**
@@ -243,5 +252,10 @@ export class DeprovisioningService {
   /** Deletes records nothing undoes any more. */
   deleteRecords(ids: readonly number[]): Promise<void> {
     return this.repository.deleteRecords(ids);
+  }
+
+  /** Deletes the per-minute counts no window reaches any more (older than a day past the window). */
+  pruneCounts(now: Date): Promise<void> {
+    return this.repository.pruneMinutes(new Date(this.windowStart(now).getTime() - 86_400_000));
   }
 }

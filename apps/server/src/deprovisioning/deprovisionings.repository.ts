@@ -74,29 +74,41 @@ const ROW_COLUMNS =
 @Injectable()
 export class DeprovisioningsRepository {
   private readonly sqlite: boolean;
+  private readonly countMinute: string;
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly statements: Statements,
   ) {
     this.sqlite = dataSource.options.type === 'better-sqlite3';
+    this.countMinute = this.sqlite
+      ? 'INSERT INTO deprovisioning_minutes (organization_id, minute, slot, users, were_active) VALUES (?, ?, 0, 1, ?) ON CONFLICT (organization_id, minute, slot) DO UPDATE SET users = users + 1, were_active = were_active + excluded.were_active'
+      : 'INSERT INTO deprovisioning_minutes (organization_id, minute, slot, users, were_active) VALUES (?, ?, CONNECTION_ID() % 16, 1, ?) ON DUPLICATE KEY UPDATE users = users + 1, were_active = were_active + VALUES(were_active)';
   }
 
   /**
-   * The burst detector's one read. On MySQL the open incident is read with a shared lock (in the same
-   * round trip as the count): a change that finds none holds the gap, so an incident being opened
-   * waits for it to commit and then takes it in (its UPDATE sees committed rows), and a change that
-   * finds one joins it; the count is a plain read of the window's index range.
+   * The burst detector's one read: the open incident, the users the organization's SCIM deprovisioning
+   * reached in the window (the per-minute counts since the window's start, or since the last incident
+   * closed: counting starts afresh), and whether this user is one of them already. A few rows, however
+   * large the burst. On MySQL the open incident is read with a shared lock, in the same round trip: a
+   * change that finds none holds the gap, so an incident being opened waits for it to commit and then
+   * takes it in (its UPDATE sees committed rows), and a change that finds one joins it.
    */
   async windowState(manager: EntityManager, organizationId: number, since: Date, userId: number): Promise<WindowState> {
     const open = 'SELECT id FROM deprovisioning_incidents WHERE organization_id = ? AND open_slot = 1';
-    const count = `SELECT COUNT(DISTINCT user_id), COUNT(DISTINCT CASE WHEN was_active = 1 THEN user_id END), MAX(CASE WHEN user_id = ? THEN 1 ELSE 0 END) FROM user_deprovisionings WHERE organization_id = ? AND at >= ? AND ${SCIM} AND incident_id IS NULL`;
-    const countParams = [userId, organizationId, toDbDate(since)];
+    // The window starts at `since`, or when the organization's last incident was closed if that is later.
+    const start = `${this.sqlite ? 'MAX' : 'GREATEST'}(?, COALESCE((SELECT MAX(closed_at) FROM deprovisioning_incidents WHERE organization_id = ?), ?))`;
+    const count = `SELECT SUM(users), SUM(were_active), (SELECT COUNT(*) FROM user_deprovisionings WHERE user_id = ? AND at >= ${start} AND ${SCIM} AND incident_id IS NULL) FROM deprovisioning_minutes WHERE organization_id = ? AND minute >= ${start}`;
+    const from = toDbDate(since);
+    // `start` takes (since, organization, since); the minutes are compared from the minute `since` falls in.
+    const minute = toDbDate(minuteOf(since));
+    const countParams = [userId, from, organizationId, from, organizationId, minute, organizationId, minute];
     let incident: unknown[][];
     let counted: unknown[][];
     if (this.sqlite) {
       incident = await this.statements.rows(manager, open, [organizationId]);
-      counted = await this.statements.rows(manager, count, countParams);
+      // While an incident is open, every change joins it: nothing to count.
+      counted = incident.length ? [] : await this.statements.rows(manager, count, countParams);
     } else {
       [incident, counted] = (await this.statements.rows(manager, `${open} LOCK IN SHARE MODE; ${count}`, [
         organizationId,
@@ -108,7 +120,7 @@ export class DeprovisioningsRepository {
       openIncidentId: incident.length ? Number(incident[0][0]) : null,
       others: Number(others ?? 0),
       othersWereActive: Number(wereActive ?? 0),
-      userInWindow: Number(mine ?? 0) === 1,
+      userInWindow: Number(mine ?? 0) > 0,
     };
   }
 
@@ -142,6 +154,8 @@ export class DeprovisioningsRepository {
       actor: AuditActor;
       incidentId: number | null;
       prior: PriorState;
+      /** A SCIM change of a user not yet counted in the window, outside any incident: it counts in its minute. */
+      counted: boolean;
     },
   ): Promise<void> {
     const key = 'keyId' in row.actor ? row.actor : null;
@@ -167,10 +181,16 @@ export class DeprovisioningsRepository {
     if (this.sqlite) {
       const id = await this.statements.insert(manager, insert, values);
       await this.statements.write(manager, copy('?'), [id, row.userId]);
-      return;
+    } else {
+      await this.statements.writeAtCommit(manager, insert, values);
+      await this.statements.writeAtCommit(manager, copy('LAST_INSERT_ID()'), [row.userId]);
     }
-    await this.statements.writeAtCommit(manager, insert, values);
-    await this.statements.writeAtCommit(manager, copy('LAST_INSERT_ID()'), [row.userId]);
+    if (row.counted)
+      await this.statements.writeAtCommit(manager, this.countMinute, [
+        row.organizationId,
+        toDbDate(minuteOf(row.at)),
+        row.prior.wasActive ? 1 : 0,
+      ]);
   }
 
   /** Opens the organization's incident; null when another transaction holds one open (the unique index decides). */
@@ -355,6 +375,13 @@ export class DeprovisioningsRepository {
     return (result.affected ?? 0) === 1;
   }
 
+  /** Deletes the per-minute counts before `before` (the purge: past any window). */
+  async pruneMinutes(before: Date): Promise<void> {
+    await this.statements.write(this.dataSource.manager, 'DELETE FROM deprovisioning_minutes WHERE minute < ?', [
+      toDbDate(before),
+    ]);
+  }
+
   /** Deletes records by id (history past the retention). */
   async deleteRecords(ids: readonly number[]): Promise<void> {
     if (ids.length)
@@ -458,4 +485,9 @@ function incidentRow(row: unknown[]): IncidentRow {
     closedAt: toDate(closedAt as string),
     closedBy: closedType === null ? null : actorOf([closedType, closedKeyId, closedMasked, closedDescription]),
   };
+}
+
+/** The minute (UTC, seconds zero) an instant falls in. */
+function minuteOf(at: Date): Date {
+  return new Date(Math.floor(at.getTime() / 60_000) * 60_000);
 }
