@@ -198,9 +198,9 @@ INSERT INTO user_counts (organization_id, slot, live) VALUES (?, CONNECTION_ID()
 -- DeprovisioningsRepository.deletedUsers
 SELECT d.id, u.id, u.user_name, u.display_name, u.deleted_at, d.actor_type, d.actor_key_id, d.actor_masked_key, d.actor_description
         FROM user_deprovisionings d JOIN users u ON u.id = d.user_id
-        WHERE d.organization_id = ? AND d.kind = 'deleted' AND d.id < ? AND u.deleted_at IS NOT NULL
+        WHERE d.organization_id = ? AND d.kind = 'deleted' AND u.deleted_at IS NOT NULL
           AND NOT EXISTS (SELECT 1 FROM user_deprovisionings x WHERE x.user_id = d.user_id AND x.kind = 'deleted' AND x.id > d.id)
-        ORDER BY d.id DESC LIMIT 51;
+        ORDER BY d.at DESC, d.id DESC LIMIT 51;
 
 -- DeprovisioningsRepository.latestDeletion (in a transaction: a restore)
 SELECT d.id, d.user_id, d.kind, d.at, d.actor_type, d.actor_key_id, d.actor_masked_key, d.actor_description, d.was_active, d.role_id, d.own_role_id, d.role_group_id FROM user_deprovisionings d WHERE d.user_id = ? AND d.kind = 'deleted' ORDER BY d.id DESC LIMIT 1;
@@ -237,8 +237,8 @@ SELECT id FROM organizations WHERE id = ? LOCK IN SHARE MODE; SELECT u.`id`, u.`
 SELECT v.`id`, v.`user_id`, v.`organization_id`, v.`attribute`, v.`position`, v.`value`, v.`display`, v.`type`, v.`primary`, v.`formatted`, v.`street_address`, v.`locality`, v.`region`, v.`postal_code`, v.`country` FROM user_attribute_values v WHERE v.user_id IN (?) ORDER BY v.user_id, v.attribute, v.position;
 
 -- DeprovisioningsRepository.due (the purge)
-SELECT d.id, d.user_id, u.organization_id, u.user_name, u.deleted_at FROM user_deprovisionings d JOIN users u ON u.id = d.user_id
-        WHERE d.at <= ? ORDER BY d.at, d.id LIMIT 500;
+SELECT d.id, d.user_id, u.organization_id, u.user_name, u.deleted_at, d.at FROM user_deprovisionings d JOIN users u ON u.id = d.user_id
+        ORDER BY d.id LIMIT 500;
 
 -- DeprovisioningsRepository.pruneMinutes (the purge)
 DELETE FROM deprovisioning_minutes WHERE minute < ?;

@@ -169,12 +169,10 @@ UPDATE users SET role_id = ?, own_role_id = ?, role_group_id = ? WHERE id IN (?)
 SELECT id, display_name FROM user_groups WHERE id IN (?);
 
 -- DeprovisioningsRepository.windowState (in a transaction: the burst check of a SCIM deprovisioning)
-SELECT id FROM deprovisioning_incidents WHERE organization_id = ? AND open_slot = 1;
-SELECT SUM(users), SUM(were_active), (SELECT COUNT(*) FROM user_deprovisionings WHERE user_id = ? AND at >= MAX(?, COALESCE((SELECT MAX(closed_at) FROM deprovisioning_incidents WHERE organization_id = ?), ?)) AND actor_type = 'scim-key' AND incident_id IS NULL) FROM deprovisioning_minutes WHERE organization_id = ? AND minute >= MAX(?, COALESCE((SELECT MAX(closed_at) FROM deprovisioning_incidents WHERE organization_id = ?), ?));
+SELECT (SELECT id FROM deprovisioning_incidents WHERE organization_id = ? AND open_slot = 1), SUM(users), SUM(were_active), (SELECT COUNT(*) FROM user_deprovisionings WHERE user_id = ? AND at >= MAX(?, COALESCE((SELECT MAX(closed_at) FROM deprovisioning_incidents WHERE organization_id = ?), ?)) AND actor_type = 'scim-key' AND incident_id IS NULL) FROM deprovisioning_minutes WHERE organization_id = ? AND minute >= MAX(?, COALESCE((SELECT MAX(closed_at) FROM deprovisioning_incidents WHERE organization_id = ?), ?));
 
 -- DeprovisioningsRepository.windowStateNow (after the commit of a deprovisioning that joined no incident)
-SELECT id FROM deprovisioning_incidents WHERE organization_id = ? AND open_slot = 1;
-SELECT SUM(users), SUM(were_active), (SELECT COUNT(*) FROM user_deprovisionings WHERE user_id = ? AND at >= MAX(?, COALESCE((SELECT MAX(closed_at) FROM deprovisioning_incidents WHERE organization_id = ?), ?)) AND actor_type = 'scim-key' AND incident_id IS NULL) FROM deprovisioning_minutes WHERE organization_id = ? AND minute >= MAX(?, COALESCE((SELECT MAX(closed_at) FROM deprovisioning_incidents WHERE organization_id = ?), ?));
+SELECT (SELECT id FROM deprovisioning_incidents WHERE organization_id = ? AND open_slot = 1), SUM(users), SUM(were_active), (SELECT COUNT(*) FROM user_deprovisionings WHERE user_id = ? AND at >= MAX(?, COALESCE((SELECT MAX(closed_at) FROM deprovisioning_incidents WHERE organization_id = ?), ?)) AND actor_type = 'scim-key' AND incident_id IS NULL) FROM deprovisioning_minutes WHERE organization_id = ? AND minute >= MAX(?, COALESCE((SELECT MAX(closed_at) FROM deprovisioning_incidents WHERE organization_id = ?), ?));
 
 -- DeprovisioningsRepository.activeUsers (in a transaction: a window holds a burst)
 SELECT COUNT(*) FROM users WHERE organization_id = ? AND deleted_at IS NULL AND active = 1;
@@ -201,9 +199,9 @@ INSERT INTO user_counts (organization_id, slot, live) VALUES (?, 0, ?) ON CONFLI
 -- DeprovisioningsRepository.deletedUsers
 SELECT d.id, u.id, u.user_name, u.display_name, u.deleted_at, d.actor_type, d.actor_key_id, d.actor_masked_key, d.actor_description
         FROM user_deprovisionings d JOIN users u ON u.id = d.user_id
-        WHERE d.organization_id = ? AND d.kind = 'deleted' AND d.id < ? AND u.deleted_at IS NOT NULL
+        WHERE d.organization_id = ? AND d.kind = 'deleted' AND u.deleted_at IS NOT NULL
           AND NOT EXISTS (SELECT 1 FROM user_deprovisionings x WHERE x.user_id = d.user_id AND x.kind = 'deleted' AND x.id > d.id)
-        ORDER BY d.id DESC LIMIT 51;
+        ORDER BY d.at DESC, d.id DESC LIMIT 51;
 
 -- DeprovisioningsRepository.latestDeletion (in a transaction: a restore)
 SELECT d.id, d.user_id, d.kind, d.at, d.actor_type, d.actor_key_id, d.actor_masked_key, d.actor_description, d.was_active, d.role_id, d.own_role_id, d.role_group_id FROM user_deprovisionings d WHERE d.user_id = ? AND d.kind = 'deleted' ORDER BY d.id DESC LIMIT 1;
@@ -240,8 +238,8 @@ SELECT u."id", u."organization_id", u."user_name", u."user_name_lower", u."exter
 SELECT v."id", v."user_id", v."organization_id", v."attribute", v."position", v."value", v."display", v."type", v."primary", v."formatted", v."street_address", v."locality", v."region", v."postal_code", v."country" FROM user_attribute_values v WHERE v.user_id IN (?) ORDER BY v.user_id, v.attribute, v.position;
 
 -- DeprovisioningsRepository.due (the purge)
-SELECT d.id, d.user_id, u.organization_id, u.user_name, u.deleted_at FROM user_deprovisionings d JOIN users u ON u.id = d.user_id
-        WHERE d.at <= ? ORDER BY d.at, d.id LIMIT 500;
+SELECT d.id, d.user_id, u.organization_id, u.user_name, u.deleted_at, d.at FROM user_deprovisionings d JOIN users u ON u.id = d.user_id
+        ORDER BY d.id LIMIT 500;
 
 -- DeprovisioningsRepository.pruneMinutes (the purge)
 DELETE FROM deprovisioning_minutes WHERE minute < ?;

@@ -13,12 +13,11 @@ export type DeprovisioningChange = 'deactivated' | 'deleted';
  * than the retention.
  */
 @Entity('user_deprovisionings')
+// Every change of a deprovisioning writes this row: few indexes. (organization, at): a window's changes, the
+// deleted-users list (most recent first). The purge walks the primary key (ids follow the time).
 @Index('IDX_user_deprovisionings_org_at', ['organizationId', 'at'])
 @Index('IDX_user_deprovisionings_user', ['userId', 'id'])
 @Index('IDX_user_deprovisionings_incident', ['incidentId', 'id'])
-@Index('IDX_user_deprovisionings_at', ['at'])
-// An organization's deleted users, most recently deleted first (the deleted-users list's order and cursor).
-@Index('IDX_user_deprovisionings_org_kind', ['organizationId', 'kind', 'id'])
 export class Deprovisioning {
   @PrimaryGeneratedColumn()
   id: number;

@@ -106,9 +106,12 @@ export class DeprovisioningsRepository {
     let incident: unknown[][];
     let counted: unknown[][];
     if (this.sqlite) {
-      incident = await this.statements.rows(manager, open, [organizationId]);
-      // While an incident is open, every change joins it: nothing to count.
-      counted = incident.length ? [] : await this.statements.rows(manager, count, countParams);
+      const [[openId, ...rest]] = await this.statements.rows(manager, count.replace('SELECT ', `SELECT (${open}), `), [
+        organizationId,
+        ...countParams,
+      ]);
+      incident = openId === null ? [] : [[openId]];
+      counted = [rest];
     } else {
       [incident, counted] = (await this.statements.rows(manager, `${open} LOCK IN SHARE MODE; ${count}`, [
         organizationId,
@@ -321,14 +324,17 @@ export class DeprovisioningsRepository {
     beforeId: number,
     size: number,
   ): Promise<Array<DeletedUserRow & { recordId: number }>> {
+    // After the cursor's record, in (at, id) order: the organization's (organization, at) index, read backwards.
+    const at = '(SELECT c.at FROM user_deprovisionings c WHERE c.id = ?)';
+    const after = beforeId ? ` AND (d.at < ${at} OR (d.at = ${at} AND d.id < ?))` : '';
     const rows = await this.statements.rows(
       this.dataSource.manager,
       `SELECT d.id, u.id, u.user_name, u.display_name, u.deleted_at, d.actor_type, d.actor_key_id, d.actor_masked_key, d.actor_description
         FROM user_deprovisionings d JOIN users u ON u.id = d.user_id
-        WHERE d.organization_id = ? AND d.kind = 'deleted' AND d.id < ? AND u.deleted_at IS NOT NULL
+        WHERE d.organization_id = ? AND d.kind = 'deleted' AND u.deleted_at IS NOT NULL${after}
           AND NOT EXISTS (SELECT 1 FROM user_deprovisionings x WHERE x.user_id = d.user_id AND x.kind = 'deleted' AND x.id > d.id)
-        ORDER BY d.id DESC LIMIT ${Math.trunc(size) + 1}`,
-      [organizationId, beforeId || Number.MAX_SAFE_INTEGER],
+        ORDER BY d.at DESC, d.id DESC LIMIT ${Math.trunc(size) + 1}`,
+      beforeId ? [organizationId, beforeId, beforeId, beforeId] : [organizationId],
     );
     return rows.map(([recordId, id, userName, displayName, deletedAt, ...actor]) => ({
       recordId: Number(recordId),
@@ -341,8 +347,10 @@ export class DeprovisioningsRepository {
   }
 
   /**
-   * Records at or before `before` (the retention's start), oldest first, through the index on `at`: the
-   * purge's walk, whose work is what is due, not the number of organizations or users. Each comes with
+   * Records at or before `before` (the retention's start), oldest first: the first `limit` records by id
+   * (ids follow the time), up to the first that is not due. The purge removes each one it is given, so
+   * the walk starts at the oldest every time and its work is what is due, not the number of
+   * organizations or users, with no index on the time to keep on every write. Each comes with
    * its user's state: a deletion whose user is still deleted since then is a purge; the rest (a
    * deactivation, the deletion of a user restored since) is history nothing undoes any more.
    */
@@ -352,11 +360,13 @@ export class DeprovisioningsRepository {
   ): Promise<Array<{ id: number; userId: number; organizationId: number; userName: string; deletedAt: Date | null }>> {
     const rows = await this.statements.rows(
       this.dataSource.manager,
-      `SELECT d.id, d.user_id, u.organization_id, u.user_name, u.deleted_at FROM user_deprovisionings d JOIN users u ON u.id = d.user_id
-        WHERE d.at <= ? ORDER BY d.at, d.id LIMIT ${Math.trunc(limit)}`,
-      [toDbDate(before)],
+      `SELECT d.id, d.user_id, u.organization_id, u.user_name, u.deleted_at, d.at FROM user_deprovisionings d JOIN users u ON u.id = d.user_id
+        ORDER BY d.id LIMIT ${Math.trunc(limit)}`,
+      [],
     );
-    return rows.map(([id, userId, organizationId, userName, deletedAt]) => ({
+    const firstNotDue = rows.findIndex((row) => toDate(row[5] as string)! > before);
+    const due = firstNotDue < 0 ? rows : rows.slice(0, firstNotDue);
+    return due.map(([id, userId, organizationId, userName, deletedAt]) => ({
       id: Number(id),
       userId: Number(userId),
       organizationId: Number(organizationId),

@@ -2,10 +2,11 @@ import { MigrationInterface, QueryRunner } from "typeorm";
 
 /**
  * The deprovisioning safety net (docs/safety-net.md): every deactivation and deletion of a user with the
- * state it undoes (user_deprovisionings, user_deprovisioning_groups), and the incidents bursts of them open.
+ * state it undoes (user_deprovisionings, user_deprovisioning_groups), the per-minute counts the burst
+ * check sums (deprovisioning_minutes), and the incidents bursts open (deprovisioning_incidents).
  */
-export class SafetyNet1796672461014 implements MigrationInterface {
-    name = 'SafetyNet1796672461014'
+export class SafetyNet1796675105870 implements MigrationInterface {
+    name = 'SafetyNet1796675105870'
 
     public async up(queryRunner: QueryRunner): Promise<void> {
         await queryRunner.query(`
@@ -24,8 +25,6 @@ export class SafetyNet1796672461014 implements MigrationInterface {
                 \`role_id\` int NOT NULL,
                 \`own_role_id\` int NULL,
                 \`role_group_id\` int NULL,
-                INDEX \`IDX_user_deprovisionings_org_kind\` (\`organization_id\`, \`kind\`, \`id\`),
-                INDEX \`IDX_user_deprovisionings_at\` (\`at\`),
                 INDEX \`IDX_user_deprovisionings_incident\` (\`incident_id\`, \`id\`),
                 INDEX \`IDX_user_deprovisionings_user\` (\`user_id\`, \`id\`),
                 INDEX \`IDX_user_deprovisionings_org_at\` (\`organization_id\`, \`at\`),
@@ -37,6 +36,17 @@ export class SafetyNet1796672461014 implements MigrationInterface {
                 \`deprovisioning_id\` int NOT NULL,
                 \`group_id\` int NOT NULL,
                 PRIMARY KEY (\`deprovisioning_id\`, \`group_id\`)
+            ) ENGINE = InnoDB
+        `);
+        await queryRunner.query(`
+            CREATE TABLE \`deprovisioning_minutes\` (
+                \`organization_id\` int NOT NULL,
+                \`minute\` datetime(3) NOT NULL,
+                \`slot\` int NOT NULL,
+                \`users\` int NOT NULL DEFAULT '0',
+                \`were_active\` int NOT NULL DEFAULT '0',
+                INDEX \`IDX_deprovisioning_minutes_minute\` (\`minute\`),
+                PRIMARY KEY (\`organization_id\`, \`minute\`, \`slot\`)
             ) ENGINE = InnoDB
         `);
         await queryRunner.query(`
@@ -73,6 +83,10 @@ export class SafetyNet1796672461014 implements MigrationInterface {
             ADD CONSTRAINT \`FK_1c879cb321aa3b52935168473ea\` FOREIGN KEY (\`deprovisioning_id\`) REFERENCES \`user_deprovisionings\`(\`id\`) ON DELETE CASCADE ON UPDATE NO ACTION
         `);
         await queryRunner.query(`
+            ALTER TABLE \`deprovisioning_minutes\`
+            ADD CONSTRAINT \`FK_e235b189669b3d5b9de641fa7ae\` FOREIGN KEY (\`organization_id\`) REFERENCES \`organizations\`(\`id\`) ON DELETE CASCADE ON UPDATE NO ACTION
+        `);
+        await queryRunner.query(`
             ALTER TABLE \`deprovisioning_incidents\`
             ADD CONSTRAINT \`FK_5b4b57df3cfe446156b7d6fbe0b\` FOREIGN KEY (\`organization_id\`) REFERENCES \`organizations\`(\`id\`) ON DELETE CASCADE ON UPDATE NO ACTION
         `);
@@ -92,6 +106,9 @@ export class SafetyNet1796672461014 implements MigrationInterface {
     public async down(queryRunner: QueryRunner): Promise<void> {
         await queryRunner.query(`
             ALTER TABLE \`deprovisioning_incidents\` DROP FOREIGN KEY \`FK_5b4b57df3cfe446156b7d6fbe0b\`
+        `);
+        await queryRunner.query(`
+            ALTER TABLE \`deprovisioning_minutes\` DROP FOREIGN KEY \`FK_e235b189669b3d5b9de641fa7ae\`
         `);
         await queryRunner.query(`
             ALTER TABLE \`user_deprovisioning_groups\` DROP FOREIGN KEY \`FK_1c879cb321aa3b52935168473ea\`
@@ -115,6 +132,12 @@ export class SafetyNet1796672461014 implements MigrationInterface {
             DROP TABLE \`deprovisioning_incidents\`
         `);
         await queryRunner.query(`
+            DROP INDEX \`IDX_deprovisioning_minutes_minute\` ON \`deprovisioning_minutes\`
+        `);
+        await queryRunner.query(`
+            DROP TABLE \`deprovisioning_minutes\`
+        `);
+        await queryRunner.query(`
             DROP TABLE \`user_deprovisioning_groups\`
         `);
         await queryRunner.query(`
@@ -125,12 +148,6 @@ export class SafetyNet1796672461014 implements MigrationInterface {
         `);
         await queryRunner.query(`
             DROP INDEX \`IDX_user_deprovisionings_incident\` ON \`user_deprovisionings\`
-        `);
-        await queryRunner.query(`
-            DROP INDEX \`IDX_user_deprovisionings_at\` ON \`user_deprovisionings\`
-        `);
-        await queryRunner.query(`
-            DROP INDEX \`IDX_user_deprovisionings_org_kind\` ON \`user_deprovisionings\`
         `);
         await queryRunner.query(`
             DROP TABLE \`user_deprovisionings\`

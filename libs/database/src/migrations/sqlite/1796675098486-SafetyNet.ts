@@ -2,10 +2,11 @@ import { MigrationInterface, QueryRunner } from "typeorm";
 
 /**
  * The deprovisioning safety net (docs/safety-net.md): every deactivation and deletion of a user with the
- * state it undoes (user_deprovisionings, user_deprovisioning_groups), and the incidents bursts of them open.
+ * state it undoes (user_deprovisionings, user_deprovisioning_groups), the per-minute counts the burst
+ * check sums (deprovisioning_minutes), and the incidents bursts open (deprovisioning_incidents).
  */
-export class SafetyNet1796672453599 implements MigrationInterface {
-    name = 'SafetyNet1796672453599'
+export class SafetyNet1796675098486 implements MigrationInterface {
+    name = 'SafetyNet1796675098486'
 
     public async up(queryRunner: QueryRunner): Promise<void> {
         await queryRunner.query(`
@@ -27,12 +28,6 @@ export class SafetyNet1796672453599 implements MigrationInterface {
             )
         `);
         await queryRunner.query(`
-            CREATE INDEX "IDX_user_deprovisionings_org_kind" ON "user_deprovisionings" ("organization_id", "kind", "id")
-        `);
-        await queryRunner.query(`
-            CREATE INDEX "IDX_user_deprovisionings_at" ON "user_deprovisionings" ("at")
-        `);
-        await queryRunner.query(`
             CREATE INDEX "IDX_user_deprovisionings_incident" ON "user_deprovisionings" ("incident_id", "id")
         `);
         await queryRunner.query(`
@@ -47,6 +42,19 @@ export class SafetyNet1796672453599 implements MigrationInterface {
                 "group_id" integer NOT NULL,
                 PRIMARY KEY ("deprovisioning_id", "group_id")
             )
+        `);
+        await queryRunner.query(`
+            CREATE TABLE "deprovisioning_minutes" (
+                "organization_id" integer NOT NULL,
+                "minute" datetime(3) NOT NULL,
+                "slot" integer NOT NULL,
+                "users" integer NOT NULL DEFAULT (0),
+                "were_active" integer NOT NULL DEFAULT (0),
+                PRIMARY KEY ("organization_id", "minute", "slot")
+            )
+        `);
+        await queryRunner.query(`
+            CREATE INDEX "IDX_deprovisioning_minutes_minute" ON "deprovisioning_minutes" ("minute")
         `);
         await queryRunner.query(`
             CREATE TABLE "deprovisioning_incidents" (
@@ -73,12 +81,6 @@ export class SafetyNet1796672453599 implements MigrationInterface {
         `);
         await queryRunner.query(`
             CREATE UNIQUE INDEX "UQ_deprovisioning_incidents_open" ON "deprovisioning_incidents" ("organization_id", "open_slot")
-        `);
-        await queryRunner.query(`
-            DROP INDEX "IDX_user_deprovisionings_org_kind"
-        `);
-        await queryRunner.query(`
-            DROP INDEX "IDX_user_deprovisionings_at"
         `);
         await queryRunner.query(`
             DROP INDEX "IDX_user_deprovisionings_incident"
@@ -150,12 +152,6 @@ export class SafetyNet1796672453599 implements MigrationInterface {
                 RENAME TO "user_deprovisionings"
         `);
         await queryRunner.query(`
-            CREATE INDEX "IDX_user_deprovisionings_org_kind" ON "user_deprovisionings" ("organization_id", "kind", "id")
-        `);
-        await queryRunner.query(`
-            CREATE INDEX "IDX_user_deprovisionings_at" ON "user_deprovisionings" ("at")
-        `);
-        await queryRunner.query(`
             CREATE INDEX "IDX_user_deprovisionings_incident" ON "user_deprovisionings" ("incident_id", "id")
         `);
         await queryRunner.query(`
@@ -184,6 +180,45 @@ export class SafetyNet1796672453599 implements MigrationInterface {
         await queryRunner.query(`
             ALTER TABLE "temporary_user_deprovisioning_groups"
                 RENAME TO "user_deprovisioning_groups"
+        `);
+        await queryRunner.query(`
+            DROP INDEX "IDX_deprovisioning_minutes_minute"
+        `);
+        await queryRunner.query(`
+            CREATE TABLE "temporary_deprovisioning_minutes" (
+                "organization_id" integer NOT NULL,
+                "minute" datetime(3) NOT NULL,
+                "slot" integer NOT NULL,
+                "users" integer NOT NULL DEFAULT (0),
+                "were_active" integer NOT NULL DEFAULT (0),
+                CONSTRAINT "FK_e235b189669b3d5b9de641fa7ae" FOREIGN KEY ("organization_id") REFERENCES "organizations" ("id") ON DELETE CASCADE ON UPDATE NO ACTION,
+                PRIMARY KEY ("organization_id", "minute", "slot")
+            )
+        `);
+        await queryRunner.query(`
+            INSERT INTO "temporary_deprovisioning_minutes"(
+                    "organization_id",
+                    "minute",
+                    "slot",
+                    "users",
+                    "were_active"
+                )
+            SELECT "organization_id",
+                "minute",
+                "slot",
+                "users",
+                "were_active"
+            FROM "deprovisioning_minutes"
+        `);
+        await queryRunner.query(`
+            DROP TABLE "deprovisioning_minutes"
+        `);
+        await queryRunner.query(`
+            ALTER TABLE "temporary_deprovisioning_minutes"
+                RENAME TO "deprovisioning_minutes"
+        `);
+        await queryRunner.query(`
+            CREATE INDEX "IDX_deprovisioning_minutes_minute" ON "deprovisioning_minutes" ("minute")
         `);
         await queryRunner.query(`
             DROP INDEX "IDX_deprovisioning_incidents_alert"
@@ -347,6 +382,44 @@ export class SafetyNet1796672453599 implements MigrationInterface {
             CREATE INDEX "IDX_deprovisioning_incidents_alert" ON "deprovisioning_incidents" ("alert_due")
         `);
         await queryRunner.query(`
+            DROP INDEX "IDX_deprovisioning_minutes_minute"
+        `);
+        await queryRunner.query(`
+            ALTER TABLE "deprovisioning_minutes"
+                RENAME TO "temporary_deprovisioning_minutes"
+        `);
+        await queryRunner.query(`
+            CREATE TABLE "deprovisioning_minutes" (
+                "organization_id" integer NOT NULL,
+                "minute" datetime(3) NOT NULL,
+                "slot" integer NOT NULL,
+                "users" integer NOT NULL DEFAULT (0),
+                "were_active" integer NOT NULL DEFAULT (0),
+                PRIMARY KEY ("organization_id", "minute", "slot")
+            )
+        `);
+        await queryRunner.query(`
+            INSERT INTO "deprovisioning_minutes"(
+                    "organization_id",
+                    "minute",
+                    "slot",
+                    "users",
+                    "were_active"
+                )
+            SELECT "organization_id",
+                "minute",
+                "slot",
+                "users",
+                "were_active"
+            FROM "temporary_deprovisioning_minutes"
+        `);
+        await queryRunner.query(`
+            DROP TABLE "temporary_deprovisioning_minutes"
+        `);
+        await queryRunner.query(`
+            CREATE INDEX "IDX_deprovisioning_minutes_minute" ON "deprovisioning_minutes" ("minute")
+        `);
+        await queryRunner.query(`
             ALTER TABLE "user_deprovisioning_groups"
                 RENAME TO "temporary_user_deprovisioning_groups"
         `);
@@ -374,12 +447,6 @@ export class SafetyNet1796672453599 implements MigrationInterface {
         `);
         await queryRunner.query(`
             DROP INDEX "IDX_user_deprovisionings_incident"
-        `);
-        await queryRunner.query(`
-            DROP INDEX "IDX_user_deprovisionings_at"
-        `);
-        await queryRunner.query(`
-            DROP INDEX "IDX_user_deprovisionings_org_kind"
         `);
         await queryRunner.query(`
             ALTER TABLE "user_deprovisionings"
@@ -449,12 +516,6 @@ export class SafetyNet1796672453599 implements MigrationInterface {
             CREATE INDEX "IDX_user_deprovisionings_incident" ON "user_deprovisionings" ("incident_id", "id")
         `);
         await queryRunner.query(`
-            CREATE INDEX "IDX_user_deprovisionings_at" ON "user_deprovisionings" ("at")
-        `);
-        await queryRunner.query(`
-            CREATE INDEX "IDX_user_deprovisionings_org_kind" ON "user_deprovisionings" ("organization_id", "kind", "id")
-        `);
-        await queryRunner.query(`
             DROP INDEX "UQ_deprovisioning_incidents_open"
         `);
         await queryRunner.query(`
@@ -467,6 +528,12 @@ export class SafetyNet1796672453599 implements MigrationInterface {
             DROP TABLE "deprovisioning_incidents"
         `);
         await queryRunner.query(`
+            DROP INDEX "IDX_deprovisioning_minutes_minute"
+        `);
+        await queryRunner.query(`
+            DROP TABLE "deprovisioning_minutes"
+        `);
+        await queryRunner.query(`
             DROP TABLE "user_deprovisioning_groups"
         `);
         await queryRunner.query(`
@@ -477,12 +544,6 @@ export class SafetyNet1796672453599 implements MigrationInterface {
         `);
         await queryRunner.query(`
             DROP INDEX "IDX_user_deprovisionings_incident"
-        `);
-        await queryRunner.query(`
-            DROP INDEX "IDX_user_deprovisionings_at"
-        `);
-        await queryRunner.query(`
-            DROP INDEX "IDX_user_deprovisionings_org_kind"
         `);
         await queryRunner.query(`
             DROP TABLE "user_deprovisionings"
