@@ -202,6 +202,8 @@ async function main(): Promise<void> {
       };
       const bareResult = await measure(bareTarget);
       const floorResult = floorTarget && FLOOR_WORKLOADS.has(name) ? await measure(floorTarget) : undefined;
+      // The delete workload deletes from the lowest id up: the server starts there whatever the bare server was sent.
+      deleted = 0;
       const serverResult = await measure(target);
       results.push({
         server: { ...serverResult, workload: name },
