@@ -212,6 +212,16 @@ describe('Deprovisioning safety net', () => {
       expect(await incidents(big.o)).toEqual([]);
     });
 
+    it('should answer many concurrent SCIM deactivations and deletions, more than the pool has connections', async () => {
+      // The check after each COMMIT runs a transaction of its own: waiting for its turn while holding one stalled every
+      // organization's transactions on MariaDB (the bench's 20 connections answered nothing).
+      const { o, users } = await organizationWith('Crowded', 48);
+      const results = await Promise.all(users.map((u, i) => (i % 4 ? deactivate(o, u.id) : remove(o, u.id))));
+      expect(results.map((r: { status: number }) => r.status).sort()).toEqual([...Array(36).fill(200), ...Array(12).fill(204)]);
+      const [incident] = await incidents(o);
+      expect(incident).toMatchObject({ status: 'open', count: 48 });
+    }, 60_000);
+
     it('should keep the last active Admin through a burst: only its own deactivation is refused', async () => {
       const { o, users } = await organizationWith('Lastadmin', 11);
       const results = await Promise.all([...users.map((u) => deactivate(o, u.id)), deactivate(o, o.org.adminUserId)]);

@@ -25,6 +25,12 @@ export interface TransactionOptions {
   organizationId?: number;
 }
 
+/** A committed transaction's result, and the work queued for after its commit (TransactionRunner.afterCommit). */
+interface Committed<T> {
+  value: T;
+  after: Array<() => Promise<void>>;
+}
+
 interface Unit {
   work: Work<unknown>;
   resolve: (value: unknown) => void;
@@ -81,9 +87,16 @@ export class TransactionRunner {
 
   run<T>(work: Work<T>, options: TransactionOptions = {}): Promise<T> {
     if (!this.grouped) {
-      if (!this.organizations) return this.alone(work);
       // Work of no organization (the scheduled jobs, onboarding) takes its turns as one more.
-      return this.organizations.run(String(options.organizationId ?? ''), () => this.alone(work));
+      const done = this.organizations
+        ? this.organizations.run(String(options.organizationId ?? ''), () => this.alone(work))
+        : this.alone(work);
+      // What was queued for after the commit runs once the transaction's turn is over: it may run a
+      // transaction of its own, and waiting for a turn while holding one stalled every turn at once.
+      return done.then(async ({ value, after }) => {
+        for (const next of after) await next();
+        return value;
+      });
     }
     return new Promise<T>((resolve, reject) => {
       this.pending.push({ work, resolve: resolve as (value: unknown) => void, reject });
@@ -95,7 +108,7 @@ export class TransactionRunner {
    * MySQL/MariaDB: one transaction on a pooled connection, as TypeORM's `transaction()` runs it,
    * except that the writes queued for its COMMIT (Statements.writeAtCommit) go with the COMMIT.
    */
-  private async alone<T>(work: Work<T>): Promise<T> {
+  private async alone<T>(work: Work<T>): Promise<Committed<T>> {
     try {
       return await this.once(work);
     } catch (error) {
@@ -108,7 +121,7 @@ export class TransactionRunner {
     }
   }
 
-  private async once<T>(work: Work<T>): Promise<T> {
+  private async once<T>(work: Work<T>): Promise<Committed<T>> {
     const runner = this.dataSource.createQueryRunner();
     let value: T;
     let after: Array<() => Promise<void>>;
@@ -126,8 +139,7 @@ export class TransactionRunner {
       closeTail(runner);
       await runner.release();
     }
-    for (const next of after) await next();
-    return value;
+    return { value, after };
   }
 
   /**
