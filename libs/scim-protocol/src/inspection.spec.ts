@@ -389,7 +389,7 @@ describe('redactScimBody: listed attributes', () => {
     expect(JSON.stringify(redacted)).not.toMatch(/701984|\+1 555 0100|fd0ea19b|"familyName":"familyName"|Boss/);
   });
 
-  it('should keep discovery documents readable: a listed `name` does not hide attribute names in /Schemas', () => {
+  it('should keep discovery documents readable: a listed `name` does not hide the attribute names of /Schemas', () => {
     const rules = compileRedactionRules(['name', 'description']);
     const schemas = {
       schemas: [LIST_RESPONSE_SCHEMA],
@@ -407,6 +407,21 @@ describe('redactScimBody: listed attributes', () => {
     expect(redactScimBody({ name: { givenName: 'x' }, description: 'y' }, rules)).toEqual({
       name: REDACTED,
       description: REDACTED,
+    });
+    // Only those descriptive strings: a body claiming to be a schema keeps no listed data, nor a password.
+    const claiming = {
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:Schema'],
+      name: { familyName: 'Smith' },
+      employeeNumber: '1',
+      password: 'x',
+      attributes: [{ name: 'userName', emails: [{ value: 'a@example.com' }] }],
+    };
+    expect(redactScimBody(claiming, compileRedactionRules(['name', 'employeeNumber', 'emails.value']))).toEqual({
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:Schema'],
+      name: REDACTED,
+      employeeNumber: REDACTED,
+      password: REDACTED,
+      attributes: [{ name: 'userName', emails: [{ value: REDACTED }] }],
     });
   });
 
