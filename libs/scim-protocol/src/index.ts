@@ -82,3 +82,13 @@ export {
   hasDirectionalFormatting,
 } from './text';
 export type { TextKind, TextProblem } from './text';
+export {
+  MAX_RECORDED_BODY_BYTES,
+  REDACTED,
+  RedactionRules,
+  compileRedactionRules,
+  cutBody,
+  redactScimBody,
+  scimClientOf,
+} from './inspection';
+export type { ScimClient } from './inspection';
