@@ -169,10 +169,10 @@ UPDATE users SET role_id = ?, own_role_id = ?, role_group_id = ? WHERE id IN (?)
 SELECT id, display_name FROM user_groups WHERE id IN (?);
 
 -- DeprovisioningsRepository.windowState (in a transaction: the burst check of a SCIM deprovisioning)
-SELECT (SELECT id FROM deprovisioning_incidents WHERE organization_id = ? AND open_slot = 1), SUM(users), SUM(were_active), (SELECT COUNT(*) FROM user_deprovisionings WHERE user_id = ? AND at >= MAX(?, COALESCE((SELECT MAX(closed_at) FROM deprovisioning_incidents WHERE organization_id = ?), ?)) AND actor_type = 'scim-key' AND incident_id IS NULL) FROM deprovisioning_minutes WHERE organization_id = ? AND minute >= MAX(?, COALESCE((SELECT MAX(closed_at) FROM deprovisioning_incidents WHERE organization_id = ?), ?));
+SELECT (SELECT id FROM deprovisioning_incidents WHERE organization_id = ? AND open_slot = 1), SUM(users), SUM(were_active), (SELECT COUNT(*) FROM user_deprovisionings WHERE user_id = ? AND at >= ? AND actor_type = 'scim-key' AND incident_id IS NULL) FROM deprovisioning_minutes WHERE organization_id = ? AND minute >= ?;
 
 -- DeprovisioningsRepository.windowStateNow (after the commit of a deprovisioning that joined no incident)
-SELECT (SELECT id FROM deprovisioning_incidents WHERE organization_id = ? AND open_slot = 1), SUM(users), SUM(were_active), (SELECT COUNT(*) FROM user_deprovisionings WHERE user_id = ? AND at >= MAX(?, COALESCE((SELECT MAX(closed_at) FROM deprovisioning_incidents WHERE organization_id = ?), ?)) AND actor_type = 'scim-key' AND incident_id IS NULL) FROM deprovisioning_minutes WHERE organization_id = ? AND minute >= MAX(?, COALESCE((SELECT MAX(closed_at) FROM deprovisioning_incidents WHERE organization_id = ?), ?));
+SELECT (SELECT id FROM deprovisioning_incidents WHERE organization_id = ? AND open_slot = 1), SUM(users), SUM(were_active), (SELECT COUNT(*) FROM user_deprovisionings WHERE user_id = ? AND at >= ? AND actor_type = 'scim-key' AND incident_id IS NULL) FROM deprovisioning_minutes WHERE organization_id = ? AND minute >= ?;
 
 -- DeprovisioningsRepository.activeUsers (in a transaction: a window holds a burst)
 SELECT COUNT(*) FROM users WHERE organization_id = ? AND deleted_at IS NULL AND active = 1;
@@ -185,6 +185,7 @@ SELECT id FROM deprovisioning_incidents WHERE organization_id = ? AND open_slot 
 
 -- DeprovisioningsRepository.attachWindow (in a transaction)
 UPDATE user_deprovisionings SET incident_id = ? WHERE organization_id = ? AND at >= ? AND actor_type = 'scim-key' AND incident_id IS NULL;
+DELETE FROM deprovisioning_minutes WHERE organization_id = ?;
 
 -- DeprovisioningsRepository.insert (in a transaction, before the deletion below)
 INSERT INTO user_deprovisionings (organization_id, user_id, kind, at, actor_type, actor_key_id, actor_masked_key, actor_description, incident_id, was_active, role_id, own_role_id, role_group_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);

@@ -88,21 +88,17 @@ export class DeprovisioningsRepository {
 
   /**
    * The burst detector's one read: the open incident, the users the organization's SCIM deprovisioning
-   * reached in the window (the per-minute counts since the window's start, or since the last incident
-   * closed: counting starts afresh), and whether this user is one of them already. A few rows, however
-   * large the burst. On MySQL the open incident is read with a shared lock, in the same round trip: a
-   * change that finds none holds the gap, so an incident being opened waits for it to commit and then
-   * takes it in (its UPDATE sees committed rows), and a change that finds one joins it.
+   * reached in the window outside any incident (the per-minute counts since the minute the window
+   * starts in: an incident takes the counts in when it opens, so counting starts afresh after it), and
+   * whether this user is one of them already. A few rows, however large the burst. On MySQL the open
+   * incident is read with a shared lock, in the same round trip: a change that finds none holds the gap,
+   * so an incident being opened waits for it to commit and then takes it in (its UPDATE sees committed
+   * rows), and a change that finds one joins it.
    */
   async windowState(manager: EntityManager, organizationId: number, since: Date, userId: number): Promise<WindowState> {
     const open = 'SELECT id FROM deprovisioning_incidents WHERE organization_id = ? AND open_slot = 1';
-    // The window starts at `since`, or when the organization's last incident was closed if that is later.
-    const start = `${this.sqlite ? 'MAX' : 'GREATEST'}(?, COALESCE((SELECT MAX(closed_at) FROM deprovisioning_incidents WHERE organization_id = ?), ?))`;
-    const count = `SELECT SUM(users), SUM(were_active), (SELECT COUNT(*) FROM user_deprovisionings WHERE user_id = ? AND at >= ${start} AND ${SCIM} AND incident_id IS NULL) FROM deprovisioning_minutes WHERE organization_id = ? AND minute >= ${start}`;
-    const from = toDbDate(since);
-    // `start` takes (since, organization, since); the minutes are compared from the minute `since` falls in.
-    const minute = toDbDate(minuteOf(since));
-    const countParams = [userId, from, organizationId, from, organizationId, minute, organizationId, minute];
+    const count = `SELECT SUM(users), SUM(were_active), (SELECT COUNT(*) FROM user_deprovisionings WHERE user_id = ? AND at >= ? AND ${SCIM} AND incident_id IS NULL) FROM deprovisioning_minutes WHERE organization_id = ? AND minute >= ?`;
+    const countParams = [userId, toDbDate(since), organizationId, toDbDate(minuteOf(since))];
     let incident: unknown[][];
     let counted: unknown[][];
     if (this.sqlite) {
@@ -222,13 +218,15 @@ export class DeprovisioningsRepository {
     return rows.length ? Number(rows[0][0]) : null;
   }
 
-  /** Puts the window's SCIM deprovisionings that belong to no incident into a new one. */
+  /** Puts the window's SCIM deprovisionings that belong to no incident into the open one, with their per-minute counts. */
   async attachWindow(manager: EntityManager, organizationId: number, incidentId: number, since: Date): Promise<void> {
     await this.statements.write(
       manager,
       `UPDATE user_deprovisionings SET incident_id = ? WHERE organization_id = ? AND at >= ? AND ${SCIM} AND incident_id IS NULL`,
       [incidentId, organizationId, toDbDate(since)],
     );
+    // The counts were of changes outside any incident: they are the incident's now.
+    await this.statements.write(manager, 'DELETE FROM deprovisioning_minutes WHERE organization_id = ?', [organizationId]);
   }
 
   /** Closes an open incident (undone or dismissed); false when it was not open. */
