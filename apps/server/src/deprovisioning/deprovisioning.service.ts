@@ -111,7 +111,12 @@ export class DeprovisioningService {
     const since = this.windowStart(at);
     try {
       const seen = await this.repository.windowStateNow(organizationId, since);
-      if (seen.openIncidentId === null && seen.others < this.config.safetyNet.burstThreshold) return;
+      // Below the burst, as every change is until one reaches it: nothing more (no transaction).
+      if (
+        seen.openIncidentId === null &&
+        !(await this.reachesBurst(undefined, organizationId, at, seen.others, seen.othersWereActive))
+      )
+        return;
       await retryOnDeadlock(() =>
         this.transactions.run(
           async (manager) => {
@@ -144,10 +149,9 @@ export class DeprovisioningService {
     othersWereActive: number,
     scope: AuditScope,
   ): Promise<number | null | undefined> {
-    const { burstWindowMinutes, burstThreshold, burstPercent } = this.config.safetyNet;
-    if (count < burstThreshold) return undefined;
+    const { burstWindowMinutes } = this.config.safetyNet;
+    if (!(await this.reachesBurst(manager, organizationId, now, count, othersWereActive))) return undefined;
     const activeAtStart = (await this.activeUsers(manager, organizationId, now)) + othersWereActive;
-    if (count * 100 < burstPercent * activeAtStart) return undefined;
     const since = this.windowStart(now);
     const keyId = scope.actor.type === 'scim-key' ? scope.actor.keyId : null;
     const opened = await this.repository.openIncident(manager, organizationId, now, keyId);
@@ -170,8 +174,21 @@ export class DeprovisioningService {
     return new Date(now.getTime() - this.config.safetyNet.burstWindowMinutes * 60_000);
   }
 
+  /** Whether `count` users deprovisioned in the window make a burst (threshold, and share of the users active when it began). */
+  private async reachesBurst(
+    manager: EntityManager | undefined,
+    organizationId: number,
+    now: Date,
+    count: number,
+    othersWereActive: number,
+  ): Promise<boolean> {
+    const { burstThreshold, burstPercent } = this.config.safetyNet;
+    if (count < burstThreshold) return false;
+    return count * 100 >= burstPercent * ((await this.activeUsers(manager, organizationId, now)) + othersWereActive);
+  }
+
   /** The organization's active users, counted at most once a minute (a large organization's burst check would count it on every change). */
-  private async activeUsers(manager: EntityManager, organizationId: number, now: Date): Promise<number> {
+  private async activeUsers(manager: EntityManager | undefined, organizationId: number, now: Date): Promise<number> {
     const kept = this.activeCounts.get(organizationId);
     if (kept && now.getTime() - kept.at < ACTIVE_COUNT_TTL_MS) return kept.active;
     const active = await this.repository.activeUsers(manager, organizationId);

@@ -129,7 +129,7 @@ export class DeprovisioningsRepository {
   }
 
   /** The organization's live, active users (a burst's denominator; read only once a window holds a burst's count). */
-  async activeUsers(manager: EntityManager, organizationId: number): Promise<number> {
+  async activeUsers(manager: EntityManager = this.dataSource.manager, organizationId: number): Promise<number> {
     const [[n]] = await this.statements.rows(
       manager,
       'SELECT COUNT(*) FROM users WHERE organization_id = ? AND deleted_at IS NULL AND active = 1',
