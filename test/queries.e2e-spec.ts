@@ -440,7 +440,7 @@ describe('the statements the repositories send', () => {
       deprovisionings.windowStateNow(organizationId, now),
     );
     await record('DeprovisioningsRepository.activeUsers (in a transaction: a window holds a burst)', () =>
-      inTransaction((m) => deprovisionings.activeUsers(m, organizationId)),
+      inTransaction((m) => deprovisionings.activeUsers(organizationId, m)),
     );
     let incidentId = 0;
     await record('DeprovisioningsRepository.openIncident (in a transaction)', () =>

@@ -177,7 +177,7 @@ SELECT id FROM deprovisioning_incidents WHERE organization_id = ? AND open_slot 
 SELECT COUNT(*) FROM users WHERE organization_id = ? AND deleted_at IS NULL AND active = 1;
 
 -- DeprovisioningsRepository.openIncident (in a transaction)
-INSERT IGNORE INTO deprovisioning_incidents (organization_id, status, open_slot, opened_at, last_at, key_id, alert_due) VALUES (?, 'open', 1, ?, ?, ?, 1);
+INSERT IGNORE INTO deprovisioning_incidents (organization_id, status, open_slot, opened_at, key_id, alert_due) VALUES (?, 'open', 1, ?, ?, 1);
 
 -- DeprovisioningsRepository.openIncidentId (in a transaction: another instance opened it first)
 SELECT id FROM deprovisioning_incidents WHERE organization_id = ? AND open_slot = 1 LOCK IN SHARE MODE;

@@ -33,9 +33,6 @@ export class DeprovisioningIncident {
   @Column({ type: 'datetime', precision: 3 })
   openedAt: Date;
 
-  @Column({ type: 'datetime', precision: 3 })
-  lastAt: Date;
-
   /** The SCIM key whose request opened it. */
   @Column({ type: 'int', nullable: true })
   keyId: number | null;

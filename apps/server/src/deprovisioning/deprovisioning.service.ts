@@ -24,7 +24,6 @@ const ACTIVE_COUNT_MAX_ORGANIZATIONS = 1_000;
 export interface DeprovisionedUser extends PriorState {
   id: number;
   organizationId: number;
-  userName: string;
 }
 
 /**
@@ -114,7 +113,7 @@ export class DeprovisioningService {
       // Below the burst, as every change is until one reaches it: nothing more (no transaction).
       if (
         seen.openIncidentId === null &&
-        !(await this.reachesBurst(undefined, organizationId, at, seen.others, seen.othersWereActive))
+        (await this.burstOf(undefined, organizationId, at, seen.others, seen.othersWereActive)) === null
       )
         return;
       await retryOnDeadlock(() =>
@@ -150,8 +149,8 @@ export class DeprovisioningService {
     scope: AuditScope,
   ): Promise<number | null | undefined> {
     const { burstWindowMinutes } = this.config.safetyNet;
-    if (!(await this.reachesBurst(manager, organizationId, now, count, othersWereActive))) return undefined;
-    const activeAtStart = (await this.activeUsers(manager, organizationId, now)) + othersWereActive;
+    const activeAtStart = await this.burstOf(manager, organizationId, now, count, othersWereActive);
+    if (activeAtStart === null) return undefined;
     const since = this.windowStart(now);
     const keyId = scope.actor.type === 'scim-key' ? scope.actor.keyId : null;
     const opened = await this.repository.openIncident(manager, organizationId, now, keyId);
@@ -174,24 +173,28 @@ export class DeprovisioningService {
     return new Date(now.getTime() - this.config.safetyNet.burstWindowMinutes * 60_000);
   }
 
-  /** Whether `count` users deprovisioned in the window make a burst (threshold, and share of the users active when it began). */
-  private async reachesBurst(
+  /**
+   * Whether `count` users deprovisioned in the window make a burst (the threshold, and the share of the
+   * users active when the window began): those active users when it does, null when it does not.
+   */
+  private async burstOf(
     manager: EntityManager | undefined,
     organizationId: number,
     now: Date,
     count: number,
     othersWereActive: number,
-  ): Promise<boolean> {
+  ): Promise<number | null> {
     const { burstThreshold, burstPercent } = this.config.safetyNet;
-    if (count < burstThreshold) return false;
-    return count * 100 >= burstPercent * ((await this.activeUsers(manager, organizationId, now)) + othersWereActive);
+    if (count < burstThreshold) return null;
+    const activeAtStart = (await this.activeUsers(manager, organizationId, now)) + othersWereActive;
+    return count * 100 >= burstPercent * activeAtStart ? activeAtStart : null;
   }
 
   /** The organization's active users, counted at most once a minute (a large organization's burst check would count it on every change). */
   private async activeUsers(manager: EntityManager | undefined, organizationId: number, now: Date): Promise<number> {
     const kept = this.activeCounts.get(organizationId);
     if (kept && now.getTime() - kept.at < ACTIVE_COUNT_TTL_MS) return kept.active;
-    const active = await this.repository.activeUsers(manager, organizationId);
+    const active = await this.repository.activeUsers(organizationId, manager);
     this.activeCounts.delete(organizationId);
     if (this.activeCounts.size >= ACTIVE_COUNT_MAX_ORGANIZATIONS)
       this.activeCounts.delete(this.activeCounts.keys().next().value!);
@@ -223,9 +226,15 @@ export class DeprovisioningService {
     return this.repository.incident(organizationId, id, manager, lock);
   }
 
-  /** The changes of these incidents, in the order they happened, with the users' names. */
-  incidentUsers(incidentIds: readonly number[], manager?: EntityManager): Promise<IncidentUserRow[]> {
-    return this.repository.incidentUsers(incidentIds, manager);
+  /** The users of these incidents, each once with its latest change in it, in the order they first changed. */
+  async incidentUsers(incidentIds: readonly number[], manager?: EntityManager): Promise<Map<number, IncidentUserRow[]>> {
+    const latest = new Map<number, Map<number, IncidentUserRow>>();
+    for (const change of await this.repository.incidentUsers(incidentIds, manager)) {
+      const users = latest.get(change.incidentId) ?? new Map<number, IncidentUserRow>();
+      users.set(change.userId, change);
+      latest.set(change.incidentId, users);
+    }
+    return new Map([...latest].map(([id, users]) => [id, [...users.values()]]));
   }
 
   /** Each user's first change in the incident: the state its undo puts back. */

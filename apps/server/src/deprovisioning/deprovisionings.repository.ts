@@ -62,6 +62,8 @@ export interface DeletedUserRow {
 }
 
 const SCIM = `actor_type = 'scim-key'`;
+/** The organization's open incident, if any (the unique (organization, open_slot) index). */
+const OPEN_INCIDENT = 'SELECT id FROM deprovisioning_incidents WHERE organization_id = ? AND open_slot = 1';
 const ROW_COLUMNS =
   'd.id, d.user_id, d.kind, d.at, d.actor_type, d.actor_key_id, d.actor_masked_key, d.actor_description, d.was_active, d.role_id, d.own_role_id, d.role_group_id';
 
@@ -96,7 +98,7 @@ export class DeprovisioningsRepository {
    * rows), and a change that finds one joins it.
    */
   async windowState(manager: EntityManager, organizationId: number, since: Date, userId: number): Promise<WindowState> {
-    const open = 'SELECT id FROM deprovisioning_incidents WHERE organization_id = ? AND open_slot = 1';
+    const open = OPEN_INCIDENT;
     const count = `SELECT SUM(users), SUM(were_active), (SELECT COUNT(*) FROM user_deprovisionings WHERE user_id = ? AND at >= ? AND ${SCIM} AND incident_id IS NULL) FROM deprovisioning_minutes WHERE organization_id = ? AND minute >= ?`;
     const countParams = [userId, toDbDate(since), organizationId, toDbDate(minuteOf(since))];
     let incident: unknown[][];
@@ -129,7 +131,7 @@ export class DeprovisioningsRepository {
   }
 
   /** The organization's live, active users (a burst's denominator; read only once a window holds a burst's count). */
-  async activeUsers(manager: EntityManager = this.dataSource.manager, organizationId: number): Promise<number> {
+  async activeUsers(organizationId: number, manager: EntityManager = this.dataSource.manager): Promise<number> {
     const [[n]] = await this.statements.rows(
       manager,
       'SELECT COUNT(*) FROM users WHERE organization_id = ? AND deleted_at IS NULL AND active = 1',
@@ -196,8 +198,8 @@ export class DeprovisioningsRepository {
   async openIncident(manager: EntityManager, organizationId: number, now: Date, keyId: number | null): Promise<number | null> {
     const ignore = this.sqlite ? 'INSERT OR IGNORE' : 'INSERT IGNORE';
     const result = await manager.queryRunner!.query(
-      `${ignore} INTO deprovisioning_incidents (organization_id, status, open_slot, opened_at, last_at, key_id, alert_due) VALUES (?, 'open', 1, ?, ?, ?, 1)`,
-      [organizationId, toDbDate(now), toDbDate(now), keyId],
+      `${ignore} INTO deprovisioning_incidents (organization_id, status, open_slot, opened_at, key_id, alert_due) VALUES (?, 'open', 1, ?, ?, 1)`,
+      [organizationId, toDbDate(now), keyId],
       true,
     );
     if (this.sqlite)
@@ -210,11 +212,9 @@ export class DeprovisioningsRepository {
 
   /** The open incident, read with a shared lock on MySQL (it sees one another transaction just committed). */
   async openIncidentId(manager: EntityManager, organizationId: number): Promise<number | null> {
-    const rows = await this.statements.rows(
-      manager,
-      `SELECT id FROM deprovisioning_incidents WHERE organization_id = ? AND open_slot = 1${this.sqlite ? '' : ' LOCK IN SHARE MODE'}`,
-      [organizationId],
-    );
+    const rows = await this.statements.rows(manager, `${OPEN_INCIDENT}${this.sqlite ? '' : ' LOCK IN SHARE MODE'}`, [
+      organizationId,
+    ]);
     return rows.length ? Number(rows[0][0]) : null;
   }
 

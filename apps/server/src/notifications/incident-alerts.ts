@@ -58,10 +58,7 @@ export class IncidentAlerts implements OnApplicationBootstrap {
           this.logger.warn(`Deprovisioning incident ${incidentId} names no key; its alert is not sent`);
           return false;
         }
-        const changes = await this.deprovisionings.incidentUsers([incidentId], manager);
-        const latest = new Map<number, { userName: string; kind: string }>();
-        for (const c of changes) latest.set(c.userId, c);
-        const users = [...latest.values()];
+        const users = (await this.deprovisionings.incidentUsers([incidentId], manager)).get(incidentId) ?? [];
         const payload: IncidentAlertPayload = {
           incidentId,
           count: users.length,

@@ -184,26 +184,21 @@ export class SafetyNetService {
   }
 
   private async views(rows: IncidentRow[]): Promise<DeprovisioningIncidentView[]> {
-    const changes = await this.deprovisionings.incidentUsers(rows.map((r) => r.id));
+    const usersOf = await this.deprovisionings.incidentUsers(rows.map((r) => r.id));
     const keys = await this.apiKeys.findDetailsMany([...new Set(rows.flatMap((r) => (r.keyId === null ? [] : [r.keyId])))]);
     return rows.map((row) => {
-      const latest = new Map<number, { id: string; userName: string; change: 'deactivated' | 'deleted'; at: string }>();
-      let lastAt = row.openedAt;
-      for (const c of changes) {
-        if (c.incidentId !== row.id) continue;
-        latest.set(c.userId, { id: String(c.userId), userName: c.userName, change: c.kind, at: c.at.toISOString() });
-        if (c.at > lastAt) lastAt = c.at;
-      }
+      const users = usersOf.get(row.id) ?? [];
+      const lastAt = users.reduce((last, u) => (u.at > last ? u.at : last), row.openedAt);
       const key = row.keyId === null ? undefined : keys.get(row.keyId);
       return {
         id: String(row.id),
         openedAt: row.openedAt.toISOString(),
         lastAt: lastAt.toISOString(),
-        count: latest.size,
+        count: users.length,
         status: row.status,
         keyId: row.keyId === null ? null : String(row.keyId),
         key: key ? { id: String(key.id), maskedKey: key.maskedKey, description: key.description } : null,
-        users: [...latest.values()],
+        users: users.map((u) => ({ id: String(u.userId), userName: u.userName, change: u.kind, at: u.at.toISOString() })),
         closedAt: row.closedAt?.toISOString() ?? null,
         closedBy: row.closedBy ? actorView(row.closedBy) : null,
       };

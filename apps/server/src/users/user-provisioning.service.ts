@@ -383,7 +383,6 @@ function deprovisioned(user: User): DeprovisionedUser {
   return {
     id: user.id,
     organizationId: user.organizationId,
-    userName: user.userName,
     wasActive: user.active,
     roleId: user.roleId,
     ownRoleId: user.ownRoleId,

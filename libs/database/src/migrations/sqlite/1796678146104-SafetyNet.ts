@@ -5,8 +5,8 @@ import { MigrationInterface, QueryRunner } from "typeorm";
  * state it undoes (user_deprovisionings, user_deprovisioning_groups), the per-minute counts the burst
  * check sums (deprovisioning_minutes), and the incidents bursts open (deprovisioning_incidents).
  */
-export class SafetyNet1796675098486 implements MigrationInterface {
-    name = 'SafetyNet1796675098486'
+export class SafetyNet1796678146104 implements MigrationInterface {
+    name = 'SafetyNet1796678146104'
 
     public async up(queryRunner: QueryRunner): Promise<void> {
         await queryRunner.query(`
@@ -63,7 +63,6 @@ export class SafetyNet1796675098486 implements MigrationInterface {
                 "status" varchar(16) NOT NULL,
                 "open_slot" integer,
                 "opened_at" datetime(3) NOT NULL,
-                "last_at" datetime(3) NOT NULL,
                 "key_id" integer,
                 "alert_due" integer,
                 "closed_at" datetime(3),
@@ -236,7 +235,6 @@ export class SafetyNet1796675098486 implements MigrationInterface {
                 "status" varchar(16) NOT NULL,
                 "open_slot" integer,
                 "opened_at" datetime(3) NOT NULL,
-                "last_at" datetime(3) NOT NULL,
                 "key_id" integer,
                 "alert_due" integer,
                 "closed_at" datetime(3),
@@ -254,7 +252,6 @@ export class SafetyNet1796675098486 implements MigrationInterface {
                     "status",
                     "open_slot",
                     "opened_at",
-                    "last_at",
                     "key_id",
                     "alert_due",
                     "closed_at",
@@ -268,7 +265,6 @@ export class SafetyNet1796675098486 implements MigrationInterface {
                 "status",
                 "open_slot",
                 "opened_at",
-                "last_at",
                 "key_id",
                 "alert_due",
                 "closed_at",
@@ -328,7 +324,6 @@ export class SafetyNet1796675098486 implements MigrationInterface {
                 "status" varchar(16) NOT NULL,
                 "open_slot" integer,
                 "opened_at" datetime(3) NOT NULL,
-                "last_at" datetime(3) NOT NULL,
                 "key_id" integer,
                 "alert_due" integer,
                 "closed_at" datetime(3),
@@ -345,7 +340,6 @@ export class SafetyNet1796675098486 implements MigrationInterface {
                     "status",
                     "open_slot",
                     "opened_at",
-                    "last_at",
                     "key_id",
                     "alert_due",
                     "closed_at",
@@ -359,7 +353,6 @@ export class SafetyNet1796675098486 implements MigrationInterface {
                 "status",
                 "open_slot",
                 "opened_at",
-                "last_at",
                 "key_id",
                 "alert_due",
                 "closed_at",

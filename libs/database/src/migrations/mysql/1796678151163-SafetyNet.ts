@@ -5,8 +5,8 @@ import { MigrationInterface, QueryRunner } from "typeorm";
  * state it undoes (user_deprovisionings, user_deprovisioning_groups), the per-minute counts the burst
  * check sums (deprovisioning_minutes), and the incidents bursts open (deprovisioning_incidents).
  */
-export class SafetyNet1796675105870 implements MigrationInterface {
-    name = 'SafetyNet1796675105870'
+export class SafetyNet1796678151163 implements MigrationInterface {
+    name = 'SafetyNet1796678151163'
 
     public async up(queryRunner: QueryRunner): Promise<void> {
         await queryRunner.query(`
@@ -56,7 +56,6 @@ export class SafetyNet1796675105870 implements MigrationInterface {
                 \`status\` varchar(16) NOT NULL,
                 \`open_slot\` int NULL,
                 \`opened_at\` datetime(3) NOT NULL,
-                \`last_at\` datetime(3) NOT NULL,
                 \`key_id\` int NULL,
                 \`alert_due\` int NULL,
                 \`closed_at\` datetime(3) NULL,
