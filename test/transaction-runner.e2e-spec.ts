@@ -53,6 +53,12 @@ describe('TransactionRunner', () => {
   const insertOrganization = (manager: EntityManager, name: string) =>
     manager.query(`INSERT INTO organizations (name, scim_enabled, created_at, updated_at) VALUES (?, 0, ${NOW}, ${NOW})`, [name]);
 
+  it("should keep SQLite temporary files, the savepoints' sub-journals among them, in memory", async () => {
+    if (db.config.type !== 'sqlite') return;
+    // 2 = MEMORY: a unit's sub-journal past 64 KiB would otherwise go to a file on disk (data-source-options.ts).
+    expect(await dataSource.query('PRAGMA temp_store')).toEqual([{ temp_store: 2 }]);
+  });
+
   it('should keep the other units of a batch when one fails, and roll back only the failing one', async () => {
     const results = await Promise.allSettled([
       transactions.run(async (m) => (await insertOrganization(m, 'a'), 'a done')),

@@ -11,7 +11,10 @@
  * other, in turns (the order flips every round), `--rounds` times. Each server's CPU time (user and
  * system, from /proc) over its requests gives µs per request; the report shows the median and every
  * round. Workloads: `get` (GET /Users/{id}) and `filter` (`userName eq`), over the organization's first
- * 5,000 users, and `page` (its first page of 100; give it a smaller `--amount`). A SCIM key: `npm run cli -- keys:create --org 1 --type scim` on the bench database.
+ * 5,000 users, and `page` (its first page of 100; give it a smaller `--amount`). Two workloads change
+ * users, each request a user no request changed before (the servers take them in turns from the
+ * organization's live users, so the database must hold enough: warm-up and rounds, both servers):
+ * `deactivate` (PATCH `active: false`, Okta's deactivation) and `delete` (DELETE /Users/{id}). A SCIM key: `npm run cli -- keys:create --org 1 --type scim` on the bench database.
  */
 import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
@@ -54,13 +57,30 @@ const db = new Database(DATABASE.slice('sqlite:'.length), { readonly: true, file
 const users = db
   .prepare('SELECT id, user_name AS userName FROM users WHERE organization_id = 1 AND deleted_at IS NULL ORDER BY id LIMIT 5000')
   .all() as Array<{ id: number; userName: string }>;
+/** Active users for the workloads that change one each, the first 5,000 (the reads') left out. */
+const spare = (
+  db
+    .prepare(
+      'SELECT id FROM users WHERE organization_id = 1 AND deleted_at IS NULL AND active = 1 ORDER BY id LIMIT -1 OFFSET 5000',
+    )
+    .all() as Array<{ id: number }>
+).map((row) => row.id);
+let nextSpare = 0;
 db.close();
 
 /** Starts a checkout's server and waits until it answers a SCIM read; `started` gets it at once, to be stopped whatever happens. */
 async function start(name: string, root: string, port: number, started: Server[]): Promise<Server> {
   const child = spawn(
     'taskset',
-    ['-c', '0', process.execPath, ...productionNodeFlags(), join(root, 'dist/apps/server/src/main.js')],
+    [
+      '-c',
+      '0',
+      process.execPath,
+      ...productionNodeFlags(),
+      // CPU_AB_PROFILE_DIR: each server writes its V8 CPU profile there when it stops (warm-up included).
+      ...(process.env.CPU_AB_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.CPU_AB_PROFILE_DIR}`] : []),
+      join(root, 'dist/apps/server/src/main.js'),
+    ],
     {
       env: {
         ...process.env,
@@ -106,8 +126,32 @@ function load(port: number, workload: string): Promise<autocannon.Result> {
     filter: () => `/v1.0/scim/v2/Users?filter=${encodeURIComponent(`userName eq "${users[i++ % users.length].userName}"`)}`,
     page: () => '/v1.0/scim/v2/Users?startIndex=1&count=100',
   };
+  const changes: Record<string, { method: 'PATCH' | 'DELETE'; body?: string }> = {
+    deactivate: { method: 'PATCH', body: JSON.stringify({ Operations: [{ op: 'replace', value: { active: false } }] }) },
+    delete: { method: 'DELETE' },
+  };
+  const change = changes[workload];
+  if (change) {
+    if (nextSpare + AMOUNT > spare.length)
+      throw new Error(`${workload}: the database has too few active users left (${spare.length - nextSpare}) for ${AMOUNT} more`);
+    const ids = spare.slice(nextSpare, (nextSpare += AMOUNT));
+    let j = 0;
+    return autocannon({
+      url: `http://127.0.0.1:${port}`,
+      connections: 20,
+      amount: AMOUNT,
+      headers: { authorization: `Bearer ${KEY}`, ...(change.body ? { 'content-type': 'application/scim+json' } : {}) },
+      requests: [
+        {
+          method: change.method,
+          body: change.body,
+          setupRequest: (request) => ({ ...request, path: `/v1.0/scim/v2/Users/${ids[j++]}` }),
+        },
+      ],
+    });
+  }
   const path = paths[workload];
-  if (!path) throw new Error(`Unknown workload ${workload}: get, filter or page`);
+  if (!path) throw new Error(`Unknown workload ${workload}: get, filter, page, deactivate or delete`);
   return autocannon({
     url: `http://127.0.0.1:${port}`,
     connections: 20,
