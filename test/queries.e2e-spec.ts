@@ -466,6 +466,23 @@ describe('the statements the repositories send', () => {
         }),
       ),
     );
+    await record(
+      "DeprovisioningsRepository.insert with the user's groups as read in the transaction (SQLite's stored read)",
+      () =>
+        inTransaction((m) =>
+          deprovisionings.insert(m, {
+            organizationId,
+            userId: user.id,
+            kind: 'deactivated',
+            at: now,
+            actor: scimActor,
+            incidentId: null,
+            prior,
+            counted: false,
+            groupIds: [engineering],
+          }),
+        ),
+    );
     await record('UsersRepository.deleteUser (in a transaction)', () =>
       inTransaction((m) => users.deleteUser(m, Object.assign(user, { deletedAt: now, userNameLower: null, version: 3 }))),
     );

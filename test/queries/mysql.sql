@@ -191,6 +191,10 @@ INSERT INTO user_deprovisionings (organization_id, user_id, kind, at, actor_type
 INSERT INTO user_deprovisioning_groups (deprovisioning_id, group_id) SELECT LAST_INSERT_ID(), group_id FROM group_members WHERE user_id = ?;
 INSERT INTO deprovisioning_minutes (organization_id, minute, slot, users, were_active) VALUES (?, ?, CONNECTION_ID() % 16, 1, ?) ON DUPLICATE KEY UPDATE users = users + 1, were_active = were_active + VALUES(were_active);
 
+-- DeprovisioningsRepository.insert with the user's groups as read in the transaction (SQLite's stored read)
+INSERT INTO user_deprovisionings (organization_id, user_id, kind, at, actor_type, actor_key_id, actor_masked_key, actor_description, incident_id, was_active, role_id, own_role_id, role_group_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+INSERT INTO user_deprovisioning_groups (deprovisioning_id, group_id) SELECT LAST_INSERT_ID(), group_id FROM group_members WHERE user_id = ?;
+
 -- UsersRepository.deleteUser (in a transaction)
 UPDATE users SET `deleted_at` = ?, `user_name_lower` = ?, `updated_at` = ?, `version` = ? WHERE id = ?;
 DELETE FROM group_members WHERE user_id = ?;

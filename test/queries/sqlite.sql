@@ -192,6 +192,10 @@ INSERT INTO user_deprovisionings (organization_id, user_id, kind, at, actor_type
 INSERT INTO user_deprovisioning_groups (deprovisioning_id, group_id) SELECT ?, group_id FROM group_members WHERE user_id = ?;
 INSERT INTO deprovisioning_minutes (organization_id, minute, slot, users, were_active) VALUES (?, ?, 0, 1, ?) ON CONFLICT (organization_id, minute, slot) DO UPDATE SET users = users + 1, were_active = were_active + excluded.were_active;
 
+-- DeprovisioningsRepository.insert with the user's groups as read in the transaction (SQLite's stored read)
+INSERT INTO user_deprovisionings (organization_id, user_id, kind, at, actor_type, actor_key_id, actor_masked_key, actor_description, incident_id, was_active, role_id, own_role_id, role_group_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+INSERT INTO user_deprovisioning_groups (deprovisioning_id, group_id) VALUES (?, ?);
+
 -- UsersRepository.deleteUser (in a transaction)
 UPDATE users SET "deleted_at" = ?, "user_name_lower" = ?, "updated_at" = ?, "version" = ? WHERE id = ?;
 DELETE FROM group_members WHERE user_id = ?;

@@ -24,6 +24,8 @@ const ACTIVE_COUNT_MAX_ORGANIZATIONS = 1_000;
 export interface DeprovisionedUser extends PriorState {
   id: number;
   organizationId: number;
+  /** The groups it is in, when the caller's read in this transaction brought them (SQLite); otherwise they are copied from `group_members`. */
+  groupIds?: number[];
 }
 
 /**
@@ -77,6 +79,7 @@ export class DeprovisioningService {
       actor: scope.actor,
       incidentId,
       prior: { wasActive: user.wasActive, roleId: user.roleId, ownRoleId: user.ownRoleId, roleGroupId: user.roleGroupId },
+      groupIds: user.groupIds,
     });
     if (scim && incidentId === null) this.transactions.afterCommit(manager, () => this.recheck(user.organizationId, at, scope));
   }

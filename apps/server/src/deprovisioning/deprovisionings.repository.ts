@@ -157,6 +157,8 @@ export class DeprovisioningsRepository {
       prior: PriorState;
       /** A SCIM change of a user not yet counted in the window, outside any incident: it counts in its minute. */
       counted: boolean;
+      /** The user's groups when the caller read them in this transaction; otherwise copied from `group_members`. */
+      groupIds?: readonly number[];
     },
   ): Promise<void> {
     const key = 'keyId' in row.actor ? row.actor : null;
@@ -181,7 +183,14 @@ export class DeprovisioningsRepository {
       `INSERT INTO user_deprovisioning_groups (deprovisioning_id, group_id) SELECT ${id}, group_id FROM group_members WHERE user_id = ?`;
     if (this.sqlite) {
       const id = await this.statements.insert(manager, insert, values);
-      await this.statements.write(manager, copy('?'), [id, row.userId]);
+      // Most users deprovisioned are in no group: no statement then.
+      if (row.groupIds === undefined) await this.statements.write(manager, copy('?'), [id, row.userId]);
+      else if (row.groupIds.length)
+        await this.statements.write(
+          manager,
+          `INSERT INTO user_deprovisioning_groups (deprovisioning_id, group_id) VALUES ${row.groupIds.map(() => '(?, ?)').join(', ')}`,
+          row.groupIds.flatMap((groupId) => [id, groupId]),
+        );
     } else {
       await this.statements.writeAtCommit(manager, insert, values);
       await this.statements.writeAtCommit(manager, copy('LAST_INSERT_ID()'), [row.userId]);

@@ -178,9 +178,10 @@ export class UserProvisioningService {
    */
   async remove(organizationId: number, rawId: string, scope: AuditScope, ifMatch?: (version: number) => boolean): Promise<void> {
     await this.inTransaction(organizationId, async (manager) => {
-      const { user, roleName } = await this.loadForUpdate(manager, organizationId, rawId);
+      const current = await this.loadForUpdate(manager, organizationId, rawId);
+      const { user, roleName } = current;
       checkVersion(user, ifMatch);
-      const before = deprovisioned(user);
+      const before = deprovisioned(current);
       await this.userRoles.apply(manager, user, roleName, { delete: true });
       this.touch(user);
       await this.deprovisionings.record(manager, before, 'deleted', scope);
@@ -276,7 +277,7 @@ export class UserProvisioningService {
   private async applyWrite(manager: EntityManager, current: UserRow, write: UserWrite, scope: AuditScope): Promise<UserRow> {
     const { user } = current;
     const wasActive = user.active;
-    const deactivating = wasActive && write.active === false ? deprovisioned(user) : null;
+    const deactivating = wasActive && write.active === false ? deprovisioned(current) : null;
     const { role, changed, ownChange } = await this.userRoles.apply(manager, user, current.roleName, {
       role: write.role,
       active: write.active,
@@ -311,13 +312,14 @@ export class UserProvisioningService {
       // The own role behind a group's is not part of the SCIM resource: stored without a new version.
       if (ownChanged) await this.repository.updateUserAtCommit(manager, user, ['ownRoleId']);
       await this.audit.record(manager, scope, ...records);
-      return { user, roleName: role.name, values };
+      return { user, roleName: role.name, values, groups: current.groups };
     }
     if (ownChanged) properties.push('ownRoleId');
     this.touch(user);
     await this.repository.updateUserAtCommit(manager, user, [...properties, 'updatedAt', 'version']);
     await this.audit.record(manager, scope, ...records);
-    return { user, roleName: role.name, values };
+    // A SCIM write of a user never changes its groups: the answer shows those the locked read brought (SQLite), not read again.
+    return { user, roleName: role.name, values, groups: current.groups };
   }
 
   /** One write of an organization's users, in one transaction, run again on a deadlock. */
@@ -379,8 +381,9 @@ export class UserProvisioningService {
 }
 
 /** A user as a deactivation or deletion finds it (what a restore or an undo puts back). */
-function deprovisioned(user: User): DeprovisionedUser {
+function deprovisioned({ user, groups }: UserRow): DeprovisionedUser {
   return {
+    groupIds: groups?.map((group) => group.id),
     id: user.id,
     organizationId: user.organizationId,
     wasActive: user.active,
