@@ -157,6 +157,9 @@ async function watchRepositories(app: INestApplicationContext, sources: Reposito
   }
 }
 
+/** Repository methods only MySQL/MariaDB calls (SQLite has no COMMIT round trip to save). */
+const MYSQL_ONLY = ['DeprovisioningsRepository.insertAtCommit', 'DeprovisioningsRepository.windowAfterCommit'];
+
 describe('the statements the repositories send', () => {
   let t: TestApp;
   const sources = repositorySources();
@@ -215,7 +218,9 @@ describe('the statements the repositories send', () => {
 
   it('should call every public method of every repository', () => {
     expect(sources.map((s) => s.name)).toEqual(expect.arrayContaining(['UsersRepository', 'GroupsRepository']));
-    const methods = sources.flatMap((s) => s.methods.map((m) => `${s.name}.${m}`));
+    const methods = sources
+      .flatMap((s) => s.methods.map((m) => `${s.name}.${m}`))
+      .filter((m) => t.db.engine === 'mysql' || !MYSQL_ONLY.includes(m));
     // A name here is a public repository method whose statements the snapshot does not show: record a call of it.
     expect(methods.filter((m) => !exercised.has(m))).toEqual([]);
   });
@@ -436,9 +441,22 @@ describe('the statements the repositories send', () => {
     await record('DeprovisioningsRepository.windowState (in a transaction: the burst check of a SCIM deprovisioning)', () =>
       inTransaction((m) => deprovisionings.windowState(m, organizationId, now, user.id)),
     );
-    await record('DeprovisioningsRepository.windowStateNow (after the commit of a deprovisioning that joined no incident)', () =>
-      deprovisionings.windowStateNow(organizationId, now),
-    );
+    if (t.db.engine === 'mysql') {
+      // MySQL/MariaDB's SCIM deprovisioning: sent with the COMMIT, the window read after it in the same round trip
+      // (here, outside TransactionRunner, each runs at once).
+      await record('DeprovisioningsRepository.insertAtCommit (MySQL/MariaDB: a SCIM deprovisioning, with the COMMIT)', () =>
+        inTransaction((m) =>
+          deprovisionings.insertAtCommit(
+            m,
+            { organizationId, userId: user.id, kind: 'deactivated', at: now, actor: scimActor, prior },
+            now,
+          ),
+        ),
+      );
+      await record('DeprovisioningsRepository.windowAfterCommit (MySQL/MariaDB: right after that COMMIT)', () =>
+        inTransaction((m) => deprovisionings.windowAfterCommit(m, organizationId, now)),
+      );
+    }
     await record('DeprovisioningsRepository.activeUsers (in a transaction: a window holds a burst)', () =>
       inTransaction((m) => deprovisionings.activeUsers(organizationId, m)),
     );

@@ -170,8 +170,14 @@ SELECT id, display_name FROM user_groups WHERE id IN (?);
 -- DeprovisioningsRepository.windowState (in a transaction: the burst check of a SCIM deprovisioning)
 SELECT id FROM deprovisioning_incidents WHERE organization_id = ? AND open_slot = 1 LOCK IN SHARE MODE; SELECT SUM(users), SUM(were_active), (SELECT COUNT(*) FROM user_deprovisionings WHERE user_id = ? AND at >= ? AND actor_type = 'scim-key' AND incident_id IS NULL) FROM deprovisioning_minutes WHERE organization_id = ? AND minute >= ?;
 
--- DeprovisioningsRepository.windowStateNow (after the commit of a deprovisioning that joined no incident)
-SELECT id FROM deprovisioning_incidents WHERE organization_id = ? AND open_slot = 1 LOCK IN SHARE MODE; SELECT SUM(users), SUM(were_active), (SELECT COUNT(*) FROM user_deprovisionings WHERE user_id = ? AND at >= ? AND actor_type = 'scim-key' AND incident_id IS NULL) FROM deprovisioning_minutes WHERE organization_id = ? AND minute >= ?;
+-- DeprovisioningsRepository.insertAtCommit (MySQL/MariaDB: a SCIM deprovisioning, with the COMMIT)
+INSERT INTO user_deprovisionings (organization_id, user_id, kind, at, actor_type, actor_key_id, actor_masked_key, actor_description, incident_id, was_active, role_id, own_role_id, role_group_id) SELECT ?, ?, ?, ?, ?, ?, ?, ?, (SELECT id FROM deprovisioning_incidents WHERE organization_id = ? AND open_slot = 1), ?, ?, ?, ?;
+SET @deprovisioning = LAST_INSERT_ID();
+INSERT INTO user_deprovisioning_groups (deprovisioning_id, group_id) SELECT @deprovisioning, group_id FROM group_members WHERE user_id = ?;
+INSERT INTO deprovisioning_minutes (organization_id, minute, slot, users, were_active) SELECT ?, ?, CONNECTION_ID() % 16, 1, ? FROM DUAL WHERE NOT EXISTS (SELECT id FROM deprovisioning_incidents WHERE organization_id = ? AND open_slot = 1) AND NOT EXISTS (SELECT 1 FROM user_deprovisionings WHERE user_id = ? AND at >= ? AND actor_type = 'scim-key' AND incident_id IS NULL AND id <> @deprovisioning) ON DUPLICATE KEY UPDATE users = users + 1, were_active = were_active + VALUES(were_active);
+
+-- DeprovisioningsRepository.windowAfterCommit (MySQL/MariaDB: right after that COMMIT)
+SELECT (SELECT id FROM deprovisioning_incidents WHERE organization_id = ? AND open_slot = 1), (SELECT incident_id IS NULL FROM user_deprovisionings WHERE id = @deprovisioning), SUM(users), SUM(were_active) FROM deprovisioning_minutes WHERE organization_id = ? AND minute >= ?;
 
 -- DeprovisioningsRepository.activeUsers (in a transaction: a window holds a burst)
 SELECT COUNT(*) FROM users WHERE organization_id = ? AND deleted_at IS NULL AND active = 1;
@@ -222,6 +228,7 @@ SELECT d.incident_id, d.user_id, u.user_name, d.kind, d.at FROM user_deprovision
 
 -- DeprovisioningsRepository.firstChanges (in a transaction: an undo)
 SELECT d.id, d.user_id, d.kind, d.at, d.actor_type, d.actor_key_id, d.actor_masked_key, d.actor_description, d.was_active, d.role_id, d.own_role_id, d.role_group_id FROM user_deprovisionings d WHERE d.incident_id = ? ORDER BY d.id;
+SELECT deprovisioning_id, group_id FROM user_deprovisioning_groups WHERE deprovisioning_id IN (?) ORDER BY deprovisioning_id, group_id;
 
 -- DeprovisioningsRepository.openSummary
 SELECT i.id, i.opened_at, MAX(d.at), COUNT(DISTINCT d.user_id) FROM deprovisioning_incidents i JOIN user_deprovisionings d ON d.incident_id = i.id

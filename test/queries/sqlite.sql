@@ -171,9 +171,6 @@ SELECT id, display_name FROM user_groups WHERE id IN (?);
 -- DeprovisioningsRepository.windowState (in a transaction: the burst check of a SCIM deprovisioning)
 SELECT (SELECT id FROM deprovisioning_incidents WHERE organization_id = ? AND open_slot = 1), SUM(users), SUM(were_active), (SELECT COUNT(*) FROM user_deprovisionings WHERE user_id = ? AND at >= ? AND actor_type = 'scim-key' AND incident_id IS NULL) FROM deprovisioning_minutes WHERE organization_id = ? AND minute >= ?;
 
--- DeprovisioningsRepository.windowStateNow (after the commit of a deprovisioning that joined no incident)
-SELECT (SELECT id FROM deprovisioning_incidents WHERE organization_id = ? AND open_slot = 1), SUM(users), SUM(were_active), (SELECT COUNT(*) FROM user_deprovisionings WHERE user_id = ? AND at >= ? AND actor_type = 'scim-key' AND incident_id IS NULL) FROM deprovisioning_minutes WHERE organization_id = ? AND minute >= ?;
-
 -- DeprovisioningsRepository.activeUsers (in a transaction: a window holds a burst)
 SELECT COUNT(*) FROM users WHERE organization_id = ? AND deleted_at IS NULL AND active = 1;
 

@@ -59,3 +59,27 @@ export function takeAfterCommit(runner: QueryRunner): Array<() => Promise<void>>
   afterCommits.delete(runner);
   return queued;
 }
+
+/** A read sent after a transaction's COMMIT, in the same round trip, and who gets its rows (Statements.readAfterCommit). */
+export interface ReadAfterCommit {
+  sql: string;
+  params: unknown[];
+  /** Gets the rows (arrays of column values) right after the COMMIT; never called if the transaction rolls back. */
+  deliver: (rows: unknown[][]) => void;
+}
+
+const reads = new WeakMap<QueryRunner, ReadAfterCommit>();
+
+/** Queues the read for after the runner's COMMIT (one a transaction: a later one replaces it); false when it has no tail. */
+export function queueReadAfterCommit(runner: QueryRunner | undefined, read: ReadAfterCommit): boolean {
+  if (!runner?.isTransactionActive || !tails.has(runner)) return false;
+  reads.set(runner, read);
+  return true;
+}
+
+/** The read queued for after the COMMIT, removed. */
+export function takeReadAfterCommit(runner: QueryRunner): ReadAfterCommit | undefined {
+  const read = reads.get(runner);
+  reads.delete(runner);
+  return read;
+}

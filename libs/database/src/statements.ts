@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Database, Statement } from 'better-sqlite3';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
-import { queueForCommit } from './commit-tail';
+import { queueForCommit, queueReadAfterCommit } from './commit-tail';
 
 /**
  * Ids per `IN (…)` list of a read by ids (a page's values, its users' groups). At 200 values and more,
@@ -91,6 +91,24 @@ export class Statements {
   async writeAtCommit(manager: EntityManager, sql: string, params: unknown[]): Promise<void> {
     if (!this.sqlite && queueForCommit(manager.queryRunner, { sql, params })) return;
     await this.run(manager, sql, params);
+  }
+
+  /**
+   * A read of what a transaction's COMMIT left: in a TransactionRunner transaction on MySQL/MariaDB it is
+   * sent right after the COMMIT, in the same round trip (seeing that commit and every one before it),
+   * and the promise settles then, so only work queued for after the commit may wait for it (it never
+   * settles if the transaction rolls back). Elsewhere it runs now, like `rows`.
+   */
+  readAfterCommit(manager: EntityManager, sql: string, params: unknown[]): Promise<unknown[][]> {
+    if (!this.sqlite) {
+      let deliver!: (rows: unknown[][]) => void;
+      const rows = new Promise<unknown[][]>((resolve) => (deliver = resolve));
+      if (queueReadAfterCommit(manager.queryRunner, { sql, params, deliver })) {
+        this.dataSource.logger.logQuery(sql, params);
+        return rows;
+      }
+    }
+    return this.rows(manager, sql, params);
   }
 
   /** An INSERT of one row, the same way as `write`; its generated id. */

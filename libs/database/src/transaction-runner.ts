@@ -2,7 +2,7 @@ import { APP_CONFIG, AppConfig } from '@app/config';
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { Statement } from 'better-sqlite3';
 import { DataSource, EntityManager, QueryRunner } from 'typeorm';
-import { closeTail, openTail, queueAfterCommit, takeAfterCommit, takeTail } from './commit-tail';
+import { closeTail, openTail, queueAfterCommit, takeAfterCommit, takeReadAfterCommit, takeTail } from './commit-tail';
 import { ConnectionGuard } from './connection-guard';
 import { LockFirst } from './lock-order';
 import { sqliteConnection } from './statements';
@@ -134,6 +134,7 @@ export class TransactionRunner {
     } catch (error) {
       if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
       takeAfterCommit(runner);
+      takeReadAfterCommit(runner);
       throw error;
     } finally {
       closeTail(runner);
@@ -220,17 +221,21 @@ export class TransactionRunner {
 }
 
 /**
- * The COMMIT, preceded in the same round trip by the writes queued for it. A failing write stops
- * the statements after it, the COMMIT included: the caller rolls back.
+ * The COMMIT, preceded in the same round trip by the writes queued for it and followed by the read
+ * queued for after it, if any, which gets its rows before the work queued for after the commit runs. A
+ * failing write stops the statements after it, the COMMIT included: the caller rolls back.
  */
 async function commitWithTail(runner: QueryRunner): Promise<void> {
   const tail = takeTail(runner);
-  if (!tail.length) return runner.commitTransaction();
-  await runner.query(
-    `${tail.map((w) => w.sql).join('; ')}; COMMIT`,
-    tail.flatMap((w) => w.params),
-  );
+  const read = takeReadAfterCommit(runner);
+  if (!tail.length && !read) return runner.commitTransaction();
+  const results = (await runner.query([...tail.map((w) => w.sql), 'COMMIT', ...(read ? [read.sql] : [])].join('; '), [
+    ...tail.flatMap((w) => w.params),
+    ...(read?.params ?? []),
+  ])) as unknown[];
   ended(runner);
+  // One result per statement; the read's rows are the last.
+  if (read) read.deliver((results[results.length - 1] as Array<Record<string, unknown>>).map((row) => Object.values(row)));
 }
 
 /**

@@ -14,6 +14,7 @@ import {
   IncidentRow,
   IncidentUserRow,
   PriorState,
+  WindowAfterCommit,
 } from './deprovisionings.repository';
 
 /** How long an organization's count of active users serves the burst check, and for how many organizations at most. */
@@ -61,14 +62,29 @@ export class DeprovisioningService {
    * Records that `user` is being deactivated or deleted, inside the change's transaction and before the
    * change touches its group memberships (they are copied as they were).
    *
-   * On MySQL/MariaDB a burst sent over many connections at once may be missed by every change's own
-   * check: each counts the changes committed before it, and its own record is written with its COMMIT.
-   * So a SCIM change that joined no incident checks again once it has committed (`recheck`), with
-   * every change committed before it in view: the last of a burst to commit sees the whole burst.
+   * On MySQL/MariaDB a check inside the transaction would cost a round trip while the user's row is
+   * locked, and could still miss a burst sent over many connections at once (each change counting only
+   * those committed before it). So a SCIM change is recorded with its COMMIT without reading first
+   * (`insertAtCommit`), and the window is read right after the COMMIT in the same round trip
+   * (`committed`): the last of a burst to commit sees the whole burst.
    */
   async record(manager: EntityManager, user: DeprovisionedUser, kind: DeprovisioningChange, scope: AuditScope): Promise<void> {
     const at = this.clock.now();
     const scim = scope.actor.type === 'scim-key';
+    const { organizationId } = user;
+    const prior = { wasActive: user.wasActive, roleId: user.roleId, ownRoleId: user.ownRoleId, roleGroupId: user.roleGroupId };
+    // MySQL/MariaDB: nothing read before the COMMIT; the window is read right after it, in its round trip.
+    const since = this.windowStart(at);
+    let seen: Promise<WindowAfterCommit> | undefined;
+    if (scim && this.transactions.afterCommit(manager, async () => this.committed(organizationId, at, scope, await seen!))) {
+      await this.repository.insertAtCommit(
+        manager,
+        { organizationId, userId: user.id, kind, at, actor: scope.actor, prior },
+        since,
+      );
+      seen = this.repository.windowAfterCommit(manager, organizationId, since);
+      return;
+    }
     const { incidentId, counted } = scim ? await this.burst(manager, user, at, scope) : { incidentId: null, counted: false };
     await this.repository.insert(manager, {
       counted,
@@ -78,10 +94,9 @@ export class DeprovisioningService {
       at,
       actor: scope.actor,
       incidentId,
-      prior: { wasActive: user.wasActive, roleId: user.roleId, ownRoleId: user.ownRoleId, roleGroupId: user.roleGroupId },
+      prior,
       groupIds: user.groupIds,
     });
-    if (scim && incidentId === null) this.transactions.afterCommit(manager, () => this.recheck(user.organizationId, at, scope));
   }
 
   /**
@@ -104,21 +119,19 @@ export class DeprovisioningService {
   }
 
   /**
-   * After a SCIM deprovisioning that joined no incident committed: the window again, every commit in
-   * view. Opens the incident the concurrent changes reached together, or, when one was opened
-   * meanwhile, puts the window's changes that missed it into it. Never fails the request: its change
+   * MySQL/MariaDB, after a SCIM deprovisioning committed, with the window as its COMMIT left it (read in
+   * the same round trip: every commit before it in view, so the last of a burst sent over many
+   * connections at once sees the whole burst). Opens the incident the window reached, or, when the
+   * change missed one opened meanwhile, puts the window's changes that missed it into it. Below the
+   * burst, as every change is until one reaches it, nothing more. Never fails the request: its change
    * is committed, and the next change checks again.
    */
-  private async recheck(organizationId: number, at: Date, scope: AuditScope): Promise<void> {
+  private async committed(organizationId: number, at: Date, scope: AuditScope, seen: WindowAfterCommit): Promise<void> {
     const since = this.windowStart(at);
     try {
-      const seen = await this.repository.windowStateNow(organizationId, since);
-      // Below the burst, as every change is until one reaches it: nothing more (no transaction).
-      if (
-        seen.openIncidentId === null &&
-        (await this.burstOf(undefined, organizationId, at, seen.others, seen.othersWereActive)) === null
-      )
-        return;
+      if (seen.openIncidentId === null) {
+        if ((await this.burstOf(undefined, organizationId, at, seen.users, seen.wereActive)) === null) return;
+      } else if (!seen.missed) return;
       await retryOnDeadlock(() =>
         this.transactions.run(
           async (manager) => {

@@ -35,6 +35,17 @@ export interface WindowState {
   userInWindow: boolean;
 }
 
+/** The window right after a SCIM deprovisioning's COMMIT on MySQL/MariaDB (DeprovisioningsRepository.windowAfterCommit). */
+export interface WindowAfterCommit {
+  openIncidentId: number | null;
+  /** The change just committed joined no incident though one is open now (it opened meanwhile). */
+  missed: boolean;
+  /** Users deprovisioned through SCIM in the window outside any incident, the one just committed included. */
+  users: number;
+  /** Of those, the users that were active before it. */
+  wereActive: number;
+}
+
 export interface IncidentRow {
   id: number;
   organizationId: number;
@@ -125,11 +136,6 @@ export class DeprovisioningsRepository {
     };
   }
 
-  /** The same read outside any transaction, after a deprovisioning committed (the check again, with every commit in view). */
-  windowStateNow(organizationId: number, since: Date): Promise<WindowState> {
-    return this.windowState(this.dataSource.manager, organizationId, since, 0);
-  }
-
   /** The organization's live, active users (a burst's denominator; read only once a window holds a burst's count). */
   async activeUsers(organizationId: number, manager: EntityManager = this.dataSource.manager): Promise<number> {
     const [[n]] = await this.statements.rows(
@@ -201,6 +207,78 @@ export class DeprovisioningsRepository {
         toDbDate(minuteOf(row.at)),
         row.prior.wasActive ? 1 : 0,
       ]);
+  }
+
+  /**
+   * MySQL/MariaDB: records a SCIM deactivation or deletion without reading anything first, with the
+   * transaction's COMMIT (no round trip of its own): it joins the open incident if there is one (a
+   * subquery, which takes the same shared lock on the incident's gap as `windowState`), copies the
+   * user's groups, and counts in its minute when no incident is open and the user is not counted in
+   * the window yet. `afterCommitRead` then reads the window as the COMMIT left it, in the same round trip.
+   */
+  async insertAtCommit(
+    manager: EntityManager,
+    row: { organizationId: number; userId: number; kind: DeprovisioningChange; at: Date; actor: AuditActor; prior: PriorState },
+    since: Date,
+  ): Promise<void> {
+    const key = 'keyId' in row.actor ? row.actor : null;
+    await this.statements.writeAtCommit(
+      manager,
+      `INSERT INTO user_deprovisionings (organization_id, user_id, kind, at, actor_type, actor_key_id, actor_masked_key, actor_description, incident_id, was_active, role_id, own_role_id, role_group_id) SELECT ?, ?, ?, ?, ?, ?, ?, ?, (${OPEN_INCIDENT}), ?, ?, ?, ?`,
+      [
+        row.organizationId,
+        row.userId,
+        row.kind,
+        toDbDate(row.at),
+        row.actor.type,
+        key?.keyId ?? null,
+        key?.maskedKey ?? null,
+        key?.description ?? null,
+        row.organizationId,
+        row.prior.wasActive ? 1 : 0,
+        row.prior.roleId,
+        row.prior.ownRoleId,
+        row.prior.roleGroupId,
+      ],
+    );
+    await this.statements.writeAtCommit(manager, 'SET @deprovisioning = LAST_INSERT_ID()', []);
+    await this.statements.writeAtCommit(
+      manager,
+      'INSERT INTO user_deprovisioning_groups (deprovisioning_id, group_id) SELECT @deprovisioning, group_id FROM group_members WHERE user_id = ?',
+      [row.userId],
+    );
+    await this.statements.writeAtCommit(
+      manager,
+      `INSERT INTO deprovisioning_minutes (organization_id, minute, slot, users, were_active) SELECT ?, ?, CONNECTION_ID() % 16, 1, ? FROM DUAL WHERE NOT EXISTS (${OPEN_INCIDENT}) AND NOT EXISTS (SELECT 1 FROM user_deprovisionings WHERE user_id = ? AND at >= ? AND ${SCIM} AND incident_id IS NULL AND id <> @deprovisioning) ON DUPLICATE KEY UPDATE users = users + 1, were_active = were_active + VALUES(were_active)`,
+      [
+        row.organizationId,
+        toDbDate(minuteOf(row.at)),
+        row.prior.wasActive ? 1 : 0,
+        row.organizationId,
+        row.userId,
+        toDbDate(since),
+      ],
+    );
+  }
+
+  /**
+   * The window as the COMMIT of `insertAtCommit` left it, read in the COMMIT's round trip
+   * (Statements.readAfterCommit: await it only in work queued for after the commit): the open incident,
+   * whether the change just committed missed it (it opened meanwhile), and the window's counts.
+   */
+  async windowAfterCommit(manager: EntityManager, organizationId: number, since: Date): Promise<WindowAfterCommit> {
+    const [row] = await this.statements.readAfterCommit(
+      manager,
+      `SELECT (${OPEN_INCIDENT}), (SELECT incident_id IS NULL FROM user_deprovisionings WHERE id = @deprovisioning), SUM(users), SUM(were_active) FROM deprovisioning_minutes WHERE organization_id = ? AND minute >= ?`,
+      [organizationId, organizationId, toDbDate(minuteOf(since))],
+    );
+    const [open, missed, users, wereActive] = row ?? [null, 0, 0, 0];
+    return {
+      openIncidentId: open === null || open === undefined ? null : Number(open),
+      missed: Number(missed ?? 0) > 0,
+      users: Number(users ?? 0),
+      wereActive: Number(wereActive ?? 0),
+    };
   }
 
   /** Opens the organization's incident; null when another transaction holds one open (the unique index decides). */
