@@ -198,6 +198,27 @@ describe('Deprovisioning safety net', () => {
       t.clock.reset();
       second.clock.reset();
     });
+
+    it('should drop deactivation records and burst counts past the retention, and keep the user and what is recent', async () => {
+      const p = await scimOrganization(t, 'Pruning', 'admin@pruning.test');
+      const old = await createUser(p.scim, oktaCreateBody('old@pruning.test'));
+      const recent = await createUser(p.scim, oktaCreateBody('recent@pruning.test'));
+      const count = async (sql: string, id: string | number) =>
+        Number(Object.values((await t.dataSource.query(sql, [id]))[0])[0]);
+      const records = (userId: string) => count('SELECT COUNT(*) FROM user_deprovisionings WHERE user_id = ?', userId);
+      const minutes = () => count('SELECT COUNT(*) FROM deprovisioning_minutes WHERE organization_id = ?', p.org.organizationId);
+      t.clock.set('2031-05-01T00:00:00Z');
+      expect((await deactivate(p, old.id)).status).toBe(200);
+      t.clock.set('2031-05-25T00:00:00Z');
+      expect((await deactivate(p, recent.id)).status).toBe(200);
+      expect([await records(old.id), await records(recent.id), await minutes()]).toEqual([1, 1, 2]);
+      t.clock.set('2031-05-31T00:00:01Z');
+      await t.app.get(DeletedUserPurgeCron).run();
+      // The old deactivation is past the 30 days: nothing undoes it any more. The user stays, deactivated.
+      expect([await records(old.id), await records(recent.id), await minutes()]).toEqual([0, 1, 0]);
+      expect((await p.scim.get(`/Users/${old.id}`)).body.active).toBe(false);
+      t.clock.reset();
+    });
   });
 
   describe('bursts', () => {

@@ -15,7 +15,8 @@ const BATCH = 500;
  * Purges deleted users DELETED_USER_RETENTION_DAYS (30) after their deletion, on
  * DELETED_USER_PURGE_CRON (hourly): the user row goes, and with it (ON DELETE CASCADE) its values and
  * its deprovisioning records; its audit history stays. Records older than the retention whose user is
- * live (a deactivation, a deletion undone since) go too. It walks what is due through the index on the
+ * live (a deactivation, a deletion undone since) go too, and so do the per-minute burst counts no
+ * window reaches any more. It walks what is due through the index on the
  * records' time, BATCH at a time, each purge in a transaction of its own with its `user.purged` event.
  * Safe on several instances: the purge is a conditional DELETE, and a user another instance purged (or
  * an admin restored) first is simply not purged again.
@@ -78,6 +79,8 @@ export class DeletedUserPurgeCron implements OnApplicationBootstrap {
       await this.deprovisionings.deleteRecords(history);
       if (due.length < BATCH) break;
     }
+    // The per-minute burst counts no window reaches any more (a day past the window's start).
+    await this.deprovisionings.pruneCounts(this.clock.now());
     if (purged.length)
       this.logger.log(`Purged ${purged.length} user(s) deleted more than ${this.config.safetyNet.retentionDays} days ago`);
     return purged;
