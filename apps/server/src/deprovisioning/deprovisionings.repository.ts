@@ -75,6 +75,8 @@ export interface DeletedUserRow {
 const SCIM = `actor_type = 'scim-key'`;
 /** The organization's open incident, if any (the unique (organization, open_slot) index). */
 const OPEN_INCIDENT = 'SELECT id FROM deprovisioning_incidents WHERE organization_id = ? AND open_slot = 1';
+const RECORD_COLUMNS =
+  'organization_id, user_id, kind, at, actor_type, actor_key_id, actor_masked_key, actor_description, incident_id, was_active, role_id, own_role_id, role_group_id';
 const ROW_COLUMNS =
   'd.id, d.user_id, d.kind, d.at, d.actor_type, d.actor_key_id, d.actor_masked_key, d.actor_description, d.was_active, d.role_id, d.own_role_id, d.role_group_id';
 
@@ -167,24 +169,8 @@ export class DeprovisioningsRepository {
       groupIds?: readonly number[];
     },
   ): Promise<void> {
-    const key = 'keyId' in row.actor ? row.actor : null;
-    const values = [
-      row.organizationId,
-      row.userId,
-      row.kind,
-      toDbDate(row.at),
-      row.actor.type,
-      key?.keyId ?? null,
-      key?.maskedKey ?? null,
-      key?.description ?? null,
-      row.incidentId,
-      row.prior.wasActive ? 1 : 0,
-      row.prior.roleId,
-      row.prior.ownRoleId,
-      row.prior.roleGroupId,
-    ];
-    const insert =
-      'INSERT INTO user_deprovisionings (organization_id, user_id, kind, at, actor_type, actor_key_id, actor_masked_key, actor_description, incident_id, was_active, role_id, own_role_id, role_group_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+    const insert = `INSERT INTO user_deprovisionings (${RECORD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+    const values = recordValues(row, row.incidentId);
     const copy = (id: string) =>
       `INSERT INTO user_deprovisioning_groups (deprovisioning_id, group_id) SELECT ${id}, group_id FROM group_members WHERE user_id = ?`;
     if (this.sqlite) {
@@ -214,32 +200,18 @@ export class DeprovisioningsRepository {
    * transaction's COMMIT (no round trip of its own): it joins the open incident if there is one (a
    * subquery, which takes the same shared lock on the incident's gap as `windowState`), copies the
    * user's groups, and counts in its minute when no incident is open and the user is not counted in
-   * the window yet. `afterCommitRead` then reads the window as the COMMIT left it, in the same round trip.
+   * the window yet. `windowAfterCommit` then reads the window as the COMMIT left it, in the same round trip.
    */
   async insertAtCommit(
     manager: EntityManager,
     row: { organizationId: number; userId: number; kind: DeprovisioningChange; at: Date; actor: AuditActor; prior: PriorState },
     since: Date,
   ): Promise<void> {
-    const key = 'keyId' in row.actor ? row.actor : null;
+    // The incident's place in the values holds the organization, for the subquery there.
     await this.statements.writeAtCommit(
       manager,
-      `INSERT INTO user_deprovisionings (organization_id, user_id, kind, at, actor_type, actor_key_id, actor_masked_key, actor_description, incident_id, was_active, role_id, own_role_id, role_group_id) SELECT ?, ?, ?, ?, ?, ?, ?, ?, (${OPEN_INCIDENT}), ?, ?, ?, ?`,
-      [
-        row.organizationId,
-        row.userId,
-        row.kind,
-        toDbDate(row.at),
-        row.actor.type,
-        key?.keyId ?? null,
-        key?.maskedKey ?? null,
-        key?.description ?? null,
-        row.organizationId,
-        row.prior.wasActive ? 1 : 0,
-        row.prior.roleId,
-        row.prior.ownRoleId,
-        row.prior.roleGroupId,
-      ],
+      `INSERT INTO user_deprovisionings (${RECORD_COLUMNS}) SELECT ?, ?, ?, ?, ?, ?, ?, ?, (${OPEN_INCIDENT}), ?, ?, ?, ?`,
+      recordValues(row, row.organizationId),
     );
     await this.statements.writeAtCommit(manager, 'SET @deprovisioning = LAST_INSERT_ID()', []);
     await this.statements.writeAtCommit(
@@ -583,6 +555,29 @@ function incidentRow(row: unknown[]): IncidentRow {
 }
 
 /** The minute (UTC, seconds zero) an instant falls in. */
+/** A record's values in RECORD_COLUMNS' order, `incident` in the incident's place. */
+function recordValues(
+  row: { organizationId: number; userId: number; kind: DeprovisioningChange; at: Date; actor: AuditActor; prior: PriorState },
+  incident: number | null,
+): unknown[] {
+  const key = 'keyId' in row.actor ? row.actor : null;
+  return [
+    row.organizationId,
+    row.userId,
+    row.kind,
+    toDbDate(row.at),
+    row.actor.type,
+    key?.keyId ?? null,
+    key?.maskedKey ?? null,
+    key?.description ?? null,
+    incident,
+    row.prior.wasActive ? 1 : 0,
+    row.prior.roleId,
+    row.prior.ownRoleId,
+    row.prior.roleGroupId,
+  ];
+}
+
 function minuteOf(at: Date): Date {
   return new Date(Math.floor(at.getTime() / 60_000) * 60_000);
 }
