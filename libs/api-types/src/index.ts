@@ -94,6 +94,7 @@ export interface AuditActorView {
   type: 'api-key' | 'scim-key' | 'cli' | 'system';
   keyId?: string;
   maskedKey?: string;
+  /** A key's description at the time; for the system, "First start" (none: a scheduled job). */
   description?: string | null;
 }
 
