@@ -20,7 +20,8 @@ const isoDay = (date: Date) => date.toISOString().slice(0, 10);
 
 /** Text of exactly `length` characters: `start`, then a URL (no spaces to break at), repeated. */
 function long(start: string, length: number): string {
-  const url = 'https://intranet.northwind.example/wiki/identity/okta/torii-scim-provisioning?tenant=northwind-production&owner=it-identity&ticket=IAM-20931&';
+  const url =
+    'https://intranet.northwind.example/wiki/identity/okta/torii-scim-provisioning?tenant=northwind-production&owner=it-identity&ticket=IAM-20931&';
   let text = start;
   while (text.length < length) text += url;
   return text.slice(0, length);
@@ -54,9 +55,14 @@ const LAYOUT_PROBLEMS = `(() => {
   const name = (el) => (el.getAttribute('aria-label') || el.textContent || el.tagName).trim().slice(0, 60);
   if (root.scrollWidth > width) {
     // Named by the outermost elements that stick out (and are not clipped by a scrolling ancestor).
+    const clipped = (el) => {
+      for (let p = el.parentElement; p; p = p.parentElement)
+        if (getComputedStyle(p).overflowX !== 'visible' && p.getBoundingClientRect().right <= width + 1) return true;
+      return false;
+    };
     const out = [...document.body.querySelectorAll('*')].filter((el) => {
       const box = el.getBoundingClientRect();
-      return box.right > width + 1 && visible(el).right >= width && !(el.parentElement && el.parentElement.getBoundingClientRect().right > width + 1);
+      return box.right > width + 1 && !clipped(el) && !(el.parentElement && el.parentElement.getBoundingClientRect().right > width + 1);
     });
     problems.push('the page is ' + root.scrollWidth + 'px wide in a ' + width + 'px window: ' + out.slice(0, 3).map((el) => el.tagName.toLowerCase() + '.' + [...el.classList].join('.') + ' "' + name(el).slice(0, 30) + '"').join(', '));
   }
@@ -90,7 +96,11 @@ describe('Settings UI layout with long data', () => {
     const base = loadConfig({ MAIL_OUTBOX_DIR: outbox });
     t = await startTestApp({ mail: base.mail, safetyNet: { ...base.safetyNet, burstThreshold: 8, burstPercent: 0 } });
     browser = await launchBrowser(t.url);
-    s = await scimOrganization(t, long('Northwind Traders Holdings (Europe, Middle East and Africa) ', 120), 'it-admin@northwind.test');
+    s = await scimOrganization(
+      t,
+      long('Northwind Traders Holdings (Europe, Middle East and Africa) ', 120),
+      'it-admin@northwind.test',
+    );
     await seed();
   });
 
@@ -110,7 +120,12 @@ describe('Settings UI layout with long data', () => {
     const soon = isoDay(new Date(Date.now() + 10 * DAY));
     await admin.patch(`/v1.0/settings/api-keys/${s.scimKeyId}`, { body: { description: DESCRIPTION_URL_ONLY } });
     // Keys in rotation: each old key used, rotated, and its successor used since (the row offers to delete the old one).
-    for (const [i, description] of [DESCRIPTION_WITH_URL, DESCRIPTION_URL_ONLY, DESCRIPTION_WITH_URL, DESCRIPTION_URL_ONLY].entries()) {
+    for (const [i, description] of [
+      DESCRIPTION_WITH_URL,
+      DESCRIPTION_URL_ONLY,
+      DESCRIPTION_WITH_URL,
+      DESCRIPTION_URL_ONLY,
+    ].entries()) {
       const old = (await admin.post('/v1.0/settings/api-keys', { body: { type: 'scim', description, expiresAt: soon } })).body;
       const scim = client(`${t.url}/v1.0/scim/v2`, old.key);
       await scim.get('/Users?count=1');

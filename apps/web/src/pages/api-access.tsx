@@ -66,9 +66,8 @@ export function ApiAccessPage() {
             <caption class="visually-hidden">API keys of this organization</caption>
             <thead>
               <tr>
-                <th scope="col">Type</th>
-                <th scope="col">Description</th>
                 <th scope="col">Key</th>
+                <th scope="col">Description</th>
                 <th scope="col">Created</th>
                 <th scope="col">Expires</th>
                 <th scope="col">Last used</th>
@@ -184,22 +183,24 @@ function KeyRow({
   const expiry = describeExpiry(apiKey.expiresAt, now);
   return (
     <tr data-key-id={apiKey.id}>
-      <td data-label="Type">
-        <Badge tone={apiKey.type === 'scim' ? 'accent' : 'neutral'}>{KEY_TYPE_LABELS[apiKey.type]}</Badge>
+      <td data-label="Key">
+        <span class="stack key-id">
+          <span>
+            <Badge tone={apiKey.type === 'scim' ? 'accent' : 'neutral'}>{KEY_TYPE_LABELS[apiKey.type]}</Badge>
+          </span>
+          <code class="masked-key">{apiKey.maskedKey}</code>
+        </span>
       </td>
-      <td data-label="Description" class="cell-wrap">
+      <td data-label="Description" class="cell-wrap cell-grow">
         <span class="stack">
           {apiKey.description ? <span>{apiKey.description}</span> : <span class="muted">No description</span>}
           {successor && <RotationStatus apiKey={apiKey} successor={successor} onDelete={onDelete} />}
         </span>
       </td>
-      <td data-label="Key">
-        <code class="masked-key">{apiKey.maskedKey}</code>
-      </td>
-      <td data-label="Created" class="nowrap">
+      <td data-label="Created" class="nowrap cell-fit">
         {formatDate(apiKey.createdAt)}
       </td>
-      <td data-label="Expires" class={`expires expires-${expiry.tone}`}>
+      <td data-label="Expires" class={`expires expires-${expiry.tone} cell-fit`}>
         {apiKey.expiresAt ? (
           <span class="stack">
             <span class="nowrap" title={formatDateTime(apiKey.expiresAt)}>
@@ -219,7 +220,7 @@ function KeyRow({
           <span class="muted">Never</span>
         )}
       </td>
-      <td data-label="Last used">
+      <td data-label="Last used" class="cell-fit">
         {apiKey.lastUsedAt ? (
           <span class="stack" title={formatDateTime(apiKey.lastUsedAt)}>
             <span class="nowrap">{formatDate(apiKey.lastUsedAt)}</span>
@@ -229,7 +230,7 @@ function KeyRow({
           <span class="muted">Never</span>
         )}
       </td>
-      <td data-label="Status">
+      <td data-label="Status" class="cell-fit">
         {apiKey.status === 'active' ? <Badge tone="success">Active</Badge> : <Badge tone="danger">Expired</Badge>}
       </td>
       <td class="cell-actions">
@@ -661,7 +662,7 @@ function RotationStatus({ apiKey, successor, onDelete }: { apiKey: ApiKey; succe
       </span>
       {idle && (
         <span>
-          <button type="button" class="btn btn-ghost-danger btn-small" onClick={onDelete}>
+          <button type="button" class="btn btn-ghost-danger btn-small btn-wrap" onClick={onDelete}>
             Not used since the switch: delete it
           </button>
         </span>

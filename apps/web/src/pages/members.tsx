@@ -233,7 +233,7 @@ export function MembersPage() {
                     const busy = busyUser === user.id;
                     return (
                       <tr key={user.id} data-user={user.userName}>
-                        <td data-label="User">
+                        <td data-label="User" class="cell-grow">
                           <span class="stack">
                             <span class="strong">{name ?? user.userName}</span>
                             {name && <span class="muted small">{user.userName}</span>}
@@ -278,7 +278,7 @@ export function MembersPage() {
                             </>
                           )}
                         </td>
-                        <td data-label="Status">
+                        <td data-label="Status" class="cell-fit">
                           {user.active ? <Badge tone="success">Active</Badge> : <Badge>Inactive</Badge>}
                         </td>
                         <td class="cell-actions">
