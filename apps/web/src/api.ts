@@ -162,7 +162,9 @@ export function createApi(key: string, onUnauthorized: (message: string) => void
     /** The keys, newest first, with the server's policy for new ones. */
     apiKeyList,
     apiKeys: async () => (await apiKeyList()).apiKeys,
-    rotateApiKey: (id: string) => request<CreatedApiKey>('POST', `/v1.0/settings/api-keys/${encodeURIComponent(id)}/rotate`, {}),
+    /** The successor's expiration: YYYY-MM-DD, or null for none. */
+    rotateApiKey: (id: string, expiresAt: string | null) =>
+      request<CreatedApiKey>('POST', `/v1.0/settings/api-keys/${encodeURIComponent(id)}/rotate`, { expiresAt }),
     describeApiKey: (id: string, description: string | null) =>
       request<ApiKey>('PATCH', `/v1.0/settings/api-keys/${encodeURIComponent(id)}`, { description }),
     createApiKey: (input: { type: KeyType; description?: string; expiresAt?: string }) =>
@@ -176,6 +178,8 @@ export function createApi(key: string, onUnauthorized: (message: string) => void
     members: (cursor?: string | null, filters: UserFilters = {}) =>
       page<User>(`/v1.0/settings/members${query(filters)}`, 'members', cursor),
     users: (cursor?: string | null, filters: UserFilters = {}) => page<User>(`/v1.0/users${query(filters)}`, 'users', cursor),
+    /** How many users the filters match (one user read, for the total). */
+    userCount: async (filters: UserFilters) => (await page<User>(`/v1.0/users${query(filters)}`, 'users', null, 1)).total ?? 0,
     groupMembers: (groupId: string, cursor?: string | null) =>
       page<User>(`/v1.0/users?group=${encodeURIComponent(groupId)}`, 'users', cursor),
     groups: (cursor?: string | null) => page<Group>('/v1.0/groups', 'groups', cursor),

@@ -2,7 +2,7 @@
  * The admin API's response shapes (base path /v1.0), as types only: the server's services return
  * them, its OpenAPI response classes implement them, and the settings UI (apps/web) reads them.
  * `npm run typecheck` checks both sides against this one file. Nothing here exists at run time, so
- * import it with `import type`.
+ * import it with `import type`. (The text limits, values, are in limits.ts.)
  */
 
 export type KeyType = 'api' | 'scim';
