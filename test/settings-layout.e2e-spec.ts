@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Page } from 'playwright-core';
 import { RemindersService } from '../apps/server/src/notifications/reminders.service';
-import { inPage, launchBrowser, screenshot, settled, signIn, TestBrowser, VIEWPORTS } from './support/browser';
+import { inPage, launchBrowser, NARROW, screenshot, settled, signIn, TestBrowser, VIEWPORTS } from './support/browser';
 import { PATCH_OP, scimOrganization, ScimOrganization } from './support/scim';
 import { client } from './support/http';
 import { startTestApp, TestApp } from './support/test-app';
@@ -237,5 +237,69 @@ describe('Settings UI layout with long data', () => {
       await layoutProblems(page, `layout-incident-${width}`, found);
       expect(found).toEqual({});
     });
+
+    it('should fit the dialogs that show long data in the window', async () => {
+      const page = await browser.open(viewport);
+      const found: Record<string, string[]> = {};
+      await signIn(page, t.url, s.org.apiKey.key, '/settings/api-access');
+      const open = async (path: string, button: RegExp | string, name: string) => {
+        await page.goto(t.url + path);
+        await page.getByRole('button', { name: button }).first().click();
+        const dialog = page.getByRole('dialog');
+        await dialog.waitFor();
+        await settled(page);
+        await screenshot(page, `layout-dialog-${name}-${width}`, false);
+        const problems = await inPage<string[]>(
+          page,
+          `(() => {
+            const dialog = document.querySelector('dialog[open]');
+            const box = dialog.getBoundingClientRect();
+            const out = [];
+            if (box.left < 0 || box.right > window.innerWidth) out.push('the dialog is at ' + Math.round(box.left) + '..' + Math.round(box.right) + ' px');
+            for (const el of dialog.querySelectorAll('*')) {
+              if (el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflowX !== 'visible' && el.tagName !== 'INPUT' && el.tagName !== 'SELECT' && el.tagName !== 'TEXTAREA')
+                out.push(el.tagName.toLowerCase() + '.' + el.className + ' scrolls sideways');
+            }
+            return out;
+          })()`,
+        );
+        if (problems.length) found[name] = problems;
+        await page.keyboard.press('Escape');
+      };
+      await open('/settings/api-access', /^Rotate torii_scim_/, 'rotate');
+      await open('/settings/api-access', /^Delete Torii SCIM key/, 'delete-key');
+      await open('/settings/api-access', /^Edit the description of/, 'describe-key');
+      await open('/settings/roles', /^Rename role Regional/, 'rename-role');
+      await open('/settings/groups', /^Change the mapping of northwind/, 'mapping');
+      await open('/settings/members', /^Deactivate person/, 'deactivate');
+      expect(found).toEqual({});
+    });
+  });
+
+  it('should show at 390 px that the tab strip scrolls, with a fade and an arrow on the side there is more', async () => {
+    const page = await browser.open(NARROW);
+    await signIn(page, t.url, s.org.apiKey.key, '/settings/security');
+    const nav = page.getByRole('navigation', { name: 'Settings' });
+    const edges = () =>
+      inPage<[boolean, boolean, string, string]>(
+        page,
+        `(() => {
+          const nav = document.querySelector('.sidenav');
+          return [nav.hasAttribute('data-more-start'), nav.hasAttribute('data-more-end'), getComputedStyle(nav, '::before').opacity, getComputedStyle(nav, '::after').opacity];
+        })()`,
+      );
+    await page.waitForFunction(() =>
+      (globalThis as unknown as { document: { querySelector(s: string): { hasAttribute(a: string): boolean } } }).document
+        .querySelector('.sidenav')
+        .hasAttribute('data-more-end'),
+    );
+    await page.waitForTimeout(300);
+    await expect(edges()).resolves.toEqual([false, true, '0', '1']);
+    // The last tab is there, past the edge, and reached by scrolling the strip.
+    await nav.getByRole('link', { name: 'Audit log' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Audit log' }).waitFor();
+    await page.waitForTimeout(300);
+    await expect(edges()).resolves.toEqual([true, false, '1', '0']);
+    await screenshot(page, 'layout-tabs-scrolled-390', false);
   });
 });

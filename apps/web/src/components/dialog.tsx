@@ -88,7 +88,7 @@ export function Dialog({ title, onClose, children, footer, size = 'medium', tone
       }}
     >
       <div class="dialog-header">
-        <h2 id={titleId} class="dialog-title">
+        <h2 id={titleId} class="dialog-title" title={title}>
           {title}
         </h2>
         <button type="button" class="icon-button" aria-label="Close" onClick={() => onCloseRef.current()}>

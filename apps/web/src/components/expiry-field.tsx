@@ -131,19 +131,17 @@ export function ExpiryField({
           />
         )}
       </div>
-      <p id={hintId} class="hint">
-        {typeof resolved === 'string' && (
-          <>
-            The key stops working on <strong>{formatDate(`${resolved}T00:00:00Z`)}</strong> at 00:00 UTC.{' '}
-          </>
-        )}
-        {choice.kind !== 'never' && (
-          <>
-            <strong>The expiration cannot be changed later</strong>: to extend it, rotate the key.
-          </>
-        )}
-        {limits.latest ? ` At the latest ${formatDate(`${limits.latest}T00:00:00Z`)}.` : ''}
-      </p>
+      {choice.kind !== 'never' && (
+        <p id={hintId} class="hint">
+          {typeof resolved === 'string' && (
+            <>
+              The key stops working on <strong>{formatDate(`${resolved}T00:00:00Z`)}</strong> at 00:00 UTC.{' '}
+            </>
+          )}
+          <strong>The expiration cannot be changed later</strong>: to extend it, rotate the key.
+          {choice.kind === 'custom' && limits.latest ? ` At the latest ${formatDate(`${limits.latest}T00:00:00Z`)}.` : ''}
+        </p>
+      )}
       {choice.kind === 'never' && (
         <div role="alert">
           <Notice tone="danger" title="This key will never expire">

@@ -1,8 +1,9 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { type Actor, ApiError, type AuditEvent, type AuditFilters, describeError, type Page, query } from '../api';
+import { ApiError, type AuditEvent, type AuditFilters, describeError, type Page, query } from '../api';
+import { ActorLabel } from '../components/actor-label';
 import { Badge, EmptyState, Loading, LoadError, LoadMore, Notice, PageHeader, useAsync } from '../components/ui';
 import { useSession } from '../context';
-import { AUDIT_ACTION_LABELS, describeActor, describeChange, formatDate, formatDateTime, isoDay, userLabel } from '../format';
+import { AUDIT_ACTION_LABELS, describeChange, formatDate, formatDateTime, isoDay, userLabel } from '../format';
 import { followLink, incidentHref } from '../router';
 
 /** Changes shown on an event's row before "Show all": a user created by Okta has a dozen. */
@@ -246,23 +247,6 @@ export function AuditLogPage() {
         </div>
       )}
     </>
-  );
-}
-
-/** Who acted, in a table cell: the kind of key and its masked form on one line, its description (cut to two lines) under it. */
-function ActorLabel({ actor }: { actor: Actor }) {
-  if (actor.type !== 'api-key' && actor.type !== 'scim-key') return <>{describeActor(actor)}</>;
-  return (
-    <span class="stack">
-      <span class="nowrap">
-        {actor.type === 'scim-key' ? 'SCIM key' : 'API key'} <code class="masked-key">{actor.maskedKey}</code>
-      </span>
-      {actor.description && (
-        <span class="muted small clamp-2" title={actor.description}>
-          {actor.description}
-        </span>
-      )}
-    </span>
   );
 }
 
