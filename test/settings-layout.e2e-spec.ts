@@ -74,6 +74,10 @@ const LAYOUT_PROBLEMS = `(() => {
       problems.push('"' + name(el) + '" is at ' + Math.round(box.left) + '..' + Math.round(box.right) + ' px, outside ' + Math.round(clip.left) + '..' + Math.round(clip.right));
   }
   if (width >= 1024) {
+    for (const cell of document.querySelectorAll('td')) {
+      if (cell.scrollWidth > cell.clientWidth + 1)
+        problems.push('"' + cell.textContent.trim().slice(0, 40) + '" sticks out of its cell by ' + (cell.scrollWidth - cell.clientWidth) + 'px');
+    }
     for (const scroll of document.querySelectorAll('.table-scroll')) {
       if (scroll.scrollWidth > scroll.clientWidth + 1) {
         const caption = scroll.querySelector('caption, th');
@@ -81,7 +85,7 @@ const LAYOUT_PROBLEMS = `(() => {
       }
     }
   }
-  return problems;
+  return [...new Set(problems)];
 })()`;
 
 describe('Settings UI layout with long data', () => {

@@ -6,7 +6,7 @@ export function ActorLabel({ actor }: { actor: Actor }) {
   if (actor.type !== 'api-key' && actor.type !== 'scim-key') return <>{describeActor(actor)}</>;
   return (
     <span class="stack">
-      <span class="nowrap">
+      <span>
         {actor.type === 'scim-key' ? 'SCIM key' : 'API key'} <code class="masked-key">{actor.maskedKey}</code>
       </span>
       {actor.description && (
