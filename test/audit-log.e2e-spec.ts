@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { AuditPruneCron } from '../apps/server/src/audit/audit-prune.cron';
 import { AuditService } from '../apps/server/src/audit/audit.service';
 import { runCli } from '../apps/server/src/cli/cli';
+import { OnboardingService } from '../apps/server/src/onboarding/onboarding.service';
 import { RemindersService } from '../apps/server/src/notifications/reminders.service';
 import { client } from './support/http';
 import { databaseUrl } from './support/process';
@@ -280,6 +281,22 @@ describe('audit log', () => {
       target: { type: 'api-key', id: key.id },
       changes: [{ attribute: 'recipients', to: ['owner@audited.test'] }],
     });
+  });
+
+  it('should credit the first start’s organization, Admin and key to the first start, not to a scheduled job', async () => {
+    const created = await t.app.get(OnboardingService).bootstrapOnce('First Start Inc', 'first@first-start.test');
+    expect(created).not.toBeNull();
+    const firstAdmin = client(t.url, created!.apiKey.key);
+    const events = await all(firstAdmin);
+    expect(events.map((e) => e.action).sort()).toEqual(['api-key.created', 'user.created']);
+    for (const event of events) expect(event.actor).toEqual({ type: 'system', description: 'First start' });
+    // Exported the same way, in the actor's description column.
+    const csv = await (
+      await fetch(`${t.url}/v1.0/audit-log/export?format=csv&action=user.created`, {
+        headers: { authorization: `Bearer ${created!.apiKey.key}` },
+      })
+    ).text();
+    expect(csv.split('\r\n')[1]).toMatch(/^\d+,[^,]+,user\.created,success,system,,,First start,user,/);
   });
 
   it('should leave no event when the change fails after it, and no change when its event fails', async () => {

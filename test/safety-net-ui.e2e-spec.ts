@@ -318,7 +318,11 @@ describe('Deprovisioning safety net in the settings UI', () => {
       await page.getByRole('button', { name: 'Deleted users' }).click();
       expect(page.url()).toBe(`${t.url}/settings/members?view=deleted`);
       const anaRow = page.locator(`tr[data-user="${ana.userName}"]`);
-      await anaRow.getByText('SCIM key Okta').waitFor();
+      await anaRow
+        .locator('td[data-label="By"]')
+        .getByText(/^SCIM key torii_scim_…/)
+        .waitFor();
+      await anaRow.locator('td[data-label="By"]').getByText('Okta', { exact: true }).waitFor();
       await expect(page.locator('tr[data-user]').count()).resolves.toBe(2);
       // Most recently deleted first.
       await expect(page.locator('tr[data-user]').first().getAttribute('data-user')).resolves.toBe(ben.userName);

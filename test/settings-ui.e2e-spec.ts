@@ -1,13 +1,14 @@
 import { loadConfig } from '@app/config';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
 import { RemindersService } from '../apps/server/src/notifications/reminders.service';
-import { OnboardedOrganization } from '../apps/server/src/onboarding/onboarding.service';
+import { OnboardedOrganization, OnboardingService } from '../apps/server/src/onboarding/onboarding.service';
 import { settingsUiRoot } from '../apps/server/src/settings-ui/settings-ui.routes';
 import { insertUser } from './support/fixtures';
 import { client, request } from './support/http';
+import { oktaCreateBody } from './support/scim';
 import { startTestApp, TestApp } from './support/test-app';
 
 /**
@@ -31,6 +32,8 @@ const NARROW = { width: 390, height: 844 };
 const DAY = 86_400_000;
 
 const isoDay = (date: Date) => date.toISOString().slice(0, 10);
+/** A day as the UI writes it: "Mar 7, 2027" (UTC). */
+const formatDay = (date: Date) => new Intl.DateTimeFormat('en-US', { dateStyle: 'medium', timeZone: 'UTC' }).format(date);
 
 /** Evaluates an expression in the page (a string: this file is typechecked without the DOM library). */
 const inPage = <T>(page: Page, expression: string): Promise<T> => page.evaluate(expression) as Promise<T>;
@@ -249,12 +252,19 @@ describe('Settings UI in a real browser', () => {
       dialog = page.getByRole('dialog', { name: 'Generate API Key' });
       await dialog.getByLabel('Torii SCIM').check();
       await dialog.getByText(/cannot be changed later/).waitFor();
-      // No expiration: a strong warning. A past date: a sentence, not the API's timestamp.
-      await dialog.getByLabel('Expiration date').fill('');
+      // No expiration is a choice of its own, with a strong warning.
+      await dialog.getByLabel('Expiration', { exact: true }).selectOption('No expiration');
       await dialog.getByText('This key will never expire').waitFor();
+      // A custom date: emptied, it is refused in words (it does not quietly mean "never"); a past date too.
+      await dialog.getByLabel('Expiration', { exact: true }).selectOption('Custom date…');
+      await expect(dialog.getByText('This key will never expire').count()).resolves.toBe(0);
+      await dialog.getByLabel('Expiration date').fill('');
+      await dialog.getByRole('button', { name: 'Generate key' }).click();
+      await dialog.getByText('Choose an expiration date, or "No expiration" if the key must never expire.').waitFor();
       await dialog.getByLabel('Expiration date').fill('2020-01-01');
       await dialog.getByRole('button', { name: 'Generate key' }).click();
       await dialog.getByText('Choose an expiration date from tomorrow on: a key cannot expire in the past.').waitFor();
+      expect((await admin.get('/v1.0/settings/api-keys')).body.apiKeys).toHaveLength(1);
       await dialog.getByLabel('Expiration date').fill(isoDay(new Date(Date.now() + 20 * DAY)));
       await dialog.getByLabel('Description').fill('Okta provisioning');
       await dialog.getByRole('button', { name: 'Generate key' }).click();
@@ -286,9 +296,8 @@ describe('Settings UI in a real browser', () => {
       const row = page.getByRole('row').filter({ hasText: 'Okta provisioning' });
       await row.getByText(masked).waitFor();
       await expect(row.getByRole('cell').allTextContents()).resolves.toEqual([
-        'Torii SCIM',
+        `Torii SCIM${masked}`,
         'Okta provisioning',
-        masked,
         expect.any(String),
         expect.stringMatching(/Expires in 20 days$/),
         'Never',
@@ -339,6 +348,77 @@ describe('Settings UI in a real browser', () => {
       const outline = await inPage<string>(page, 'getComputedStyle(document.activeElement).outlineStyle');
       expect(outline).toBe('solid');
     });
+    it('should propose a 90-day expiry, make "never" a choice of its own, and show a long paste over the limit instead of cutting it', async () => {
+      const org = await t.createOrganization();
+      const admin = client(t.url, org.apiKey.key);
+      const page = await openPage();
+      await signIn(page, org.apiKey.key, '/settings/api-access');
+      await page.getByRole('button', { name: 'Generate API Key' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Generate API Key' });
+      // A form dialog starts on its first field (the chosen type), not on ✕.
+      await expect(inPage<string>(page, 'document.activeElement.type + " " + document.activeElement.checked')).resolves.toBe(
+        'radio true',
+      );
+      await dialog.getByLabel('Torii API').check();
+
+      // 90 days unless the admin chooses otherwise, with the day it stops working.
+      const expiration = dialog.getByLabel('Expiration', { exact: true });
+      await expect(expiration.inputValue()).resolves.toBe('90');
+      await expect(expiration.locator('option:checked').textContent()).resolves.toBe('90 days (recommended)');
+      const in90 = new Date(`${isoDay(new Date(Date.now() + 90 * DAY))}T00:00:00Z`);
+      await dialog.getByText(`The key stops working on ${formatDay(in90)} at 00:00 UTC.`).waitFor();
+
+      // A 5,000-character paste is kept whole: the counter says by how much it is over, and nothing is sent.
+      const description = dialog.getByLabel('Description');
+      await description.fill('x'.repeat(5000));
+      await expect(description.inputValue()).resolves.toHaveLength(5000);
+      await dialog.getByText('4,745 characters too many: at most 255.').waitFor();
+      await expect(description.getAttribute('aria-invalid')).resolves.toBe('true');
+      await screenshot(page, 'api-access-description-too-long-1280', false);
+      await dialog.getByRole('button', { name: 'Generate key' }).click();
+      await dialog.getByText('Shorten the description to at most 255 characters.').waitFor();
+      expect((await admin.get('/v1.0/settings/api-keys')).body.apiKeys).toHaveLength(1);
+      await description.fill('Terraform');
+      await dialog.getByText('9 of 255 characters').waitFor();
+      await dialog.getByRole('button', { name: 'Generate key' }).click();
+      const shown = page.getByRole('dialog', { name: 'Your new Torii API key' });
+      const terraform = await shown.getByRole('textbox', { name: 'Torii API key' }).inputValue();
+      await shown.getByRole('button', { name: 'Got it' }).click();
+
+      // "No expiration" only when chosen, with the warning.
+      await page.getByRole('button', { name: 'Generate API Key' }).click();
+      await dialog.getByLabel('Torii API').check();
+      await dialog.getByLabel('Expiration', { exact: true }).selectOption('No expiration');
+      await dialog.getByText('This key will never expire').waitFor();
+      await screenshot(page, 'api-access-never-expires-1280', false);
+      await dialog.getByLabel('Description').fill('Break-glass');
+      await dialog.getByRole('button', { name: 'Generate key' }).click();
+      await page.getByRole('dialog', { name: 'Your new Torii API key' }).getByRole('button', { name: 'Got it' }).click();
+
+      const keys = (await admin.get('/v1.0/settings/api-keys')).body.apiKeys as {
+        description: string;
+        expiresAt: string | null;
+        maskedKey: string;
+      }[];
+      expect(keys.find((k) => k.description === 'Terraform')).toMatchObject({
+        expiresAt: in90.toISOString(),
+        maskedKey: `torii_api_…${terraform.slice(-4)}`,
+      });
+      expect(keys.find((k) => k.description === 'Break-glass')?.expiresAt).toBeNull();
+      await page.getByRole('row').filter({ hasText: 'Break-glass' }).getByText('Never').first().waitFor();
+
+      // The description dialog: its field first, the same counter.
+      await page
+        .getByRole('button', { name: /^Edit the description of torii_api_/ })
+        .first()
+        .click();
+      const describe = page.getByRole('dialog', { name: /^Describe / });
+      await expect(inPage<string>(page, 'document.activeElement.id')).resolves.toBe('describe-key');
+      await describe.getByLabel('Description').fill('y'.repeat(300));
+      await describe.getByText('45 characters too many: at most 255.').waitFor();
+      await describe.getByRole('button', { name: 'Save' }).click();
+      await describe.getByText('Shorten the description to at most 255 characters.').waitFor();
+    });
   });
 
   describe('Key rotation', () => {
@@ -355,6 +435,12 @@ describe('Settings UI in a real browser', () => {
       // The reminder email links straight to the key's rotation.
       await signIn(page, org.apiKey.key, `/settings/api-access?rotate=${old.id}`);
       const ask = page.getByRole('dialog', { name: `Rotate ${old.maskedKey}?` });
+      // The successor's expiry: the same lifetime as the old key by default; here 30 days, chosen.
+      await expect(ask.getByLabel('Expiration', { exact: true }).locator('option:checked').textContent()).resolves.toMatch(
+        /^\d+ days \(as this key\)$/,
+      );
+      await ask.getByLabel('Expiration', { exact: true }).selectOption('30 days');
+      await screenshot(page, 'api-access-rotate-1280', false);
       await ask.getByRole('button', { name: 'Generate its successor' }).click();
       const shown = page.getByRole('dialog', { name: 'Your new Torii SCIM key' });
       const successor = await shown.getByRole('textbox', { name: 'Torii SCIM key' }).inputValue();
@@ -370,8 +456,35 @@ describe('Settings UI in a real browser', () => {
       await status.getByRole('button', { name: 'Not used since the switch: delete it' }).click();
       await page.getByRole('dialog', { name: 'Delete this key?' }).getByRole('button', { name: 'Delete key' }).click();
       await page.getByText(`The Torii SCIM key ${old.maskedKey} was deleted.`).waitFor();
-      const keys = (await admin.get('/v1.0/settings/api-keys')).body.apiKeys.map((k: { id: string }) => k.id);
-      expect(keys).not.toContain(old.id);
+      const keys = (await admin.get('/v1.0/settings/api-keys')).body.apiKeys as {
+        id: string;
+        maskedKey: string;
+        expiresAt: string;
+      }[];
+      expect(keys.map((k) => k.id)).not.toContain(old.id);
+      expect(keys.find((k) => k.maskedKey === `torii_scim_…${successor.slice(-4)}`)?.expiresAt).toBe(
+        `${isoDay(new Date(Date.now() + 30 * DAY))}T00:00:00.000Z`,
+      );
+    });
+
+    it("should give a never-expiring key's successor an expiry of 90 days unless told otherwise", async () => {
+      const org = await t.createOrganization();
+      const admin = client(t.url, org.apiKey.key);
+      const old = (await admin.post('/v1.0/settings/api-keys', { body: { type: 'api', description: 'Legacy' } })).body;
+      const page = await openPage();
+      await signIn(page, org.apiKey.key, '/settings/api-access');
+      await page.getByRole('button', { name: `Rotate ${old.maskedKey}` }).click();
+      const ask = page.getByRole('dialog', { name: `Rotate ${old.maskedKey}?` });
+      await ask
+        .getByText('This key never expires; its successor gets an expiration unless you choose "No expiration".')
+        .waitFor();
+      await expect(ask.getByLabel('Expiration', { exact: true }).inputValue()).resolves.toBe('90');
+      await ask.getByRole('button', { name: 'Generate its successor' }).click();
+      const successor = await page.getByRole('dialog', { name: 'Your new Torii API key' }).getByRole('textbox').inputValue();
+      const keys = (await admin.get('/v1.0/settings/api-keys')).body.apiKeys as { maskedKey: string; expiresAt: string | null }[];
+      expect(keys.find((k) => k.maskedKey === `torii_api_…${successor.slice(-4)}`)?.expiresAt).toBe(
+        `${isoDay(new Date(Date.now() + 90 * DAY))}T00:00:00.000Z`,
+      );
     });
   });
 
@@ -437,6 +550,44 @@ describe('Settings UI in a real browser', () => {
     });
   });
 
+  describe('Roles: limits and renames', () => {
+    it('should show a name over 64 characters instead of cutting it, and warn that a rename refuses the old userType', async () => {
+      const org = await t.createOrganization();
+      const admin = client(t.url, org.apiKey.key);
+      await admin.post('/v1.0/settings/roles', { body: { name: 'Finance' } });
+      await insertUser(t.dataSource, org.organizationId, 'fin@rename.test', { role: 'Finance' });
+      const page = await openPage();
+      await signIn(page, org.apiKey.key, '/settings/roles');
+
+      await page.getByRole('button', { name: 'Create role' }).click();
+      const create = page.getByRole('dialog', { name: 'Create a custom role' });
+      await expect(inPage<string>(page, 'document.activeElement.id')).resolves.toBe('role-name');
+      await create.getByLabel('Name').fill('R'.repeat(5000));
+      await expect(create.getByLabel('Name').inputValue()).resolves.toHaveLength(5000);
+      await create.getByText('4,936 characters too many: at most 64.').waitFor();
+      await create.getByRole('button', { name: 'Create role' }).click();
+      await create.getByText('Shorten the name to at most 64 characters.').waitFor();
+      await screenshot(page, 'roles-name-too-long-1280', false);
+      await create.getByRole('button', { name: 'Cancel' }).click();
+      expect((await admin.get('/v1.0/settings/roles')).body.roles).toHaveLength(6);
+
+      await page.getByRole('button', { name: 'Rename role Finance' }).click();
+      const rename = page.getByRole('dialog', { name: 'Rename role "Finance"' });
+      // A change of case only: the identity provider's value still matches, nothing to warn about.
+      await rename.getByLabel('Name').fill('FINANCE');
+      await expect(rename.getByText('will be refused').count()).resolves.toBe(0);
+      await rename.getByLabel('Name').fill('Finance Team');
+      const warning = rename.getByRole('status').filter({ hasText: 'Identity providers that send "Finance" will be refused' });
+      await warning.getByText(/userType.* is "Finance" is refused/).waitFor();
+      await warning
+        .getByText(/to "Finance Team" at the same time\. The 1 user with this role keeps it under its new name\./)
+        .waitFor();
+      await screenshot(page, 'roles-rename-warning-1280', false);
+      await rename.getByRole('button', { name: 'Save' }).click();
+      await page.getByText('The role was renamed to "Finance Team".').waitFor();
+    });
+  });
+
   describe('Members', () => {
     it("should change a member's role and show the last-Admin refusal in words", async () => {
       const org = await t.createOrganization('Members Inc', 'owner@members.test');
@@ -461,7 +612,27 @@ describe('Settings UI in a real browser', () => {
       await page.getByText('buyer@members.test is now IT Admin.').waitFor();
       expect((await admin.get(`/v1.0/users/${buyer.id}`)).body.role).toBe('IT Admin');
 
-      // The last Admin keeps the role: the API's sentence, and the select shows the role it still has.
+      // The last active Admin: the page says up front that its role and state cannot change, and offers neither.
+      const ownerRow = page.getByRole('row').filter({ hasText: 'owner@members.test' });
+      await ownerRow
+        .getByText('The only active Admin: make another user an Admin before changing this role or deactivating them.')
+        .waitFor();
+      await expect(page.getByLabel('Role of owner@members.test').isDisabled()).resolves.toBe(true);
+      await expect(page.getByRole('button', { name: 'Deactivate owner@members.test' }).isDisabled()).resolves.toBe(true);
+      await screenshot(page, 'members-last-admin-1280');
+
+      // A second Admin: both can change again; back to one, the page knows at once.
+      await page.getByLabel('Role of buyer@members.test').selectOption('Admin');
+      await page
+        .getByRole('dialog', { name: 'Make buyer@members.test Admin?' })
+        .getByRole('button', { name: 'Change role' })
+        .click();
+      await page.getByText('buyer@members.test is now Admin.').waitFor();
+      await expect(page.getByLabel('Role of owner@members.test').isEnabled()).resolves.toBe(true);
+      await expect(page.locator('[data-last-admin]').count()).resolves.toBe(0);
+
+      // The page can be out of date (another admin changed something): the server still refuses, in words.
+      expect((await admin.patch(`/v1.0/users/${buyer.id}`, { body: { role: 'IT Admin' } })).status).toBe(200);
       await page.getByLabel('Role of owner@members.test').selectOption('Employee');
       await page
         .getByRole('dialog', { name: 'Make owner@members.test Employee?' })
@@ -471,16 +642,8 @@ describe('Settings UI in a real browser', () => {
         /Could not change the role of owner@members\.test.*last active Admin/,
       );
       await expect(page.getByLabel('Role of owner@members.test').inputValue()).resolves.toBe('Admin');
-      await screenshot(page, 'members-last-admin-1280');
-      expect((await admin.get(`/v1.0/users/${org.adminUserId}`)).body.role).toBe('Admin');
-
-      await page.getByRole('button', { name: 'Deactivate owner@members.test' }).click();
-      await page
-        .getByRole('dialog', { name: 'Deactivate owner@members.test?' })
-        .getByRole('button', { name: 'Deactivate' })
-        .click();
-      await expect(page.getByRole('alert').textContent()).resolves.toMatch(/last active Admin and cannot be/);
-      expect((await admin.get(`/v1.0/users/${org.adminUserId}`)).body.active).toBe(true);
+      await page.locator('[data-last-admin]').waitFor();
+      expect((await admin.get(`/v1.0/users/${org.adminUserId}`)).body).toMatchObject({ role: 'Admin', active: true });
 
       // All users: deactivate and reactivate an Employee.
       await page.getByRole('button', { name: 'All users' }).click();
@@ -576,7 +739,9 @@ describe('Settings UI in a real browser', () => {
       await admin.patch('/v1.0/settings/security', { body: { scimEnabled: true } });
       const scimKey = (await admin.post('/v1.0/settings/api-keys', { body: { type: 'scim', description: 'Okta' } })).body.key;
       const scim = client(`${t.url}/v1.0/scim/v2`, scimKey);
-      const ana = (await scim.post('/Users', { body: { userName: 'ana@audit-ui.test', title: 'Engineer' } })).body.id;
+      const ana = (
+        await scim.post('/Users', { body: { userName: 'ana@audit-ui.test', displayName: 'Ana Silva', title: 'Engineer' } })
+      ).body.id;
       await scim.patch(`/Users/${ana}`, {
         body: {
           schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
@@ -613,9 +778,91 @@ describe('Settings UI in a real browser', () => {
       await page.getByRole('button', { name: 'All users' }).click();
       await page.getByRole('link', { name: 'History of ana@audit-ui.test' }).click();
       await page.getByRole('heading', { level: 1, name: 'Audit log' }).waitFor();
-      await page.getByText(`History of user ${ana}`).waitFor();
+      // Titled with the person, not "user 6".
+      await page.getByRole('heading', { name: 'History of Ana Silva' }).waitFor();
+      await page.locator('.history-title').getByText('ana@audit-ui.test').waitFor();
+      expect(page.url()).toBe(`${t.url}/settings/audit-log?targetType=user&targetId=${ana}`);
       await page.locator('tr[data-action="user.created"]').waitFor();
       await expect(page.locator('tr[data-action="security.scim-enabled"]').count()).resolves.toBe(0);
+      await screenshot(page, 'audit-log-history-1280');
+      // A deleted user's history keeps the name its events give it.
+      expect((await scim.delete(`/Users/${ana}`)).status).toBe(204);
+      await page.reload();
+      await page.getByRole('heading', { name: 'History of ana@audit-ui.test' }).waitFor();
+      await page.getByRole('button', { name: 'Show everything' }).click();
+      await page.locator('tr[data-action="security.scim-enabled"]').waitFor();
+      await expect(page.locator('.history-title').count()).resolves.toBe(0);
+    });
+
+    it('should export what the filters show, credit the first start, hint at a backwards range, and keep rows compact', async () => {
+      // The first start creates its organization as an operator's first `npm start` does.
+      const first = await t.app.get(OnboardingService).bootstrapOnce('First Start Inc', 'owner@first-start.test');
+      const admin = client(t.url, first!.apiKey.key);
+      await admin.patch('/v1.0/settings/security', { body: { scimEnabled: true } });
+      const scimKey = (await admin.post('/v1.0/settings/api-keys', { body: { type: 'scim', description: 'Okta' } })).body.key;
+      const scim = client(`${t.url}/v1.0/scim/v2`, scimKey);
+      // 60 users pushed as Okta pushes them: a dozen attributes each, a change each in the log.
+      for (let i = 0; i < 60; i += 1) {
+        const created = await scim.post('/Users', { body: oktaCreateBody(`user${String(i).padStart(2, '0')}@first-start.test`) });
+        expect(created.status).toBe(201);
+      }
+      const page = await openPage();
+      await signIn(page, first!.apiKey.key, '/settings/audit-log?action=user.created');
+
+      // The first start's events are the first start's, not a scheduled job's.
+      const bootstrap = page.locator('tr[data-action="user.created"]').filter({ hasText: 'owner@first-start.test' });
+      await page.getByRole('button', { name: 'Load more' }).click();
+      await bootstrap.getByText('Torii (first start)').waitFor();
+      await expect(page.getByText('Torii (scheduled job)').count()).resolves.toBe(0);
+
+      // A page of events stays compact at 1280 px: the changes sit side by side, three, then "and N more".
+      const rows = page.locator('tr[data-action="user.created"]');
+      await expect(rows.count()).resolves.toBe(61);
+      const height = await inPage<number>(page, "document.querySelector('.table-audit').getBoundingClientRect().height");
+      expect(height / 61).toBeLessThan(90);
+      const okta = rows.filter({ hasText: 'user59@first-start.test' });
+      const { changes } = (await admin.get('/v1.0/audit-log?action=user.created&size=1')).body.events[0];
+      expect(changes.length).toBeGreaterThan(3);
+      await expect(okta.locator('.change').count()).resolves.toBe(3);
+      await okta.getByRole('button', { name: `and ${changes.length - 3} more` }).click();
+      await expect(okta.locator('.change').count()).resolves.toBe(changes.length);
+      await okta.getByRole('button', { name: 'Show fewer' }).waitFor();
+      await screenshot(page, 'audit-log-compact-1280');
+
+      // Export: the events the filters match, as a file, in the format chosen.
+      await page.getByRole('button', { name: 'Export' }).click();
+      const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: /^CSV/ }).click()]);
+      expect(download.suggestedFilename()).toMatch(/^audit-log-\d{4}-\d{2}-\d{2}\.csv$/);
+      const csv = readFileSync((await download.path())!, 'utf8')
+        .trim()
+        .split('\r\n');
+      expect(csv[0]).toMatch(/^id,occurredAt,action,/);
+      expect(csv).toHaveLength(62);
+      expect(csv.slice(1).every((line) => line.includes(',user.created,'))).toBe(true);
+      expect(csv[61]).toContain(',system,,,First start,user,');
+      await page.getByRole('button', { name: 'Export' }).click();
+      const [ndjson] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: /^NDJSON/ }).click()]);
+      const lines = readFileSync((await ndjson.path())!, 'utf8')
+        .trim()
+        .split('\n');
+      expect(lines).toHaveLength(61);
+      expect(JSON.parse(lines[60]).actor).toEqual({ type: 'system', description: 'First start' });
+
+      // A backwards range: said, with the fix one click away.
+      await page.getByLabel('From').fill('2026-03-10');
+      await page.getByLabel('Before').fill('2026-03-01');
+      const hint = page.getByRole('status').filter({ hasText: 'No event can match these dates' });
+      await hint.getByText('“From” (Mar 10, 2026) is after “Before” (Mar 1, 2026).').waitFor();
+      await screenshot(page, 'audit-log-backwards-1280');
+      await hint.getByRole('button', { name: 'Swap the dates' }).click();
+      await expect(page.getByLabel('From').inputValue()).resolves.toBe('2026-03-01');
+      await expect(page.getByLabel('Before').inputValue()).resolves.toBe('2026-03-10');
+      await expect(hint.count()).resolves.toBe(0);
+      expect(new URL(page.url()).searchParams.get('since')).toBe('2026-03-01');
+      // The same day twice is an empty range too ("Before" excludes its day).
+      await page.getByLabel('Before').fill('2026-03-01');
+      await page.getByRole('button', { name: 'Show that day' }).click();
+      await expect(page.getByLabel('Before').inputValue()).resolves.toBe('2026-03-02');
     });
   });
 

@@ -10,6 +10,8 @@ export default defineConfig({
   root,
   base: '/settings/',
   plugins: [preact({ devToolsEnabled: false, prefreshEnabled: false })],
+  // The server's response types are erased; its text limits (libs/api-types/src/limits.ts) are bundled.
+  resolve: { alias: { '@app/api-types': fileURLToPath(new URL('../../libs/api-types/src', import.meta.url)) } },
   build: {
     outDir: fileURLToPath(new URL('../../dist/web', import.meta.url)),
     emptyOutDir: true,

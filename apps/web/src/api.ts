@@ -84,21 +84,25 @@ export class ApiError extends Error {
 
 export const NETWORK_ERROR = 'Could not reach the Torii server. Check your connection and try again.';
 
-/** Sends one request; a refused key (401) calls `onUnauthorized` before the error is thrown. */
-export async function call<T>(
+/**
+ * Sends one request and returns the response when it is a success; otherwise throws the API's error
+ * as an ApiError (a refused key, 401, calls `onUnauthorized` first).
+ */
+async function send(
   key: string,
   method: string,
   path: string,
-  body?: unknown,
-  onUnauthorized?: (message: string) => void,
-): Promise<T> {
+  body: unknown,
+  onUnauthorized: ((message: string) => void) | undefined,
+  accept = 'application/json',
+): Promise<Response> {
   let response: Response;
   try {
     response = await fetch(path, {
       method,
       headers: {
         authorization: `Bearer ${key}`,
-        accept: 'application/json',
+        accept,
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
       },
       body: body === undefined ? undefined : JSON.stringify(body),
@@ -107,24 +111,36 @@ export async function call<T>(
   } catch {
     throw new ApiError(0, NETWORK_ERROR);
   }
-  const text = await response.text();
-  let parsed: any;
+  if (response.ok) return response;
+  const parsed = parse(await response.text());
+  const details: { field: string; message: string }[] = Array.isArray(parsed?.details) ? parsed.details : [];
+  const message =
+    typeof parsed?.message === 'string' && parsed.message
+      ? parsed.message
+      : `The server answered ${response.status} ${response.statusText || ''}`.trim() + '.';
+  const error = new ApiError(response.status, message, details);
+  if (response.status === 401) onUnauthorized?.(message);
+  throw error;
+}
+
+function parse(text: string): any {
   try {
-    parsed = text ? JSON.parse(text) : undefined;
+    return text ? JSON.parse(text) : undefined;
   } catch {
-    parsed = undefined;
+    return undefined;
   }
-  if (!response.ok) {
-    const details: { field: string; message: string }[] = Array.isArray(parsed?.details) ? parsed.details : [];
-    const message =
-      typeof parsed?.message === 'string' && parsed.message
-        ? parsed.message
-        : `The server answered ${response.status} ${response.statusText || ''}`.trim() + '.';
-    const error = new ApiError(response.status, message, details);
-    if (response.status === 401) onUnauthorized?.(message);
-    throw error;
-  }
-  return parsed as T;
+}
+
+/** Sends one request and reads its JSON answer; a refused key (401) calls `onUnauthorized` before the error is thrown. */
+export async function call<T>(
+  key: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  onUnauthorized?: (message: string) => void,
+): Promise<T> {
+  const response = await send(key, method, path, body, onUnauthorized);
+  return parse(await response.text()) as T;
 }
 
 /** A client bound to the signed-in key. */
@@ -146,7 +162,9 @@ export function createApi(key: string, onUnauthorized: (message: string) => void
     /** The keys, newest first, with the server's policy for new ones. */
     apiKeyList,
     apiKeys: async () => (await apiKeyList()).apiKeys,
-    rotateApiKey: (id: string) => request<CreatedApiKey>('POST', `/v1.0/settings/api-keys/${encodeURIComponent(id)}/rotate`, {}),
+    /** The successor's expiration: YYYY-MM-DD, or null for none. */
+    rotateApiKey: (id: string, expiresAt: string | null) =>
+      request<CreatedApiKey>('POST', `/v1.0/settings/api-keys/${encodeURIComponent(id)}/rotate`, { expiresAt }),
     describeApiKey: (id: string, description: string | null) =>
       request<ApiKey>('PATCH', `/v1.0/settings/api-keys/${encodeURIComponent(id)}`, { description }),
     createApiKey: (input: { type: KeyType; description?: string; expiresAt?: string }) =>
@@ -160,6 +178,8 @@ export function createApi(key: string, onUnauthorized: (message: string) => void
     members: (cursor?: string | null, filters: UserFilters = {}) =>
       page<User>(`/v1.0/settings/members${query(filters)}`, 'members', cursor),
     users: (cursor?: string | null, filters: UserFilters = {}) => page<User>(`/v1.0/users${query(filters)}`, 'users', cursor),
+    /** How many users the filters match (one user read, for the total). */
+    userCount: async (filters: UserFilters) => (await page<User>(`/v1.0/users${query(filters)}`, 'users', null, 1)).total ?? 0,
     groupMembers: (groupId: string, cursor?: string | null) =>
       page<User>(`/v1.0/users?group=${encodeURIComponent(groupId)}`, 'users', cursor),
     groups: (cursor?: string | null) => page<Group>('/v1.0/groups', 'groups', cursor),
@@ -170,6 +190,7 @@ export function createApi(key: string, onUnauthorized: (message: string) => void
     updateRoleMapping: (id: string, input: { role?: string; priority?: number }) =>
       request<RoleMapping>('PATCH', `/v1.0/settings/role-mappings/${encodeURIComponent(id)}`, input),
     deleteRoleMapping: (id: string) => request<void>('DELETE', `/v1.0/settings/role-mappings/${encodeURIComponent(id)}`),
+    user: (id: string) => request<User>('GET', `/v1.0/users/${encodeURIComponent(id)}`),
     updateUser: (id: string, input: { role?: string; active?: boolean }) =>
       request<User>('PATCH', `/v1.0/users/${encodeURIComponent(id)}`, input),
     scimHealth: () => request<ScimHealth>('GET', '/v1.0/settings/scim-health'),
@@ -192,6 +213,19 @@ export function createApi(key: string, onUnauthorized: (message: string) => void
       request<Incident>('POST', `/v1.0/settings/deprovisioning-incidents/${encodeURIComponent(id)}/dismiss`, {}),
     auditLog: (filters: AuditFilters, cursor?: string | null) =>
       page<AuditEvent>(`/v1.0/audit-log${query(filters)}`, 'events', cursor),
+    /** GET /v1.0/audit-log/export: every event the filters match, as a file (CSV for a spreadsheet, NDJSON for a SIEM). */
+    auditExport: async (filters: AuditFilters, format: 'csv' | 'ndjson'): Promise<Blob> => {
+      const accept = format === 'csv' ? 'text/csv' : 'application/x-ndjson';
+      const response = await send(
+        key,
+        'GET',
+        `/v1.0/audit-log/export${query({ ...filters, format })}`,
+        undefined,
+        onUnauthorized,
+        accept,
+      );
+      return response.blob();
+    },
     notifications: (cursor?: string | null) => page<Reminder>('/v1.0/settings/notifications', 'notifications', cursor),
     upcomingReminders: async () => {
       const { upcoming, nextRunAt } = await request<ReminderPage>('GET', '/v1.0/settings/notifications?size=1');

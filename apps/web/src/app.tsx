@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { humanizeInstants } from './format';
 import { ApiError, createApi, describeError, type Organization } from './api';
 import { CopyButton } from './components/copy-button';
@@ -152,6 +152,8 @@ function Shell() {
   }, [page]);
 
   const session = useSession();
+  const tabs = useRef<HTMLUListElement>(null);
+  const more = useScrollEdges(tabs);
   return (
     <div class="layout">
       <a class="skip-link" href="#main">
@@ -160,11 +162,16 @@ function Shell() {
       <Header session={session} />
       <IncidentBanner path={path} />
       <div class="shell">
-        <nav class="sidenav" aria-label="Settings">
+        <nav
+          class="sidenav"
+          aria-label="Settings"
+          data-more-start={more.start ? '' : undefined}
+          data-more-end={more.end ? '' : undefined}
+        >
           <p class="sidenav-heading" aria-hidden="true">
             Settings
           </p>
-          <ul>
+          <ul ref={tabs}>
             {PAGES.map((p) => (
               <li key={p.slug}>
                 <a
@@ -196,6 +203,31 @@ function Shell() {
       </div>
     </div>
   );
+}
+
+/**
+ * Whether a sideways-scrolling element has more to show on either side (the phone's tab strip): the
+ * navigation fades and shows an arrow on that side, so that "Notifi…" reads as "there is more".
+ */
+function useScrollEdges(ref: { current: HTMLElement | null }): { start: boolean; end: boolean } {
+  const [edges, setEdges] = useState({ start: false, end: false });
+  useEffect(() => {
+    const element = ref.current;
+    if (!element) return;
+    const update = () => {
+      const start = element.scrollLeft > 1;
+      const end = element.scrollLeft + element.clientWidth < element.scrollWidth - 1;
+      setEdges((old) => (old.start === start && old.end === end ? old : { start, end }));
+    };
+    update();
+    element.addEventListener('scroll', update, { passive: true });
+    window.addEventListener('resize', update);
+    return () => {
+      element.removeEventListener('scroll', update);
+      window.removeEventListener('resize', update);
+    };
+  }, [ref]);
+  return edges;
 }
 
 function Header({ session }: { session: Session }) {

@@ -70,6 +70,7 @@ describe('settings UI formatting', () => {
     );
     expect(describeActor({ type: 'cli' })).toBe('Operator CLI');
     expect(describeActor({ type: 'system' })).toBe('Torii (scheduled job)');
+    expect(describeActor({ type: 'system', description: 'First start' })).toBe('Torii (first start)');
   });
 
   it('should say a span of time in words', () => {

@@ -159,7 +159,8 @@ export function humanizeInstants(text: string): string {
 /** Who acted, as the audit log says it: "SCIM key Okta (torii_scim_…a1b2)", "Operator CLI". */
 export function describeActor(actor: AuditActorView): string {
   if (actor.type === 'cli') return 'Operator CLI';
-  if (actor.type === 'system') return 'Torii (scheduled job)';
+  // The system's events name what ran when it is not a scheduled job (the first start).
+  if (actor.type === 'system') return `Torii (${actor.description ? actor.description.toLowerCase() : 'scheduled job'})`;
   const who = actor.description ? `${actor.description} (${actor.maskedKey})` : (actor.maskedKey ?? 'a key');
   return `${actor.type === 'scim-key' ? 'SCIM key' : 'API key'} ${who}`;
 }

@@ -2,7 +2,7 @@
  * The admin API's response shapes (base path /v1.0), as types only: the server's services return
  * them, its OpenAPI response classes implement them, and the settings UI (apps/web) reads them.
  * `npm run typecheck` checks both sides against this one file. Nothing here exists at run time, so
- * import it with `import type`.
+ * import it with `import type`. (The text limits, values, are in limits.ts.)
  */
 
 export type KeyType = 'api' | 'scim';
@@ -94,6 +94,7 @@ export interface AuditActorView {
   type: 'api-key' | 'scim-key' | 'cli' | 'system';
   keyId?: string;
   maskedKey?: string;
+  /** A key's description at the time; for the system, "First start" (none: a scheduled job). */
   description?: string | null;
 }
 

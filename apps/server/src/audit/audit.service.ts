@@ -324,6 +324,7 @@ export class AuditService {
   private row(record: AuditRecord, scope: AuditScope, now: Date): Omit<AuditEvent, 'id'> {
     const { actor } = scope;
     const key = actor.type === 'api-key' || actor.type === 'scim-key' ? actor : undefined;
+    const description = actor.type === 'cli' ? undefined : actor.description;
     return {
       organizationId: record.organizationId,
       occurredAt: now,
@@ -331,7 +332,7 @@ export class AuditService {
       actorType: actor.type,
       actorKeyId: key?.keyId ?? null,
       actorMaskedKey: key?.maskedKey ?? null,
-      actorDescription: key?.description ? cut(key.description, 255) : null,
+      actorDescription: description ? cut(description, 255) : null,
       targetType: record.target.type,
       targetId: record.target.id === undefined || record.target.id === null ? null : String(record.target.id),
       targetDisplay: record.target.display ? cut(record.target.display, 255) : null,
@@ -380,6 +381,9 @@ function toView(event: AuditEvent): AuditEventView {
   if (event.actorKeyId !== null) {
     actor.keyId = String(event.actorKeyId);
     actor.maskedKey = event.actorMaskedKey ?? undefined;
+    actor.description = event.actorDescription;
+  } else if (event.actorDescription !== null) {
+    // The system's own events: what ran (the first start), when it is not a scheduled job.
     actor.description = event.actorDescription;
   }
   return {

@@ -1,5 +1,5 @@
 import type { CreatedApiKeyView } from '@app/api-types';
-import { AuditScope, SYSTEM_SCOPE } from '../audit/audit-context';
+import { AuditScope, FIRST_START_SCOPE } from '../audit/audit-context';
 import { TransactionRunner } from '@app/database';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
@@ -56,7 +56,7 @@ export class OnboardingService {
     try {
       return await this.transactions.run(async (manager) => {
         await this.flags.insert(manager, BOOTSTRAP_FLAG, this.clock.now());
-        return this.createIn(manager, name, adminEmail, adminName, SYSTEM_SCOPE);
+        return this.createIn(manager, name, adminEmail, adminName, FIRST_START_SCOPE);
       });
     } catch (error) {
       if (isUniqueViolation(error)) return null;

@@ -6,6 +6,28 @@ let nextId = 0;
 const FOCUSABLE =
   'a[href], button:not([disabled]), input:not([disabled]):not([type="hidden"]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
 
+const FIELDS = 'input:not([disabled]):not([type="hidden"]), select:not([disabled]), textarea:not([disabled])';
+
+/**
+ * Where focus starts: the element marked data-autofocus (Cancel in a confirmation), else the first field
+ * of a form (the checked choice of a radio group), else the first control of the body or footer; the
+ * close button (✕) only when there is nothing else.
+ */
+function initialFocus(dialog: HTMLDialogElement): HTMLElement | null {
+  const marked = dialog.querySelector<HTMLElement>('[data-autofocus]');
+  if (marked) return marked;
+  const field = dialog.querySelector<HTMLInputElement>(`.dialog-body :is(${FIELDS})`);
+  if (field?.type === 'radio' && field.name) {
+    return field.form?.querySelector<HTMLInputElement>(`input[type="radio"][name="${field.name}"]:checked`) ?? field;
+  }
+  return (
+    field ??
+    dialog.querySelector<HTMLElement>(`.dialog-body :is(${FOCUSABLE})`) ??
+    dialog.querySelector<HTMLElement>(`.dialog-footer :is(${FOCUSABLE})`) ??
+    dialog.querySelector<HTMLElement>(FOCUSABLE)
+  );
+}
+
 interface DialogProps {
   title: string;
   onClose: () => void;
@@ -31,9 +53,7 @@ export function Dialog({ title, onClose, children, footer, size = 'medium', tone
     const dialog = ref.current!;
     const opener = document.activeElement as HTMLElement | null;
     dialog.showModal();
-    // Focus the element marked data-autofocus (e.g. Cancel in a confirmation), else the first field.
-    const preferred = dialog.querySelector<HTMLElement>('[data-autofocus]') ?? dialog.querySelector<HTMLElement>(FOCUSABLE);
-    preferred?.focus();
+    initialFocus(dialog)?.focus();
     return () => {
       if (dialog.open) dialog.close();
       if (opener && opener.isConnected) opener.focus();
@@ -68,7 +88,7 @@ export function Dialog({ title, onClose, children, footer, size = 'medium', tone
       }}
     >
       <div class="dialog-header">
-        <h2 id={titleId} class="dialog-title">
+        <h2 id={titleId} class="dialog-title" title={title}>
           {title}
         </h2>
         <button type="button" class="icon-button" aria-label="Close" onClick={() => onCloseRef.current()}>

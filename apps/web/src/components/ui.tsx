@@ -34,14 +34,17 @@ export function Notice({ tone = 'info', title, children }: { tone?: Tone; title?
   );
 }
 
+/** A status pill; `text` for one that holds a name (a role), which may wrap onto more lines. */
 export function Badge({
   tone = 'neutral',
+  text = false,
   children,
 }: {
   tone?: 'neutral' | 'success' | 'warning' | 'danger' | 'accent';
+  text?: boolean;
   children: ComponentChildren;
 }) {
-  return <span class={`badge badge-${tone}`}>{children}</span>;
+  return <span class={`badge badge-${tone}${text ? ' badge-text' : ''}`}>{children}</span>;
 }
 
 export function PageHeader({

@@ -1,19 +1,13 @@
 import { useState } from 'preact/hooks';
 import { ApiError, describeError, type ApiKey, type CreatedApiKey, type KeyType } from '../api';
+import { TEXT_LIMITS } from '@app/api-types/limits';
 import { CopyButton } from '../components/copy-button';
 import { Dialog } from '../components/dialog';
+import { ExpiryField, expiryLimits, initialExpiry, resolveExpiry, successorExpiry } from '../components/expiry-field';
+import { LimitedInput, overLimit } from '../components/limited-input';
 import { Badge, EmptyState, Loading, LoadError, Notice, PageHeader, useAsync } from '../components/ui';
 import { useSession } from '../context';
-import {
-  addDays,
-  describeExpiry,
-  formatDate,
-  formatDateTime,
-  formatTime,
-  isoDay,
-  KEY_TYPE_LABELS,
-  REMINDER_WINDOW_DAYS,
-} from '../format';
+import { describeExpiry, formatDate, formatDateTime, formatTime, KEY_TYPE_LABELS, REMINDER_WINDOW_DAYS } from '../format';
 import { followLink, pageHref } from '../router';
 
 export function ApiAccessPage() {
@@ -66,9 +60,8 @@ export function ApiAccessPage() {
             <caption class="visually-hidden">API keys of this organization</caption>
             <thead>
               <tr>
-                <th scope="col">Type</th>
-                <th scope="col">Description</th>
                 <th scope="col">Key</th>
+                <th scope="col">Description</th>
                 <th scope="col">Created</th>
                 <th scope="col">Expires</th>
                 <th scope="col">Last used</th>
@@ -127,9 +120,10 @@ export function ApiAccessPage() {
           }}
         />
       )}
-      {rotating && (
+      {rotating && data.data && (
         <RotateKeyDialog
           apiKey={rotating}
+          maxLifetimeDays={data.data.maxLifetimeDays}
           onClose={() => {
             setRotatingId(undefined);
             window.history.replaceState(null, '', window.location.pathname);
@@ -184,22 +178,24 @@ function KeyRow({
   const expiry = describeExpiry(apiKey.expiresAt, now);
   return (
     <tr data-key-id={apiKey.id}>
-      <td data-label="Type">
-        <Badge tone={apiKey.type === 'scim' ? 'accent' : 'neutral'}>{KEY_TYPE_LABELS[apiKey.type]}</Badge>
+      <td data-label="Key">
+        <span class="stack key-id">
+          <span>
+            <Badge tone={apiKey.type === 'scim' ? 'accent' : 'neutral'}>{KEY_TYPE_LABELS[apiKey.type]}</Badge>
+          </span>
+          <code class="masked-key">{apiKey.maskedKey}</code>
+        </span>
       </td>
-      <td data-label="Description" class="cell-wrap">
+      <td data-label="Description" class="cell-wrap cell-grow">
         <span class="stack">
           {apiKey.description ? <span>{apiKey.description}</span> : <span class="muted">No description</span>}
           {successor && <RotationStatus apiKey={apiKey} successor={successor} onDelete={onDelete} />}
         </span>
       </td>
-      <td data-label="Key">
-        <code class="masked-key">{apiKey.maskedKey}</code>
-      </td>
-      <td data-label="Created" class="nowrap">
+      <td data-label="Created" class="nowrap cell-fit">
         {formatDate(apiKey.createdAt)}
       </td>
-      <td data-label="Expires" class={`expires expires-${expiry.tone}`}>
+      <td data-label="Expires" class={`expires expires-${expiry.tone} cell-fit`}>
         {apiKey.expiresAt ? (
           <span class="stack">
             <span class="nowrap" title={formatDateTime(apiKey.expiresAt)}>
@@ -219,7 +215,7 @@ function KeyRow({
           <span class="muted">Never</span>
         )}
       </td>
-      <td data-label="Last used">
+      <td data-label="Last used" class="cell-fit">
         {apiKey.lastUsedAt ? (
           <span class="stack" title={formatDateTime(apiKey.lastUsedAt)}>
             <span class="nowrap">{formatDate(apiKey.lastUsedAt)}</span>
@@ -229,7 +225,7 @@ function KeyRow({
           <span class="muted">Never</span>
         )}
       </td>
-      <td data-label="Status">
+      <td data-label="Status" class="cell-fit">
         {apiKey.status === 'active' ? <Badge tone="success">Active</Badge> : <Badge tone="danger">Expired</Badge>}
       </td>
       <td class="cell-actions">
@@ -274,29 +270,24 @@ function GenerateKeyDialog({
 }) {
   const { api } = useSession();
   const [type, setType] = useState<KeyType>('scim');
-  const [expiresAt, setExpiresAt] = useState(isoDay(addDays(new Date(), 365)));
+  const [limits] = useState(() => expiryLimits(maxLifetimeDays));
+  const [expiry, setExpiry] = useState(() => initialExpiry(limits));
   const [description, setDescription] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<{ message: string; scimOff: boolean }>();
   const [created, setCreated] = useState<CreatedApiKey>();
-  const tomorrow = isoDay(addDays(new Date(), 1));
-  // The server refuses later dates (API_KEY_MAX_LIFETIME_DAYS); the picker does not offer them.
-  const latest = maxLifetimeDays ? isoDay(addDays(new Date(), maxLifetimeDays - 1)) : undefined;
   const scimBlocked = type === 'scim' && !scimEnabled;
 
   const submit = async (event: Event) => {
     event.preventDefault();
     if (scimBlocked) return;
-    // The date picker offers only valid days, but a typed date need not be one: said here in words.
-    if (expiresAt && expiresAt < tomorrow) {
-      setError({ message: 'Choose an expiration date from tomorrow on: a key cannot expire in the past.', scimOff: false });
+    const expiresAt = resolveExpiry(expiry, limits);
+    if (expiresAt !== null && typeof expiresAt === 'object') {
+      setError({ message: expiresAt.error, scimOff: false });
       return;
     }
-    if (expiresAt && latest && expiresAt > latest) {
-      setError({
-        message: `Choose an expiration date on or before ${formatDate(`${latest}T00:00:00Z`)}: this server allows keys of at most ${maxLifetimeDays} days.`,
-        scimOff: false,
-      });
+    if (overLimit(description, TEXT_LIMITS.description)) {
+      setError({ message: `Shorten the description to at most ${TEXT_LIMITS.description} characters.`, scimOff: false });
       return;
     }
     setBusy(true);
@@ -362,45 +353,17 @@ function GenerateKeyDialog({
             first, then come back here.
           </Notice>
         )}
-        <div class="field">
-          <label for="key-expires" class="label">
-            Expiration date <span class="label-note">Recommended</span>
-          </label>
-          <input
-            id="key-expires"
-            class="input input-date"
-            type="date"
-            min={tomorrow}
-            max={latest}
-            value={expiresAt}
-            aria-describedby="key-expires-hint"
-            onInput={(e) => setExpiresAt((e.target as HTMLInputElement).value)}
-          />
-          <p id="key-expires-hint" class="hint">
-            The key stops working at 00:00 UTC on this day. <strong>The expiration cannot be changed later</strong>: to extend it,
-            generate a new key and delete this one.{latest ? ` At the latest ${formatDate(`${latest}T00:00:00Z`)}.` : ''}
-          </p>
-          {!expiresAt && (
-            <div role="alert">
-              <Notice tone="danger" title="This key will never expire">
-                A key without an expiration keeps working until someone deletes it, including if it leaks. Torii cannot remind
-                anyone to rotate it. Choose an expiration date unless you have a reason not to.
-              </Notice>
-            </div>
-          )}
-        </div>
+        <ExpiryField id="key-expires" choice={expiry} limits={limits} onChange={setExpiry} />
         <div class="field">
           <label for="key-description" class="label">
             Description <span class="label-note">Optional</span>
           </label>
-          <input
+          <LimitedInput
             id="key-description"
-            class="input"
-            type="text"
-            maxLength={255}
             placeholder="e.g. Okta provisioning"
             value={description}
-            onInput={(e) => setDescription((e.target as HTMLInputElement).value)}
+            limit={TEXT_LIMITS.description}
+            onValue={setDescription}
           />
         </div>
         {error && (
@@ -484,6 +447,10 @@ function DescribeKeyDialog({
   const [error, setError] = useState<string>();
   const submit = async (event: Event) => {
     event.preventDefault();
+    if (overLimit(description, TEXT_LIMITS.description)) {
+      setError(`Shorten the description to at most ${TEXT_LIMITS.description} characters.`);
+      return;
+    }
     setBusy(true);
     setError(undefined);
     try {
@@ -514,15 +481,16 @@ function DescribeKeyDialog({
           <label for="describe-key" class="label">
             Description
           </label>
-          <input
+          <LimitedInput
             id="describe-key"
-            class="input"
-            type="text"
-            maxLength={255}
             value={description}
-            onInput={(e) => setDescription((e.target as HTMLInputElement).value)}
+            limit={TEXT_LIMITS.description}
+            describedBy="describe-key-hint"
+            onValue={setDescription}
           />
-          <p class="hint">What the key is for. Only the description can change: the expiration is fixed (rotate instead).</p>
+          <p id="describe-key-hint" class="hint">
+            What the key is for. Only the description can change: the expiration is fixed (rotate instead).
+          </p>
         </div>
         {error && <Notice tone="danger">{error}</Notice>}
       </form>
@@ -599,18 +567,41 @@ function NewKeyDialog({ created, rotating, onClose }: { created: CreatedApiKey; 
   );
 }
 
-/** Rotate: the key's successor, same type and description; by default the same lifetime from now. */
-function RotateKeyDialog({ apiKey, onClose, onRotated }: { apiKey: ApiKey; onClose: () => void; onRotated: () => void }) {
+/**
+ * Rotate: the key's successor, same type and description, with an expiration chosen here: the same
+ * lifetime as the key from today by default (90 days for a key that never expires), "No expiration" only
+ * when chosen.
+ */
+function RotateKeyDialog({
+  apiKey,
+  maxLifetimeDays,
+  onClose,
+  onRotated,
+}: {
+  apiKey: ApiKey;
+  maxLifetimeDays: number | null;
+  onClose: () => void;
+  onRotated: () => void;
+}) {
   const { api } = useSession();
+  const [limits] = useState(() => expiryLimits(maxLifetimeDays));
+  const [expiry, setExpiry] = useState(() => successorExpiry(apiKey, limits));
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
   const [created, setCreated] = useState<CreatedApiKey>();
   if (created) return <NewKeyDialog created={created} rotating={apiKey} onClose={onClose} />;
-  const rotate = async () => {
+  const sameAs = successorExpiry(apiKey, limits);
+  const rotate = async (event: Event) => {
+    event.preventDefault();
+    const expiresAt = resolveExpiry(expiry, limits);
+    if (expiresAt !== null && typeof expiresAt === 'object') {
+      setError(expiresAt.error);
+      return;
+    }
     setBusy(true);
     setError(undefined);
     try {
-      setCreated(await api.rotateApiKey(apiKey.id));
+      setCreated(await api.rotateApiKey(apiKey.id, expiresAt));
       onRotated();
     } catch (e) {
       setError(describeError(e));
@@ -627,22 +618,34 @@ function RotateKeyDialog({ apiKey, onClose, onRotated }: { apiKey: ApiKey; onClo
           <button type="button" class="btn btn-secondary" onClick={onClose}>
             Cancel
           </button>
-          <button type="button" class="btn btn-primary" data-autofocus disabled={busy} onClick={rotate}>
+          <button type="submit" form="rotate-key-form" class="btn btn-primary" disabled={busy}>
             {busy ? 'Generating…' : 'Generate its successor'}
           </button>
         </>
       }
     >
-      <ol class="steps">
-        <li>
-          A new {KEY_TYPE_LABELS[apiKey.type]} key is generated{apiKey.description ? ` ("${apiKey.description}")` : ''}
-          {apiKey.expiresAt ? ', with the same lifetime from today' : ', without an expiration like this one'}, and shown once.
-        </li>
-        <li>You replace this key with it where it is used{apiKey.type === 'scim' ? ' (your identity provider)' : ''}.</li>
-        <li>This page shows when the new key is first used; once this key is no longer used, delete it.</li>
-      </ol>
-      <p class="hint">Both keys work until you delete this one, so nothing stops in between.</p>
-      {error && <Notice tone="danger">{error}</Notice>}
+      <form id="rotate-key-form" onSubmit={rotate} noValidate>
+        <ol class="steps rotate-steps">
+          <li>
+            A new {KEY_TYPE_LABELS[apiKey.type]} key is generated{apiKey.description ? ` ("${apiKey.description}")` : ''}, with
+            the expiration below, and shown once.
+          </li>
+          <li>You replace this key with it where it is used{apiKey.type === 'scim' ? ' (your identity provider)' : ''}.</li>
+          <li>This page shows when the new key is first used; once this key is no longer used, delete it.</li>
+        </ol>
+        <ExpiryField
+          id="rotate-expires"
+          choice={expiry}
+          limits={limits}
+          sameAsDays={apiKey.expiresAt && sameAs.kind === 'days' ? sameAs.days : undefined}
+          onChange={setExpiry}
+        />
+        {!apiKey.expiresAt && (
+          <p class="hint">This key never expires; its successor gets an expiration unless you choose "No expiration".</p>
+        )}
+        <p class="hint">Both keys work until you delete this one, so nothing stops in between.</p>
+        {error && <Notice tone="danger">{error}</Notice>}
+      </form>
     </Dialog>
   );
 }
@@ -661,7 +664,7 @@ function RotationStatus({ apiKey, successor, onDelete }: { apiKey: ApiKey; succe
       </span>
       {idle && (
         <span>
-          <button type="button" class="btn btn-ghost-danger btn-small" onClick={onDelete}>
+          <button type="button" class="btn btn-ghost-danger btn-small btn-wrap" onClick={onDelete}>
             Not used since the switch: delete it
           </button>
         </span>

@@ -1,9 +1,10 @@
 import { useState } from 'preact/hooks';
 import { type DeletedUser, describeError, type Page } from '../api';
+import { ActorLabel } from '../components/actor-label';
 import { Dialog } from '../components/dialog';
 import { EmptyState, Loading, LoadError, LoadMore, Notice, useAsync } from '../components/ui';
 import { useSession } from '../context';
-import { describeActor, formatDate, formatDateTime } from '../format';
+import { formatDate, formatDateTime } from '../format';
 import { followLink, pageHref } from '../router';
 
 /** Members › Deleted users: every deleted user still kept, most recently deleted first, with Restore. */
@@ -100,7 +101,7 @@ export function DeletedUsers() {
             <tbody>
               {users.map((user) => (
                 <tr key={user.id} data-user={user.userName}>
-                  <td data-label="User" class="cell-wrap">
+                  <td data-label="User" class="cell-wrap cell-grow">
                     <span class="stack">
                       <span class="strong">{user.displayName ?? user.userName}</span>
                       {user.displayName && <span class="muted small">{user.userName}</span>}
@@ -110,7 +111,7 @@ export function DeletedUsers() {
                     {formatDateTime(user.deletedAt)}
                   </td>
                   <td data-label="By" class="cell-wrap">
-                    {describeActor(user.deletedBy)}
+                    <ActorLabel actor={user.deletedBy} />
                   </td>
                   <td data-label="Purged on" class="nowrap">
                     {formatDate(user.purgeAt)}

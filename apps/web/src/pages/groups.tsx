@@ -106,7 +106,9 @@ export function GroupsPage() {
                         <span class="strong">{mapping.groupDisplayName}</span>
                       </td>
                       <td data-label="Role">
-                        <Badge tone="accent">{mapping.role}</Badge>
+                        <Badge tone="accent" text>
+                          {mapping.role}
+                        </Badge>
                       </td>
                       <td class="cell-actions">
                         <div class="row-actions">
@@ -193,7 +195,13 @@ export function GroupsPage() {
                         </button>
                       </td>
                       <td data-label="Role of its members">
-                        {mapping ? <Badge tone="accent">{mapping.role}</Badge> : <span class="muted">Their own</span>}
+                        {mapping ? (
+                          <Badge tone="accent" text>
+                            {mapping.role}
+                          </Badge>
+                        ) : (
+                          <span class="muted">Their own</span>
+                        )}
                       </td>
                       <td class="cell-actions">
                         <button

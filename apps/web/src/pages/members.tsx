@@ -9,6 +9,9 @@ import { DeletedUsers } from './deleted-users';
 
 type View = 'members' | 'users' | 'deleted';
 
+/** The pre-defined role the server keeps at least one active user in. */
+const ADMIN = 'Admin';
+
 /** Filters from the address (`?role=Finance` from the Roles page). */
 function filtersFromUrl(): UserFilters {
   const q = new URLSearchParams(window.location.search);
@@ -33,6 +36,8 @@ export function MembersPage() {
   );
   const [search, setSearch] = useState(filters.q ?? '');
   const roles = useAsync(() => api.roles());
+  // The server refuses to demote or deactivate the last active Admin: the page says so before anyone tries.
+  const activeAdmins = useAsync(() => api.userCount({ role: ADMIN, status: 'active' }));
   const key = JSON.stringify({ view, filters });
   const load = (cursor?: string | null) => (view === 'members' ? api.members(cursor, filters) : api.users(cursor, filters));
   // The deleted users are listed by their own view.
@@ -83,7 +88,7 @@ export function MembersPage() {
     try {
       const updated = await api.updateUser(user.id, change);
       // Said once the list shows the change, so that the message and the table agree.
-      await Promise.all([list.reload(), roles.reload()]);
+      await Promise.all([list.reload(), roles.reload(), activeAdmins.reload()]);
       setMessage({
         tone: 'success',
         text:
@@ -93,6 +98,8 @@ export function MembersPage() {
       });
     } catch (e) {
       setMessage({ tone: 'danger', title: `Could not ${what}`, text: describeError(e) });
+      // The page was out of date (someone else changed the users meanwhile): it shows what the server has now.
+      void Promise.all([list.reload(), activeAdmins.reload()]);
     } finally {
       setBusyUser(undefined);
     }
@@ -231,9 +238,11 @@ export function MembersPage() {
                     const name = userLabel(user);
                     const options = roleNames.includes(user.role) ? roleNames : [user.role, ...roleNames];
                     const busy = busyUser === user.id;
+                    const lastAdmin = activeAdmins.data === 1 && user.role === ADMIN && user.active;
+                    const lastAdminNote = `last-admin-${user.id}`;
                     return (
                       <tr key={user.id} data-user={user.userName}>
-                        <td data-label="User">
+                        <td data-label="User" class="cell-grow">
                           <span class="stack">
                             <span class="strong">{name ?? user.userName}</span>
                             {name && <span class="muted small">{user.userName}</span>}
@@ -241,44 +250,52 @@ export function MembersPage() {
                           </span>
                         </td>
                         <td data-label="Role">
-                          {user.roleSource === 'group' ? (
-                            <span class="role-source" data-role-source="group">
-                              <span class="strong">{user.role}</span>
-                              <span class="muted small">
-                                From the group{' '}
-                                <a href={pageHref('groups')} onClick={(event) => followLink(event, pageHref('groups'))}>
-                                  {user.roleGroup?.displayName}
-                                </a>
+                          <span class="stack">
+                            {user.roleSource === 'group' ? (
+                              <span class="role-source" data-role-source="group">
+                                <span class="strong">{user.role}</span>
+                                <span class="muted small">
+                                  From the group{' '}
+                                  <a href={pageHref('groups')} onClick={(event) => followLink(event, pageHref('groups'))}>
+                                    {user.roleGroup?.displayName}
+                                  </a>
+                                </span>
                               </span>
-                            </span>
-                          ) : (
-                            <>
-                              <label class="visually-hidden" for={`role-${user.id}`}>
-                                Role of {user.userName}
-                              </label>
-                              <select
-                                id={`role-${user.id}`}
-                                class="select select-small"
-                                value={user.role}
-                                disabled={busy || !roles.data}
-                                onChange={(e) => {
-                                  const select = e.target as HTMLSelectElement;
-                                  const role = select.value;
-                                  // Shown as it was until the change is confirmed.
-                                  select.value = user.role;
-                                  setConfirming({ user, role });
-                                }}
-                              >
-                                {options.map((r) => (
-                                  <option key={r} value={r}>
-                                    {r}
-                                  </option>
-                                ))}
-                              </select>
-                            </>
-                          )}
+                            ) : (
+                              <>
+                                <label class="visually-hidden" for={`role-${user.id}`}>
+                                  Role of {user.userName}
+                                </label>
+                                <select
+                                  id={`role-${user.id}`}
+                                  class="select select-small"
+                                  value={user.role}
+                                  disabled={busy || !roles.data || lastAdmin}
+                                  aria-describedby={lastAdmin ? lastAdminNote : undefined}
+                                  onChange={(e) => {
+                                    const select = e.target as HTMLSelectElement;
+                                    const role = select.value;
+                                    // Shown as it was until the change is confirmed.
+                                    select.value = user.role;
+                                    setConfirming({ user, role });
+                                  }}
+                                >
+                                  {options.map((r) => (
+                                    <option key={r} value={r}>
+                                      {r}
+                                    </option>
+                                  ))}
+                                </select>
+                              </>
+                            )}
+                            {lastAdmin && (
+                              <span id={lastAdminNote} class="muted small last-admin" data-last-admin>
+                                The only active Admin: make another user an Admin before changing this role or deactivating them.
+                              </span>
+                            )}
+                          </span>
                         </td>
-                        <td data-label="Status">
+                        <td data-label="Status" class="cell-fit">
                           {user.active ? <Badge tone="success">Active</Badge> : <Badge>Inactive</Badge>}
                         </td>
                         <td class="cell-actions">
@@ -294,7 +311,8 @@ export function MembersPage() {
                             <button
                               type="button"
                               class="btn btn-ghost-danger btn-small"
-                              disabled={busy}
+                              disabled={busy || lastAdmin}
+                              aria-describedby={lastAdmin ? lastAdminNote : undefined}
                               aria-label={`Deactivate ${user.userName}`}
                               onClick={() => setDeactivating(user)}
                             >
@@ -348,7 +366,7 @@ export function MembersPage() {
         >
           <p>
             {confirming.user.userName} is {confirming.user.role} now.{' '}
-            {confirming.role === 'Admin' ? 'An Admin has full access to the organization, its settings and its API keys.' : ''}
+            {confirming.role === ADMIN ? 'An Admin has full access to the organization, its settings and its API keys.' : ''}
           </p>
           {confirming.user.externalId && (
             <Notice tone="warning">

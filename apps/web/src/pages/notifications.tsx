@@ -94,7 +94,7 @@ export function NotificationsPage() {
                 <tbody>
                   {upcoming.data.upcoming.map((u) => (
                     <tr key={`${u.apiKeyId}/${u.leadTime}`} data-upcoming={u.maskedKey}>
-                      <td data-label="Key">
+                      <td data-label="Key" class="cell-grow">
                         <span class="stack">
                           <span>
                             <Badge tone={u.keyType === 'scim' ? 'accent' : 'neutral'}>{KEY_TYPE_LABELS[u.keyType]}</Badge>{' '}
@@ -147,7 +147,7 @@ export function NotificationsPage() {
             <tbody>
               {reminders.map((r) => (
                 <tr key={r.id}>
-                  <td data-label="Key">
+                  <td data-label="Key" class="cell-grow">
                     <span class="stack">
                       <span>
                         <Badge tone={r.keyType === 'scim' ? 'accent' : 'neutral'}>{KEY_TYPE_LABELS[r.keyType]}</Badge>{' '}
@@ -188,10 +188,10 @@ export function NotificationsPage() {
                       </span>
                     )}
                   </td>
-                  <td data-label="Recipients" class="cell-wrap">
+                  <td data-label="Recipients" class="cell-wrap cell-recipients">
                     {r.recipients.length ? <span>{r.recipients.join(', ')}</span> : <span class="muted">No active Admin</span>}
                   </td>
-                  <td data-label="Status">
+                  <td data-label="Status" class="cell-fit">
                     <span class="stack">
                       <span>
                         <Badge tone={STATUS_TONES[r.status]}>{REMINDER_STATUS_LABELS[r.status]}</Badge>
@@ -202,7 +202,7 @@ export function NotificationsPage() {
                       {r.lastError && r.status !== 'sent' && <span class="error-text small">{r.lastError}</span>}
                     </span>
                   </td>
-                  <td data-label="Sent" class="nowrap">
+                  <td data-label="Sent" class="nowrap cell-fit">
                     {r.sentAt ? (
                       formatDateTime(r.sentAt)
                     ) : r.status === 'pending' && r.nextAttemptAt ? (

@@ -1,6 +1,8 @@
 import { useState } from 'preact/hooks';
 import { describeError, type Role } from '../api';
+import { TEXT_LIMITS } from '@app/api-types/limits';
 import { Dialog } from '../components/dialog';
+import { LimitedInput, overLimit } from '../components/limited-input';
 import { Badge, Loading, LoadError, Notice, PageHeader, useAsync } from '../components/ui';
 import { useSession } from '../context';
 import { plural } from '../format';
@@ -187,11 +189,21 @@ function RoleDialog({ editing, onClose, onSaved }: { editing: Editing; onClose: 
   const [description, setDescription] = useState(original?.description ?? '');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
+  // Names are matched case-insensitively: only a different name stops identity providers' userType from matching.
+  const renamed = Boolean(original && name.trim() && name.trim().toLowerCase() !== original.name.toLowerCase());
 
   const submit = async (event: Event) => {
     event.preventDefault();
     if (!name.trim()) {
       setError('Give the role a name.');
+      return;
+    }
+    if (overLimit(name, TEXT_LIMITS.roleName) || overLimit(description, TEXT_LIMITS.description)) {
+      setError(
+        overLimit(name, TEXT_LIMITS.roleName)
+          ? `Shorten the name to at most ${TEXT_LIMITS.roleName} characters.`
+          : `Shorten the description to at most ${TEXT_LIMITS.description} characters.`,
+      );
       return;
     }
     setBusy(true);
@@ -228,34 +240,36 @@ function RoleDialog({ editing, onClose, onSaved }: { editing: Editing; onClose: 
           <label for="role-name" class="label">
             Name
           </label>
-          <input
+          <LimitedInput
             id="role-name"
-            class="input"
-            type="text"
-            maxLength={64}
             required
             value={name}
-            aria-invalid={error ? true : undefined}
-            aria-describedby="role-name-hint"
-            onInput={(e) => setName((e.target as HTMLInputElement).value)}
+            limit={TEXT_LIMITS.roleName}
+            invalid={Boolean(error) && !name.trim()}
+            describedBy="role-name-hint"
+            onValue={setName}
           />
           <p id="role-name-hint" class="hint">
             Unique in your organization, case-insensitively, pre-defined names included. This is the value identity providers send
             as <code>userType</code>.
           </p>
         </div>
+        {renamed && (
+          <div role="status">
+            <Notice tone="warning" title={`Identity providers that send "${original!.name}" will be refused`}>
+              Once renamed, a SCIM request whose <code>userType</code> is "{original!.name}" is refused (400), and the user is not
+              created or updated. Change the value your identity provider sends (in Okta, the <code>userType</code> mapping of the
+              Torii app; in Entra ID, the app's attribute mapping) to "{name.trim()}" at the same time.
+              {original!.userCount > 0 &&
+                ` The ${plural(original!.userCount, 'user')} with this role keep${original!.userCount === 1 ? 's' : ''} it under its new name.`}
+            </Notice>
+          </div>
+        )}
         <div class="field">
           <label for="role-description" class="label">
             Description <span class="label-note">Optional</span>
           </label>
-          <input
-            id="role-description"
-            class="input"
-            type="text"
-            maxLength={255}
-            value={description}
-            onInput={(e) => setDescription((e.target as HTMLInputElement).value)}
-          />
+          <LimitedInput id="role-description" value={description} limit={TEXT_LIMITS.description} onValue={setDescription} />
         </div>
         {error && <Notice tone="danger">{error}</Notice>}
       </form>

@@ -64,7 +64,8 @@ export class AuditEventResponse implements AuditEventView {
   @ApiProperty({ format: 'date-time' }) occurredAt: string;
   @ApiProperty({ enum: AUDIT_ACTIONS }) action: string;
   @ApiProperty({
-    description: 'type: api-key | scim-key | cli | system; a key also has keyId, maskedKey and description.',
+    description:
+      'type: api-key | scim-key | cli | system; a key also has keyId, maskedKey and description; the system has description "First start" for what the first start created (none: a scheduled job).',
     example: { type: 'scim-key', keyId: '3', maskedKey: 'torii_scim_…a1b2', description: 'Okta' },
   })
   actor: AuditEventView['actor'];
