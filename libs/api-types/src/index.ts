@@ -7,6 +7,22 @@
 
 export type KeyType = 'api' | 'scim';
 
+/**
+ * Limits of the admin API's inputs, as literal types: the settings UI declares its constants with them
+ * (`const max: InputLimits['organizationName'] = 100`), so a limit changed on the server fails the UI's
+ * typecheck until the UI follows. Lengths are in characters (code points), after trimming spaces.
+ */
+export interface InputLimits {
+  /** PATCH /v1.0/organization `name`. */
+  organizationName: 100;
+  /** PATCH /v1.0/users/{id} `name` (a full name), like a key's description. */
+  fullName: 255;
+  /** PATCH /v1.0/users/{id} `email`, and each notification recipient. */
+  email: 254;
+  /** PUT /v1.0/settings/notification-recipients: distinct addresses. */
+  notificationRecipients: 20;
+}
+
 export interface OrganizationView {
   id: string;
   name: string;
@@ -61,8 +77,30 @@ export interface UserView {
   active: boolean;
   status: 'active' | 'inactive';
   externalId: string | null;
+  /**
+   * Whether an identity provider manages the user (it was written through SCIM): its email and name are
+   * then the identity provider's, and PATCH /v1.0/users/{id} refuses to change them (409). False for
+   * users made by the first start or the CLI and never written through SCIM.
+   */
+  scimManaged: boolean;
   createdAt: string;
   updatedAt: string;
+}
+
+/** PATCH /v1.0/users/{id}: each field absent is unchanged. */
+export interface UserUpdate {
+  role?: string;
+  active?: boolean;
+  /** The new email address (userName and primary email); only for a user no identity provider manages. */
+  email?: string;
+  /** The new full name (displayName, name), null to clear it; only for a user no identity provider manages. */
+  name?: string | null;
+}
+
+/** GET and PUT /v1.0/settings/notification-recipients. */
+export interface NotificationRecipientsView {
+  /** Who gets key-expiry reminders, SCIM connection alerts and incident emails besides the active Admins. */
+  emails: string[];
 }
 
 /** A role mapping: members of the group have the role (lowest priority number wins). */

@@ -17,6 +17,19 @@ export class OrganizationResponse implements OrganizationView {
   @ApiProperty({ format: 'date-time' }) createdAt: string;
 }
 
+export class UpdateOrganizationDto {
+  @ApiProperty({
+    maxLength: 100,
+    example: 'Acme Corporation',
+    description: '1 to 100 characters after trimming spaces; no control or directional formatting characters.',
+  })
+  @IsString({ message: 'name must be text' })
+  @MaxLength(400, { message: 'name must be at most 100 characters' })
+  @HasNoControlCharacters()
+  @HasNoDirectionalOverrides()
+  name: string;
+}
+
 export class CreateRoleDto {
   @ApiProperty({ maxLength: 64, example: 'Finance' })
   @IsString({ message: 'name must be text' })
