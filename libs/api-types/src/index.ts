@@ -181,6 +181,12 @@ export interface ScimHealthView {
 
 export type ReminderStatus = 'pending' | 'sent' | 'failed' | 'cancelled' | 'superseded';
 
+/**
+ * How a message left the server: `smtp`, accepted by the SMTP server of SMTP_URL; `outbox`, written as an
+ * .eml file to the local outbox folder (MAIL_OUTBOX_DIR) because no SMTP_URL is set: nobody received it.
+ */
+export type MailDelivery = 'smtp' | 'outbox';
+
 export interface ReminderView {
   id: string;
   /** expiry: a key-expiry reminder; scim-health: a SCIM connection alert (degraded or silent); deprovisioning: a deprovisioning incident's alert. */
@@ -200,6 +206,8 @@ export interface ReminderView {
   lastError: string | null;
   recipients: string[];
   sentAt: string | null;
+  /** For a sent message: handed to SMTP, or only written to the outbox folder; null before it is sent (or when unknown: sent before this was recorded). */
+  delivery: MailDelivery | null;
   nextAttemptAt: string | null;
   createdAt: string;
 }
@@ -284,6 +292,8 @@ export type ReminderPage = CursorPage & {
   upcoming: UpcomingReminderView[];
   /** When the reminder job runs next in this process (REMINDER_CRON), or null when this process does not run it. */
   nextRunAt: string | null;
+  /** How this server delivers mail now: `outbox` when no SMTP_URL is set (messages are only written to MAIL_OUTBOX_DIR). */
+  mailDelivery: MailDelivery;
 };
 
 /** The error body of every admin API refusal. */

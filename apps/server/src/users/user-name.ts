@@ -10,20 +10,22 @@ export function isValidUserName(value: string): boolean {
 /**
  * A userName as stored: trimmed, in NFC ("é" typed as one code point or as e + U+0301 is one
  * address), an email address without control characters, lone surrogates or directional overrides.
- * Otherwise 400 with a sentence naming `field` (the admin API's edit calls it `email`). For every way in: SCIM has checked the text rules already; the first
- * Admin's address (onboarding, the CLI) has not.
+ * Otherwise 400 with a sentence naming `field`. For every way in: SCIM has checked the text rules already;
+ * the first Admin's address (onboarding, the CLI) has not. As `email` (the admin API's edit of a user, a
+ * notification recipient), control characters are refused even at either end, where trimming would hide them.
  */
 export function validUserName(userName: unknown, field: 'userName' | 'email' = 'userName'): string {
   const refuse = (message: string) => badRequest(message, 'invalidValue', field === 'email' ? [{ field, message }] : undefined);
+  const what = field === 'email' ? 'an email address' : "the user's email address";
   if (typeof userName !== 'string' || !userName.trim()) {
-    throw refuse(`${field} is required: the user's email address.`);
+    throw refuse(field === 'email' ? `${field} must be ${what}.` : `${field} is required: ${what}.`);
   }
   const trimmed = userName.trim().normalize('NFC');
-  const problem = findTextProblem(trimmed, 'identifier');
+  const problem = findTextProblem(field === 'email' ? userName : trimmed, 'identifier');
   if (problem) throw refuse(describeTextProblem(field, problem, 'identifier'));
   if (!isValidUserName(trimmed)) {
     const shown = trimmed.length > 80 ? `${trimmed.slice(0, 77)}...` : trimmed;
-    throw refuse(`${field} must be the user's email address; "${shown}" is not a valid email.`);
+    throw refuse(`${field} must be ${what}; "${shown}" is not a valid email.`);
   }
   return trimmed;
 }
