@@ -48,6 +48,14 @@ export interface ApiKeyView {
   maskedKey: string;
 }
 
+/** GET /v1.0/settings/api-keys `policy`: what a new key's expiration may be, and what it is proposed to be. */
+export interface KeyPolicyView {
+  /** The longest expiration a new key may have, in days (API_KEY_MAX_LIFETIME_DAYS); null: no limit. */
+  maxLifetimeDays: number | null;
+  /** The expiration proposed for a new key, in days (API_KEY_DEFAULT_LIFETIME_DAYS, 90): never expiring is a choice. */
+  defaultLifetimeDays: number;
+}
+
 /** The creation response: the only time the full key is ever shown. */
 export interface CreatedApiKeyView extends ApiKeyView {
   key: string;
