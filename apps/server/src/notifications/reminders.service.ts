@@ -334,7 +334,9 @@ export class RemindersService {
           },
         );
         result.sent.push({ reminderId: id, apiKeyId: key.id, leadTime: reminder.leadTime, recipients });
-        this.logger.log(`${what(reminder)} of key ${key.id}: ${delivery === 'smtp' ? 'sent' : 'written to the outbox'} for ${whom(addressed)}`);
+        this.logger.log(
+          `${what(reminder)} of key ${key.id}: ${delivery === 'smtp' ? 'sent' : 'written to the outbox'} for ${whom(addressed)}`,
+        );
         return;
       } catch (e) {
         error = `${(e as Error).message ?? String(e)}`.slice(0, 1000);

@@ -40,7 +40,9 @@ export function nameAttributes(fullName: string | null | undefined): { displayNa
     displayName: name,
     name: {
       formatted: name,
-      ...(words.length > 1 ? { givenName: words.slice(0, -1).join(' '), familyName: words[words.length - 1] } : { givenName: name }),
+      ...(words.length > 1
+        ? { givenName: words.slice(0, -1).join(' '), familyName: words[words.length - 1] }
+        : { givenName: name }),
     },
   };
 }

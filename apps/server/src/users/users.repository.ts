@@ -190,6 +190,11 @@ export class UsersRepository {
     return this.findStored(this.dataSource.manager, organizationId, id);
   }
 
+  /** The live user holding a lower-cased userName, outside any transaction. */
+  findLiveByUserName(organizationId: number, userNameLower: string): Promise<UserRow | null> {
+    return this.findByUserName(this.dataSource.manager, organizationId, userNameLower);
+  }
+
   /** The live user holding a lower-cased userName; `lock` takes the row lock on MySQL (a locking read sees concurrent commits). */
   async findByUserName(
     manager: EntityManager,

@@ -157,6 +157,14 @@ export class UsersService {
     return { changes, valuesChanged: values !== row.values };
   }
 
+  /** The id of the live user with this email address (userName, case-insensitively), or 404: the CLI's `--user <email>`. */
+  async idByEmail(organizationId: number, email: string): Promise<string> {
+    const userName = email.trim().normalize('NFC');
+    const row = await this.repository.findLiveByUserName(organizationId, userName.toLowerCase());
+    if (!row) throw notFound(`No user with the email ${JSON.stringify(userName)} in this organization.`);
+    return String(row.user.id);
+  }
+
   /** Email addresses of the organization's active Admins (who get key-expiry reminders). */
   activeAdminEmails(organizationId: number): Promise<string[]> {
     return this.repository.activeUserNamesInRole(organizationId, ADMIN_ROLE.toLowerCase());
