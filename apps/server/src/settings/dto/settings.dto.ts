@@ -23,10 +23,11 @@ export class UpdateOrganizationDto {
     example: 'Acme Corporation',
     description: '1 to 100 characters after trimming spaces; no control or directional formatting characters.',
   })
-  @IsString({ message: 'name must be text' })
+  // Bottom first: a value that is not text is told so before any length or character rule.
   @MaxLength(400, { message: 'name must be at most 100 characters' })
   @HasNoControlCharacters()
   @HasNoDirectionalOverrides()
+  @IsString({ message: 'name must be text' })
   name: string;
 }
 

@@ -48,8 +48,8 @@ export class UpdateUserDto implements UserUpdate {
       'The new email address: the userName and the primary email, unique in the organization case-insensitively. Only for a user no identity provider manages (scimManaged false); otherwise 409. Absent: unchanged.',
   })
   @IsOmittable()
-  @IsString({ message: 'email must be an email address' })
   @MaxLength(1000, { message: 'email must be at most 254 characters' })
+  @IsString({ message: 'email must be an email address' })
   email?: string;
 
   @ApiPropertyOptional({
@@ -60,8 +60,8 @@ export class UpdateUserDto implements UserUpdate {
       'The full name: displayName and name (the last word is the family name). null clears it. Only for a user no identity provider manages (scimManaged false); otherwise 409. Absent: unchanged.',
   })
   @IsOptional()
-  @IsString({ message: 'name must be text (a full name), or null to clear it' })
   @MaxLength(1000, { message: 'name must be at most 255 characters' })
+  @IsString({ message: 'name must be text (a full name), or null to clear it' })
   name?: string | null;
 }
 
