@@ -372,7 +372,7 @@ function url(get: Getter, name: string, protocols: string[]): string {
 /** An organization's name as the admin API takes it (PATCH /v1.0/organization): 1 to 100 characters, no control characters. */
 function organizationName(get: Getter, name: string): string {
   const value = get(name);
-  if (!value || value.length > 100 || [...value].some((c) => c < ' ' || c === '\u007f')) {
+  if (!value || [...value].length > 100 || [...value].some((c) => c < ' ' || c === '\u007f')) {
     fail(name, value, '1 to 100 characters without control characters');
   }
   return value;
