@@ -309,10 +309,24 @@ describe('operator CLI (npm run cli)', () => {
     expect((await cli('keys:rotate', '--org', org.organizationId)).stderr).toMatch(/^keys:rotate needs --key\./);
   });
 
-  it('should rename an organization, edit its unmanaged Admin, and set who gets its emails, recorded as done by the CLI', async () => {
-    const org = JSON.parse(
-      (await cli('org:create', '--name', 'My Organization', '--admin-email', 'admin@example.com', '--json')).stdout,
-    );
+  /** An organization made by org:create with the placeholder Admin of a first start. */
+  const placeholderOrg = async (name: string) =>
+    JSON.parse((await cli('org:create', '--name', name, '--admin-email', 'admin@example.com', '--json')).stdout);
+
+  /** The actions the CLI recorded in the organization's audit log, read over the API. */
+  const cliActions = async (key: string): Promise<string[]> => {
+    const app = await startTestApp({}, db);
+    try {
+      return (await client(app.url, key).get('/v1.0/audit-log?size=50')).body.events
+        .filter((e: { actor: { type: string } }) => e.actor.type === 'cli')
+        .map((e: { action: string }) => e.action);
+    } finally {
+      await app.close();
+    }
+  };
+
+  it('should rename an organization, recorded as done by the CLI', async () => {
+    const org = await placeholderOrg('My Organization');
     const renamed = await cli('org:rename', '--org', org.organizationId, '--name', ' Contoso ');
     expect(renamed.code).toBe(0);
     expect(renamed.stdout.trim()).toBe(`Organization ${org.organizationId} renamed: "My Organization" → "Contoso".`);
@@ -320,7 +334,11 @@ describe('operator CLI (npm run cli)', () => {
     expect(tooLong.code).toBe(2);
     expect(JSON.parse(tooLong.stderr).error).toMatch(/^--name must be 1 to 100 characters\./);
     expect((await cli('org:rename', '--org', '999999', '--name', 'X')).stderr.trim()).toBe('No organization with id 999999.');
+    expect(await cliActions(org.apiKey.key)).toContain('organization.renamed');
+  });
 
+  it('should edit the email and name of a user no identity provider manages, by id or email, and refuse a managed one', async () => {
+    const org = await placeholderOrg('Edits');
     const byEmail = await cli(
       'users:edit',
       '--org',
@@ -328,10 +346,10 @@ describe('operator CLI (npm run cli)', () => {
       '--user',
       'ADMIN@example.com',
       '--email',
-      'ada@contoso.test',
+      'ada@edits.test',
     );
     expect(byEmail.code).toBe(0);
-    expect(byEmail.stdout.trim()).toBe(`User ${org.adminUserId}: ada@contoso.test (Admin, active).`);
+    expect(byEmail.stdout.trim()).toBe(`User ${org.adminUserId}: ada@edits.test (Admin, active).`);
     const byId = await cli(
       'users:edit',
       '--org',
@@ -342,60 +360,53 @@ describe('operator CLI (npm run cli)', () => {
       'Ada Lovelace',
       '--json',
     );
-    expect(JSON.parse(byId.stdout).user).toMatchObject({ email: 'ada@contoso.test', firstName: 'Ada', lastName: 'Lovelace' });
+    expect(JSON.parse(byId.stdout).user).toMatchObject({ email: 'ada@edits.test', firstName: 'Ada', lastName: 'Lovelace' });
     const nothing = await cli('users:edit', '--org', org.organizationId, '--user', org.adminUserId);
     expect(nothing.code).toBe(2);
     expect(nothing.stderr).toMatch(/^users:edit needs --email or --name \(or both\)\./);
-    const unknown = await cli('users:edit', '--org', org.organizationId, '--user', 'nobody@contoso.test', '--name', 'X');
+    const unknown = await cli('users:edit', '--org', org.organizationId, '--user', 'nobody@edits.test', '--name', 'X');
     expect(unknown.code).toBe(1);
-    expect(unknown.stderr.trim()).toBe('No user with the email "nobody@contoso.test" in this organization.');
+    expect(unknown.stderr.trim()).toBe('No user with the email "nobody@edits.test" in this organization.');
+    // A user written through SCIM is the identity provider's: refused.
+    const app = await startTestApp({}, db);
+    let oktaId: string;
+    try {
+      const admin = client(app.url, org.apiKey.key);
+      await admin.patch('/v1.0/settings/security', { body: { scimEnabled: true } });
+      const key = (await admin.post('/v1.0/settings/api-keys', { body: { type: 'scim' } })).body.key;
+      const okta = await client(`${app.url}/v1.0/scim/v2`, key).post('/Users', {
+        body: { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'okta@edits.test' },
+      });
+      oktaId = okta.body.id;
+    } finally {
+      await app.close();
+    }
+    const managed = await cli('users:edit', '--org', org.organizationId, '--user', oktaId, '--name', 'X');
+    expect(managed.code).toBe(1);
+    expect(managed.stderr).toMatch(/^okta@edits\.test is managed by your identity provider/);
+    expect((await cliActions(org.apiKey.key)).filter((a) => a === 'user.updated')).toHaveLength(2);
+  });
 
+  it('should set and list who gets the emails besides the Admins, recorded as done by the CLI', async () => {
+    const org = await placeholderOrg('Recipients');
     const set = await cli(
       'recipients:set',
       '--org',
       org.organizationId,
       '--emails',
-      'ops@contoso.test, OPS@contoso.test,sec@contoso.test',
+      'ops@rcpt.test, OPS@rcpt.test,sec@rcpt.test',
     );
     expect(set.code).toBe(0);
     expect(set.stdout.trim()).toBe(
-      `Reminders, connection alerts and incident emails of organization ${org.organizationId} go to its active Admins and to: ops@contoso.test, sec@contoso.test.`,
+      `Reminders, connection alerts and incident emails of organization ${org.organizationId} go to its active Admins and to: ops@rcpt.test, sec@rcpt.test.`,
     );
     expect(JSON.parse((await cli('recipients:list', '--org', org.organizationId, '--json')).stdout)).toEqual({
-      emails: ['ops@contoso.test', 'sec@contoso.test'],
+      emails: ['ops@rcpt.test', 'sec@rcpt.test'],
     });
-    const bad = await cli('recipients:set', '--org', org.organizationId, '--emails', 'ops@contoso.test,nope', '--json');
+    const bad = await cli('recipients:set', '--org', org.organizationId, '--emails', 'ops@rcpt.test,nope', '--json');
     expect(bad.code).toBe(1);
     expect(JSON.parse(bad.stderr)).toEqual({ error: 'emails[1] must be an email address; "nope" is not a valid email.' });
-
-    // What the CLI did is in the audit log, done by `cli`, and the API sees it.
-    const app = await startTestApp({}, db);
-    try {
-      const admin = client(app.url, org.apiKey.key);
-      // A user written through SCIM is the identity provider's: refused.
-      await admin.patch('/v1.0/settings/security', { body: { scimEnabled: true } });
-      const key = (await admin.post('/v1.0/settings/api-keys', { body: { type: 'scim' } })).body.key;
-      const okta = await client(`${app.url}/v1.0/scim/v2`, key).post('/Users', {
-        body: { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'okta@contoso.test' },
-      });
-      const managed = await cli('users:edit', '--org', org.organizationId, '--user', okta.body.id, '--name', 'X');
-      expect(managed.code).toBe(1);
-      expect(managed.stderr).toMatch(/^okta@contoso\.test is managed by your identity provider/);
-
-      expect((await admin.get('/v1.0/organization')).body.name).toBe('Contoso');
-      const actions = (await admin.get('/v1.0/audit-log?size=50')).body.events
-        .filter((e: { actor: { type: string } }) => e.actor.type === 'cli')
-        .map((e: { action: string }) => e.action);
-      expect(actions).toEqual(
-        expect.arrayContaining(['organization.renamed', 'user.updated', 'notification-recipients.updated']),
-      );
-      expect((await admin.get('/v1.0/settings/notification-recipients')).body.emails).toEqual([
-        'ops@contoso.test',
-        'sec@contoso.test',
-      ]);
-    } finally {
-      await app.close();
-    }
+    expect(await cliActions(org.apiKey.key)).toContain('notification-recipients.updated');
     const cleared = await cli('recipients:set', '--org', org.organizationId, '--emails', '');
     expect(cleared.stdout.trim()).toBe(
       `Reminders, connection alerts and incident emails of organization ${org.organizationId} go to its active Admins only.`,
