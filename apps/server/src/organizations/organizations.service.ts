@@ -1,6 +1,6 @@
 import { LockFirst, takesRowLocks, TransactionRunner } from '@app/database';
 import type { AuditScope } from '../audit/audit-context';
-import type { OrganizationView, SecuritySettingsView } from '@app/api-types';
+import type { InputLimits, OrganizationView, SecuritySettingsView } from '@app/api-types';
 import { Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { EntityManager } from 'typeorm';
@@ -120,7 +120,7 @@ export class OrganizationsService {
 }
 
 /** The longest organization name, in characters (code points), after trimming. */
-export const ORGANIZATION_NAME_MAX = 100;
+export const ORGANIZATION_NAME_MAX: InputLimits['organizationName'] = 100;
 
 /**
  * An organization's name as stored: trimmed, in NFC, 1 to 100 characters, without control characters or

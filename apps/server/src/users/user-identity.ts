@@ -1,3 +1,4 @@
+import type { InputLimits } from '@app/api-types';
 import { describeTextProblem, findTextProblem, ScimName, ScimUserInput } from '@app/scim-protocol';
 import { badRequest } from '../common/app-error';
 
@@ -8,7 +9,7 @@ import { badRequest } from '../common/app-error';
  */
 
 /** The longest full name, in characters, after trimming (as a key's description). */
-export const FULL_NAME_MAX = 255;
+export const FULL_NAME_MAX: InputLimits['fullName'] = 255;
 
 /**
  * A full name as stored: trimmed, inner spaces collapsed, in NFC, 1 to 255 characters, one line of

@@ -1,10 +1,14 @@
+import type { InputLimits } from '@app/api-types';
 import { describeTextProblem, findTextProblem } from '@app/scim-protocol';
 import { isEmail } from 'class-validator';
 import { badRequest } from '../common/app-error';
 
+/** The longest email address (RFC 5321's path limit, less the angle brackets). */
+export const EMAIL_MAX: InputLimits['email'] = 254;
+
 /** Torii's rule: a userName is the user's email address (at most 254 characters). */
 export function isValidUserName(value: string): boolean {
-  return value.length <= 254 && isEmail(value, { allow_utf8_local_part: true, require_tld: true });
+  return value.length <= EMAIL_MAX && isEmail(value, { allow_utf8_local_part: true, require_tld: true });
 }
 
 /**
