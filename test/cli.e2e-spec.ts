@@ -247,18 +247,22 @@ describe('operator CLI (npm run cli)', () => {
   /** `YYYY-MM-DD` of the day `days` from now (UTC): a default expiry given now. */
   const dayIn = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
 
-  it('should give the keys of org:create and keys:create the default expiry unless --never-expires, and say so', async () => {
+  it('should give the key of org:create the default expiry unless --never-expires, and say so', async () => {
     const created = await cli('org:create', '--name', 'Expiring', '--admin-email', 'it@expiring.test');
     expect(created.code).toBe(0);
     expect(created.stdout).toContain(
       `Expires         : ${dayIn(90)}T00:00:00.000Z (in 90 days, the default: API_KEY_DEFAULT_LIFETIME_DAYS; --expires or --never-expires to choose). The Admins are reminded a month before.`,
     );
-    const org = /Organization ID : (\d+)/.exec(created.stdout)![1];
+    expect(created.stdout).toMatch(/Organization ID : \d+/);
     const forever = JSON.parse(
       (await cli('org:create', '--name', 'Forever', '--admin-email', 'it@forever.test', '--never-expires', '--json')).stdout,
     );
     expect(forever.apiKey.expiresAt).toBeNull();
+  });
 
+  it('should give the keys of keys:create the default expiry (API_KEY_DEFAULT_LIFETIME_DAYS) unless told otherwise', async () => {
+    const org = JSON.parse((await cli('org:create', '--name', 'Keyed', '--admin-email', 'it@keyed.test', '--json')).stdout)
+      .organizationId as string;
     const byDefault = await cli('keys:create', '--org', org, '--type', 'api', '--json');
     expect(JSON.parse(byDefault.stdout).apiKey.expiresAt).toBe(`${dayIn(90)}T00:00:00.000Z`);
     const never = await cli('keys:create', '--org', org, '--type', 'api', '--never-expires');
