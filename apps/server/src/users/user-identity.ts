@@ -60,7 +60,7 @@ export function withIdentity(current: ScimUserInput, change: { email?: string; n
     const emails = (current.emails ?? []).map((e) => ({ ...e }));
     const old = current.userName.toLowerCase();
     let index = emails.findIndex((e) => e.primary === true);
-    if (index < 0) index = emails.findIndex((e) => e.value.toLowerCase() === old);
+    if (index < 0) index = emails.findIndex((e) => String(e.value ?? '').toLowerCase() === old);
     if (index >= 0) emails[index] = { ...emails[index], value: change.email };
     else emails.unshift({ value: change.email, type: 'work', primary: true });
     next.userName = change.email;
