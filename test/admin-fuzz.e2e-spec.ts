@@ -18,7 +18,22 @@ const fieldValue: fc.Arbitrary<unknown> = fc.letrec<{ value: unknown }>((tie) =>
     fc.integer(),
     fc.double(),
     fc.string({ maxLength: 80 }),
-    fc.constantFrom('api', 'scim', 'Admin', 'Employee', '2031-01-01', '2020-01-01', '', ' ', 'a\u0000b', 'é\u0301', '\uffff'),
+    fc.constantFrom(
+      'api',
+      'scim',
+      'Admin',
+      'Employee',
+      '2031-01-01',
+      '2020-01-01',
+      '',
+      ' ',
+      'a\u0000b',
+      'é\u0301',
+      '\uffff',
+      'it@fuzz.test',
+      'fuzz@fuzz.test',
+      'Ada Lovelace',
+    ),
     fc.array(tie('value'), { maxLength: 3 }),
     fc.dictionary(fc.string({ maxLength: 8 }), tie('value'), { maxKeys: 3 }),
   ),
@@ -64,13 +79,18 @@ describe('admin API under arbitrary bodies: never a 500', () => {
     ['PATCH', '/v1.0/settings/security', () => '/v1.0/settings/security', ['scimEnabled']],
     ['POST', '/v1.0/settings/roles', () => '/v1.0/settings/roles', ['name', 'description']],
     ['PATCH', '/v1.0/settings/roles/{id}', () => `/v1.0/settings/roles/${roleId}`, ['name', 'description']],
-    ['PATCH', '/v1.0/users/{id}', () => `/v1.0/users/${userId}`, ['role', 'active']],
+    ['PATCH', '/v1.0/users/{id}', () => `/v1.0/users/${userId}`, ['role', 'active', 'email', 'name']],
+    // The first Admin: no identity provider manages it, so its email and name may change.
+    ['PATCH', '/v1.0/users/{id} (unmanaged)', () => `/v1.0/users/${o.org.adminUserId}`, ['role', 'active', 'email', 'name']],
+    ['PATCH', '/v1.0/organization', () => '/v1.0/organization', ['name']],
+    ['PUT', '/v1.0/settings/notification-recipients', () => '/v1.0/settings/notification-recipients', ['emails']],
   ];
 
   it.each(endpoints)('%s %s: 2xx or a 4xx with a sentence', async (method, _label, path, fields) => {
     await fc.assert(
       fc.asyncProperty(body(fields), async (value) => {
-        const response = await (method === 'POST' ? o.admin.post : o.admin.patch)(path(), { rawBody: JSON.stringify(value) });
+        const send = method === 'POST' ? o.admin.post : method === 'PUT' ? o.admin.put : o.admin.patch;
+        const response = await send(path(), { rawBody: JSON.stringify(value) });
         if (response.status >= 500) throw new Error(`${response.status} for ${JSON.stringify(value)}: ${response.text}`);
         if (response.status >= 400) {
           expect(response.body).toMatchObject({ statusCode: response.status, error: expect.any(String) });

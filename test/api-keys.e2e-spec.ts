@@ -10,7 +10,7 @@ describe('API keys (Settings > API Access)', () => {
   let admin: ReturnType<typeof client>;
 
   beforeAll(async () => {
-    t = await startTestApp({ apiKeys: { cacheTtlMs: 1000, maxLifetimeDays: 3653 } });
+    t = await startTestApp({ apiKeys: { cacheTtlMs: 1000, maxLifetimeDays: 3653, defaultLifetimeDays: 90 } });
   });
 
   beforeEach(async () => {
@@ -116,7 +116,7 @@ describe('API keys (Settings > API Access)', () => {
     });
     expect([older.status, newer.status]).toEqual([201, 201]);
     const list = (await admin.get('/v1.0/settings/api-keys')).body;
-    expect(list.policy).toEqual({ maxLifetimeDays: 3653 });
+    expect(list.policy).toEqual({ maxLifetimeDays: 3653, defaultLifetimeDays: 90 });
     const ids = list.apiKeys.map((k: { id: string }) => Number(k.id));
     expect(ids).toEqual([...ids].sort((a, b) => b - a));
     expect(list.apiKeys[0].description).toBe('newer');
@@ -318,7 +318,7 @@ describe('API keys (Settings > API Access)', () => {
   });
 
   it('should verify a key with one indexed read and no write per request (lastUsedAt at most once a minute)', async () => {
-    const uncached = await startTestApp({ apiKeys: { cacheTtlMs: 0, maxLifetimeDays: 3653 } }, t.db);
+    const uncached = await startTestApp({ apiKeys: { cacheTtlMs: 0, maxLifetimeDays: 3653, defaultLifetimeDays: 90 } }, t.db);
     try {
       const key = client(uncached.url, org.apiKey.key);
       const first = await countQueries(uncached.dataSource, () => key.get('/v1.0/settings/security'));

@@ -144,7 +144,7 @@ describe('operator CLI (npm run cli)', () => {
     [['keys:create', '--org', '1', '--type', 'root'], /^--type must be api or scim\./],
     [
       ['frobnicate'],
-      /^Unknown command "frobnicate"; the commands are org:create, keys:create, users:restore, incidents:list, incidents:undo, reminders:run, db:migrate/,
+      /^Unknown command "frobnicate"; the commands are org:create, org:rename, users:edit, recipients:list, recipients:set, keys:create, keys:rotate, users:restore, incidents:list, incidents:undo, reminders:run, db:migrate/,
     ],
     [['org:create', '--colour', 'red'], /^Unknown option --colour\./],
     [['org:create', '--name'], /^--name needs a value\./],
@@ -242,6 +242,182 @@ describe('operator CLI (npm run cli)', () => {
     const usage = await cli('incidents:undo', '--org', org.organizationId);
     expect(usage.code).toBe(2);
     expect(usage.stderr).toMatch(/incidents:undo needs --incident/);
+  });
+
+  /** `YYYY-MM-DD` of the day `days` from now (UTC): a default expiry given now. */
+  const dayIn = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+
+  it('should give the key of org:create the default expiry unless --never-expires, and say so', async () => {
+    const created = await cli('org:create', '--name', 'Expiring', '--admin-email', 'it@expiring.test');
+    expect(created.code).toBe(0);
+    expect(created.stdout).toContain(
+      `Expires         : ${dayIn(90)}T00:00:00.000Z (in 90 days, the default: API_KEY_DEFAULT_LIFETIME_DAYS; --expires or --never-expires to choose). The Admins are reminded a month before.`,
+    );
+    expect(created.stdout).toMatch(/Organization ID : \d+/);
+    const forever = JSON.parse(
+      (await cli('org:create', '--name', 'Forever', '--admin-email', 'it@forever.test', '--never-expires', '--json')).stdout,
+    );
+    expect(forever.apiKey.expiresAt).toBeNull();
+  });
+
+  it('should give the keys of keys:create the default expiry (API_KEY_DEFAULT_LIFETIME_DAYS) unless told otherwise', async () => {
+    const org = JSON.parse((await cli('org:create', '--name', 'Keyed', '--admin-email', 'it@keyed.test', '--json')).stdout)
+      .organizationId as string;
+    const byDefault = await cli('keys:create', '--org', org, '--type', 'api', '--json');
+    expect(JSON.parse(byDefault.stdout).apiKey.expiresAt).toBe(`${dayIn(90)}T00:00:00.000Z`);
+    const never = await cli('keys:create', '--org', org, '--type', 'api', '--never-expires');
+    expect(never.code).toBe(0);
+    expect(never.stdout).toContain('Expires     : never (--never-expires: no reminder will come; rotate or delete it yourself)');
+    const chosen = await cli('keys:create', '--org', org, '--type', 'api', '--expires', '2031-01-01');
+    expect(chosen.stdout).toContain('Expires     : 2031-01-01T00:00:00.000Z\n');
+    const both = await cli('keys:create', '--org', org, '--type', 'api', '--expires', '2031-01-01', '--never-expires');
+    expect(both.code).toBe(2);
+    expect(both.stderr.trim()).toBe(
+      'Give --expires or --never-expires, not both. Run "npm run cli -- keys:create --help" for its options.',
+    );
+    expect((await cli('keys:create', '--help')).stdout).toContain('--never-expires');
+    // The default follows API_KEY_DEFAULT_LIFETIME_DAYS.
+    const thirty = await run(CLI_MAIN, ['keys:create', '--org', org, '--type', 'api', '--json'], {
+      ...env,
+      API_KEY_DEFAULT_LIFETIME_DAYS: '30',
+    });
+    expect(JSON.parse(thirty.stdout).apiKey.expiresAt).toBe(`${dayIn(30)}T00:00:00.000Z`);
+  });
+
+  it('should rotate a key: its successor, shown once, with the lifetime asked for', async () => {
+    const org = JSON.parse((await cli('org:create', '--name', 'Rotor', '--admin-email', 'it@rotor.test', '--json')).stdout);
+    const rotated = await cli('keys:rotate', '--org', org.organizationId, '--key', org.apiKey.id, '--json');
+    expect(rotated.code).toBe(0);
+    const successor = JSON.parse(rotated.stdout).apiKey;
+    expect(successor).toMatchObject({
+      type: 'api',
+      description: 'Created with the organization',
+      replacesKeyId: org.apiKey.id,
+      expiresAt: `${dayIn(90)}T00:00:00.000Z`,
+    });
+    expect(successor.key).toMatch(/^torii_api_/);
+    const again = await cli('keys:rotate', '--org', org.organizationId, '--key', org.apiKey.id);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/already has a successor/);
+    const app = await startTestApp({}, db);
+    try {
+      // Both keys work in between.
+      expect((await client(app.url, successor.key).get('/v1.0/organization')).status).toBe(200);
+      expect((await client(app.url, org.apiKey.key).get('/v1.0/organization')).status).toBe(200);
+      await client(app.url, successor.key).delete(`/v1.0/settings/api-keys/${successor.id}`);
+    } finally {
+      await app.close();
+    }
+    const never = await cli('keys:rotate', '--org', org.organizationId, '--key', org.apiKey.id, '--never-expires', '--json');
+    expect(JSON.parse(never.stdout).apiKey.expiresAt).toBeNull();
+    expect((await cli('keys:rotate', '--org', org.organizationId)).stderr).toMatch(/^keys:rotate needs --key\./);
+  });
+
+  /** An organization made by org:create with the placeholder Admin of a first start. */
+  const placeholderOrg = async (name: string) =>
+    JSON.parse((await cli('org:create', '--name', name, '--admin-email', 'admin@example.com', '--json')).stdout);
+
+  /** The actions the CLI recorded in the organization's audit log, read over the API. */
+  const cliActions = async (key: string): Promise<string[]> => {
+    const app = await startTestApp({}, db);
+    try {
+      return (await client(app.url, key).get('/v1.0/audit-log?size=50')).body.events
+        .filter((e: { actor: { type: string } }) => e.actor.type === 'cli')
+        .map((e: { action: string }) => e.action);
+    } finally {
+      await app.close();
+    }
+  };
+
+  it('should rename an organization, recorded as done by the CLI', async () => {
+    const org = await placeholderOrg('My Organization');
+    const renamed = await cli('org:rename', '--org', org.organizationId, '--name', ' Contoso ');
+    expect(renamed.code).toBe(0);
+    expect(renamed.stdout.trim()).toBe(`Organization ${org.organizationId} renamed: "My Organization" → "Contoso".`);
+    const tooLong = await cli('org:rename', '--org', org.organizationId, '--name', 'n'.repeat(101), '--json');
+    expect(tooLong.code).toBe(2);
+    expect(JSON.parse(tooLong.stderr).error).toMatch(/^--name must be 1 to 100 characters\./);
+    expect((await cli('org:rename', '--org', '999999', '--name', 'X')).stderr.trim()).toBe('No organization with id 999999.');
+    expect(await cliActions(org.apiKey.key)).toContain('organization.renamed');
+  });
+
+  it('should edit the email and name of a user no identity provider manages, by id or email, and refuse a managed one', async () => {
+    const org = await placeholderOrg('Edits');
+    const byEmail = await cli(
+      'users:edit',
+      '--org',
+      org.organizationId,
+      '--user',
+      'ADMIN@example.com',
+      '--email',
+      'ada@edits.test',
+    );
+    expect(byEmail.code).toBe(0);
+    expect(byEmail.stdout.trim()).toBe(`User ${org.adminUserId}: ada@edits.test (Admin, active).`);
+    const byId = await cli(
+      'users:edit',
+      '--org',
+      org.organizationId,
+      '--user',
+      org.adminUserId,
+      '--name',
+      'Ada Lovelace',
+      '--json',
+    );
+    expect(JSON.parse(byId.stdout).user).toMatchObject({ email: 'ada@edits.test', firstName: 'Ada', lastName: 'Lovelace' });
+    const nothing = await cli('users:edit', '--org', org.organizationId, '--user', org.adminUserId);
+    expect(nothing.code).toBe(2);
+    expect(nothing.stderr).toMatch(/^users:edit needs --email or --name \(or both\)\./);
+    const unknown = await cli('users:edit', '--org', org.organizationId, '--user', 'nobody@edits.test', '--name', 'X');
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr.trim()).toBe('No user with the email "nobody@edits.test" in this organization.');
+    // A user written through SCIM is the identity provider's: refused.
+    const app = await startTestApp({}, db);
+    let oktaId: string;
+    try {
+      const admin = client(app.url, org.apiKey.key);
+      await admin.patch('/v1.0/settings/security', { body: { scimEnabled: true } });
+      const key = (await admin.post('/v1.0/settings/api-keys', { body: { type: 'scim' } })).body.key;
+      const okta = await client(`${app.url}/v1.0/scim/v2`, key).post('/Users', {
+        body: { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'okta@edits.test' },
+      });
+      oktaId = okta.body.id;
+    } finally {
+      await app.close();
+    }
+    const managed = await cli('users:edit', '--org', org.organizationId, '--user', oktaId, '--name', 'X');
+    expect(managed.code).toBe(1);
+    expect(managed.stderr).toMatch(/^okta@edits\.test is managed by your identity provider/);
+    expect((await cliActions(org.apiKey.key)).filter((a) => a === 'user.updated')).toHaveLength(2);
+  });
+
+  it('should set and list who gets the emails besides the Admins, recorded as done by the CLI', async () => {
+    const org = await placeholderOrg('Recipients');
+    const set = await cli(
+      'recipients:set',
+      '--org',
+      org.organizationId,
+      '--emails',
+      'ops@rcpt.test, OPS@rcpt.test,sec@rcpt.test',
+    );
+    expect(set.code).toBe(0);
+    expect(set.stdout.trim()).toBe(
+      `Reminders, connection alerts and incident emails of organization ${org.organizationId} go to its active Admins and to: ops@rcpt.test, sec@rcpt.test.`,
+    );
+    expect(JSON.parse((await cli('recipients:list', '--org', org.organizationId, '--json')).stdout)).toEqual({
+      emails: ['ops@rcpt.test', 'sec@rcpt.test'],
+    });
+    const bad = await cli('recipients:set', '--org', org.organizationId, '--emails', 'ops@rcpt.test,nope', '--json');
+    expect(bad.code).toBe(1);
+    expect(JSON.parse(bad.stderr)).toEqual({ error: 'emails[1] must be an email address; "nope" is not a valid email.' });
+    expect(await cliActions(org.apiKey.key)).toContain('notification-recipients.updated');
+    const cleared = await cli('recipients:set', '--org', org.organizationId, '--emails', '');
+    expect(cleared.stdout.trim()).toBe(
+      `Reminders, connection alerts and incident emails of organization ${org.organizationId} go to its active Admins only.`,
+    );
+    expect((await cli('recipients:list', '--org', org.organizationId)).stdout.trim()).toBe(
+      `No notification recipients: emails of organization ${org.organizationId} go to its active Admins only.`,
+    );
   });
 
   async function countOrganizations(): Promise<number> {

@@ -24,6 +24,7 @@ import { AuditRepository } from '../apps/server/src/audit/audit.repository';
 import { Group } from '../apps/server/src/groups/group.entity';
 import { GroupsRepository } from '../apps/server/src/groups/groups.repository';
 import { RoleMappingsRepository } from '../apps/server/src/groups/role-mappings.repository';
+import { NotificationRecipientsRepository } from '../apps/server/src/notifications/notification-recipients.repository';
 import { RemindersRepository } from '../apps/server/src/notifications/reminders.repository';
 import { SystemFlagsRepository } from '../apps/server/src/onboarding/system-flags.repository';
 import { ServerSecretsRepository } from '../apps/server/src/cursors/server-secrets.repository';
@@ -265,6 +266,9 @@ describe('the statements the repositories send', () => {
       t.dataSource.transaction((m) => organizations.lockRow(m, organizationId)),
     );
     await record('OrganizationsRepository.scimEnabledIds', () => organizations.scimEnabledIds());
+    await record('OrganizationsRepository.rename (in a transaction)', () =>
+      inTransaction((m) => organizations.rename(m, organizationId, 'Queries Inc', now)),
+    );
 
     // system flags
     await record('SystemFlagsRepository.insert', () => flags.insert(manager, 'queries-test', now));
@@ -325,6 +329,7 @@ describe('the statements the repositories send', () => {
       t.dataSource.transaction((m) => users.findStored(m, organizationId, userId, true)),
     );
     await record('UsersRepository.findByUserName', () => users.findByUserName(manager, organizationId, 'admin@queries.test'));
+    await record('UsersRepository.findLiveByUserName', () => users.findLiveByUserName(organizationId, 'admin@queries.test'));
     await record('UsersRepository.findByUserName (locked, in a transaction)', () =>
       t.dataSource.transaction((m) => users.findByUserName(m, organizationId, 'admin@queries.test', true)),
     );
@@ -501,8 +506,12 @@ describe('the statements the repositories send', () => {
           }),
         ),
     );
-    await record('UsersRepository.deleteUser (in a transaction)', () =>
-      inTransaction((m) => users.deleteUser(m, Object.assign(user, { deletedAt: now, userNameLower: null, version: 3 }))),
+    await record('UsersRepository.deleteUser (in a transaction; the first write through SCIM also marks it managed)', () =>
+      inTransaction((m) =>
+        users.deleteUser(m, Object.assign(user, { deletedAt: now, userNameLower: null, version: 3, scimManaged: true }), [
+          'scimManaged',
+        ]),
+      ),
     );
     await record('DeprovisioningsRepository.deletedUsers', () => deprovisionings.deletedUsers(organizationId, 0, 50));
     await record('DeprovisioningsRepository.latestDeletion (in a transaction: a restore)', () =>
@@ -594,6 +603,18 @@ describe('the statements the repositories send', () => {
     await record('RemindersRepository.finish', () =>
       reminders.finish(t.dataSource.manager, due, 'token', { status: 'sent', updatedAt: now }),
     );
+    await record('RemindersRepository.finish: sent, with its recipients and how it left', () =>
+      reminders.finish(t.dataSource.manager, due, 'token', {
+        status: 'sent',
+        sentAt: now,
+        attempts: 1,
+        recipients: JSON.stringify(['admin@queries.test']),
+        messageId: '<m@queries.test>',
+        delivery: 'smtp',
+        lastError: null,
+        updatedAt: now,
+      }),
+    );
     await record('RemindersRepository.page', () => reminders.page(organizationId, 0, 51));
     await record('RemindersRepository.page: after a cursor', () => reminders.page(organizationId, 1000, 51));
     await record('RemindersRepository.insertAlert (in a transaction)', () =>
@@ -614,6 +635,13 @@ describe('the statements the repositories send', () => {
       ),
     );
     await record('RemindersRepository.countByStatus', () => reminders.countByStatus());
+
+    // notification recipients
+    const recipients = get(NotificationRecipientsRepository);
+    await record('NotificationRecipientsRepository.replace (in a transaction)', () =>
+      inTransaction((m) => recipients.replace(m, organizationId, ['ops@queries.test', 'Sec@queries.test'], now)),
+    );
+    await record('NotificationRecipientsRepository.list', () => recipients.list(organizationId));
 
     // audit: failed requests counted per key, status and minute
     const failureCounts = get(AuditFailureCountsRepository);

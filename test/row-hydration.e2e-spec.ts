@@ -43,6 +43,7 @@ describe('RowHydrator and UsersRepository reads', () => {
       userNameLower: 'ada@example.com',
       roleId: 1,
       active: false,
+      scimManaged: true,
       createdAt: new Date('2026-03-04T05:06:07.089Z'),
       updatedAt: new Date('2026-12-31T23:59:59.999Z'),
       version: 7,

@@ -115,4 +115,71 @@ describe('database schema', () => {
       await dataSource.destroy();
     }
   });
+
+  it('should mark every user as managed by SCIM but the first Admins no SCIM key wrote (OrganizationContacts backfill)', async () => {
+    const dataSource = new DataSource(await dataSourceOptions(db.config, ENTITIES));
+    await dataSource.initialize();
+    try {
+      await runMigrations(dataSource);
+      for (let undone = ''; !undone.startsWith('OrganizationContacts');) {
+        const [last] = await dataSource.query('SELECT name FROM migrations ORDER BY id DESC LIMIT 1');
+        undone = last.name;
+        await dataSource.undoLastMigration({ transaction: 'all' });
+      }
+      const now = '2026-12-01 00:00:00.000';
+      /** An organization with its users (the first one first), each `[userName, externalId]`; their ids. */
+      const organization = async (name: string, users: Array<[string, string | null]>): Promise<number[]> => {
+        await dataSource.query('INSERT INTO organizations (name, created_at, updated_at) VALUES (?, ?, ?)', [name, now, now]);
+        const [{ id: organizationId }] = await dataSource.query('SELECT MAX(id) AS id FROM organizations');
+        await dataSource.query(
+          'INSERT INTO roles (organization_id, name, name_lower, predefined, created_at, updated_at) VALUES (?, ?, ?, 1, ?, ?)',
+          [organizationId, 'Admin', 'admin', now, now],
+        );
+        const [{ id: roleId }] = await dataSource.query('SELECT MAX(id) AS id FROM roles');
+        const ids: number[] = [];
+        for (const [userName, externalId] of users) {
+          await dataSource.query(
+            'INSERT INTO users (organization_id, user_name, user_name_lower, external_id, role_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+            [organizationId, userName, userName, externalId, roleId, now, now],
+          );
+          const [{ id }] = await dataSource.query('SELECT MAX(id) AS id FROM users');
+          ids.push(Number(id));
+        }
+        return ids;
+      };
+      const event = async (userId: number, actorType: string) => {
+        const [{ organization_id: organizationId }] = await dataSource.query('SELECT organization_id FROM users WHERE id = ?', [
+          userId,
+        ]);
+        await dataSource.query(
+          'INSERT INTO audit_events (organization_id, occurred_at, action, actor_type, target_type, target_id, outcome) VALUES (?, ?, ?, ?, ?, ?, ?)',
+          [organizationId, now, 'user.updated', actorType, 'user', String(userId), 'success'],
+        );
+      };
+      const [firstAdmin, provisioned] = await organization('Bootstrapped', [
+        ['first@boot.test', null],
+        ['okta@boot.test', null],
+      ]);
+      const [linked] = await organization('Linked', [['linked@okta.test', '00u123']]);
+      const [written] = await organization('Written', [['written@okta.test', null]]);
+      await event(written, 'scim-key');
+      const [edited] = await organization('Edited', [['edited@ui.test', null]]);
+      await event(edited, 'api-key');
+
+      await runMigrations(dataSource);
+
+      const rows: Array<{ id: number; scim_managed: unknown }> = await dataSource.query(
+        `SELECT id, scim_managed FROM users WHERE id IN (${[firstAdmin, provisioned, linked, written, edited].join(', ')}) ORDER BY id`,
+      );
+      expect(Object.fromEntries(rows.map((r) => [Number(r.id), Number(r.scim_managed)]))).toEqual({
+        [firstAdmin]: 0,
+        [provisioned]: 1,
+        [linked]: 1,
+        [written]: 1,
+        [edited]: 0,
+      });
+    } finally {
+      await dataSource.destroy();
+    }
+  });
 });

@@ -24,7 +24,9 @@ describe('starting the server (npm start)', () => {
     const server = await startServer({
       DATABASE_URL: databaseUrl(db.config),
       MAIL_OUTBOX_DIR: outbox,
+      BOOTSTRAP_ORG_NAME: 'Acme Corporation',
       BOOTSTRAP_ADMIN_EMAIL: 'first@acme.test',
+      BOOTSTRAP_ADMIN_NAME: 'Ada Lovelace',
       BOOTSTRAP_KEY_FILE: keyFile,
     });
     try {
@@ -36,6 +38,12 @@ describe('starting the server (npm start)', () => {
       expect(orgId).toBeDefined();
       expect(key).toBeDefined();
       expect(handedOver).toContain('first@acme.test');
+      expect(handedOver).toContain('(Acme Corporation)');
+      // The key expires by default (API_KEY_DEFAULT_LIFETIME_DAYS), and the hand-over says when and what comes.
+      const expires = new Date(Date.now() + 90 * 86_400_000).toISOString().slice(0, 10);
+      expect(handedOver).toContain(`Key expires     : ${expires}   (in 90 days, API_KEY_DEFAULT_LIFETIME_DAYS)`);
+      expect(handedOver).toContain('Its expiry reminder goes to first@acme.test a month before');
+      expect(handedOver).not.toContain('is a placeholder');
       expect(output).toContain(keyFile);
       expect(output).not.toContain(key!);
       expect(output).not.toContain('first@acme.test');
@@ -44,9 +52,19 @@ describe('starting the server (npm start)', () => {
 
       const organization = await request(server.url, 'GET', '/v1.0/organization', { key });
       expect(organization.status).toBe(200);
-      expect(organization.body).toMatchObject({ id: orgId });
+      expect(organization.body).toMatchObject({ id: orgId, name: 'Acme Corporation' });
       const users = await request(server.url, 'GET', '/v1.0/users', { key });
-      expect(users.body.users).toEqual([expect.objectContaining({ userName: 'first@acme.test', role: 'Admin', active: true })]);
+      expect(users.body.users).toEqual([
+        expect.objectContaining({
+          userName: 'first@acme.test',
+          displayName: 'Ada Lovelace',
+          role: 'Admin',
+          active: true,
+          scimManaged: false,
+        }),
+      ]);
+      const keys = await request(server.url, 'GET', '/v1.0/settings/api-keys', { key });
+      expect(keys.body.apiKeys).toEqual([expect.objectContaining({ expiresAt: `${expires}T00:00:00.000Z` })]);
       expect((await request(server.url, 'GET', '/health/ready')).body).toEqual({ status: 'ok', database: 'up' });
     } finally {
       expect(await server.stop()).toBe(0);

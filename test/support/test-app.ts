@@ -61,6 +61,8 @@ export async function startTestApp(overrides: Partial<AppConfig> = {}, existing?
         adminEmail ?? `admin${counter}@org${counter}.test`,
         undefined,
         SYSTEM_SCOPE,
+        // A key that never expires: suites move the clock years ahead; the default expiry has its own tests.
+        null,
       );
     },
     close: async () => {

@@ -7,6 +7,22 @@
 
 export type KeyType = 'api' | 'scim';
 
+/**
+ * Limits of the admin API's inputs, as literal types: the settings UI declares its constants with them
+ * (`const max: InputLimits['organizationName'] = 100`), so a limit changed on the server fails the UI's
+ * typecheck until the UI follows. Lengths are in characters (code points), after trimming spaces.
+ */
+export interface InputLimits {
+  /** PATCH /v1.0/organization `name`. */
+  organizationName: 100;
+  /** PATCH /v1.0/users/{id} `name` (a full name), like a key's description. */
+  fullName: 255;
+  /** PATCH /v1.0/users/{id} `email`, and each notification recipient. */
+  email: 254;
+  /** PUT /v1.0/settings/notification-recipients: distinct addresses. */
+  notificationRecipients: 20;
+}
+
 export interface OrganizationView {
   id: string;
   name: string;
@@ -30,6 +46,14 @@ export interface ApiKeyView {
   replacesKeyId: string | null;
   status: 'active' | 'expired';
   maskedKey: string;
+}
+
+/** GET /v1.0/settings/api-keys `policy`: what a new key's expiration may be, and what it is proposed to be. */
+export interface KeyPolicyView {
+  /** The longest expiration a new key may have, in days (API_KEY_MAX_LIFETIME_DAYS); null: no limit. */
+  maxLifetimeDays: number | null;
+  /** The expiration proposed for a new key, in days (API_KEY_DEFAULT_LIFETIME_DAYS, 90): never expiring is a choice. */
+  defaultLifetimeDays: number;
 }
 
 /** The creation response: the only time the full key is ever shown. */
@@ -61,8 +85,30 @@ export interface UserView {
   active: boolean;
   status: 'active' | 'inactive';
   externalId: string | null;
+  /**
+   * Whether an identity provider manages the user (it was written through SCIM): its email and name are
+   * then the identity provider's, and PATCH /v1.0/users/{id} refuses to change them (409). False for
+   * users made by the first start or the CLI and never written through SCIM.
+   */
+  scimManaged: boolean;
   createdAt: string;
   updatedAt: string;
+}
+
+/** PATCH /v1.0/users/{id}: each field absent is unchanged. */
+export interface UserUpdate {
+  role?: string;
+  active?: boolean;
+  /** The new email address (userName and primary email); only for a user no identity provider manages. */
+  email?: string;
+  /** The new full name (displayName, name), null to clear it; only for a user no identity provider manages. */
+  name?: string | null;
+}
+
+/** GET and PUT /v1.0/settings/notification-recipients. */
+export interface NotificationRecipientsView {
+  /** Who gets key-expiry reminders, SCIM connection alerts and incident emails besides the active Admins. */
+  emails: string[];
 }
 
 /** A role mapping: members of the group have the role (lowest priority number wins). */
@@ -144,6 +190,12 @@ export interface ScimHealthView {
 
 export type ReminderStatus = 'pending' | 'sent' | 'failed' | 'cancelled' | 'superseded';
 
+/**
+ * How a message left the server: `smtp`, accepted by the SMTP server of SMTP_URL; `outbox`, written as an
+ * .eml file to the local outbox folder (MAIL_OUTBOX_DIR) because no SMTP_URL is set: nobody received it.
+ */
+export type MailDelivery = 'smtp' | 'outbox';
+
 export interface ReminderView {
   id: string;
   /** expiry: a key-expiry reminder; scim-health: a SCIM connection alert (degraded or silent); deprovisioning: a deprovisioning incident's alert. */
@@ -163,6 +215,8 @@ export interface ReminderView {
   lastError: string | null;
   recipients: string[];
   sentAt: string | null;
+  /** For a sent message: handed to SMTP, or only written to the outbox folder; null before it is sent (or when unknown: sent before this was recorded). */
+  delivery: MailDelivery | null;
   nextAttemptAt: string | null;
   createdAt: string;
 }
@@ -247,6 +301,8 @@ export type ReminderPage = CursorPage & {
   upcoming: UpcomingReminderView[];
   /** When the reminder job runs next in this process (REMINDER_CRON), or null when this process does not run it. */
   nextRunAt: string | null;
+  /** How this server delivers mail now: `outbox` when no SMTP_URL is set (messages are only written to MAIL_OUTBOX_DIR). */
+  mailDelivery: MailDelivery;
 };
 
 /** The error body of every admin API refusal. */

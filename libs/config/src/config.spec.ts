@@ -43,6 +43,9 @@ describe('configuration', () => {
     ['LOG_LEVEL', 'loud', /LOG_LEVEL must be one of fatal, error/],
     ['SCHEDULER_ENABLED', 'maybe', /SCHEDULER_ENABLED must be true or false/],
     ['REMINDER_CRON', 'hourly', /REMINDER_CRON must be a cron expression/],
+    ['BOOTSTRAP_ORG_NAME', 'n'.repeat(101), /BOOTSTRAP_ORG_NAME must be 1 to 100 characters without control characters/],
+    ['BOOTSTRAP_ORG_NAME', 'Acme\u0007', /BOOTSTRAP_ORG_NAME must be 1 to 100 characters without control characters/],
+    ['API_KEY_DEFAULT_LIFETIME_DAYS', '0', /API_KEY_DEFAULT_LIFETIME_DAYS must be a whole number from 1 to 36500/],
   ])('should refuse %s=%s with a sentence naming it', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(message);
@@ -54,6 +57,24 @@ describe('configuration', () => {
     expect(loadConfig({ PORT: '8080', APP_URL: ' ' }).appUrl).toBe('http://localhost:8080');
     expect(loadConfig({ PORT: '8080', APP_URL: 'https://torii.example.com/' }).appUrl).toBe('https://torii.example.com');
     expect(() => loadConfig({ APP_URL: 'ftp://x' })).toThrow(/APP_URL/);
+  });
+
+  it('should give keys 90 days by default, within API_KEY_MAX_LIFETIME_DAYS', () => {
+    expect(loadConfig({}).apiKeys).toMatchObject({ defaultLifetimeDays: 90, maxLifetimeDays: 3653 });
+    expect(loadConfig({ API_KEY_DEFAULT_LIFETIME_DAYS: '30' }).apiKeys.defaultLifetimeDays).toBe(30);
+    // Unset under a shorter maximum: the maximum. Set above it: refused.
+    expect(loadConfig({ API_KEY_MAX_LIFETIME_DAYS: '60' }).apiKeys.defaultLifetimeDays).toBe(60);
+    expect(
+      loadConfig({ API_KEY_MAX_LIFETIME_DAYS: '0', API_KEY_DEFAULT_LIFETIME_DAYS: '5000' }).apiKeys.defaultLifetimeDays,
+    ).toBe(5000);
+    expect(() => loadConfig({ API_KEY_MAX_LIFETIME_DAYS: '60', API_KEY_DEFAULT_LIFETIME_DAYS: '90' })).toThrow(
+      'Invalid configuration: API_KEY_DEFAULT_LIFETIME_DAYS must be a whole number from 1 to API_KEY_MAX_LIFETIME_DAYS (60) (got "90").',
+    );
+  });
+
+  it('should take a first organization name of up to 100 characters', () => {
+    expect(loadConfig({ BOOTSTRAP_ORG_NAME: ' Acme Corporation ' }).bootstrap.organizationName).toBe('Acme Corporation');
+    expect(loadConfig({ BOOTSTRAP_ORG_NAME: 'a'.repeat(100) }).bootstrap.organizationName).toHaveLength(100);
   });
 
   it('should accept MySQL and MariaDB URLs and several lead times', () => {

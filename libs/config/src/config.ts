@@ -24,7 +24,12 @@ export interface AppConfig {
     searchTimeoutMs: number;
     searchMaxRows: number;
   };
-  apiKeys: { cacheTtlMs: number; maxLifetimeDays: number };
+  apiKeys: {
+    cacheTtlMs: number;
+    maxLifetimeDays: number;
+    /** The expiration, in days, of the keys the first start and the CLI generate unless told otherwise (`--never-expires`). */
+    defaultLifetimeDays: number;
+  };
   mail: { smtpUrl?: string; outboxDir: string; from: string };
   reminders: {
     /** Lead times before `expiresAt`, e.g. `1M` (one calendar month), `7d`, `12h`. */
@@ -104,8 +109,16 @@ export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; he
   },
   { name: 'DATABASE_LOG_QUERIES', default: 'false', help: 'Log every SQL statement (debugging).' },
   { name: 'BOOTSTRAP_ENABLED', default: 'true', help: 'On an empty database, create a first organization, Admin and API key.' },
-  { name: 'BOOTSTRAP_ORG_NAME', default: 'My Organization', help: 'Name of the first organization.' },
-  { name: 'BOOTSTRAP_ADMIN_EMAIL', default: 'admin@example.com', help: "Email (userName) of the first organization's Admin." },
+  {
+    name: 'BOOTSTRAP_ORG_NAME',
+    default: 'My Organization',
+    help: 'Name of the first organization (1 to 100 characters); set it before the first start (it can be renamed later).',
+  },
+  {
+    name: 'BOOTSTRAP_ADMIN_EMAIL',
+    default: 'admin@example.com',
+    help: "Email (userName) of the first organization's Admin, who gets key-expiry reminders and alerts; set it before the first start.",
+  },
   {
     name: 'BOOTSTRAP_ADMIN_NAME',
     default: '',
@@ -146,6 +159,11 @@ export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; he
     name: 'API_KEY_MAX_LIFETIME_DAYS',
     default: '3653',
     help: "Longest expiration a new key may have, in days from its creation (3653: ten years; 366 is GitHub's limit); 0 = no limit. Keys without an expiration stay possible.",
+  },
+  {
+    name: 'API_KEY_DEFAULT_LIFETIME_DAYS',
+    default: '90',
+    help: 'Expiration, in days, of the keys the first start and the CLI generate (keys:create, org:create) unless --never-expires is given; at most API_KEY_MAX_LIFETIME_DAYS.',
   },
   {
     name: 'API_KEY_CACHE_TTL_MS',
@@ -243,7 +261,7 @@ export function loadConfig(env: Env = readProcessEnv()): AppConfig {
     database: database(get),
     bootstrap: {
       enabled: boolean(get, 'BOOTSTRAP_ENABLED'),
-      organizationName: nonEmpty(get, 'BOOTSTRAP_ORG_NAME'),
+      organizationName: organizationName(get, 'BOOTSTRAP_ORG_NAME'),
       adminEmail: email(get, 'BOOTSTRAP_ADMIN_EMAIL'),
       adminName: get('BOOTSTRAP_ADMIN_NAME')?.trim() || undefined,
       keyFile: nonEmpty(get, 'BOOTSTRAP_KEY_FILE'),
@@ -256,10 +274,7 @@ export function loadConfig(env: Env = readProcessEnv()): AppConfig {
       searchTimeoutMs: integer(get, 'SCIM_SEARCH_TIMEOUT_MS', 10, 60_000),
       searchMaxRows: integer(get, 'SCIM_SEARCH_MAX_ROWS', 1000, 1_000_000_000),
     },
-    apiKeys: {
-      cacheTtlMs: integer(get, 'API_KEY_CACHE_TTL_MS', 0, 1000),
-      maxLifetimeDays: integer(get, 'API_KEY_MAX_LIFETIME_DAYS', 0, 36_500),
-    },
+    apiKeys: apiKeys(get, env),
     mail: {
       smtpUrl: get('SMTP_URL') ? url(get, 'SMTP_URL', ['smtp:', 'smtps:']) : undefined,
       outboxDir: resolve(nonEmpty(get, 'MAIL_OUTBOX_DIR')),
@@ -352,6 +367,35 @@ function url(get: Getter, name: string, protocols: string[]): string {
     fail(name, value, `a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);
   }
   return value;
+}
+
+/** An organization's name as the admin API takes it (PATCH /v1.0/organization): 1 to 100 characters, no control characters. */
+function organizationName(get: Getter, name: string): string {
+  const value = get(name);
+  if (!value || [...value].length > 100 || [...value].some((c) => c < ' ' || c === '\u007f')) {
+    fail(name, value, '1 to 100 characters without control characters');
+  }
+  return value;
+}
+
+/**
+ * The key settings. The default lifetime must fit the maximum: set above it, the start fails; left unset
+ * while the maximum is lower than 90 days, it is the maximum.
+ */
+function apiKeys(get: Getter, env: Env): AppConfig['apiKeys'] {
+  const maxLifetimeDays = integer(get, 'API_KEY_MAX_LIFETIME_DAYS', 0, 36_500);
+  let defaultLifetimeDays = integer(get, 'API_KEY_DEFAULT_LIFETIME_DAYS', 1, 36_500);
+  if (maxLifetimeDays && defaultLifetimeDays > maxLifetimeDays) {
+    if (env.API_KEY_DEFAULT_LIFETIME_DAYS?.trim()) {
+      fail(
+        'API_KEY_DEFAULT_LIFETIME_DAYS',
+        get('API_KEY_DEFAULT_LIFETIME_DAYS'),
+        `a whole number from 1 to API_KEY_MAX_LIFETIME_DAYS (${maxLifetimeDays})`,
+      );
+    }
+    defaultLifetimeDays = maxLifetimeDays;
+  }
+  return { cacheTtlMs: integer(get, 'API_KEY_CACHE_TTL_MS', 0, 1000), maxLifetimeDays, defaultLifetimeDays };
 }
 
 function redisKeyPrefix(get: Getter): string {

@@ -1,4 +1,4 @@
-import type { ApiKeyView, CreatedApiKeyView } from '@app/api-types';
+import type { ApiKeyView, CreatedApiKeyView, KeyPolicyView } from '@app/api-types';
 import type { AuditScope } from '../audit/audit-context';
 import { TransactionRunner } from '@app/database';
 import { APP_CONFIG, AppConfig } from '@app/config';
@@ -60,9 +60,24 @@ export class ApiKeysService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** What a new key's expiration may be (the settings UI bounds its date picker with it). */
-  policy(): { maxLifetimeDays: number | null } {
-    return { maxLifetimeDays: this.config.apiKeys.maxLifetimeDays || null };
+  /**
+   * What a new key's expiration may be (the settings UI bounds its date picker with it), and what it is
+   * when nobody chose (the UI proposes it; the first start and the CLI give it).
+   */
+  policy(): KeyPolicyView {
+    return {
+      maxLifetimeDays: this.config.apiKeys.maxLifetimeDays || null,
+      defaultLifetimeDays: this.config.apiKeys.defaultLifetimeDays,
+    };
+  }
+
+  /**
+   * The default expiration (API_KEY_DEFAULT_LIFETIME_DAYS, 90 days): 00:00 UTC of the day that many days
+   * from now, as `YYYY-MM-DD`. For the keys the first start and the CLI generate unless told `--never-expires`,
+   * and for the successor of a key that never expires when Rotate is not given one.
+   */
+  defaultExpiry(): string {
+    return new Date(this.clock.now().getTime() + this.config.apiKeys.defaultLifetimeDays * DAY_MS).toISOString().slice(0, 10);
   }
 
   /**
@@ -134,8 +149,10 @@ export class ApiKeysService {
   /**
    * Rotate: generates the key's successor, shown once: the same type and description, and by
    * default the same lifetime from now (capped by the maximum), or `expiresAt` when given (null:
-   * none). The old key keeps working until it is deleted; the list shows when the new key was
-   * first used and the old one last used, so the switch can be seen before the old key goes.
+   * none). A key that never expires gets a successor with the default lifetime unless `expiresAt` is
+   * null: never expiring is chosen, not inherited. The old key keeps working until it is deleted; the
+   * list shows when the new key was first used and the old one last used, so the switch can be seen
+   * before the old key goes.
    */
   async rotate(
     organizationId: number,
@@ -145,6 +162,7 @@ export class ApiKeysService {
   ): Promise<CreatedApiKeyView> {
     const old = await this.find(organizationId, rawId);
     let expiresAt = body.expiresAt;
+    if (expiresAt === undefined && !old.expiresAt) expiresAt = this.defaultExpiry();
     if (expiresAt === undefined && old.expiresAt) {
       const now = this.clock.now().getTime();
       const lifetime = old.expiresAt.getTime() - old.createdAt.getTime();

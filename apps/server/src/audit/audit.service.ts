@@ -17,6 +17,8 @@ export const AUDIT_ACTIONS = [
   'api-key.created',
   'api-key.updated',
   'api-key.deleted',
+  'organization.renamed',
+  'notification-recipients.updated',
   'security.scim-enabled',
   'security.scim-disabled',
   'role.created',

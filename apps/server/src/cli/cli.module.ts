@@ -5,7 +5,9 @@ import { ApiKeysModule } from '../api-keys/api-keys.module';
 import { CommonModule } from '../common/common.module';
 import { NotificationsModule } from '../notifications/notifications.module';
 import { OnboardingModule } from '../onboarding/onboarding.module';
+import { OrganizationsModule } from '../organizations/organizations.module';
 import { SafetyNetModule } from '../safety-net/safety-net.module';
+import { UsersModule } from '../users/users.module';
 
 /**
  * The operator CLI is a second entry point into the server's own modules (no
@@ -21,6 +23,8 @@ export class CliModule {
         DatabaseModule.forRoot(),
         CommonModule,
         OnboardingModule,
+        OrganizationsModule,
+        UsersModule,
         ApiKeysModule,
         NotificationsModule,
         SafetyNetModule,

@@ -1,5 +1,5 @@
 import type { OutgoingMail } from './mailer/mailer.service';
-import { esc } from './reminder-email';
+import { esc, whyYouGetThis } from './reminder-email';
 
 export interface HealthAlertFacts {
   status: string;
@@ -45,7 +45,7 @@ export function healthAlertEmail(f: HealthAlertFacts): OutgoingMail {
     ``,
     `The connection's state, live: ${link}`,
     ``,
-    `You receive this because you are an Admin of ${f.organizationName} in Torii. You get one such email each time the connection becomes ${f.status}.`,
+    `${whyYouGetThis(f.organizationName)} You get one such email each time the connection becomes ${f.status}.`,
   ].join('\n');
   const html = `<!doctype html><html><body style="font-family:sans-serif;line-height:1.5">
 <p>Hello,</p>
@@ -55,7 +55,7 @@ export function healthAlertEmail(f: HealthAlertFacts): OutgoingMail {
 <p>What to do:</p>
 <ol>${steps.map((s) => `<li>${esc(s)}</li>`).join('')}</ol>
 <p><a href="${esc(link)}">See the connection's state in Settings &rsaquo; Security</a></p>
-<p style="color:#666">You receive this because you are an Admin of ${esc(f.organizationName)} in Torii.</p>
+<p style="color:#666">${esc(whyYouGetThis(f.organizationName))}</p>
 </body></html>`;
   return { to: f.recipients, subject, text, html };
 }

@@ -1,5 +1,5 @@
 import type { OutgoingMail } from './mailer/mailer.service';
-import { esc } from './reminder-email';
+import { esc, whyYouGetThis } from './reminder-email';
 
 /** What a deprovisioning incident's alert says, as recorded when it was put in the outbox. */
 export interface IncidentAlertPayload {
@@ -51,7 +51,7 @@ export function incidentAlertEmail(f: IncidentAlertFacts): OutgoingMail {
     ``,
     `The incident: ${link}`,
     ``,
-    `You receive this because you are an Admin of ${f.organizationName} in Torii. You get one such email per incident; further deprovisioning joins the open incident.`,
+    `${whyYouGetThis(f.organizationName)} You get one such email per incident; further deprovisioning joins the open incident.`,
   ].join('\n');
   const html = `<!doctype html><html><body style="font-family:sans-serif;line-height:1.5">
 <p>Hello,</p>
@@ -60,7 +60,7 @@ export function incidentAlertEmail(f: IncidentAlertFacts): OutgoingMail {
 <p>What to do:</p>
 <ol>${steps.map((s) => `<li>${esc(s)}</li>`).join('')}</ol>
 <p><a href="${esc(link)}">Open the incident in Settings</a></p>
-<p style="color:#666">You receive this because you are an Admin of ${esc(f.organizationName)} in Torii. You get one such email per incident.</p>
+<p style="color:#666">${esc(whyYouGetThis(f.organizationName))} You get one such email per incident.</p>
 </body></html>`;
   return { to: f.recipients, subject, text, html };
 }

@@ -1,4 +1,4 @@
-import type { ReminderStatus } from '@app/api-types';
+import type { MailDelivery, ReminderStatus } from '@app/api-types';
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
 import { ApiKey } from '../api-keys/api-key.entity';
 
@@ -73,6 +73,14 @@ export class KeyReminder {
 
   @Column({ type: 'varchar', length: 255, nullable: true })
   messageId: string | null;
+
+  /**
+   * How the sent message left: `smtp`, handed to the SMTP server of SMTP_URL; `outbox`, written as an
+   * .eml file to MAIL_OUTBOX_DIR because no SMTP_URL is set (nobody received it). NULL until sent, and
+   * for messages sent before this was recorded.
+   */
+  @Column({ type: 'varchar', length: 8, nullable: true })
+  delivery: MailDelivery | null;
 
   @Column({ type: 'datetime', precision: 3, nullable: true })
   sentAt: Date | null;

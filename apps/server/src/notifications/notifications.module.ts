@@ -11,15 +11,22 @@ import { ExpiryReminderCron } from './expiry-reminder.cron';
 import { IncidentAlerts } from './incident-alerts';
 import { KeyReminder } from './key-reminder.entity';
 import { MailerService } from './mailer/mailer.service';
+import { NotificationRecipient } from './notification-recipient.entity';
+import { NotificationRecipientsController } from './notification-recipients.controller';
+import { NotificationRecipientsRepository } from './notification-recipients.repository';
+import { NotificationRecipientsService } from './notification-recipients.service';
 import { NotificationsController } from './notifications.controller';
 import { RemindersRepository } from './reminders.repository';
 import { RemindersService } from './reminders.service';
 
-/** Key-expiry reminders and alerts (connection health, deprovisioning incidents): the outbox, the scheduled job, the mail transport, and their history. */
+/**
+ * Key-expiry reminders and alerts (connection health, deprovisioning incidents): the outbox, the scheduled
+ * job, the mail transport, their history, and who they go to besides the Admins (notification recipients).
+ */
 @Module({
   imports: [
     ScheduleModule.forRoot(),
-    TypeOrmModule.forFeature([KeyReminder]),
+    TypeOrmModule.forFeature([KeyReminder, NotificationRecipient]),
     ApiKeysModule,
     UsersModule,
     OrganizationsModule,
@@ -27,8 +34,16 @@ import { RemindersService } from './reminders.service';
     CursorsModule,
     DeprovisioningModule,
   ],
-  controllers: [NotificationsController],
-  providers: [RemindersService, RemindersRepository, MailerService, ExpiryReminderCron, IncidentAlerts],
-  exports: [RemindersService, IncidentAlerts],
+  controllers: [NotificationsController, NotificationRecipientsController],
+  providers: [
+    RemindersService,
+    RemindersRepository,
+    NotificationRecipientsService,
+    NotificationRecipientsRepository,
+    MailerService,
+    ExpiryReminderCron,
+    IncidentAlerts,
+  ],
+  exports: [RemindersService, IncidentAlerts, NotificationRecipientsService],
 })
 export class NotificationsModule {}

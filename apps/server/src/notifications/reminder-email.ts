@@ -45,11 +45,13 @@ export function reminderEmail(f: ReminderFacts): OutgoingMail {
     ``,
     `To rotate it without downtime (an expiration cannot be extended):`,
     `  1. Rotate it in Settings > API Access (it generates the new key): ${link}`,
+    `     (or on the server: npm run cli -- keys:rotate --org ${f.organizationId} --key ${f.keyId})`,
     `  2. Replace the old key with the new one in ${f.keyType === 'scim' ? 'your identity provider (Okta: the Torii app > Provisioning > API token)' : 'every system that uses it'}.`,
     `  3. Delete the old key.`,
     `Both keys work in between.`,
+    lifetimeLine(f),
     ``,
-    `You receive this because you are an Admin of ${f.organizationName} in Torii.`,
+    whyYouGetThis(f.organizationName),
   ].join('\n');
   const html = `<!doctype html><html><body style="font-family:sans-serif;line-height:1.5">
 <p>Hello,</p>
@@ -68,10 +70,21 @@ export function reminderEmail(f: ReminderFacts): OutgoingMail {
 <li>Replace the old key with the new one in ${f.keyType === 'scim' ? 'your identity provider (Okta: the Torii app &gt; Provisioning &gt; API token)' : 'every system that uses it'}.</li>
 <li>Delete the old key.</li>
 </ol>
-<p>Both keys work in between.</p>
-<p style="color:#666">You receive this because you are an Admin of ${esc(f.organizationName)} in Torii.</p>
+<p>Both keys work in between. ${esc(lifetimeLine(f))}</p>
+<p style="color:#666">${esc(whyYouGetThis(f.organizationName))}</p>
 </body></html>`;
   return { to: f.recipients, subject, text, html };
+}
+
+/** The key's lifetime, which Rotate gives its successor unless another expiration is chosen. */
+function lifetimeLine(f: ReminderFacts): string {
+  const days = Math.max(1, Math.round((f.expiresAt.getTime() - f.keyCreatedAt.getTime()) / 86_400_000));
+  return `This key was given ${days === 1 ? '1 day' : `${days} days`} to live; Rotate gives the new key the same lifetime unless you choose another expiration (keys expire by default, so that a forgotten one stops working).`;
+}
+
+/** Why the reader gets the organization's emails: as an active Admin, or as a notification recipient. */
+export function whyYouGetThis(organizationName: string): string {
+  return `You receive this as an Admin of ${organizationName} in Torii, or as one of its notification recipients (Settings > Organization).`;
 }
 
 function formatUtc(date: Date): string {

@@ -14,13 +14,13 @@ import { retryOnDeadlock } from '../common/db-errors';
 import { withoutAddresses } from '../common/logger';
 import { nextRunOf } from '../common/scheduled-job';
 import { OrganizationsService } from '../organizations/organizations.service';
-import { UsersService } from '../users/users.service';
 import { KeyReminder, ReminderStatus } from './key-reminder.entity';
 import { RemindersRepository } from './reminders.repository';
 import { longestLead, mostUrgentOpenLead, windowOpensAt } from './lead-time';
 import { MailerService } from './mailer/mailer.service';
 import { healthAlertEmail } from './health-alert-email';
 import { incidentAlertEmail, IncidentAlertPayload } from './incident-alert-email';
+import { NotificationRecipientsService, Recipients } from './notification-recipients.service';
 import { reminderEmail } from './reminder-email';
 
 export interface ReminderRunResult {
@@ -49,7 +49,7 @@ export class RemindersService {
   constructor(
     private readonly reminders: RemindersRepository,
     private readonly apiKeys: ApiKeysService,
-    private readonly users: UsersService,
+    private readonly recipients: NotificationRecipientsService,
     private readonly organizations: OrganizationsService,
     private readonly mailer: MailerService,
     private readonly audit: AuditService,
@@ -150,6 +150,7 @@ export class RemindersService {
           lastError: r.lastError,
           recipients: r.recipients ? (JSON.parse(r.recipients) as string[]) : [],
           sentAt: r.sentAt?.toISOString() ?? null,
+          delivery: r.status === 'sent' ? r.delivery : null,
           nextAttemptAt: r.status === 'pending' ? r.nextAttemptAt.toISOString() : null,
           createdAt: r.createdAt.toISOString(),
         };
@@ -160,6 +161,7 @@ export class RemindersService {
         rows.length > size ? this.cursors.encode('notifications', organizationId, pageRows[pageRows.length - 1].id) : null,
       upcoming: before ? [] : await this.upcoming(organizationId),
       nextRunAt: this.config.reminders.schedulerEnabled ? nextRunOf(this.config.reminders.cron, this.clock.now()) : null,
+      mailDelivery: this.mailer.delivery,
     };
   }
 
@@ -269,12 +271,13 @@ export class RemindersService {
       result.cancelled.push({ reminderId: id, reason });
       return;
     }
-    const recipients = await this.users.activeAdminEmails(key.organizationId);
+    const addressed = await this.recipients.recipientsOf(key.organizationId);
+    const recipients = addressed.all;
     let error: string;
     if (recipients.length) {
       const organization = await this.organizations.get(key.organizationId);
       try {
-        const messageId = await this.mailer.send(
+        const { messageId, delivery } = await this.mailer.send(
           reminder.kind === 'deprovisioning'
             ? incidentAlertEmail({
                 ...(JSON.parse(reminder.payload ?? '{}') as IncidentAlertPayload),
@@ -319,6 +322,7 @@ export class RemindersService {
             attempts: reminder.attempts + 1,
             recipients: JSON.stringify(recipients),
             messageId,
+            delivery,
             lastError: null,
           },
           {
@@ -326,17 +330,19 @@ export class RemindersService {
             action: 'reminder.sent',
             target: { type: 'api-key', id: key.id, display: keyDisplay(key) },
             changes: [{ attribute: 'recipients', to: recipients }],
-            detail: `${what(reminder)}, sent to ${recipients.length} Admin${recipients.length === 1 ? '' : 's'}.`,
+            detail: `${what(reminder)}, ${delivery === 'smtp' ? 'sent' : 'written to the outbox folder (no SMTP_URL: not delivered)'} to ${whom(addressed)}.`,
           },
         );
         result.sent.push({ reminderId: id, apiKeyId: key.id, leadTime: reminder.leadTime, recipients });
-        this.logger.log(`Sent the ${reminder.leadTime} expiry reminder of key ${key.id} to ${recipients.length} Admin(s)`);
+        this.logger.log(
+          `${what(reminder)} of key ${key.id}: ${delivery === 'smtp' ? 'sent' : 'written to the outbox'} for ${whom(addressed)}`,
+        );
         return;
       } catch (e) {
         error = `${(e as Error).message ?? String(e)}`.slice(0, 1000);
       }
     } else {
-      error = 'The organization has no active Admin to notify.';
+      error = 'The organization has no active Admin and no notification recipient to notify.';
     }
     const attempts = reminder.attempts + 1;
     if (attempts >= this.config.reminders.maxAttempts) {
@@ -385,6 +391,15 @@ export class RemindersService {
       }),
     );
   }
+}
+
+/** "2 Admins", "1 Admin and 3 notification recipients". */
+function whom(addressed: Recipients): string {
+  const parts = [
+    ...(addressed.admins ? [`${addressed.admins} Admin${addressed.admins === 1 ? '' : 's'}`] : []),
+    ...(addressed.others ? [`${addressed.others} notification recipient${addressed.others === 1 ? '' : 's'}`] : []),
+  ];
+  return parts.join(' and ');
 }
 
 function keyDisplay(key: { maskedKey: string; description: string | null }): string {

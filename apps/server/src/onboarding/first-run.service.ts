@@ -5,8 +5,9 @@ import { dirname, resolve } from 'node:path';
 import { OnboardedOrganization, OnboardingService } from './onboarding.service';
 
 /**
- * On an empty database, `npm start` creates a first organization, its Admin
- * and a Torii API key, and shows the Organization ID and the key once: printed
+ * On an empty database, `npm start` creates a first organization (BOOTSTRAP_ORG_NAME), its Admin
+ * (BOOTSTRAP_ADMIN_EMAIL, BOOTSTRAP_ADMIN_NAME) and a Torii API key that expires after
+ * API_KEY_DEFAULT_LIFETIME_DAYS, and shows the Organization ID and the key once: printed
  * on a terminal; otherwise (journald, a container's log collector) written to
  * BOOTSTRAP_KEY_FILE, readable only by its owner, whose path is logged, as
  * GitLab does with its initial root password. The key never enters the logs.
@@ -26,7 +27,7 @@ export class FirstRunService implements OnApplicationBootstrap {
     const created = await this.onboarding.bootstrapOnce(organizationName, adminEmail, adminName);
     if (!created) return;
     this.logger.log(`Created the first organization (id ${created.organizationId}) and its Admin`);
-    const text = banner(created, this.config.appUrl);
+    const text = banner(created, this.config);
     if (process.stdout.isTTY) {
       // Printed on the terminal, outside the JSON logs, so the person who started it sees it.
       process.stdout.write(text);
@@ -41,15 +42,28 @@ export class FirstRunService implements OnApplicationBootstrap {
   }
 }
 
-function banner(created: OnboardedOrganization, appUrl: string): string {
+function banner(created: OnboardedOrganization, config: AppConfig): string {
+  const appUrl = config.appUrl;
+  const expires = created.apiKey.expiresAt?.slice(0, 10) ?? 'never';
   const lines = [
     'First start: an organization was created for you.',
     '',
     `  Organization ID : ${created.organizationId}   (${created.organizationName})`,
-    `  Admin user      : ${created.adminEmail}`,
+    `  Admin user      : ${created.adminEmail}   (id ${created.adminUserId})`,
     `  Torii API key   : ${created.apiKey.key}`,
+    `  Key expires     : ${expires}   (in ${config.apiKeys.defaultLifetimeDays} days, API_KEY_DEFAULT_LIFETIME_DAYS)`,
     '',
     'Copy the key now: it is shown only this once and stored only as a hash.',
+    `Its expiry reminder goes to ${created.adminEmail} a month before; rotate it in Settings > API Access.`,
+    'Name, Admin email: BOOTSTRAP_ORG_NAME, BOOTSTRAP_ADMIN_EMAIL, BOOTSTRAP_ADMIN_NAME before the first start;',
+    'now: Settings > Organization, or npm run cli -- org:rename / users:edit.',
+    ...(created.adminEmail.toLowerCase().endsWith('@example.com')
+      ? [
+          '',
+          `${created.adminEmail} is a placeholder: reminders and alerts sent to it reach nobody. Set the real address:`,
+          `  npm run cli -- users:edit --org ${created.organizationId} --user ${created.adminUserId} --email <you@your-company.com>`,
+        ]
+      : []),
     `Sign in to the settings UI with it: ${appUrl}/settings`,
     `or try it: curl -H "Authorization: Bearer <key>" ${appUrl}/v1.0/organization`,
   ];

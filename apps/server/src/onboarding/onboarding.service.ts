@@ -38,25 +38,39 @@ export class OnboardingService {
     private readonly clock: Clock,
   ) {}
 
+  /**
+   * `keyExpiresAt`: the first key's expiration (`YYYY-MM-DD` or ISO-8601); absent: the default lifetime
+   * (API_KEY_DEFAULT_LIFETIME_DAYS); null: it never expires (`org:create --never-expires`).
+   */
   async createOrganization(
     name: string,
     adminEmail: string,
     adminName: string | undefined,
     scope: AuditScope,
+    keyExpiresAt?: string | null,
   ): Promise<OnboardedOrganization> {
-    return this.transactions.run((manager) => this.createIn(manager, name, adminEmail, adminName, scope));
+    return this.transactions.run((manager) =>
+      this.createIn(
+        manager,
+        name,
+        adminEmail,
+        adminName,
+        scope,
+        keyExpiresAt === undefined ? this.apiKeys.defaultExpiry() : keyExpiresAt,
+      ),
+    );
   }
 
   /**
-   * First start on an empty database: creates the first organization once,
-   * however many instances start at once (the flag's primary key decides).
-   * Returns null when it was already done.
+   * First start on an empty database: creates the first organization once (its key with the default
+   * lifetime), however many instances start at once (the flag's primary key decides). Returns null
+   * when it was already done.
    */
   async bootstrapOnce(name: string, adminEmail: string, adminName?: string): Promise<OnboardedOrganization | null> {
     try {
       return await this.transactions.run(async (manager) => {
         await this.flags.insert(manager, BOOTSTRAP_FLAG, this.clock.now());
-        return this.createIn(manager, name, adminEmail, adminName, FIRST_START_SCOPE);
+        return this.createIn(manager, name, adminEmail, adminName, FIRST_START_SCOPE, this.apiKeys.defaultExpiry());
       });
     } catch (error) {
       if (isUniqueViolation(error)) return null;
@@ -70,6 +84,7 @@ export class OnboardingService {
     adminEmail: string,
     adminName: string | undefined,
     scope: AuditScope,
+    keyExpiresAt: string | null,
   ): Promise<OnboardedOrganization> {
     const cleanName = name.trim();
     const email = validUserName(adminEmail);
@@ -78,7 +93,7 @@ export class OnboardingService {
     const admin = await this.users.createAdmin(manager, organization.id, email, adminName, scope);
     const apiKey = await this.apiKeys.create(
       organization.id,
-      { type: 'api', description: 'Created with the organization' },
+      { type: 'api', description: 'Created with the organization', expiresAt: keyExpiresAt },
       scope,
       manager,
     );

@@ -23,6 +23,11 @@ export class OrganizationsRepository {
     return (result.affected ?? 0) > 0;
   }
 
+  /** Sets the name (inside the caller's transaction, which holds the organization's lock). */
+  async rename(manager: EntityManager, id: number, name: string, now: Date): Promise<void> {
+    await manager.update(Organization, { id }, { name, updatedAt: now });
+  }
+
   /** Ids of the organizations with SCIM on. */
   async scimEnabledIds(): Promise<number[]> {
     const rows: Array<{ id: number }> = await this.organizations.query('SELECT id FROM organizations WHERE scim_enabled = 1');

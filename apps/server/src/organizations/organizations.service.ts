@@ -1,10 +1,11 @@
 import { LockFirst, takesRowLocks, TransactionRunner } from '@app/database';
 import type { AuditScope } from '../audit/audit-context';
-import type { OrganizationView, SecuritySettingsView } from '@app/api-types';
+import type { InputLimits, OrganizationView, SecuritySettingsView } from '@app/api-types';
 import { Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { EntityManager } from 'typeorm';
-import { notFound } from '../common/app-error';
+import { describeTextProblem, findTextProblem } from '@app/scim-protocol';
+import { badRequest, notFound } from '../common/app-error';
 import { AuditService } from '../audit/audit.service';
 import { Clock } from '../common/clock';
 import { Organization } from './organization.entity';
@@ -25,7 +26,8 @@ export class OrganizationsService {
   ) {}
 
   /** Creates an organization inside the caller's transaction (see OnboardingService). */
-  async create(manager: EntityManager, name: string): Promise<{ id: number; name: string }> {
+  async create(manager: EntityManager, rawName: string): Promise<{ id: number; name: string }> {
+    const name = validOrganizationName(rawName);
     const now = this.clock.now();
     const organization = await this.organizations.insert(manager, { name, scimEnabled: false, createdAt: now, updatedAt: now });
     return { id: organization.id, name: organization.name };
@@ -33,6 +35,29 @@ export class OrganizationsService {
 
   async get(id: number): Promise<OrganizationView> {
     return toView(await this.find(id));
+  }
+
+  /**
+   * Renames the organization (Settings > Organization, the CLI's org:rename): the name trimmed and in NFC,
+   * 1 to 100 characters, without control or directional formatting characters. Unchanged: no event.
+   */
+  async rename(id: number, rawName: string, scope: AuditScope): Promise<OrganizationView> {
+    const name = validOrganizationName(rawName);
+    await this.find(id);
+    await this.transactions.run(async (manager) => {
+      await this.lock(manager, id);
+      const current = await this.organizations.findById(id, manager);
+      if (!current) throw notFound(`No organization with id ${id}.`);
+      if (current.name === name) return;
+      await this.organizations.rename(manager, id, name, this.clock.now());
+      await this.audit.record(manager, scope, {
+        organizationId: id,
+        action: 'organization.renamed',
+        target: { type: 'organization', id, display: name },
+        changes: [{ attribute: 'name', from: current.name, to: name }],
+      });
+    });
+    return this.get(id);
   }
 
   async getSecurity(id: number): Promise<SecuritySettingsView> {
@@ -92,6 +117,29 @@ export class OrganizationsService {
     if (!organization) throw notFound(`No organization with id ${id}.`);
     return organization;
   }
+}
+
+/** The longest organization name, in characters (code points), after trimming. */
+export const ORGANIZATION_NAME_MAX: InputLimits['organizationName'] = 100;
+
+/**
+ * An organization's name as stored: trimmed, in NFC, 1 to 100 characters, without control characters or
+ * directional formatting (a name people read in the header and in emails). Otherwise 400 with a sentence
+ * naming the field: for the admin API, the CLI and the first start alike.
+ */
+export function validOrganizationName(raw: string): string {
+  const name = raw.trim().normalize('NFC');
+  const length = [...name].length;
+  if (length === 0 || length > ORGANIZATION_NAME_MAX) {
+    const message = `name must be 1 to ${ORGANIZATION_NAME_MAX} characters (spaces at either end are not counted); got ${length}`;
+    throw badRequest(`${message}.`, 'invalidValue', [{ field: 'name', message }]);
+  }
+  const problem = findTextProblem(raw, 'identifier');
+  if (problem) {
+    const message = describeTextProblem('name', problem, 'identifier');
+    throw badRequest(message, 'invalidValue', [{ field: 'name', message }]);
+  }
+  return name;
 }
 
 function toView(organization: Organization): OrganizationView {

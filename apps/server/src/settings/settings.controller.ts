@@ -9,6 +9,7 @@ import {
   RoleListResponse,
   RoleResponse,
   SecuritySettingsDto,
+  UpdateOrganizationDto,
   UpdateRoleDto,
 } from './dto/settings.dto';
 import { SettingsService } from './settings.service';
@@ -24,6 +25,20 @@ export class SettingsController {
   @ApiResponse({ status: 200, type: OrganizationResponse })
   organization(@OrganizationId() organizationId: number): Promise<OrganizationResponse> {
     return this.settings.organization(organizationId);
+  }
+
+  @Patch('organization')
+  @ApiOperation({
+    summary:
+      'Rename the organization (1 to 100 characters after trimming). Shown in the settings UI and in every email; the Organization ID does not change.',
+  })
+  @ApiResponse({ status: 200, type: OrganizationResponse })
+  renameOrganization(
+    @OrganizationId() organizationId: number,
+    @Acting() scope: AuditScope,
+    @Body() body: UpdateOrganizationDto,
+  ): Promise<OrganizationResponse> {
+    return this.settings.renameOrganization(organizationId, body.name, scope);
   }
 
   @Get('settings/security')

@@ -5,7 +5,7 @@ import { OrganizationsService } from '../organizations/organizations.service';
 import { RolesService } from '../users/roles.service';
 import { UserListQuery, UsersService } from '../users/users.service';
 
-/** Settings pages: Security (the SCIM toggle), Roles, Members. */
+/** Settings pages: Organization (its name), Security (the SCIM toggle), Roles, Members. */
 @Injectable()
 export class SettingsService {
   constructor(
@@ -16,6 +16,10 @@ export class SettingsService {
 
   organization(organizationId: number): Promise<OrganizationView> {
     return this.organizations.get(organizationId);
+  }
+
+  renameOrganization(organizationId: number, name: string, scope: AuditScope): Promise<OrganizationView> {
+    return this.organizations.rename(organizationId, name, scope);
   }
 
   security(organizationId: number): Promise<SecuritySettingsView> {

@@ -13,15 +13,15 @@ import { RolesService } from './roles.service';
 import { attributeChanges } from './user-changes';
 import { changeEvents, createdEvent, deletedEvent, restoredEvent } from './user-events';
 import { DeprovisionedUser, DeprovisioningService } from '../deprovisioning/deprovisioning.service';
+import { nameAttributes } from './user-identity';
 import { validUserName } from './user-name';
 import { checkVersion, toResource, UserResource } from './user-resource';
 import { PriorRoles, UserRolesService } from './user-roles.service';
 import {
+  assignAttributes,
   NO_ATTRIBUTES,
   toScimUser,
   toUserWrite,
-  USER_ATTRIBUTE_PROPERTIES,
-  USER_LOWER_TWINS,
   UserAttributes,
   UserRow,
   UserWrite,
@@ -61,24 +61,14 @@ export class UserProvisioningService {
   ): Promise<{ id: number; userName: string }> {
     const userName = validUserName(email);
     const role = await this.roles.resolve(manager, organizationId, ADMIN_ROLE);
-    const name = fullName?.trim().replace(/\s+/g, ' ');
-    const words = name ? name.split(' ') : [];
     const write = toUserWrite({
       userName,
       emails: [{ value: userName, type: 'work', primary: true }],
-      ...(name
-        ? {
-            displayName: name,
-            name: {
-              formatted: name,
-              ...(words.length > 1
-                ? { givenName: words.slice(0, -1).join(' '), familyName: words[words.length - 1] }
-                : { givenName: name }),
-            },
-          }
-        : {}),
-    } as ScimUserInput);
+      ...nameAttributes(fullName),
+    });
     const user = this.newUser(organizationId, userName, role.id, true, { ...NO_ATTRIBUTES, ...write.attributes });
+    // No identity provider manages it (yet): its email and name may be edited in the admin API.
+    user.scimManaged = false;
     try {
       user.id = await this.repository.insertUser(manager, user);
       await this.repository.replaceValues(manager, user, [], write.values);
@@ -185,7 +175,7 @@ export class UserProvisioningService {
       await this.userRoles.apply(manager, user, roleName, { delete: true });
       this.touch(user);
       await this.deprovisionings.record(manager, before, 'deleted', scope);
-      await this.repository.deleteUser(manager, user);
+      await this.repository.deleteUser(manager, user, markScimManaged(user));
       await this.audit.record(manager, scope, deletedEvent(user));
     });
   }
@@ -285,20 +275,8 @@ export class UserProvisioningService {
     if (deactivating) await this.deprovisionings.record(manager, deactivating, 'deactivated', scope);
     const ownChanged = ownChange !== undefined;
     const properties: Array<keyof User> = changed ? ['roleId', 'active'] : [];
-    const columns = user as unknown as Record<string, string | null>;
-    const before: UserAttributes = {};
-    for (const property of USER_ATTRIBUTE_PROPERTIES) {
-      before[property] = columns[property];
-      if (columns[property] !== write.attributes[property]) {
-        columns[property] = write.attributes[property];
-        properties.push(property as keyof User);
-        const twin = USER_LOWER_TWINS.get(property);
-        if (twin) {
-          columns[twin] = write.attributes[twin];
-          properties.push(twin as keyof User);
-        }
-      }
-    }
+    const before = assignAttributes(user, write.attributes, properties);
+    const columns = user as unknown as UserAttributes;
     const values = await this.repository.replaceValues(manager, user, current.values, write.values);
     const changes: AuditChange[] =
       properties.length > (changed ? 2 : 0) || values !== current.values
@@ -306,15 +284,19 @@ export class UserProvisioningService {
         : [];
     if (ownChange) changes.push({ attribute: 'userType (own role, behind a group role)', ...ownChange });
     const records = changeEvents(user, { role: [current.roleName, role.name], active: [wasActive, user.active], changes });
+    // The identity provider writes the user: from now on it manages it (not part of the SCIM resource either).
+    const managed = markScimManaged(user);
     // A write that changes nothing keeps the version and lastModified (RFC 7644 §3.14: the version
     // tracks the resource, not the requests; Okta and Entra repeat unchanged PUTs on every sync).
     if (properties.length === 0 && values === current.values) {
       // The own role behind a group's is not part of the SCIM resource: stored without a new version.
-      if (ownChanged) await this.repository.updateUserAtCommit(manager, user, ['ownRoleId']);
+      const unversioned: Array<keyof User> = [...(ownChanged ? ['ownRoleId' as const] : []), ...managed];
+      if (unversioned.length) await this.repository.updateUserAtCommit(manager, user, unversioned);
       await this.audit.record(manager, scope, ...records);
       return { user, roleName: role.name, values, groups: current.groups };
     }
     if (ownChanged) properties.push('ownRoleId');
+    properties.push(...managed);
     this.touch(user);
     await this.repository.updateUserAtCommit(manager, user, [...properties, 'updatedAt', 'version']);
     await this.audit.record(manager, scope, ...records);
@@ -352,7 +334,7 @@ export class UserProvisioningService {
     return row;
   }
 
-  /** A user row not yet inserted: version 1, created and modified now. */
+  /** A user row not yet inserted, as SCIM creates it: version 1, created and modified now, managed by the identity provider. */
   private newUser(organizationId: number, userName: string, roleId: number, active: boolean, attributes: UserAttributes): User {
     const now = this.clock.now();
     // Property by property: spreading ~40 attributes into a literal cost 9 µs a create, this 3.5 µs.
@@ -366,6 +348,7 @@ export class UserProvisioningService {
     user.ownRoleId = null;
     user.roleGroupId = null;
     user.active = active;
+    user.scimManaged = true;
     user.createdAt = now;
     user.updatedAt = now;
     user.version = 1;
@@ -378,6 +361,13 @@ export class UserProvisioningService {
     user.updatedAt = this.clock.now();
     user.version += 1;
   }
+}
+
+/** Marks a user as written through SCIM; the property to store when that is new (once per user, ever). */
+function markScimManaged(user: User): Array<keyof User> {
+  if (user.scimManaged) return [];
+  user.scimManaged = true;
+  return ['scimManaged'];
 }
 
 /** A user as a deactivation or deletion finds it (what a restore or an undo puts back). */

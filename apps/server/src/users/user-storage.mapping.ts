@@ -211,6 +211,28 @@ export function toUserWrite(input: ScimUserInput): UserWrite {
   return { userName: input.userName, attributes, values, role: input.userType, active: input.active };
 }
 
+/**
+ * Sets a user's singular attributes (and their lower-cased twins) to `attributes`, adding each changed
+ * property to `properties`; returns the attributes as they were, for the audit log's changes.
+ */
+export function assignAttributes(user: User, attributes: UserAttributes, properties: Array<keyof User>): UserAttributes {
+  const columns = user as unknown as Record<string, string | null>;
+  const before: UserAttributes = {};
+  for (const property of USER_ATTRIBUTE_PROPERTIES) {
+    before[property] = columns[property];
+    if (columns[property] !== attributes[property]) {
+      columns[property] = attributes[property];
+      properties.push(property as keyof User);
+      const twin = USER_LOWER_TWINS.get(property);
+      if (twin) {
+        columns[twin] = attributes[twin];
+        properties.push(twin as keyof User);
+      }
+    }
+  }
+  return before;
+}
+
 /** Writes one part of a stored user into a SCIM User under construction. */
 type RenderStep = (out: Json, row: UserRow, elements: Json[][]) => void;
 

@@ -73,6 +73,15 @@ export class User {
   @Column({ type: 'boolean', default: true })
   active: boolean;
 
+  /**
+   * Set by the first write of the user through SCIM (create, replace, update, delete) and never cleared:
+   * an identity provider manages the user, so its email and name are the identity provider's, and the
+   * admin API refuses to edit them (409). Users made by the first start or the CLI, never written through
+   * SCIM, may be edited there.
+   */
+  @Column({ type: 'boolean', default: false })
+  scimManaged: boolean;
+
   @ScimAttribute('name.formatted', { caseInsensitive: true })
   nameFormatted: string | null;
 

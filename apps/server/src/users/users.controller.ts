@@ -25,14 +25,22 @@ export class UsersController {
   }
 
   @Patch(':id')
-  @ApiOperation({ summary: 'Change role and/or active. The last active Admin is protected.' })
+  @ApiOperation({
+    summary:
+      'Change role and/or active (the last active Admin is protected); and, for a user no identity provider manages (scimManaged false), its email and name.',
+  })
   @ApiResponse({ status: 200, type: UserResponse })
+  @ApiResponse({
+    status: 409,
+    description:
+      'email or name of a user an identity provider manages (change them there); an email another user of the organization has; a role a group mapping gives.',
+  })
   update(
     @OrganizationId() organizationId: number,
     @Param('id') id: string,
     @Body() body: UpdateUserDto,
     @Acting() scope: AuditScope,
   ): Promise<UserResponse> {
-    return this.users.updateRoleAndState(organizationId, id, body, scope);
+    return this.users.update(organizationId, id, body, scope);
   }
 }

@@ -190,6 +190,11 @@ export class UsersRepository {
     return this.findStored(this.dataSource.manager, organizationId, id);
   }
 
+  /** The live user holding a lower-cased userName, outside any transaction. */
+  findLiveByUserName(organizationId: number, userNameLower: string): Promise<UserRow | null> {
+    return this.findByUserName(this.dataSource.manager, organizationId, userNameLower);
+  }
+
   /** The live user holding a lower-cased userName; `lock` takes the row lock on MySQL (a locking read sees concurrent commits). */
   async findByUserName(
     manager: EntityManager,
@@ -315,11 +320,11 @@ export class UsersRepository {
 
   /**
    * Writes a soft delete (`deletedAt` set, `userNameLower` cleared so the userName is free again, the
-   * version moved) and leaves every group: the user's memberships, rows of the groups module's
+   * version moved, and the properties in `also`) and leaves every group: the user's memberships, rows of the groups module's
    * `group_members`, go with it.
    */
-  async deleteUser(manager: EntityManager, user: User): Promise<void> {
-    await this.updateUser(manager, user, ['deletedAt', 'userNameLower', 'updatedAt', 'version']);
+  async deleteUser(manager: EntityManager, user: User, also: Array<keyof User> = []): Promise<void> {
+    await this.updateUser(manager, user, ['deletedAt', 'userNameLower', 'updatedAt', 'version', ...also]);
     // With the COMMIT on MySQL, after the DeprovisioningService's copy of them queued before it.
     await this.statements.writeAtCommit(manager, 'DELETE FROM group_members WHERE user_id = ?', [user.id]);
     await this.counts.addLive(manager, user.organizationId, -1);

@@ -1,5 +1,5 @@
 import { HasNoControlCharacters, HasNoDirectionalOverrides } from '../../common/validators';
-import type { ApiKeyView, CreatedApiKeyView } from '@app/api-types';
+import type { ApiKeyView, CreatedApiKeyView, KeyPolicyView } from '@app/api-types';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import type { ApiKeyType } from '../api-key.entity';
@@ -75,20 +75,27 @@ export class RotateApiKeyDto {
   @ApiPropertyOptional({
     nullable: true,
     description:
-      "The successor's expiration (YYYY-MM-DD or ISO-8601); absent: the old key's lifetime from now (within the maximum); null: none.",
+      "The successor's expiration (YYYY-MM-DD or ISO-8601); absent: the old key's lifetime from now (within the maximum), or the default lifetime (policy.defaultLifetimeDays) when the old key never expires; null: none.",
   })
   @IsOptional()
   @IsString({ message: 'expiresAt must be a date (YYYY-MM-DD) or an ISO-8601 timestamp' })
   expiresAt?: string | null;
 }
 
-export class KeyPolicyResponse {
+export class KeyPolicyResponse implements KeyPolicyView {
   @ApiProperty({
     nullable: true,
     type: Number,
     description: 'The longest expiration a new key may have, in days (API_KEY_MAX_LIFETIME_DAYS); null: no limit.',
   })
   maxLifetimeDays: number | null;
+
+  @ApiProperty({
+    example: 90,
+    description:
+      'The expiration proposed for a new key, in days (API_KEY_DEFAULT_LIFETIME_DAYS): what the first start and the CLI give their keys unless --never-expires, and what Rotate gives the successor of a key that never expires.',
+  })
+  defaultLifetimeDays: number;
 }
 
 export class ApiKeyListResponse {

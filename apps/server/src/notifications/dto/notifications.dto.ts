@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import type { ReminderPage, ReminderStatus, ReminderView, UpcomingReminderView } from '@app/api-types';
+import type { MailDelivery, ReminderPage, ReminderStatus, ReminderView, UpcomingReminderView } from '@app/api-types';
 
 export class NotificationResponse implements ReminderView {
   @ApiProperty() id: string;
@@ -29,6 +29,13 @@ export class NotificationResponse implements ReminderView {
   @ApiProperty({ nullable: true, type: String }) lastError: string | null;
   @ApiProperty({ type: [String] }) recipients: string[];
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) sentAt: string | null;
+  @ApiProperty({
+    enum: ['smtp', 'outbox'],
+    nullable: true,
+    description:
+      'For a sent message, how it left: smtp, accepted by the SMTP server of SMTP_URL; outbox, only written as an .eml file to MAIL_OUTBOX_DIR because no SMTP_URL is set (nobody received it). null until sent, and for messages sent before this was recorded.',
+  })
+  delivery: MailDelivery | null;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) nextAttemptAt: string | null;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
 }
@@ -58,4 +65,10 @@ export class NotificationPageResponse implements ReminderPage {
     description: 'When the reminder job runs next in this process (REMINDER_CRON); null where SCHEDULER_ENABLED=false.',
   })
   nextRunAt: string | null;
+  @ApiProperty({
+    enum: ['smtp', 'outbox'],
+    description:
+      'How this server delivers mail now: smtp (SMTP_URL is set), or outbox (no SMTP_URL: messages are only written as .eml files to MAIL_OUTBOX_DIR; set SMTP_URL to send them).',
+  })
+  mailDelivery: MailDelivery;
 }

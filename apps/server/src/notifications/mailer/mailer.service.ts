@@ -3,6 +3,7 @@ import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Transporter } from 'nodemailer';
+import type { MailDelivery } from '@app/api-types';
 
 export interface OutgoingMail {
   to: string[];
@@ -27,8 +28,13 @@ export class MailerService implements OnModuleDestroy {
     this.outbox = !config.mail.smtpUrl;
   }
 
-  /** Sends one message; resolves with its Message-ID, rejects with the transport's error. */
-  async send(mail: OutgoingMail): Promise<string> {
+  /** How messages leave this server: over SMTP (SMTP_URL), or only as files in the outbox folder. */
+  get delivery(): MailDelivery {
+    return this.outbox ? 'outbox' : 'smtp';
+  }
+
+  /** Sends one message; resolves with its Message-ID and how it left, rejects with the transport's error. */
+  async send(mail: OutgoingMail): Promise<{ messageId: string; delivery: MailDelivery }> {
     const transport = await this.getTransport();
     const info = await transport.sendMail({ to: mail.to, subject: mail.subject, text: mail.text, html: mail.html });
     if (this.outbox) {
@@ -39,7 +45,7 @@ export class MailerService implements OnModuleDestroy {
       const recipients = `${mail.to.length} recipient${mail.to.length === 1 ? '' : 's'}`;
       this.logger.log(`Mail to ${recipients} written to ${file} (no SMTP_URL)`);
     }
-    return info.messageId;
+    return { messageId: info.messageId, delivery: this.delivery };
   }
 
   /** Created on first use: most processes never send mail, and nodemailer need not sit in their memory. */

@@ -17,6 +17,20 @@ export class OrganizationResponse implements OrganizationView {
   @ApiProperty({ format: 'date-time' }) createdAt: string;
 }
 
+export class UpdateOrganizationDto {
+  @ApiProperty({
+    maxLength: 100,
+    example: 'Acme Corporation',
+    description: '1 to 100 characters after trimming spaces; no control or directional formatting characters.',
+  })
+  // Bottom first: a value that is not text is told so before any length or character rule.
+  @MaxLength(400, { message: 'name must be at most 100 characters' })
+  @HasNoControlCharacters()
+  @HasNoDirectionalOverrides()
+  @IsString({ message: 'name must be text' })
+  name: string;
+}
+
 export class CreateRoleDto {
   @ApiProperty({ maxLength: 64, example: 'Finance' })
   @IsString({ message: 'name must be text' })

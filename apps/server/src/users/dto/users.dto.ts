@@ -1,4 +1,4 @@
-import type { MemberPage, UserPage, UserView } from '@app/api-types';
+import type { MemberPage, UserPage, UserUpdate, UserView } from '@app/api-types';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import { PageQueryDto } from '../../common/dto/page-query.dto';
@@ -29,7 +29,7 @@ export class UserListQueryDto extends PageQueryDto {
   group?: string;
 }
 
-export class UpdateUserDto {
+export class UpdateUserDto implements UserUpdate {
   @ApiPropertyOptional({ description: 'A pre-defined or custom role name, case-insensitive. Absent: unchanged.' })
   @IsOmittable()
   @IsString({ message: 'role must be a role name' })
@@ -40,6 +40,29 @@ export class UpdateUserDto {
   @IsOmittable()
   @IsBoolean({ message: 'active must be true or false' })
   active?: boolean;
+
+  @ApiPropertyOptional({
+    maxLength: 254,
+    example: 'ada@example.com',
+    description:
+      'The new email address: the userName and the primary email, unique in the organization case-insensitively. Only for a user no identity provider manages (scimManaged false); otherwise 409. Absent: unchanged.',
+  })
+  @IsOmittable()
+  @MaxLength(1000, { message: 'email must be at most 254 characters' })
+  @IsString({ message: 'email must be an email address' })
+  email?: string;
+
+  @ApiPropertyOptional({
+    maxLength: 255,
+    nullable: true,
+    example: 'Ada King Lovelace',
+    description:
+      'The full name: displayName and name (the last word is the family name). null clears it. Only for a user no identity provider manages (scimManaged false); otherwise 409. Absent: unchanged.',
+  })
+  @IsOptional()
+  @MaxLength(1000, { message: 'name must be at most 255 characters' })
+  @IsString({ message: 'name must be text (a full name), or null to clear it' })
+  name?: string | null;
 }
 
 export class RoleGroupResponse {
@@ -49,7 +72,10 @@ export class RoleGroupResponse {
 
 export class UserResponse implements UserView {
   @ApiProperty() id: string;
-  @ApiProperty({ description: 'The email address; cannot be changed.' }) userName: string;
+  @ApiProperty({
+    description: 'The email address; only a user no identity provider manages can have it changed (PATCH email).',
+  })
+  userName: string;
   @ApiProperty() email: string;
   @ApiProperty({ nullable: true, type: String }) firstName: string | null;
   @ApiProperty({ nullable: true, type: String }) lastName: string | null;
@@ -66,6 +92,11 @@ export class UserResponse implements UserView {
   @ApiProperty() active: boolean;
   @ApiProperty({ enum: ['active', 'inactive'] }) status: 'active' | 'inactive';
   @ApiProperty({ nullable: true, type: String }) externalId: string | null;
+  @ApiProperty({
+    description:
+      'An identity provider manages the user (it was written through SCIM): its email and name cannot be changed here (409).',
+  })
+  scimManaged: boolean;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'date-time' }) updatedAt: string;
 }
