@@ -11,18 +11,21 @@ import type {
   DeprovisioningIncidentView,
   GroupView,
   IncidentUndoResult,
+  KeyPolicyView,
   KeyType,
+  NotificationRecipientsView,
   OrganizationView,
   ReminderPage,
   ReminderView,
   RoleMappingView,
   RoleView,
   SecuritySettingsView,
+  UserUpdate,
   UserView,
 } from '@app/api-types';
 import { humanizeInstants } from './format';
 
-export type { KeyType, ReminderStatus } from '@app/api-types';
+export type { KeyPolicyView as KeyPolicy, KeyType, MailDelivery, ReminderStatus } from '@app/api-types';
 export type Organization = OrganizationView;
 export type ApiKey = ApiKeyView;
 export type CreatedApiKey = CreatedApiKeyView;
@@ -153,10 +156,17 @@ export function createApi(key: string, onUnauthorized: (message: string) => void
     const result = await request<Record<string, any>>('GET', `${path}${separator}${query}`);
     return { items: result[field] as T[], total: result.total, nextCursor: result.nextCursor };
   };
-  const apiKeyList = () =>
-    request<{ apiKeys: ApiKey[]; policy: { maxLifetimeDays: number | null } }>('GET', '/v1.0/settings/api-keys');
+  const apiKeyList = () => request<{ apiKeys: ApiKey[]; policy: KeyPolicyView }>('GET', '/v1.0/settings/api-keys');
   return {
     organization: () => request<Organization>('GET', '/v1.0/organization'),
+    /** 400 with a sentence for a name that is empty, too long or holds control characters. */
+    renameOrganization: (name: string) => request<Organization>('PATCH', '/v1.0/organization', { name }),
+    /** Who gets reminders, connection alerts and incident emails besides the active Admins. */
+    notificationRecipients: async () =>
+      (await request<NotificationRecipientsView>('GET', '/v1.0/settings/notification-recipients')).emails,
+    /** Replaces the list; a 400's details name each bad entry (`emails[2]`). Answers the list as stored (duplicates folded). */
+    setNotificationRecipients: async (emails: string[]) =>
+      (await request<NotificationRecipientsView>('PUT', '/v1.0/settings/notification-recipients', { emails })).emails,
     security: () => request<SecuritySettingsView>('GET', '/v1.0/settings/security'),
     setScimEnabled: (scimEnabled: boolean) => request<SecuritySettingsView>('PATCH', '/v1.0/settings/security', { scimEnabled }),
     /** The keys, newest first, with the server's policy for new ones. */
@@ -191,8 +201,8 @@ export function createApi(key: string, onUnauthorized: (message: string) => void
       request<RoleMapping>('PATCH', `/v1.0/settings/role-mappings/${encodeURIComponent(id)}`, input),
     deleteRoleMapping: (id: string) => request<void>('DELETE', `/v1.0/settings/role-mappings/${encodeURIComponent(id)}`),
     user: (id: string) => request<User>('GET', `/v1.0/users/${encodeURIComponent(id)}`),
-    updateUser: (id: string, input: { role?: string; active?: boolean }) =>
-      request<User>('PATCH', `/v1.0/users/${encodeURIComponent(id)}`, input),
+    /** `email` and `name` only for a user no identity provider manages (409 with a sentence otherwise). */
+    updateUser: (id: string, input: UserUpdate) => request<User>('PATCH', `/v1.0/users/${encodeURIComponent(id)}`, input),
     scimHealth: () => request<ScimHealth>('GET', '/v1.0/settings/scim-health'),
     /** Deleted users, most recently deleted first; restorable until their purge date. */
     deletedUsers: async (cursor?: string | null, size = 50): Promise<Page<DeletedUser>> => {
@@ -227,9 +237,10 @@ export function createApi(key: string, onUnauthorized: (message: string) => void
       return response.blob();
     },
     notifications: (cursor?: string | null) => page<Reminder>('/v1.0/settings/notifications', 'notifications', cursor),
-    upcomingReminders: async () => {
-      const { upcoming, nextRunAt } = await request<ReminderPage>('GET', '/v1.0/settings/notifications?size=1');
-      return { upcoming, nextRunAt };
+    /** The reminders to come, when the job runs next, and how this server delivers mail now (SMTP or the outbox folder). */
+    notificationOverview: async () => {
+      const { upcoming, nextRunAt, mailDelivery } = await request<ReminderPage>('GET', '/v1.0/settings/notifications?size=1');
+      return { upcoming, nextRunAt, mailDelivery };
     },
   };
 }

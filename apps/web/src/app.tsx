@@ -12,6 +12,7 @@ import { GroupsPage } from './pages/groups';
 import { IncidentsPage } from './pages/incidents';
 import { MembersPage } from './pages/members';
 import { NotificationsPage } from './pages/notifications';
+import { OrganizationPage } from './pages/organization';
 import { RolesPage } from './pages/roles';
 import { SecurityPage } from './pages/security';
 import { SignInPage } from './pages/sign-in';
@@ -72,11 +73,20 @@ export function App() {
     }
   }, [auth, check, signOut]);
 
+  const signedInKey = auth.kind === 'signed-in' ? auth.key : undefined;
+  // One client per key: a rename (which changes the organization below) keeps it.
+  const api = useMemo(
+    () => (signedInKey ? createApi(signedInKey, (message) => signOut(sessionEndedMessage(message), true)) : undefined),
+    [signedInKey, signOut],
+  );
+
   const session = useMemo<Session | null>(() => {
-    if (auth.kind !== 'signed-in') return null;
+    if (auth.kind !== 'signed-in' || !api) return null;
     return {
-      api: createApi(auth.key, (message) => signOut(sessionEndedMessage(message), true)),
+      api,
       organization: auth.organization,
+      setOrganization: (organization) =>
+        setAuth((current) => (current.kind === 'signed-in' ? { ...current, organization } : current)),
       keyHint: auth.key.slice(-4),
       signOut: () => {
         // A sign-out leaves the page it was on: the address no longer names a page of the session.
@@ -84,7 +94,7 @@ export function App() {
         signOut('You signed out. The key was removed from this browser tab.');
       },
     };
-  }, [auth, signOut]);
+  }, [auth, api, signOut]);
 
   if (auth.kind === 'checking') {
     return (
@@ -191,6 +201,7 @@ function Shell() {
           </ul>
         </nav>
         <main id="main" class="content" tabIndex={-1}>
+          {page?.slug === 'organization' && <OrganizationPage />}
           {page?.slug === 'security' && <SecurityPage />}
           {page?.slug === 'api-access' && <ApiAccessPage />}
           {page?.slug === 'roles' && <RolesPage />}

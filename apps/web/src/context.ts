@@ -5,6 +5,8 @@ import type { Api, Organization } from './api';
 export interface Session {
   api: Api;
   organization: Organization;
+  /** After a rename: the header and every page show the new name. */
+  setOrganization: (organization: Organization) => void;
   /** Last characters of the signed-in key, to warn before deleting it. */
   keyHint: string;
   signOut: () => void;

@@ -9,6 +9,7 @@ export interface PageDef {
 }
 
 export const PAGES: PageDef[] = [
+  { slug: 'organization', title: 'Organization' },
   { slug: 'security', title: 'Security' },
   { slug: 'api-access', title: 'API Access' },
   { slug: 'roles', title: 'Roles' },

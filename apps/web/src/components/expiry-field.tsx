@@ -1,9 +1,9 @@
+import type { KeyPolicy } from '../api';
 import { addDays, formatDate, isoDay, plural } from '../format';
 import { Notice } from './ui';
 
-/** The lifetimes offered, as GitHub offers them for tokens; 90 days unless the admin chooses otherwise. */
+/** The lifetimes offered, as GitHub offers them for tokens, with the server's proposed one among them. */
 const PRESET_DAYS = [30, 60, 90, 365];
-export const DEFAULT_EXPIRY_DAYS = 90;
 const DAY_MS = 86_400_000;
 
 /** A number of days from today, a date of the admin's choosing, or no expiration (an explicit choice). */
@@ -14,31 +14,35 @@ export interface ExpiryLimits {
   earliest: string;
   /** The last day this server allows (API_KEY_MAX_LIFETIME_DAYS), if it has a limit. */
   latest?: string;
+  /** The lifetime this server proposes (API_KEY_DEFAULT_LIFETIME_DAYS): preselected, and marked "recommended". */
+  defaultDays: number;
 }
 
-export function expiryLimits(maxLifetimeDays: number | null, now = new Date()): ExpiryLimits {
+/** From the server's policy (GET /v1.0/settings/api-keys `policy`). */
+export function expiryLimits(policy: KeyPolicy, now = new Date()): ExpiryLimits {
   return {
     earliest: isoDay(addDays(now, 1)),
     // The server refuses later dates; the choices and the picker do not offer them.
-    latest: maxLifetimeDays ? isoDay(addDays(now, maxLifetimeDays - 1)) : undefined,
+    latest: policy.maxLifetimeDays ? isoDay(addDays(now, policy.maxLifetimeDays - 1)) : undefined,
+    defaultDays: policy.defaultLifetimeDays,
   };
 }
 
 /**
- * The choice a dialog starts with: `days` from today (90 by default) when the server allows it, else the
- * longest lifetime it allows.
+ * The choice a dialog starts with: `days` from today (the server's proposed lifetime by default) when the
+ * server allows it, else the longest lifetime it allows.
  */
-export function initialExpiry(limits: ExpiryLimits, days = DEFAULT_EXPIRY_DAYS, now = new Date()): ExpiryChoice {
+export function initialExpiry(limits: ExpiryLimits, days = limits.defaultDays, now = new Date()): ExpiryChoice {
   if (!limits.latest || isoDay(addDays(now, days)) <= limits.latest) return { kind: 'days', days };
   return { kind: 'custom', date: limits.latest };
 }
 
 function defaultDate(limits: ExpiryLimits, now: Date): string {
-  const date = isoDay(addDays(now, DEFAULT_EXPIRY_DAYS));
+  const date = isoDay(addDays(now, limits.defaultDays));
   return limits.latest && date > limits.latest ? limits.latest : date;
 }
 
-/** The expiry a key's successor starts with: the same lifetime as the key (90 days when it has none). */
+/** The expiry a key's successor starts with: the same lifetime as the key (the proposed one when it has none). */
 export function successorExpiry(key: { createdAt: string; expiresAt: string | null }, limits: ExpiryLimits): ExpiryChoice {
   if (!key.expiresAt) return initialExpiry(limits);
   const days = Math.max(1, Math.round((Date.parse(key.expiresAt) - Date.parse(key.createdAt)) / DAY_MS));
@@ -82,7 +86,12 @@ export function ExpiryField({
   const now = new Date();
   const allowed = (days: number) => !limits.latest || isoDay(addDays(now, days)) <= limits.latest;
   const days = [
-    ...new Set([...PRESET_DAYS, ...(sameAsDays ? [sameAsDays] : []), ...(choice.kind === 'days' ? [choice.days] : [])]),
+    ...new Set([
+      ...PRESET_DAYS,
+      limits.defaultDays,
+      ...(sameAsDays ? [sameAsDays] : []),
+      ...(choice.kind === 'days' ? [choice.days] : []),
+    ]),
   ]
     .filter(allowed)
     .sort((a, b) => a - b);
@@ -111,7 +120,7 @@ export function ExpiryField({
           {days.map((d) => (
             <option key={d} value={String(d)}>
               {d === 365 ? '1 year' : plural(d, 'day')}
-              {d === sameAsDays ? ' (as this key)' : d === DEFAULT_EXPIRY_DAYS ? ' (recommended)' : ''}
+              {d === sameAsDays ? ' (as this key)' : d === limits.defaultDays ? ' (recommended)' : ''}
             </option>
           ))}
           <option value="custom">Custom date…</option>

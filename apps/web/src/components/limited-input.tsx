@@ -11,6 +11,8 @@ interface LimitedInputProps {
   /** Ids of hints or errors the input is also described by. */
   describedBy?: string;
   invalid?: boolean;
+  /** `email` for an address (the phone's keyboard, no spell check). */
+  type?: 'text' | 'email';
 }
 
 /** Whether a limited field's text is too long to send. */
@@ -22,7 +24,17 @@ export function overLimit(value: string, limit: number): boolean {
  * A text input with a limit: nothing typed or pasted is cut off silently (no maxlength); a counter under it
  * says how many characters are left, or how many too many, and the form refuses to send it while over.
  */
-export function LimitedInput({ id, value, limit, onValue, placeholder, required, describedBy, invalid }: LimitedInputProps) {
+export function LimitedInput({
+  id,
+  value,
+  limit,
+  onValue,
+  placeholder,
+  required,
+  describedBy,
+  invalid,
+  type = 'text',
+}: LimitedInputProps) {
   const length = textLength(value);
   const over = length - limit;
   const counterId = `${id}-count`;
@@ -31,7 +43,9 @@ export function LimitedInput({ id, value, limit, onValue, placeholder, required,
       <input
         id={id}
         class="input"
-        type="text"
+        type={type}
+        spellcheck={type === 'email' ? false : undefined}
+        autoComplete={type === 'email' ? 'off' : undefined}
         required={required}
         placeholder={placeholder}
         value={value}

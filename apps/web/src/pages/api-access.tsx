@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { ApiError, describeError, type ApiKey, type CreatedApiKey, type KeyType } from '../api';
+import { ApiError, describeError, type ApiKey, type CreatedApiKey, type KeyPolicy, type KeyType } from '../api';
 import { TEXT_LIMITS } from '@app/api-types/limits';
 import { CopyButton } from '../components/copy-button';
 import { Dialog } from '../components/dialog';
@@ -14,7 +14,7 @@ export function ApiAccessPage() {
   const { api } = useSession();
   const data = useAsync(async () => {
     const [list, security] = await Promise.all([api.apiKeyList(), api.security()]);
-    return { keys: list.apiKeys, scimEnabled: security.scimEnabled, maxLifetimeDays: list.policy.maxLifetimeDays };
+    return { keys: list.apiKeys, scimEnabled: security.scimEnabled, policy: list.policy };
   });
   const [generating, setGenerating] = useState(false);
   const [deleting, setDeleting] = useState<ApiKey>();
@@ -112,7 +112,7 @@ export function ApiAccessPage() {
       {generating && data.data && (
         <GenerateKeyDialog
           scimEnabled={data.data.scimEnabled}
-          maxLifetimeDays={data.data.maxLifetimeDays}
+          policy={data.data.policy}
           onClose={() => setGenerating(false)}
           onCreated={() => {
             setDone(undefined);
@@ -123,7 +123,7 @@ export function ApiAccessPage() {
       {rotating && data.data && (
         <RotateKeyDialog
           apiKey={rotating}
-          maxLifetimeDays={data.data.maxLifetimeDays}
+          policy={data.data.policy}
           onClose={() => {
             setRotatingId(undefined);
             window.history.replaceState(null, '', window.location.pathname);
@@ -259,18 +259,18 @@ function KeyRow({
 
 function GenerateKeyDialog({
   scimEnabled,
-  maxLifetimeDays,
+  policy,
   onClose,
   onCreated,
 }: {
   scimEnabled: boolean;
-  maxLifetimeDays: number | null;
+  policy: KeyPolicy;
   onClose: () => void;
   onCreated: () => void;
 }) {
   const { api } = useSession();
   const [type, setType] = useState<KeyType>('scim');
-  const [limits] = useState(() => expiryLimits(maxLifetimeDays));
+  const [limits] = useState(() => expiryLimits(policy));
   const [expiry, setExpiry] = useState(() => initialExpiry(limits));
   const [description, setDescription] = useState('');
   const [busy, setBusy] = useState(false);
@@ -569,22 +569,22 @@ function NewKeyDialog({ created, rotating, onClose }: { created: CreatedApiKey; 
 
 /**
  * Rotate: the key's successor, same type and description, with an expiration chosen here: the same
- * lifetime as the key from today by default (90 days for a key that never expires), "No expiration" only
- * when chosen.
+ * lifetime as the key from today by default (for a key that never expires, the lifetime the server
+ * proposes, `policy.defaultLifetimeDays`), "No expiration" only when chosen.
  */
 function RotateKeyDialog({
   apiKey,
-  maxLifetimeDays,
+  policy,
   onClose,
   onRotated,
 }: {
   apiKey: ApiKey;
-  maxLifetimeDays: number | null;
+  policy: KeyPolicy;
   onClose: () => void;
   onRotated: () => void;
 }) {
   const { api } = useSession();
-  const [limits] = useState(() => expiryLimits(maxLifetimeDays));
+  const [limits] = useState(() => expiryLimits(policy));
   const [expiry, setExpiry] = useState(() => successorExpiry(apiKey, limits));
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();

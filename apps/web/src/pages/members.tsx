@@ -1,6 +1,9 @@
+import { TEXT_LIMITS } from '@app/api-types/limits';
+import type { UserUpdate } from '@app/api-types';
 import { useState } from 'preact/hooks';
-import { describeError, type Page, query, type User, type UserFilters } from '../api';
+import { ApiError, describeError, type Page, query, type User, type UserFilters } from '../api';
 import { Dialog } from '../components/dialog';
+import { LimitedInput, overLimit } from '../components/limited-input';
 import { Badge, EmptyState, Loading, LoadError, LoadMore, Notice, PageHeader, useAsync } from '../components/ui';
 import { useSession } from '../context';
 import { userLabel } from '../format';
@@ -49,6 +52,7 @@ export function MembersPage() {
   const [message, setMessage] = useState<{ tone: 'success' | 'danger'; title?: string; text: string }>();
   const [busyUser, setBusyUser] = useState<string>();
   const [deactivating, setDeactivating] = useState<User>();
+  const [editing, setEditing] = useState<User>();
 
   const switchView = (next: View) => {
     if (next === view) return;
@@ -246,7 +250,11 @@ export function MembersPage() {
                           <span class="stack">
                             <span class="strong">{name ?? user.userName}</span>
                             {name && <span class="muted small">{user.userName}</span>}
-                            {user.externalId && <span class="muted small">Provisioned by your identity provider</span>}
+                            {user.scimManaged && (
+                              <span class="muted small" data-idp-managed>
+                                Email and name come from your identity provider
+                              </span>
+                            )}
                           </span>
                         </td>
                         <td data-label="Role">
@@ -299,6 +307,20 @@ export function MembersPage() {
                           {user.active ? <Badge tone="success">Active</Badge> : <Badge>Inactive</Badge>}
                         </td>
                         <td class="cell-actions">
+                          {!user.scimManaged && (
+                            <button
+                              type="button"
+                              class="btn btn-ghost btn-small"
+                              disabled={busy}
+                              aria-label={`Edit the email and name of ${user.userName}`}
+                              onClick={() => {
+                                setMessage(undefined);
+                                setEditing(user);
+                              }}
+                            >
+                              Edit
+                            </button>
+                          )}
                           <a
                             class="btn btn-ghost btn-small"
                             href={`${pageHref('audit-log')}?targetType=user&targetId=${user.id}`}
@@ -376,6 +398,21 @@ export function MembersPage() {
           )}
         </Dialog>
       )}
+      {editing && (
+        <EditUserDialog
+          user={editing}
+          onClose={() => setEditing(undefined)}
+          onRefused={() => void list.reload()}
+          onSaved={(updated) => {
+            setEditing(undefined);
+            const name = userLabel(updated);
+            // Said once the list shows the change, so that the message and the table agree.
+            void list
+              .reload()
+              .then(() => setMessage({ tone: 'success', text: `Saved: ${updated.userName}${name ? ` (${name})` : ''}.` }));
+          }}
+        />
+      )}
       {deactivating && (
         <Dialog
           title={`Deactivate ${deactivating.userName}?`}
@@ -408,5 +445,105 @@ export function MembersPage() {
         </Dialog>
       )}
     </>
+  );
+}
+
+/**
+ * The email and full name of a user no identity provider manages (the first start's Admin, the CLI's):
+ * an identity provider's users are edited there, and the API refuses (409) with a sentence saying so.
+ */
+function EditUserDialog({
+  user,
+  onClose,
+  onSaved,
+  onRefused,
+}: {
+  user: User;
+  onClose: () => void;
+  onSaved: (user: User) => void;
+  /** A 409: the page may be out of date (an identity provider manages the user by now). */
+  onRefused: () => void;
+}) {
+  const { api } = useSession();
+  const initialName = userLabel(user) ?? '';
+  const [email, setEmail] = useState(user.userName);
+  const [name, setName] = useState(initialName);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string>();
+
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    if (!email.trim()) return setError('Enter an email address: it is how the user signs in and where their emails go.');
+    if (overLimit(email, TEXT_LIMITS.email))
+      return setError(`Shorten the email address to at most ${TEXT_LIMITS.email} characters.`);
+    if (overLimit(name, TEXT_LIMITS.fullName)) return setError(`Shorten the name to at most ${TEXT_LIMITS.fullName} characters.`);
+    const change: UserUpdate = {};
+    if (email.trim() !== user.userName) change.email = email.trim();
+    // An emptied name removes it.
+    if (name.trim() !== initialName) change.name = name.trim() || null;
+    if (Object.keys(change).length === 0) return onClose();
+    setBusy(true);
+    setError(undefined);
+    try {
+      onSaved(await api.updateUser(user.id, change));
+    } catch (e) {
+      // The server's sentence: an address another user has, or an identity provider that manages the user by now.
+      setError(describeError(e));
+      setBusy(false);
+      if (e instanceof ApiError && e.status === 409) onRefused();
+    }
+  };
+
+  return (
+    <Dialog
+      title={`Edit ${user.userName}`}
+      size="small"
+      onClose={onClose}
+      footer={
+        <>
+          <button type="button" class="btn btn-secondary" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" form="edit-user-form" class="btn btn-primary" disabled={busy}>
+            {busy ? 'Saving…' : 'Save'}
+          </button>
+        </>
+      }
+    >
+      <form id="edit-user-form" onSubmit={submit} noValidate>
+        <div class="field">
+          <label class="label" for="edit-user-email">
+            Email
+          </label>
+          <LimitedInput
+            id="edit-user-email"
+            type="email"
+            value={email}
+            limit={TEXT_LIMITS.email}
+            required
+            describedBy="edit-user-email-hint"
+            onValue={setEmail}
+          />
+          <p id="edit-user-email-hint" class="hint">
+            Also the user's username. An Admin's reminders and alerts go to the new address from the next email on.
+          </p>
+        </div>
+        <div class="field">
+          <label class="label" for="edit-user-name">
+            Full name <span class="label-note">Optional</span>
+          </label>
+          <LimitedInput id="edit-user-name" value={name} limit={TEXT_LIMITS.fullName} onValue={setName} />
+        </div>
+        <p class="hint">
+          This user was created by Torii's first start or its command line, not by an identity provider, so it can be edited here.
+          Users your identity provider provisions are edited there.
+        </p>
+        {error && (
+          <Notice tone="danger" title="Could not save">
+            {error}
+          </Notice>
+        )}
+      </form>
+    </Dialog>
   );
 }

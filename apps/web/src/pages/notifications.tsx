@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { describeError, type Page, type Reminder, type ReminderStatus } from '../api';
+import { describeError, type MailDelivery, type Page, type Reminder, type ReminderStatus } from '../api';
 import { Badge, EmptyState, Loading, LoadError, LoadMore, Notice, PageHeader, useAsync } from '../components/ui';
 import { useSession } from '../context';
 import { describeLeadTime, formatDate, formatDateTime, KEY_TYPE_LABELS, plural, REMINDER_STATUS_LABELS } from '../format';
@@ -16,7 +16,8 @@ const STATUS_TONES: Record<ReminderStatus, 'success' | 'warning' | 'danger' | 'n
 export function NotificationsPage() {
   const { api } = useSession();
   const list = useAsync(() => api.notifications());
-  const upcoming = useAsync(() => api.upcomingReminders());
+  const upcoming = useAsync(() => api.notificationOverview());
+  const outbox = upcoming.data?.mailDelivery === 'outbox';
   const [more, setMore] = useState<{ after: Page<Reminder>; pages: Page<Reminder>[] }>();
   const [loadingMore, setLoadingMore] = useState(false);
   const [error, setError] = useState<string>();
@@ -45,12 +46,16 @@ export function NotificationsPage() {
         title="Notifications"
         description={
           <>
-            Torii emails your organization's active Admins a month before an API key expires, so there is time to{' '}
+            Torii emails your organization's active Admins and its{' '}
+            <a href={pageHref('organization')} onClick={(e) => followLink(e, pageHref('organization'))}>
+              notification recipients
+            </a>{' '}
+            a month before an API key expires, so there is time to{' '}
             <a href={pageHref('api-access')} onClick={(e) => followLink(e, pageHref('api-access'))}>
               rotate it
             </a>
-            , and when the SCIM connection becomes degraded or silent. A send that fails is retried with back-off; nothing is
-            lost.
+            , when the SCIM connection becomes degraded or silent, and when a deprovisioning incident opens. A send that fails is
+            retried with back-off; nothing is lost.
           </>
         }
         actions={
@@ -68,6 +73,18 @@ export function NotificationsPage() {
         }
       />
       {error && <Notice tone="danger">{error}</Notice>}
+      {outbox && (
+        <div data-outbox-notice>
+          <Notice tone="warning" title="No SMTP server is configured: nobody receives these emails">
+            <p>
+              This server writes each email as an <code>.eml</code> file to its outbox folder (<code>MAIL_OUTBOX_DIR</code>)
+              instead of sending it. To send them, set <code>SMTP_URL</code> (<code>smtps://user:password@host:465</code>) and{' '}
+              <code>MAIL_FROM</code> in the server's environment and restart it; the SMTP settings are described in{' '}
+              <code>docs/configuration.md</code>. Emails written to the folder are not sent again.
+            </p>
+          </Notice>
+        </div>
+      )}
       {upcoming.data && (
         <section class="section" aria-labelledby="upcoming-title">
           <h2 id="upcoming-title" class="section-title">
@@ -141,7 +158,7 @@ export function NotificationsPage() {
                 <th scope="col">About</th>
                 <th scope="col">Recipients</th>
                 <th scope="col">Status</th>
-                <th scope="col">Sent</th>
+                <th scope="col">When</th>
               </tr>
             </thead>
             <tbody>
@@ -192,17 +209,20 @@ export function NotificationsPage() {
                     {r.recipients.length ? <span>{r.recipients.join(', ')}</span> : <span class="muted">No active Admin</span>}
                   </td>
                   <td data-label="Status" class="cell-fit">
-                    <span class="stack">
+                    <span class="stack" data-status={statusLabel(r)}>
                       <span>
-                        <Badge tone={STATUS_TONES[r.status]}>{REMINDER_STATUS_LABELS[r.status]}</Badge>
+                        <Badge tone={r.delivery === 'outbox' ? 'warning' : STATUS_TONES[r.status]}>{statusLabel(r)}</Badge>
                       </span>
+                      {deliveryNote(r, upcoming.data?.mailDelivery) && (
+                        <span class="muted small delivery-note">{deliveryNote(r, upcoming.data?.mailDelivery)}</span>
+                      )}
                       {r.attempts > 0 && (
                         <span class="muted small">{r.attempts === 1 ? '1 attempt' : `${r.attempts} attempts`}</span>
                       )}
                       {r.lastError && r.status !== 'sent' && <span class="error-text small">{r.lastError}</span>}
                     </span>
                   </td>
-                  <td data-label="Sent" class="nowrap cell-fit">
+                  <td data-label="When" class="nowrap cell-fit">
                     {r.sentAt ? (
                       formatDateTime(r.sentAt)
                     ) : r.status === 'pending' && r.nextAttemptAt ? (
@@ -220,4 +240,16 @@ export function NotificationsPage() {
       )}
     </>
   );
+}
+
+/** "Sent" only for mail an SMTP server took: mail written to the outbox folder reached nobody. */
+function statusLabel(r: Reminder): string {
+  return r.status === 'sent' && r.delivery === 'outbox' ? 'Not emailed' : REMINDER_STATUS_LABELS[r.status];
+}
+
+/** What became, or will become, of the message when it was not (or will not be) handed to SMTP. */
+function deliveryNote(r: Reminder, now: MailDelivery | undefined): string | undefined {
+  if (r.status === 'sent' && r.delivery === 'outbox') return 'Written to the outbox folder — no SMTP configured';
+  if (r.status === 'pending' && now === 'outbox') return 'Will only be written to the outbox folder: no SMTP configured';
+  return undefined;
 }
