@@ -84,7 +84,10 @@ describe('Organization, recipients and unmanaged users in the settings UI', () =
       await name.fill('Acme\tCorporation');
       await save.click();
       const error = page.locator('#organization-name-error');
-      await expect(error.textContent()).resolves.toBe(refused.body.message);
+      // The server's sentence, with a capital: "Name must not contain control characters …".
+      const message: string = refused.body.message;
+      expect(message).toMatch(/^name must not contain control characters/);
+      await expect(error.textContent()).resolves.toBe(message.charAt(0).toUpperCase() + message.slice(1));
       await expect(name.getAttribute('aria-invalid')).resolves.toBe('true');
       await screenshot(page, 'organization-name-refused-1280');
       expect((await admin.get('/v1.0/organization')).body.name).toBe('My Organization');
@@ -120,7 +123,9 @@ describe('Organization, recipients and unmanaged users in the settings UI', () =
         .waitFor();
       await card.getByText('No addresses yet: only the active Admins get these emails.').waitFor();
       // Who gets them anyway: the active Admin, by address.
-      await card.getByText('The active Admin always gets them: owner@recipients.test').waitFor();
+      await card
+        .getByText('The active Admin always gets them: owner@recipients.test (change who is an Admin in Members).')
+        .waitFor();
       await screenshot(page, 'organization-empty-1280');
 
       // Add: a new empty row, focused.
@@ -304,7 +309,14 @@ describe('Organization, recipients and unmanaged users in the settings UI', () =
     it('should say the outbox folder and not "Sent", say so of pending ones, and say how to configure SMTP', async () => {
       const org = await t.createOrganization('Outbox Inc', 'owner@outbox.test');
       const admin = client(t.url, org.apiKey.key);
-      await admin.put('/v1.0/settings/notification-recipients', { body: { emails: ['it-alerts@outbox.test'] } });
+      const recipients = [
+        'it-alerts@outbox.test',
+        'security@outbox.test',
+        'finance@outbox.test',
+        'ops@outbox.test',
+        'cto@outbox.test',
+      ];
+      await admin.put('/v1.0/settings/notification-recipients', { body: { emails: recipients } });
       const soon = isoDay(new Date(Date.now() + 10 * DAY));
       await admin.post('/v1.0/settings/api-keys', { body: { type: 'api', description: 'Written key', expiresAt: soon } });
       const written = await t.app.get(RemindersService).run();
@@ -330,8 +342,11 @@ describe('Organization, recipients and unmanaged users in the settings UI', () =
       await sentRow.getByText('Written to the outbox folder — no SMTP configured').waitFor();
       await sentRow.getByText('Not emailed').waitFor();
       await expect(sentRow.getByText('Sent', { exact: true }).count()).resolves.toBe(0);
-      // Who it was addressed to: the active Admin and the notification recipient.
-      await sentRow.getByText('owner@outbox.test, it-alerts@outbox.test').waitFor();
+      // Who it was addressed to: the active Admin and the notification recipients, one a line, the first few at first.
+      const lines = sentRow.locator('.recipient-lines > span');
+      await expect(lines.allTextContents()).resolves.toEqual(['owner@outbox.test', ...recipients.slice(0, 2)]);
+      await sentRow.getByRole('button', { name: 'Show all 6 recipients' }).click();
+      await expect(lines.allTextContents()).resolves.toEqual(['owner@outbox.test', ...recipients]);
 
       const pendingRow = page.getByRole('row').filter({ hasText: 'Pending key' });
       await pendingRow.getByText('Pending', { exact: true }).waitFor();

@@ -11,7 +11,8 @@ import { startTestApp, TestApp } from './support/test-app';
 
 /**
  * Every page of the settings UI with the longest data the API accepts (255-character descriptions that are
- * URLs, 64-character role names, 255-character group names, many keys in rotation, an open incident), at
+ * URLs, 64-character role names, 255-character group names, a 100-character organization name, 20 notification
+ * recipients with long addresses, many keys in rotation, an open incident), at
  * 1280 and 390 px: the page never scrolls sideways, no table needs sideways scrolling on a desktop, and
  * every row's actions are inside the window. The screenshots (layout-<page>-<width>.png) are for looking at.
  */
@@ -33,6 +34,12 @@ const ROLE_WORDS = long('Regional Procurement Approver for Europe Middle East Af
 const ROLE_NO_SPACES = long('Procurement-Approver-EMEA-', 64);
 const GROUP_WORDS = long('All employees of the Northwind Traders subsidiaries in Europe, the Middle East and Africa ', 255);
 const GROUP_NO_SPACES = long('northwind-traders-emea-subsidiaries-all-employees-', 255);
+const ORGANIZATION_NAME = long('Northwind Traders Holdings (Europe, Middle East and Africa) ', 100);
+/** The most notification recipients an organization may have, each a long address (a 60-character local part). */
+const RECIPIENTS = Array.from(
+  { length: 20 },
+  (_, i) => `${long(`security-operations-center-${i}-`, 60)}@${long(`alerts-${i}.northwind-traders-holdings-`, 60)}.example`,
+).map((email) => email.replace(/[^a-z0-9.@-]/gi, 'x').toLowerCase());
 
 /**
  * Where something breaks the layout, in words: the page wider than the window, a table wider than its card
@@ -102,7 +109,8 @@ describe('Settings UI layout with long data', () => {
     browser = await launchBrowser(t.url);
     s = await scimOrganization(
       t,
-      long('Northwind Traders Holdings (Europe, Middle East and Africa) ', 120),
+      // The longest name the API accepts.
+      ORGANIZATION_NAME,
       'it-admin@northwind.test',
     );
     await seed();
@@ -180,6 +188,9 @@ describe('Settings UI layout with long data', () => {
     await admin.post('/v1.0/settings/role-mappings', { body: { groupId: words, role: ROLE_WORDS } });
     await admin.post('/v1.0/settings/role-mappings', { body: { groupId: noSpaces, role: ROLE_NO_SPACES } });
 
+    // Every reminder and alert goes to the Admin and the 20 recipients.
+    const recipients = await admin.put('/v1.0/settings/notification-recipients', { body: { emails: RECIPIENTS } });
+    if (recipients.status !== 200) throw new Error(`setting the recipients failed: ${recipients.text}`);
     await t.app.get(RemindersService).run();
 
     // A burst: the identity provider deactivates 6 users and deletes 4: an open incident, a banner on every page.
@@ -207,6 +218,7 @@ describe('Settings UI layout with long data', () => {
 
   /** The pages, as the navigation and the links reach them, with what shows each one has loaded. */
   const PAGES: [string, string, string][] = [
+    ['organization', '/settings/organization', 'li.recipient'],
     ['security', '/settings/security', '[data-health] tbody tr'],
     ['api-access', '/settings/api-access', '[data-rotation]'],
     ['roles', '/settings/roles', 'tr[data-role]'],
@@ -276,6 +288,7 @@ describe('Settings UI layout with long data', () => {
       await open('/settings/roles', /^Rename role Regional/, 'rename-role');
       await open('/settings/groups', /^Change the mapping of northwind/, 'mapping');
       await open('/settings/members', /^Deactivate person/, 'deactivate');
+      await open('/settings/members', /^Edit the email and name of/, 'edit-user');
       expect(found).toEqual({});
     });
   });

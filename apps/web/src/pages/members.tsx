@@ -122,7 +122,7 @@ export function MembersPage() {
     <>
       <PageHeader
         title="Members"
-        description="Members are the people with a role other than Employee. Roles and status normally come from your identity provider; you can change them here too, except a role that a group gives (change it on the Groups page)."
+        description="Members are the people with a role other than Employee. Roles and status normally come from your identity provider; you can change them here too, except a role that a group gives (change it on the Groups page). Email and name are your identity provider's too, except for users Torii created itself (the first Admin): edit those here."
       />
       <div class="toolbar">
         <div class="segmented" role="group" aria-label="Show">
@@ -511,6 +511,10 @@ function EditUserDialog({
       }
     >
       <form id="edit-user-form" onSubmit={submit} noValidate>
+        <p class="dialog-intro">
+          This user was created by Torii's first start or its command line, not by an identity provider, so it is edited here.
+          Users your identity provider provisions are edited there.
+        </p>
         <div class="field">
           <label class="label" for="edit-user-email">
             Email
@@ -534,10 +538,6 @@ function EditUserDialog({
           </label>
           <LimitedInput id="edit-user-name" value={name} limit={TEXT_LIMITS.fullName} onValue={setName} />
         </div>
-        <p class="hint">
-          This user was created by Torii's first start or its command line, not by an identity provider, so it can be edited here.
-          Users your identity provider provisions are edited there.
-        </p>
         {error && (
           <Notice tone="danger" title="Could not save">
             {error}

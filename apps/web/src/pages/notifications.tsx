@@ -206,7 +206,7 @@ export function NotificationsPage() {
                     )}
                   </td>
                   <td data-label="Recipients" class="cell-wrap cell-recipients">
-                    {r.recipients.length ? <span>{r.recipients.join(', ')}</span> : <span class="muted">No active Admin</span>}
+                    {r.recipients.length ? <RecipientList emails={r.recipients} /> : <span class="muted">No active Admin</span>}
                   </td>
                   <td data-label="Status" class="cell-fit">
                     <span class="stack" data-status={statusLabel(r)}>
@@ -214,12 +214,12 @@ export function NotificationsPage() {
                         <Badge tone={r.delivery === 'outbox' ? 'warning' : STATUS_TONES[r.status]}>{statusLabel(r)}</Badge>
                       </span>
                       {deliveryNote(r, upcoming.data?.mailDelivery) && (
-                        <span class="muted small delivery-note">{deliveryNote(r, upcoming.data?.mailDelivery)}</span>
+                        <span class="muted small status-note">{deliveryNote(r, upcoming.data?.mailDelivery)}</span>
                       )}
                       {r.attempts > 0 && (
                         <span class="muted small">{r.attempts === 1 ? '1 attempt' : `${r.attempts} attempts`}</span>
                       )}
-                      {r.lastError && r.status !== 'sent' && <span class="error-text small">{r.lastError}</span>}
+                      {r.lastError && r.status !== 'sent' && <span class="error-text small status-note">{r.lastError}</span>}
                     </span>
                   </td>
                   <td data-label="When" class="nowrap cell-fit">
@@ -252,4 +252,30 @@ function deliveryNote(r: Reminder, now: MailDelivery | undefined): string | unde
   if (r.status === 'sent' && r.delivery === 'outbox') return 'Written to the outbox folder — no SMTP configured';
   if (r.status === 'pending' && now === 'outbox') return 'Will only be written to the outbox folder: no SMTP configured';
   return undefined;
+}
+
+/** Addresses shown at first: the active Admins and up to 20 recipients would make a row very tall. */
+const RECIPIENTS_SHOWN = 3;
+
+/** A message's addresses, one a line; past the first few, "and N more" shows the rest. */
+function RecipientList({ emails }: { emails: string[] }) {
+  const [all, setAll] = useState(false);
+  const shown = all || emails.length <= RECIPIENTS_SHOWN + 1 ? emails : emails.slice(0, RECIPIENTS_SHOWN);
+  return (
+    <span class="recipient-lines">
+      {shown.map((email, i) => (
+        <span key={i}>{email}</span>
+      ))}
+      {shown.length < emails.length && (
+        <button
+          type="button"
+          class="btn-link small"
+          aria-label={`Show all ${emails.length} recipients`}
+          onClick={() => setAll(true)}
+        >
+          and {emails.length - shown.length} more
+        </button>
+      )}
+    </span>
+  );
 }

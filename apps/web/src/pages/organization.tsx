@@ -48,7 +48,7 @@ function NameCard() {
       setDone(`The organization is now called "${renamed.name}".`);
     } catch (e) {
       // The server's own sentence (a control character, a name too long): it names what to fix.
-      setError(describeError(e));
+      setError(sentence(describeError(e)));
     } finally {
       setBusy(false);
     }
@@ -63,7 +63,7 @@ function NameCard() {
         Shown in the header of these pages and in the emails Torii sends. Renaming does not affect your identity provider: it
         connects with the Organization ID, which never changes.
       </p>
-      <form onSubmit={save} noValidate>
+      <form class="card-form" onSubmit={save} noValidate>
         <div class="field">
           <label class="label" for="organization-name">
             Name
@@ -277,14 +277,14 @@ function RecipientsCard() {
                 ` and ${(adminPage.total ?? adminEmails.length) - ADMINS_SHOWN} more`}{' '}
               (
               <a href={adminsHref} onClick={(e) => followLink(e, adminsHref)}>
-                see them in Members
+                change who is an Admin in Members
               </a>
               ).
             </>
           )
         ) : null}
       </p>
-      <form onSubmit={save} noValidate aria-describedby="recipients-description">
+      <form class="card-form" onSubmit={save} noValidate aria-describedby="recipients-description">
         {formError && (
           <div class="form-error">
             <Notice tone="danger" title={errorCount ? 'Check the addresses' : 'Could not save the recipients'}>
@@ -386,9 +386,10 @@ function RecipientsCard() {
   );
 }
 
-/** The API's detail (no final period) as a sentence. */
+/** The API's sentence as one under a field: it starts with the field's name ("name must…"), in capitals here. */
 function sentence(text: string): string {
-  return /[.!?]$/.test(text) ? text : `${text}.`;
+  const capital = text.charAt(0).toUpperCase() + text.slice(1);
+  return /[.!?)]$/.test(capital) ? capital : `${capital}.`;
 }
 
 /** "1 address", "3 addresses". */
