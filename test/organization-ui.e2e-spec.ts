@@ -352,6 +352,13 @@ describe('Organization, recipients and unmanaged users in the settings UI', () =
       await pendingRow.getByText('Pending', { exact: true }).waitFor();
       await pendingRow.getByText('Will only be written to the outbox folder: no SMTP configured').waitFor();
       await screenshot(page, 'organization-notifications-outbox-1280');
+      // The notes wrap in their column: the table fits its card at 1280 px.
+      await expect(
+        inPage<number>(
+          page,
+          `(() => { const s = document.querySelectorAll('.table-scroll')[1]; return s.scrollWidth - s.clientWidth; })()`,
+        ),
+      ).resolves.toBeLessThanOrEqual(1);
 
       const phone = await browser.open(NARROW);
       await signIn(phone, t.url, org.apiKey.key, '/settings/notifications');

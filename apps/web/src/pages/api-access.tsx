@@ -104,8 +104,8 @@ export function ApiAccessPage() {
           </li>
         </ol>
         <p class="card-text muted">
-          Torii emails your organization's Admins a month before a key expires. Keys expiring within {REMINDER_WINDOW_DAYS} days
-          are highlighted above.
+          Torii emails your organization's active Admins and its notification recipients a month before a key expires. Keys
+          expiring within {REMINDER_WINDOW_DAYS} days are highlighted above.
         </p>
       </section>
 

@@ -226,7 +226,10 @@ export function NotificationsPage() {
                     {r.sentAt ? (
                       formatDateTime(r.sentAt)
                     ) : r.status === 'pending' && r.nextAttemptAt ? (
-                      <span class="muted">Next try {formatDateTime(r.nextAttemptAt)}</span>
+                      <span class="stack muted">
+                        <span class="small">Next try</span>
+                        <span>{formatDateTime(r.nextAttemptAt)}</span>
+                      </span>
                     ) : (
                       <span class="muted">—</span>
                     )}
