@@ -222,7 +222,7 @@ describe('Organization, recipients and unmanaged users in the settings UI', () =
       const page = await browser.open(NARROW);
       await signIn(page, t.url, org.apiKey.key, '/settings/organization');
       await page.locator('li.recipient').nth(1).waitFor();
-      await screenshot(page, 'organization-390');
+      await screenshot(page, 'organization-recipients-390');
       await expect(inPage<number>(page, 'document.documentElement.scrollWidth')).resolves.toBeLessThanOrEqual(NARROW.width);
     });
   });
