@@ -623,6 +623,18 @@ describe('redactScimQuery: filters and query strings', () => {
     for (const [filter, expected] of cases) expect(filterOf(redactScimQuery(query(filter), LISTED))).toBe(expected);
   });
 
+  it("should redact a SearchRequest's filter (POST /.search) as a query's", () => {
+    const search = {
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'],
+      filter: 'password eq "secret-13"',
+      count: 1,
+    };
+    expect(redactScimBody(search, NONE)).toEqual({ ...search, filter: `password eq "${REDACTED}"` });
+    expect(redactScimText(JSON.stringify(search), NONE, true)).not.toContain('secret-13');
+    const discovery = { filter: { supported: true, maxResults: 200 } };
+    expect(redactScimBody(discovery, NONE)).toEqual(discovery);
+  });
+
   it('should redact a value filter whose brackets hold a "]" in a string', () => {
     expect(filterOf(redactScimQuery(query('emails[value eq "a]secret-10"]'), LISTED))).toBe(`emails[value eq "${REDACTED}"]`);
   });

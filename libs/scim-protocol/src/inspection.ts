@@ -21,7 +21,8 @@
  *     matched by its name whatever its schema, as lookupAttribute resolves unqualified names in
  *     every schema. A custom extension attribute named like a core one redacts both: the safe side.
  * - in a value filter comparing a redacted attribute (`emails[value eq "a@example.com"]`), the
- *   compared literal, in a PATCH path and in a value-object key alike.
+ *   compared literal, in a PATCH path and in a value-object key alike; in a `filter` string (a
+ *   SearchRequest of POST /.search), each literal compared with a redacted attribute (redactFilter).
  * A `null` stays `null`: it hides nothing, and "the client sent null" is what support looks for.
  * The attributes apply to Users and Groups alike (a listed displayName hides a group's name too).
  * In discovery documents (/Schemas, /ResourceTypes, /ServiceProviderConfig) a string under `name`,
@@ -238,6 +239,9 @@ export class RedactionRules {
       !(discovery && !meaning.password && typeof item === 'string' && DESCRIPTIVE_KEYS.has(meaning.lower));
     if (redact) {
       set(out, meaning.renamed ?? key, REDACTED);
+    } else if (meaning.lower === 'filter' && typeof item === 'string') {
+      // A SearchRequest's filter (POST /.search) compares values as a query's does.
+      set(out, key, this.redactFilter(item));
     } else if (meaning.operations && Array.isArray(item)) {
       set(out, key, this.walkOperations(item, depth + 1));
     } else {

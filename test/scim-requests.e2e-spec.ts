@@ -1,0 +1,350 @@
+import { AppConfig, loadConfig } from '@app/config';
+import { generateKey } from '../apps/server/src/api-keys/api-key.format';
+import { ScimRequestRecorder } from '../apps/server/src/scim-requests/scim-request-recorder.service';
+import { createTestDatabase, TestDatabase } from './support/database';
+import { client, HttpResponse } from './support/http';
+import {
+  Client,
+  CORE_USER,
+  createUser,
+  ENTERPRISE_USER,
+  expectScimError,
+  oktaCreateBody,
+  PATCH_OP,
+  SCIM,
+  scimOrganization,
+  ScimOrganization,
+  userBody,
+} from './support/scim';
+import { startTestApp, TestApp } from './support/test-app';
+
+/*
+ * The provisioning inspector (contract §11): every SCIM request of an organization, success or
+ * failure, with what was sent and answered; passwords, listed attributes and keys never stored;
+ * bounded per organization and by age, safely on several instances; the admin API with its filters,
+ * cursor, isolation and key type; recording never fails a request. On the engine under test.
+ */
+
+const CORE_GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
+const OKTA_AGENT = 'Okta SCIM Client 1.0.0';
+const ENTRA_AGENT = 'Microsoft Azure AD SCIM provisioning 1.0.0';
+
+interface Listed {
+  id: string;
+  at: string;
+  method: string;
+  path: string;
+  query: string | null;
+  status: number;
+  outcome: 'success' | 'failure';
+  durationMs: number;
+  key: { id: string; maskedKey: string; description: string | null };
+  client: string;
+  userAgent: string | null;
+  resourceType: string | null;
+  targetId?: string;
+  scimType?: string;
+  detail?: string;
+  requestId: string | null;
+}
+interface Detailed extends Listed {
+  requestBody: string | null;
+  responseBody: string | null;
+}
+
+/** The requests answered so far are recorded: onResponse has run for them, and the recorder has written its buffer. */
+async function settle(t: TestApp): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  await t.app.get(ScimRequestRecorder).flush();
+}
+
+/** Every stored row, as the database holds it, each column as text. */
+async function storedRows(t: TestApp): Promise<string[]> {
+  const rows: Array<Record<string, unknown>> = await t.dataSource.query('SELECT * FROM scim_requests');
+  return rows.map((row) => Object.values(row).map(String).join('\u0001'));
+}
+
+/** Sends a SCIM request with a User-Agent and, optionally, a raw body and Content-Type. */
+async function send(
+  t: TestApp,
+  key: string | undefined,
+  method: string,
+  path: string,
+  options: { body?: unknown; raw?: string; contentType?: string; agent?: string } = {},
+): Promise<HttpResponse> {
+  const headers: Record<string, string> = { 'user-agent': options.agent ?? OKTA_AGENT };
+  if (key) headers.authorization = `Bearer ${key}`;
+  const body = options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
+  if (body !== undefined) headers['content-type'] = options.contentType ?? 'application/scim+json';
+  const response = await fetch(`${t.url}${SCIM}${path}`, { method, headers, body });
+  const text = await response.text();
+  let parsed: unknown;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    // not JSON
+  }
+  return { status: response.status, headers: response.headers, body: parsed, text };
+}
+
+const patchOf = (...operations: unknown[]) => ({ schemas: [PATCH_OP], Operations: operations });
+
+describe('provisioning inspector', () => {
+  let t: TestApp;
+  let o: ScimOrganization;
+
+  /** The organization's recorded requests, newest first (one page). */
+  const list = async (query = '', admin: Client = o.admin): Promise<Listed[]> => {
+    const response = await admin.get(`/v1.0/scim-requests?size=200${query}`);
+    expect(response.status).toBe(200);
+    return response.body.requests as Listed[];
+  };
+  /** The recorded request answered with this X-Request-Id, with its bodies. */
+  const recorded = async (response: HttpResponse, admin: Client = o.admin): Promise<Detailed> => {
+    const requestId = response.headers.get('x-request-id')!;
+    const [listed] = await list(`&requestId=${encodeURIComponent(requestId)}`, admin);
+    expect(listed).toBeDefined();
+    const detail = await admin.get(`/v1.0/scim-requests/${listed.id}`);
+    expect(detail.status).toBe(200);
+    return detail.body as Detailed;
+  };
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    o = await scimOrganization(t, 'Inspected', 'owner@inspected.test');
+  });
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  describe('recording', () => {
+    it('should record a successful create with every field, the bodies as sent and answered (password redacted)', async () => {
+      const body = oktaCreateBody('ana@inspected.test', { password: 'create-secret-1' });
+      const response = await send(t, o.scimKey, 'POST', '/Users', { body });
+      expect(response.status).toBe(201);
+      await settle(t);
+      const request = await recorded(response);
+      expect(request).toEqual({
+        id: expect.any(String),
+        at: expect.any(String),
+        method: 'POST',
+        path: `${SCIM}/Users`,
+        query: null,
+        status: 201,
+        outcome: 'success',
+        durationMs: expect.any(Number),
+        key: { id: o.scimKeyId, maskedKey: `torii_scim_…${o.scimKey.slice(-4)}`, description: 'Okta' },
+        client: 'okta',
+        userAgent: OKTA_AGENT,
+        resourceType: 'Users',
+        targetId: response.body.id,
+        requestId: response.headers.get('x-request-id'),
+        requestBody: expect.any(String),
+        responseBody: expect.any(String),
+      });
+      expect(Date.now() - new Date(request.at).getTime()).toBeLessThan(60_000);
+      expect(request.durationMs).toBeGreaterThanOrEqual(0);
+      expect(JSON.parse(request.requestBody!)).toEqual({ ...body, password: '[redacted]' });
+      expect(JSON.parse(request.responseBody!)).toEqual(response.body);
+      expect(request.responseBody).toBe(response.text);
+    });
+
+    it('should record failures with their status, scimType and sentence, and tell Entra by its User-Agent', async () => {
+      const user = await createUser(o.scim, userBody('bo@inspected.test'));
+      const rename = await send(t, o.scimKey, 'PATCH', `/Users/${user.id}`, {
+        body: patchOf({ op: 'Replace', path: 'userName', value: 'other@inspected.test' }),
+        agent: ENTRA_AGENT,
+      });
+      const duplicate = await send(t, o.scimKey, 'POST', '/Users', { body: userBody('bo@inspected.test') });
+      const missing = await send(t, o.scimKey, 'GET', '/Users/999999');
+      const deleteMissing = await send(t, o.scimKey, 'DELETE', '/Users/999999');
+      const badFilter = await send(t, o.scimKey, 'GET', `/Users?filter=${encodeURIComponent('userName xx "a"')}`);
+      expect([rename.status, duplicate.status, missing.status, deleteMissing.status, badFilter.status]).toEqual([
+        400, 409, 404, 404, 400,
+      ]);
+      await settle(t);
+      const renamed = await recorded(rename);
+      expect(renamed).toMatchObject({
+        method: 'PATCH',
+        status: 400,
+        outcome: 'failure',
+        client: 'entra',
+        userAgent: ENTRA_AGENT,
+        targetId: user.id,
+        scimType: rename.body.scimType,
+        detail: rename.body.detail,
+      });
+      expect(JSON.parse(renamed.responseBody!)).toEqual(rename.body);
+      expect(await recorded(duplicate)).toMatchObject({ status: 409, outcome: 'failure', scimType: 'uniqueness' });
+      // A GET's 404 is how a client asks whether something exists: not a failure (as in the audit log).
+      expect(await recorded(missing)).toMatchObject({ status: 404, outcome: 'success', targetId: '999999' });
+      expect(await recorded(deleteMissing)).toMatchObject({ status: 404, outcome: 'failure', method: 'DELETE' });
+      expect(await recorded(badFilter)).toMatchObject({
+        status: 400,
+        scimType: 'invalidFilter',
+        query: `filter=${encodeURIComponent('userName xx "a"')}`,
+      });
+    });
+
+    it('should record groups, discovery and the SCIM base with their resource type and target', async () => {
+      const group = await send(t, o.scimKey, 'POST', '/Groups', {
+        body: { schemas: [CORE_GROUP], displayName: 'Inspected team' },
+      });
+      const config = await send(t, o.scimKey, 'GET', '/ServiceProviderConfig');
+      const patched = await send(t, o.scimKey, 'PATCH', `/groups/${group.body.id}`, {
+        body: patchOf({ op: 'replace', value: { displayName: 'Renamed team' } }),
+      });
+      const base = await send(t, o.scimKey, 'GET', '');
+      expect([group.status, config.status, patched.status]).toEqual([201, 200, 204]);
+      await settle(t);
+      expect((await recorded(base)).resourceType).toBeNull();
+      expect(await recorded(group)).toMatchObject({ resourceType: 'Groups', targetId: group.body.id, status: 201 });
+      expect(await recorded(config)).toMatchObject({ resourceType: 'ServiceProviderConfig', status: 200 });
+      expect((await recorded(config)).targetId).toBeUndefined();
+      expect(await recorded(patched)).toMatchObject({
+        resourceType: 'Groups',
+        targetId: group.body.id,
+        path: `${SCIM}/groups/${group.body.id}`,
+      });
+    });
+
+    it('should record a DELETE with no body either way', async () => {
+      const user = await createUser(o.scim, userBody('gone@inspected.test'));
+      const response = await send(t, o.scimKey, 'DELETE', `/Users/${user.id}`);
+      expect(response.status).toBe(204);
+      await settle(t);
+      expect(await recorded(response)).toMatchObject({ status: 204, requestBody: null, responseBody: null, targetId: user.id });
+    });
+  });
+
+  describe('refused requests of a known key', () => {
+    it('should record a request refused because SCIM is off, for its organization', async () => {
+      const other = await scimOrganization(t, 'Switched off');
+      expect((await other.admin.patch('/v1.0/settings/security', { body: { scimEnabled: false } })).status).toBe(200);
+      const refused = await send(t, other.scimKey, 'GET', '/Users');
+      expectScimError(refused, 403);
+      expect((await other.admin.patch('/v1.0/settings/security', { body: { scimEnabled: true } })).status).toBe(200);
+      await settle(t);
+      expect(await recorded(refused, other.admin)).toMatchObject({
+        status: 403,
+        outcome: 'failure',
+        detail: refused.body.detail,
+        key: { id: other.scimKeyId },
+      });
+    });
+
+    it('should record a Torii API key sent to SCIM (403) under that key', async () => {
+      const refused = await send(t, o.org.apiKey.key, 'GET', '/Users');
+      expectScimError(refused, 403);
+      await settle(t);
+      expect(await recorded(refused)).toMatchObject({
+        status: 403,
+        key: { id: String(o.org.apiKey.id), maskedKey: expect.stringMatching(/^torii_api_…/) },
+      });
+    });
+
+    it("should record an expired key's 401, so that the organization sees the identity provider still uses it", async () => {
+      const expiresAt = new Date(Date.now() + 24 * 3_600_000).toISOString();
+      const created = await o.admin.post('/v1.0/settings/api-keys', {
+        body: { type: 'scim', description: 'Expiring', expiresAt },
+      });
+      expect(created.status).toBe(201);
+      t.clock.advance(2 * 24 * 3_600_000);
+      try {
+        const refused = await send(t, created.body.key, 'GET', '/Users');
+        expectScimError(refused, 401);
+        await settle(t);
+        expect(await recorded(refused)).toMatchObject({
+          status: 401,
+          key: { id: created.body.id, description: 'Expiring' },
+          detail: refused.body.detail,
+        });
+      } finally {
+        t.clock.reset();
+      }
+    });
+
+    it('should record nothing of a request without a key or with one that is not ours', async () => {
+      await settle(t);
+      const before = (await storedRows(t)).length;
+      expectScimError(await send(t, undefined, 'GET', '/Users'), 401);
+      expectScimError(await send(t, generateKey('scim'), 'POST', '/Users', { body: userBody('nobody@inspected.test') }), 401);
+      expectScimError(await send(t, generateKey('scim'), 'GET', '/Nowhere'), 404);
+      await settle(t);
+      expect((await storedRows(t)).length).toBe(before);
+    });
+
+    it('should record what the body parser refused, after telling the key: malformed JSON, another media type, bad bytes, too large', async () => {
+      const malformed = await send(t, o.scimKey, 'POST', '/Users', { raw: '{"userName": "m@inspected.test",}' });
+      const withPassword = await send(t, o.scimKey, 'POST', '/Users', {
+        raw: '{"userName": "p@inspected.test", "password": "pa"ss"}',
+      });
+      const plain = await send(t, o.scimKey, 'POST', '/Users', {
+        raw: JSON.stringify(oktaCreateBody('plain@inspected.test', { password: 'plain-secret-1' })),
+        contentType: 'text/plain',
+      });
+      const bytes = await fetch(`${t.url}${SCIM}/Users`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${o.scimKey}`, 'content-type': 'application/json' },
+        body: new Uint8Array([0x7b, 0xff, 0x7d]),
+      });
+      const big = await send(t, o.scimKey, 'POST', '/Users', { raw: JSON.stringify({ title: 'x'.repeat(1_100_000) }) });
+      const unrouted = await send(t, o.scimKey, 'POST', '/Bulk', { body: { Operations: [] } });
+      expect([malformed.status, withPassword.status, plain.status, bytes.status, big.status, unrouted.status]).toEqual([
+        400, 400, 415, 400, 413, 404,
+      ]);
+      await settle(t);
+      // Not JSON, naming nothing to redact: kept as sent, mistake included.
+      expect(await recorded(malformed)).toMatchObject({
+        status: 400,
+        scimType: 'invalidSyntax',
+        requestBody: '{"userName": "m@inspected.test",}',
+      });
+      // Not JSON and naming password: its values cannot be told apart, so only its size is kept.
+      expect((await recorded(withPassword)).requestBody).toBe(
+        '[withheld: 53 bytes that are not valid JSON and name a redacted attribute]',
+      );
+      // Sent as text/plain but JSON: parsed, so that the password is redacted and the rest kept.
+      const plainRecord = await recorded(plain);
+      expect(plainRecord).toMatchObject({ status: 415, key: { id: o.scimKeyId } });
+      expect(JSON.parse(plainRecord.requestBody!)).toMatchObject({ userName: 'plain@inspected.test', password: '[redacted]' });
+      const byId = (id: string | null) => list(`&requestId=${id}`);
+      expect((await byId(bytes.headers.get('x-request-id')))[0]).toMatchObject({ status: 400 });
+      expect(await recorded(big)).toMatchObject({
+        status: 413,
+        requestBody: expect.stringMatching(/^\[not read: a body of 1,100,0\d\d bytes\]$/),
+      });
+      expect(await recorded(unrouted)).toMatchObject({ status: 404, outcome: 'failure', resourceType: 'Bulk' });
+    });
+  });
+
+  describe('bodies', () => {
+    it('should cut each body at 64 KB of UTF-8 with a marker, never inside a character, on both engines', async () => {
+      const emails = Array.from({ length: 100 }, (_, i) => ({ value: `e${i}@cut.test`, display: '€'.repeat(250) }));
+      const created = await send(t, o.scimKey, 'POST', '/Users', { body: userBody('cut@inspected.test', { emails }) });
+      expect(created.status).toBe(201);
+      const read = await send(t, o.scimKey, 'GET', `/Users/${created.body.id}`);
+      expect(read.status).toBe(200);
+      await settle(t);
+      for (const response of [created, read]) {
+        const request = await recorded(response);
+        const body = response === created ? request.requestBody! : request.responseBody!;
+        expect(Buffer.byteLength(body, 'utf8')).toBeLessThanOrEqual(65_535);
+        expect(Buffer.byteLength(body, 'utf8')).toBeGreaterThan(65_000);
+        expect(body).toMatch(/…\[cut: [\d,]+ more bytes\]$/);
+        expect(body).not.toContain('\ufffd');
+        const more = Number(/\[cut: ([\d,]+) more bytes\]$/.exec(body)![1].replace(/,/g, ''));
+        const kept = Buffer.byteLength(body.slice(0, body.lastIndexOf('…[cut:')), 'utf8');
+        expect(kept + more).toBe(
+          Buffer.byteLength(
+            response === created
+              ? JSON.stringify({ schemas: [CORE_USER], userName: 'cut@inspected.test', emails })
+              : response.text,
+            'utf8',
+          ),
+        );
+      }
+    });
+  });
+});
