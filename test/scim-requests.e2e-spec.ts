@@ -347,4 +347,133 @@ describe('provisioning inspector', () => {
       }
     });
   });
+
+  describe('redaction', () => {
+    it('should store no password of any request shape Okta and Entra send, nor a key (every stored row scanned)', async () => {
+      const r = await scimOrganization(t, 'Passwords');
+      const okta = (method: string, path: string, body: unknown) => send(t, r.scimKey, method, path, { body, agent: OKTA_AGENT });
+      const entra = (method: string, path: string, body: unknown) =>
+        send(t, r.scimKey, method, path, { body, agent: ENTRA_AGENT });
+      const answers: HttpResponse[] = [];
+      const created = await okta('POST', '/Users', oktaCreateBody('pw@passwords.test', { password: 'S3cret-okta-create' }));
+      expect(created.status).toBe(201);
+      const id = created.body.id as string;
+      answers.push(created);
+      answers.push(await okta('PUT', `/Users/${id}`, oktaCreateBody('pw@passwords.test', { password: 'S3cret-okta-put' })));
+      // Okta's password sync: a value object, and a path.
+      answers.push(await okta('PATCH', `/Users/${id}`, patchOf({ op: 'replace', value: { password: 'S3cret-okta-value' } })));
+      answers.push(await okta('PATCH', `/Users/${id}`, patchOf({ op: 'replace', path: 'password', value: 'S3cret-okta-path' })));
+      // Entra: capitalised op, any case of path, schema-qualified, in a value object with other attributes.
+      answers.push(
+        await entra('PATCH', `/Users/${id}`, patchOf({ op: 'Replace', path: 'password', value: 'S3cret-entra-path' })),
+      );
+      answers.push(
+        await entra(
+          'PATCH',
+          `/Users/${id}`,
+          patchOf({ op: 'Replace', path: `${CORE_USER}:Password`, value: 'S3cret-entra-urn' }),
+        ),
+      );
+      answers.push(
+        await entra(
+          'PATCH',
+          `/Users/${id}`,
+          patchOf({ op: 'Add', value: { displayName: 'Pat', PASSWORD: 'S3cret-entra-value', active: true } }),
+        ),
+      );
+      answers.push(
+        await entra('POST', '/Users', {
+          schemas: [CORE_USER, ENTERPRISE_USER],
+          userName: 'entra@passwords.test',
+          externalId: 'e-1',
+          active: true,
+          password: 'S3cret-entra-create',
+          [ENTERPRISE_USER]: { employeeNumber: '42' },
+        }),
+      );
+      // Quotes, backslashes and escapes in the password; an escaped key.
+      answers.push(await okta('PATCH', `/Users/${id}`, patchOf({ op: 'replace', value: { password: 'S3cret-"quoted\\slash' } })));
+      answers.push(
+        await send(t, r.scimKey, 'PATCH', `/Users/${id}`, {
+          raw: `{"schemas":["${PATCH_OP}"],"Operations":[{"op":"replace","value":{"\\u0070assword":"S3cret-escaped-key"}}]}`,
+        }),
+      );
+      // Refused requests keep their bodies too: a PATCH of a user that is not there, a malformed body, text/plain.
+      answers.push(
+        await okta('PATCH', '/Users/999999', patchOf({ op: 'replace', path: 'password', value: 'S3cret-missing-user' })),
+      );
+      answers.push(
+        await send(t, r.scimKey, 'POST', '/Users', { raw: '{"userName":"x@passwords.test","password":"S3cret-malformed",' }),
+      );
+      answers.push(
+        await send(t, r.scimKey, 'PUT', `/Users/${id}`, {
+          raw: JSON.stringify(oktaCreateBody('pw@passwords.test', { password: 'S3cret-text-plain' })),
+          contentType: 'text/plain',
+        }),
+      );
+      // Groups: Okta's Group Push and Entra's member PATCH, with a password where none belongs.
+      const group = await okta('POST', '/Groups', {
+        schemas: [CORE_GROUP],
+        displayName: 'Pushed',
+        members: [{ value: id }],
+        password: 'S3cret-group-create',
+      });
+      answers.push(group);
+      answers.push(
+        await okta('PUT', `/Groups/${group.body.id}`, {
+          schemas: [CORE_GROUP],
+          displayName: 'Pushed',
+          members: [],
+          password: 'S3cret-group-put',
+        }),
+      );
+      answers.push(
+        await entra(
+          'PATCH',
+          `/Groups/${group.body.id}`,
+          patchOf({ op: 'Add', path: 'members', value: [{ value: id, password: 'S3cret-group-member' }] }),
+        ),
+      );
+      // Filters: in the query, and in a SearchRequest.
+      answers.push(await okta('GET', `/Users?filter=${encodeURIComponent('password eq "S3cret-filter"')}`, undefined));
+      answers.push(
+        await okta(
+          'GET',
+          `/Users?filter=${encodeURIComponent('userName eq "pw@passwords.test" or password eq "S3cret-filter-or"')}&count=5`,
+          undefined,
+        ),
+      );
+      answers.push(await okta('GET', `/Users?filter=${encodeURIComponent('password eq "S3cret-broken" and (')}`, undefined));
+      answers.push(await okta('GET', `/Users?filter=${encodeURIComponent('password[value eq "S3cret-unclosed"')}`, undefined));
+      answers.push(
+        await okta('POST', '/Users/.search', {
+          schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'],
+          filter: 'password eq "S3cret-search"',
+        }),
+      );
+      await settle(t);
+      const listed = await list('', r.admin);
+      expect(listed.length).toBeGreaterThanOrEqual(answers.length);
+      for (const answer of answers) expect(listed.some((l) => l.requestId === answer.headers.get('x-request-id'))).toBe(true);
+      const rows = await storedRows(t);
+      const secrets = ['S3cret', o.scimKey, r.scimKey, r.org.apiKey.key, o.org.apiKey.key, r.scimKey.slice(11, 40)];
+      for (const row of rows) for (const secret of secrets) expect(row).not.toContain(secret);
+      expect(rows.join('\n')).toContain('[redacted]');
+      const filtered = listed.find((l) => l.requestId === answers[answers.length - 5].headers.get('x-request-id'))!;
+      expect(new URLSearchParams(filtered.query!).get('filter')).toBe('password eq "[redacted]"');
+    });
+
+    it('should scrub a key sent in a body, a query or a User-Agent', async () => {
+      const response = await send(t, o.scimKey, 'POST', `/Users?note=${o.scimKey}`, {
+        body: userBody('keyed@inspected.test', { title: o.org.apiKey.key.slice(0, 30) }),
+        agent: `curl ${o.scimKey}`,
+      });
+      expect(response.status).toBe(201);
+      await settle(t);
+      const request = await recorded(response);
+      expect(JSON.stringify(request)).not.toContain(o.scimKey.slice(11));
+      expect(JSON.stringify(request)).not.toContain(o.org.apiKey.key.slice(10, 30));
+      expect(request.userAgent).toBe('curl torii_scim_[redacted]');
+    });
+  });
 });

@@ -613,7 +613,7 @@ describe('redactScimQuery: filters and query strings', () => {
       ['name.familyName sw "secret-4"', `name.familyName sw "${REDACTED}"`],
       ['emails[type eq "work" and value co "secret-5"]', `emails[type eq "work" and value co "${REDACTED}"]`],
       ['emails.value eq "secret-6" or emails eq "secret-7"', `emails.value eq "${REDACTED}" or emails eq "${REDACTED}"`],
-      [`${ENTERPRISE_USER_SCHEMA}:employeeNumber eq secret8`, `${ENTERPRISE_USER_SCHEMA}:employeeNumber eq "${REDACTED}"`],
+      [`${ENTERPRISE_USER_SCHEMA}:employeeNumber eq 8`, `${ENTERPRISE_USER_SCHEMA}:employeeNumber eq "${REDACTED}"`],
       [
         'not (phoneNumbers[value eq "secret-9"]) and title eq "a[b]"',
         `not (phoneNumbers[value eq "${REDACTED}"]) and title eq "a[b]"`,
@@ -633,6 +633,19 @@ describe('redactScimQuery: filters and query strings', () => {
     expect(redactScimText(JSON.stringify(search), NONE, true)).not.toContain('secret-13');
     const discovery = { filter: { supported: true, maxResults: 200 } };
     expect(redactScimBody(discovery, NONE)).toEqual(discovery);
+  });
+
+  it('should withhold whole a filter that names a redacted attribute but is not well-formed', () => {
+    for (const filter of [
+      'emails[value eq "secret-14"',
+      'password eq "secret-15" and (',
+      'password eq "secret-16',
+      'name.familyName eq secret 17',
+    ]) {
+      expect(filterOf(redactScimQuery(query(filter), LISTED))).toBe(REDACTED);
+    }
+    // Naming nothing to redact, a malformed filter is kept: it is what support looks for.
+    expect(filterOf(redactScimQuery(query('userName eq "a" and ('), NONE))).toBe('userName eq "a" and (');
   });
 
   it('should redact a value filter whose brackets hold a "]" in a string', () => {

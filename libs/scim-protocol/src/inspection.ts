@@ -35,6 +35,7 @@
  * a handler that changes the parsed body afterwards cannot change what was recorded.
  */
 
+import { isWellFormedFilter } from './filter.parser';
 import { CORE_GROUP_SCHEMA, CORE_USER_SCHEMA, ENTERPRISE_USER_SCHEMA } from './user.schema';
 
 /** What a value that must never be stored is replaced with. */
@@ -145,10 +146,14 @@ export class RedactionRules {
   /**
    * A SCIM filter with every literal compared with a redacted attribute REDACTED:
    * `password eq "x"`, `name.familyName sw "Sm"`, `emails[type eq "work" and value co "@x"]`,
-   * `urn:...:enterprise:2.0:User:employeeNumber eq "7"`. Everything else is left as written.
+   * `urn:...:enterprise:2.0:User:employeeNumber eq "7"`. Everything else is left as written. A filter
+   * that names one of them but is not well-formed is REDACTED whole.
    */
   redactFilter(filter: string): string {
     if (!this.mention.test(filter)) return filter;
+    // Only in a well-formed filter are the literals where the tokens below find them: in
+    // `emails[value eq "a@b.c"` (never closed) the literal would be read as another attribute's.
+    if (!isWellFormedFilter(filter)) return REDACTED;
     return filter.replace(
       FILTER_TOKEN,
       (token: string, _string, group?: string, inner?: string, path?: string, operator?: string) => {
