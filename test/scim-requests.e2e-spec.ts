@@ -476,4 +476,319 @@ describe('provisioning inspector', () => {
       expect(request.userAgent).toBe('curl torii_scim_[redacted]');
     });
   });
+
+  describe('admin API', () => {
+    let a: ScimOrganization;
+    let b: ScimOrganization;
+    const sent: HttpResponse[] = [];
+
+    beforeAll(async () => {
+      a = await scimOrganization(t, 'Listed A');
+      b = await scimOrganization(t, 'Listed B');
+      const user = await createUser(a.scim, userBody('listed@a.test'));
+      sent.push(await send(t, a.scimKey, 'GET', `/Users/${user.id}`));
+      sent.push(
+        await send(t, a.scimKey, 'PATCH', `/Users/${user.id}`, {
+          body: patchOf({ op: 'replace', path: 'title', value: 'Lead' }),
+        }),
+      );
+      sent.push(
+        await send(t, a.scimKey, 'PATCH', `/Users/${user.id}`, {
+          body: patchOf({ op: 'replace', path: 'userName', value: 'x@a.test' }),
+        }),
+      );
+      sent.push(
+        await send(t, a.scimKey, 'GET', `/Users?filter=${encodeURIComponent('userName eq "listed@a.test"')}`, {
+          agent: ENTRA_AGENT,
+        }),
+      );
+      sent.push(await send(t, a.scimKey, 'POST', '/Groups', { body: { schemas: [CORE_GROUP], displayName: 'A team' } }));
+      sent.push(await send(t, a.scimKey, 'GET', '/Schemas'));
+      sent.push(await send(t, b.scimKey, 'GET', '/Users'));
+      await settle(t);
+    });
+
+    it('should list newest first, walk every request once with the cursor, and refuse a cursor it did not give', async () => {
+      const all = await list('', a.admin);
+      // The POST /Users of createUser, then the six above.
+      expect(all).toHaveLength(7);
+      expect(all.map((r) => Number(r.id))).toEqual([...all.map((r) => Number(r.id))].sort((x, y) => y - x));
+      expect(all[0].requestId).toBe(sent[5].headers.get('x-request-id'));
+      const walked: Listed[] = [];
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const page: HttpResponse = await a.admin.get(
+          `/v1.0/scim-requests?size=3${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+        );
+        expect(page.status).toBe(200);
+        expect(page.body.count).toBe(page.body.requests.length);
+        walked.push(...page.body.requests);
+        cursor = page.body.nextCursor;
+        pages += 1;
+      } while (cursor);
+      expect(pages).toBe(3);
+      expect(walked.map((r) => r.id)).toEqual(all.map((r) => r.id));
+      const first = await a.admin.get('/v1.0/scim-requests?size=3');
+      // Another organization's, altered, or made-up cursors: 400 naming cursor.
+      for (const bad of [first.body.nextCursor as string, `${first.body.nextCursor}x`, '12.abcdefghijklmnopqrstuv']) {
+        const owner = bad === first.body.nextCursor ? b.admin : a.admin;
+        const refused = await owner.get(`/v1.0/scim-requests?cursor=${encodeURIComponent(bad)}`);
+        expect(refused.status).toBe(400);
+        expect(refused.body.details).toEqual([{ field: 'cursor', message: expect.any(String) }]);
+      }
+    });
+
+    it('should filter by outcome, method, resource type, key, target, request id and time', async () => {
+      const ids = (requests: Listed[]) => requests.map((r) => r.requestId);
+      const idOf = (i: number) => sent[i].headers.get('x-request-id');
+      const failures = await list('&outcome=failure', a.admin);
+      expect(ids(failures)).toEqual([idOf(2)]);
+      expect((await list('&outcome=success', a.admin)).every((r) => r.outcome === 'success')).toBe(true);
+      expect(ids(await list('&method=patch', a.admin))).toEqual([idOf(2), idOf(1)]);
+      expect((await list('&resourceType=groups', a.admin)).map((r) => r.resourceType)).toEqual(['Groups']);
+      expect(await list('&resourceType=Users', a.admin)).toHaveLength(5);
+      expect(await list(`&keyId=${a.scimKeyId}`, a.admin)).toHaveLength(7);
+      expect(await list(`&keyId=${b.scimKeyId}`, a.admin)).toHaveLength(0);
+      const user = (await list('&method=POST&resourceType=Users', a.admin))[0];
+      expect(ids(await list(`&targetId=${user.targetId}`, a.admin))).toEqual([idOf(2), idOf(1), idOf(0), user.requestId]);
+      const newest = new Date(new Date((await list('', a.admin))[0].at).getTime() + 1).toISOString();
+      expect(await list(`&until=${newest}`, a.admin)).toHaveLength(7);
+      expect(await list(`&since=${newest}`, a.admin)).toHaveLength(0);
+      expect(ids(await list('&method=GET&outcome=success&resourceType=Users', a.admin))).toEqual([idOf(3), idOf(0)]);
+    });
+
+    it('should refuse bad filter values with 400 and a sentence naming the field', async () => {
+      const cases: Array<[string, string, RegExp]> = [
+        ['outcome=failed', 'outcome', /outcome must be "success" or "failure"/],
+        ['method=FETCH', 'method', /method must be one of GET, POST, PUT, PATCH, DELETE/],
+        ['resourceType=Schemas', 'resourceType', /resourceType must be "Users" or "Groups"/],
+        ['keyId=05', 'keyId', /keyId must be a key id/],
+        ['since=yesterday', 'since', /since must be an ISO-8601/],
+        ['until=2026-13-01', 'until', /until must be an ISO-8601/],
+        ['size=0', 'size', /size must be at least 1/],
+        ['size=201', 'size', /size must be at most 200/],
+        [`targetId=${'9'.repeat(65)}`, 'targetId', /targetId must be at most 64/],
+        ['password=x', 'password', /password is not a field/],
+      ];
+      for (const [query, field, message] of cases) {
+        const response = await a.admin.get(`/v1.0/scim-requests?${query}`);
+        expect([query, response.status]).toEqual([query, 400]);
+        expect(response.body).toMatchObject({ statusCode: 400, error: 'Bad Request', message: expect.stringMatching(message) });
+        expect(response.body.details).toEqual([{ field, message: expect.stringMatching(message) }]);
+      }
+    });
+
+    it("should keep organizations apart: another's requests are never listed, and their ids are 404", async () => {
+      const mine = await list('', a.admin);
+      const theirs = await list('', b.admin);
+      expect(theirs).toHaveLength(1);
+      expect(theirs[0].requestId).toBe(sent[6].headers.get('x-request-id'));
+      expect(mine.map((r) => r.id)).not.toContain(theirs[0].id);
+      for (const id of [mine[0].id, '0', '01', ` ${mine[0].id}`, 'abc', '9'.repeat(30)]) {
+        const response = await b.admin.get(`/v1.0/scim-requests/${encodeURIComponent(id)}`);
+        expect([id, response.status]).toEqual([id, 404]);
+      }
+      expect((await a.admin.get(`/v1.0/scim-requests/${mine[0].id}`)).status).toBe(200);
+      expect(await list(`&targetId=${mine[0].targetId ?? ''}`, b.admin)).toHaveLength(0);
+    });
+
+    it('should take only Torii API keys: a SCIM key is 403, no key 401', async () => {
+      const withScimKey = await client(t.url, a.scimKey).get('/v1.0/scim-requests');
+      expect(withScimKey.status).toBe(403);
+      expect(withScimKey.body.message).toMatch(/Torii API key/);
+      const [first] = await list('', a.admin);
+      expect((await client(t.url, a.scimKey).get(`/v1.0/scim-requests/${first.id}`)).status).toBe(403);
+      expect((await client(t.url).get('/v1.0/scim-requests')).status).toBe(401);
+    });
+  });
+
+  describe('robustness', () => {
+    it('should answer SCIM requests while the table cannot be written, and record again once it can', async () => {
+      await settle(t);
+      await t.dataSource.query('ALTER TABLE scim_requests RENAME TO scim_requests_gone');
+      let during: HttpResponse;
+      try {
+        during = await send(t, o.scimKey, 'POST', '/Users', { body: userBody('during@inspected.test') });
+        expect(during.status).toBe(201);
+        // The write fails, out of the request's way; flush never throws.
+        await expect(settle(t)).resolves.toBeUndefined();
+        expect((await send(t, o.scimKey, 'GET', `/Users/${during.body.id}`)).status).toBe(200);
+        // The admin API says what it can: a 500 without a stack (as for any failed query).
+        expect((await o.admin.get('/v1.0/scim-requests')).status).toBe(500);
+      } finally {
+        await settle(t);
+        await t.dataSource.query('ALTER TABLE scim_requests_gone RENAME TO scim_requests');
+      }
+      const after = await send(t, o.scimKey, 'GET', `/Users/${during.body.id}`);
+      await settle(t);
+      expect(await recorded(after)).toMatchObject({ status: 200 });
+    });
+  });
+});
+
+describe('provisioning inspector: SCIM_REDACT_ATTRIBUTES, bounds and instances', () => {
+  let db: TestDatabase;
+  let first: TestApp;
+  let second: TestApp;
+  const MAX = 20;
+  const KEEP = 18;
+
+  const settings = (overrides: Partial<AppConfig['scimRequestLog']> = {}): Partial<AppConfig> => {
+    const base = loadConfig({});
+    return {
+      scimRequestLog: {
+        ...base.scimRequestLog,
+        maxPerOrganization: MAX,
+        redactAttributes: ['employeeNumber', 'name.familyName', 'emails.value', 'phoneNumbers'],
+        ...overrides,
+      },
+      scim: { ...base.scim, rateLimitPerMinute: 60, rateLimitBurst: 0 },
+    };
+  };
+  const recordedIds = async (t: TestApp, organizationId: string): Promise<string[]> => {
+    const rows: Array<{ request_id: string }> = await t.dataSource.query(
+      'SELECT request_id FROM scim_requests WHERE organization_id = ? ORDER BY id DESC',
+      [Number(organizationId)],
+    );
+    return rows.map((r) => r.request_id);
+  };
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    first = await startTestApp(settings(), db);
+    second = await startTestApp(settings(), db);
+  });
+
+  afterAll(async () => {
+    await second?.close();
+    await first?.close();
+    await db?.drop();
+  });
+
+  it('should redact every listed attribute in bodies, paths, filters and responses', async () => {
+    const r = await scimOrganization(first, 'Listed attributes');
+    const created = await send(first, r.scimKey, 'POST', '/Users', {
+      body: {
+        schemas: [CORE_USER, ENTERPRISE_USER],
+        userName: 'listed@attrs.test',
+        name: { givenName: 'Kept', familyName: 'Hidden-family' },
+        emails: [{ value: 'hidden-mail@attrs.test', type: 'work', primary: true }],
+        phoneNumbers: [{ value: '+1 555 0100-hidden', type: 'work' }],
+        [ENTERPRISE_USER]: { employeeNumber: 'hidden-701984', department: 'Kept department' },
+      },
+      agent: ENTRA_AGENT,
+    });
+    expect(created.status).toBe(201);
+    const id = created.body.id as string;
+    const patched = await send(first, r.scimKey, 'PATCH', `/Users/${id}`, {
+      body: patchOf(
+        { op: 'Replace', path: `${ENTERPRISE_USER}:employeeNumber`, value: 'hidden-1815' },
+        { op: 'Replace', path: 'emails[type eq "work"].value', value: 'hidden-new@attrs.test' },
+        { op: 'Replace', value: { 'name.familyName': 'Hidden-other', title: 'Kept title' } },
+      ),
+      agent: ENTRA_AGENT,
+    });
+    expect(patched.status).toBe(200);
+    const read = await send(
+      first,
+      r.scimKey,
+      'GET',
+      `/Users?filter=${encodeURIComponent('emails[value eq "hidden-new@attrs.test"]')}`,
+    );
+    expect(read.status).toBe(200);
+    expect(read.body.totalResults).toBe(1);
+    await settle(first);
+    const rows = await storedRows(first);
+    expect(rows.length).toBeGreaterThanOrEqual(3);
+    for (const row of rows) expect(row).not.toMatch(/hidden/i);
+    const all = rows.join('\n');
+    expect(all).toContain('Kept department');
+    expect(all).toContain('Kept title');
+    expect(all).toContain('[redacted]');
+  });
+
+  it('should record 429s, the rate limit refusing a key past its requests', async () => {
+    const r = await scimOrganization(first, 'Rate limited');
+    let limited: HttpResponse | undefined;
+    for (let i = 0; i < 70 && !limited; i++) {
+      const response = await send(first, r.scimKey, 'GET', '/ServiceProviderConfig');
+      if (response.status === 429) limited = response;
+    }
+    expect(limited).toBeDefined();
+    await settle(first);
+    const [latest] = (await r.admin.get('/v1.0/scim-requests?size=1')).body.requests as Listed[];
+    expect(latest).toMatchObject({ status: 429, outcome: 'failure', requestId: limited!.headers.get('x-request-id') });
+  });
+
+  it('should keep at most SCIM_REQUEST_LOG_MAX per organization, the newest, dropping the oldest first', async () => {
+    const r = await scimOrganization(first, 'Capped');
+    const other = await scimOrganization(first, 'Not capped');
+    const requestIds: string[] = [];
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 9; i++) requestIds.push((await send(first, r.scimKey, 'GET', '/Schemas')).headers.get('x-request-id')!);
+      await send(first, other.scimKey, 'GET', '/Schemas');
+      await settle(first);
+    }
+    const kept = await recordedIds(first, r.org.organizationId);
+    expect(kept.length).toBeGreaterThanOrEqual(KEEP);
+    expect(kept.length).toBeLessThanOrEqual(MAX);
+    // The newest, none missing among them.
+    expect(kept).toEqual(requestIds.slice(-kept.length).reverse());
+    expect(await recordedIds(first, other.org.organizationId)).toHaveLength(3);
+  });
+
+  it('should prune safely with two instances recording and pruning one organization at once', async () => {
+    const r = await scimOrganization(first, 'Two instances');
+    const requestIds: string[] = [];
+    for (let round = 0; round < 6; round++) {
+      for (let i = 0; i < 5; i++) {
+        requestIds.push((await send(first, r.scimKey, 'GET', '/Schemas')).headers.get('x-request-id')!);
+        requestIds.push((await send(second, r.scimKey, 'GET', '/Schemas')).headers.get('x-request-id')!);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      await Promise.all([first.app.get(ScimRequestRecorder).flush(), second.app.get(ScimRequestRecorder).flush()]);
+    }
+    // Each instance counts its own writes between reads of the count: once both read it again, the excess goes.
+    for (const t of [first, second]) t.clock.advance(11 * 60_000);
+    for (const t of [first, second]) requestIds.push((await send(t, r.scimKey, 'GET', '/Schemas')).headers.get('x-request-id')!);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    await Promise.all([first.app.get(ScimRequestRecorder).flush(), second.app.get(ScimRequestRecorder).flush()]);
+    for (const t of [first, second]) t.clock.reset();
+    const kept = await recordedIds(first, r.org.organizationId);
+    expect(kept.length).toBeGreaterThanOrEqual(KEEP - 2);
+    expect(kept.length).toBeLessThanOrEqual(MAX);
+    // Whatever was deleted was older than whatever was kept (the two instances' batches interleave by a flush at most).
+    const positions = kept.map((id) => requestIds.indexOf(id));
+    expect(positions.every((p) => p >= 0)).toBe(true);
+    expect(Math.min(...positions)).toBeGreaterThanOrEqual(requestIds.length - MAX - 10);
+  });
+
+  it('should drop requests older than SCIM_REQUEST_LOG_HOURS, by age, on any instance', async () => {
+    const r = await scimOrganization(first, 'Aged');
+    const old = await send(first, r.scimKey, 'GET', '/Schemas');
+    await settle(first);
+    expect(await recordedIds(first, r.org.organizationId)).toEqual([old.headers.get('x-request-id')]);
+    for (const t of [first, second]) t.clock.advance(73 * 3_600_000);
+    try {
+      const fresh = await send(second, r.scimKey, 'GET', '/Schemas');
+      await settle(second);
+      expect(await recordedIds(first, r.org.organizationId)).toEqual([fresh.headers.get('x-request-id')]);
+      // Every organization's: the other tests' requests are that old too.
+      const [{ n }] = await first.dataSource.query('SELECT COUNT(*) AS n FROM scim_requests');
+      expect(Number(n)).toBe(1);
+    } finally {
+      for (const t of [first, second]) t.clock.reset();
+    }
+  });
+
+  it('should write what it holds when the server stops', async () => {
+    const r = await scimOrganization(first, 'Stopping');
+    const third = await startTestApp(settings(), db);
+    const last = await send(third, r.scimKey, 'GET', '/Schemas');
+    expect(last.status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    await third.close();
+    expect(await recordedIds(first, r.org.organizationId)).toEqual([last.headers.get('x-request-id')]);
+  });
 });
