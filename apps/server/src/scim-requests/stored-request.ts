@@ -65,7 +65,7 @@ export function toStoredRequest(c: CapturedRequest, rules: RedactionRules): NewS
     at: c.at,
     method: c.method.slice(0, 16),
     path: cut(scrubKeys(path), MAX_PATH),
-    query: query === '' ? null : cutBody(redactScimQuery(query, rules, scrubKeys), MAX_STORED_TEXT_BYTES),
+    query: query === '' ? null : cutBody(storedQuery(query, rules), MAX_STORED_TEXT_BYTES),
     resourceType: resourceType === undefined ? null : cut(resourceType, MAX_RESOURCE_TYPE),
     targetId: targetId ?? createdId(c.location, resourceType) ?? null,
     status: c.status,
@@ -81,6 +81,18 @@ export function toStoredRequest(c: CapturedRequest, rules: RedactionRules): NewS
     requestBody: storedBody(c.requestText, c.requestJson, rules) ?? unread(c.requestUnread),
     responseBody: storedBody(c.responseText, true, rules),
   };
+}
+
+/** The query redacted (redactScimQuery), keys scrubbed; as sent when it names nothing of either (Okta's `userName eq`). */
+function storedQuery(query: string, rules: RedactionRules): string {
+  let decoded: string | undefined;
+  try {
+    decoded = decodeURIComponent(query);
+  } catch {
+    // A malformed escape: the parameters are read one by one.
+  }
+  if (decoded !== undefined && !rules.mentionedIn(decoded) && !decoded.includes('torii_')) return query;
+  return redactScimQuery(query, rules, scrubKeys);
 }
 
 /** A body as stored: redacted (redactScimText), keys scrubbed, cut; null for none. */
