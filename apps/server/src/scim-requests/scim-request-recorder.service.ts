@@ -23,7 +23,7 @@ export const FLUSH_EVERY_MS = 1000;
 /** At most this many requests wait in memory to be written; past it a request is not recorded (and counted). */
 const MAX_BUFFERED = 20_000;
 /** …and at most this much text (UTF-16 units, about bytes for ASCII): the recorder's memory stays bounded under a flood. */
-const MAX_BUFFERED_SIZE = 24 * 1024 * 1024;
+const MAX_BUFFERED_SIZE = 16 * 1024 * 1024;
 /** Rows per INSERT: one of these sizes, so that few distinct statements are prepared. */
 const CHUNK_SIZES = [100, 64, 32, 16, 8, 4, 2, 1];
 /** Text per INSERT, counted as 3 bytes per UTF-16 unit (UTF-8's worst): far below MariaDB's 16 MB max_allowed_packet. */
