@@ -18,8 +18,14 @@ export interface InspectedRequest {
   inspectedResponse: string | null;
 }
 
-/** The buffer is written this often (contract: a crash loses at most the last second). */
+/** The buffer is written this often (contract: a crash loses at most the last second)… */
 export const FLUSH_EVERY_MS = 1000;
+/**
+ * …and as soon as it holds a statement's worth: under load the bodies it holds are then written within
+ * tens of milliseconds, and die young (a second's worth would outlive the young generation and be
+ * copied into the old one, to be collected there at greater cost).
+ */
+const FLUSH_AT = 100;
 /** At most this many requests wait in memory to be written; past it a request is not recorded (and counted). */
 const MAX_BUFFERED = 20_000;
 /** …and at most this much text (UTF-16 units, about bytes for ASCII): the recorder's memory stays bounded under a flood. */
@@ -48,8 +54,9 @@ type Inspected = FastifyRequest & AuthenticatedRequest & RefusedRequest & Inspec
 /**
  * Records every SCIM request of an organization for the provisioning inspector (docs/inspector.md),
  * off the request's path: when the answer has gone out (Fastify's onResponse) it keeps references
- * to the body as read and the response as sent, and once a second it redacts, cuts and writes what
- * it holds, in multi-row INSERTs between which the event loop serves requests. Nothing on the
+ * to the body as read and the response as sent, and every second (or as soon as FLUSH_AT wait) it
+ * redacts, cuts and writes what it holds, in multi-row INSERTs between which the event loop serves
+ * requests. Nothing on the
  * request's path reads or writes the database, and nothing it does can fail a request: a full
  * buffer or a failed write drops records (counted, and logged at most once a minute).
  *
@@ -68,6 +75,7 @@ export class ScimRequestRecorder implements OnModuleInit, OnApplicationShutdown 
   private bufferedSize = 0;
   private readonly identifying = new Set<Promise<void>>();
   private flushing?: Promise<void>;
+  private flushSoon = false;
   private timer?: NodeJS.Timeout;
   /** Records lost since the last warning (buffer full, write failed), and when that warning was. */
   private dropped = 0;
@@ -87,7 +95,10 @@ export class ScimRequestRecorder implements OnModuleInit, OnApplicationShutdown 
   }
 
   onModuleInit(): void {
-    this.timer = setInterval(() => void this.flush(), FLUSH_EVERY_MS);
+    // A tick while a flush is still writing (a flood) is skipped: the next one takes what came meanwhile.
+    this.timer = setInterval(() => {
+      if (!this.flushing) void this.flush();
+    }, FLUSH_EVERY_MS);
     this.timer.unref();
   }
 
@@ -96,8 +107,6 @@ export class ScimRequestRecorder implements OnModuleInit, OnApplicationShutdown 
     clearInterval(this.timer);
     await Promise.allSettled([...this.identifying]);
     await this.flush();
-    // A flush that was running when shutdown began left what came after it.
-    if (this.buffer.length) await this.flush();
   }
 
   /** Fastify onSend: the response body of a SCIM request, as serialized for sending (no second serialization). */
@@ -127,8 +136,9 @@ export class ScimRequestRecorder implements OnModuleInit, OnApplicationShutdown 
   }
 
   private capture(request: Inspected, reply: FastifyReply, key: Omit<AuthContext, 'expiresAt'> | undefined): CapturedRequest {
-    const location = reply.getHeader('location');
-    const userAgent = request.headers['user-agent'];
+    const status = reply.statusCode;
+    // Only a create answers with a Location (the id it made).
+    const location = status === 201 ? reply.getHeader('location') : undefined;
     const text = request.inspectedBody ?? undefined;
     return {
       organizationId: key?.organizationId ?? 0,
@@ -138,9 +148,9 @@ export class ScimRequestRecorder implements OnModuleInit, OnApplicationShutdown 
       at: this.clock.now(),
       method: request.method,
       url: request.url,
-      status: reply.statusCode,
+      status,
       durationMs: reply.elapsedTime,
-      userAgent,
+      userAgent: request.headers['user-agent'],
       requestId: request.id,
       scimType: request.refusal?.scimType,
       detail: request.refusal?.detail,
@@ -156,6 +166,17 @@ export class ScimRequestRecorder implements OnModuleInit, OnApplicationShutdown 
   private push(captured: CapturedRequest): void {
     this.buffer.push(captured);
     this.bufferedSize += capturedSize(captured);
+    if (this.buffer.length >= FLUSH_AT) this.flushWhenIdle();
+  }
+
+  /** A flush on the next turn of the event loop, unless one is running (it looks again when it ends). */
+  private flushWhenIdle(): void {
+    if (this.flushSoon || this.flushing) return;
+    this.flushSoon = true;
+    setImmediate(() => {
+      this.flushSoon = false;
+      void this.flush();
+    });
   }
 
   /** A request answered before any key check: its key is looked up now (cached), and the request kept if it is one of ours. */
@@ -179,10 +200,18 @@ export class ScimRequestRecorder implements OnModuleInit, OnApplicationShutdown 
     this.identifying.add(done);
   }
 
-  /** Writes what the buffer holds (one flush at a time), then prunes what became due; never throws. */
-  flush(): Promise<void> {
-    this.flushing ??= this.write().finally(() => (this.flushing = undefined));
-    return this.flushing;
+  /**
+   * Writes what the buffer holds, then prunes what became due; never throws. One flush at a time: a
+   * call during another waits for it, then writes what came since (so that everything answered before
+   * the call is written when it returns).
+   */
+  async flush(): Promise<void> {
+    while (this.flushing) await this.flushing;
+    this.flushing = this.write().finally(() => {
+      this.flushing = undefined;
+      if (this.buffer.length >= FLUSH_AT) this.flushWhenIdle();
+    });
+    await this.flushing;
   }
 
   private async write(): Promise<void> {
