@@ -593,6 +593,14 @@ describe('provisioning inspector', () => {
       expect(await list(`&targetId=${mine[0].targetId ?? ''}`, b.admin)).toHaveLength(0);
     });
 
+    it('should be in the OpenAPI document', async () => {
+      const document = (await (await fetch(`${t.url}/docs/openapi.json`)).json()) as {
+        paths: Record<string, Record<string, unknown>>;
+      };
+      expect(Object.keys(document.paths['/v1.0/scim-requests'])).toEqual(['get']);
+      expect(Object.keys(document.paths['/v1.0/scim-requests/{id}'])).toEqual(['get']);
+    });
+
     it('should take only Torii API keys: a SCIM key is 403, no key 401', async () => {
       const withScimKey = await client(t.url, a.scimKey).get('/v1.0/scim-requests');
       expect(withScimKey.status).toBe(403);
@@ -604,6 +612,28 @@ describe('provisioning inspector', () => {
   });
 
   describe('robustness', () => {
+    it('should drop requests, not hold them, once 20,000 wait to be written', async () => {
+      await settle(t);
+      const recorder = t.app.get(ScimRequestRecorder);
+      // Requests of organizations no test uses, answered faster than anything is written (one turn of the event loop).
+      const request = (i: number) =>
+        ({
+          url: `${SCIM}/Users/${i}`,
+          method: 'GET',
+          id: `flood-${i}`,
+          headers: { 'user-agent': OKTA_AGENT },
+          auth: { keyId: 1, organizationId: 900_000 + (i % 4), type: 'scim', maskedKey: 'torii_scim_…flood', description: null },
+          inspectedBody: null,
+          inspectedResponse: '{"id":"1"}',
+        }) as never;
+      const reply = { statusCode: 200, elapsedTime: 0.1, getHeader: () => undefined } as never;
+      for (let i = 0; i < 20_005; i++) recorder.onResponse(request(i), reply);
+      await settle(t);
+      const [{ n }] = await t.dataSource.query('SELECT COUNT(*) AS n FROM scim_requests WHERE organization_id >= 900000');
+      expect(Number(n)).toBe(20_000);
+      await t.dataSource.query('DELETE FROM scim_requests WHERE organization_id >= 900000');
+    });
+
     it('should answer SCIM requests while the table cannot be written, and record again once it can', async () => {
       await settle(t);
       await t.dataSource.query('ALTER TABLE scim_requests RENAME TO scim_requests_gone');
