@@ -6,9 +6,9 @@
  *   npm run migration:generate -- mysql AddSomething
  */
 import { loadConfig } from '@app/config';
-import { dataSourceOptions } from '@app/database';
+import { dataSourceOptions, withSqliteIntegerKeys } from '@app/database';
 import { DataSource } from 'typeorm';
 
-export default dataSourceOptions(loadConfig().database, [`${__dirname}/apps/server/src/**/*.entity.{ts,js}`]).then(
-  (options) => new DataSource(options),
+export default dataSourceOptions(loadConfig().database, [`${__dirname}/apps/server/src/**/*.entity.{ts,js}`]).then((options) =>
+  withSqliteIntegerKeys(new DataSource(options)),
 );

@@ -31,6 +31,7 @@ import { ServerSecretsRepository } from '../apps/server/src/cursors/server-secre
 import { OrganizationsRepository } from '../apps/server/src/organizations/organizations.repository';
 import { ScimHealthStatesRepository } from '../apps/server/src/scim-health/scim-health-states.repository';
 import { ScimTrafficRepository } from '../apps/server/src/scim-health/scim-traffic.repository';
+import { NewScimRequest, ScimRequestsRepository } from '../apps/server/src/scim-requests/scim-requests.repository';
 import { RolesRepository } from '../apps/server/src/users/roles.repository';
 import { UserCountsRepository } from '../apps/server/src/users/user-counts.repository';
 import { UsersRepository } from '../apps/server/src/users/users.repository';
@@ -814,6 +815,58 @@ describe('the statements the repositories send', () => {
     );
     await record('ScimTrafficRepository.totals', () => traffic.totals(organizationId, new Date(now.getTime() - 86_400_000)));
     await record('ScimTrafficRepository.prune', () => traffic.prune(new Date(now.getTime() - 7 * 86_400_000)));
+
+    // scim requests (the provisioning inspector)
+    const scimRequests = get(ScimRequestsRepository);
+    const scimRequest: NewScimRequest = {
+      organizationId,
+      at: now,
+      method: 'PATCH',
+      path: `/v1.0/scim/v2/Users/${userId}`,
+      query: null,
+      resourceType: 'Users',
+      targetId: String(userId),
+      status: 200,
+      durationMs: 1.2,
+      apiKeyId: keyId,
+      keyMasked: 'torii_scim_…abcd',
+      keyDescription: 'Okta',
+      client: 'okta',
+      userAgent: 'Okta SCIM Client 1.0.0',
+      scimType: null,
+      detail: null,
+      requestId: 'req-1',
+      requestBody: '{"Operations":[{"op":"replace","value":{"active":false}}]}',
+      responseBody: '{"id":"1"}',
+    };
+    await record('ScimRequestsRepository.insert: a flush of two', () =>
+      scimRequests.insert([scimRequest, { ...scimRequest, requestId: 'req-2' }]),
+    );
+    await record('ScimRequestsRepository.count', () => scimRequests.count(organizationId));
+    await record('ScimRequestsRepository.firstBeyond', () => scimRequests.firstBeyond(organizationId, 9000));
+    await record('ScimRequestsRepository.pruneOlderThan: the two, older than the age', () =>
+      scimRequests.pruneOlderThan(new Date(now.getTime() + 3_600_000), 1000),
+    );
+    await record('ScimRequestsRepository.deleteOldest', () => scimRequests.deleteOldest(organizationId, 1000, 500));
+    await record('ScimRequestsRepository.page', () => scimRequests.page(organizationId, { limit: 51 }));
+    await record('ScimRequestsRepository.page: after a cursor, every filter', () =>
+      scimRequests.page(organizationId, {
+        beforeId: 1000,
+        limit: 51,
+        outcome: 'failure',
+        method: 'PATCH',
+        resourceType: 'Users',
+        keyId,
+        targetId: String(userId),
+        requestId: 'req-1',
+        since: new Date(now.getTime() - 86_400_000),
+        until: now,
+      }),
+    );
+    await record('ScimRequestsRepository.page: successes', () =>
+      scimRequests.page(organizationId, { limit: 51, outcome: 'success' }),
+    );
+    await record('ScimRequestsRepository.findOne', () => scimRequests.findOne(organizationId, 1));
     const health = get(ScimHealthStatesRepository);
     await record('ScimHealthStatesRepository.findOrCreate (in a transaction)', () =>
       inTransaction((m) => health.findOrCreate(m, organizationId, now)),

@@ -1,4 +1,4 @@
-import { dataSourceOptions, runMigrations } from '@app/database';
+import { dataSourceOptions, runMigrations, withSqliteIntegerKeys } from '@app/database';
 import { Column, DataSource, Entity, PrimaryGeneratedColumn } from 'typeorm';
 import { createTestDatabase, TestDatabase } from './support/database';
 
@@ -27,7 +27,7 @@ describe('database schema', () => {
   });
 
   async function pendingSchemaChanges(entities: Parameters<typeof dataSourceOptions>[1]): Promise<string[]> {
-    const dataSource = new DataSource(await dataSourceOptions(db.config, entities));
+    const dataSource = withSqliteIntegerKeys(new DataSource(await dataSourceOptions(db.config, entities)));
     await dataSource.initialize();
     try {
       await runMigrations(dataSource);

@@ -10,11 +10,13 @@
  * from core 1 with 20 connections and sends `--amount` requests of a workload to one server, then to the
  * other, in turns (the order flips every round), `--rounds` times. Each server's CPU time (user and
  * system, from /proc) over its requests gives µs per request; the report shows the median and every
- * round. Workloads: `get` (GET /Users/{id}) and `filter` (`userName eq`), over the organization's first
- * 5,000 users, and `page` (its first page of 100; give it a smaller `--amount`). Two workloads change
+ * round (read 1.5 s after the last answer, so that work done after the answers, such as batched
+ * writes, counts). Workloads: `get` (GET /Users/{id}), `filter` (`userName eq`) and `patch` (Okta's
+ * deactivation), over the organization's first 5,000 users, `post` (Okta's create: the database
+ * grows), and `page` (its first page of 100; give it a smaller `--amount`). Two workloads change
  * users, each request a user no request changed before (the servers take them in turns from the
  * organization's live users, so the database must hold enough: warm-up and rounds, both servers):
- * `deactivate` (PATCH `active: false`, Okta's deactivation) and `delete` (DELETE /Users/{id}). A SCIM key: `npm run cli -- keys:create --org 1 --type scim` on the bench database.
+ * `deactivate` (PATCH `active: false`) and `delete` (DELETE /Users/{id}). A SCIM key: `npm run cli -- keys:create --org 1 --type scim` on the bench database.
  */
 import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
@@ -100,7 +102,7 @@ async function start(name: string, root: string, port: number, started: Server[]
   );
   const server = { name: `${name} ${root}`, root, port, process: child };
   started.push(server);
-  for (let attempt = 0; attempt < 150; attempt++) {
+  for (let attempt = 0; attempt < 600; attempt++) {
     if (child.exitCode !== null) throw new Error(`${root}: the server exited (code ${child.exitCode}) before it answered`);
     await new Promise((done) => setTimeout(done, 200));
     const status = await fetch(`http://127.0.0.1:${port}/v1.0/scim/v2/Users/${users[0].id}`, {
@@ -119,12 +121,39 @@ async function start(name: string, root: string, port: number, started: Server[]
   throw new Error(`${root}: the server did not start`);
 }
 
+/** Distinct userNames of the users `post` creates, across rounds and servers. */
+let created = 0;
+const RUN = Date.now().toString(36);
+
 function load(port: number, workload: string): Promise<autocannon.Result> {
   let i = 0;
   const paths: Record<string, () => string> = {
     get: () => `/v1.0/scim/v2/Users/${users[i++ % users.length].id}`,
     filter: () => `/v1.0/scim/v2/Users?filter=${encodeURIComponent(`userName eq "${users[i++ % users.length].userName}"`)}`,
     page: () => '/v1.0/scim/v2/Users?startIndex=1&count=100',
+    // Not the first user: the organization's Admin, whose deactivation is refused (the last active Admin).
+    patch: () => `/v1.0/scim/v2/Users/${users[1 + (i++ % (users.length - 1))].id}`,
+    post: () => '/v1.0/scim/v2/Users',
+  };
+  const bodies: Partial<Record<string, () => string>> = {
+    // Okta's deactivation, as the bench's patch (the first round deactivates, the others change nothing).
+    patch: () => JSON.stringify({ schemas: [PATCH_OP], Operations: [{ op: 'replace', value: { active: false } }] }),
+    // Okta's create, password included, as the bench's post.
+    post: () => {
+      const userName = `ab${RUN}-${++created}@bench.test`;
+      return JSON.stringify({
+        schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+        userName,
+        name: { givenName: `ab${created}`, familyName: 'Bench' },
+        emails: [{ primary: true, value: userName, type: 'work' }],
+        displayName: `ab${created} Bench`,
+        locale: 'en-US',
+        externalId: `ext-ab${RUN}-${created}`,
+        groups: [],
+        password: 'Sup3rSecret!',
+        active: true,
+      });
+    },
   };
   const changes: Record<string, { method: 'PATCH' | 'DELETE'; body?: string }> = {
     deactivate: { method: 'PATCH', body: JSON.stringify({ Operations: [{ op: 'replace', value: { active: false } }] }) },
@@ -151,15 +180,21 @@ function load(port: number, workload: string): Promise<autocannon.Result> {
     });
   }
   const path = paths[workload];
-  if (!path) throw new Error(`Unknown workload ${workload}: get, filter, page, deactivate or delete`);
+  if (!path) throw new Error(`Unknown workload ${workload}: get, filter, page, patch, post, deactivate or delete`);
+  const method = workload === 'patch' ? 'PATCH' : workload === 'post' ? 'POST' : 'GET';
+  const body = bodies[workload];
   return autocannon({
     url: `http://127.0.0.1:${port}`,
     connections: 20,
     amount: AMOUNT,
-    headers: { authorization: `Bearer ${KEY}` },
-    requests: [{ method: 'GET', setupRequest: (request) => ({ ...request, path: path() }) }],
+    headers: { authorization: `Bearer ${KEY}`, ...(body ? { 'content-type': 'application/scim+json' } : {}) },
+    requests: [{ method, setupRequest: (request) => ({ ...request, path: path(), ...(body ? { body: body() } : {}) }) }],
   });
 }
+
+const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+/** After a server's requests, before its CPU time is read: work it does once the answers are out (batched writes) is its too. */
+const SETTLE_MS = 1500;
 
 const median = (values: number[]) => [...values].sort((x, y) => x - y)[values.length >> 1];
 
@@ -176,6 +211,7 @@ async function main(): Promise<void> {
         for (const server of round % 2 ? [...servers].reverse() : servers) {
           const before = cpuTicks(server.process.pid!);
           const result = await load(server.port, workload);
+          await new Promise((done) => setTimeout(done, SETTLE_MS));
           if (result.non2xx || result.errors)
             throw new Error(`${server.root} ${workload}: ${result.non2xx + result.errors} failed requests`);
           const key = `${workload}\t${server.name}`;

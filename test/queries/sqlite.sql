@@ -498,6 +498,35 @@ SELECT api_key_id, SUM(requests) AS requests, SUM(errors) AS errors FROM scim_tr
 -- ScimTrafficRepository.prune
 DELETE FROM scim_traffic WHERE minute < ?;
 
+-- ScimRequestsRepository.insert: a flush of two
+INSERT INTO scim_requests (organization_id, at, method, path, query, resource_type, target_id, status, duration_ms, api_key_id, key_masked, key_description, client, user_agent, scim_type, detail, request_id, request_body, response_body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
+
+-- ScimRequestsRepository.count
+SELECT COUNT(*) AS n FROM scim_requests WHERE organization_id = ?;
+
+-- ScimRequestsRepository.firstBeyond
+SELECT id FROM scim_requests WHERE organization_id = ? ORDER BY id DESC LIMIT 1 OFFSET 9000;
+
+-- ScimRequestsRepository.pruneOlderThan: the two, older than the age
+SELECT id, at FROM scim_requests ORDER BY id LIMIT 1000;
+DELETE FROM scim_requests WHERE id <= ? AND at < ?;
+
+-- ScimRequestsRepository.deleteOldest
+SELECT id FROM scim_requests WHERE organization_id = ? AND id <= ? ORDER BY id LIMIT 1 OFFSET 499;
+DELETE FROM scim_requests WHERE organization_id = ? AND id <= ?;
+
+-- ScimRequestsRepository.page
+SELECT id, organization_id, at, method, path, query, resource_type, target_id, status, duration_ms, api_key_id, key_masked, key_description, client, user_agent, scim_type, detail, request_id FROM scim_requests WHERE organization_id = ? ORDER BY id DESC LIMIT 51;
+
+-- ScimRequestsRepository.page: after a cursor, every filter
+SELECT id, organization_id, at, method, path, query, resource_type, target_id, status, duration_ms, api_key_id, key_masked, key_description, client, user_agent, scim_type, detail, request_id FROM scim_requests WHERE organization_id = ? AND id < ? AND (status >= 500 OR (status >= 400 AND NOT (status = 404 AND method = 'GET'))) AND method = ? AND resource_type = ? AND api_key_id = ? AND target_id = ? AND request_id = ? AND at >= ? AND at < ? ORDER BY id DESC LIMIT 51;
+
+-- ScimRequestsRepository.page: successes
+SELECT id, organization_id, at, method, path, query, resource_type, target_id, status, duration_ms, api_key_id, key_masked, key_description, client, user_agent, scim_type, detail, request_id FROM scim_requests WHERE organization_id = ? AND NOT (status >= 500 OR (status >= 400 AND NOT (status = 404 AND method = 'GET'))) ORDER BY id DESC LIMIT 51;
+
+-- ScimRequestsRepository.findOne
+SELECT id, organization_id, at, method, path, query, resource_type, target_id, status, duration_ms, api_key_id, key_masked, key_description, client, user_agent, scim_type, detail, request_id, request_body, response_body FROM scim_requests WHERE id = ? AND organization_id = ?;
+
 -- ScimHealthStatesRepository.findOrCreate (in a transaction)
 INSERT OR IGNORE INTO scim_health_states (organization_id, status, transitions, changed_at) VALUES (?, 'unknown', 0, ?);
 SELECT status, transitions FROM scim_health_states WHERE organization_id = ?;

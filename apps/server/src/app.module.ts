@@ -17,6 +17,7 @@ import { FirstRunService } from './onboarding/first-run.service';
 import { OnboardingModule } from './onboarding/onboarding.module';
 import { SafetyNetModule } from './safety-net/safety-net.module';
 import { ScimHealthModule } from './scim-health/scim-health.module';
+import { ScimRequestsModule } from './scim-requests/scim-requests.module';
 import { ScimModule } from './scim/scim.module';
 import { SettingsModule } from './settings/settings.module';
 import { UsersModule } from './users/users.module';
@@ -49,6 +50,7 @@ export class AppModule {
         OnboardingModule,
         ScimModule,
         ScimHealthModule,
+        ScimRequestsModule,
         NotificationsModule,
         SafetyNetModule,
         MetricsModule,

@@ -1,11 +1,12 @@
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { FastifyReply, FastifyRequest, LogController } from 'fastify';
+import { errorCodes, FastifyReply, FastifyRequest, LogController } from 'fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { Logger } from 'pino';
 import { FailedRequestRecorder } from './audit/failed-requests';
 import type { AuthenticatedRequest } from './auth/auth.decorators';
 import { MetricsService } from './metrics/metrics.service';
 import { ScimTrafficService } from './scim-health/scim-traffic.service';
+import { InspectedRequest, ScimRequestRecorder } from './scim-requests/scim-request-recorder.service';
 import { lazyChildLogger, loggedUrl, PinoLoggerService, routeWords } from './common/logger';
 import { isScimPath, renderError } from './common/http-error';
 import { isUtf8 } from 'node:buffer';
@@ -63,12 +64,20 @@ export function configureApp(app: NestFastifyApplication, logger: Logger): void 
   // __proto__ keys refused and nesting deeper than MAX_JSON_DEPTH refused before parsing, so no deep
   // body reaches recursive code. Fastify's text/plain parser goes: a text body is 415 like a form.
   fastify.removeContentTypeParser(['application/json', 'text/plain']);
+  // The provisioning inspector keeps a SCIM request's body as it was read, whether or not it parses
+  // (the parsers below set `inspectedBody`), and its response as it was sent (the onSend hook).
+  fastify.decorateRequest('inspectedBody', null);
+  fastify.decorateRequest('inspectedResponse', null);
   // Bytes that are not UTF-8, and strings with a lone UTF-16 surrogate (only a \uD800-style escape
   // makes one), are refused here, once for every route of both APIs, rather than stored as U+FFFD.
   const jsonParser = (parse: ReturnType<typeof fastify.getDefaultJsonParser>) =>
     ((request, body: Buffer, done) => {
-      if (!isUtf8(body)) return done(notUtf8(), undefined);
+      if (!isUtf8(body)) {
+        (request as FastifyRequest & InspectedRequest).inspectedBody = body.toString('utf8');
+        return done(notUtf8(), undefined);
+      }
       const text = body.toString('utf8');
+      (request as FastifyRequest & InspectedRequest).inspectedBody = text;
       const scan = scanJson(text, MAX_JSON_DEPTH);
       if (scan.tooDeep) return done(jsonTooDeep(), undefined);
       if (!scan.surrogateEscapes) return parse(request, text, done);
@@ -81,6 +90,17 @@ export function configureApp(app: NestFastifyApplication, logger: Logger): void 
   const options = { parseAs: 'buffer' as const, bodyLimit: BODY_LIMIT_BYTES };
   fastify.addContentTypeParser('application/json', options, jsonParser(fastify.getDefaultJsonParser('error', 'error')));
   fastify.addContentTypeParser('application/scim+json', options, jsonParser(fastify.getDefaultJsonParser('error', 'ignore')));
+  // Any other media type: under the SCIM path the body is read (for the inspector) and the request goes
+  // on, so that the key is checked and ScimMediaTypeGuard answers 415 for its organization to see;
+  // elsewhere it is 415 at once, as Fastify answers a type it has no parser for (404 for no route).
+  fastify.addContentTypeParser('*', options, (request: FastifyRequest, body: Buffer, done) => {
+    if (isScimPath(request.url)) {
+      (request as FastifyRequest & InspectedRequest).inspectedBody = body.toString('utf8');
+      return done(null, undefined);
+    }
+    if (request.is404) return done(null, undefined);
+    done(new errorCodes.FST_ERR_CTP_INVALID_MEDIA_TYPE(), undefined);
+  });
   // Callback hooks, not async ones: no promise per request.
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header(REQUEST_ID_HEADER, request.id);
@@ -91,16 +111,23 @@ export function configureApp(app: NestFastifyApplication, logger: Logger): void 
     }
     done();
   });
-  // Failed SCIM requests go to their organization's audit log once answered.
-  // and every SCIM request is counted for the connection health (in memory, written once a minute).
+  // Failed SCIM requests go to their organization's audit log once answered,
+  // every SCIM request is counted for the connection health (in memory, written once a minute),
+  // and kept for the provisioning inspector (in memory, written every second).
   // With METRICS_ENABLED, every request is counted for /metrics by its route template.
   const failures = app.get(FailedRequestRecorder);
   const traffic = app.get(ScimTrafficService);
+  const inspector = app.get(ScimRequestRecorder);
   const metrics = app.get(MetricsService);
   const measured = metrics.config.metrics.enabled;
+  fastify.addHook('onSend', (request, _reply, payload, done) => {
+    inspector.onSend(request, payload);
+    done(null, payload);
+  });
   fastify.addHook('onResponse', (request, reply, done) => {
     failures.onResponse(request, reply);
     traffic.onResponse(request, reply);
+    inspector.onResponse(request, reply);
     if (measured) metrics.onResponse(request, reply);
     done();
   });

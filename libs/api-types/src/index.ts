@@ -305,6 +305,58 @@ export type ReminderPage = CursorPage & {
   mailDelivery: MailDelivery;
 };
 
+/** The identity provider that sent a SCIM request, from its User-Agent. */
+export type ScimClientView = 'okta' | 'entra' | 'other';
+
+/**
+ * One SCIM request as the provisioning inspector lists it (`GET /v1.0/scim-requests`): what was
+ * asked and what was answered, without the bodies.
+ */
+export interface ScimRequestView {
+  id: string;
+  /** When the answer was sent. */
+  at: string;
+  method: string;
+  /** The path as sent, e.g. `/v1.0/scim/v2/Users/42`. */
+  path: string;
+  /** The query string as sent (without `?`), with the values of redacted attributes replaced; null when there was none. */
+  query: string | null;
+  status: number;
+  /** failure: 4xx (but a GET's 404) or 5xx, as the audit log and the connection health count them. */
+  outcome: 'success' | 'failure';
+  durationMs: number;
+  /** The key that sent it (never the key itself). */
+  key: { id: string; maskedKey: string; description: string | null };
+  client: ScimClientView;
+  userAgent: string | null;
+  /** `Users` or `Groups` (or the discovery endpoint's name); null for the SCIM base itself. */
+  resourceType: string | null;
+  /** The user's or group's id: in the path, or the one a POST created. */
+  targetId?: string;
+  scimType?: string;
+  /** The sentence a refused request was answered with. */
+  detail?: string;
+  /** X-Request-Id: the same as the audit log's requestId and the server's log lines. */
+  requestId: string | null;
+}
+
+/**
+ * `GET /v1.0/scim-requests/{id}`: the request with its bodies as text, each at most 64 KB (a longer
+ * one is cut, ending with `…[cut: N more bytes]`), `password` and SCIM_REDACT_ATTRIBUTES values
+ * replaced by "[redacted]"; null when there was none.
+ */
+export interface ScimRequestDetailView extends ScimRequestView {
+  requestBody: string | null;
+  responseBody: string | null;
+}
+
+/** `GET /v1.0/scim-requests`: newest first. */
+export interface ScimRequestPage {
+  requests: ScimRequestView[];
+  count: number;
+  nextCursor: string | null;
+}
+
 /** The error body of every admin API refusal. */
 export interface ApiErrorBody {
   statusCode: number;

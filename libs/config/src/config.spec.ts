@@ -46,9 +46,28 @@ describe('configuration', () => {
     ['BOOTSTRAP_ORG_NAME', 'n'.repeat(101), /BOOTSTRAP_ORG_NAME must be 1 to 100 characters without control characters/],
     ['BOOTSTRAP_ORG_NAME', 'Acme\u0007', /BOOTSTRAP_ORG_NAME must be 1 to 100 characters without control characters/],
     ['API_KEY_DEFAULT_LIFETIME_DAYS', '0', /API_KEY_DEFAULT_LIFETIME_DAYS must be a whole number from 1 to 36500/],
+    ['SCIM_REQUEST_LOG_HOURS', '0', /SCIM_REQUEST_LOG_HOURS must be a whole number from 1 to 8760/],
+    ['SCIM_REQUEST_LOG_MAX', '10k', /SCIM_REQUEST_LOG_MAX must be a whole number from 10 to 1000000/],
+    [
+      'SCIM_REDACT_ATTRIBUTES',
+      'employeeNumber, emails[type eq "work"]',
+      /SCIM_REDACT_ATTRIBUTES: 'emails\[type eq "work"\]' has a value filter/,
+    ],
+    ['SCIM_REDACT_ATTRIBUTES', 'name.given.x', /SCIM_REDACT_ATTRIBUTES: 'name.given.x' is not an attribute/],
   ])('should refuse %s=%s with a sentence naming it', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(message);
+  });
+
+  it('should read the inspector settings: 72 hours, 10,000 requests, nothing redacted but password by default', () => {
+    expect(loadConfig({}).scimRequestLog).toEqual({ hours: 72, maxPerOrganization: 10_000, redactAttributes: [] });
+    expect(
+      loadConfig({
+        SCIM_REQUEST_LOG_HOURS: '24',
+        SCIM_REQUEST_LOG_MAX: '500',
+        SCIM_REDACT_ATTRIBUTES: ' employeeNumber, ,emails.value ',
+      }).scimRequestLog,
+    ).toEqual({ hours: 24, maxPerOrganization: 500, redactAttributes: ['employeeNumber', 'emails.value'] });
   });
 
   it('should link to its own port when APP_URL is unset, and to APP_URL (without a trailing slash) when set', () => {

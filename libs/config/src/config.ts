@@ -1,3 +1,4 @@
+import { compileRedactionRules } from '@app/scim-protocol';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 
@@ -55,6 +56,15 @@ export interface AppConfig {
     alertCron: string;
   };
   metrics: { enabled: boolean; token?: string };
+  /** The provisioning inspector (scim-requests/): every SCIM request kept, bounded, with redacted bodies. */
+  scimRequestLog: {
+    /** Hours a request is kept. */
+    hours: number;
+    /** Requests kept per organization, oldest dropped first. */
+    maxPerOrganization: number;
+    /** Attributes whose values are redacted like password (SCIM_REDACT_ATTRIBUTES), as written. */
+    redactAttributes: string[];
+  };
   shutdownTimeoutMs: number;
 }
 
@@ -229,6 +239,21 @@ export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; he
     default: '* * * * *',
     help: "When a new deprovisioning incident's email is put in the outbox and sent (cron syntax, UTC; every minute).",
   },
+  {
+    name: 'SCIM_REQUEST_LOG_HOURS',
+    default: '72',
+    help: 'Hours every SCIM request (method, path, status, redacted bodies) is kept for the provisioning inspector.',
+  },
+  {
+    name: 'SCIM_REQUEST_LOG_MAX',
+    default: '10000',
+    help: 'SCIM requests kept per organization for the provisioning inspector; the oldest go first.',
+  },
+  {
+    name: 'SCIM_REDACT_ATTRIBUTES',
+    default: '',
+    help: 'Comma-separated attributes the provisioning inspector stores as "[redacted]", like password: employeeNumber, name.familyName, emails.value, urn:…:enterprise:2.0:User:manager.',
+  },
   { name: 'METRICS_ENABLED', default: 'false', help: 'Serve Prometheus metrics at GET /metrics.' },
   {
     name: 'METRICS_TOKEN',
@@ -299,6 +324,11 @@ export function loadConfig(env: Env = readProcessEnv()): AppConfig {
       alertCron: cron(get, 'DEPROVISION_ALERT_CRON'),
     },
     metrics: { enabled: boolean(get, 'METRICS_ENABLED'), token: get('METRICS_TOKEN') || undefined },
+    scimRequestLog: {
+      hours: integer(get, 'SCIM_REQUEST_LOG_HOURS', 1, 8_760),
+      maxPerOrganization: integer(get, 'SCIM_REQUEST_LOG_MAX', 10, 1_000_000),
+      redactAttributes: redactAttributes(get),
+    },
     shutdownTimeoutMs: integer(get, 'SHUTDOWN_TIMEOUT_MS', 0, 600_000),
   };
   return config;
@@ -454,6 +484,21 @@ function leadTimes(get: Getter): LeadTime[] {
     }
   }
   return result;
+}
+
+/** SCIM_REDACT_ATTRIBUTES: each entry an attribute path the inspector's redaction understands (compileRedactionRules). */
+function redactAttributes(get: Getter): string[] {
+  const value = get('SCIM_REDACT_ATTRIBUTES');
+  const entries = value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  try {
+    compileRedactionRules(entries);
+  } catch (error) {
+    throw new ConfigError(`Invalid configuration: SCIM_REDACT_ATTRIBUTES: ${(error as Error).message}`);
+  }
+  return entries;
 }
 
 function cron(get: Getter, name: string): string {

@@ -11,3 +11,4 @@ export * from './sqlite-search-worker';
 export * from './connection-guard';
 export * from './lock-order';
 export * from './search-gate';
+export * from './sqlite-keys';

@@ -435,6 +435,22 @@ function failWith(scimType: ScimType, prefix: string): (message: string) => neve
  * The text must already be URL-decoded by the caller; a '+' inside it is kept
  * as a '+'.
  */
+/**
+ * Whether `text` is a filter by the grammar alone, whatever attributes it names: the provisioning
+ * inspector redacts the literals of well-formed filters, and withholds the others whole.
+ */
+export function isWellFormedFilter(text: string): boolean {
+  const fail = failWith('invalidFilter', 'Invalid filter: ');
+  try {
+    const parser = new Parser(tokenize(text, fail), fail);
+    parser.parseOr(false);
+    parser.expectEnd();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function parseFilter(text: string, schemas?: readonly SchemaDefinition[]): FilterNode {
   const fail = failWith('invalidFilter', 'Invalid filter: ');
   if (typeof text !== 'string' || text.trim() === '') {

@@ -89,6 +89,8 @@ export {
   compileRedactionRules,
   cutBody,
   redactScimBody,
+  redactScimQuery,
+  redactScimText,
   scimClientOf,
 } from './inspection';
 export type { ScimClient } from './inspection';

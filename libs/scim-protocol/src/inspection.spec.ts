@@ -1,5 +1,14 @@
 import fc from 'fast-check';
-import { MAX_RECORDED_BODY_BYTES, REDACTED, compileRedactionRules, cutBody, redactScimBody, scimClientOf } from './inspection';
+import {
+  MAX_RECORDED_BODY_BYTES,
+  REDACTED,
+  compileRedactionRules,
+  cutBody,
+  redactScimBody,
+  redactScimQuery,
+  redactScimText,
+  scimClientOf,
+} from './inspection';
 import { CORE_USER_SCHEMA, ENTERPRISE_USER_SCHEMA, LIST_RESPONSE_SCHEMA, PATCH_OP_SCHEMA } from './user.schema';
 
 const NONE = compileRedactionRules([]);
@@ -498,6 +507,162 @@ describe('redactScimBody: what passes through', () => {
       'never-seen.password': REDACTED,
       fresh: { EMPLOYEENUMBER: REDACTED },
     });
+  });
+});
+
+describe('redactScimText: bodies as text', () => {
+  it('should keep a text that names nothing to redact exactly as it came, spacing and mistakes included', () => {
+    const patchText = '{ "Operations": [ { "op": "replace", "value": { "active": false } } ] }';
+    expect(redactScimText(patchText, NONE)).toBe(patchText);
+    expect(redactScimText('{"userName": ', NONE)).toBe('{"userName": ');
+    expect(redactScimText('', NONE)).toBe('');
+  });
+
+  it("should replace a password key's string in the text itself, in Okta's create body and a PATCH value object", () => {
+    const okta = JSON.stringify(oktaCreate(), null, 2);
+    const stored = redactScimText(okta, NONE, true);
+    expect(stored).not.toContain('secret-okta-create');
+    expect(JSON.parse(stored)).toEqual({ ...oktaCreate(), password: REDACTED });
+    // Only the value changed: the spacing is the client's.
+    expect(stored).toBe(okta.replace('"secret-okta-create"', `"${REDACTED}"`));
+    const valueObject = JSON.stringify(patch({ op: 'replace', value: { password: 'secret-a', Password: 'secret-\\"b' } }));
+    expect(JSON.parse(redactScimText(valueObject, NONE, true))).toEqual(redactScimBody(JSON.parse(valueObject), NONE));
+    // Not known to be valid: parsed, and serialized again.
+    expect(redactScimText(okta, NONE)).toBe(JSON.stringify({ ...oktaCreate(), password: REDACTED }));
+  });
+
+  it('should parse and redact what the text alone cannot: a PATCH path, an escape, a listed sub-attribute, a non-string value', () => {
+    const cases = [
+      patch({ op: 'Replace', path: 'password', value: 'secret-1' }),
+      patch({ op: 'replace', path: `${CORE_USER_SCHEMA}:password`, value: 'secret-2' }),
+      { password: { nested: 'secret-3' } },
+      { name: { familyName: 'secret-4' }, emails: ['secret-5@example.com'] },
+    ];
+    for (const body of cases) {
+      const stored = redactScimText(JSON.stringify(body), LISTED, true);
+      expect(stored).not.toContain('secret-');
+      expect(JSON.parse(stored)).toEqual(redactScimBody(body, LISTED));
+    }
+    // JSON may spell a key with escapes: "\u0070assword" is password.
+    const escaped = '{"\\u0070assword": "secret-6", "userName": "a"}';
+    expect(JSON.parse(escaped)).toEqual({ password: 'secret-6', userName: 'a' });
+    expect(redactScimText(escaped, NONE, true)).not.toContain('secret-6');
+    expect(JSON.parse(redactScimText(escaped, NONE, true))).toEqual({ password: REDACTED, userName: 'a' });
+  });
+
+  it('should withhold a text that is not JSON and names password, keeping only its size', () => {
+    // A quote in the password is a likely way to break the JSON: its string would end early.
+    const broken = '{"userName": "a", "password": "secret"-7"}';
+    expect(redactScimText(broken, NONE)).toBe(
+      `[withheld: ${broken.length} bytes that are not valid JSON and name a redacted attribute]`,
+    );
+    expect(redactScimText('password=secret-8', NONE)).not.toContain('secret-8');
+  });
+
+  it('should give what redactScimBody gives, for any JSON with passwords, however it is spaced (property)', () => {
+    const key = fc.constantFrom(
+      'password',
+      'Password',
+      'userName',
+      'value',
+      'path',
+      'op',
+      'Operations',
+      'name',
+      `${CORE_USER_SCHEMA}:password`,
+    );
+    const json = fc.letrec<{ value: unknown }>((tie) => ({
+      value: fc.oneof(
+        { depthSize: 'small' },
+        fc.string({ maxLength: 6 }).map((s) => `secret-${s}`),
+        fc.constantFrom('password', 'Password', null, 1, true),
+        fc.array(tie('value'), { maxLength: 3 }),
+        fc.dictionary(key, tie('value'), { maxKeys: 4 }),
+      ),
+    })).value;
+    fc.assert(
+      fc.property(json, fc.constantFrom(undefined, 2), (input, space) => {
+        for (const rules of [NONE, LISTED]) {
+          for (const valid of [true, false]) {
+            const stored = redactScimText(JSON.stringify(input, null, space) ?? '', rules, valid);
+            expect(JSON.parse(stored)).toEqual(redactScimBody(input, rules));
+          }
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe('redactScimQuery: filters and query strings', () => {
+  const query = (filter: string) => `filter=${encodeURIComponent(filter)}&count=10`;
+  const filterOf = (stored: string) => new URLSearchParams(stored).get('filter');
+
+  it('should keep a query that names nothing to redact exactly as it came', () => {
+    const okta = 'filter=userName+eq+%22a%40example.com%22&startIndex=1&count=100';
+    expect(redactScimQuery(okta, NONE)).toBe(okta);
+    expect(redactScimQuery(okta, LISTED)).toBe(okta);
+    expect(redactScimQuery('', NONE)).toBe('');
+  });
+
+  it('should redact the literals a filter compares with password or a listed attribute, in every form', () => {
+    const cases: Array<[string, string]> = [
+      ['password eq "secret-1"', `password eq "${REDACTED}"`],
+      ['userName eq "a" and Password eq "secret-2"', `userName eq "a" and Password eq "${REDACTED}"`],
+      [`${CORE_USER_SCHEMA}:password eq "secret-3"`, `${CORE_USER_SCHEMA}:password eq "${REDACTED}"`],
+      ['name.familyName sw "secret-4"', `name.familyName sw "${REDACTED}"`],
+      ['emails[type eq "work" and value co "secret-5"]', `emails[type eq "work" and value co "${REDACTED}"]`],
+      ['emails.value eq "secret-6" or emails eq "secret-7"', `emails.value eq "${REDACTED}" or emails eq "${REDACTED}"`],
+      [`${ENTERPRISE_USER_SCHEMA}:employeeNumber eq 8`, `${ENTERPRISE_USER_SCHEMA}:employeeNumber eq "${REDACTED}"`],
+      [
+        'not (phoneNumbers[value eq "secret-9"]) and title eq "a[b]"',
+        `not (phoneNumbers[value eq "${REDACTED}"]) and title eq "a[b]"`,
+      ],
+      ['userName eq "password eq x"', 'userName eq "password eq x"'],
+    ];
+    for (const [filter, expected] of cases) expect(filterOf(redactScimQuery(query(filter), LISTED))).toBe(expected);
+  });
+
+  it("should redact a SearchRequest's filter (POST /.search) as a query's", () => {
+    const search = {
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'],
+      filter: 'password eq "secret-13"',
+      count: 1,
+    };
+    expect(redactScimBody(search, NONE)).toEqual({ ...search, filter: `password eq "${REDACTED}"` });
+    expect(redactScimText(JSON.stringify(search), NONE, true)).not.toContain('secret-13');
+    const discovery = { filter: { supported: true, maxResults: 200 } };
+    expect(redactScimBody(discovery, NONE)).toEqual(discovery);
+  });
+
+  it('should withhold whole a filter that names a redacted attribute but is not well-formed', () => {
+    for (const filter of [
+      'emails[value eq "secret-14"',
+      'password eq "secret-15" and (',
+      'password eq "secret-16',
+      'name.familyName eq secret 17',
+    ]) {
+      expect(filterOf(redactScimQuery(query(filter), LISTED))).toBe(REDACTED);
+    }
+    // Naming nothing to redact, a malformed filter is kept: it is what support looks for.
+    expect(filterOf(redactScimQuery(query('userName eq "a" and ('), NONE))).toBe('userName eq "a" and (');
+  });
+
+  it('should redact a value filter whose brackets hold a "]" in a string', () => {
+    expect(filterOf(redactScimQuery(query('emails[value eq "a]secret-10"]'), LISTED))).toBe(`emails[value eq "${REDACTED}"]`);
+  });
+
+  it('should redact unknown parameters that name a redacted attribute, and scrub every value', () => {
+    const stored = redactScimQuery('password=secret-11&x=password%3Asecret-12&count=5&token=k-1', NONE, (v) =>
+      v.replace('k-1', 'gone'),
+    );
+    expect(stored).not.toMatch(/secret-|k-1/);
+    expect([...new URLSearchParams(stored)]).toEqual([
+      ['password', REDACTED],
+      ['x', REDACTED],
+      ['count', '5'],
+      ['token', 'gone'],
+    ]);
   });
 });
 

@@ -21,7 +21,8 @@
  *     matched by its name whatever its schema, as lookupAttribute resolves unqualified names in
  *     every schema. A custom extension attribute named like a core one redacts both: the safe side.
  * - in a value filter comparing a redacted attribute (`emails[value eq "a@example.com"]`), the
- *   compared literal, in a PATCH path and in a value-object key alike.
+ *   compared literal, in a PATCH path and in a value-object key alike; in a `filter` string (a
+ *   SearchRequest of POST /.search), each literal compared with a redacted attribute (redactFilter).
  * A `null` stays `null`: it hides nothing, and "the client sent null" is what support looks for.
  * The attributes apply to Users and Groups alike (a listed displayName hides a group's name too).
  * In discovery documents (/Schemas, /ResourceTypes, /ServiceProviderConfig) a string under `name`,
@@ -34,6 +35,7 @@
  * a handler that changes the parsed body afterwards cannot change what was recorded.
  */
 
+import { isWellFormedFilter } from './filter.parser';
 import { CORE_GROUP_SCHEMA, CORE_USER_SCHEMA, ENTERPRISE_USER_SCHEMA } from './user.schema';
 
 /** What a value that must never be stored is replaced with. */
@@ -93,14 +95,117 @@ export class RedactionRules {
   private readonly meanings = new Map<string, KeyMeaning>();
 
   /** @internal use compileRedactionRules */
+  /** Any name whose key, path or filter may need redacting (password, the listed attributes), any case. */
+  private readonly mention: RegExp;
+  private readonly mentions: RegExp;
+  /** Lower-cased names whose value is redacted whole wherever they are a key (password, whole listed attributes). */
+  private readonly wholeKeys: ReadonlySet<string>;
+
+  /** @internal use compileRedactionRules */
   constructor(
     /** The entries as given, trimmed, for documentation and the settings UI. */
     readonly attributes: readonly string[],
     private readonly rules: ReadonlyMap<string, AttributeRule>,
-  ) {}
+  ) {
+    // A listed sub-attribute is looked for by its attribute's name: `emails.value` applies to
+    // `"emails": ["a@example.com"]`, which names no `value`.
+    const names = ['password', ...rules.keys()].map((n) => n.replace(/[$]/g, '\\$&'));
+    const alternatives = names.join('|');
+    // `u` and `i`: case folding, which matches whatever toLowerCase matches (the Kelvin sign K is a k to both).
+    this.mention = new RegExp(alternatives, 'iu');
+    this.mentions = new RegExp(alternatives, 'giu');
+    this.wholeKeys = new Set([
+      'password',
+      ...[...rules].filter(([name, rule]) => rule.whole && !DESCRIPTIVE_KEYS.has(name)).map(([name]) => name),
+    ]);
+  }
 
   redact(body: unknown): unknown {
     return this.walk(body, undefined, 0, false);
+  }
+
+  /**
+   * A JSON text (a request or response body, as sent) as it may be stored: the text itself when it
+   * names nothing to redact; else the same JSON with those values REDACTED (see redactScimText).
+   */
+  redactText(text: string, valid = false): string {
+    if (!this.mentionedIn(text)) return text;
+    // Only in valid JSON is every unescaped quote a string's start or end: in `{"password": "se"cret"}`
+    // the value's string would end early and leave `cret` behind.
+    const quick = valid ? this.redactStringKeys(text) : undefined;
+    if (quick !== undefined) return quick;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      return withheld(text);
+    }
+    return JSON.stringify(this.redact(parsed)) ?? '';
+  }
+
+  /**
+   * A SCIM filter with every literal compared with a redacted attribute REDACTED:
+   * `password eq "x"`, `name.familyName sw "Sm"`, `emails[type eq "work" and value co "@x"]`,
+   * `urn:...:enterprise:2.0:User:employeeNumber eq "7"`. Everything else is left as written. A filter
+   * that names one of them but is not well-formed is REDACTED whole.
+   */
+  redactFilter(filter: string): string {
+    if (!this.mention.test(filter)) return filter;
+    // Only in a well-formed filter are the literals where the tokens below find them: in
+    // `emails[value eq "a@b.c"` (never closed) the literal would be read as another attribute's.
+    if (!isWellFormedFilter(filter)) return REDACTED;
+    return filter.replace(
+      FILTER_TOKEN,
+      (token: string, _string, group?: string, inner?: string, path?: string, operator?: string) => {
+        if (group !== undefined && inner !== undefined) {
+          const redacted = inner.replace(FILTER_COMPARISON, (comparison: string, sub: string, op: string) =>
+            this.comparesRedacted(`${group}.${sub}`) ? `${sub}${op}"${REDACTED}"` : comparison,
+          );
+          return `${group}[${redacted}]`;
+        }
+        if (path !== undefined && operator !== undefined && this.comparesRedacted(path)) return `${path}${operator}"${REDACTED}"`;
+        return token;
+      },
+    );
+  }
+
+  /** Whether the text may name something to redact: a name of the rules, or a \u escape (which could spell one). */
+  mentionedIn(text: string): boolean {
+    return this.mention.test(text) || text.includes('\\u');
+  }
+
+  /** Whether a filter's comparison of this attribute path compares a redacted value. */
+  private comparesRedacted(path: string): boolean {
+    const meaning = this.meaningOf(path);
+    // `emails eq "a@example.com"` compares the elements' value (RFC 7644 §3.4.2.2).
+    return meaning.redact || (meaning.within?.subs.has('value') ?? false);
+  }
+
+  /**
+   * The text with the string value of each key in wholeKeys replaced, without parsing it, when every
+   * mention of a name of the rules is such a key (`"password": "…"`, Okta's create and PUT, a PATCH
+   * value object); undefined otherwise (a PATCH path, a listed sub-attribute, an escape), and the body
+   * is parsed. The same result as redact() but for the spacing: a key redacted there is one here.
+   */
+  private redactStringKeys(text: string): string | undefined {
+    if (text.includes('\\u')) return undefined;
+    const mentions = this.mentions;
+    mentions.lastIndex = 0;
+    let out = '';
+    let copied = 0;
+    for (let found = mentions.exec(text); found !== null; found = mentions.exec(text)) {
+      const start = found.index;
+      const end = start + found[0].length;
+      if (!this.wholeKeys.has(found[0].toLowerCase()) || text.charCodeAt(start - 1) !== 0x22) return undefined;
+      STRING_MEMBER_VALUE.lastIndex = end;
+      const member = STRING_MEMBER_VALUE.exec(text);
+      if (member === null) return undefined;
+      const valueStart = member.index + member[0].length - member[1].length;
+      out += `${text.slice(copied, valueStart)}"${REDACTED}"`;
+      copied = member.index + member[0].length;
+      mentions.lastIndex = copied;
+    }
+    return out + text.slice(copied);
   }
 
   private walk(value: unknown, within: AttributeRule | undefined, depth: number, discovery: boolean): unknown {
@@ -139,6 +244,9 @@ export class RedactionRules {
       !(discovery && !meaning.password && typeof item === 'string' && DESCRIPTIVE_KEYS.has(meaning.lower));
     if (redact) {
       set(out, meaning.renamed ?? key, REDACTED);
+    } else if (meaning.lower === 'filter' && typeof item === 'string') {
+      // A SearchRequest's filter (POST /.search) compares values as a query's does.
+      set(out, key, this.redactFilter(item));
     } else if (meaning.operations && Array.isArray(item)) {
       set(out, key, this.walkOperations(item, depth + 1));
     } else {
@@ -245,6 +353,26 @@ function redactFilterLiterals(filter: string, rule: AttributeRule): string {
   return filter.replace(rule.subComparison, (_, before: string) => `${before}"${REDACTED}"`);
 }
 
+/** Right after a key's name: its closing quote, the colon and a JSON string value (group 1). */
+const STRING_MEMBER_VALUE = /"\s*:\s*("(?:[^"\\]|\\.)*")/y;
+const ATTRIBUTE_PATH = String.raw`[A-Za-z$][\w$:.-]*`;
+/** A comparison inside a value filter's brackets: group 1 the sub-attribute, group 2 the operator with its spaces. */
+const FILTER_COMPARISON = new RegExp(`(?<=^|[\\s(])(${ATTRIBUTE_PATH})(${COMPARISON})(?:${LITERAL})`, 'giu');
+/**
+ * The tokens of a SCIM filter that matter for redaction, left to right: a string literal on its own
+ * (group 1, skipped), a value filter `attr[...]` (groups 2, 3), or a comparison `path op literal`
+ * (groups 4, 5). Brackets inside string literals do not end a value filter.
+ */
+const FILTER_TOKEN = new RegExp(
+  `("(?:[^"\\\\]|\\\\.)*")|(${ATTRIBUTE_PATH})\\[((?:"(?:[^"\\\\]|\\\\.)*"|[^\\]"])*)\\]|(${ATTRIBUTE_PATH})(${COMPARISON})(?:${LITERAL})`,
+  'giu',
+);
+
+/** What is kept of a body that names something to redact but is not JSON: its size, never its text. */
+function withheld(text: string): string {
+  return `[withheld: ${Buffer.byteLength(text, 'utf8').toLocaleString('en-US')} bytes that are not valid JSON and name a redacted attribute]`;
+}
+
 /** A plain object, as JSON.parse makes (not an array, a Buffer, a Date). */
 function isJsonObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null) return false;
@@ -322,6 +450,51 @@ function parseEntry(text: string): [string, string | undefined] {
 /** A deep copy of `body` in which every value that must never be stored is REDACTED (see the top of this file). */
 export function redactScimBody(body: unknown, redacted: RedactionRules): unknown {
   return redacted.redact(body);
+}
+
+/**
+ * A body as received or sent (JSON text, or whatever text a client sent) as it may be stored:
+ * - the text as it is, when it names neither `password` nor a listed attribute (in any case) and
+ *   holds no `\u` escape (which could spell one): there is nothing to redact, and support sees the
+ *   exact bytes, spacing and mistakes included;
+ * - else, when the text is known to be valid JSON (`valid`: the server parsed it, or wrote it) and
+ *   every mention is a key with a string value to redact whole (`"password": "…"`), the text with
+ *   those strings replaced, without parsing it again;
+ * - else the JSON parsed, redacted (redactScimBody) and serialized again;
+ * - and when it is not JSON, `[withheld: N bytes …]`: its values cannot be told apart, so none is kept.
+ */
+export function redactScimText(text: string, redacted: RedactionRules, valid = false): string {
+  return redacted.redactText(text, valid);
+}
+
+/** SCIM list parameters that name attributes or page, never a value: kept as they are. */
+const PLAIN_PARAMETERS = new Set(['attributes', 'excludedattributes', 'sortby', 'sortorder', 'startindex', 'count', 'cursor']);
+
+/**
+ * A query string (without `?`) as it may be stored: the `filter`'s literals compared with redacted
+ * attributes REDACTED (redactFilter), the value of any other unknown parameter that names one
+ * REDACTED whole, and each value passed through `scrub` (e.g. to remove credentials). The text as
+ * it came when nothing changes; otherwise re-encoded, parameter by parameter.
+ */
+export function redactScimQuery(query: string, redacted: RedactionRules, scrub: (value: string) => string = (v) => v): string {
+  if (query === '') return query;
+  const parameters = new URLSearchParams(query);
+  let changed = false;
+  const out: string[] = [];
+  for (const [name, value] of parameters) {
+    const lower = name.toLowerCase();
+    let kept =
+      lower === 'filter'
+        ? redacted.redactFilter(value)
+        : PLAIN_PARAMETERS.has(lower) || !(redacted.mentionedIn(name) || redacted.mentionedIn(value))
+          ? value
+          : REDACTED;
+    kept = scrub(kept);
+    const keptName = scrub(name);
+    if (kept !== value || keptName !== name) changed = true;
+    out.push(`${encodeURIComponent(keptName)}=${encodeURIComponent(kept)}`);
+  }
+  return changed ? out.join('&') : query;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { generateKey, hashKey, maskKey, parseKey } from './api-key.format';
+import { generateKey, hashKey, maskKey, parseKey, scrubKeys } from './api-key.format';
 
 describe('API key format', () => {
   it('should generate keys with the type prefix, 43 random characters and a checksum', () => {
@@ -39,5 +39,16 @@ describe('API key format', () => {
 
   it('should mask with the type prefix and the last four characters', () => {
     expect(maskKey('scim', 'Ab12')).toBe('torii_scim_…Ab12');
+  });
+
+  it('should scrub keys, whole or cut short, out of any text, and leave other text as it is', () => {
+    const scim = generateKey('scim');
+    const api = generateKey('api');
+    const text = `{"note": "${scim}", "x": "Bearer ${api.slice(0, 20)}"} torii_ torii_other_abc`;
+    const scrubbed = scrubKeys(text);
+    expect(scrubbed).toBe('{"note": "torii_scim_[redacted]", "x": "Bearer torii_api_[redacted]"} torii_ torii_other_abc');
+    expect(scrubbed).not.toContain(scim.slice(11, 20));
+    const plain = '{"userName": "a@b.c"}';
+    expect(scrubKeys(plain)).toBe(plain);
   });
 });

@@ -33,6 +33,14 @@ export function hashKey(key: string): string {
   return hash('sha256', key, 'hex');
 }
 
+/** A key, whole or cut short, anywhere in a text. */
+const KEY_IN_TEXT = /torii_(api|scim)_[0-9A-Za-z]+/g;
+
+/** The text with anything that looks like a key, whole or in part, replaced by its prefix and `[redacted]`. */
+export function scrubKeys(text: string): string {
+  return text.includes('torii_') ? text.replace(KEY_IN_TEXT, 'torii_$1_[redacted]') : text;
+}
+
 export function maskKey(type: ApiKeyType, last4: string): string {
   return `${KEY_PREFIXES[type]}…${last4}`;
 }

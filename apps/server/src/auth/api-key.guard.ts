@@ -2,7 +2,7 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiKeyType } from '../api-keys/api-key.entity';
-import { AuthService, KeyRefusedError } from './auth.service';
+import { AuthService, KeyExpiredError, KeyRefusedError } from './auth.service';
 import { AuthContext, AuthenticatedRequest, KEY_TYPE_METADATA } from './auth.decorators';
 import { KeyRateLimit } from './key-rate-limit';
 
@@ -41,6 +41,8 @@ export class ApiKeyGuard implements CanActivate {
         request.refusedKey = error.identity;
         // Throws the 429 instead once the key has used up its requests.
         await this.rateLimit.consume(error.identity.keyId, reply, error);
+      } else if (error instanceof KeyExpiredError) {
+        request.expiredKey = error.identity;
       }
       throw error;
     }

@@ -24,9 +24,14 @@ export interface AuthContext {
 
 /**
  * `auth`: the verified key. `refusedKey`: a key that was recognised but refused (wrong type, SCIM
- * off): its organization may see that attempt in its audit log.
+ * off): its organization may see that attempt in its audit log. `expiredKey`: a key refused because
+ * it expired: its organization may see the attempt in the provisioning inspector.
  */
-export type AuthenticatedRequest = { auth?: AuthContext; refusedKey?: Omit<AuthContext, 'expiresAt'> };
+export type AuthenticatedRequest = {
+  auth?: AuthContext;
+  refusedKey?: Omit<AuthContext, 'expiresAt'>;
+  expiredKey?: Omit<AuthContext, 'expiresAt'>;
+};
 
 /** Who is acting, for the audit log: the calling key and the request id (see audit/audit-context.ts). */
 export const Acting = createParamDecorator((_: unknown, ctx: ExecutionContext): AuditScope => {

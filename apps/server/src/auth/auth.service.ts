@@ -51,12 +51,15 @@ export class AuthService {
         'The key is not recognised: it was deleted or never existed. Generate a new key in Settings > API Access.',
       );
     const now = this.clock.now();
+    const identity = identityOf(key);
     if (key.expiresAt && key.expiresAt.getTime() <= now.getTime()) {
-      throw unauthorized(
-        `The key expired at ${key.expiresAt.toISOString()}. Generate a new key in Settings > API Access and replace it.`,
+      throw new KeyExpiredError(
+        unauthorized(
+          `The key expired at ${key.expiresAt.toISOString()}. Generate a new key in Settings > API Access and replace it.`,
+        ),
+        identity,
       );
     }
-    const identity = identityOf(key);
     if (key.type !== required) {
       throw new KeyRefusedError(
         forbidden(
@@ -73,6 +76,19 @@ export class AuthService {
     }
     this.recordUse(key, now);
     return identity;
+  }
+
+  /**
+   * The key a request carried, if it is one of ours (deleted keys aside), whatever its type, expiry
+   * or the SCIM switch; null otherwise. No side effect (no lastUsedAt, no rate limit): for telling
+   * which organization a request that was answered without authentication came from (an expired
+   * key's 401, a body the parser refused, a path no route has), so that the organization can see it.
+   */
+  async identify(authorization: string | undefined): Promise<Omit<AuthContext, 'expiresAt'> | null> {
+    const token = bearerToken(authorization);
+    if (!token || !parseKey(token)) return null;
+    const key = await this.lookup(hashKey(token));
+    return key ? identityOf(key) : null;
   }
 
   @OnEvent(API_KEY_DELETED)
@@ -117,6 +133,19 @@ function bearerToken(header: string | undefined): string | null {
 
 /** A refusal of a key that was recognised (wrong type, SCIM off): the guard keeps who it was for the audit log. */
 export class KeyRefusedError extends AppError {
+  constructor(
+    refusal: AppError,
+    readonly identity: AuthContext,
+  ) {
+    super(refusal.getStatus(), refusal.message, refusal.scimType);
+  }
+}
+
+/**
+ * An expired key's 401: the key is known, so its organization may see the attempt (the provisioning
+ * inspector); unlike a refusal it is not counted against the key's rate limit (see ApiKeyGuard).
+ */
+export class KeyExpiredError extends AppError {
   constructor(
     refusal: AppError,
     readonly identity: AuthContext,

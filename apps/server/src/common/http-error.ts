@@ -17,7 +17,8 @@ export interface RenderedError {
 }
 
 export function isScimPath(url: string): boolean {
-  return url.slice(0, SCIM_BASE_PATH.length).toLowerCase() === SCIM_BASE_PATH;
+  // Every hook of every request asks: the usual spelling without building a string.
+  return url.startsWith(SCIM_BASE_PATH) || url.slice(0, SCIM_BASE_PATH.length).toLowerCase() === SCIM_BASE_PATH;
 }
 
 interface ErrorLike {

@@ -3,7 +3,7 @@ import { badRequest } from '../common/app-error';
 import { CursorKey } from './cursor-key';
 
 /** The admin API's lists that page with a cursor. */
-export type AdminList = 'users' | 'groups' | 'audit-log' | 'notifications' | 'deleted-users';
+export type AdminList = 'users' | 'groups' | 'audit-log' | 'notifications' | 'deleted-users' | 'scim-requests';
 
 /**
  * Cursors of the admin API's lists (`?cursor=`, `nextCursor`): the last id of the page, sealed for
