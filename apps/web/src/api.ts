@@ -17,6 +17,8 @@ import type {
   ReminderView,
   RoleMappingView,
   RoleView,
+  ScimRequestDetailView,
+  ScimRequestView,
   SecuritySettingsView,
   UserView,
 } from '@app/api-types';
@@ -36,6 +38,8 @@ export type ScimHealth = ScimHealthView;
 export type DeletedUser = DeletedUserView;
 export type Incident = DeprovisioningIncidentView;
 export type UndoResult = IncidentUndoResult;
+export type ScimRequest = ScimRequestView;
+export type ScimRequestDetail = ScimRequestDetailView;
 export type { AuditActorView as Actor, IncidentSummaryView as IncidentSummary } from '@app/api-types';
 
 /** The users lists' filters (GET /v1.0/users and /v1.0/settings/members). */
@@ -62,6 +66,18 @@ export interface AuditFilters {
   since?: string;
   until?: string;
   outcome?: 'success' | 'failure';
+}
+
+/** The provisioning inspector's filters, as GET /v1.0/scim-requests takes them. */
+export interface ScimRequestFilters {
+  outcome?: 'success' | 'failure';
+  method?: string;
+  resourceType?: string;
+  keyId?: string;
+  targetId?: string;
+  requestId?: string;
+  since?: string;
+  until?: string;
 }
 
 export interface Page<T> {
@@ -192,6 +208,10 @@ export function createApi(key: string, onUnauthorized: (message: string) => void
       request<Incident>('POST', `/v1.0/settings/deprovisioning-incidents/${encodeURIComponent(id)}/dismiss`, {}),
     auditLog: (filters: AuditFilters, cursor?: string | null) =>
       page<AuditEvent>(`/v1.0/audit-log${query(filters)}`, 'events', cursor),
+    /** The provisioning inspector: every SCIM request of the organization, newest first. */
+    scimRequests: (filters: ScimRequestFilters, cursor?: string | null) =>
+      page<ScimRequest>(`/v1.0/scim-requests${query(filters)}`, 'requests', cursor),
+    scimRequest: (id: string) => request<ScimRequestDetail>('GET', `/v1.0/scim-requests/${encodeURIComponent(id)}`),
     notifications: (cursor?: string | null) => page<Reminder>('/v1.0/settings/notifications', 'notifications', cursor),
     upcomingReminders: async () => {
       const { upcoming, nextRunAt } = await request<ReminderPage>('GET', '/v1.0/settings/notifications?size=1');

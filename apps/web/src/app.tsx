@@ -13,6 +13,7 @@ import { IncidentsPage } from './pages/incidents';
 import { MembersPage } from './pages/members';
 import { NotificationsPage } from './pages/notifications';
 import { RolesPage } from './pages/roles';
+import { ScimRequestsPage } from './pages/scim-requests';
 import { SecurityPage } from './pages/security';
 import { SignInPage } from './pages/sign-in';
 import {
@@ -190,6 +191,7 @@ function Shell() {
           {page?.slug === 'members' && <MembersPage />}
           {page?.slug === 'groups' && <GroupsPage />}
           {page?.slug === 'notifications' && <NotificationsPage />}
+          {page?.slug === 'scim-requests' && <ScimRequestsPage key={param ?? ''} id={param} />}
           {page?.slug === 'audit-log' && <AuditLogPage />}
           {page?.slug === 'incidents' && <IncidentsPage key={param ?? ''} id={param} />}
         </main>

@@ -3,7 +3,7 @@ import { type AuditEvent, type AuditFilters, describeError, type Page, query } f
 import { Badge, EmptyState, Loading, LoadError, LoadMore, Notice, PageHeader, useAsync } from '../components/ui';
 import { useSession } from '../context';
 import { AUDIT_ACTION_LABELS, describeActor, describeChange, formatDateTime } from '../format';
-import { followLink, incidentHref } from '../router';
+import { followLink, incidentHref, scimRequestsHref } from '../router';
 
 /** Filters from the address (`?targetType=user&targetId=42` from the Members page), so a history can be linked to. */
 function filtersFromUrl(): AuditFilters {
@@ -138,7 +138,15 @@ export function AuditLogPage() {
             History of {filters.targetType ?? 'item'} {filters.targetId}{' '}
             <button type="button" class="btn btn-link" onClick={() => change({ targetType: undefined, targetId: undefined })}>
               Show everything
-            </button>
+            </button>{' '}
+            {(filters.targetType === 'user' || filters.targetType === 'group') && (
+              <a
+                href={scimRequestsHref({ targetId: filters.targetId })}
+                onClick={(event) => followLink(event, scimRequestsHref({ targetId: filters.targetId }))}
+              >
+                SCIM requests about this {filters.targetType}
+              </a>
+            )}
           </p>
         )}
       </form>
@@ -201,6 +209,15 @@ export function AuditLogPage() {
                           {e.status}
                           {e.scimType ? ` ${e.scimType}` : ''}: {e.detail}
                         </span>
+                      )}
+                      {e.outcome === 'failure' && e.requestId && (
+                        <a
+                          class="small"
+                          href={scimRequestsHref({ requestId: e.requestId })}
+                          onClick={(event) => followLink(event, scimRequestsHref({ requestId: e.requestId! }))}
+                        >
+                          See what was sent
+                        </a>
                       )}
                       {e.outcome !== 'failure' && e.detail && <span>{e.detail}</span>}
                       {(e.changes ?? []).slice(0, 6).map((c, i) => (
