@@ -4,7 +4,6 @@ import { describeError, type Page, query, type ScimRequest, type ScimRequestDeta
 import { CopyButton } from '../components/copy-button';
 import { Badge, EmptyState, Loading, LoadError, LoadMore, Notice, PageHeader, useAsync } from '../components/ui';
 import { useSession } from '../context';
-import { formatDateTime } from '../format';
 import { followLink, pageHref, scimRequestHref } from '../router';
 import { CLIENT_LABELS, curlCommand, refusalHint, showBody } from '../scim-inspection';
 
@@ -33,6 +32,18 @@ let listHref = pageHref('scim-requests');
 /** A `datetime-local` value (read as UTC, like every time on these pages) as the API takes it, and back. */
 const toInstant = (value: string) => (value ? `${value}:00Z` : undefined);
 const toInput = (iso?: string) => (iso ? iso.slice(0, 16) : '');
+
+const secondsFormat = new Intl.DateTimeFormat('en-US', {
+  dateStyle: 'medium',
+  timeStyle: 'medium',
+  hourCycle: 'h23',
+  timeZone: 'UTC',
+});
+
+/** To the second, in UTC: requests come many a minute, and support matches them with the identity provider's log. */
+function formatInstant(iso: string): string {
+  return `${secondsFormat.format(new Date(iso))} UTC`;
+}
 
 function describeDuration(ms: number): string {
   return ms < 10 ? `${ms.toFixed(1)} ms` : ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`;
@@ -303,7 +314,7 @@ function ScimRequestList() {
                   }}
                 >
                   <td data-label="Time" class="nowrap">
-                    {formatDateTime(r.at)}
+                    {formatInstant(r.at)}
                   </td>
                   <td data-label="Request" class="cell-wrap">
                     <span class="stack">
@@ -395,7 +406,7 @@ function ScimRequestPage({ id }: { id: string }) {
           Request <StatusBadge request={r} />
         </h2>
         <dl class="facts request-facts">
-          <Fact label="Time">{formatDateTime(r.at)}</Fact>
+          <Fact label="Time">{formatInstant(r.at)}</Fact>
           <Fact label="Status">
             {r.status}
             {r.scimType ? ` (${r.scimType})` : ''}
