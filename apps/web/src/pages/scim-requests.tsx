@@ -61,7 +61,11 @@ function KeyLabel({ keyInfo }: { keyInfo: ScimRequest['key'] }) {
   return (
     <span class="stack">
       <code class="masked-key">{keyInfo.maskedKey}</code>
-      {keyInfo.description && <span class="muted small">{keyInfo.description}</span>}
+      {keyInfo.description && (
+        <span class="muted small key-description" title={keyInfo.description}>
+          {keyInfo.description}
+        </span>
+      )}
     </span>
   );
 }
