@@ -226,6 +226,7 @@ describe('Settings UI layout with long data', () => {
     ['members-deleted', '/settings/members?view=deleted', 'tr[data-user]'],
     ['groups', '/settings/groups', 'tr[data-group]'],
     ['notifications', '/settings/notifications', 'tbody tr'],
+    ['scim-requests', '/settings/scim-requests', 'tr[data-scim-request]'],
     ['audit-log', '/settings/audit-log', 'tr[data-action]'],
     ['incidents', '/settings/incidents', 'tr[data-incident]'],
   ];

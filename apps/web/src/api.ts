@@ -19,6 +19,8 @@ import type {
   ReminderView,
   RoleMappingView,
   RoleView,
+  ScimRequestDetailView,
+  ScimRequestView,
   SecuritySettingsView,
   UserUpdate,
   UserView,
@@ -39,6 +41,8 @@ export type ScimHealth = ScimHealthView;
 export type DeletedUser = DeletedUserView;
 export type Incident = DeprovisioningIncidentView;
 export type UndoResult = IncidentUndoResult;
+export type ScimRequest = ScimRequestView;
+export type ScimRequestDetail = ScimRequestDetailView;
 export type { AuditActorView as Actor, IncidentSummaryView as IncidentSummary } from '@app/api-types';
 
 /** The users lists' filters (GET /v1.0/users and /v1.0/settings/members). */
@@ -65,6 +69,18 @@ export interface AuditFilters {
   since?: string;
   until?: string;
   outcome?: 'success' | 'failure';
+}
+
+/** The provisioning inspector's filters, as GET /v1.0/scim-requests takes them. */
+export interface ScimRequestFilters {
+  outcome?: 'success' | 'failure';
+  method?: string;
+  resourceType?: string;
+  keyId?: string;
+  targetId?: string;
+  requestId?: string;
+  since?: string;
+  until?: string;
 }
 
 export interface Page<T> {
@@ -236,6 +252,10 @@ export function createApi(key: string, onUnauthorized: (message: string) => void
       );
       return response.blob();
     },
+    /** The provisioning inspector: every SCIM request of the organization, newest first. */
+    scimRequests: (filters: ScimRequestFilters, cursor?: string | null) =>
+      page<ScimRequest>(`/v1.0/scim-requests${query(filters)}`, 'requests', cursor),
+    scimRequest: (id: string) => request<ScimRequestDetail>('GET', `/v1.0/scim-requests/${encodeURIComponent(id)}`),
     notifications: (cursor?: string | null) => page<Reminder>('/v1.0/settings/notifications', 'notifications', cursor),
     /** The reminders to come, when the job runs next, and how this server delivers mail now (SMTP or the outbox folder). */
     notificationOverview: async () => {

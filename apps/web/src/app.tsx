@@ -14,6 +14,7 @@ import { MembersPage } from './pages/members';
 import { NotificationsPage } from './pages/notifications';
 import { OrganizationPage } from './pages/organization';
 import { RolesPage } from './pages/roles';
+import { ScimRequestsPage } from './pages/scim-requests';
 import { SecurityPage } from './pages/security';
 import { SignInPage } from './pages/sign-in';
 import {
@@ -208,6 +209,7 @@ function Shell() {
           {page?.slug === 'members' && <MembersPage />}
           {page?.slug === 'groups' && <GroupsPage />}
           {page?.slug === 'notifications' && <NotificationsPage />}
+          {page?.slug === 'scim-requests' && <ScimRequestsPage key={param ?? ''} id={param} />}
           {page?.slug === 'audit-log' && <AuditLogPage />}
           {page?.slug === 'incidents' && <IncidentsPage key={param ?? ''} id={param} />}
         </main>

@@ -16,6 +16,7 @@ export const PAGES: PageDef[] = [
   { slug: 'members', title: 'Members' },
   { slug: 'groups', title: 'Groups' },
   { slug: 'notifications', title: 'Notifications' },
+  { slug: 'scim-requests', title: 'SCIM requests' },
   { slug: 'audit-log', title: 'Audit log' },
 ];
 
@@ -33,6 +34,17 @@ export function pageHref(slug: string): string {
 /** One deprovisioning incident's page. */
 export function incidentHref(id: string): string {
   return `${pageHref('incidents')}/${encodeURIComponent(id)}`;
+}
+
+/** One SCIM request's page in the provisioning inspector. */
+export function scimRequestHref(id: string): string {
+  return `${pageHref('scim-requests')}/${encodeURIComponent(id)}`;
+}
+
+/** The provisioning inspector's list with these filters (`{ requestId }` from an audit event, `{ targetId }` from a user). */
+export function scimRequestsHref(filters: Record<string, string | undefined>): string {
+  const text = new URLSearchParams(Object.entries(filters).filter((e): e is [string, string] => Boolean(e[1]))).toString();
+  return `${pageHref('scim-requests')}${text ? `?${text}` : ''}`;
 }
 
 /** The path's parts below /settings: `/settings/incidents/7` is `["incidents", "7"]`. */

@@ -4,7 +4,7 @@ import { ActorLabel } from '../components/actor-label';
 import { Badge, EmptyState, Loading, LoadError, LoadMore, Notice, PageHeader, useAsync } from '../components/ui';
 import { useSession } from '../context';
 import { AUDIT_ACTION_LABELS, describeChange, formatDate, formatDateTime, isoDay, userLabel } from '../format';
-import { followLink, incidentHref } from '../router';
+import { followLink, incidentHref, scimRequestsHref } from '../router';
 
 /** Changes shown on an event's row before "Show all": a user created by Okta has a dozen. */
 const CHANGES_SHOWN = 3;
@@ -84,6 +84,14 @@ export function AuditLogPage() {
           <button type="button" class="btn btn-link" onClick={() => change({ targetType: undefined, targetId: undefined })}>
             Show everything
           </button>
+          {(filters.targetType === 'user' || filters.targetType === 'group') && (
+            <a
+              href={scimRequestsHref({ targetId: filters.targetId })}
+              onClick={(event) => followLink(event, scimRequestsHref({ targetId: filters.targetId }))}
+            >
+              SCIM requests about this {filters.targetType}
+            </a>
+          )}
         </section>
       )}
       <form class="filters" aria-label="Filter the audit log" onSubmit={(e) => e.preventDefault()}>
@@ -263,6 +271,15 @@ function EventDetails({ event: e }: { event: AuditEvent }) {
           {e.status}
           {e.scimType ? ` ${e.scimType}` : ''}: {e.detail}
         </span>
+      )}
+      {e.outcome === 'failure' && e.requestId && (
+        <a
+          class="small"
+          href={scimRequestsHref({ requestId: e.requestId })}
+          onClick={(event) => followLink(event, scimRequestsHref({ requestId: e.requestId! }))}
+        >
+          See what was sent
+        </a>
       )}
       {e.outcome !== 'failure' && e.detail && <span>{e.detail}</span>}
       {changes.length > 0 && (

@@ -183,6 +183,11 @@ function ConnectionCard({ health }: { health: Async<ScimHealth> }) {
                 See the refused requests
               </a>
             )}
+            {data.lastRequestAt && (
+              <a href={pageHref('scim-requests')} onClick={(e) => followLink(e, pageHref('scim-requests'))}>
+                See the requests
+              </a>
+            )}
           </p>
           {data.keys.length > 0 && (
             <div class="table-scroll">
