@@ -49,7 +49,17 @@ describe('Organization, recipients and unmanaged users in the settings UI', () =
     if (outbox) rmSync(outbox, { recursive: true, force: true });
   });
 
-  const activeElement = (page: Page) => inPage<string>(page, 'document.activeElement?.id ?? ""');
+  // Focus moves in an effect after the render that a click causes, so wait for it (up to the default
+  // timeout) rather than reading it once; on a timeout, say where focus is instead.
+  const expectFocusOn = async (page: Page, id: string | null) => {
+    const ok = await page
+      .waitForFunction((want) => (globalThis as any).document.activeElement?.id === want, id, { timeout: 5_000 })
+      .then(
+        () => true,
+        () => false,
+      );
+    if (!ok) expect(await inPage<string>(page, 'document.activeElement?.id ?? ""')).toBe(id);
+  };
 
   describe('Organization page: the name', () => {
     it('should rename the organization, show the limit with a counter and the server’s sentence on a refusal', async () => {
@@ -134,7 +144,7 @@ describe('Organization, recipients and unmanaged users in the settings UI', () =
         await add.click();
         const count = await card.locator('li.recipient').count();
         const input = card.getByLabel(`Address ${count}`, { exact: true });
-        await expect(activeElement(page)).resolves.toBe(await input.getAttribute('id'));
+        await expectFocusOn(page, await input.getAttribute('id'));
         await input.fill(value);
       };
       await addAddress('it-alerts@recipients.test');
@@ -177,7 +187,7 @@ describe('Organization, recipients and unmanaged users in the settings UI', () =
 
       // Remove: focus moves to the row that took its place; Discard brings the saved list back.
       await card.getByRole('button', { name: 'Remove finance-ops@recipients.test' }).click();
-      await expect(activeElement(page)).resolves.toBe(await card.getByRole('textbox').nth(1).getAttribute('id'));
+      await expectFocusOn(page, await card.getByRole('textbox').nth(1).getAttribute('id'));
       await expect(card.getByRole('textbox').nth(1).inputValue()).resolves.toBe('security@recipients.test');
       await card.getByRole('button', { name: 'Discard changes' }).click();
       await expect(card.locator('li.recipient').count()).resolves.toBe(3);
@@ -250,7 +260,7 @@ describe('Organization, recipients and unmanaged users in the settings UI', () =
       await owner.getByRole('button', { name: 'Edit the email and name of owner@edit.test' }).click();
       const dialog = page.getByRole('dialog', { name: 'Edit owner@edit.test' });
       // A form dialog starts on its first field, not on ✕.
-      await expect(activeElement(page)).resolves.toBe('edit-user-email');
+      await expectFocusOn(page, 'edit-user-email');
       const email = dialog.getByLabel('Email', { exact: true });
       await expect(email.inputValue()).resolves.toBe('owner@edit.test');
 
