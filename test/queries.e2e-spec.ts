@@ -456,8 +456,29 @@ describe('the statements the repositories send', () => {
             m,
             { organizationId, userId: user.id, kind: 'deactivated', at: now, actor: scimActor, prior },
             now,
+            true,
           ),
         ),
+      );
+      await record(
+        'DeprovisioningsRepository.insertAtCommit (MySQL/MariaDB: a SCIM deprovisioning of a user in two groups while an incident is open)',
+        () =>
+          inTransaction((m) =>
+            deprovisionings.insertAtCommit(
+              m,
+              {
+                organizationId,
+                userId: user.id,
+                kind: 'deactivated',
+                at: now,
+                actor: scimActor,
+                prior,
+                groupIds: [engineering, engineering + 1],
+              },
+              now,
+              false,
+            ),
+          ),
       );
       await record('DeprovisioningsRepository.windowAfterCommit (MySQL/MariaDB: right after that COMMIT)', () =>
         inTransaction((m) => deprovisionings.windowAfterCommit(m, organizationId, now)),

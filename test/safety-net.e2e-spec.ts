@@ -335,6 +335,28 @@ describe('Deprovisioning safety net', () => {
       expect(await incidents(o)).toHaveLength(1);
       const opened = (await o.admin.get('/v1.0/audit-log?action=deprovisioning-incident.opened')).body.events;
       expect(opened).toHaveLength(1);
+
+      if (t.db.config.type !== 'mysql') return;
+      // MySQL/MariaDB: an instance that saw the incident open a moment ago (its last deactivation's read after
+      // the COMMIT) only records the next ones: no per-minute count, no read of the window.
+      t.clock.set(new Date());
+      try {
+        expect((await deactivate(o, users[13].id)).status).toBe(200);
+        let { queries } = await countQueries(t.dataSource, () => deactivate(o, users[14].id));
+        const commit = queries.find((q) => /INSERT INTO user_deprovisionings/.test(q))!;
+        expect(commit).toMatch(/; COMMIT$/);
+        expect(queries.join('\n')).not.toMatch(/deprovisioning_minutes|SELECT \(SELECT id FROM deprovisioning_incidents/);
+        expect((await incidents(o))[0].count).toBe(15);
+        // Closed on the other instance: this one counts again once a second has passed.
+        const secondAdmin = client(second.url, o.org.apiKey.key);
+        expect((await secondAdmin.post(`/v1.0/settings/deprovisioning-incidents/${incident.id}/dismiss`)).status).toBe(200);
+        t.clock.advance(1_000);
+        ({ queries } = await countQueries(t.dataSource, () => deactivate(o, users[15].id)));
+        expect(queries.join('\n')).toMatch(/deprovisioning_minutes.*; COMMIT; SELECT \(SELECT id FROM deprovisioning_incidents/s);
+        expect((await incidents(o)).map((i) => i.status)).toEqual(['dismissed']);
+      } finally {
+        t.clock.reset();
+      }
     });
   });
 

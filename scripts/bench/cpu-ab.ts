@@ -17,9 +17,15 @@
  * users, each request a user no request changed before (the servers take them in turns from the
  * organization's live users, so the database must hold enough: warm-up and rounds, both servers):
  * `deactivate` (PATCH `active: false`) and `delete` (DELETE /Users/{id}). A SCIM key: `npm run cli -- keys:create --org 1 --type scim` on the bench database.
+ *
+ * MySQL/MariaDB: `--database mysql://…` (a database `npm run bench -- --keep-database` kept) and
+ * `--db-pid <pid of mariadbd>`: the database server's CPU time per request is reported too, and the sum,
+ * since a change can move work from one to the other (a round trip saved, a statement added). Give the
+ * bench a database server of its own (docs/performance.md says how), so that no other client's queries count.
  */
 import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
+import { createConnection } from 'mysql2/promise';
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -35,17 +41,23 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '5' },
     amount: { type: 'string', default: '30000' },
     workloads: { type: 'string', default: 'get,filter' },
+    // MySQL/MariaDB: the database server's process id, for its CPU time per request too (give the bench a
+    // server of its own, so that nothing else's queries count).
+    'db-pid': { type: 'string' },
   },
 });
-if (!args.a || !args.b || !args.database?.startsWith('sqlite:') || !args.key) {
-  process.stderr.write('Usage: cpu-ab --a <checkout> --b <checkout> --database sqlite:<file> --key <SCIM key>\n');
+if (!args.a || !args.b || !/^(sqlite|mysql):/.test(args.database ?? '') || !args.key) {
+  process.stderr.write(
+    'Usage: cpu-ab --a <checkout> --b <checkout> --database sqlite:<file>|mysql://<url> [--db-pid <pid>] --key <SCIM key>\n',
+  );
   process.exit(2);
 }
-const DATABASE = args.database;
+const DATABASE = args.database!;
 const KEY = args.key;
 const ROUNDS = Number(args.rounds);
 const AMOUNT = Number(args.amount);
 const WORKLOADS = args.workloads.split(',');
+const DB_PID = args['db-pid'] ? Number(args['db-pid']) : undefined;
 
 interface Server {
   /** A or B, then the checkout: the same checkout twice is a measure of the noise. */
@@ -55,20 +67,33 @@ interface Server {
   process: ChildProcess;
 }
 
-const db = new Database(DATABASE.slice('sqlite:'.length), { readonly: true, fileMustExist: true });
-const users = db
-  .prepare('SELECT id, user_name AS userName FROM users WHERE organization_id = 1 AND deleted_at IS NULL ORDER BY id LIMIT 5000')
-  .all() as Array<{ id: number; userName: string }>;
+const USERS_SQL =
+  'SELECT id, user_name AS userName FROM users WHERE organization_id = 1 AND deleted_at IS NULL ORDER BY id LIMIT 5000';
 /** Active users for the workloads that change one each, the first 5,000 (the reads') left out. */
-const spare = (
-  db
-    .prepare(
-      'SELECT id FROM users WHERE organization_id = 1 AND deleted_at IS NULL AND active = 1 ORDER BY id LIMIT -1 OFFSET 5000',
-    )
-    .all() as Array<{ id: number }>
-).map((row) => row.id);
+const SPARE_SQL =
+  'SELECT id FROM users WHERE organization_id = 1 AND deleted_at IS NULL AND active = 1 ORDER BY id LIMIT 18446744073709551615 OFFSET 5000';
+
+let users: Array<{ id: number; userName: string }> = [];
+let spare: number[] = [];
 let nextSpare = 0;
-db.close();
+
+/** The users the workloads go through, read from the database before the servers start. */
+async function readUsers(): Promise<void> {
+  if (DATABASE.startsWith('sqlite:')) {
+    const db = new Database(DATABASE.slice('sqlite:'.length), { readonly: true, fileMustExist: true });
+    users = db.prepare(USERS_SQL).all() as typeof users;
+    spare = (db.prepare(SPARE_SQL).all() as Array<{ id: number }>).map((row) => row.id);
+    db.close();
+    return;
+  }
+  const connection = await createConnection(DATABASE);
+  users = ((await connection.query(USERS_SQL))[0] as Array<{ id: number; userName: string }>).map((u) => ({
+    ...u,
+    id: Number(u.id),
+  }));
+  spare = ((await connection.query(SPARE_SQL))[0] as Array<{ id: number }>).map((row) => Number(row.id));
+  await connection.end();
+}
 
 /** Starts a checkout's server and waits until it answers a SCIM read; `started` gets it at once, to be stopped whatever happens. */
 async function start(name: string, root: string, port: number, started: Server[]): Promise<Server> {
@@ -200,6 +225,7 @@ const median = (values: number[]) => [...values].sort((x, y) => x - y)[values.le
 
 async function main(): Promise<void> {
   execFileSync('taskset', ['-p', '-c', '1', String(process.pid)], { stdio: 'ignore' });
+  await readUsers();
   const servers: Server[] = [];
   try {
     await start('A', resolve(args.a!), 4801, servers);
@@ -210,15 +236,20 @@ async function main(): Promise<void> {
       for (const workload of WORKLOADS) {
         for (const server of round % 2 ? [...servers].reverse() : servers) {
           const before = cpuTicks(server.process.pid!);
+          const dbBefore = DB_PID ? cpuTicks(DB_PID) : 0;
           const result = await load(server.port, workload);
           await new Promise((done) => setTimeout(done, SETTLE_MS));
           if (result.non2xx || result.errors)
             throw new Error(`${server.root} ${workload}: ${result.non2xx + result.errors} failed requests`);
-          const key = `${workload}\t${server.name}`;
-          perRequest.set(key, [
-            ...(perRequest.get(key) ?? []),
-            ((cpuTicks(server.process.pid!) - before) * (1_000_000 / CLOCK_TICKS)) / result.requests.total,
-          ]);
+          const perRequestUs = (ticks: number) => (ticks * (1_000_000 / CLOCK_TICKS)) / result.requests.total;
+          const add = (key: string, value: number) => perRequest.set(key, [...(perRequest.get(key) ?? []), value]);
+          const server_ = perRequestUs(cpuTicks(server.process.pid!) - before);
+          add(`${workload}\t${server.name}`, server_);
+          if (DB_PID) {
+            const database = perRequestUs(cpuTicks(DB_PID) - dbBefore);
+            add(`${workload}\t${server.name} (database)`, database);
+            add(`${workload}\t${server.name} (server + database)`, server_ + database);
+          }
         }
       }
     }
@@ -228,13 +259,15 @@ async function main(): Promise<void> {
     }
     // The machine's speed drifts over minutes: B against A of the same round is steadier than either median.
     for (const workload of WORKLOADS) {
-      const a = perRequest.get(`${workload}\t${servers[0].name}`)!;
-      const b = perRequest.get(`${workload}\t${servers[1].name}`)!;
-      const ratios = a.map((x, round) => b[round] / x);
-      const change = (median(ratios) - 1) * 100;
-      process.stdout.write(
-        `${workload}: B uses ${change >= 0 ? '+' : ''}${change.toFixed(1)}% CPU per request against A (median of the rounds' B/A: ${ratios.map((r) => r.toFixed(2)).join(' ')})\n`,
-      );
+      for (const part of DB_PID ? ['', ' (database)', ' (server + database)'] : ['']) {
+        const a = perRequest.get(`${workload}\t${servers[0].name}${part}`)!;
+        const b = perRequest.get(`${workload}\t${servers[1].name}${part}`)!;
+        const ratios = a.map((x, round) => b[round] / x);
+        const change = (median(ratios) - 1) * 100;
+        process.stdout.write(
+          `${workload}${part}: B uses ${change >= 0 ? '+' : ''}${change.toFixed(1)}% CPU per request against A (median of the rounds' B/A: ${ratios.map((r) => r.toFixed(2)).join(' ')})\n`,
+        );
+      }
     }
   } finally {
     for (const server of servers) server.process.kill();

@@ -29,6 +29,11 @@ export function queueForCommit(runner: QueryRunner | undefined, write: TailWrite
   return true;
 }
 
+/** Whether the runner's transaction takes writes for its COMMIT (a TransactionRunner transaction on MySQL/MariaDB). */
+export function hasTail(runner: QueryRunner | undefined): boolean {
+  return !!runner?.isTransactionActive && tails.has(runner);
+}
+
 /** The queued writes, removed from the tail (which stays open). */
 export function takeTail(runner: QueryRunner): TailWrite[] {
   const tail = tails.get(runner) ?? [];

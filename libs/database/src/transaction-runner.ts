@@ -2,7 +2,7 @@ import { APP_CONFIG, AppConfig } from '@app/config';
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { Statement } from 'better-sqlite3';
 import { DataSource, EntityManager, QueryRunner } from 'typeorm';
-import { closeTail, openTail, queueAfterCommit, takeAfterCommit, takeReadAfterCommit, takeTail } from './commit-tail';
+import { closeTail, hasTail, openTail, queueAfterCommit, takeAfterCommit, takeReadAfterCommit, takeTail } from './commit-tail';
 import { ConnectionGuard } from './connection-guard';
 import { LockFirst } from './lock-order';
 import { sqliteConnection } from './statements';
@@ -125,8 +125,9 @@ export class TransactionRunner {
     const runner = this.dataSource.createQueryRunner();
     let value: T;
     let after: Array<() => Promise<void>>;
+    let connection: MysqlConnection | undefined;
     try {
-      await runner.startTransaction();
+      connection = await beginWithFirstStatement(runner);
       openTail(runner);
       value = await (this.guard ? this.guard.holding(() => work(runner.manager)) : work(runner.manager));
       await commitWithTail(runner);
@@ -137,6 +138,8 @@ export class TransactionRunner {
       takeReadAfterCommit(runner);
       throw error;
     } finally {
+      // A transaction that sent nothing (its work threw first) still has the START TRANSACTION in waiting.
+      if (connection) delete connection.query;
       closeTail(runner);
       await runner.release();
     }
@@ -151,6 +154,11 @@ export class TransactionRunner {
    */
   afterCommit(manager: EntityManager, work: () => Promise<void>): boolean {
     return !this.grouped && queueAfterCommit(manager.queryRunner, work);
+  }
+
+  /** Whether `manager`'s transaction sends the writes queued for its COMMIT with it (MySQL/MariaDB, TransactionRunner's). */
+  commitsWithTail(manager: EntityManager): boolean {
+    return !this.grouped && hasTail(manager.queryRunner);
   }
 
   /** The next group starts once the requests read in this turn of the event loop have queued their units. */
@@ -218,6 +226,54 @@ export class TransactionRunner {
       kept.get(sql)!.run();
     };
   }
+}
+
+/** mysql2's connection under a TypeORM query runner; `query` as an own property only while a START TRANSACTION waits. */
+interface MysqlConnection {
+  query?: (...args: unknown[]) => unknown;
+}
+
+type QueryCallback = (error: Error | null, results?: unknown, fields?: unknown) => void;
+
+/**
+ * MySQL/MariaDB: opens the runner's transaction without a round trip of its own. TypeORM's
+ * `startTransaction` sends START TRANSACTION alone; here it goes in front of the transaction's first
+ * statement, whichever code sends it (Statements or TypeORM), in one multi-statement query whose first
+ * result is dropped, so the caller gets what its statement alone would have given. TypeORM is told the
+ * transaction is open at once, as `startTransaction` does before it sends anything. Every SCIM write is
+ * a transaction of 2 to 3 round trips: this is a third to a half of the round trips it has left
+ * (docs/performance.md). The caller removes the waiting wrapper before the connection goes back to the
+ * pool, when nothing was sent.
+ */
+async function beginWithFirstStatement(runner: QueryRunner): Promise<MysqlConnection> {
+  const connection = (await runner.connect()) as MysqlConnection;
+  const state = runner as unknown as { isTransactionActive: boolean; transactionDepth: number };
+  state.isTransactionActive = true;
+  state.transactionDepth = 1;
+  const query = connection.query!;
+  connection.query = (options: unknown, ...rest: unknown[]) => {
+    delete connection.query;
+    const callback = rest[rest.length - 1];
+    if (typeof callback !== 'function') {
+      // A streamed query (no callback): START TRANSACTION goes first on its own (the connection runs them in turn).
+      query.call(connection, 'START TRANSACTION', () => undefined);
+      return query.call(connection, options, ...rest);
+    }
+    const statement = typeof options === 'string' ? { sql: options } : { ...(options as { sql: string }) };
+    statement.sql = `START TRANSACTION; ${statement.sql}`;
+    return query.call(
+      connection,
+      statement,
+      ...rest.slice(0, -1),
+      (error: Error | null, results?: unknown[], fields?: unknown[]) => {
+        if (error) return (callback as QueryCallback)(error);
+        // One result per statement, START TRANSACTION's first: a single statement's own result alone, or the others'.
+        const single = results!.length === 2;
+        (callback as QueryCallback)(null, single ? results![1] : results!.slice(1), single ? fields?.[1] : fields?.slice(1));
+      },
+    );
+  };
+  return connection;
 }
 
 /**

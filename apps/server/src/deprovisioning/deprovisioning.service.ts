@@ -20,6 +20,13 @@ import {
 /** How long an organization's count of active users serves the burst check, and for how many organizations at most. */
 const ACTIVE_COUNT_TTL_MS = 60_000;
 const ACTIVE_COUNT_MAX_ORGANIZATIONS = 1_000;
+/**
+ * MySQL/MariaDB: how long an incident this instance saw open spares the organization's SCIM
+ * deprovisionings the window's count and read (DeprovisioningService.record), and for how many
+ * organizations at most.
+ */
+const OPEN_INCIDENT_TTL_MS = 1_000;
+const OPEN_INCIDENT_MAX_ORGANIZATIONS = 1_000;
 
 /** The user a deactivation or deletion is about, as it was just before. */
 export interface DeprovisionedUser extends PriorState {
@@ -49,6 +56,8 @@ export interface DeprovisionedUser extends PriorState {
 export class DeprovisioningService {
   private readonly logger = new Logger('Deprovisioning');
   private readonly activeCounts = new Map<number, { at: number; active: number }>();
+  /** MySQL/MariaDB: the incidents this instance saw open in the last OPEN_INCIDENT_TTL_MS, by organization. */
+  private readonly openSeen = new Map<number, { id: number; at: number }>();
 
   constructor(
     private readonly repository: DeprovisioningsRepository,
@@ -73,16 +82,16 @@ export class DeprovisioningService {
     const scim = scope.actor.type === 'scim-key';
     const { organizationId } = user;
     const prior = { wasActive: user.wasActive, roleId: user.roleId, ownRoleId: user.ownRoleId, roleGroupId: user.roleGroupId };
-    // MySQL/MariaDB: nothing read before the COMMIT; the window is read right after it, in its round trip.
-    const since = this.windowStart(at);
-    let seen: Promise<WindowAfterCommit> | undefined;
-    if (scim && this.transactions.afterCommit(manager, async () => this.committed(organizationId, at, scope, await seen!))) {
-      await this.repository.insertAtCommit(
-        manager,
-        { organizationId, userId: user.id, kind, at, actor: scope.actor, prior },
-        since,
-      );
-      seen = this.repository.windowAfterCommit(manager, organizationId, since);
+    if (scim && this.transactions.commitsWithTail(manager)) {
+      // MySQL/MariaDB: nothing read before the COMMIT; the window is read right after it, in its round trip.
+      const since = this.windowStart(at);
+      const record = { organizationId, userId: user.id, kind, at, actor: scope.actor, prior, groupIds: user.groupIds };
+      // In a burst every change joins the incident: while this instance saw it open a moment ago, the
+      // change is only recorded (the record still joins the incident by its subquery, or none if it closed).
+      if (this.seenOpen(organizationId, at)) return this.repository.insertAtCommit(manager, record, since, false);
+      await this.repository.insertAtCommit(manager, record, since, true);
+      const seen = this.repository.windowAfterCommit(manager, organizationId, since);
+      this.transactions.afterCommit(manager, async () => this.committed(organizationId, at, scope, await seen));
       return;
     }
     const { incidentId, counted } = scim ? await this.burst(manager, user, at, scope) : { incidentId: null, counted: false };
@@ -131,19 +140,25 @@ export class DeprovisioningService {
     try {
       if (seen.openIncidentId === null) {
         if ((await this.burstOf(undefined, organizationId, at, seen.users, seen.wereActive)) === null) return;
-      } else if (!seen.missed) return;
-      await retryOnDeadlock(() =>
+      } else {
+        this.sawOpen(organizationId, seen.openIncidentId, at);
+        if (!seen.missed) return;
+      }
+      const open = await retryOnDeadlock(() =>
         this.transactions.run(
           async (manager) => {
             const window = await this.repository.windowState(manager, organizationId, since, 0);
-            if (window.openIncidentId !== null)
-              return this.repository.attachWindow(manager, organizationId, window.openIncidentId, since);
+            if (window.openIncidentId !== null) {
+              await this.repository.attachWindow(manager, organizationId, window.openIncidentId, since);
+              return window.openIncidentId;
+            }
             const now = this.clock.now();
-            await this.openIfBurst(manager, organizationId, now, window.others, window.othersWereActive, scope);
+            return this.openIfBurst(manager, organizationId, now, window.others, window.othersWereActive, scope);
           },
           { organizationId },
         ),
       );
+      if (open) this.sawOpen(organizationId, open, this.clock.now());
     } catch (error) {
       this.logger.error({ err: error }, `Organization ${organizationId}: the burst check after a deprovisioning failed`);
     }
@@ -183,6 +198,18 @@ export class DeprovisioningService {
       `Organization ${organizationId}: deprovisioning incident ${opened} opened (${count} users within ${burstWindowMinutes} min)`,
     );
     return opened;
+  }
+
+  /** Whether this instance saw the organization's incident open within OPEN_INCIDENT_TTL_MS of `now`. */
+  private seenOpen(organizationId: number, now: Date): boolean {
+    const seen = this.openSeen.get(organizationId);
+    return seen !== undefined && now.getTime() - seen.at < OPEN_INCIDENT_TTL_MS;
+  }
+
+  private sawOpen(organizationId: number, id: number, at: Date): void {
+    this.openSeen.delete(organizationId);
+    if (this.openSeen.size >= OPEN_INCIDENT_MAX_ORGANIZATIONS) this.openSeen.delete(this.openSeen.keys().next().value!);
+    this.openSeen.set(organizationId, { id, at: at.getTime() });
   }
 
   private windowStart(now: Date): Date {
@@ -260,6 +287,8 @@ export class DeprovisioningService {
 
   /** Closes an open incident; false when it was not open. */
   closeIncident(manager: EntityManager, id: number, status: 'undone' | 'dismissed', scope: AuditScope): Promise<boolean> {
+    // This instance counts the organization's deprovisionings again at once (others within OPEN_INCIDENT_TTL_MS).
+    for (const [organizationId, seen] of this.openSeen) if (seen.id === id) this.openSeen.delete(organizationId);
     return this.repository.closeIncident(manager, id, status, scope.actor, this.clock.now());
   }
 

@@ -198,14 +198,26 @@ export class DeprovisioningsRepository {
   /**
    * MySQL/MariaDB: records a SCIM deactivation or deletion without reading anything first, with the
    * transaction's COMMIT (no round trip of its own): it joins the open incident if there is one (a
-   * subquery, which takes the same shared lock on the incident's gap as `windowState`), copies the
-   * user's groups, and counts in its minute when no incident is open and the user is not counted in
-   * the window yet. `windowAfterCommit` then reads the window as the COMMIT left it, in the same round trip.
+   * subquery, which takes the same shared lock on the incident's gap as `windowState`) and copies the
+   * user's groups (those the caller's read brought: none, no statement). With `counting`, it also counts
+   * in its minute when no incident is open and the user is not counted in the window yet, and
+   * `windowAfterCommit` then reads the window as the COMMIT left it, in the same round trip. Without it
+   * (an incident was open a moment ago: DeprovisioningService) the record only joins the incident.
    */
   async insertAtCommit(
     manager: EntityManager,
-    row: { organizationId: number; userId: number; kind: DeprovisioningChange; at: Date; actor: AuditActor; prior: PriorState },
+    row: {
+      organizationId: number;
+      userId: number;
+      kind: DeprovisioningChange;
+      at: Date;
+      actor: AuditActor;
+      prior: PriorState;
+      /** The user's groups when the caller read them in this transaction; otherwise copied from `group_members`. */
+      groupIds?: readonly number[];
+    },
     since: Date,
+    counting: boolean,
   ): Promise<void> {
     // The incident's place in the values holds the organization, for the subquery there.
     await this.statements.writeAtCommit(
@@ -213,12 +225,21 @@ export class DeprovisioningsRepository {
       `INSERT INTO user_deprovisionings (${RECORD_COLUMNS}) SELECT ?, ?, ?, ?, ?, ?, ?, ?, (${OPEN_INCIDENT}), ?, ?, ?, ?`,
       recordValues(row, row.organizationId),
     );
-    await this.statements.writeAtCommit(manager, 'SET @deprovisioning = LAST_INSERT_ID()', []);
-    await this.statements.writeAtCommit(
-      manager,
-      'INSERT INTO user_deprovisioning_groups (deprovisioning_id, group_id) SELECT @deprovisioning, group_id FROM group_members WHERE user_id = ?',
-      [row.userId],
-    );
+    if (counting) await this.statements.writeAtCommit(manager, 'SET @deprovisioning = LAST_INSERT_ID()', []);
+    const id = counting ? '@deprovisioning' : 'LAST_INSERT_ID()';
+    if (row.groupIds === undefined)
+      await this.statements.writeAtCommit(
+        manager,
+        `INSERT INTO user_deprovisioning_groups (deprovisioning_id, group_id) SELECT ${id}, group_id FROM group_members WHERE user_id = ?`,
+        [row.userId],
+      );
+    else if (row.groupIds.length)
+      await this.statements.writeAtCommit(
+        manager,
+        `INSERT INTO user_deprovisioning_groups (deprovisioning_id, group_id) VALUES ${row.groupIds.map(() => `(${id}, ?)`).join(', ')}`,
+        [...row.groupIds],
+      );
+    if (!counting) return;
     await this.statements.writeAtCommit(
       manager,
       `INSERT INTO deprovisioning_minutes (organization_id, minute, slot, users, were_active) SELECT ?, ?, CONNECTION_ID() % 16, 1, ? FROM DUAL WHERE NOT EXISTS (${OPEN_INCIDENT}) AND NOT EXISTS (SELECT 1 FROM user_deprovisionings WHERE user_id = ? AND at >= ? AND ${SCIM} AND incident_id IS NULL AND id <> @deprovisioning) ON DUPLICATE KEY UPDATE users = users + 1, were_active = were_active + VALUES(were_active)`,
