@@ -70,8 +70,8 @@ interface Server {
 const USERS_SQL =
   'SELECT id, user_name AS userName FROM users WHERE organization_id = 1 AND deleted_at IS NULL ORDER BY id LIMIT 5000';
 /** Active users for the workloads that change one each, the first 5,000 (the reads') left out. */
-const SPARE_SQL =
-  'SELECT id FROM users WHERE organization_id = 1 AND deleted_at IS NULL AND active = 1 ORDER BY id LIMIT 18446744073709551615 OFFSET 5000';
+const spareSql = (all: string) =>
+  `SELECT id FROM users WHERE organization_id = 1 AND deleted_at IS NULL AND active = 1 ORDER BY id LIMIT ${all} OFFSET 5000`;
 
 let users: Array<{ id: number; userName: string }> = [];
 let spare: number[] = [];
@@ -82,7 +82,7 @@ async function readUsers(): Promise<void> {
   if (DATABASE.startsWith('sqlite:')) {
     const db = new Database(DATABASE.slice('sqlite:'.length), { readonly: true, fileMustExist: true });
     users = db.prepare(USERS_SQL).all() as typeof users;
-    spare = (db.prepare(SPARE_SQL).all() as Array<{ id: number }>).map((row) => row.id);
+    spare = (db.prepare(spareSql('-1')).all() as Array<{ id: number }>).map((row) => row.id);
     db.close();
     return;
   }
@@ -91,7 +91,7 @@ async function readUsers(): Promise<void> {
     ...u,
     id: Number(u.id),
   }));
-  spare = ((await connection.query(SPARE_SQL))[0] as Array<{ id: number }>).map((row) => Number(row.id));
+  spare = ((await connection.query(spareSql('18446744073709551615')))[0] as Array<{ id: number }>).map((row) => Number(row.id));
   await connection.end();
 }
 
