@@ -146,7 +146,8 @@ describe('RowHydrator and UsersRepository reads', () => {
     // MySQL's locked read is the user row, then its values: no groups.
     const locked = SQLITE ? expected : { ...expected, groups: undefined };
     await dataSource.transaction(async (manager) => {
-      expect(await repository.findStored(manager, 1, 2, true)).toEqual(locked);
+      // By id, the locked read brings the user's groups too (on MySQL/MariaDB in its round trip); by userName it does not there.
+      expect(await repository.findStored(manager, 1, 2, true)).toEqual(SQLITE ? expected : { ...expected, groups: [] });
       expect(await repository.findByUserName(manager, 1, 'b@x', true)).toEqual(locked);
     });
     expect(await repository.findByUserName(dataSource.manager, 1, 'b@x')).toStrictEqual(expected);
