@@ -1,4 +1,4 @@
-import { BoundedMap } from './bounded-map';
+import { BoundedMap, MAX_SPARED } from './bounded-map';
 
 describe('BoundedMap', () => {
   it('should never hold more than maxEntries, however many distinct keys are set', () => {
@@ -96,6 +96,48 @@ describe('BoundedMap', () => {
     expect(map.evictOne()).toBe(true);
     expect(map.evictOne()).toBe(false);
     expect(map.delete('b')).toBe(false);
+  });
+
+  it('should keep spared entries over read ones, passing over at most MAX_SPARED of them an eviction', () => {
+    const map = new BoundedMap<string, number>({ maxEntries: 10, spare: (_key, value) => value < 0 });
+    map.set('spared', -1);
+    for (let i = 0; i < 1000; i++) {
+      map.set(`k${i}`, i);
+      // Every entry is read twice: without `spare`, the oldest would go when a scan finds every one read.
+      map.get(`k${i}`);
+    }
+    expect(map.get('spared')).toBe(-1);
+    expect(map.size).toBe(10);
+    // When more than MAX_SPARED are spared, entries still go: the bound holds.
+    const all = new BoundedMap<number, number>({ maxEntries: MAX_SPARED * 2, spare: () => true });
+    for (let i = 0; i < MAX_SPARED * 10; i++) all.set(i, i);
+    expect(all.size).toBe(MAX_SPARED * 2);
+  });
+
+  it('should agree with a Map on every value it still holds, through random sets, reads and deletes', () => {
+    let seed = 42;
+    const random = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n) as number;
+    const evicted = new Set<number>();
+    const map = new BoundedMap<number, number>({ maxEntries: 50, onEvict: (key) => evicted.add(key) });
+    const reference = new Map<number, number>();
+    for (let i = 0; i < 20_000; i++) {
+      const key = random(200);
+      const op = random(10);
+      if (op < 5) {
+        map.set(key, i);
+        reference.set(key, i);
+        evicted.delete(key);
+      } else if (op < 8) {
+        const value = map.get(key);
+        if (value !== undefined) expect(value).toBe(reference.get(key));
+      } else {
+        expect(map.delete(key)).toBe(reference.has(key) && !evicted.has(key));
+        reference.delete(key);
+      }
+      expect(map.size).toBeLessThanOrEqual(50);
+    }
+    // What it holds is exactly what was set and neither deleted nor evicted since.
+    expect(new Map(map)).toEqual(new Map([...reference].filter(([key]) => !evicted.has(key))));
   });
 
   it('should refuse a bound below one entry', () => {
