@@ -23,7 +23,8 @@ type Limiter = Pick<RateLimiterAbstract, 'consume'>;
  * Buckets (keys counted) kept in memory per limiter, when counting in memory (no Redis, or Redis
  * down). A bucket lives for its window (a minute; the burst's 10 minutes), so this is the number of
  * keys that may send requests to one instance within a window: 10,000 organizations with a SCIM key
- * or two each stay well below it (~250 bytes a bucket, timer included: ~12 MB at the bound).
+ * each (two while one rotates) stay within it. A bucket takes ~480 bytes with its timer (measured):
+ * ~10 MB per limiter at the bound.
  *
  * At the bound the bucket dropped is one not counted since eviction last passed it (BoundedMap's
  * second chance), and not one that has used up its window (a key being refused keeps its count):
@@ -31,7 +32,7 @@ type Limiter = Pick<RateLimiterAbstract, 'consume'>;
  * window early. Dropping one takes a whole bound's worth of other keys sending within the window,
  * each with a full limit of its own, so no client gains more that way than those keys give it.
  */
-export const RATE_LIMIT_MAX_BUCKETS = 50_000;
+export const RATE_LIMIT_MAX_BUCKETS = 20_000;
 
 /** rate-limiter-flexible's in-memory store: a Map of records, each with the timer that deletes it at the window's end. */
 interface MemoryStore {
