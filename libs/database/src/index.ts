@@ -12,3 +12,4 @@ export * from './connection-guard';
 export * from './lock-order';
 export * from './search-gate';
 export * from './sqlite-keys';
+export * from './bounded-map';

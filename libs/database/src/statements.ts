@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Database, Statement } from 'better-sqlite3';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
+import { BoundedMap } from './bounded-map';
 import { queueForCommit, queueReadAfterCommit } from './commit-tail';
 
 /**
@@ -36,8 +37,13 @@ export interface MysqlQueryable {
   ): void;
 }
 
-/** Prepared SQLite statements kept per kind, oldest dropped first (page queries carry LIMIT/OFFSET literals). */
-const STATEMENT_CACHE_SIZE = 500;
+/**
+ * Prepared SQLite statements kept per kind (reads, writes), the least recently used dropped first. No
+ * statement text carries an id or a value (they are `?` parameters), but some carry a count: a page's
+ * LIMIT/OFFSET literals, an `IN (…)` list's or a multi-row VALUES' length, and a SCIM filter's shape.
+ * The hot paths use a few dozen texts; 500 keeps them all while a client's odd filters come and go.
+ */
+export const STATEMENT_CACHE_SIZE = 500;
 
 /**
  * The repositories' hot-path statements, one instance for the process (DatabaseModule). SELECTs
@@ -55,8 +61,8 @@ const STATEMENT_CACHE_SIZE = 500;
 @Injectable()
 export class Statements {
   private readonly sqlite: boolean;
-  private readonly reads = new Map<string, Statement>();
-  private readonly writes = new Map<string, Statement>();
+  private readonly reads = new BoundedMap<string, Statement>({ maxEntries: STATEMENT_CACHE_SIZE });
+  private readonly writes = new BoundedMap<string, Statement>({ maxEntries: STATEMENT_CACHE_SIZE });
 
   constructor(private readonly dataSource: DataSource) {
     this.sqlite = dataSource.options.type === 'better-sqlite3';
@@ -139,14 +145,18 @@ export class Statements {
       : (this.dataSource.driver as unknown as { pool: MysqlQueryable }).pool;
   }
 
+  /** Prepared statements kept now, per kind (read-only, for the bounds' tests). */
+  get kept(): { reads: number; writes: number } {
+    return { reads: this.reads.size, writes: this.writes.size };
+  }
+
   /** SQLite: a kept prepared statement (rows as arrays for reads), at most STATEMENT_CACHE_SIZE per kind. */
-  private prepared(kept: Map<string, Statement>, sql: string, raw: boolean): Statement {
+  private prepared(kept: BoundedMap<string, Statement>, sql: string, raw: boolean): Statement {
     let statement = kept.get(sql);
     if (!statement) {
       const database = sqliteConnection(this.dataSource);
       statement = raw ? database.prepare(sql).raw(true) : database.prepare(sql);
       kept.set(sql, statement);
-      if (kept.size > STATEMENT_CACHE_SIZE) kept.delete(kept.keys().next().value!);
     }
     return statement;
   }

@@ -1,3 +1,4 @@
+import { BoundedMap } from '@app/database';
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthenticatedRequest } from '../auth/auth.decorators';
@@ -10,6 +11,16 @@ import { AuditService, failuresRecordedPerMinute, FailedRequest } from './audit.
 const MINUTE_MS = 60_000;
 /** How often this instance adds what it counted and summarises the minutes that are over. */
 const FLUSH_EVERY_MS = 10_000;
+
+/**
+ * Tallies (key, status, minute) kept at most. A flush every FLUSH_EVERY_MS drops the past minutes', so
+ * they are the keys failing on this instance within a minute: 5,000 is half the organizations of a large
+ * deployment failing at once (~860 bytes each with the failure's text, measured: ~4 MB).
+ * Past the bound the least recently counted tally goes, its count added to the database at once: a
+ * failure of its key, status and minute later is sent one by one again, and the database's count
+ * (AuditService.recordFailure) still records only the first few: the audit log says the same.
+ */
+export const TALLIES_KEPT = 5_000;
 
 /** This instance's failed requests of one key, status and minute. */
 interface Tally {
@@ -35,7 +46,7 @@ interface Tally {
 @Injectable()
 export class FailedRequestRecorder implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('Audit');
-  private tallies = new Map<string, Tally>();
+  private tallies = this.newTallies();
   private readonly inFlight = new Set<Promise<void>>();
   private timer?: NodeJS.Timeout;
 
@@ -100,7 +111,7 @@ export class FailedRequestRecorder implements OnModuleInit, OnApplicationShutdow
     await Promise.allSettled([...this.inFlight]);
     const current = Math.floor(this.clock.now().getTime() / MINUTE_MS) * MINUTE_MS;
     const counted: Tally[] = [];
-    const kept = new Map<string, Tally>();
+    const kept = this.newTallies();
     for (const [id, tally] of this.tallies) {
       if (tally.pending > 0) counted.push({ ...tally });
       // The current minute's tallies stay: they say how many this instance has sent one by one.
@@ -113,6 +124,25 @@ export class FailedRequestRecorder implements OnModuleInit, OnApplicationShutdow
     } catch (error) {
       this.logger.error({ err: error }, 'Could not count or summarise failed SCIM requests in the audit log');
     }
+  }
+
+  /** Tallies kept now (read-only, for the bounds' tests). */
+  get talliesKept(): number {
+    return this.tallies.size;
+  }
+
+  private newTallies(): BoundedMap<string, Tally> {
+    return new BoundedMap<string, Tally>({
+      maxEntries: TALLIES_KEPT,
+      onEvict: (_id, tally) => {
+        if (!tally.pending) return;
+        const counting = this.audit
+          .countFailures([{ failure: tally.failure, actor: tally.actor, failures: tally.pending }])
+          .catch((error: unknown) => this.logger.error({ err: error }, 'Could not count failed SCIM requests in the audit log'))
+          .finally(() => this.inFlight.delete(counting));
+        this.inFlight.add(counting);
+      },
+    });
   }
 }
 

@@ -1,4 +1,5 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
+import { BoundedMap } from '@app/database';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { API_KEY_DELETED, API_KEY_DESCRIBED, ApiKeyDeletedEvent } from '../api-keys/api-key.events';
@@ -14,22 +15,39 @@ import type { AuthContext } from './auth.decorators';
 const LAST_USED_RESOLUTION_MS = 60_000;
 
 /**
+ * Verified keys cached at most. An entry serves for API_KEY_CACHE_TTL_MS (≤ 1 s), so only keys that
+ * send several requests a second to this instance gain from it: a few hundred even when 10,000
+ * organizations provision at once. 5,000 keeps them all with room (~2 MB); past it the key least
+ * recently read goes (a later request of it reads it again: one indexed read, the same answer).
+ */
+export const KEY_CACHE_MAX_ENTRIES = 5_000;
+
+/**
  * Verifies the bearer key of a request: format and checksum first (no database access for a
  * mistyped key), then one indexed read by hash, cached per process for API_KEY_CACHE_TTL_MS (at
  * most 1 s). A deleted key and the SCIM switch evict at once on this instance (events from the
  * api-keys and organizations modules); other instances see them within the TTL. Expiry is checked
- * on every request, cached or not.
+ * on every request, cached or not. The cache holds at most KEY_CACHE_MAX_ENTRIES keys.
  */
 @Injectable()
 export class AuthService {
   private readonly logger = new Logger('Auth');
-  private readonly cache = new Map<string, { key: KeyByHash; until: number }>();
+  private readonly ttl: number;
+  private readonly cache: BoundedMap<string, KeyByHash>;
 
   constructor(
     private readonly apiKeys: ApiKeysService,
     private readonly clock: Clock,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.ttl = config.apiKeys.cacheTtlMs;
+    this.cache = new BoundedMap({ maxEntries: KEY_CACHE_MAX_ENTRIES, maxAgeMs: this.ttl });
+  }
+
+  /** Keys cached now (read-only, for the bounds' tests). */
+  get cachedKeys(): number {
+    return this.cache.size;
+  }
 
   /**
    * Check order: malformed/unknown/deleted → 401; expired → 401 with the instant; wrong type → 403
@@ -100,19 +118,18 @@ export class AuthService {
   /** Cached verifications carry the organization's SCIM switch: drop them so a toggle takes effect at once. */
   @OnEvent(SCIM_TOGGLED)
   forgetOrganization(event: ScimToggledEvent): void {
-    for (const [hash, entry] of this.cache) if (entry.key.organizationId === event.organizationId) this.cache.delete(hash);
+    for (const [hash, key] of [...this.cache]) if (key.organizationId === event.organizationId) this.cache.delete(hash);
   }
 
   private async lookup(hash: string): Promise<KeyByHash | null> {
-    const ttl = this.config.apiKeys.cacheTtlMs;
-    const cached = ttl > 0 ? this.cache.get(hash) : undefined;
-    if (cached && cached.until > Date.now()) return cached.key;
+    const cached = this.ttl > 0 ? this.cache.get(hash) : undefined;
+    if (cached) return cached;
     const key = await this.apiKeys.findLiveByHash(hash);
     if (!key) {
       this.cache.delete(hash);
       return null;
     }
-    if (ttl > 0) this.cache.set(hash, { key, until: Date.now() + ttl });
+    if (this.ttl > 0) this.cache.set(hash, key);
     return key;
   }
 

@@ -1,4 +1,5 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
+import { BoundedMap } from '@app/database';
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import Redis from 'ioredis';
@@ -17,6 +18,31 @@ export const BURST_WINDOW_SECONDS = 600;
 
 /** What consume() needs of a limiter: BurstyRateLimiter is not a RateLimiterAbstract. */
 type Limiter = Pick<RateLimiterAbstract, 'consume'>;
+
+/**
+ * Buckets (keys counted) kept in memory per limiter, when counting in memory (no Redis, or Redis
+ * down). A bucket lives for its window (a minute; the burst's 10 minutes), so this is the number of
+ * keys that may send requests to one instance within a window: 10,000 organizations with a SCIM key
+ * each (two while one rotates) stay within it. A bucket takes ~480 bytes with its timer (measured):
+ * ~10 MB per limiter at the bound.
+ *
+ * At the bound the bucket dropped is one not counted since eviction last passed it (BoundedMap's
+ * second chance), and not one that has used up its window (a key being refused keeps its count):
+ * an idle key's, below its limit. Its key then starts a fresh window when it comes back, at most a
+ * window early. Dropping one takes a whole bound's worth of other keys sending within the window,
+ * each with a full limit of its own, so no client gains more that way than those keys give it.
+ */
+export const RATE_LIMIT_MAX_BUCKETS = 20_000;
+
+/** rate-limiter-flexible's in-memory store: a Map of records, each with the timer that deletes it at the window's end. */
+interface MemoryStore {
+  _storage: Map<string, MemoryRecord> | BoundedMap<string, MemoryRecord>;
+}
+/** A bucket: the points its key has consumed in the window, and the timer that deletes it at the window's end. */
+interface MemoryRecord {
+  value: number;
+  timeoutId?: NodeJS.Timeout;
+}
 
 /**
  * The per-key rate limit (SCIM_RATE_LIMIT_PER_MINUTE, 1,500 by default; 0 turns it off): every
@@ -39,6 +65,7 @@ export class KeyRateLimit implements OnModuleInit, OnModuleDestroy {
   private readonly redis: Redis | null = null;
   private readonly perMinute: number;
   private readonly burst: number;
+  private readonly memoryBuckets: Array<{ readonly size: number }> = [];
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     this.perMinute = config.scim.rateLimitPerMinute;
@@ -46,7 +73,8 @@ export class KeyRateLimit implements OnModuleInit, OnModuleDestroy {
     if (this.perMinute === 0) return;
     const minute = { points: this.perMinute, duration: 60 };
     const burst = { points: this.burst, duration: BURST_WINDOW_SECONDS };
-    const memory = (keyPrefix: string, options: typeof minute) => new RateLimiterMemory({ keyPrefix, ...options });
+    const memory = (keyPrefix: string, options: typeof minute) =>
+      this.bounded(new RateLimiterMemory({ keyPrefix, ...options }), options.points);
     const limiters = (make: (keyPrefix: string, options: typeof minute) => RateLimiterAbstract): Limiter => {
       const main = make('scim-rate', minute);
       return this.burst > 0 ? new BurstyRateLimiter(main, make('scim-rate-burst', burst)) : main;
@@ -99,6 +127,29 @@ export class KeyRateLimit implements OnModuleInit, OnModuleDestroy {
         seconds,
       );
     }
+  }
+
+  /** Buckets each in-memory limiter holds now (read-only, for the bounds' tests). */
+  get bucketsKept(): number[] {
+    return this.memoryBuckets.map((buckets) => buckets.size);
+  }
+
+  /** The limiter with its store bounded to RATE_LIMIT_MAX_BUCKETS (the library's own Map is unbounded). */
+  private bounded(limiter: RateLimiterMemory, points: number): RateLimiterMemory {
+    const store = (limiter as unknown as { _memoryStorage?: MemoryStore })._memoryStorage;
+    if (!(store?._storage instanceof Map)) {
+      throw new Error("rate-limiter-flexible's in-memory store is not the Map this server bounds; check RATE_LIMIT_MAX_BUCKETS.");
+    }
+    const buckets = new BoundedMap<string, MemoryRecord>({
+      maxEntries: RATE_LIMIT_MAX_BUCKETS,
+      // A key that has used up its window keeps its count: dropping it is what would let it through.
+      spare: (_key, record) => record.value >= points,
+      // The record's timer would delete the key later, and with it a newer record of the same key.
+      onEvict: (_key, record) => clearTimeout(record.timeoutId),
+    });
+    store._storage = buckets;
+    this.memoryBuckets.push(buckets);
+    return limiter;
   }
 
   /**

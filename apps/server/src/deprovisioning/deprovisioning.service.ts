@@ -1,5 +1,5 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
-import { TransactionRunner } from '@app/database';
+import { BoundedMap, TransactionRunner } from '@app/database';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { retryOnDeadlock } from '../common/db-errors';
 import { EntityManager } from 'typeorm';
@@ -17,9 +17,14 @@ import {
   WindowAfterCommit,
 } from './deprovisionings.repository';
 
-/** How long an organization's count of active users serves the burst check, and for how many organizations at most. */
+/**
+ * How long an organization's count of active users serves the burst check, and for how many organizations
+ * at most: only organizations deprovisioning past SAFETY_NET_BURST_THRESHOLD within the window need one,
+ * and a thousand doing so at once on one instance is far beyond what a deployment sees; past it, the least
+ * recently checked organization counts again.
+ */
 const ACTIVE_COUNT_TTL_MS = 60_000;
-const ACTIVE_COUNT_MAX_ORGANIZATIONS = 1_000;
+export const ACTIVE_COUNT_MAX_ORGANIZATIONS = 1_000;
 /**
  * MySQL/MariaDB: how long an incident this instance saw open spares the organization's SCIM
  * deprovisionings the window's count and read (DeprovisioningService.record), and for how many
@@ -55,9 +60,11 @@ export interface DeprovisionedUser extends PriorState {
 @Injectable()
 export class DeprovisioningService {
   private readonly logger = new Logger('Deprovisioning');
-  private readonly activeCounts = new Map<number, { at: number; active: number }>();
-  /** MySQL/MariaDB: the incidents this instance saw open in the last OPEN_INCIDENT_TTL_MS, by organization. */
-  private readonly openSeen = new Map<number, { id: number; at: number }>();
+  private readonly activeCounts = new BoundedMap<number, { at: number; active: number }>({
+    maxEntries: ACTIVE_COUNT_MAX_ORGANIZATIONS,
+  });
+  /** MySQL/MariaDB: the incidents this instance saw open in the last OPEN_INCIDENT_TTL_MS (on the Clock), by organization. */
+  private readonly openSeen = new BoundedMap<number, { id: number; at: number }>({ maxEntries: OPEN_INCIDENT_MAX_ORGANIZATIONS });
 
   constructor(
     private readonly repository: DeprovisioningsRepository,
@@ -207,8 +214,6 @@ export class DeprovisioningService {
   }
 
   private sawOpen(organizationId: number, id: number, at: Date): void {
-    this.openSeen.delete(organizationId);
-    if (this.openSeen.size >= OPEN_INCIDENT_MAX_ORGANIZATIONS) this.openSeen.delete(this.openSeen.keys().next().value!);
     this.openSeen.set(organizationId, { id, at: at.getTime() });
   }
 
@@ -238,11 +243,13 @@ export class DeprovisioningService {
     const kept = this.activeCounts.get(organizationId);
     if (kept && now.getTime() - kept.at < ACTIVE_COUNT_TTL_MS) return kept.active;
     const active = await this.repository.activeUsers(organizationId, manager);
-    this.activeCounts.delete(organizationId);
-    if (this.activeCounts.size >= ACTIVE_COUNT_MAX_ORGANIZATIONS)
-      this.activeCounts.delete(this.activeCounts.keys().next().value!);
     this.activeCounts.set(organizationId, { at: now.getTime(), active });
     return active;
+  }
+
+  /** Organizations whose active count is kept now (read-only, for the bounds' tests). */
+  get activeCountsKept(): number {
+    return this.activeCounts.size;
   }
 
   /** A page of the organization's deleted users, most recently deleted first (DeprovisioningsRepository.deletedUsers). */
@@ -288,7 +295,8 @@ export class DeprovisioningService {
   /** Closes an open incident; false when it was not open. */
   closeIncident(manager: EntityManager, id: number, status: 'undone' | 'dismissed', scope: AuditScope): Promise<boolean> {
     // This instance counts the organization's deprovisionings again at once (others within OPEN_INCIDENT_TTL_MS).
-    for (const [organizationId, seen] of this.openSeen) if (seen.id === id) this.openSeen.delete(organizationId);
+    const seenBy = [...this.openSeen].filter(([, seen]) => seen.id === id).map(([organizationId]) => organizationId);
+    for (const organizationId of seenBy) this.openSeen.delete(organizationId);
     return this.repository.closeIncident(manager, id, status, scope.actor, this.clock.now());
   }
 

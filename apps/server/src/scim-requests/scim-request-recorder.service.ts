@@ -1,4 +1,5 @@
 import { APP_CONFIG, AppConfig } from '@app/config';
+import { BoundedMap } from '@app/database';
 import { compileRedactionRules, RedactionRules } from '@app/scim-protocol';
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -42,8 +43,12 @@ const AGE_BATCH = 1000;
 const AGE_PRUNE_EVERY_MS = 60_000;
 /** An organization's count is read again from the database after this long (other instances write too). */
 const RECOUNT_AFTER_MS = 10 * 60_000;
-/** Organizations whose count this instance remembers; the oldest remembered are forgotten past it. */
-const MAX_COUNTED = 100_000;
+/**
+ * Organizations whose count this instance remembers: twice the 10,000 organizations of a large
+ * deployment (~100 bytes each). Past it the least recently written goes, and is counted again
+ * (one COUNT) when this instance next writes for it.
+ */
+export const MAX_COUNTED = 20_000;
 /** Requests identified after their answer (no key was checked: a body the parser refused, an unrouted path) at once. */
 const MAX_IDENTIFYING = 1000;
 /** Statuses the key guard answers: a request answered so without a known key was checked and not recognised. */
@@ -82,7 +87,7 @@ export class ScimRequestRecorder implements OnModuleInit, OnApplicationShutdown 
   private failedWrites = 0;
   private warnedAt = 0;
   /** Per organization: its count as this instance knows it, and when it was read from the database. */
-  private readonly counts = new Map<number, { rows: number; readAt: number }>();
+  private readonly counts = new BoundedMap<number, { rows: number; readAt: number }>({ maxEntries: MAX_COUNTED });
   private agePrunedAt = 0;
 
   constructor(
@@ -273,9 +278,12 @@ export class ScimRequestRecorder implements OnModuleInit, OnApplicationShutdown 
   }
 
   private remember(organizationId: number, known: { rows: number; readAt: number }): void {
-    this.counts.delete(organizationId);
-    if (this.counts.size >= MAX_COUNTED) this.counts.delete(this.counts.keys().next().value!);
     this.counts.set(organizationId, known);
+  }
+
+  /** Organizations whose count is remembered now (read-only, for the bounds' tests). */
+  get countsKept(): number {
+    return this.counts.size;
   }
 
   private async pruneByAge(): Promise<void> {

@@ -2,7 +2,7 @@ import { parseListQuery, ScimError } from '@app/scim-protocol';
 import { Clock } from '../common/clock';
 import { CursorKey } from '../cursors/cursor-key';
 import type { ServerSecretsRepository } from '../cursors/server-secrets.repository';
-import { ScimPaging } from './scim-paging';
+import { POSITIONS_KEPT, ScimPaging, WALKS_KEPT } from './scim-paging';
 
 const query = (params: Record<string, string>) => parseListQuery(params);
 const at = (plan: { offset: number; afterId?: number; limit: number; mode: string }) => ({
@@ -123,5 +123,68 @@ describe('ScimPaging', () => {
     } finally {
       jest.useRealTimers();
     }
+  });
+
+  describe('bounds (issue 31)', () => {
+    /** Serves page `page` (0-based) of `count` of a walk, ids 1.. in order, and returns the plan it made. */
+    const queries = new Map<string, ReturnType<typeof query>>();
+    const serve = (paging: ScimPaging, organizationId: number, page: number, count = 100, filter?: string) => {
+      const params = { startIndex: String(page * count + 1), count: String(count), ...(filter ? { filter } : {}) };
+      const text = JSON.stringify(params);
+      const q = queries.get(text) ?? queries.set(text, query(params)).get(text)!;
+      const plan = paging.plan('Users', organizationId, q);
+      const ids = range(page * count + 1, count);
+      paging.respond(plan, q, ids, ids, 10_000_000);
+      return plan;
+    };
+
+    it('should keep at most WALKS_KEPT walks, and go on continuing the walks in use', () => {
+      const paging = newPaging();
+      let most = 0;
+      for (let organizationId = 1; organizationId <= WALKS_KEPT + 5_000; organizationId++) {
+        serve(paging, organizationId, 0);
+        // Organization 1 goes on walking while the others each serve a page.
+        if (organizationId % 1000 === 0) expect(at(serve(paging, 1, organizationId / 1000))).toMatchObject({ offset: 0 });
+        most = Math.max(most, paging.kept.walks);
+      }
+      expect(most).toBe(WALKS_KEPT);
+      expect(at(serve(paging, 1, 16))).toMatchObject({ offset: 0, afterId: 1600 });
+      // A walk forgotten long ago skips from the start, as a walk spread over instances does.
+      expect(at(serve(paging, 2, 1))).toMatchObject({ offset: 100, afterId: undefined });
+    });
+
+    it('should keep at most POSITIONS_KEPT positions across walks, dropping walks not continued first', () => {
+      const paging = newPaging();
+      let most = 0;
+      // 18 walks of 5,000 pages (half a million users each, 100 a page), one page of each in turn,
+      // while 40,000 one-page walks come and go: more positions than the bound, more walks too.
+      let other = 100;
+      for (let page = 0; page < 5_000; page++) {
+        for (let organizationId = 1; organizationId <= 18; organizationId++) {
+          const plan = serve(paging, organizationId, page);
+          if (page > 0 && plan.afterId !== page * 100) throw new Error(`walk ${organizationId} forgotten at page ${page}`);
+        }
+        // A page reached by skipping: two positions (where it starts and ends).
+        for (let n = 0; n < 8; n++) serve(paging, other++, 50);
+        most = Math.max(most, paging.kept.positions);
+      }
+      expect(most).toBeLessThanOrEqual(POSITIONS_KEPT);
+      // Measured once a round (34 positions): the bound is reached, not merely approached.
+      expect(most).toBeGreaterThan(POSITIONS_KEPT - 100);
+      expect(paging.kept.walks).toBeLessThanOrEqual(WALKS_KEPT);
+    });
+
+    it('should remember a walk with a long filter under a short key, and continue it', () => {
+      const paging = newPaging();
+      const filter = `userName ne "${'x'.repeat(3000)}"`;
+      serve(paging, 1, 0, 100, filter);
+      expect(at(serve(paging, 1, 1, 100, filter))).toMatchObject({ offset: 0, afterId: 100 });
+      expect(at(serve(paging, 1, 1, 100, `userName ne "${'y'.repeat(3000)}"`))).toMatchObject({
+        offset: 100,
+        afterId: undefined,
+      });
+      const walks = (paging as unknown as { walks: Iterable<[string, unknown]> }).walks;
+      expect(Math.max(...[...walks].map(([key]) => key.length))).toBeLessThanOrEqual(256);
+    });
   });
 });

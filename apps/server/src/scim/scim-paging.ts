@@ -1,5 +1,7 @@
+import { BoundedMap } from '@app/database';
 import { cursorListResponse, CursorListResponse, listResponse, ListQuery, ListResponse, ScimError } from '@app/scim-protocol';
 import { Injectable } from '@nestjs/common';
+import { hash } from 'node:crypto';
 import { Clock } from '../common/clock';
 import { CursorKey } from '../cursors/cursor-key';
 
@@ -20,12 +22,20 @@ export interface PagePlan {
 }
 
 /**
- * Walks kept (their queries), positions kept per walk (a million users walked 100 at a time is 10,000), and
- * for how long after a walk's last page: its next page comes within seconds; Okta pauses between imports.
+ * Walks kept (their queries), positions kept per walk (a million users walked 100 at a time is 10,000) and
+ * in all, and for how long after a walk's last page: its next page comes within seconds; Okta pauses
+ * between imports. A walk needs its positions only while it goes on: 10,000 organizations importing
+ * once an hour start ~2,500 walks in 15 minutes, most of a few pages. 100,000 positions (~5 MB) hold
+ * five walks of a million users at once, or thousands of ordinary ones; past them the least recently
+ * continued walks go. A forgotten walk's next page skips from the list's start (OFFSET), as a walk
+ * spread over instances does: the same resources, at the cost of the skip.
  */
-const WALKS_KEPT = 1_000;
+export const WALKS_KEPT = 10_000;
+export const POSITIONS_KEPT = 100_000;
 const POSITIONS_PER_WALK = 20_000;
 const POSITION_TTL_MS = 15 * 60_000;
+/** A walk is remembered under its query's text up to this length, under the text's SHA-256 beyond (a long filter). */
+const WALK_KEY_MAX_CHARS = 256;
 
 /**
  * How long a cursor stays valid after the page that gave it (RFC 9865 `cursorTimeout`, advertised in
@@ -47,7 +57,7 @@ export const LIST_ERRORS = `SCIM Error: invalidFilter, invalidValue or tooMany f
  *   then never repeats or skips a resource that exists throughout (OFFSET skips one for every delete
  *   before the page). Any other startIndex skips from the nearest known position before it, so a
  *   page near one already served is a short skip too. Positions are kept in this process's memory
- *   (WALKS_KEPT queries, 15 minutes after a walk's last page): a sorted list, a startIndex with no
+ *   (WALKS_KEPT queries and POSITIONS_KEPT positions in all, 15 minutes after a walk's last page): a sorted list, a startIndex with no
  *   known position before it, or a walk spread over several instances, skips from the list's start.
  * - **Cursor paging** (RFC 9865: `cursor`, then each answer's `nextCursor`) carries that position
  *   in the cursor itself, with the time it was given, sealed with an HMAC under the key every
@@ -57,8 +67,13 @@ export const LIST_ERRORS = `SCIM Error: invalidFilter, invalidValue or tooMany f
  */
 @Injectable()
 export class ScimPaging {
-  /** Per walk (query identity), the positions known, least recently used walk first. */
-  private readonly walks = new Map<string, Positions>();
+  /** Per walk (query identity), the positions known. */
+  private readonly walks = new BoundedMap<string, Positions>({
+    maxEntries: WALKS_KEPT,
+    onEvict: (_walk, positions) => (this.positionsKept -= positions.count),
+  });
+  /** Positions of every walk kept, at most POSITIONS_KEPT. */
+  private positionsKept = 0;
 
   constructor(
     private readonly cursors: CursorKey,
@@ -109,9 +124,10 @@ export class ScimPaging {
     const walk = ids.length && ids.length === query.count ? plan.walk() : null;
     if (walk !== null) {
       const positions = this.positionsOf(walk);
-      positions.set(plan.position + ids.length, ids[ids.length - 1]);
+      this.positionsKept += positions.set(plan.position + ids.length, ids[ids.length - 1]);
       // A page reached by skipping rows (OFFSET) also tells where it starts: a page near it is then a short skip.
-      if (plan.offset > 0) positions.set(plan.position, ids[0] - 1);
+      if (plan.offset > 0) this.positionsKept += positions.set(plan.position, ids[0] - 1);
+      while (this.positionsKept > POSITIONS_KEPT && this.walks.evictOne());
     }
     return listResponse(resources, total, query.startIndex);
   }
@@ -141,26 +157,35 @@ export class ScimPaging {
     return afterId;
   }
 
+  /** Walks and positions kept now (read-only, for the bounds' tests). */
+  get kept(): { walks: number; positions: number } {
+    return { walks: this.walks.size, positions: this.positionsKept };
+  }
+
   /** The nearest known position at or before `position` in this walk. */
   private recall(walk: string, position: number): { position: number; afterId: number } | undefined {
-    const positions = this.walks.get(walk);
+    const key = walkKey(walk);
+    const positions = this.walks.get(key);
     if (!positions) return undefined;
     if (positions.usedAt < Date.now() - POSITION_TTL_MS) {
-      this.walks.delete(walk);
+      this.walks.delete(key);
+      this.positionsKept -= positions.count;
       return undefined;
     }
     return positions.atOrBefore(position);
   }
 
   private positionsOf(walk: string): Positions {
-    let positions = this.walks.get(walk);
-    if (positions) this.walks.delete(walk);
-    else positions = new Positions();
+    const key = walkKey(walk);
+    let positions = this.walks.get(key);
+    if (!positions) this.walks.set(key, (positions = new Positions()));
     positions.usedAt = Date.now();
-    this.walks.set(walk, positions);
-    if (this.walks.size > WALKS_KEPT) this.walks.delete(this.walks.keys().next().value!);
     return positions;
   }
+}
+
+function walkKey(walk: string): string {
+  return walk.length <= WALK_KEY_MAX_CHARS ? walk : `sha256:${hash('sha256', walk, 'base64')}`;
 }
 
 /** One walk's known positions: after how many resources (ascending) comes which id. */
@@ -169,12 +194,20 @@ class Positions {
   private readonly sorted: number[] = [];
   private readonly afterIds = new Map<number, number>();
 
-  set(position: number, afterId: number): void {
+  get count(): number {
+    return this.sorted.length;
+  }
+
+  /** Remembers a position; returns how many more positions the walk holds (1 or 0). */
+  set(position: number, afterId: number): number {
+    let added = 0;
     if (!this.afterIds.has(position)) {
       if (this.sorted.length >= POSITIONS_PER_WALK) this.afterIds.delete(this.sorted.splice(0, 1)[0]);
+      else added = 1;
       this.sorted.splice(this.indexAfter(position), 0, position);
     }
     this.afterIds.set(position, afterId);
+    return added;
   }
 
   atOrBefore(position: number): { position: number; afterId: number } | undefined {

@@ -1,4 +1,4 @@
-import { insertStatement, readByIds, RowHydrator, SearchRunner, Statements } from '@app/database';
+import { BoundedMap, insertStatement, InsertStatement, readByIds, RowHydrator, SearchRunner, Statements } from '@app/database';
 import { AttributePath, CORE_USER_SCHEMA, FilterNode, filterToSql, SortOrder, sortToSql, SqlMapping } from '@app/scim-protocol';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
@@ -79,7 +79,7 @@ export class UsersRepository {
   private readonly userInsertColumns: ColumnMetadata[];
   private readonly valueInsertColumns: ColumnMetadata[];
   private readonly insertUserSql: string;
-  private readonly insertValuesSql: (rows: number) => string;
+  private readonly insertValuesSql: InsertStatement;
   private readonly locking: boolean;
   private readonly userRows: RowHydrator<User>;
   private readonly valueRows: RowHydrator<UserAttributeValue>;
@@ -107,8 +107,8 @@ export class UsersRepository {
   private readonly selectValues: string;
   /** The user row and its role name, completed with a condition, for a locked read on MySQL. */
   private readonly selectUserRow: string;
-  private readonly pageStatements = new Map<string, string>();
-  private readonly sizes = new Map<number, { size: OrganizationSize; at: number }>();
+  private readonly pageStatements = new BoundedMap<string, string>({ maxEntries: PAGE_STATEMENTS_KEPT });
+  private readonly sizes = new BoundedMap<number, OrganizationSize>({ maxEntries: SIZES_KEPT, maxAgeMs: SIZE_KEPT_MS });
 
   constructor(
     private readonly dataSource: DataSource,
@@ -530,7 +530,6 @@ export class UsersRepository {
     if (sql === undefined) {
       sql = `${this.selectStored} WHERE ${conditions} ORDER BY ${orderBy} LIMIT ${limit} OFFSET ${offset}`;
       this.pageStatements.set(key, sql);
-      if (this.pageStatements.size > PAGE_STATEMENTS_KEPT) this.pageStatements.delete(this.pageStatements.keys().next().value!);
     }
     return sql;
   }
@@ -581,19 +580,21 @@ export class UsersRepository {
    * to-the-row counts.
    */
   async organizationSize(organizationId: number): Promise<OrganizationSize> {
-    const now = Date.now();
     const known = this.sizes.get(organizationId);
-    if (known && known.at > now - SIZE_KEPT_MS) return known.size;
+    if (known) return known;
     const [[users, values]] = await this.searches.search(
       'SELECT (SELECT COUNT(*) FROM users u WHERE u.organization_id = ? AND u.deleted_at IS NULL), (SELECT COUNT(*) FROM user_attribute_values v WHERE v.organization_id = ?)',
       [organizationId, organizationId],
       String(organizationId),
     );
     const size = { users: Number(users), values: Number(values) };
-    this.sizes.delete(organizationId);
-    this.sizes.set(organizationId, { size, at: now });
-    if (this.sizes.size > SIZES_KEPT) this.sizes.delete(this.sizes.keys().next().value!);
+    this.sizes.set(organizationId, size);
     return size;
+  }
+
+  /** Organization sizes and page statements kept now (read-only, for the bounds' tests). */
+  get kept(): { sizes: number; pageStatements: number; valueInserts: number } {
+    return { sizes: this.sizes.size, pageStatements: this.pageStatements.size, valueInserts: this.insertValuesSql.kept() };
   }
 
   private quote(name: string): string {
@@ -611,11 +612,14 @@ const GROUPS_OF_USER =
   'SELECT g.id, g.display_name FROM group_members m JOIN user_groups g ON g.id = m.group_id WHERE m.user_id = ? ORDER BY g.id';
 const ANY_USER = 'u.id = ? AND u.organization_id = ?';
 const BY_USER_NAME = 'u.organization_id = ? AND u.user_name_lower = ? AND u.deleted_at IS NULL';
-/** How long an organization's counted size serves cost estimates, and for how many organizations. */
+/**
+ * How long an organization's counted size serves cost estimates, and for how many organizations: every
+ * organization of a 10,000-organization deployment searching within the minute (~100 bytes each).
+ */
 const SIZE_KEPT_MS = 60_000;
-const SIZES_KEPT = 1000;
+export const SIZES_KEPT = 10_000;
 /** Page statements kept (one per filter shape, order and page bounds in use). */
-const PAGE_STATEMENTS_KEPT = 200;
+export const PAGE_STATEMENTS_KEPT = 200;
 
 function byAttributeAndPosition(a: UserAttributeValue, b: UserAttributeValue): number {
   return a.attribute < b.attribute ? -1 : a.attribute > b.attribute ? 1 : a.position - b.position;
