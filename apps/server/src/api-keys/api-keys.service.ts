@@ -41,6 +41,9 @@ export interface ApiKeyDetails {
   deleted: boolean;
 }
 
+/** A key the reminder job must look at, with when it was due (its place in the job's walk). */
+export type ReminderDueKey = ApiKeyDetails & { reminderDueAt: Date };
+
 export type { KeyByHash };
 
 /**
@@ -119,6 +122,8 @@ export class ApiKeysService {
           replacesKeyId: input.replacesKeyId ?? null,
           successorKeyId: null,
           deletedAt: null,
+          // A key that expires is due for the reminder job at once: it works out when its windows open.
+          reminderDueAt: expiresAt ? now : null,
         },
         tx,
       );
@@ -280,9 +285,20 @@ export class ApiKeysService {
     return this.keys.touchLastUsed(id, now, staleBefore);
   }
 
-  /** Live keys (not deleted, not yet expired) that expire at or before `until`: the reminder job's candidates. */
-  async expiringBetween(now: Date, until: Date): Promise<ApiKeyDetails[]> {
-    return (await this.keys.expiringBetween(now, until)).map((row) => details(row));
+  /**
+   * Live keys whose reminder look is due at `now` (`reminderDueAt`), in (due, id) order after `after`
+   * (the last key of the previous batch): the reminder job's work, read through its index.
+   */
+  async remindersDue(now: Date, after: { dueAt: Date; id: number } | null, limit: number): Promise<ReminderDueKey[]> {
+    return (await this.keys.remindersDue(now, after, limit)).map((row) => ({
+      ...details(row),
+      reminderDueAt: row.reminderDueAt!,
+    }));
+  }
+
+  /** When the reminder job looks at the key next (null: never), as it worked out; a deleted key keeps none. */
+  scheduleReminder(id: number, at: Date | null): Promise<void> {
+    return this.keys.scheduleReminder(id, at);
   }
 
   /** A key by id whatever its state (deleted too), for the reminder job's re-check before sending. */

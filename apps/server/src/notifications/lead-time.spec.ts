@@ -1,4 +1,4 @@
-import { mostUrgentOpenLead, windowOpensAt } from './lead-time';
+import { mostUrgentOpenLead, nextWindowOpening, windowOpensAt } from './lead-time';
 
 const month = { label: '1M', amount: 1, unit: 'M' as const };
 const week = { label: '7d', amount: 7, unit: 'd' as const };
@@ -28,5 +28,17 @@ describe('reminder lead times', () => {
     expect(mostUrgentOpenLead(expiresAt, [month, week, day], new Date('2027-06-01T00:00:00Z'))?.label).toBe('1M');
     expect(mostUrgentOpenLead(expiresAt, [month, week, day], new Date('2027-06-25T00:00:00Z'))?.label).toBe('7d');
     expect(mostUrgentOpenLead(expiresAt, [day, month, week], new Date('2027-06-29T12:00:00Z'))?.label).toBe('1d');
+  });
+
+  it('should look at a key next when its next window opens, and never once none is left', () => {
+    const expires = new Date('2027-05-01T00:00:00Z');
+    const leads = [month, week, day];
+    const next = (now: string) => nextWindowOpening(expires, leads, new Date(now))?.toISOString() ?? null;
+    expect(next('2027-03-01T00:00:00Z')).toBe('2027-04-01T00:00:00.000Z');
+    expect(next('2027-04-01T00:00:00Z')).toBe('2027-04-24T00:00:00.000Z');
+    expect(next('2027-04-29T00:00:00Z')).toBe('2027-04-30T00:00:00.000Z');
+    expect(next('2027-04-30T00:00:00Z')).toBeNull();
+    expect(next('2027-05-02T00:00:00Z')).toBeNull();
+    expect(nextWindowOpening(null, leads, new Date('2027-03-01T00:00:00Z'))).toBeNull();
   });
 });

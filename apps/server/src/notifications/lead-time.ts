@@ -17,10 +17,14 @@ export function windowOpensAt(expiresAt: Date, lead: LeadTime): Date {
   return d;
 }
 
-/** The longest lead, used to bound the search for keys whose windows may be open. */
-export function longestLead(leads: LeadTime[], from: Date): number {
-  const probe = new Date(from.getTime() + 400 * 86_400_000);
-  return Math.max(...leads.map((l) => probe.getTime() - windowOpensAt(probe, l).getTime()));
+/**
+ * When the reminder job must look at a key next: the soonest opening, after `now`, of one of its
+ * windows; null when none opens any more (every window open already, no expiry, or expired).
+ */
+export function nextWindowOpening(expiresAt: Date | null, leads: LeadTime[], now: Date): Date | null {
+  if (!expiresAt || expiresAt.getTime() <= now.getTime()) return null;
+  const later = leads.map((l) => windowOpensAt(expiresAt, l)).filter((at) => at.getTime() > now.getTime());
+  return later.length ? new Date(Math.min(...later.map((at) => at.getTime()))) : null;
 }
 
 /**
