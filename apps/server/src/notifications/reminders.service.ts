@@ -222,6 +222,7 @@ export class RemindersService {
       const keys = await this.apiKeys.remindersDue(now, after, BATCH);
       const live = keys.filter((k) => k.expiresAt && k.expiresAt.getTime() > now.getTime());
       const existing = live.length ? await this.reminders.recordedFor(live.map((k) => k.id)) : new Set<string>();
+      await pacer.pace();
       for (const key of keys) {
         if (live.includes(key) && (await this.recordWindow(key, leads, existing, now))) recorded += 1;
         await this.apiKeys.scheduleReminder(key.id, nextWindowOpening(key.expiresAt, leads, now));

@@ -1,4 +1,3 @@
-import { IDS_PER_LOOKUP, readByIds } from '@app/database';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { toDate, toDbDate } from '../common/db-values';
@@ -90,6 +89,7 @@ export class ScimHealthStatesRepository {
   /**
    * Marks organizations due at `now` (news that may change their status: SCIM toggled, traffic
    * written), creating the row of one that has none yet (`unknown`, as before its first check).
+   * One statement: the caller passes at most IDS_PER_LOOKUP, in ascending order (the locks' order).
    */
   async markDue(organizationIds: readonly number[], now: Date): Promise<void> {
     const upsert =
@@ -97,25 +97,22 @@ export class ScimHealthStatesRepository {
         ? 'ON CONFLICT (organization_id) DO UPDATE SET due_at = excluded.due_at, version = scim_health_states.version + 1'
         : 'ON DUPLICATE KEY UPDATE due_at = VALUES(due_at), version = version + 1';
     const at = toDbDate(now);
-    for (let i = 0; i < organizationIds.length; i += IDS_PER_LOOKUP) {
-      const chunk = organizationIds.slice(i, i + IDS_PER_LOOKUP);
-      await this.dataSource.query(
-        'INSERT INTO scim_health_states (organization_id, status, transitions, changed_at, due_at, watch_traffic, version) ' +
-          `VALUES ${chunk.map(() => "(?, 'unknown', 0, ?, ?, 1, 0)").join(', ')} ${upsert}`,
-        chunk.flatMap((id) => [id, at, at]),
-      );
-    }
+    await this.dataSource.query(
+      'INSERT INTO scim_health_states (organization_id, status, transitions, changed_at, due_at, watch_traffic, version) ' +
+        `VALUES ${organizationIds.map(() => "(?, 'unknown', 0, ?, ?, 1, 0)").join(', ')} ${upsert}`,
+      organizationIds.flatMap((id) => [id, at, at]),
+    );
   }
 
-  /** Of these organizations, those whose status no traffic without failures can change (healthy, none in the window). */
+  /**
+   * Of these organizations (at most IDS_PER_LOOKUP), those whose status no traffic without a failure
+   * can change (healthy, no failure in the window).
+   */
   async unwatched(organizationIds: readonly number[]): Promise<Set<number>> {
-    const rows = await readByIds(
+    const placeholders = organizationIds.map(() => '?').join(', ');
+    const rows: Array<{ organization_id: number }> = await this.dataSource.query(
+      `SELECT organization_id FROM scim_health_states WHERE organization_id IN (${placeholders}) AND watch_traffic = 0`,
       [...organizationIds],
-      (chunk, placeholders) =>
-        this.dataSource.query(
-          `SELECT organization_id FROM scim_health_states WHERE organization_id IN (${placeholders}) AND watch_traffic = 0`,
-          chunk,
-        ) as Promise<Array<{ organization_id: number }>>,
     );
     return new Set(rows.map((r) => Number(r.organization_id)));
   }

@@ -1,3 +1,4 @@
+import { IDS_PER_LOOKUP } from '@app/database';
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthenticatedRequest } from '../auth/auth.decorators';
@@ -113,7 +114,7 @@ export class ScimTrafficService implements OnModuleInit, OnApplicationShutdown {
       const done = taken.slice(0, written);
       handled(done.length);
       try {
-        handled(await this.markForHealth(done));
+        handled(await this.markForHealth(done, pacer));
         const before = new Date(this.clock.now().getTime() - KEEP_MS);
         for (let deleted = PRUNE_BATCH; deleted === PRUNE_BATCH;) {
           deleted = await this.repository.prune(before, PRUNE_BATCH);
@@ -130,7 +131,7 @@ export class ScimTrafficService implements OnModuleInit, OnApplicationShutdown {
    * Marks due the organizations whose status the written counts may change: those with a failure,
    * and those whose state watches traffic (all but healthy without failures); how many.
    */
-  private async markForHealth(written: readonly TrafficCount[]): Promise<number> {
+  private async markForHealth(written: readonly TrafficCount[], pacer: Pacer): Promise<number> {
     const failed = new Set<number>();
     const organizations = new Set<number>();
     for (const c of written) {
@@ -138,10 +139,20 @@ export class ScimTrafficService implements OnModuleInit, OnApplicationShutdown {
       if (c.errors) failed.add(c.organizationId);
     }
     const clean = [...organizations].filter((id) => !failed.has(id));
-    const unwatched = clean.length ? await this.states.unwatched(clean) : new Set<number>();
+    const due = [...failed];
+    for (let i = 0; i < clean.length; i += IDS_PER_LOOKUP) {
+      const chunk = clean.slice(i, i + IDS_PER_LOOKUP);
+      const unwatched = await this.states.unwatched(chunk);
+      for (const id of chunk) if (!unwatched.has(id)) due.push(id);
+      await pacer.pace();
+    }
     // In one order on every instance: two flushes at once take the rows' locks in the same order (MySQL).
-    const due = [...failed, ...clean.filter((id) => !unwatched.has(id))].sort((a, b) => a - b);
-    if (due.length) await retryOnDeadlock(() => this.states.markDue(due, this.clock.now()));
+    due.sort((a, b) => a - b);
+    for (let i = 0; i < due.length; i += IDS_PER_LOOKUP) {
+      const chunk = due.slice(i, i + IDS_PER_LOOKUP);
+      await retryOnDeadlock(() => this.states.markDue(chunk, this.clock.now()));
+      await pacer.pace();
+    }
     return due.length;
   }
 
