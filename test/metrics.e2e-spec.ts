@@ -54,15 +54,18 @@ describe('metrics', () => {
     await t.app.get(ScimTrafficService).flush();
     const monitor = t.app.get(ScimHealthMonitor);
     await monitor.run();
-    // Turning SCIM on marks the organization due for the monitor (just after the response).
+    // Turning SCIM on checks the organization at once, just after the response (never connected)…
     const o = await scimOrganization(t, 'Monitored Org');
     for (let tries = 0; tries < 40; tries++) {
-      const [row] = await t.dataSource.query('SELECT due_at FROM scim_health_states WHERE organization_id = ?', [
+      const [row] = await t.dataSource.query('SELECT status FROM scim_health_states WHERE organization_id = ?', [
         Number(o.org.organizationId),
       ]);
-      if (row?.due_at) break;
+      if (row?.status === 'never-connected') break;
       await new Promise((r) => setTimeout(r, 50));
     }
+    // …and its first request, once written, makes it due: the one organization the round checks.
+    expect((await o.scim.get('/Users')).status).toBe(200);
+    await t.app.get(ScimTrafficService).flush();
     await monitor.run();
     t.clock.set('2031-01-01T00:00:00.000Z');
     try {
@@ -74,7 +77,6 @@ describe('metrics', () => {
     const text = await (await fetch(`${t.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).text();
     expect(text).toContain('# TYPE torii_job_last_run_duration_seconds gauge');
     expect(text).toMatch(/torii_job_last_run_duration_seconds\{job="scim-health"\} \d/);
-    // The one organization due: checked (never-connected), none other.
     expect(text).toContain('torii_job_last_run_handled{job="scim-health"} 1');
     expect(text).toContain('torii_job_last_run_handled{job="audit-prune"} 0');
     expect(text).toContain(

@@ -875,6 +875,7 @@ describe('the statements the repositories send', () => {
     await record('ScimRequestsRepository.findOne', () => scimRequests.findOne(organizationId, 1));
     const health = get(ScimHealthStatesRepository);
     await record('ScimHealthStatesRepository.markDue', () => health.markDue([organizationId], now));
+    await record('ScimHealthStatesRepository.find', () => health.find(organizationId));
     await record('ScimHealthStatesRepository.unwatched', () => health.unwatched([organizationId, organizationId + 1]));
     await record('ScimHealthStatesRepository.dueAt', () => health.dueAt(now, null, 100));
     await record('ScimHealthStatesRepository.dueAt: after the previous batch', () =>

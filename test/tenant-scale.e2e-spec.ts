@@ -11,7 +11,7 @@ import { Deprovisioning } from '../apps/server/src/deprovisioning/deprovisioning
 import { DeprovisioningIncident } from '../apps/server/src/deprovisioning/deprovisioning-incident.entity';
 import { IncidentAlerts } from '../apps/server/src/notifications/incident-alerts';
 import { RemindersService } from '../apps/server/src/notifications/reminders.service';
-import { windowOpensAt } from '../apps/server/src/notifications/lead-time';
+import { windowOpensAt } from '../apps/server/src/api-keys/reminder-windows';
 import { DeletedUserPurgeCron } from '../apps/server/src/safety-net/deleted-user-purge.cron';
 import { ScimHealthMonitor } from '../apps/server/src/scim-health/scim-health.monitor';
 import { ScimTrafficService } from '../apps/server/src/scim-health/scim-traffic.service';

@@ -544,6 +544,9 @@ SELECT id, organization_id, at, method, path, query, resource_type, target_id, s
 -- ScimHealthStatesRepository.markDue
 INSERT INTO scim_health_states (organization_id, status, transitions, changed_at, due_at, watch_traffic, version) VALUES (?, 'unknown', 0, ?, ?, 1, 0) ON DUPLICATE KEY UPDATE due_at = VALUES(due_at), version = version + 1;
 
+-- ScimHealthStatesRepository.find
+SELECT status, transitions, version FROM scim_health_states WHERE organization_id = ?;
+
 -- ScimHealthStatesRepository.unwatched
 SELECT organization_id FROM scim_health_states WHERE organization_id IN (?, ?) AND watch_traffic = 0;
 

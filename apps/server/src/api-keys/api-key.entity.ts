@@ -68,10 +68,10 @@ export class ApiKey {
   deletedAt: Date | null;
 
   /**
-   * When the reminder job must look at this key next: its creation for a key that expires (the job
-   * then works out its windows), then the opening of its next reminder window; null when no
-   * reminder is to come (no expiry, expired, deleted, every window seen). The job reads only keys
-   * due (this index), not every key; the notifications module decides the value.
+   * When the reminder job must look at this key next: the opening of its first reminder window (set
+   * at creation, `reminder-windows.ts`), then of its next one (set by the job); null when no reminder
+   * is to come (no expiry, expired, deleted, every window seen). The job reads only the keys due
+   * (this index), not every key.
    */
   @Column({ type: 'datetime', precision: 3, nullable: true })
   reminderDueAt: Date | null;

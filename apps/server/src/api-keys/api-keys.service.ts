@@ -13,6 +13,7 @@ import { OrganizationsService } from '../organizations/organizations.service';
 import { ApiKey, ApiKeyType } from './api-key.entity';
 import { API_KEY_DELETED, API_KEY_DESCRIBED, ApiKeyDeletedEvent, ApiKeyDescribedEvent } from './api-key.events';
 import { parseExpiry } from './api-key.expiry';
+import { firstWindowOpening } from './reminder-windows';
 import { generateKey, hashKey, maskKey } from './api-key.format';
 import { ApiKeysRepository, KeyByHash } from './api-keys.repository';
 
@@ -122,8 +123,8 @@ export class ApiKeysService {
           replacesKeyId: input.replacesKeyId ?? null,
           successorKeyId: null,
           deletedAt: null,
-          // A key that expires is due for the reminder job at once: it works out when its windows open.
-          reminderDueAt: expiresAt ? now : null,
+          // The reminder job looks at the key when its first window opens (at once if one is open already).
+          reminderDueAt: firstWindowOpening(expiresAt, this.config.reminders.leadTimes, now),
         },
         tx,
       );

@@ -18,7 +18,7 @@ import { nextRunOf } from '../common/scheduled-job';
 import { OrganizationsService } from '../organizations/organizations.service';
 import { KeyReminder, ReminderStatus } from './key-reminder.entity';
 import { RemindersRepository } from './reminders.repository';
-import { mostUrgentOpenLead, nextWindowOpening, windowOpensAt } from './lead-time';
+import { mostUrgentOpenLead, nextWindowOpening, windowOpensAt } from '../api-keys/reminder-windows';
 import { MailerService } from './mailer/mailer.service';
 import { healthAlertEmail } from './health-alert-email';
 import { incidentAlertEmail, IncidentAlertPayload } from './incident-alert-email';
@@ -207,10 +207,10 @@ export class RemindersService {
   }
 
   /**
-   * Looks at the keys whose look is due (`reminderDueAt` passed: a new key that expires, or one of
-   * its windows opening), BATCH at a time through their index: records a pending reminder for a
-   * key's most urgent open window if it has none yet, then schedules the key's next look at the
-   * opening of its next window (none after the last, or once it expired). Earlier windows that passed
+   * Looks at the keys whose look is due (`reminderDueAt` passed: one of their windows opened; the
+   * first is set when the key is created), BATCH at a time through their index: records a pending
+   * reminder for a key's most urgent open window if it has none yet, then schedules the key's next
+   * look at the opening of its next window (none after the last, or once it expired). Earlier windows that passed
    * unseen are recorded as superseded (never sent), so a late key gets one message, not a burst. The
    * work is the keys due, not every key (docs/performance.md, "Scheduled jobs").
    */

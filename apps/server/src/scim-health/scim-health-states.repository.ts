@@ -3,12 +3,16 @@ import { DataSource, EntityManager } from 'typeorm';
 import { toDate, toDbDate } from '../common/db-values';
 import { ScimHealthState } from './scim-health-state.entity';
 
-/** A state row the monitor must check, with what its check compares to. */
-export interface DueState {
+/** A state row as a check reads it: what it compares to, and the version its schedule is saved against. */
+export interface HealthState {
   organizationId: number;
   status: string;
   transitions: number;
   version: number;
+}
+
+/** A state row the monitor must check, found by a walk of due rows. */
+export interface DueState extends HealthState {
   /** The value of the column the row was found by (its place in the walk). */
   at: Date;
 }
@@ -58,6 +62,17 @@ export class ScimHealthStatesRepository {
       version: Number(r.version),
       at: toDate(r.at)!,
     }));
+  }
+
+  /** The organization's state row, if it has one. */
+  async find(organizationId: number): Promise<HealthState | null> {
+    const [row]: Array<{ status: string; transitions: number; version: number }> = await this.dataSource.query(
+      'SELECT status, transitions, version FROM scim_health_states WHERE organization_id = ?',
+      [organizationId],
+    );
+    return row
+      ? { organizationId, status: String(row.status), transitions: Number(row.transitions), version: Number(row.version) }
+      : null;
   }
 
   /** Moves the state from `from` to `to`; false when another instance moved it first. */

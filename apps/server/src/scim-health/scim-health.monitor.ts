@@ -14,7 +14,7 @@ import { RemindersService } from '../notifications/reminders.service';
 import { SCIM_TOGGLED, ScimToggledEvent } from '../organizations/organization.events';
 import { nextAgeingChange } from './health-schedule';
 import { HEALTH_WINDOW_MS, HealthAssessment, isDegraded, ScimHealthService } from './scim-health.service';
-import { DuePosition, DueState, HealthSchedule, ScimHealthStatesRepository } from './scim-health-states.repository';
+import { DuePosition, HealthSchedule, HealthState, ScimHealthStatesRepository } from './scim-health-states.repository';
 
 /** The statuses whose arrival is emailed to the Admins. */
 const ALERTED = new Set(['degraded', 'silent']);
@@ -31,8 +31,8 @@ const BATCH = 100;
  * A round reads only what is due (`scim_health_states`, two index ranges), not every organization:
  * each check stores when the status may next change on its own (`due_at`: failures leaving the
  * 24-hour window; `last_use_at`: silence), and what may change it sooner marks the organization due:
- * SCIM turned on or off (here), traffic written with a failure, or any traffic for a status that
- * traffic can change (ScimTrafficService). See docs/performance.md, "Scheduled jobs".
+ * traffic written with a failure, or any traffic for a status that traffic can change
+ * (ScimTrafficService). SCIM turned on or off is checked at once (here). See docs/performance.md, "Scheduled jobs".
  */
 @Injectable()
 export class ScimHealthMonitor implements OnApplicationBootstrap {
@@ -55,13 +55,23 @@ export class ScimHealthMonitor implements OnApplicationBootstrap {
     scheduleJob(this.registry, 'scim-health', this.config.scimHealth.cron, () => this.run().then(() => undefined), this.logger);
   }
 
-  /** SCIM turned on or off: the organization's status changes (off is not recorded; on is checked afresh). */
+  /**
+   * SCIM turned on or off: the organization is checked at once, off the request's path (its row
+   * created if it has none), so that new organizations never pile up as work for a round. A check
+   * that fails leaves the row due for the next round.
+   */
   @OnEvent(SCIM_TOGGLED)
   onScimToggled(event: ScimToggledEvent): void {
-    void retryOnDeadlock(() => this.states.markDue([event.organizationId], this.clock.now())).catch((error: unknown) =>
-      // The status then changes at the next check the organization comes due for (its silence, its traffic).
-      this.logger.warn({ err: error }, `Could not mark organization ${event.organizationId} for a health check`),
+    void this.checkNow(event.organizationId).catch((error: unknown) =>
+      this.logger.warn({ err: error }, `The health check of organization ${event.organizationId} after its SCIM switch failed`),
     );
+  }
+
+  private async checkNow(organizationId: number): Promise<void> {
+    const now = this.clock.now();
+    await retryOnDeadlock(() => this.states.markDue([organizationId], now));
+    const state = await this.states.find(organizationId);
+    if (state && (await this.check(state, now))) await this.reminders.deliverNow();
   }
 
   /** One round: the organizations that are due; returns the organizations alerted. */
@@ -98,7 +108,7 @@ export class ScimHealthMonitor implements OnApplicationBootstrap {
   }
 
   /** Checks one due organization: records its status if it changed, and when to look again; whether this call recorded an alert. */
-  private async check(state: DueState, now: Date): Promise<boolean> {
+  private async check(state: HealthState, now: Date): Promise<boolean> {
     const organizationId = state.organizationId;
     const assessed = await this.health.assess(organizationId, now);
     // With SCIM off nothing is recorded (turning it on marks the organization due again).
@@ -108,7 +118,7 @@ export class ScimHealthMonitor implements OnApplicationBootstrap {
   }
 
   /** Records the status the full view shows, if it differs from the one stored; whether this call recorded an alert. */
-  private async record(state: DueState): Promise<boolean> {
+  private async record(state: HealthState): Promise<boolean> {
     const organizationId = state.organizationId;
     const view = await this.health.health(organizationId);
     if (view.status === state.status || view.status === 'off') return false;

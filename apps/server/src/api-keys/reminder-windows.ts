@@ -1,5 +1,11 @@
 import type { LeadTime } from '@app/config';
 
+/*
+ * A key's reminder windows (REMINDER_LEAD_TIMES before its expiry): when each opens. The key module
+ * uses them to say when the reminder job first looks at a new key; the notifications module, to
+ * record the reminders and to schedule the next look.
+ */
+
 /**
  * The instant a lead time's reminder window opens for a key expiring at
  * `expiresAt`. Months are calendar months, clamped to the month's last day
@@ -15,6 +21,16 @@ export function windowOpensAt(expiresAt: Date, lead: LeadTime): Date {
   const lastDay = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 0)).getUTCDate();
   d.setUTCDate(Math.min(day, lastDay));
   return d;
+}
+
+/**
+ * When the reminder job first looks at a key created at `now`: when its earliest window opens, or
+ * `now` when one is open already (the next run records it); null for a key without expiry.
+ */
+export function firstWindowOpening(expiresAt: Date | null, leads: LeadTime[], now: Date): Date | null {
+  if (!expiresAt) return null;
+  const earliest = Math.min(...leads.map((l) => windowOpensAt(expiresAt, l).getTime()));
+  return new Date(Math.max(earliest, now.getTime()));
 }
 
 /**

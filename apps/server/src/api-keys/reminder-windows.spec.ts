@@ -1,4 +1,4 @@
-import { mostUrgentOpenLead, nextWindowOpening, windowOpensAt } from './lead-time';
+import { firstWindowOpening, mostUrgentOpenLead, nextWindowOpening, windowOpensAt } from './reminder-windows';
 
 const month = { label: '1M', amount: 1, unit: 'M' as const };
 const week = { label: '7d', amount: 7, unit: 'd' as const };
@@ -40,5 +40,13 @@ describe('reminder lead times', () => {
     expect(next('2027-04-30T00:00:00Z')).toBeNull();
     expect(next('2027-05-02T00:00:00Z')).toBeNull();
     expect(nextWindowOpening(null, leads, new Date('2027-03-01T00:00:00Z'))).toBeNull();
+  });
+
+  it('should look at a new key first when its earliest window opens, or at once when one is open', () => {
+    const expires = new Date('2027-05-01T00:00:00Z');
+    const first = (now: string) => firstWindowOpening(expires, [week, month], new Date(now))?.toISOString() ?? null;
+    expect(first('2027-01-01T00:00:00Z')).toBe('2027-04-01T00:00:00.000Z');
+    expect(first('2027-04-10T09:00:00Z')).toBe('2027-04-10T09:00:00.000Z');
+    expect(firstWindowOpening(null, [month], new Date('2027-01-01T00:00:00Z'))).toBeNull();
   });
 });
