@@ -243,6 +243,22 @@ describe('scheduled jobs over 10,000 organizations', () => {
       ]);
       expect((await statementsOf(() => t.app.get(ScimHealthMonitor).run())).statements).toHaveLength(2);
     });
+    it('should not check again, for traffic without a failure, a busy organization whose few failures cannot make it degraded', async () => {
+      const busy = organizations.slice(6 * DUE, 7 * DUE);
+      const traffic = t.app.get(ScimTrafficService);
+      const monitor = t.app.get(ScimHealthMonitor);
+      // A failure among 100 requests: the minute is written, the organizations marked and checked (healthy).
+      for (const id of busy) for (let i = 0; i < 100; i++) traffic.count(id, keys.get(id)!, i === 0);
+      await traffic.flush();
+      expect((await monitor.run()).filter((id) => busy.includes(id))).toEqual([]);
+      expect(handled('scim-health')).toBe(DUE);
+      expect(await statuses(busy)).toEqual(['healthy']);
+      // The next minutes bring only successes: written, nobody marked, nothing to check.
+      for (const id of busy) for (let i = 0; i < 100; i++) traffic.count(id, keys.get(id)!, false);
+      const flush = await statementsOf(() => traffic.flush());
+      expect(flush.statements.filter((s) => /^(INSERT|UPDATE) .*scim_health_states/.test(s))).toEqual([]);
+      expect((await statementsOf(() => monitor.run())).statements).toHaveLength(2);
+    });
   });
 
   describe('the expiry reminders', () => {

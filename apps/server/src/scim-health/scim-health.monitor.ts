@@ -12,8 +12,8 @@ import { Pacer } from '../common/pacing';
 import { scheduleJob } from '../common/scheduled-job';
 import { RemindersService } from '../notifications/reminders.service';
 import { SCIM_TOGGLED, ScimToggledEvent } from '../organizations/organization.events';
-import { nextAgeingChange } from './health-schedule';
-import { HEALTH_WINDOW_MS, HealthAssessment, isDegraded, ScimHealthService } from './scim-health.service';
+import { countsPlan, HEALTH_WINDOW_MS } from './health-schedule';
+import { HealthAssessment, ScimHealthService } from './scim-health.service';
 import { DuePosition, HealthSchedule, HealthState, ScimHealthStatesRepository } from './scim-health-states.repository';
 
 /** The statuses whose arrival is emailed to the Admins. */
@@ -143,8 +143,8 @@ export class ScimHealthMonitor implements OnApplicationBootstrap {
 
   /**
    * When the status may next change with nobody telling: silence (from the last use, for healthy and
-   * degraded), and failures leaving the window (when there are some). Traffic tells for every status
-   * but healthy without failures (whose traffic changes nothing unless it fails, and failures always tell).
+   * degraded), and the window's counts ageing (when it holds failures: countsPlan). Traffic with a
+   * failure always tells; traffic without one tells when it may change the status (watchTraffic).
    */
   private async nextCheck(organizationId: number, assessed: HealthAssessment, now: Date): Promise<HealthSchedule> {
     switch (assessed.status) {
@@ -156,9 +156,10 @@ export class ScimHealthMonitor implements OnApplicationBootstrap {
       case 'silent':
         return { dueAt: null, lastUseAt: null, watchTraffic: true };
       default: {
+        // Without a failure in the window, only a failure (which always tells) can change it, or silence.
         if (!assessed.errors24h) return { dueAt: null, lastUseAt: assessed.lastUse, watchTraffic: false };
         const series = await this.health.minuteCounts(organizationId, new Date(now.getTime() - HEALTH_WINDOW_MS));
-        return { dueAt: nextAgeingChange(series, HEALTH_WINDOW_MS, isDegraded), lastUseAt: assessed.lastUse, watchTraffic: true };
+        return { ...countsPlan(series), lastUseAt: assessed.lastUse };
       }
     }
   }

@@ -6,22 +6,11 @@ import { AuditService } from '../audit/audit.service';
 import { Clock } from '../common/clock';
 import { DeprovisioningService } from '../deprovisioning/deprovisioning.service';
 import { OrganizationsService } from '../organizations/organizations.service';
+import { HEALTH_WINDOW_MS, isDegraded } from './health-schedule';
 import { MinuteCounts, ScimTrafficRepository } from './scim-traffic.repository';
 import { ScimTrafficService } from './scim-traffic.service';
 
-/** Failures above this share of the last 24 hours' SCIM requests make the connection degraded (Entra quarantines at 40%). */
-export const DEGRADED_ERROR_RATE = 0.2;
-/** Fewer requests than this in 24 hours are too few to call the connection degraded (one failure of two is not a trend). */
-export const DEGRADED_MIN_REQUESTS = 10;
-
-/** The window the counts cover. */
-export const HEALTH_WINDOW_MS = 24 * 60 * 60 * 1000;
 const DAY_MS = HEALTH_WINDOW_MS;
-
-/** Whether these counts of the window make a connection degraded (when it is not silent). */
-export function isDegraded(requests: number, errors: number): boolean {
-  return requests >= DEGRADED_MIN_REQUESTS && errors / requests > DEGRADED_ERROR_RATE;
-}
 
 /** What the status depends on, as stored (the health monitor's check; see ScimHealthService.assess). */
 export interface HealthAssessment {
