@@ -1,4 +1,7 @@
 import { loadConfig } from '@app/config';
+import { AuditPruneCron } from '../apps/server/src/audit/audit-prune.cron';
+import { ScimHealthMonitor } from '../apps/server/src/scim-health/scim-health.monitor';
+import { ScimTrafficService } from '../apps/server/src/scim-health/scim-traffic.service';
 import { scimOrganization } from './support/scim';
 import { startTestApp, TestApp } from './support/test-app';
 
@@ -44,6 +47,43 @@ describe('metrics', () => {
     }
     // No label value holds an organization or key id.
     expect(text).not.toMatch(/(organization|org|key)(_?id)?="/i);
+  });
+
+  it("should show each scheduled job's last run: how long, how much it handled, when, and how many runs", async () => {
+    // What other tests left due (their traffic written, then checked) is out of the way first.
+    await t.app.get(ScimTrafficService).flush();
+    const monitor = t.app.get(ScimHealthMonitor);
+    await monitor.run();
+    // Turning SCIM on checks the organization at once, just after the response (never connected)…
+    const o = await scimOrganization(t, 'Monitored Org');
+    for (let tries = 0; tries < 40; tries++) {
+      const [row] = await t.dataSource.query('SELECT status FROM scim_health_states WHERE organization_id = ?', [
+        Number(o.org.organizationId),
+      ]);
+      if (row?.status === 'never-connected') break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    // …and its first request, once written, makes it due: the one organization the round checks.
+    expect((await o.scim.get('/Users')).status).toBe(200);
+    await t.app.get(ScimTrafficService).flush();
+    await monitor.run();
+    t.clock.set('2031-01-01T00:00:00.000Z');
+    try {
+      await t.app.get(AuditPruneCron).run();
+      await t.app.get(AuditPruneCron).run();
+    } finally {
+      t.clock.reset();
+    }
+    const text = await (await fetch(`${t.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).text();
+    expect(text).toContain('# TYPE torii_job_last_run_duration_seconds gauge');
+    expect(text).toMatch(/torii_job_last_run_duration_seconds\{job="scim-health"\} \d/);
+    expect(text).toContain('torii_job_last_run_handled{job="scim-health"} 1');
+    expect(text).toContain('torii_job_last_run_handled{job="audit-prune"} 0');
+    expect(text).toContain(
+      `torii_job_last_run_timestamp_seconds{job="audit-prune"} ${Date.parse('2031-01-01T00:00:00.000Z') / 1000}`,
+    );
+    expect(text).toContain('torii_job_runs_total{job="audit-prune",outcome="success"} 2');
+    expect(text).toContain('torii_job_runs_total{job="audit-prune",outcome="failure"} 0');
   });
 
   it('should answer 404 when metrics are off', async () => {

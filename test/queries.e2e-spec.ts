@@ -266,7 +266,6 @@ describe('the statements the repositories send', () => {
     await record('OrganizationsRepository.lockRow', () =>
       t.dataSource.transaction((m) => organizations.lockRow(m, organizationId)),
     );
-    await record('OrganizationsRepository.scimEnabledIds', () => organizations.scimEnabledIds());
     await record('OrganizationsRepository.rename (in a transaction)', () =>
       inTransaction((m) => organizations.rename(m, organizationId, 'Queries Inc', now)),
     );
@@ -593,7 +592,11 @@ describe('the statements the repositories send', () => {
     await record('ApiKeysRepository.lastUsedId', () => keys.lastUsedId(organizationId, 'scim'));
     await record('ApiKeysRepository.lastUsed', () => keys.lastUsed(organizationId, 'scim'));
     await record('ApiKeysRepository.updateDescription', () => keys.updateDescription(t.dataSource.manager, keyId, 'x'));
-    await record('ApiKeysRepository.expiringBetween', () => keys.expiringBetween(now, now));
+    await record('ApiKeysRepository.remindersDue', () => keys.remindersDue(now, null, 100));
+    await record('ApiKeysRepository.remindersDue: after the previous batch', () =>
+      keys.remindersDue(now, { dueAt: now, id: keyId }, 100),
+    );
+    await record('ApiKeysRepository.scheduleReminder', () => keys.scheduleReminder(keyId, now));
     await record('ApiKeysRepository.findByIds', () => keys.findByIds([keyId, keyId + 1]));
     await record('ApiKeysRepository.claimSuccessor (in a transaction)', () =>
       t.dataSource.transaction((m) => keys.claimSuccessor(m, keyId, keyId + 1, now)),
@@ -835,7 +838,10 @@ describe('the statements the repositories send', () => {
       traffic.add([{ organizationId, apiKeyId: keyId, minute: now, requests: 40, errors: 12 }]),
     );
     await record('ScimTrafficRepository.totals', () => traffic.totals(organizationId, new Date(now.getTime() - 86_400_000)));
-    await record('ScimTrafficRepository.prune', () => traffic.prune(new Date(now.getTime() - 7 * 86_400_000)));
+    await record('ScimTrafficRepository.perMinute', () =>
+      traffic.perMinute(organizationId, new Date(now.getTime() - 86_400_000)),
+    );
+    await record('ScimTrafficRepository.prune', () => traffic.prune(new Date(now.getTime() - 7 * 86_400_000), 500));
 
     // scim requests (the provisioning inspector)
     const scimRequests = get(ScimRequestsRepository);
@@ -889,8 +895,16 @@ describe('the statements the repositories send', () => {
     );
     await record('ScimRequestsRepository.findOne', () => scimRequests.findOne(organizationId, 1));
     const health = get(ScimHealthStatesRepository);
-    await record('ScimHealthStatesRepository.findOrCreate (in a transaction)', () =>
-      inTransaction((m) => health.findOrCreate(m, organizationId, now)),
+    await record('ScimHealthStatesRepository.markDue', () => health.markDue([organizationId], now));
+    await record('ScimHealthStatesRepository.find', () => health.find(organizationId));
+    await record('ScimHealthStatesRepository.unwatched', () => health.unwatched([organizationId, organizationId + 1]));
+    await record('ScimHealthStatesRepository.dueAt', () => health.dueAt(now, null, 100));
+    await record('ScimHealthStatesRepository.dueAt: after the previous batch', () =>
+      health.dueAt(now, { at: now, organizationId }, 100),
+    );
+    await record('ScimHealthStatesRepository.silentSince', () => health.silentSince(now, null, 100));
+    await record('ScimHealthStatesRepository.schedule', () =>
+      health.schedule(organizationId, 1, { dueAt: null, lastUseAt: now, watchTraffic: false }),
     );
     await record('ScimHealthStatesRepository.transition (in a transaction)', () =>
       inTransaction((m) => health.transition(m, organizationId, 'unknown', 'degraded', now)),

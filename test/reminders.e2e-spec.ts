@@ -254,6 +254,9 @@ describe('key-expiry reminders with several lead times', () => {
     await t.app.get(RemindersService).run(); // late: 1M and 7d windows both passed unseen → one message
     expect(subjects(late)).toHaveLength(1);
     expect(subjects(early)).toHaveLength(0);
+    t.clock.set('2027-03-04T00:00:00Z');
+    await t.app.get(RemindersService).run(); // late's 1d window
+    expect(subjects(late)).toHaveLength(2);
 
     for (const now of ['2027-04-01T00:00:00Z', '2027-04-24T00:00:00Z', '2027-04-30T00:00:00Z', '2027-04-30T12:00:00Z']) {
       t.clock.set(now);
@@ -264,9 +267,6 @@ describe('key-expiry reminders with several lead times', () => {
       expect.stringMatching(/expires in 7 days/),
       expect.stringMatching(/expires in 1 day /),
     ]);
-    t.clock.set('2027-03-04T00:00:00Z');
-    await t.app.get(RemindersService).run(); // late's 1d window
-    expect(subjects(late)).toHaveLength(2);
     const statuses = (await admin.get('/v1.0/settings/notifications')).body.notifications
       .filter((n: { apiKeyId: string }) => n.apiKeyId === late.id)
       .map((n: { leadTime: string; status: string }) => `${n.leadTime}:${n.status}`)

@@ -12,9 +12,6 @@ UPDATE `organizations` SET `scim_enabled` = ?, `updated_at` = ? WHERE (`id` = ? 
 -- OrganizationsRepository.lockRow
 SELECT `o`.`id` AS `o_id`, `o`.`name` AS `o_name`, `o`.`scim_enabled` AS `o_scim_enabled`, `o`.`created_at` AS `o_created_at`, `o`.`updated_at` AS `o_updated_at` FROM `organizations` `o` WHERE `o`.`id` = ? FOR UPDATE;
 
--- OrganizationsRepository.scimEnabledIds
-SELECT id FROM organizations WHERE scim_enabled = 1;
-
 -- OrganizationsRepository.rename (in a transaction)
 UPDATE `organizations` SET `name` = ?, `updated_at` = ? WHERE `id` = ?;
 
@@ -284,13 +281,13 @@ INSERT INTO user_counts (organization_id, slot, live) VALUES (?, CONNECTION_ID()
 SELECT SUM(live) FROM user_counts WHERE organization_id = ?;
 
 -- ApiKeysRepository.insert
-INSERT INTO `api_keys`(`id`, `organization_id`, `type`, `description`, `key_hash`, `key_last4`, `created_at`, `expires_at`, `last_used_at`, `first_used_at`, `replaces_key_id`, `successor_key_id`, `deleted_at`) VALUES (DEFAULT, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING `id`;
+INSERT INTO `api_keys`(`id`, `organization_id`, `type`, `description`, `key_hash`, `key_last4`, `created_at`, `expires_at`, `last_used_at`, `first_used_at`, `replaces_key_id`, `successor_key_id`, `deleted_at`, `reminder_due_at`) VALUES (DEFAULT, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING `id`;
 
 -- ApiKeysRepository.listLive
-SELECT `ApiKey`.`id` AS `ApiKey_id`, `ApiKey`.`organization_id` AS `ApiKey_organization_id`, `ApiKey`.`type` AS `ApiKey_type`, `ApiKey`.`description` AS `ApiKey_description`, `ApiKey`.`key_hash` AS `ApiKey_key_hash`, `ApiKey`.`key_last4` AS `ApiKey_key_last4`, `ApiKey`.`created_at` AS `ApiKey_created_at`, `ApiKey`.`expires_at` AS `ApiKey_expires_at`, `ApiKey`.`last_used_at` AS `ApiKey_last_used_at`, `ApiKey`.`first_used_at` AS `ApiKey_first_used_at`, `ApiKey`.`replaces_key_id` AS `ApiKey_replaces_key_id`, `ApiKey`.`successor_key_id` AS `ApiKey_successor_key_id`, `ApiKey`.`deleted_at` AS `ApiKey_deleted_at` FROM `api_keys` `ApiKey` WHERE ((`ApiKey`.`organization_id` = ?) AND (`ApiKey`.`deleted_at` IS NULL)) ORDER BY `ApiKey`.`id` DESC;
+SELECT `ApiKey`.`id` AS `ApiKey_id`, `ApiKey`.`organization_id` AS `ApiKey_organization_id`, `ApiKey`.`type` AS `ApiKey_type`, `ApiKey`.`description` AS `ApiKey_description`, `ApiKey`.`key_hash` AS `ApiKey_key_hash`, `ApiKey`.`key_last4` AS `ApiKey_key_last4`, `ApiKey`.`created_at` AS `ApiKey_created_at`, `ApiKey`.`expires_at` AS `ApiKey_expires_at`, `ApiKey`.`last_used_at` AS `ApiKey_last_used_at`, `ApiKey`.`first_used_at` AS `ApiKey_first_used_at`, `ApiKey`.`replaces_key_id` AS `ApiKey_replaces_key_id`, `ApiKey`.`successor_key_id` AS `ApiKey_successor_key_id`, `ApiKey`.`deleted_at` AS `ApiKey_deleted_at`, `ApiKey`.`reminder_due_at` AS `ApiKey_reminder_due_at` FROM `api_keys` `ApiKey` WHERE ((`ApiKey`.`organization_id` = ?) AND (`ApiKey`.`deleted_at` IS NULL)) ORDER BY `ApiKey`.`id` DESC;
 
 -- ApiKeysRepository.findLive
-SELECT `ApiKey`.`id` AS `ApiKey_id`, `ApiKey`.`organization_id` AS `ApiKey_organization_id`, `ApiKey`.`type` AS `ApiKey_type`, `ApiKey`.`description` AS `ApiKey_description`, `ApiKey`.`key_hash` AS `ApiKey_key_hash`, `ApiKey`.`key_last4` AS `ApiKey_key_last4`, `ApiKey`.`created_at` AS `ApiKey_created_at`, `ApiKey`.`expires_at` AS `ApiKey_expires_at`, `ApiKey`.`last_used_at` AS `ApiKey_last_used_at`, `ApiKey`.`first_used_at` AS `ApiKey_first_used_at`, `ApiKey`.`replaces_key_id` AS `ApiKey_replaces_key_id`, `ApiKey`.`successor_key_id` AS `ApiKey_successor_key_id`, `ApiKey`.`deleted_at` AS `ApiKey_deleted_at` FROM `api_keys` `ApiKey` WHERE ((`ApiKey`.`id` = ?) AND (`ApiKey`.`organization_id` = ?) AND (`ApiKey`.`deleted_at` IS NULL)) LIMIT 1;
+SELECT `ApiKey`.`id` AS `ApiKey_id`, `ApiKey`.`organization_id` AS `ApiKey_organization_id`, `ApiKey`.`type` AS `ApiKey_type`, `ApiKey`.`description` AS `ApiKey_description`, `ApiKey`.`key_hash` AS `ApiKey_key_hash`, `ApiKey`.`key_last4` AS `ApiKey_key_last4`, `ApiKey`.`created_at` AS `ApiKey_created_at`, `ApiKey`.`expires_at` AS `ApiKey_expires_at`, `ApiKey`.`last_used_at` AS `ApiKey_last_used_at`, `ApiKey`.`first_used_at` AS `ApiKey_first_used_at`, `ApiKey`.`replaces_key_id` AS `ApiKey_replaces_key_id`, `ApiKey`.`successor_key_id` AS `ApiKey_successor_key_id`, `ApiKey`.`deleted_at` AS `ApiKey_deleted_at`, `ApiKey`.`reminder_due_at` AS `ApiKey_reminder_due_at` FROM `api_keys` `ApiKey` WHERE ((`ApiKey`.`id` = ?) AND (`ApiKey`.`organization_id` = ?) AND (`ApiKey`.`deleted_at` IS NULL)) LIMIT 1;
 
 -- ApiKeysRepository.findLiveByHash
 SELECT `k`.`id` AS id, `k`.`organization_id` AS organizationId, `k`.`type` AS type, `k`.`expires_at` AS expiresAt, `k`.`last_used_at` AS lastUsedAt, `k`.`key_last4` AS keyLast4, `k`.`description` AS description, `o`.`scim_enabled` AS scimEnabled FROM `api_keys` `k` INNER JOIN `organizations` `o` ON `o`.`id` = `k`.`organization_id` WHERE `k`.`key_hash` = ? AND `k`.`deleted_at` IS NULL;
@@ -307,17 +304,23 @@ SELECT MAX(last_used_at) AS at FROM api_keys WHERE organization_id = ? AND type 
 -- ApiKeysRepository.updateDescription
 UPDATE `api_keys` SET `description` = ? WHERE `id` = ?;
 
--- ApiKeysRepository.expiringBetween
-SELECT `k`.`id` AS `k_id`, `k`.`organization_id` AS `k_organization_id`, `k`.`type` AS `k_type`, `k`.`description` AS `k_description`, `k`.`key_hash` AS `k_key_hash`, `k`.`key_last4` AS `k_key_last4`, `k`.`created_at` AS `k_created_at`, `k`.`expires_at` AS `k_expires_at`, `k`.`last_used_at` AS `k_last_used_at`, `k`.`first_used_at` AS `k_first_used_at`, `k`.`replaces_key_id` AS `k_replaces_key_id`, `k`.`successor_key_id` AS `k_successor_key_id`, `k`.`deleted_at` AS `k_deleted_at` FROM `api_keys` `k` WHERE `k`.`deleted_at` IS NULL AND `k`.`expires_at` > ? AND `k`.`expires_at` <= ? ORDER BY `k`.`id` ASC;
+-- ApiKeysRepository.remindersDue
+SELECT `k`.`id` AS `k_id`, `k`.`organization_id` AS `k_organization_id`, `k`.`type` AS `k_type`, `k`.`description` AS `k_description`, `k`.`key_hash` AS `k_key_hash`, `k`.`key_last4` AS `k_key_last4`, `k`.`created_at` AS `k_created_at`, `k`.`expires_at` AS `k_expires_at`, `k`.`last_used_at` AS `k_last_used_at`, `k`.`first_used_at` AS `k_first_used_at`, `k`.`replaces_key_id` AS `k_replaces_key_id`, `k`.`successor_key_id` AS `k_successor_key_id`, `k`.`deleted_at` AS `k_deleted_at`, `k`.`reminder_due_at` AS `k_reminder_due_at` FROM `api_keys` `k` WHERE `k`.`reminder_due_at` <= ? AND `k`.`deleted_at` IS NULL ORDER BY `k`.`reminder_due_at` ASC, `k`.`id` ASC LIMIT 100;
+
+-- ApiKeysRepository.remindersDue: after the previous batch
+SELECT `k`.`id` AS `k_id`, `k`.`organization_id` AS `k_organization_id`, `k`.`type` AS `k_type`, `k`.`description` AS `k_description`, `k`.`key_hash` AS `k_key_hash`, `k`.`key_last4` AS `k_key_last4`, `k`.`created_at` AS `k_created_at`, `k`.`expires_at` AS `k_expires_at`, `k`.`last_used_at` AS `k_last_used_at`, `k`.`first_used_at` AS `k_first_used_at`, `k`.`replaces_key_id` AS `k_replaces_key_id`, `k`.`successor_key_id` AS `k_successor_key_id`, `k`.`deleted_at` AS `k_deleted_at`, `k`.`reminder_due_at` AS `k_reminder_due_at` FROM `api_keys` `k` WHERE `k`.`reminder_due_at` <= ? AND `k`.`deleted_at` IS NULL AND (`k`.`reminder_due_at` > ? OR (`k`.`reminder_due_at` = ? AND `k`.`id` > ?)) ORDER BY `k`.`reminder_due_at` ASC, `k`.`id` ASC LIMIT 100;
+
+-- ApiKeysRepository.scheduleReminder
+UPDATE `api_keys` SET `reminder_due_at` = ? WHERE (`id` = ? AND `deleted_at` IS NULL);
 
 -- ApiKeysRepository.findByIds
-SELECT `ApiKey`.`id` AS `ApiKey_id`, `ApiKey`.`organization_id` AS `ApiKey_organization_id`, `ApiKey`.`type` AS `ApiKey_type`, `ApiKey`.`description` AS `ApiKey_description`, `ApiKey`.`key_hash` AS `ApiKey_key_hash`, `ApiKey`.`key_last4` AS `ApiKey_key_last4`, `ApiKey`.`created_at` AS `ApiKey_created_at`, `ApiKey`.`expires_at` AS `ApiKey_expires_at`, `ApiKey`.`last_used_at` AS `ApiKey_last_used_at`, `ApiKey`.`first_used_at` AS `ApiKey_first_used_at`, `ApiKey`.`replaces_key_id` AS `ApiKey_replaces_key_id`, `ApiKey`.`successor_key_id` AS `ApiKey_successor_key_id`, `ApiKey`.`deleted_at` AS `ApiKey_deleted_at` FROM `api_keys` `ApiKey` WHERE ((`ApiKey`.`id` IN (?, ?)));
+SELECT `ApiKey`.`id` AS `ApiKey_id`, `ApiKey`.`organization_id` AS `ApiKey_organization_id`, `ApiKey`.`type` AS `ApiKey_type`, `ApiKey`.`description` AS `ApiKey_description`, `ApiKey`.`key_hash` AS `ApiKey_key_hash`, `ApiKey`.`key_last4` AS `ApiKey_key_last4`, `ApiKey`.`created_at` AS `ApiKey_created_at`, `ApiKey`.`expires_at` AS `ApiKey_expires_at`, `ApiKey`.`last_used_at` AS `ApiKey_last_used_at`, `ApiKey`.`first_used_at` AS `ApiKey_first_used_at`, `ApiKey`.`replaces_key_id` AS `ApiKey_replaces_key_id`, `ApiKey`.`successor_key_id` AS `ApiKey_successor_key_id`, `ApiKey`.`deleted_at` AS `ApiKey_deleted_at`, `ApiKey`.`reminder_due_at` AS `ApiKey_reminder_due_at` FROM `api_keys` `ApiKey` WHERE ((`ApiKey`.`id` IN (?, ?)));
 
 -- ApiKeysRepository.claimSuccessor (in a transaction)
 UPDATE api_keys k LEFT JOIN api_keys s ON s.id = k.successor_key_id AND s.deleted_at IS NULL AND (s.expires_at IS NULL OR s.expires_at > ?) SET k.successor_key_id = ? WHERE k.id = ? AND k.deleted_at IS NULL AND s.id IS NULL;
 
 -- ApiKeysRepository.softDelete
-UPDATE `api_keys` SET `deleted_at` = ? WHERE (`id` = ? AND `deleted_at` IS NULL);
+UPDATE `api_keys` SET `deleted_at` = ?, `reminder_due_at` = ? WHERE (`id` = ? AND `deleted_at` IS NULL);
 
 -- RemindersRepository.insertIgnoringDuplicates
 INSERT  IGNORE INTO `key_reminders`(`id`, `organization_id`, `api_key_id`, `kind`, `payload`, `lead_time`, `expires_at`, `status`, `attempts`, `next_attempt_at`, `claimed_until`, `claim_token`, `recipients`, `last_error`, `message_id`, `delivery`, `sent_at`, `created_at`, `updated_at`) VALUES (DEFAULT, ?, ?, DEFAULT, DEFAULT, ?, ?, ?, ?, ?, DEFAULT, DEFAULT, DEFAULT, DEFAULT, DEFAULT, DEFAULT, DEFAULT, ?, ?);
@@ -506,8 +509,11 @@ INSERT INTO scim_traffic (api_key_id, minute, organization_id, requests, errors)
 -- ScimTrafficRepository.totals
 SELECT api_key_id, SUM(requests) AS requests, SUM(errors) AS errors FROM scim_traffic WHERE organization_id = ? AND minute >= ? GROUP BY api_key_id;
 
+-- ScimTrafficRepository.perMinute
+SELECT minute, SUM(requests) AS requests, SUM(errors) AS errors FROM scim_traffic WHERE organization_id = ? AND minute >= ? GROUP BY minute ORDER BY minute;
+
 -- ScimTrafficRepository.prune
-DELETE FROM scim_traffic WHERE minute < ?;
+DELETE FROM scim_traffic WHERE minute < ? ORDER BY minute LIMIT 500;
 
 -- ScimRequestsRepository.insert: a flush of two
 INSERT INTO scim_requests (organization_id, at, method, path, query, resource_type, target_id, status, duration_ms, api_key_id, key_masked, key_description, client, user_agent, scim_type, detail, request_id, request_body, response_body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);
@@ -538,9 +544,26 @@ SELECT id, organization_id, at, method, path, query, resource_type, target_id, s
 -- ScimRequestsRepository.findOne
 SELECT id, organization_id, at, method, path, query, resource_type, target_id, status, duration_ms, api_key_id, key_masked, key_description, client, user_agent, scim_type, detail, request_id, request_body, response_body FROM scim_requests WHERE id = ? AND organization_id = ?;
 
--- ScimHealthStatesRepository.findOrCreate (in a transaction)
-INSERT IGNORE INTO scim_health_states (organization_id, status, transitions, changed_at) VALUES (?, 'unknown', 0, ?);
-SELECT status, transitions FROM scim_health_states WHERE organization_id = ?;
+-- ScimHealthStatesRepository.markDue
+INSERT INTO scim_health_states (organization_id, status, transitions, changed_at, due_at, watch_traffic, version) VALUES (?, 'unknown', 0, ?, ?, 1, 0) ON DUPLICATE KEY UPDATE due_at = VALUES(due_at), version = version + 1;
+
+-- ScimHealthStatesRepository.find
+SELECT status, transitions, version FROM scim_health_states WHERE organization_id = ?;
+
+-- ScimHealthStatesRepository.unwatched
+SELECT organization_id FROM scim_health_states WHERE organization_id IN (?, ?) AND watch_traffic = 0;
+
+-- ScimHealthStatesRepository.dueAt
+SELECT organization_id, status, transitions, version, due_at AS at FROM scim_health_states WHERE due_at <= ? ORDER BY due_at, organization_id LIMIT 100;
+
+-- ScimHealthStatesRepository.dueAt: after the previous batch
+SELECT organization_id, status, transitions, version, due_at AS at FROM scim_health_states WHERE due_at <= ? AND (due_at > ? OR (due_at = ? AND organization_id > ?)) ORDER BY due_at, organization_id LIMIT 100;
+
+-- ScimHealthStatesRepository.silentSince
+SELECT organization_id, status, transitions, version, last_use_at AS at FROM scim_health_states WHERE last_use_at <= ? ORDER BY last_use_at, organization_id LIMIT 100;
+
+-- ScimHealthStatesRepository.schedule
+UPDATE `scim_health_states` SET `due_at` = ?, `last_use_at` = ?, `watch_traffic` = ?, `version` = `version` + 1 WHERE `organization_id` = ? AND `version` = ?;
 
 -- ScimHealthStatesRepository.transition (in a transaction)
 UPDATE scim_health_states SET status = ?, transitions = transitions + 1, changed_at = ? WHERE organization_id = ? AND status = ?;

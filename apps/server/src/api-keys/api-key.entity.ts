@@ -12,6 +12,7 @@ export type ApiKeyType = KeyType;
 @Index('UQ_api_keys_hash', ['keyHash'], { unique: true })
 @Index('IDX_api_keys_org', ['organizationId', 'deletedAt'])
 @Index('IDX_api_keys_expires', ['expiresAt'])
+@Index('IDX_api_keys_reminder_due', ['reminderDueAt', 'id'])
 export class ApiKey {
   @PrimaryGeneratedColumn()
   id: number;
@@ -65,4 +66,13 @@ export class ApiKey {
 
   @Column({ type: 'datetime', precision: 3, nullable: true })
   deletedAt: Date | null;
+
+  /**
+   * When the reminder job must look at this key next: the opening of its first reminder window (set
+   * at creation, `reminder-windows.ts`), then of its next one (set by the job); null when no reminder
+   * is to come (no expiry, expired, deleted, every window seen). The job reads only the keys due
+   * (this index), not every key.
+   */
+  @Column({ type: 'datetime', precision: 3, nullable: true })
+  reminderDueAt: Date | null;
 }

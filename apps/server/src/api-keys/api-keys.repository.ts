@@ -68,8 +68,9 @@ export class ApiKeysRepository {
     return (result.affected ?? 0) === 1;
   }
 
+  /** Soft-deletes the key; it leaves the reminder job's index (no reminder for a deleted key). */
   async softDelete(manager: EntityManager, id: number, now: Date): Promise<void> {
-    await manager.update(ApiKey, { id, deletedAt: IsNull() }, { deletedAt: now });
+    await manager.update(ApiKey, { id, deletedAt: IsNull() }, { deletedAt: now, reminderDueAt: null });
   }
 
   /** The one read behind every authenticated request: hash → live key and its organization's SCIM switch. */
@@ -138,14 +139,26 @@ export class ApiKeysRepository {
     );
   }
 
-  /** Live keys (not deleted, not yet expired) that expire after `now` and at or before `until`. */
-  expiringBetween(now: Date, until: Date): Promise<ApiKey[]> {
-    return this.keys
+  /**
+   * Keys whose reminder look is due at `now`, in (due, id) order after `after`: a range of the
+   * (reminder_due_at, id) index. A deleted key has none (softDelete clears it).
+   */
+  remindersDue(now: Date, after: { dueAt: Date; id: number } | null, limit: number): Promise<ApiKey[]> {
+    const query = this.keys
       .createQueryBuilder('k')
-      .where('k.deleted_at IS NULL')
-      .andWhere('k.expires_at > :now AND k.expires_at <= :until', { now, until })
-      .orderBy('k.id', 'ASC')
-      .getMany();
+      .where('k.reminder_due_at <= :now', { now })
+      .andWhere('k.deleted_at IS NULL')
+      .orderBy('k.reminder_due_at', 'ASC')
+      .addOrderBy('k.id', 'ASC')
+      .limit(limit);
+    if (after)
+      query.andWhere('(k.reminder_due_at > :at OR (k.reminder_due_at = :at AND k.id > :id))', { at: after.dueAt, id: after.id });
+    return query.getMany();
+  }
+
+  /** Sets when the reminder job looks at the key next, unless the key was deleted meanwhile. */
+  async scheduleReminder(id: number, at: Date | null): Promise<void> {
+    await this.keys.update({ id, deletedAt: IsNull() }, { reminderDueAt: at });
   }
 
   /** Keys by id whatever their state (deleted too). */

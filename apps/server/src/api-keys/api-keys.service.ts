@@ -13,6 +13,7 @@ import { OrganizationsService } from '../organizations/organizations.service';
 import { ApiKey, ApiKeyType } from './api-key.entity';
 import { API_KEY_DELETED, API_KEY_DESCRIBED, ApiKeyDeletedEvent, ApiKeyDescribedEvent } from './api-key.events';
 import { parseExpiry } from './api-key.expiry';
+import { firstWindowOpening } from './reminder-windows';
 import { generateKey, hashKey, maskKey } from './api-key.format';
 import { ApiKeysRepository, KeyByHash } from './api-keys.repository';
 
@@ -40,6 +41,9 @@ export interface ApiKeyDetails {
   expiresAt: Date | null;
   deleted: boolean;
 }
+
+/** A key the reminder job must look at, with when it was due (its place in the job's walk). */
+export type ReminderDueKey = ApiKeyDetails & { reminderDueAt: Date };
 
 export type { KeyByHash };
 
@@ -119,6 +123,8 @@ export class ApiKeysService {
           replacesKeyId: input.replacesKeyId ?? null,
           successorKeyId: null,
           deletedAt: null,
+          // The reminder job looks at the key when its first window opens (at once if one is open already).
+          reminderDueAt: firstWindowOpening(expiresAt, this.config.reminders.leadTimes, now),
         },
         tx,
       );
@@ -280,9 +286,20 @@ export class ApiKeysService {
     return this.keys.touchLastUsed(id, now, staleBefore);
   }
 
-  /** Live keys (not deleted, not yet expired) that expire at or before `until`: the reminder job's candidates. */
-  async expiringBetween(now: Date, until: Date): Promise<ApiKeyDetails[]> {
-    return (await this.keys.expiringBetween(now, until)).map((row) => details(row));
+  /**
+   * Live keys whose reminder look is due at `now` (`reminderDueAt`), in (due, id) order after `after`
+   * (the last key of the previous batch): the reminder job's work, read through its index.
+   */
+  async remindersDue(now: Date, after: { dueAt: Date; id: number } | null, limit: number): Promise<ReminderDueKey[]> {
+    return (await this.keys.remindersDue(now, after, limit)).map((row) => ({
+      ...details(row),
+      reminderDueAt: row.reminderDueAt!,
+    }));
+  }
+
+  /** When the reminder job looks at the key next (null: never), as it worked out; a deleted key keeps none. */
+  scheduleReminder(id: number, at: Date | null): Promise<void> {
+    return this.keys.scheduleReminder(id, at);
   }
 
   /** A key by id whatever its state (deleted too), for the reminder job's re-check before sending. */

@@ -4,6 +4,7 @@ import { TransactionRunner } from '@app/database';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { Clock } from '../common/clock';
+import { nextTurn } from '../common/pacing';
 import { tooManyRequests } from '../common/app-error';
 import { AdminCursors } from '../cursors/admin-cursors';
 import { AuditScope, KeyActor } from './audit-context';
@@ -320,6 +321,7 @@ export class AuditService {
       const { deleted, more } = await this.repository.prune(before, PRUNE_BATCH);
       total += deleted;
       if (!more) return total;
+      await nextTurn();
     }
   }
 
@@ -362,7 +364,7 @@ const EXPORT_WINDOW = 100;
 export const EXPORTS_PER_ORGANIZATION = 2;
 export const EXPORTS_PER_PROCESS = 8;
 const EXPORT_RETRY_AFTER_SECONDS = 5;
-const PRUNE_BATCH = 1000;
+const PRUNE_BATCH = 500;
 
 function cut(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;

@@ -3,6 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { isScimPath, SCIM_BASE_PATH } from '../common/http-error';
+import { JobRuns, JobRunStats } from '../common/job-runs';
 import { RemindersService } from '../notifications/reminders.service';
 
 const REMINDER_STATUSES = ['pending', 'sent', 'failed', 'cancelled', 'superseded'] as const;
@@ -30,7 +31,8 @@ function scimOperation(method: string, route: string): string {
 /**
  * Prometheus metrics (prom-client) in a registry of this app: HTTP requests by route template and
  * status with their durations, SCIM operations by resource and outcome, rate-limited requests, the
- * reminder outbox by status, and Node's process metrics. Labels are route templates
+ * reminder outbox by status, the scheduled jobs' last runs (JobRuns: duration, what they handled,
+ * when), and Node's process metrics. Labels are route templates
  * (`/v1.0/scim/v2/Users/:id`), never ids, organizations or emails.
  */
 @Injectable()
@@ -43,6 +45,7 @@ export class MetricsService {
 
   constructor(
     reminders: RemindersService,
+    jobs: JobRuns,
     @Inject(APP_CONFIG) readonly config: AppConfig,
   ) {
     const registers = [this.registry];
@@ -80,6 +83,41 @@ export class MetricsService {
       async collect() {
         const counts = await reminders.countByStatus();
         for (const status of REMINDER_STATUSES) this.set({ status }, counts.get(status) ?? 0);
+      },
+    });
+    // The scheduled jobs, by name (a fixed set: expiry-reminders, scim-health, ...), as of their last run in this process.
+    const perJob = (name: string, help: string, value: (stats: JobRunStats) => number) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['job'],
+        registers,
+        collect() {
+          for (const [job, stats] of jobs.all()) this.set({ job }, value(stats));
+        },
+      });
+    perJob('torii_job_last_run_duration_seconds', 'How long the last run of a scheduled job took.', (s) => s.lastDurationSeconds);
+    perJob(
+      'torii_job_last_run_handled',
+      'Rows or organizations the last run of a scheduled job handled (what was due, not every organization).',
+      (s) => s.lastHandled,
+    );
+    perJob(
+      'torii_job_last_run_timestamp_seconds',
+      'When the last run of a scheduled job ended (Unix time).',
+      (s) => s.lastRunAt.getTime() / 1000,
+    );
+    new Counter({
+      name: 'torii_job_runs_total',
+      help: 'Runs of the scheduled jobs in this process, by job and outcome (failure: the run threw; it is retried on the next tick).',
+      labelNames: ['job', 'outcome'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [job, stats] of jobs.all()) {
+          this.inc({ job, outcome: 'success' }, stats.runs.success);
+          this.inc({ job, outcome: 'failure' }, stats.runs.failure);
+        }
       },
     });
   }

@@ -3,6 +3,7 @@ import { TransactionRunner } from '@app/database';
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { retryOnDeadlock } from '../common/db-errors';
+import { JobRuns } from '../common/job-runs';
 import { scheduleJob } from '../common/scheduled-job';
 import { DeprovisioningService } from '../deprovisioning/deprovisioning.service';
 import { IncidentAlertPayload } from './incident-alert-email';
@@ -27,6 +28,7 @@ export class IncidentAlerts implements OnApplicationBootstrap {
     private readonly reminders: RemindersService,
     private readonly transactions: TransactionRunner,
     private readonly registry: SchedulerRegistry,
+    private readonly jobs: JobRuns,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -42,11 +44,15 @@ export class IncidentAlerts implements OnApplicationBootstrap {
   }
 
   /** One round: the incidents whose alert this instance put in the outbox. */
-  async run(): Promise<number[]> {
-    const queued: number[] = [];
-    for (const id of await this.deprovisionings.alertsDue(BATCH)) if (await this.queue(id)) queued.push(id);
-    if (queued.length) await this.reminders.deliverNow();
-    return queued;
+  run(): Promise<number[]> {
+    return this.jobs.track('incident-alerts', async (handled) => {
+      const queued: number[] = [];
+      const due = await this.deprovisionings.alertsDue(BATCH);
+      handled(due.length);
+      for (const id of due) if (await this.queue(id)) queued.push(id);
+      if (queued.length) await this.reminders.deliverNow();
+      return queued;
+    });
   }
 
   private queue(incidentId: number): Promise<boolean> {

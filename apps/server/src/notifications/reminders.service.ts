@@ -1,14 +1,16 @@
 import type { ReminderPage } from '@app/api-types';
 import { AuditScope, SYSTEM_SCOPE } from '../audit/audit-context';
-import { APP_CONFIG, AppConfig } from '@app/config';
+import { APP_CONFIG, AppConfig, LeadTime } from '@app/config';
 import { TransactionRunner } from '@app/database';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { randomUUID } from 'node:crypto';
-import { ApiKeysService } from '../api-keys/api-keys.service';
+import { ApiKeyDetails, ApiKeysService } from '../api-keys/api-keys.service';
 import { AuditRecord, AuditService } from '../audit/audit.service';
 import { Clock } from '../common/clock';
 import { DEFAULT_PAGE_SIZE } from '../common/cursor';
+import { JobRuns } from '../common/job-runs';
+import { Pacer } from '../common/pacing';
 import { AdminCursors } from '../cursors/admin-cursors';
 import { retryOnDeadlock } from '../common/db-errors';
 import { withoutAddresses } from '../common/logger';
@@ -16,7 +18,7 @@ import { nextRunOf } from '../common/scheduled-job';
 import { OrganizationsService } from '../organizations/organizations.service';
 import { KeyReminder, ReminderStatus } from './key-reminder.entity';
 import { RemindersRepository } from './reminders.repository';
-import { longestLead, mostUrgentOpenLead, windowOpensAt } from './lead-time';
+import { mostUrgentOpenLead, nextWindowOpening, windowOpensAt } from '../api-keys/reminder-windows';
 import { MailerService } from './mailer/mailer.service';
 import { healthAlertEmail } from './health-alert-email';
 import { incidentAlertEmail, IncidentAlertPayload } from './incident-alert-email';
@@ -56,6 +58,7 @@ export class RemindersService {
     private readonly transactions: TransactionRunner,
     private readonly clock: Clock,
     private readonly cursors: AdminCursors,
+    private readonly jobs: JobRuns,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -116,11 +119,13 @@ export class RemindersService {
   }
 
   /** One run of the job: record what became due, then deliver what is due. */
-  async run(scope: AuditScope = SYSTEM_SCOPE): Promise<ReminderRunResult> {
-    const result: ReminderRunResult = { recorded: 0, sent: [], retrying: [], failed: [], cancelled: [] };
-    result.recorded = await this.recordDue(this.clock.now());
-    await this.deliverDue(result, scope);
-    return result;
+  run(scope: AuditScope = SYSTEM_SCOPE): Promise<ReminderRunResult> {
+    return this.jobs.track('expiry-reminders', async (handled) => {
+      const result: ReminderRunResult = { recorded: 0, sent: [], retrying: [], failed: [], cancelled: [] };
+      result.recorded = await this.recordDue(this.clock.now(), handled);
+      handled(await this.deliverDue(result, scope));
+      return result;
+    });
   }
 
   async list(organizationId: number, page: { size?: number; cursor?: string }): Promise<ReminderPage> {
@@ -202,49 +207,67 @@ export class RemindersService {
   }
 
   /**
-   * Records a pending reminder for each live key whose most urgent open window
-   * has none yet. Earlier windows that passed unseen are recorded as
-   * superseded (never sent), so a late key gets one message, not a burst.
+   * Looks at the keys whose look is due (`reminderDueAt` passed: one of their windows opened; the
+   * first is set when the key is created), BATCH at a time through their index: records a pending
+   * reminder for a key's most urgent open window if it has none yet, then schedules the key's next
+   * look at the opening of its next window (none after the last, or once it expired). Earlier windows that passed
+   * unseen are recorded as superseded (never sent), so a late key gets one message, not a burst. The
+   * work is the keys due, not every key (docs/performance.md, "Scheduled jobs").
    */
-  private async recordDue(now: Date): Promise<number> {
+  private async recordDue(now: Date, handled: (n: number) => void): Promise<number> {
     const leads = this.config.reminders.leadTimes;
-    const keys = await this.apiKeys.expiringBetween(now, new Date(now.getTime() + longestLead(leads, now)));
-    if (!keys.length) return 0;
-    const existing = await this.reminders.recordedFor(keys.map((k) => k.id));
+    const pacer = new Pacer();
     let recorded = 0;
-    for (const key of keys) {
-      const lead = mostUrgentOpenLead(key.expiresAt!, leads, now);
-      if (!lead || existing.has(`${key.id}/${lead.label}`)) continue;
-      const opens = windowOpensAt(key.expiresAt!, lead).getTime();
-      const passed = leads.filter((l) => l.label !== lead.label && windowOpensAt(key.expiresAt!, l).getTime() < opens);
-      const rows = [lead, ...passed].map((l) => ({
-        organizationId: key.organizationId,
-        apiKeyId: key.id,
-        leadTime: l.label,
-        expiresAt: key.expiresAt!,
-        status: (l === lead ? 'pending' : 'superseded') as ReminderStatus,
-        attempts: 0,
-        nextAttemptAt: now,
-        createdAt: now,
-        updatedAt: now,
-      }));
-      await retryOnDeadlock(async () => {
-        await this.reminders.insertIgnoringDuplicates(rows);
-        // An older reminder still waiting (e.g. SMTP was down) is folded into the new one.
-        await this.reminders.supersedePending(key.id, lead.label, now);
-      });
-      recorded += 1;
+    for (let after: { dueAt: Date; id: number } | null = null; ;) {
+      const keys = await this.apiKeys.remindersDue(now, after, BATCH);
+      const live = keys.filter((k) => k.expiresAt && k.expiresAt.getTime() > now.getTime());
+      const existing = live.length ? await this.reminders.recordedFor(live.map((k) => k.id)) : new Set<string>();
+      await pacer.pace();
+      for (const key of keys) {
+        if (live.includes(key) && (await this.recordWindow(key, leads, existing, now))) recorded += 1;
+        await this.apiKeys.scheduleReminder(key.id, nextWindowOpening(key.expiresAt, leads, now));
+        await pacer.pace();
+      }
+      handled(keys.length);
+      if (keys.length < BATCH) return recorded;
+      const last = keys[keys.length - 1];
+      after = { dueAt: last.reminderDueAt, id: last.id };
     }
-    return recorded;
   }
 
-  private async deliverDue(result: ReminderRunResult, scope: AuditScope): Promise<void> {
+  /** Records the reminder of the key's most urgent open window unless it has one; whether it did. */
+  private async recordWindow(key: ApiKeyDetails, leads: LeadTime[], existing: Set<string>, now: Date): Promise<boolean> {
+    const lead = mostUrgentOpenLead(key.expiresAt!, leads, now);
+    if (!lead || existing.has(`${key.id}/${lead.label}`)) return false;
+    const opens = windowOpensAt(key.expiresAt!, lead).getTime();
+    const passed = leads.filter((l) => l.label !== lead.label && windowOpensAt(key.expiresAt!, l).getTime() < opens);
+    const rows = [lead, ...passed].map((l) => ({
+      organizationId: key.organizationId,
+      apiKeyId: key.id,
+      leadTime: l.label,
+      expiresAt: key.expiresAt!,
+      status: (l === lead ? 'pending' : 'superseded') as ReminderStatus,
+      attempts: 0,
+      nextAttemptAt: now,
+      createdAt: now,
+      updatedAt: now,
+    }));
+    await retryOnDeadlock(async () => {
+      await this.reminders.insertIgnoringDuplicates(rows);
+      // An older reminder still waiting (e.g. SMTP was down) is folded into the new one.
+      await this.reminders.supersedePending(key.id, lead.label, now);
+    });
+    return true;
+  }
+
+  /** Delivers the outbox rows due, BATCH ids at a time; how many it tried. */
+  private async deliverDue(result: ReminderRunResult, scope: AuditScope): Promise<number> {
     const seen = new Set<number>();
     for (;;) {
       const now = this.clock.now();
       const due = await this.reminders.dueIds(now, BATCH);
       const fresh = due.filter((id) => !seen.has(id));
-      if (!fresh.length) return;
+      if (!fresh.length) return seen.size;
       for (const id of fresh) {
         seen.add(id);
         await this.deliverOne(id, result, scope);

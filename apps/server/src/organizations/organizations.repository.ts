@@ -28,12 +28,6 @@ export class OrganizationsRepository {
     await manager.update(Organization, { id }, { name, updatedAt: now });
   }
 
-  /** Ids of the organizations with SCIM on. */
-  async scimEnabledIds(): Promise<number[]> {
-    const rows: Array<{ id: number }> = await this.organizations.query('SELECT id FROM organizations WHERE scim_enabled = 1');
-    return rows.map((r) => Number(r.id));
-  }
-
   /**
    * A row lock on the organization until the caller's transaction ends (MySQL). On SQLite
    * transactions already run one at a time (TransactionRunner), so there is nothing to take.

@@ -82,11 +82,6 @@ export class OrganizationsService {
     return this.getSecurity(id);
   }
 
-  /** Ids of the organizations with SCIM on (the health monitor's rounds). */
-  scimEnabledIds(): Promise<number[]> {
-    return this.organizations.scimEnabledIds();
-  }
-
   async isScimEnabled(id: number, manager?: EntityManager): Promise<boolean> {
     return (await this.organizations.findById(id, manager))?.scimEnabled ?? false;
   }

@@ -6,6 +6,8 @@ import { SYSTEM_SCOPE } from '../audit/audit-context';
 import { AuditService } from '../audit/audit.service';
 import { Clock } from '../common/clock';
 import { retryOnDeadlock } from '../common/db-errors';
+import { JobRuns } from '../common/job-runs';
+import { nextTurn } from '../common/pacing';
 import { scheduleJob } from '../common/scheduled-job';
 import { DeprovisioningService } from '../deprovisioning/deprovisioning.service';
 
@@ -30,6 +32,7 @@ export class DeletedUserPurgeCron implements OnApplicationBootstrap {
     private readonly audit: AuditService,
     private readonly transactions: TransactionRunner,
     private readonly registry: SchedulerRegistry,
+    private readonly jobs: JobRuns,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -46,11 +49,16 @@ export class DeletedUserPurgeCron implements OnApplicationBootstrap {
   }
 
   /** One run; the users it purged. */
-  async run(): Promise<number[]> {
+  run(): Promise<number[]> {
+    return this.jobs.track('deleted-user-purge', (handled) => this.purge(handled));
+  }
+
+  private async purge(handled: (n: number) => void): Promise<number[]> {
     const cutoff = new Date(this.clock.now().getTime() - this.config.safetyNet.retentionDays * 86_400_000);
     const purged: number[] = [];
     for (;;) {
       const due = await this.deprovisionings.dueForPurge(cutoff, BATCH);
+      handled(due.length);
       if (!due.length) break;
       const history: number[] = [];
       for (const record of due) {
@@ -78,6 +86,7 @@ export class DeletedUserPurgeCron implements OnApplicationBootstrap {
       }
       await this.deprovisionings.deleteRecords(history);
       if (due.length < BATCH) break;
+      await nextTurn();
     }
     // The per-minute burst counts no window reaches any more (a day past the window's start).
     await this.deprovisionings.pruneCounts(this.clock.now());

@@ -6,15 +6,20 @@ import { AuditService } from '../audit/audit.service';
 import { Clock } from '../common/clock';
 import { DeprovisioningService } from '../deprovisioning/deprovisioning.service';
 import { OrganizationsService } from '../organizations/organizations.service';
-import { ScimTrafficRepository } from './scim-traffic.repository';
+import { HEALTH_WINDOW_MS, isDegraded } from './health-schedule';
+import { MinuteCounts, ScimTrafficRepository } from './scim-traffic.repository';
 import { ScimTrafficService } from './scim-traffic.service';
 
-/** Failures above this share of the last 24 hours' SCIM requests make the connection degraded (Entra quarantines at 40%). */
-export const DEGRADED_ERROR_RATE = 0.2;
-/** Fewer requests than this in 24 hours are too few to call the connection degraded (one failure of two is not a trend). */
-export const DEGRADED_MIN_REQUESTS = 10;
+const DAY_MS = HEALTH_WINDOW_MS;
 
-const DAY_MS = 24 * 60 * 60 * 1000;
+/** What the status depends on, as stored (the health monitor's check; see ScimHealthService.assess). */
+export interface HealthAssessment {
+  status: ScimHealthStatus;
+  enabled: boolean;
+  lastUse: Date | null;
+  requests24h: number;
+  errors24h: number;
+}
 
 /**
  * How the identity provider's SCIM connection is doing, from what this server sees: whether SCIM
@@ -93,11 +98,36 @@ export class ScimHealthService {
     };
   }
 
+  /**
+   * The status from what is stored, in three statements: the health monitor's check of an
+   * organization that is due. The counts of this instance not yet written are left out (unlike the
+   * view): writing them marks the organization due again when they may change its status.
+   */
+  async assess(organizationId: number, now: Date): Promise<HealthAssessment> {
+    const [enabled, lastUse, stored] = await Promise.all([
+      this.organizations.isScimEnabled(organizationId),
+      this.apiKeys.lastUsed(organizationId, 'scim'),
+      this.counts.totals(organizationId, new Date(now.getTime() - DAY_MS)),
+    ]);
+    let requests24h = 0;
+    let errors24h = 0;
+    for (const c of stored.values()) {
+      requests24h += c.requests;
+      errors24h += c.errors;
+    }
+    return { status: this.status(enabled, lastUse, now, requests24h, errors24h), enabled, lastUse, requests24h, errors24h };
+  }
+
+  /** The organization's stored counts per minute since `since`, oldest first (when failures age out). */
+  minuteCounts(organizationId: number, since: Date): Promise<MinuteCounts[]> {
+    return this.counts.perMinute(organizationId, since);
+  }
+
   status(enabled: boolean, lastUse: Date | null, now: Date, requests: number, errors: number): ScimHealthStatus {
     if (!enabled) return 'off';
     if (!lastUse) return 'never-connected';
     if (now.getTime() - lastUse.getTime() > this.config.scimHealth.silentHours * 60 * 60 * 1000) return 'silent';
-    if (requests >= DEGRADED_MIN_REQUESTS && errors / requests > DEGRADED_ERROR_RATE) return 'degraded';
+    if (isDegraded(requests, errors)) return 'degraded';
     return 'healthy';
   }
 

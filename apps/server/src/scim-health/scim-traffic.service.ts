@@ -1,10 +1,14 @@
-import { BoundedMap } from '@app/database';
+import { BoundedMap, IDS_PER_LOOKUP } from '@app/database';
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthenticatedRequest } from '../auth/auth.decorators';
 import { Clock } from '../common/clock';
 import { isScimPath } from '../common/http-error';
-import { ScimTrafficRepository, TrafficCount } from './scim-traffic.repository';
+import { retryOnDeadlock } from '../common/db-errors';
+import { JobRuns } from '../common/job-runs';
+import { Pacer } from '../common/pacing';
+import { ScimHealthStatesRepository } from './scim-health-states.repository';
+import { ScimTrafficRepository, TRAFFIC_ROWS_PER_INSERT, TrafficCount } from './scim-traffic.repository';
 
 const MINUTE_MS = 60_000;
 /** Counts are kept this long: the health looks at the last 24 hours. */
@@ -18,6 +22,8 @@ const KEEP_MS = 2 * 24 * 60 * MINUTE_MS;
  * sees fewer requests in the past minutes, not in the last) and the loss is logged.
  */
 export const TRAFFIC_COUNTS_KEPT = 30_000;
+/** Rows per DELETE when old counts are pruned (a few ms of SQLite's synchronous work each). */
+const PRUNE_BATCH = 500;
 
 /**
  * Counts SCIM requests and failures per key and minute, in memory, and adds them to the database
@@ -39,6 +45,8 @@ export class ScimTrafficService implements OnModuleInit, OnApplicationShutdown {
 
   constructor(
     private readonly repository: ScimTrafficRepository,
+    private readonly states: ScimHealthStatesRepository,
+    private readonly jobs: JobRuns,
     private readonly clock: Clock,
   ) {}
 
@@ -100,25 +108,82 @@ export class ScimTrafficService implements OnModuleInit, OnApplicationShutdown {
     return out;
   }
 
-  /** Adds the counts so far to the database; on failure they are kept for the next flush. */
+  /**
+   * Adds the counts so far to the database (what could not be written is kept for the next flush),
+   * marks for the health monitor the organizations whose status they may change, and deletes the
+   * counts older than two days; a statement's worth at a time, the event loop served in between.
+   */
   async flush(): Promise<void> {
     if (!this.counts.size) return;
     const taken = [...this.counts.values()];
     this.counts = this.newCounts();
     this.latest = new Map();
-    try {
-      await this.repository.add(taken);
-      await this.repository.prune(new Date(this.clock.now().getTime() - KEEP_MS));
-    } catch (error) {
-      for (const c of taken) {
-        const id = `${c.apiKeyId}:${c.minute.getTime()}`;
-        const entry = this.counts.get(id);
-        if (entry) {
-          entry.requests += c.requests;
-          entry.errors += c.errors;
-        } else this.counts.set(id, c);
+    await this.jobs.track('scim-traffic', async (handled) => {
+      const pacer = new Pacer();
+      let written = 0;
+      try {
+        for (; written < taken.length; written += TRAFFIC_ROWS_PER_INSERT) {
+          await this.repository.add(taken.slice(written, written + TRAFFIC_ROWS_PER_INSERT));
+          await pacer.pace();
+        }
+      } catch (error) {
+        this.keep(taken.slice(written));
+        this.logger.warn({ err: error }, 'Could not write the SCIM request counts; they are kept for the next minute');
       }
-      this.logger.warn({ err: error }, 'Could not write the SCIM request counts; they are kept for the next minute');
+      const done = taken.slice(0, written);
+      handled(done.length);
+      try {
+        handled(await this.markForHealth(done, pacer));
+        const before = new Date(this.clock.now().getTime() - KEEP_MS);
+        for (let deleted = PRUNE_BATCH; deleted === PRUNE_BATCH;) {
+          deleted = await this.repository.prune(before, PRUNE_BATCH);
+          handled(deleted);
+          await pacer.pace();
+        }
+      } catch (error) {
+        this.logger.warn({ err: error }, 'Could not mark organizations for the health monitor or prune the SCIM request counts');
+      }
+    });
+  }
+
+  /**
+   * Marks due the organizations whose status the written counts may change: those with a failure,
+   * and those whose state watches traffic (all but healthy without failures); how many.
+   */
+  private async markForHealth(written: readonly TrafficCount[], pacer: Pacer): Promise<number> {
+    const failed = new Set<number>();
+    const organizations = new Set<number>();
+    for (const c of written) {
+      organizations.add(c.organizationId);
+      if (c.errors) failed.add(c.organizationId);
+    }
+    const clean = [...organizations].filter((id) => !failed.has(id));
+    const due = [...failed];
+    for (let i = 0; i < clean.length; i += IDS_PER_LOOKUP) {
+      const chunk = clean.slice(i, i + IDS_PER_LOOKUP);
+      const unwatched = await this.states.unwatched(chunk);
+      for (const id of chunk) if (!unwatched.has(id)) due.push(id);
+      await pacer.pace();
+    }
+    // In one order on every instance: two flushes at once take the rows' locks in the same order (MySQL).
+    due.sort((a, b) => a - b);
+    for (let i = 0; i < due.length; i += IDS_PER_LOOKUP) {
+      const chunk = due.slice(i, i + IDS_PER_LOOKUP);
+      await retryOnDeadlock(() => this.states.markDue(chunk, this.clock.now()));
+      await pacer.pace();
+    }
+    return due.length;
+  }
+
+  /** Puts counts that could not be written back, for the next flush. */
+  private keep(counts: readonly TrafficCount[]): void {
+    for (const c of counts) {
+      const id = `${c.apiKeyId}:${c.minute.getTime()}`;
+      const entry = this.counts.get(id);
+      if (entry) {
+        entry.requests += c.requests;
+        entry.errors += c.errors;
+      } else this.counts.set(id, c);
     }
     if (this.dropped) {
       this.logger.warn(

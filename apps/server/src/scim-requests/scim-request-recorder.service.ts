@@ -7,6 +7,7 @@ import type { AuthContext, AuthenticatedRequest } from '../auth/auth.decorators'
 import { AuthService } from '../auth/auth.service';
 import { Clock } from '../common/clock';
 import { isScimPath } from '../common/http-error';
+import { JobRuns } from '../common/job-runs';
 import type { RefusedRequest } from '../common/http-exception.filter';
 import { NewScimRequest, ScimRequestsRepository } from './scim-requests.repository';
 import { CapturedRequest, capturedSize, toStoredRequest } from './stored-request';
@@ -93,6 +94,7 @@ export class ScimRequestRecorder implements OnModuleInit, OnApplicationShutdown 
   constructor(
     private readonly repository: ScimRequestsRepository,
     private readonly auth: AuthService,
+    private readonly jobs: JobRuns,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
@@ -246,16 +248,18 @@ export class ScimRequestRecorder implements OnModuleInit, OnApplicationShutdown 
       if (next < taken.length || rows.length) await nextTurn();
     }
     try {
-      await this.pruneExcess(written);
-      await this.pruneByAge();
+      await this.jobs.track('scim-requests-prune', async (handled) => {
+        handled(await this.pruneExcess(written));
+        handled(await this.pruneByAge());
+      });
     } catch (error) {
       this.logger.warn({ err: error }, 'Could not prune the SCIM requests kept for the inspector');
     }
     if (this.dropped) this.warn(undefined);
   }
 
-  /** Organizations this flush wrote for whose count may now exceed the maximum: their oldest go. */
-  private async pruneExcess(written: Map<number, number>): Promise<void> {
+  /** Organizations this flush wrote for whose count may now exceed the maximum: their oldest go. How many it looked at. */
+  private async pruneExcess(written: Map<number, number>): Promise<number> {
     const max = this.config.scimRequestLog.maxPerOrganization;
     const keep = max - Math.max(1, Math.floor(max / 10));
     for (const [organizationId, rows] of written) {
@@ -275,6 +279,7 @@ export class ScimRequestRecorder implements OnModuleInit, OnApplicationShutdown 
       }
       this.remember(organizationId, known);
     }
+    return written.size;
   }
 
   private remember(organizationId: number, known: { rows: number; readAt: number }): void {
@@ -286,12 +291,18 @@ export class ScimRequestRecorder implements OnModuleInit, OnApplicationShutdown 
     return this.counts.size;
   }
 
-  private async pruneByAge(): Promise<void> {
+  /** The requests past SCIM_REQUEST_LOG_HOURS, at most once a minute; how many batches it read (each up to AGE_BATCH requests). */
+  private async pruneByAge(): Promise<number> {
     const now = this.clock.now().getTime();
-    if (now - this.agePrunedAt < AGE_PRUNE_EVERY_MS) return;
+    if (now - this.agePrunedAt < AGE_PRUNE_EVERY_MS) return 0;
     this.agePrunedAt = now;
     const before = new Date(now - this.config.scimRequestLog.hours * 3_600_000);
-    while (await this.repository.pruneOlderThan(before, AGE_BATCH)) await nextTurn();
+    let batches = 1;
+    while (await this.repository.pruneOlderThan(before, AGE_BATCH)) {
+      batches += 1;
+      await nextTurn();
+    }
+    return batches;
   }
 
   /** One warning a minute at most, with what was lost since the last. */

@@ -17,6 +17,7 @@ import { ServerSecrets1796663300005 } from "./1796663300005-ServerSecrets";
 import { SafetyNet1796678151163 } from "./1796678151163-SafetyNet";
 import { OrganizationContacts1796680807195 } from "./1796680807195-OrganizationContacts";
 import { ScimRequests1796681059742 } from "./1796681059742-ScimRequests";
+import { DueWork1796690100005 } from "./1796690100005-DueWork";
 
 /** Applied in this order; add each new migration at the end. */
-export const MYSQL_MIGRATIONS = [Initial1795885596704, KeyReminders1795886012080, UserPagingIndexes1795889390744, NoPadCollation1795995000000, LowerCasedTwins1796104724837, Groups1796107754310, RoleMappings1796117873403, AuditLog1796119761177, ScimTraffic1796120174314, HealthAlerts1796120400710, KeyRotation1796124774395, UserCounts1796127935644, OneCollation1796130000000, AuditFailureCounts1796663142954, KeySuccessor1796663200005, ServerSecrets1796663300005, SafetyNet1796678151163, OrganizationContacts1796680807195, ScimRequests1796681059742];
+export const MYSQL_MIGRATIONS = [Initial1795885596704, KeyReminders1795886012080, UserPagingIndexes1795889390744, NoPadCollation1795995000000, LowerCasedTwins1796104724837, Groups1796107754310, RoleMappings1796117873403, AuditLog1796119761177, ScimTraffic1796120174314, HealthAlerts1796120400710, KeyRotation1796124774395, UserCounts1796127935644, OneCollation1796130000000, AuditFailureCounts1796663142954, KeySuccessor1796663200005, ServerSecrets1796663300005, SafetyNet1796678151163, OrganizationContacts1796680807195, ScimRequests1796681059742, DueWork1796690100005];

@@ -15,6 +15,7 @@ import { ServerSecrets1796663300000 } from "./1796663300000-ServerSecrets";
 import { SafetyNet1796678146104 } from "./1796678146104-SafetyNet";
 import { OrganizationContacts1796680778519 } from "./1796680778519-OrganizationContacts";
 import { ScimRequests1796681033454 } from "./1796681033454-ScimRequests";
+import { DueWork1796690100000 } from "./1796690100000-DueWork";
 
 /** Applied in this order; add each new migration at the end. */
-export const SQLITE_MIGRATIONS = [Initial1795885161671, KeyReminders1795886010199, UserPagingIndexes1795889388254, LowerCasedTwins1796104719645, Groups1796107747252, RoleMappings1796117869316, AuditLog1796119757641, ScimTraffic1796120167496, HealthAlerts1796120400005, KeyRotation1796124774390, UserCounts1796127928263, AuditFailureCounts1796663132835, KeySuccessor1796663200000, ServerSecrets1796663300000, SafetyNet1796678146104, OrganizationContacts1796680778519, ScimRequests1796681033454];
+export const SQLITE_MIGRATIONS = [Initial1795885161671, KeyReminders1795886010199, UserPagingIndexes1795889388254, LowerCasedTwins1796104719645, Groups1796107747252, RoleMappings1796117869316, AuditLog1796119757641, ScimTraffic1796120167496, HealthAlerts1796120400005, KeyRotation1796124774390, UserCounts1796127928263, AuditFailureCounts1796663132835, KeySuccessor1796663200000, ServerSecrets1796663300000, SafetyNet1796678146104, OrganizationContacts1796680778519, ScimRequests1796681033454, DueWork1796690100000];

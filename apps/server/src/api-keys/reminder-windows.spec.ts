@@ -1,4 +1,4 @@
-import { mostUrgentOpenLead, windowOpensAt } from './lead-time';
+import { firstWindowOpening, mostUrgentOpenLead, nextWindowOpening, windowOpensAt } from './reminder-windows';
 
 const month = { label: '1M', amount: 1, unit: 'M' as const };
 const week = { label: '7d', amount: 7, unit: 'd' as const };
@@ -28,5 +28,25 @@ describe('reminder lead times', () => {
     expect(mostUrgentOpenLead(expiresAt, [month, week, day], new Date('2027-06-01T00:00:00Z'))?.label).toBe('1M');
     expect(mostUrgentOpenLead(expiresAt, [month, week, day], new Date('2027-06-25T00:00:00Z'))?.label).toBe('7d');
     expect(mostUrgentOpenLead(expiresAt, [day, month, week], new Date('2027-06-29T12:00:00Z'))?.label).toBe('1d');
+  });
+
+  it('should look at a key next when its next window opens, and never once none is left', () => {
+    const expires = new Date('2027-05-01T00:00:00Z');
+    const leads = [month, week, day];
+    const next = (now: string) => nextWindowOpening(expires, leads, new Date(now))?.toISOString() ?? null;
+    expect(next('2027-03-01T00:00:00Z')).toBe('2027-04-01T00:00:00.000Z');
+    expect(next('2027-04-01T00:00:00Z')).toBe('2027-04-24T00:00:00.000Z');
+    expect(next('2027-04-29T00:00:00Z')).toBe('2027-04-30T00:00:00.000Z');
+    expect(next('2027-04-30T00:00:00Z')).toBeNull();
+    expect(next('2027-05-02T00:00:00Z')).toBeNull();
+    expect(nextWindowOpening(null, leads, new Date('2027-03-01T00:00:00Z'))).toBeNull();
+  });
+
+  it('should look at a new key first when its earliest window opens, or at once when one is open', () => {
+    const expires = new Date('2027-05-01T00:00:00Z');
+    const first = (now: string) => firstWindowOpening(expires, [week, month], new Date(now))?.toISOString() ?? null;
+    expect(first('2027-01-01T00:00:00Z')).toBe('2027-04-01T00:00:00.000Z');
+    expect(first('2027-04-10T09:00:00Z')).toBe('2027-04-10T09:00:00.000Z');
+    expect(firstWindowOpening(null, [month], new Date('2027-01-01T00:00:00Z'))).toBeNull();
   });
 });
