@@ -375,6 +375,16 @@ describe('the statements the repositories send', () => {
     await record('UsersRepository.insertUser', () =>
       t.dataSource.transaction(async (m) => (user.id = await users.insertUser(m, user))),
     );
+    await record('UsersRepository.insertUserInRole (a SCIM create)', () =>
+      t.dataSource.transaction(async (m) => {
+        const created = { ...user, userName: 'created@queries.test', userNameLower: 'created@queries.test' };
+        expect(await users.insertUserInRole(m, created, 'employee')).toEqual({
+          id: expect.any(Number),
+          role: { id: expect.any(Number), name: 'Employee' },
+        });
+        expect(await users.insertUserInRole(m, { ...created, userNameLower: 'other@queries.test' }, 'no such role')).toBeNull();
+      }),
+    );
     await record('UsersRepository.updateUser', () => users.updateUser(manager, user, ['displayName', 'updatedAt', 'version']));
     await record('UsersRepository.updateUserAtCommit (in a transaction)', () =>
       inTransaction((m) => users.updateUserAtCommit(m, user, ['active', 'updatedAt', 'version'])),

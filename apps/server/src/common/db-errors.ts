@@ -8,6 +8,14 @@ export function isUniqueViolation(error: unknown): boolean {
   );
 }
 
+/** True when a write put NULL into a NOT NULL column (MySQL/MariaDB 1048; SQLite's NOT NULL constraint). */
+export function isNullViolation(error: unknown): boolean {
+  const e = error as { code?: string; errno?: number; driverError?: { code?: string; errno?: number } };
+  const code = e?.driverError?.code ?? e?.code;
+  const errno = e?.driverError?.errno ?? e?.errno;
+  return code === 'ER_BAD_NULL_ERROR' || errno === 1048 || code === 'SQLITE_CONSTRAINT_NOTNULL';
+}
+
 /** True when a write failed on a foreign key: a parent row gone (1452) or a child row left behind (1451). */
 export function isForeignKeyViolation(error: unknown): boolean {
   const e = error as { code?: string; errno?: number; driverError?: { code?: string; errno?: number } };

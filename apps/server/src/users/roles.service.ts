@@ -185,13 +185,14 @@ export class RolesService {
     organizationId: number,
     name: string | null | undefined,
   ): Promise<Pick<Role, 'id' | 'name'>> {
-    const role = await this.roles.findByName(
-      manager,
-      organizationId,
-      (name ?? DEFAULT_ROLE).trim().normalize('NFC').toLowerCase(),
-    );
+    const role = await this.roles.findByName(manager, organizationId, this.nameKey(name));
     if (role) return role;
     return this.refuseUnknown(organizationId, name, manager);
+  }
+
+  /** The key a role is found by from the name an identity provider sent (none: the default role): trimmed, NFC, lower-cased. */
+  nameKey(name: string | null | undefined): string {
+    return (name ?? DEFAULT_ROLE).trim().normalize('NFC').toLowerCase();
   }
 
   /** A role's name by id (the own role behind a group's). */

@@ -105,14 +105,18 @@ export class UserProvisioningService {
       // A taken userName whose user is deleted before it can be read is free again: create once more.
       for (let attempt = 0; attempt < 3; attempt++) {
         const created = await this.inTransaction(organizationId, async (manager) => {
-          const role = await this.roles.resolve(manager, organizationId, write.role);
-          const user = this.newUser(organizationId, userName, role.id, write.active ?? true, write.attributes);
+          const user = this.newUser(organizationId, userName, 0, write.active ?? true, write.attributes);
+          let inserted: Awaited<ReturnType<UsersRepository['insertUserInRole']>>;
           try {
-            user.id = await this.repository.insertUser(manager, user);
+            inserted = await this.repository.insertUserInRole(manager, user, this.roles.nameKey(write.role));
           } catch (error) {
             if (isUniqueViolation(error)) return null;
             throw error;
           }
+          if (!inserted) return this.roles.refuseUnknown(organizationId, write.role, manager);
+          const { role } = inserted;
+          user.id = inserted.id;
+          user.roleId = role.id;
           const values = await this.repository.replaceValues(manager, user, [], write.values);
           await this.audit.record(manager, scope, createdEvent(user, role.name, write.attributes, values));
           return { user: toResource({ user, roleName: role.name, values }), created: true };

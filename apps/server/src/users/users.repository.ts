@@ -3,6 +3,7 @@ import { AttributePath, CORE_USER_SCHEMA, FilterNode, filterToSql, SortOrder, so
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
+import { isNullViolation } from '../common/db-errors';
 import { Role } from './role.entity';
 import { isCheapSearch, OrganizationSize } from './search-cost';
 import { UserAttributeValue } from './user-attribute-value.entity';
@@ -79,6 +80,8 @@ export class UsersRepository {
   private readonly userInsertColumns: ColumnMetadata[];
   private readonly valueInsertColumns: ColumnMetadata[];
   private readonly insertUserSql: string;
+  /** MySQL: the role's row and the INSERT of a user whose role_id is that role's (a subquery), in one round trip. */
+  private readonly insertUserInRoleSql: string;
   private readonly insertValuesSql: InsertStatement;
   private readonly locking: boolean;
   private readonly userRows: RowHydrator<User>;
@@ -129,6 +132,11 @@ export class UsersRepository {
       'users',
       this.userInsertColumns.map((c) => this.quote(c.databaseName)),
     )(1);
+    this.insertUserInRoleSql = `${ROLE_BY_NAME}; INSERT INTO users (${this.userInsertColumns
+      .map((c) => this.quote(c.databaseName))
+      .join(', ')}) VALUES (${this.userInsertColumns
+      .map((c) => (c.propertyName === 'roleId' ? '(SELECT id FROM roles WHERE organization_id = ? AND name_lower = ?)' : '?'))
+      .join(', ')})`;
     this.insertValuesSql = insertStatement(
       'user_attribute_values',
       this.valueInsertColumns.map((c) => this.quote(c.databaseName)),
@@ -322,14 +330,59 @@ export class UsersRepository {
   /** INSERT inside the caller's transaction; returns the new id (TypeORM's insert would also re-select the row). */
   async insertUser(manager: EntityManager, user: Omit<User, 'id'>): Promise<number> {
     if (!manager.queryRunner) throw new Error('insertUser runs inside a transaction');
-    const columns = this.userInsertColumns;
-    const id = await this.statements.insert(
-      manager,
-      this.insertUserSql,
-      columns.map((c) => this.dataSource.driver.preparePersistentValue(user[c.propertyName as keyof typeof user], c)),
-    );
+    const id = await this.statements.insert(manager, this.insertUserSql, this.insertParams(user));
     await this.counts.addLive(manager, user.organizationId, 1);
     return id;
+  }
+
+  /**
+   * The INSERT of a new user in the organization's role named `roleNameLower` (lower-cased), inside the
+   * caller's transaction: the new id and the role; null when the organization has no such role (nothing
+   * written). On MySQL/MariaDB the role is read and the user inserted in one round trip (a SCIM create
+   * was three with its COMMIT, now two): the INSERT takes the role's id from a subquery, and a role
+   * that is not there makes it fail on the NOT NULL role_id before anything is written.
+   */
+  async insertUserInRole(
+    manager: EntityManager,
+    user: Omit<User, 'id' | 'roleId'>,
+    roleNameLower: string,
+  ): Promise<{ id: number; role: Pick<Role, 'id' | 'name'> } | null> {
+    if (!manager.queryRunner) throw new Error('insertUserInRole runs inside a transaction');
+    const roleParams = [user.organizationId, roleNameLower];
+    let id: number;
+    let role: Pick<Role, 'id' | 'name'>;
+    if (!this.locking) {
+      const [found] = await this.statements.rows(manager, ROLE_BY_NAME, roleParams);
+      if (!found) return null;
+      role = { id: Number(found[0]), name: String(found[1]) };
+      id = await this.statements.insert(manager, this.insertUserSql, this.insertParams({ ...user, roleId: role.id }));
+    } else {
+      let results: [unknown[][], { insertId: number }];
+      try {
+        results = (await this.statements.rows(manager, this.insertUserInRoleSql, [
+          ...roleParams,
+          ...this.insertParams(user, roleParams),
+        ])) as unknown as typeof results;
+      } catch (error) {
+        if (isNullViolation(error)) return null;
+        throw error;
+      }
+      const [[found], inserted] = results;
+      role = { id: Number(found[0]), name: String(found[1]) };
+      id = Number(inserted.insertId);
+    }
+    await this.counts.addLive(manager, user.organizationId, 1);
+    return { id, role };
+  }
+
+  /** The INSERT's values of a user, in column order; `role`: the role subquery's in place of role_id's. */
+  private insertParams(user: Omit<User, 'id' | 'roleId'> & { roleId?: number }, role?: unknown[]): unknown[] {
+    const params: unknown[] = [];
+    for (const c of this.userInsertColumns) {
+      if (role && c.propertyName === 'roleId') params.push(...role);
+      else params.push(this.dataSource.driver.preparePersistentValue(user[c.propertyName as keyof typeof user], c));
+    }
+    return params;
   }
 
   /**
@@ -607,6 +660,8 @@ export class UsersRepository {
 }
 
 const LIVE_USER = 'u.id = ? AND u.organization_id = ? AND u.deleted_at IS NULL';
+/** An organization's role by lower-cased name: its id and name. */
+const ROLE_BY_NAME = 'SELECT id, name FROM roles WHERE organization_id = ? AND name_lower = ?';
 /** MySQL: the groups of one user, in group id order (the locked read by id). */
 const GROUPS_OF_USER =
   'SELECT g.id, g.display_name FROM group_members m JOIN user_groups g ON g.id = m.group_id WHERE m.user_id = ? ORDER BY g.id';
