@@ -1,0 +1,451 @@
+/**
+ * `--workloads jobs` (with --orgs): each scheduled job over the N organizations, with nothing due and
+ * with 1% of the organizations due, and another organization's `GET /Users/{id}` while it runs.
+ *
+ * For each job, a server of its own on the bench's database, as deployed but for the schedule: the
+ * scheduler on, that job's cron every PERIOD seconds (the cron variables take seconds), every other
+ * job's once a year; METRICS_ENABLED, for the job's run time (readJobRuns). A process of its own reads
+ * another organization's user back to back (2 connections) from the start, each request's start and
+ * time kept. Runs: the first (after start-up: it may do one-time work), NOTHING_DUE_RUNS with nothing
+ * due, then 1% of the organizations made due (dueSetups, through the API where there is a way, the
+ * clock moved back in the database where the job waits for time to pass), then one run. The reads that
+ * overlap a run are "while it runs"; those that overlap no run (nor the set-up) are "idle".
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { BenchContext, call, pool, stop, Tenant, Tenants, tenantUserBody } from './tenants';
+import type { StartedProcess } from './server-process';
+
+/** Seconds between a job's runs (a run longer than that skips ticks). */
+const PERIOD = 15;
+const NOTHING_DUE_RUNS = 2;
+/** A cron expression that does not fire during a run of the bench (once a year). */
+const NEVER = '0 0 1 1 *';
+
+interface Job {
+  /** The name the server schedules it under (scheduleJob). */
+  name: string;
+  cron: string;
+  /** Makes `chosen` due; a sentence saying what it did. */
+  due: (setup: Setup, chosen: Tenant[]) => Promise<string>;
+  /** Undoes what a later run would trip over. */
+  cleanup?: (setup: Setup, chosen: Tenant[]) => Promise<void>;
+}
+
+interface Setup {
+  ctx: BenchContext;
+  server: StartedProcess;
+  tenants: Tenants;
+  /** Scratch space between due() and cleanup(). */
+  state: Record<string, unknown>;
+}
+
+const SCIM = '/v1.0/scim/v2';
+const scimHeaders = (tenant: Tenant) => ({ authorization: `Bearer ${tenant.scimKey}`, 'content-type': 'application/scim+json' });
+const apiHeaders = (tenant: Tenant) => ({ authorization: `Bearer ${tenant.apiKey}`, 'content-type': 'application/json' });
+const patchOp = (operations: unknown[]) => ({
+  schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+  Operations: operations,
+});
+const DAY_MS = 86_400_000;
+/** As the server writes dates (common/db-values.ts toDbDate). */
+const dbDate = (date: Date) => date.toISOString().replace('T', ' ').replace('Z', '');
+
+const JOBS: Job[] = [
+  {
+    name: 'expiry-reminders',
+    cron: 'REMINDER_CRON',
+    // A SCIM key expiring in 7 days in each: inside the reminder windows (API_KEY_REMINDER_LEAD_TIMES), mailed to the Admins.
+    due: async ({ ctx, server, state }, chosen) => {
+      const expiresAt = new Date(Date.now() + 7 * DAY_MS).toISOString().slice(0, 10);
+      const keys: Array<[Tenant, string]> = [];
+      await pool(chosen, ctx.connections, async (tenant) => {
+        const key = (await call(server.url, 'POST', '/v1.0/settings/api-keys', apiHeaders(tenant), {
+          type: 'scim',
+          description: 'bench: expiring',
+          expiresAt,
+        })) as { id: string };
+        keys.push([tenant, key.id]);
+      });
+      state.keys = keys;
+      return `a SCIM key expiring on ${expiresAt} in each (admin API)`;
+    },
+    cleanup: async ({ ctx, server, state }) => {
+      await pool(state.keys as Array<[Tenant, string]>, ctx.connections, async ([tenant, id]) => {
+        await call(server.url, 'DELETE', `/v1.0/settings/api-keys/${id}`, apiHeaders(tenant));
+      });
+    },
+  },
+  {
+    name: 'scim-health',
+    cron: 'SCIM_HEALTH_CRON',
+    // Failed SCIM requests: the connection turns degraded (more than 20% of at least 10 requests in 24 hours), an alert is mailed.
+    due: async ({ ctx, server }, chosen) => {
+      const failures = 30;
+      await pool(chosen, ctx.connections, async (tenant) => {
+        for (let i = 0; i < failures; i++) {
+          const response = await fetch(`${server.url}${SCIM}/Users`, {
+            method: 'POST',
+            headers: scimHeaders(tenant),
+            body: '{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"]}',
+          });
+          await response.arrayBuffer();
+          if (response.status !== 400) throw new Error(`A failing POST /Users answered ${response.status}`);
+        }
+      });
+      return `${failures} failed POST /Users (400) in each, to this server`;
+    },
+  },
+  {
+    name: 'deleted-user purge',
+    cron: 'DELETED_USER_PURGE_CRON',
+    // A user created and deleted through SCIM in each; then, in the database, that deletion and every
+    // deprovisioning record before it moved back past DELETED_USER_RETENTION_DAYS (the job walks records oldest first).
+    due: async ({ ctx, server }, chosen) => {
+      const users: number[] = [];
+      await pool(chosen, ctx.connections, async (tenant) => {
+        const user = (await call(
+          server.url,
+          'POST',
+          `${SCIM}/Users`,
+          scimHeaders(tenant),
+          JSON.parse(tenantUserBody(tenant.n, `purge${Date.now()}`)),
+        )) as { id: string };
+        await call(server.url, 'DELETE', `${SCIM}/Users/${user.id}`, scimHeaders(tenant));
+        users.push(Number(user.id));
+      });
+      const past = dbDate(new Date(Date.now() - 31 * DAY_MS));
+      const db = await database(ctx.databaseUrl);
+      try {
+        const marks = users.map(() => '?').join(', ');
+        const [[last]] = await db.rows(`SELECT MAX(id) FROM user_deprovisionings WHERE user_id IN (${marks})`, users);
+        const records = await db.write('UPDATE user_deprovisionings SET at = ? WHERE id <= ?', [past, last]);
+        await db.write(`UPDATE users SET deleted_at = ? WHERE id IN (${marks})`, [past, ...users]);
+        return `a user created and deleted in each (SCIM); ${records} deprovisioning records, these deletions the newest, moved back 31 days (database)`;
+      } finally {
+        await db.close();
+      }
+    },
+  },
+  {
+    name: 'audit-log pruning',
+    cron: 'AUDIT_PRUNE_CRON',
+    // The oldest 1% of the audit log (by id: the job walks it oldest first) moved back past AUDIT_RETENTION_DAYS.
+    due: async ({ ctx }) => {
+      const db = await database(ctx.databaseUrl);
+      try {
+        const [[total]] = await db.rows('SELECT COUNT(*) FROM audit_events', []);
+        const count = Math.max(1, Math.ceil(Number(total) / 100));
+        const [[last]] = await db.rows(`SELECT id FROM audit_events ORDER BY id LIMIT 1 OFFSET ${count - 1}`, []);
+        const events = await db.write('UPDATE audit_events SET occurred_at = ? WHERE id <= ?', [
+          dbDate(new Date(Date.now() - 181 * DAY_MS)),
+          last,
+        ]);
+        return `the oldest ${events} of ${Number(total)} audit events moved back 181 days (database; not per organization)`;
+      } finally {
+        await db.close();
+      }
+    },
+  },
+  {
+    name: 'incident alerts',
+    cron: 'DEPROVISION_ALERT_CRON',
+    // A burst of deactivations through SCIM in each (DEPROVISION_BURST_THRESHOLD, 10, and 10% of the active
+    // users): a deprovisioning incident opens with its alert due.
+    due: async ({ ctx, server, tenants, state }, chosen) => {
+      const count = Math.min(tenants.usersPerOrg, Math.max(10, Math.ceil((tenants.usersPerOrg + 1) / 10)));
+      const deactivated: Array<[Tenant, number]> = chosen.flatMap((tenant) =>
+        tenant.users.slice(0, count).map((id) => [tenant, id] as [Tenant, number]),
+      );
+      state.deactivated = deactivated;
+      await pool(deactivated, ctx.connections, async ([tenant, id]) => {
+        await call(
+          server.url,
+          'PATCH',
+          `${SCIM}/Users/${id}`,
+          scimHeaders(tenant),
+          patchOp([{ op: 'replace', value: { active: false } }]),
+        );
+      });
+      const db = await database(ctx.databaseUrl);
+      try {
+        const [[due]] = await db.rows('SELECT COUNT(*) FROM deprovisioning_incidents WHERE alert_due = 1', []);
+        return `${count} users deactivated in each (SCIM): ${Number(due)} incident alerts due`;
+      } finally {
+        await db.close();
+      }
+    },
+    // The users active again (the next run deactivates them again); their incidents stay open, dismissed by nobody.
+    cleanup: async ({ ctx, server, state }) => {
+      await pool(state.deactivated as Array<[Tenant, number]>, ctx.connections, async ([tenant, id]) => {
+        await call(
+          server.url,
+          'PATCH',
+          `${SCIM}/Users/${id}`,
+          scimHeaders(tenant),
+          patchOp([{ op: 'replace', value: { active: true } }]),
+        );
+      });
+    },
+  },
+];
+
+// ---------------------------------------------------------------- the job's runs, from /metrics
+
+interface Run {
+  /** When the bench saw it end (epoch ms), and its duration (ms): it ran over [end - ms, end]. */
+  end: number;
+  ms: number;
+}
+
+/**
+ * The job's runs so far, from /metrics: a histogram or summary (`…_count` and `…_sum` with a `job`
+ * label: its runs and their total time) or a last-duration gauge (a name with "job" and "duration",
+ * with a run counter or timestamp beside it when there is one). Null when /metrics has neither.
+ */
+interface JobRuns {
+  runs: number;
+  seconds: number;
+  /** A last-duration gauge: `seconds` is the last run's; else a histogram: the runs' total. */
+  gauge: boolean;
+}
+
+async function readJobRuns(url: string, job: string): Promise<JobRuns | null> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const samples = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    const match = /^(\w+)\{([^}]*)\}\s+(\S+)/.exec(line);
+    if (!match || !/job/i.test(match[1])) continue;
+    const label = /(?:^|,)\s*(?:job|name)="([^"]*)"/.exec(match[2])?.[1];
+    if (label === job) samples.set(match[1], Number(match[3]));
+  }
+  const entries = [...samples.entries()];
+  const count = entries.find(([name]) => name.endsWith('_count') && samples.has(name.replace(/_count$/, '_sum')));
+  if (count) return { runs: count[1], seconds: samples.get(count[0].replace(/_count$/, '_sum'))!, gauge: false };
+  const gauge = entries.find(([name]) => /duration/.test(name) && !name.endsWith('_bucket'));
+  if (!gauge) return null;
+  const counter = entries.find(([name]) => /runs?_total$|run.*timestamp|last_(end|finish|run)/.test(name) && name !== gauge[0]);
+  return { runs: counter ? counter[1] : gauge[1], seconds: gauge[1], gauge: true };
+}
+
+/**
+ * Polls /metrics until the job has run once more than `seen.last` says (nothing: it has not run yet);
+ * that run. A poll is 100 ms, a period PERIOD s: one run between two polls.
+ */
+async function nextRun(server: StartedProcess, job: string, seen: { last: JobRuns | null }, timeoutMs: number): Promise<Run> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    await new Promise((resolveSoon) => setTimeout(resolveSoon, 100));
+    const now = performance.timeOrigin + performance.now();
+    const read = await readJobRuns(server.url, job);
+    if (!read || read.runs === seen.last?.runs) continue;
+    const before = seen.last ?? { runs: 0, seconds: 0 };
+    // A histogram: this run's time is what the sum grew by.
+    const ms = (read.gauge ? read.seconds : (read.seconds - before.seconds) / Math.max(1, read.runs - before.runs)) * 1000;
+    seen.last = read;
+    return { end: now, ms };
+  }
+  throw new Error(`The job "${job}" did not run within ${Math.round(timeoutMs / 1000)} s`);
+}
+
+// ---------------------------------------------------------------- another organization's reads
+
+/** Back-to-back GETs on `connections` connections until stdin ends: [start (epoch ms), duration (ms)] of each. */
+const READER = `
+const [url, key, connections] = process.argv.slice(1);
+const reads = [];
+let stop = false;
+process.stdin.on('end', () => (stop = true)).resume();
+Promise.all(Array.from({ length: Number(connections) }, async () => {
+  while (!stop) {
+    const started = performance.timeOrigin + performance.now();
+    const response = await fetch(url, { headers: { authorization: 'Bearer ' + key } });
+    await response.arrayBuffer();
+    reads.push([started, performance.timeOrigin + performance.now() - started, response.status]);
+  }
+})).then(() => process.stdout.write(JSON.stringify(reads), () => process.exit(0)));
+`;
+
+function reader(url: string, key: string): { stop: () => Promise<Array<[number, number, number]>> } {
+  const child = spawn(process.execPath, ['-e', READER, url, key, '2'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk));
+  const done = new Promise<Array<[number, number, number]>>((resolveReads, reject) =>
+    child.once('exit', (code) =>
+      code === 0
+        ? resolveReads(JSON.parse(output) as Array<[number, number, number]>)
+        : reject(new Error(`reader exited ${code}`)),
+    ),
+  );
+  return {
+    stop: () => {
+      child.stdin!.end();
+      return done;
+    },
+  };
+}
+
+// ---------------------------------------------------------------- the measure
+
+export interface JobResult {
+  job: string;
+  firstMs: number;
+  nothingDueMs: number[];
+  dueMs: number;
+  /** What was made due. */
+  due: string;
+  dueOrganizations: number;
+  setupSeconds: number;
+  /** The other organization's reads: idle, while a nothing-due run ran, while the 1%-due run ran. */
+  idle: Reads;
+  nothingDue: Reads;
+  dueRun: Reads;
+  errors: number;
+  peakRssMb: number;
+}
+
+interface Reads {
+  requests: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+export interface JobsResult {
+  orgs: number;
+  period: number;
+  jobs: JobResult[];
+}
+
+/** Reads around a window: a read that started before its end and ended after its start. */
+const overlaps = (read: [number, number, number], from: number, to: number) => read[0] < to && read[0] + read[1] > from;
+
+function stats(reads: Array<[number, number, number]>): Reads {
+  const sorted = reads.map((r) => r[1]).sort((a, b) => a - b);
+  const at = (q: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))] : NaN);
+  return { requests: sorted.length, p50: at(0.5), p99: at(0.99), max: sorted[sorted.length - 1] ?? NaN };
+}
+
+export async function tenantJobs(ctx: BenchContext, tenants: Tenants): Promise<JobsResult> {
+  const jobs: JobResult[] = [];
+  // The reading organization is never among those made due.
+  const other = tenants.tenants[tenants.tenants.length - 1];
+  const candidates = tenants.tenants.slice(0, -1);
+  const dueCount = Math.max(1, Math.round(tenants.orgs / 100));
+  const only = process.env.BENCH_JOBS ? new RegExp(process.env.BENCH_JOBS) : undefined;
+  for (const job of JOBS.filter((j) => !only || only.test(j.name))) {
+    const env: Record<string, string> = { SCHEDULER_ENABLED: 'true', METRICS_ENABLED: 'true' };
+    for (const j of JOBS) env[j.cron] = j === job ? `*/${PERIOD} * * * * *` : NEVER;
+    const server = await ctx.startServer(ctx.databaseUrl, env);
+    try {
+      const metrics = await (await fetch(`${server.url}/metrics`)).text();
+      if (!/^# TYPE \w*job\w* /im.test(metrics))
+        throw new Error(
+          '/metrics gives no run time of the scheduled jobs (a histogram with a job label, or a last-duration gauge)',
+        );
+      const seen = { last: await readJobRuns(server.url, job.name) };
+      const reads = reader(`${server.url}${SCIM}/Users/${other.users[0]}`, other.scimKey);
+      // A run may take minutes at scale (that is what this measures): wait for it.
+      const timeout = (PERIOD + 600) * 1000;
+      const first = await nextRun(server, job.name, seen, timeout);
+      const nothing: Run[] = [];
+      for (let i = 0; i < NOTHING_DUE_RUNS; i++) nothing.push(await nextRun(server, job.name, seen, timeout));
+      const chosen = [...candidates].sort(() => Math.random() - 0.5).slice(0, dueCount);
+      const setup: Setup = { ctx, server, tenants, state: {} };
+      const setupFrom = performance.timeOrigin + performance.now();
+      const due = await job.due(setup, chosen);
+      const setupTo = performance.timeOrigin + performance.now();
+      // A run that began during the set-up saw part of it: the one after is the 1%-due run.
+      let dueRun = await nextRun(server, job.name, seen, timeout);
+      if (dueRun.end - dueRun.ms < setupTo) dueRun = await nextRun(server, job.name, seen, timeout);
+      const all = await reads.stop();
+      const runs = [first, ...nothing, dueRun];
+      const margin = 100;
+      const inRun = (run: Run) => all.filter((r) => overlaps(r, run.end - run.ms - margin, run.end));
+      const idle = all.filter(
+        (r) => !runs.some((run) => overlaps(r, run.end - run.ms - margin, run.end + margin)) && !overlaps(r, setupFrom, setupTo),
+      );
+      const peakRssMb = peak(server.child.pid!);
+      if (job.cleanup) await job.cleanup(setup, chosen);
+      const result: JobResult = {
+        job: job.name,
+        firstMs: first.ms,
+        nothingDueMs: nothing.map((r) => r.ms),
+        dueMs: dueRun.ms,
+        due,
+        dueOrganizations: chosen.length,
+        setupSeconds: (setupTo - setupFrom) / 1000,
+        idle: stats(idle),
+        nothingDue: stats(nothing.flatMap(inRun)),
+        dueRun: stats(inRun(dueRun)),
+        errors: all.filter((r) => r[2] !== 200).length,
+        peakRssMb,
+      };
+      jobs.push(result);
+      ctx.log(
+        `  jobs: ${job.name}: first run ${first.ms.toFixed(0)} ms, nothing due ${result.nothingDueMs.map((ms) => ms.toFixed(0)).join(', ')} ms, ${chosen.length} organizations due ${dueRun.ms.toFixed(0)} ms (${due}); other organization's GET p99 idle ${result.idle.p99.toFixed(1)} ms, during the runs ${result.nothingDue.p99.toFixed(1)} / ${result.dueRun.p99.toFixed(1)} ms`,
+      );
+    } finally {
+      await stop(server);
+    }
+  }
+  return { orgs: tenants.orgs, period: PERIOD, jobs };
+}
+
+function peak(pid: number): number {
+  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Number(match[1]) / 1024 : NaN;
+}
+
+export function printJobs(result: JobsResult): void {
+  const ms = (n: number) => (Number.isNaN(n) ? '–' : n.toFixed(0));
+  const p = (r: Reads) => `${r.p99.toFixed(1)} (${r.requests})`;
+  const lines = [
+    '',
+    `Scheduled jobs over ${result.orgs.toLocaleString('en-US')} organizations (each on a server of its own, its cron every ${result.period} s); another organization's GET /Users/{id}, 2 connections`,
+    '',
+    "| job | first run ms | nothing due ms | 1% due ms | what was due | other org's p99 ms (reads): idle | while nothing due ran | while 1% due ran | server peak RSS |",
+    '| --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |',
+    ...result.jobs.map(
+      (j) =>
+        `| ${j.job} | ${ms(j.firstMs)} | ${j.nothingDueMs.map(ms).join(', ')} | ${ms(j.dueMs)} | ${j.dueOrganizations} organizations: ${j.due} | ${p(j.idle)} | ${p(j.nothingDue)} | ${p(j.dueRun)} | ${j.peakRssMb.toFixed(0)} MB |`,
+    ),
+    '',
+  ];
+  process.stdout.write(lines.join('\n'));
+}
+
+// ---------------------------------------------------------------- the database, for what only time makes due
+
+interface Database {
+  rows: (sql: string, params: unknown[]) => Promise<unknown[][]>;
+  /** Rows changed. */
+  write: (sql: string, params: unknown[]) => Promise<number>;
+  close: () => Promise<void>;
+}
+
+async function database(url: string): Promise<Database> {
+  if (url.startsWith('sqlite:')) {
+    const { default: Sqlite } = await import('better-sqlite3');
+    const db = new Sqlite(url.slice('sqlite:'.length));
+    db.pragma('busy_timeout = 10000');
+    return {
+      rows: async (sql, params) =>
+        db
+          .prepare(sql)
+          .raw()
+          .all(...params) as unknown[][],
+      write: async (sql, params) => db.prepare(sql).run(...params).changes,
+      close: async () => {
+        db.close();
+      },
+    };
+  }
+  const { createConnection } = await import('mysql2/promise');
+  const connection = await createConnection(url);
+  return {
+    rows: async (sql, params) => (await connection.query({ sql, rowsAsArray: true }, params))[0] as unknown[][],
+    write: async (sql, params) => ((await connection.query(sql, params))[0] as { affectedRows: number }).affectedRows,
+    close: () => connection.end(),
+  };
+}
