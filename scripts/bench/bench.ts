@@ -399,7 +399,7 @@ function printRss(tenants: Tenants, r: TenantsRss): void {
 
 function printStartup(tenants: Tenants, r: Startup): void {
   process.stdout.write(
-    `\nStart-up, spawn to /health answering (median of ${r.emptyMs.length}): empty database ${median(r.emptyMs).toFixed(0)} ms, ${tenants.orgs.toLocaleString('en-US')} organizations ${median(r.seededMs).toFixed(0)} ms (${(median(r.seededMs) - median(r.emptyMs)).toFixed(0)} ms more)\n`,
+    `\nStart-up, spawn to /health answering (median of ${r.emptyMs.length}): empty database ${median(r.emptyMs).toFixed(0)} ms, ${tenants.orgs.toLocaleString('en-US')} organizations ${median(r.seededMs).toFixed(0)} ms (${median(r.seededMs) >= median(r.emptyMs) ? '+' : ''}${(median(r.seededMs) - median(r.emptyMs)).toFixed(0)} ms)\n`,
   );
 }
 

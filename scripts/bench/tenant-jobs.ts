@@ -4,7 +4,8 @@
  *
  * For each job, a server of its own on the bench's database, as deployed but for the schedule: the
  * scheduler on, that job's cron every PERIOD seconds (the cron variables take seconds), every other
- * job's once a year; METRICS_ENABLED, for the job's run time (readJobRuns). A process of its own reads
+ * job's once a year; METRICS_ENABLED, for each run's time and what it handled (JobRuns' `torii_job_*`
+ * gauges, polled every 100 ms). A process of its own reads
  * another organization's user back to back (2 connections) from the start, each request's start and
  * time kept. Runs: the first (after start-up: it may do one-time work), NOTHING_DUE_RUNS with nothing
  * due, then 1% of the organizations made due (dueSetups, through the API where there is a way, the
@@ -23,9 +24,11 @@ const NOTHING_DUE_RUNS = 2;
 const NEVER = '0 0 1 1 *';
 
 interface Job {
-  /** The name the server schedules it under (scheduleJob). */
+  /** Its name in /metrics (`torii_job_*{job="…"}`). */
   name: string;
   cron: string;
+  /** A job whose run must follow the set-up before what it made due is seen (the traffic flush, once a minute). */
+  after?: string;
   /** Makes `chosen` due; a sentence saying what it did. */
   due: (setup: Setup, chosen: Tenant[]) => Promise<string>;
   /** Undoes what a later run would trip over. */
@@ -79,6 +82,8 @@ const JOBS: Job[] = [
   {
     name: 'scim-health',
     cron: 'SCIM_HEALTH_CRON',
+    // Failures mark an organization due when the minute's traffic is written.
+    after: 'scim-traffic',
     // Failed SCIM requests: the connection turns degraded (more than 20% of at least 10 requests in 24 hours), an alert is mailed.
     due: async ({ ctx, server }, chosen) => {
       const failures = 30;
@@ -97,7 +102,7 @@ const JOBS: Job[] = [
     },
   },
   {
-    name: 'deleted-user purge',
+    name: 'deleted-user-purge',
     cron: 'DELETED_USER_PURGE_CRON',
     // A user created and deleted through SCIM in each; then, in the database, that deletion and every
     // deprovisioning record before it moved back past DELETED_USER_RETENTION_DAYS (the job walks records oldest first).
@@ -128,7 +133,7 @@ const JOBS: Job[] = [
     },
   },
   {
-    name: 'audit-log pruning',
+    name: 'audit-prune',
     cron: 'AUDIT_PRUNE_CRON',
     // The oldest 1% of the audit log (by id: the job walks it oldest first) moved back past AUDIT_RETENTION_DAYS.
     due: async ({ ctx }) => {
@@ -148,29 +153,36 @@ const JOBS: Job[] = [
     },
   },
   {
-    name: 'incident alerts',
+    name: 'incident-alerts',
     cron: 'DEPROVISION_ALERT_CRON',
-    // A burst of deactivations through SCIM in each (DEPROVISION_BURST_THRESHOLD, 10, and 10% of the active
-    // users): a deprovisioning incident opens with its alert due.
-    due: async ({ ctx, server, tenants, state }, chosen) => {
-      const count = Math.min(tenants.usersPerOrg, Math.max(10, Math.ceil((tenants.usersPerOrg + 1) / 10)));
-      const deactivated: Array<[Tenant, number]> = chosen.flatMap((tenant) =>
-        tenant.users.slice(0, count).map((id) => [tenant, id] as [Tenant, number]),
-      );
-      state.deactivated = deactivated;
-      await pool(deactivated, ctx.connections, async ([tenant, id]) => {
-        await call(
-          server.url,
-          'PATCH',
-          `${SCIM}/Users/${id}`,
-          scimHeaders(tenant),
-          patchOp([{ op: 'replace', value: { active: false } }]),
-        );
-      });
+    // A burst of deactivations through SCIM in each (DEPROVISION_BURST_THRESHOLD, 10, and
+    // DEPROVISION_BURST_PERCENT, 10%, of its active users, which POSTs may have added to): a
+    // deprovisioning incident opens with its alert due.
+    due: async ({ ctx, server, state }, chosen) => {
       const db = await database(ctx.databaseUrl);
       try {
+        const deactivated: Array<[Tenant, number]> = [];
+        for (const tenant of chosen) {
+          const [[active]] = await db.rows(
+            'SELECT COUNT(*) FROM users WHERE organization_id = ? AND deleted_at IS NULL AND active = 1',
+            [tenant.id],
+          );
+          const count = Math.max(10, Math.ceil(Number(active) / 10)) + 1;
+          if (count > tenant.users.length) throw new Error(`Tenant ${tenant.n} has too few seeded users for a burst (${count})`);
+          deactivated.push(...tenant.users.slice(0, count).map((id) => [tenant, id] as [Tenant, number]));
+        }
+        state.deactivated = deactivated;
+        await pool(deactivated, ctx.connections, async ([tenant, id]) => {
+          await call(
+            server.url,
+            'PATCH',
+            `${SCIM}/Users/${id}`,
+            scimHeaders(tenant),
+            patchOp([{ op: 'replace', value: { active: false } }]),
+          );
+        });
         const [[due]] = await db.rows('SELECT COUNT(*) FROM deprovisioning_incidents WHERE alert_due = 1', []);
-        return `${count} users deactivated in each (SCIM): ${Number(due)} incident alerts due`;
+        return `${deactivated.length} users deactivated (SCIM), a tenth of each one's active users and one more: ${Number(due)} incident alerts due`;
       } finally {
         await db.close();
       }
@@ -196,54 +208,49 @@ interface Run {
   /** When the bench saw it end (epoch ms), and its duration (ms): it ran over [end - ms, end]. */
   end: number;
   ms: number;
+  /** The rows or organizations it handled, as the job counts them. */
+  handled: number;
+  failed: boolean;
 }
 
-/**
- * The job's runs so far, from /metrics: a histogram or summary (`…_count` and `…_sum` with a `job`
- * label: its runs and their total time) or a last-duration gauge (a name with "job" and "duration",
- * with a run counter or timestamp beside it when there is one). Null when /metrics has neither.
- */
-interface JobRuns {
+/** A job's runs so far, from /metrics (JobRuns: `torii_job_*{job="…"}`). */
+interface JobMetrics {
   runs: number;
+  failures: number;
   seconds: number;
-  /** A last-duration gauge: `seconds` is the last run's; else a histogram: the runs' total. */
-  gauge: boolean;
+  handled: number;
 }
 
-async function readJobRuns(url: string, job: string): Promise<JobRuns | null> {
+async function readJobMetrics(url: string, job: string): Promise<JobMetrics | null> {
   const text = await (await fetch(`${url}/metrics`)).text();
-  const samples = new Map<string, number>();
+  const found: JobMetrics = { runs: 0, failures: 0, seconds: NaN, handled: NaN };
   for (const line of text.split('\n')) {
-    const match = /^(\w+)\{([^}]*)\}\s+(\S+)/.exec(line);
-    if (!match || !/job/i.test(match[1])) continue;
-    const label = /(?:^|,)\s*(?:job|name)="([^"]*)"/.exec(match[2])?.[1];
-    if (label === job) samples.set(match[1], Number(match[3]));
+    const match = /^(torii_job_\w+)\{([^}]*)\}\s+(\S+)/.exec(line);
+    if (!match || !match[2].split(',').includes(`job="${job}"`)) continue;
+    const value = Number(match[3]);
+    if (match[1] === 'torii_job_runs_total') {
+      found.runs += value;
+      if (match[2].includes('outcome="failure"')) found.failures += value;
+    } else if (match[1] === 'torii_job_last_run_duration_seconds') found.seconds = value;
+    else if (match[1] === 'torii_job_last_run_handled') found.handled = value;
   }
-  const entries = [...samples.entries()];
-  const count = entries.find(([name]) => name.endsWith('_count') && samples.has(name.replace(/_count$/, '_sum')));
-  if (count) return { runs: count[1], seconds: samples.get(count[0].replace(/_count$/, '_sum'))!, gauge: false };
-  const gauge = entries.find(([name]) => /duration/.test(name) && !name.endsWith('_bucket'));
-  if (!gauge) return null;
-  const counter = entries.find(([name]) => /runs?_total$|run.*timestamp|last_(end|finish|run)/.test(name) && name !== gauge[0]);
-  return { runs: counter ? counter[1] : gauge[1], seconds: gauge[1], gauge: true };
+  return found.runs ? found : null;
 }
 
 /**
- * Polls /metrics until the job has run once more than `seen.last` says (nothing: it has not run yet);
- * that run. A poll is 100 ms, a period PERIOD s: one run between two polls.
+ * Polls /metrics (every 100 ms; a run every PERIOD s) until the job has run more often than `seen.last`
+ * says (nothing: not at all yet); that run.
  */
-async function nextRun(server: StartedProcess, job: string, seen: { last: JobRuns | null }, timeoutMs: number): Promise<Run> {
+async function nextRun(server: StartedProcess, job: string, seen: { last: JobMetrics | null }, timeoutMs: number): Promise<Run> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     await new Promise((resolveSoon) => setTimeout(resolveSoon, 100));
     const now = performance.timeOrigin + performance.now();
-    const read = await readJobRuns(server.url, job);
+    const read = await readJobMetrics(server.url, job);
     if (!read || read.runs === seen.last?.runs) continue;
-    const before = seen.last ?? { runs: 0, seconds: 0 };
-    // A histogram: this run's time is what the sum grew by.
-    const ms = (read.gauge ? read.seconds : (read.seconds - before.seconds) / Math.max(1, read.runs - before.runs)) * 1000;
+    const failed = read.failures > (seen.last?.failures ?? 0);
     seen.last = read;
-    return { end: now, ms };
+    return { end: now, ms: read.seconds * 1000, handled: read.handled, failed };
   }
   throw new Error(`The job "${job}" did not run within ${Math.round(timeoutMs / 1000)} s`);
 }
@@ -289,18 +296,16 @@ function reader(url: string, key: string): { stop: () => Promise<Array<[number, 
 
 export interface JobResult {
   job: string;
-  firstMs: number;
-  nothingDueMs: number[];
-  dueMs: number;
-  /** What was made due. */
-  due: string;
+  /** The first run after start-up (it may do one-time work), NOTHING_DUE_RUNS more, and the run after the set-up. */
+  first: Run;
+  nothingDue: Run[];
+  due: Run;
+  /** What was made due, in how many organizations, and how long that took. */
+  made: string;
   dueOrganizations: number;
   setupSeconds: number;
   /** The other organization's reads: idle, while a nothing-due run ran, while the 1%-due run ran. */
-  idle: Reads;
-  nothingDue: Reads;
-  dueRun: Reads;
-  errors: number;
+  reads: { idle: Reads; nothingDue: Reads; due: Reads; errors: number };
   peakRssMb: number;
 }
 
@@ -330,7 +335,8 @@ export async function tenantJobs(ctx: BenchContext, tenants: Tenants): Promise<J
   const jobs: JobResult[] = [];
   // The reading organization is never among those made due.
   const other = tenants.tenants[tenants.tenants.length - 1];
-  const candidates = tenants.tenants.slice(0, -1);
+  // Nor is the first, the workloads' single organization (tenants-post adds thousands of users to it).
+  const candidates = tenants.tenants.slice(1, -1);
   const dueCount = Math.max(1, Math.round(tenants.orgs / 100));
   const only = process.env.BENCH_JOBS ? new RegExp(process.env.BENCH_JOBS) : undefined;
   for (const job of JOBS.filter((j) => !only || only.test(j.name))) {
@@ -339,11 +345,9 @@ export async function tenantJobs(ctx: BenchContext, tenants: Tenants): Promise<J
     const server = await ctx.startServer(ctx.databaseUrl, env);
     try {
       const metrics = await (await fetch(`${server.url}/metrics`)).text();
-      if (!/^# TYPE \w*job\w* /im.test(metrics))
-        throw new Error(
-          '/metrics gives no run time of the scheduled jobs (a histogram with a job label, or a last-duration gauge)',
-        );
-      const seen = { last: await readJobRuns(server.url, job.name) };
+      if (!metrics.includes('torii_job_last_run_duration_seconds'))
+        throw new Error('/metrics gives no torii_job_last_run_duration_seconds: this build does not time its scheduled jobs');
+      const seen = { last: await readJobMetrics(server.url, job.name) };
       const reads = reader(`${server.url}${SCIM}/Users/${other.users[0]}`, other.scimKey);
       // A run may take minutes at scale (that is what this measures): wait for it.
       const timeout = (PERIOD + 600) * 1000;
@@ -353,13 +357,17 @@ export async function tenantJobs(ctx: BenchContext, tenants: Tenants): Promise<J
       const chosen = [...candidates].sort(() => Math.random() - 0.5).slice(0, dueCount);
       const setup: Setup = { ctx, server, tenants, state: {} };
       const setupFrom = performance.timeOrigin + performance.now();
-      const due = await job.due(setup, chosen);
+      const made = await job.due(setup, chosen);
+      if (job.after) {
+        const afterSeen = { last: await readJobMetrics(server.url, job.after) };
+        await nextRun(server, job.after, afterSeen, 120_000);
+      }
       const setupTo = performance.timeOrigin + performance.now();
-      // A run that began during the set-up saw part of it: the one after is the 1%-due run.
-      let dueRun = await nextRun(server, job.name, seen, timeout);
-      if (dueRun.end - dueRun.ms < setupTo) dueRun = await nextRun(server, job.name, seen, timeout);
+      // A run that began before the set-up ended saw part of it: the one after is the 1%-due run.
+      let due = await nextRun(server, job.name, seen, timeout);
+      if (due.end - due.ms < setupTo) due = await nextRun(server, job.name, seen, timeout);
       const all = await reads.stop();
-      const runs = [first, ...nothing, dueRun];
+      const runs = [first, ...nothing, due];
       const margin = 100;
       const inRun = (run: Run) => all.filter((r) => overlaps(r, run.end - run.ms - margin, run.end));
       const idle = all.filter(
@@ -367,23 +375,28 @@ export async function tenantJobs(ctx: BenchContext, tenants: Tenants): Promise<J
       );
       const peakRssMb = peak(server.child.pid!);
       if (job.cleanup) await job.cleanup(setup, chosen);
+      if (runs.some((run) => run.failed))
+        ctx.log(`  jobs: ${job.name}: a run failed (torii_job_runs_total outcome="failure"); see the server's log`);
       const result: JobResult = {
         job: job.name,
-        firstMs: first.ms,
-        nothingDueMs: nothing.map((r) => r.ms),
-        dueMs: dueRun.ms,
+        first,
+        nothingDue: nothing,
         due,
+        made,
         dueOrganizations: chosen.length,
         setupSeconds: (setupTo - setupFrom) / 1000,
-        idle: stats(idle),
-        nothingDue: stats(nothing.flatMap(inRun)),
-        dueRun: stats(inRun(dueRun)),
-        errors: all.filter((r) => r[2] !== 200).length,
+        reads: {
+          idle: stats(idle),
+          nothingDue: stats(nothing.flatMap(inRun)),
+          due: stats(inRun(due)),
+          errors: all.filter((r) => r[2] !== 200).length,
+        },
         peakRssMb,
       };
       jobs.push(result);
+      const run = (r: Run) => `${r.ms.toFixed(0)} ms (${r.handled} handled)`;
       ctx.log(
-        `  jobs: ${job.name}: first run ${first.ms.toFixed(0)} ms, nothing due ${result.nothingDueMs.map((ms) => ms.toFixed(0)).join(', ')} ms, ${chosen.length} organizations due ${dueRun.ms.toFixed(0)} ms (${due}); other organization's GET p99 idle ${result.idle.p99.toFixed(1)} ms, during the runs ${result.nothingDue.p99.toFixed(1)} / ${result.dueRun.p99.toFixed(1)} ms`,
+        `  jobs: ${job.name}: first run ${run(first)}, nothing due ${nothing.map(run).join(', ')}, ${chosen.length} organizations due ${run(due)}: ${made}; other organization's GET p99 idle ${result.reads.idle.p99.toFixed(1)} ms, during the runs ${result.reads.nothingDue.p99.toFixed(1)} / ${result.reads.due.p99.toFixed(1)} ms`,
       );
     } finally {
       await stop(server);
@@ -398,17 +411,21 @@ function peak(pid: number): number {
 }
 
 export function printJobs(result: JobsResult): void {
-  const ms = (n: number) => (Number.isNaN(n) ? '–' : n.toFixed(0));
-  const p = (r: Reads) => `${r.p99.toFixed(1)} (${r.requests})`;
+  const run = (r: Run) => `${r.ms.toFixed(0)} (${r.handled})${r.failed ? ' failed' : ''}`;
+  const p = (r: Reads) => (r.requests ? `${r.p99.toFixed(1)} (${r.requests})` : '–');
   const lines = [
     '',
-    `Scheduled jobs over ${result.orgs.toLocaleString('en-US')} organizations (each on a server of its own, its cron every ${result.period} s); another organization's GET /Users/{id}, 2 connections`,
+    `Scheduled jobs over ${result.orgs.toLocaleString('en-US')} organizations, each on a server of its own with its cron every ${result.period} s: each run's ms (rows or organizations it handled); another organization's GET /Users/{id} on 2 connections, p99 ms (reads)`,
     '',
-    "| job | first run ms | nothing due ms | 1% due ms | what was due | other org's p99 ms (reads): idle | while nothing due ran | while 1% due ran | server peak RSS |",
-    '| --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |',
+    '| job | first run | nothing due | 1% due | idle p99 | p99 while nothing due ran | p99 while 1% due ran | read errors | server peak RSS |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...result.jobs.map(
       (j) =>
-        `| ${j.job} | ${ms(j.firstMs)} | ${j.nothingDueMs.map(ms).join(', ')} | ${ms(j.dueMs)} | ${j.dueOrganizations} organizations: ${j.due} | ${p(j.idle)} | ${p(j.nothingDue)} | ${p(j.dueRun)} | ${j.peakRssMb.toFixed(0)} MB |`,
+        `| ${j.job} | ${run(j.first)} | ${j.nothingDue.map(run).join(', ')} | ${run(j.due)} | ${p(j.reads.idle)} | ${p(j.reads.nothingDue)} | ${p(j.reads.due)} | ${j.reads.errors} | ${j.peakRssMb.toFixed(0)} MB |`,
+    ),
+    '',
+    ...result.jobs.map(
+      (j) => `- ${j.job}, 1% due: ${j.dueOrganizations} organizations; ${j.made} (set-up ${j.setupSeconds.toFixed(1)} s)`,
     ),
     '',
   ];
