@@ -27,14 +27,15 @@
  *
  *   npm run bench -- --orgs 10000 --users-per-org 100 --keep-database     # 1,000,000 users in 10,000 organizations
  *   npm run bench -- --orgs 200 --users-per-org 20 --workloads tenants-get,tenants-rss,startup,jobs
+ *   BENCH_JOBS=scim-health npm run bench -- --orgs 1000 --workloads jobs        # only the jobs whose name matches
  *
  * seeds N organizations (org:create's service, one process), turns SCIM on and makes a SCIM key in each
  * through its admin API, then M users and 3 groups each through SCIM, and runs: tenants-filter, -get,
  * -page, -patch, -post, -group-patch, each on one organization and then on a random organization per
  * request (the ratio is the figure); tenants-rss, a fresh server's peak RSS after a pass that uses every
  * organization; startup, spawn to ready with the N organizations and with an empty database; jobs,
- * each scheduled job over the N organizations, with nothing due and with 1% of them due, and another
- * organization's GET p99 while it runs. The keys and ids are kept in a side file next to the database,
+ * each scheduled job over the N organizations, with nothing due and with 1% of them due (its run times
+ * from the server's torii_job_* metrics), and another organization's GET p99 while it runs. The keys and ids are kept in a side file next to the database,
  * so that --database reuses it. The single-organization workloads (filter, get, …) still run on
  * organization 1 when named in --workloads.
  */
