@@ -22,6 +22,22 @@
  *   npm run bench -- --workloads deep-page,import  # random pages in the last tenth; every page walked, as Okta and Entra import
  *   npm run bench -- --users 30000 --workloads deactivate,delete   # deprovisioning: real deactivations, then deletes (last: it deletes)
  *   npm run bench -- --users 1000000 --keep-database, then --database <the URL it printed>: reuse a seeded database
+ *
+ * Across tenants (tenants.ts, tenant-jobs.ts; issue 31):
+ *
+ *   npm run bench -- --orgs 10000 --users-per-org 100 --keep-database     # 1,000,000 users in 10,000 organizations
+ *   npm run bench -- --orgs 200 --users-per-org 20 --workloads tenants-get,tenants-rss,startup,jobs
+ *   BENCH_JOBS=scim-health npm run bench -- --orgs 1000 --workloads jobs        # only the jobs whose name matches
+ *
+ * seeds N organizations (org:create's service, one process), turns SCIM on and makes a SCIM key in each
+ * through its admin API, then M users and 3 groups each through SCIM, and runs: tenants-filter, -get,
+ * -page, -patch, -post, -group-patch, each on one organization and then on a random organization per
+ * request (the ratio is the figure); tenants-rss, a fresh server's peak RSS after a pass that uses every
+ * organization; startup, spawn to ready with the N organizations and with an empty database; jobs,
+ * each scheduled job over the N organizations, with nothing due and with 1% of them due (its run times
+ * from the server's torii_job_* metrics), and another organization's GET p99 while it runs. The keys and ids are kept in a side file next to the database,
+ * so that --database reuses it. The single-organization workloads (filter, get, …) still run on
+ * organization 1 when named in --workloads.
  */
 import autocannon from 'autocannon';
 import { execFileSync, spawn } from 'node:child_process';
@@ -44,6 +60,24 @@ import {
   SERVER,
   startProcess as startAnyProcess,
 } from './server-process';
+import { JobsResult, printJobs, tenantJobs } from './tenant-jobs';
+import {
+  BenchContext,
+  printTenantTable,
+  removeSideFile,
+  startup as startupTimes,
+  Startup,
+  TENANT_DEFAULT,
+  TENANT_MEASURES,
+  TENANT_WORKLOADS,
+  TenantResult,
+  Tenants,
+  TenantSeeding,
+  tenantsOf,
+  tenantsRss,
+  TenantsRss,
+  tenantWorkload,
+} from './tenants';
 import { DEFAULT_SEARCH_MAX_ROWS, searchCost } from '../../apps/server/src/users/search-cost';
 
 const ROOT = resolve(__dirname, '../../..');
@@ -59,7 +93,11 @@ const { values: args } = parseArgs({
     warmup: { type: 'string', default: '2' },
     connections: { type: 'string', default: '20' },
     // Reads first, so that they measure the organization as seeded (POST and okta-sync add users).
-    workloads: { type: 'string', default: 'filter,get,page,patch,post,okta-sync' },
+    // With --orgs: the tenants workloads and measures (TENANT_DEFAULT).
+    workloads: { type: 'string' },
+    // Organizations to seed (and the users of each) for the tenants workloads; 0: none.
+    orgs: { type: 'string', default: '0' },
+    'users-per-org': { type: 'string', default: '100' },
     'seed-connections': { type: 'string', default: '20' },
     // Connections of the isolation workload's attacker: more than MySQL's pool (DATABASE_POOL_SIZE, 10) by default.
     attackers: { type: 'string', default: '16' },
@@ -75,6 +113,8 @@ const USERS = Number(args.users);
 const DURATION = Number(args.duration);
 const WARMUP = Number(args.warmup);
 const CONNECTIONS = Number(args.connections);
+const ORGS = Number(args.orgs);
+const USERS_PER_ORG = Number(args['users-per-org']);
 const PINNED = cpus().length >= 2 && hasTaskset();
 
 interface Target {
@@ -101,29 +141,24 @@ async function main(): Promise<void> {
   const reused = args.database;
   const databaseUrl = reused ?? (await freshDatabase(process.env.DATABASE_URL, 'bench'));
   const engine = databaseUrl.startsWith('sqlite') ? 'SQLite' : 'MySQL/MariaDB';
+  const names = String(args.workloads ?? (ORGS > 0 ? TENANT_DEFAULT : 'filter,get,page,patch,post,okta-sync'))
+    .split(',')
+    .flatMap((name) => (name === 'groups' ? GROUP_WORKLOADS : [name]));
+  const tenantNames = [...TENANT_WORKLOADS, ...TENANT_MEASURES];
+  if (!ORGS && names.some((name) => tenantNames.includes(name)))
+    throw new Error(`The workloads ${tenantNames.join(', ')} need --orgs (and --users-per-org).`);
+  // Organization 1 (the first-run organization) is seeded with --users only for the single-organization workloads.
+  const single = names.some((name) => !tenantNames.includes(name));
   log(
-    `Engine: ${engine}; users: ${USERS}; ${CONNECTIONS} connections; ${DURATION} s per workload; server ${PINNED ? 'pinned to core 0, load generator on core 1' : 'not pinned (taskset or a second core missing)'}`,
+    `Engine: ${engine}; users: ${single ? USERS : 0}${ORGS ? `; ${ORGS} organizations of ${USERS_PER_ORG} users` : ''}; ${CONNECTIONS} connections; ${DURATION} s per workload; server ${PINNED ? 'pinned to core 0, load generator on core 1' : 'not pinned (taskset or a second core missing)'}`,
   );
   log('Rate limiting is off for the run (SCIM_RATE_LIMIT_PER_MINUTE=0); request logging off (LOG_LEVEL=warn).');
   if (WARMUP > 0) log(`Each server gets ${WARMUP} s of a workload, unmeasured, before it is measured (--warmup).`);
 
   const bare = await startProcess(BARE, ['0'], {}, /listening (\d+)/);
-  const port = await freePort();
-  const server = await startProcess(SERVER, [], {
-    NODE_ENV: 'production',
-    DATABASE_URL: databaseUrl,
-    SCIM_RATE_LIMIT_PER_MINUTE: '0',
-    LOG_LEVEL: 'warn',
-    SCHEDULER_ENABLED: 'false',
-    MAIL_OUTBOX_DIR: join(tmpdir(), 'torii-bench-outbox'),
-    BOOTSTRAP_ADMIN_EMAIL: 'admin@bench.test',
-    // Standard output is a pipe here, so the first-run key is written to this file (mode 0600).
-    BOOTSTRAP_KEY_FILE: KEY_FILE,
-    HOST: '127.0.0.1',
-    PORT: String(port),
-    APP_URL: `http://127.0.0.1:${port}`,
-  });
+  const server = await startProcess(SERVER, [], serverEnv(databaseUrl, await freePort()));
   let floor: Awaited<ReturnType<typeof startProcess>> | undefined;
+  let emptyDatabase: string | undefined;
   try {
     const firstRun = reused ? operatorApiKey(databaseUrl) : readFileSync(KEY_FILE, 'utf8');
     const target: Target = { url: server.url, pid: server.child.pid!, key: await scimKey(server.url, firstRun) };
@@ -131,9 +166,11 @@ async function main(): Promise<void> {
 
     // Timed from the first request to the last response: autocannon itself reports the end of an
     // `amount` run on its next one-second tick, which would round every seeding time up to whole seconds.
-    const present = await userCount(target);
+    const present = single ? await userCount(target) : 0;
     let seedRate = NaN;
-    if (present >= USERS) {
+    if (!single) {
+      log('Organization 1 is not seeded: no single-organization workload.');
+    } else if (present >= USERS) {
       log(`The database holds ${present} users already: no seeding.`);
     } else {
       const seedStarted = process.hrtime.bigint();
@@ -151,9 +188,16 @@ async function main(): Promise<void> {
       seedRate = USERS / seedSeconds;
       log(`Seeded ${USERS} users through POST /Users in ${seedSeconds.toFixed(1)} s (${Math.round(seedRate)} users/s)`);
     }
-    const idRange = await idBounds(target);
+    const idRange = single ? await idBounds(target) : { min: 0, max: 0 };
+    const context = benchContext(databaseUrl);
+    let tenants: Tenants | undefined;
+    let tenantSeeding: TenantSeeding | undefined;
+    if (ORGS > 0) {
+      log(`Tenants: ${ORGS} organizations of ${USERS_PER_ORG} users`);
+      ({ tenants, seeding: tenantSeeding } = await tenantsOf(context, target, ORGS, USERS_PER_ORG));
+    }
     let floorTarget: Target | undefined;
-    if (databaseUrl.startsWith('sqlite:')) {
+    if (single && databaseUrl.startsWith('sqlite:')) {
       floor = await startProcess(
         FLOOR,
         [databaseUrl.slice('sqlite:'.length), `${server.url}/v1.0/scim/v2`],
@@ -169,10 +213,28 @@ async function main(): Promise<void> {
     let exportResult: AuditExport[] | undefined;
     let importResult: ImportWalk | undefined;
     let mainThreadResult: MainThread | undefined;
-    const names = String(args.workloads)
-      .split(',')
-      .flatMap((name) => (name === 'groups' ? GROUP_WORKLOADS : [name]));
+    const tenantResults: TenantResult[] = [];
+    let rssResult: TenantsRss | undefined;
+    let startupResult: Startup | undefined;
+    let jobsResult: JobsResult | undefined;
     for (const name of names) {
+      if (TENANT_WORKLOADS.includes(name)) {
+        tenantResults.push(await tenantWorkload(context, target, tenants!, name));
+        continue;
+      }
+      if (name === 'tenants-rss') {
+        rssResult = await tenantsRss(context, tenants!);
+        continue;
+      }
+      if (name === 'startup') {
+        emptyDatabase = await freshDatabase(databaseUrl, 'bench_empty');
+        startupResult = await startupTimes(context, emptyDatabase);
+        continue;
+      }
+      if (name === 'jobs') {
+        jobsResult = await tenantJobs(context, tenants!);
+        continue;
+      }
       if (name === 'isolation') {
         isolationResult = await isolation(target, databaseUrl);
         continue;
@@ -216,7 +278,15 @@ async function main(): Promise<void> {
     }
     const peakRssMb = peakRss(server.child.pid!);
     if (results.length) printTable(engine, results, seedRate, peakRssMb);
-    else process.stdout.write(`\n${seeding(seedRate)}; server peak RSS: ${peakRssMb.toFixed(0)} MB\n`);
+    else
+      process.stdout.write(
+        `\n${single ? `${seeding(seedRate)}; ` : ''}server peak RSS: ${peakRssMb.toFixed(0)} MB${ORGS ? ' (the server all workloads ran on)' : ''}\n`,
+      );
+    if (tenants && tenantResults.length) printTenantTable(engine, tenants, tenantResults, CONNECTIONS, DURATION);
+    if (tenantSeeding) printTenantSeeding(tenants!, tenantSeeding);
+    if (rssResult) printRss(tenants!, rssResult);
+    if (startupResult) printStartup(tenants!, startupResult);
+    if (jobsResult) printJobs(jobsResult);
     if (isolationResult) printIsolation(isolationResult);
     if (exportResult) printAuditExport(exportResult);
     if (importResult) printImportWalk(importResult);
@@ -225,7 +295,7 @@ async function main(): Promise<void> {
     const file = join(
       ROOT,
       'bench-results',
-      `bench-${engine.startsWith('SQLite') ? 'sqlite' : 'mysql'}-${USERS}-${Date.now()}.json`,
+      `bench-${engine.startsWith('SQLite') ? 'sqlite' : 'mysql'}-${ORGS ? `${ORGS}x${USERS_PER_ORG}` : USERS}-${Date.now()}.json`,
     );
     writeFileSync(
       file,
@@ -243,6 +313,13 @@ async function main(): Promise<void> {
           auditExport: exportResult,
           import: importResult,
           mainThread: mainThreadResult,
+          orgs: ORGS || undefined,
+          usersPerOrg: ORGS ? USERS_PER_ORG : undefined,
+          tenantSeeding,
+          tenants: tenantResults.length ? tenantResults : undefined,
+          tenantsRss: rssResult,
+          startup: startupResult,
+          jobs: jobsResult,
         },
         null,
         2,
@@ -259,9 +336,72 @@ async function main(): Promise<void> {
     });
     if (args['cpu-prof']) log(`CPU profile written to ${PROFILE_DIR}`);
     if (args['keep-database'] || reused) log(`Database kept: ${databaseUrl}`);
-    else await removeDatabase(databaseUrl).catch((error) => log(`Could not remove ${databaseUrl}: ${String(error)}`));
+    else {
+      await removeDatabase(databaseUrl).catch((error) => log(`Could not remove ${databaseUrl}: ${String(error)}`));
+      removeSideFile(ROOT, databaseUrl);
+    }
+    if (emptyDatabase) await removeDatabase(emptyDatabase).catch(() => undefined);
     rmSync(dirname(KEY_FILE), { recursive: true, force: true });
   }
+}
+
+/** The server's environment in every bench run: production, rate limiting off, request logging off, no scheduler. */
+function serverEnv(databaseUrl: string, port: number): Record<string, string> {
+  return {
+    NODE_ENV: 'production',
+    DATABASE_URL: databaseUrl,
+    SCIM_RATE_LIMIT_PER_MINUTE: '0',
+    LOG_LEVEL: 'warn',
+    SCHEDULER_ENABLED: 'false',
+    MAIL_OUTBOX_DIR: join(tmpdir(), 'torii-bench-outbox'),
+    BOOTSTRAP_ADMIN_EMAIL: 'admin@bench.test',
+    // Standard output is a pipe here, so the first-run key is written to this file (mode 0600).
+    BOOTSTRAP_KEY_FILE: KEY_FILE,
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    APP_URL: `http://127.0.0.1:${port}`,
+  };
+}
+
+/** What tenants.ts and tenant-jobs.ts use of the bench. */
+function benchContext(databaseUrl: string): BenchContext {
+  return {
+    root: ROOT,
+    databaseUrl,
+    duration: DURATION,
+    warmup: WARMUP,
+    connections: CONNECTIONS,
+    seedConnections: Number(args['seed-connections']),
+    run,
+    log,
+    // Another server on the same machine and core as the bench's own (which idles meanwhile).
+    startServer: async (url, env, pollMs) =>
+      startAnyProcess(
+        SERVER,
+        [],
+        { ...serverEnv(url, await freePort()), ...env },
+        { nodeFlags: productionNodeFlags(), core: PINNED ? 0 : undefined, pollMs },
+      ),
+  };
+}
+
+function printTenantSeeding(tenants: Tenants, s: TenantSeeding): void {
+  const users = tenants.orgs * tenants.usersPerOrg;
+  process.stdout.write(
+    `\nSeeding ${tenants.orgs.toLocaleString('en-US')} organizations: created ${s.orgsSeconds.toFixed(1)} s; SCIM on and a key each ${s.keysSeconds.toFixed(1)} s; ${users.toLocaleString('en-US')} users ${s.usersSeconds.toFixed(1)} s (${Math.round(users / s.usersSeconds).toLocaleString('en-US')} users/s); ${(tenants.orgs * 3).toLocaleString('en-US')} groups ${s.groupsSeconds.toFixed(1)} s\n`,
+  );
+}
+
+function printRss(tenants: Tenants, r: TenantsRss): void {
+  process.stdout.write(
+    `\nPeak RSS after every organization was used (a fresh server, rate limit on, ${r.requests.toLocaleString('en-US')} requests over ${tenants.orgs.toLocaleString('en-US')} organizations in ${r.seconds.toFixed(1)} s): RSS ${r.startMb.toFixed(0)} MB before, ${r.afterMb.toFixed(0)} MB after, peak ${r.peakMb.toFixed(0)} MB\n`,
+  );
+}
+
+function printStartup(tenants: Tenants, r: Startup): void {
+  process.stdout.write(
+    `\nStart-up, spawn to /health answering (median of ${r.emptyMs.length}): empty database ${median(r.emptyMs).toFixed(0)} ms, ${tenants.orgs.toLocaleString('en-US')} organizations ${median(r.seededMs).toFixed(0)} ms (${median(r.seededMs) >= median(r.emptyMs) ? '+' : ''}${(median(r.seededMs) - median(r.emptyMs)).toFixed(0)} ms)\n`,
+  );
 }
 
 // ---------------------------------------------------------------- workloads

@@ -60,15 +60,15 @@ export interface StartedProcess {
 /**
  * Starts a script and waits until it answers: a process that prints its port is ready when its
  * output matches `ready` (the port is the first group); otherwise it is ready when /health answers
- * on env.PORT. `core` pins it to one CPU with taskset.
+ * on env.PORT, polled every `pollMs` (50). `core` pins it to one CPU with taskset.
  */
 export async function startProcess(
   script: string,
   argv: string[],
   env: Record<string, string>,
-  options: { ready?: RegExp; nodeFlags?: string[]; core?: number } = {},
+  options: { ready?: RegExp; nodeFlags?: string[]; core?: number; pollMs?: number } = {},
 ): Promise<StartedProcess> {
-  const { ready, nodeFlags = [], core } = options;
+  const { ready, nodeFlags = [], core, pollMs = 50 } = options;
   const command = core === undefined ? process.execPath : 'taskset';
   const commandArgs =
     core === undefined ? [...nodeFlags, script, ...argv] : ['-c', String(core), process.execPath, ...nodeFlags, script, ...argv];
@@ -94,7 +94,7 @@ export async function startProcess(
         } catch {
           // not up yet
         }
-        setTimeout(() => void poll(), 50);
+        setTimeout(() => void poll(), pollMs);
       };
       void poll();
     }
