@@ -70,6 +70,7 @@ import {
   TENANT_DEFAULT,
   TENANT_MEASURES,
   TENANT_WORKLOADS,
+  Measurement,
   TenantResult,
   Tenants,
   TenantSeeding,
@@ -125,16 +126,6 @@ interface Target {
 
 /** The workloads the floor server (scripts/bench/floor-server.ts) answers. */
 const FLOOR_WORKLOADS = new Set(['filter', 'get']);
-
-interface Measurement {
-  workload: string;
-  rps: number;
-  p50: number;
-  p99: number;
-  errors: number;
-  requests: number;
-  cpuPercent: number;
-}
 
 async function main(): Promise<void> {
   if (PINNED) execFileSync('taskset', ['-p', '-c', '1', String(process.pid)], { stdio: 'ignore' });

@@ -80,6 +80,16 @@ const RECORD_COLUMNS =
 const ROW_COLUMNS =
   'd.id, d.user_id, d.kind, d.at, d.actor_type, d.actor_key_id, d.actor_masked_key, d.actor_description, d.was_active, d.role_id, d.own_role_id, d.role_group_id';
 
+/** A deactivation or deletion to record: whose, what, when, by whom, and the state it undoes. */
+export interface NewDeprovisioning {
+  organizationId: number;
+  userId: number;
+  kind: DeprovisioningChange;
+  at: Date;
+  actor: AuditActor;
+  prior: PriorState;
+}
+
 /**
  * The `user_deprovisionings`, `user_deprovisioning_groups` and `deprovisioning_incidents` tables
  * (deprovisioning.entity.ts, deprovisioning-incident.entity.ts). Outside its own tables it copies a
@@ -155,14 +165,8 @@ export class DeprovisioningsRepository {
    */
   async insert(
     manager: EntityManager,
-    row: {
-      organizationId: number;
-      userId: number;
-      kind: DeprovisioningChange;
-      at: Date;
-      actor: AuditActor;
+    row: NewDeprovisioning & {
       incidentId: number | null;
-      prior: PriorState;
       /** A SCIM change of a user not yet counted in the window, outside any incident: it counts in its minute. */
       counted: boolean;
       /** The user's groups when the caller read them in this transaction; otherwise copied from `group_members`. */
@@ -206,13 +210,7 @@ export class DeprovisioningsRepository {
    */
   async insertAtCommit(
     manager: EntityManager,
-    row: {
-      organizationId: number;
-      userId: number;
-      kind: DeprovisioningChange;
-      at: Date;
-      actor: AuditActor;
-      prior: PriorState;
+    row: NewDeprovisioning & {
       /** The user's groups when the caller read them in this transaction; otherwise copied from `group_members`. */
       groupIds?: readonly number[];
     },
@@ -577,10 +575,7 @@ function incidentRow(row: unknown[]): IncidentRow {
 
 /** The minute (UTC, seconds zero) an instant falls in. */
 /** A record's values in RECORD_COLUMNS' order, `incident` in the incident's place. */
-function recordValues(
-  row: { organizationId: number; userId: number; kind: DeprovisioningChange; at: Date; actor: AuditActor; prior: PriorState },
-  incident: number | null,
-): unknown[] {
+function recordValues(row: NewDeprovisioning, incident: number | null): unknown[] {
   const key = 'keyId' in row.actor ? row.actor : null;
   return [
     row.organizationId,
