@@ -102,3 +102,29 @@ export function Dialog({ title, onClose, children, footer, size = 'medium', tone
     </dialog>
   );
 }
+
+/** A form dialog's footer: Cancel, and the submit button of the form `form` (its label while `busy` saying so). */
+export function FormFooter({
+  form,
+  busy,
+  onCancel,
+  label = 'Save',
+  busyLabel = 'Saving…',
+}: {
+  form: string;
+  busy: boolean;
+  onCancel: () => void;
+  label?: string;
+  busyLabel?: string;
+}) {
+  return (
+    <>
+      <button type="button" class="btn btn-secondary" onClick={onCancel}>
+        Cancel
+      </button>
+      <button type="submit" form={form} class="btn btn-primary" disabled={busy}>
+        {busy ? busyLabel : label}
+      </button>
+    </>
+  );
+}

@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { ApiError, describeError, type ApiKey, type CreatedApiKey, type KeyPolicy, type KeyType } from '../api';
 import { TEXT_LIMITS } from '@app/api-types/limits';
 import { CopyButton } from '../components/copy-button';
-import { Dialog } from '../components/dialog';
+import { Dialog, FormFooter } from '../components/dialog';
 import { ExpiryField, expiryLimits, initialExpiry, resolveExpiry, successorExpiry } from '../components/expiry-field';
 import { LimitedInput, overLimit } from '../components/limited-input';
 import { Badge, EmptyState, Loading, LoadError, Notice, PageHeader, useAsync } from '../components/ui';
@@ -465,16 +465,7 @@ function DescribeKeyDialog({
       title={`Describe ${apiKey.maskedKey}`}
       size="small"
       onClose={onClose}
-      footer={
-        <>
-          <button type="button" class="btn btn-secondary" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" form="describe-key-form" class="btn btn-primary" disabled={busy}>
-            {busy ? 'Saving…' : 'Save'}
-          </button>
-        </>
-      }
+      footer={<FormFooter form="describe-key-form" busy={busy} onCancel={onClose} />}
     >
       <form id="describe-key-form" onSubmit={submit} noValidate>
         <div class="field">
@@ -614,14 +605,13 @@ function RotateKeyDialog({
       size="small"
       onClose={onClose}
       footer={
-        <>
-          <button type="button" class="btn btn-secondary" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" form="rotate-key-form" class="btn btn-primary" disabled={busy}>
-            {busy ? 'Generating…' : 'Generate its successor'}
-          </button>
-        </>
+        <FormFooter
+          form="rotate-key-form"
+          busy={busy}
+          onCancel={onClose}
+          label="Generate its successor"
+          busyLabel="Generating…"
+        />
       }
     >
       <form id="rotate-key-form" onSubmit={rotate} noValidate>

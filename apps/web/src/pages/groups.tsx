@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { describeError, type Group, type Page, type RoleMapping, type User } from '../api';
-import { Dialog } from '../components/dialog';
+import { Dialog, FormFooter } from '../components/dialog';
 import { Badge, EmptyState, Loading, LoadError, LoadMore, Notice, PageHeader, useAsync } from '../components/ui';
 import { useSession } from '../context';
 import { plural, userLabel } from '../format';
@@ -312,16 +312,7 @@ function MappingDialog({
       title={mapping ? `Change the role of "${group.displayName}"` : `Map "${group.displayName}" to a role`}
       size="small"
       onClose={onClose}
-      footer={
-        <>
-          <button type="button" class="btn btn-secondary" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" form="mapping-form" class="btn btn-primary" disabled={busy}>
-            {busy ? 'Saving…' : mapping ? 'Save' : 'Map to role'}
-          </button>
-        </>
-      }
+      footer={<FormFooter form="mapping-form" busy={busy} onCancel={onClose} label={mapping ? 'Save' : 'Map to role'} />}
     >
       <form id="mapping-form" onSubmit={submit} noValidate>
         <div class="field">

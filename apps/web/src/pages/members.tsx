@@ -2,7 +2,7 @@ import { TEXT_LIMITS } from '@app/api-types/limits';
 import type { UserUpdate } from '@app/api-types';
 import { useState } from 'preact/hooks';
 import { ApiError, describeError, type Page, query, type User, type UserFilters } from '../api';
-import { Dialog } from '../components/dialog';
+import { Dialog, FormFooter } from '../components/dialog';
 import { LimitedInput, overLimit } from '../components/limited-input';
 import { Badge, EmptyState, Loading, LoadError, LoadMore, Notice, PageHeader, useAsync } from '../components/ui';
 import { useSession } from '../context';
@@ -499,16 +499,7 @@ function EditUserDialog({
       title={`Edit ${user.userName}`}
       size="small"
       onClose={onClose}
-      footer={
-        <>
-          <button type="button" class="btn btn-secondary" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" form="edit-user-form" class="btn btn-primary" disabled={busy}>
-            {busy ? 'Saving…' : 'Save'}
-          </button>
-        </>
-      }
+      footer={<FormFooter form="edit-user-form" busy={busy} onCancel={onClose} />}
     >
       <form id="edit-user-form" onSubmit={submit} noValidate>
         <p class="dialog-intro">

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { describeError, type Role } from '../api';
 import { TEXT_LIMITS } from '@app/api-types/limits';
-import { Dialog } from '../components/dialog';
+import { Dialog, FormFooter } from '../components/dialog';
 import { LimitedInput, overLimit } from '../components/limited-input';
 import { Badge, Loading, LoadError, Notice, PageHeader, useAsync } from '../components/ui';
 import { useSession } from '../context';
@@ -224,16 +224,7 @@ function RoleDialog({ editing, onClose, onSaved }: { editing: Editing; onClose: 
       title={original ? `Rename role "${original.name}"` : 'Create a custom role'}
       size="small"
       onClose={onClose}
-      footer={
-        <>
-          <button type="button" class="btn btn-secondary" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" form="role-form" class="btn btn-primary" disabled={busy}>
-            {busy ? 'Saving…' : original ? 'Save' : 'Create role'}
-          </button>
-        </>
-      }
+      footer={<FormFooter form="role-form" busy={busy} onCancel={onClose} label={original ? 'Save' : 'Create role'} />}
     >
       <form id="role-form" onSubmit={submit} noValidate>
         <div class="field">
